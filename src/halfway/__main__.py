@@ -1,0 +1,3 @@
+from halfway.cli import run_main
+
+run_main()

@@ -1,0 +1,104 @@
+"""Five-field cron expressions, read the way crontab(5) reads them.
+
+APScheduler's CronTrigger does the field arithmetic, but two of its habits
+differ from crontab and would surprise a user: numeric weekdays count from
+Monday (crontab: 0 and 7 are Sunday), and it evaluates times in an aware
+zone, which repeats a fire on the night the clocks go back. So weekdays are
+rewritten to names here, and the trigger is only ever asked about *wall
+clock* time (a naive local time dressed as UTC); `schedule` maps wall times
+to instants itself.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+
+FIELDS = (
+    ("minute", "minute", 0, 59),
+    ("hour", "hour", 0, 23),
+    ("day", "day of month", 1, 31),
+    ("month", "month", 1, 12),
+    ("day_of_week", "weekday", 0, 7),
+)
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+class CronError(ValueError):
+    """An expression that cron would not accept; the message says why."""
+
+
+def _weekday_number(token: str) -> int:
+    token = token.strip().lower()
+    if token in WEEKDAYS:
+        return WEEKDAYS.index(token)
+    if token.isdigit() and 0 <= int(token) <= 7:
+        return int(token) % 7
+    raise CronError(f"weekday must be 0-7 or sun-sat, not '{token}'")
+
+
+def _weekdays(field: str) -> str:
+    """Rewrite a crontab weekday field (0/7 = Sunday) as APScheduler names."""
+    if field in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        span, _, step_text = part.partition("/")
+        step = 1
+        if step_text:
+            if not step_text.isdigit() or int(step_text) == 0:
+                raise CronError(f"weekday step must be a positive number, not '{step_text}'")
+            step = int(step_text)
+        if span == "*":
+            first, last = 0, 6
+        elif "-" in span:
+            low, high = span.split("-", 1)
+            first, last = _weekday_number(low), _weekday_number(high)
+            if high.strip() == "7":
+                last = 7
+            if last < first:
+                raise CronError(f"weekday range '{span}' runs backwards")
+        else:
+            first = last = _weekday_number(span)
+            if step_text:
+                last = 6
+        days.update(day % 7 for day in range(first, last + 1, step))
+    # APScheduler counts mon=0; list names so no number is misread.
+    return ",".join(WEEKDAYS[day] for day in sorted(days))
+
+
+def parse(expression: str) -> CronTrigger:
+    """Given a five-field crontab expression, return a wall-clock trigger.
+
+    Raises CronError with a short reason naming the field that is wrong.
+    """
+    fields = expression.split()
+    if len(fields) != len(FIELDS):
+        raise CronError(f"needs 5 fields (minute hour day month weekday), found {len(fields)}")
+    values: dict[str, str] = {}
+    for (key, label, low, high), value in zip(FIELDS, fields, strict=True):
+        if key == "day_of_week":
+            value = _weekdays(value)
+        try:
+            CronTrigger(**{key: value}, timezone=UTC)
+        except ValueError as error:
+            raise CronError(_reason(label, low, high, key, str(error))) from None
+        values[key] = value
+    return CronTrigger(second="0", timezone=UTC, **values)
+
+
+def _reason(label: str, low: int, high: int, key: str, detail: str) -> str:
+    if "name" in detail.lower() or "unrecognized" in detail.lower():
+        if key == "month":
+            return f"{label} must be {low}-{high} or jan-dec"
+        return f"{label} has a value cron does not know"
+    return f"{label} must be {low}-{high}"
+
+
+def next_wall_time(trigger: CronTrigger, after: datetime) -> datetime | None:
+    """The first naive wall-clock time strictly after `after` that matches."""
+    probe = after.replace(tzinfo=UTC) + timedelta(microseconds=1)
+    found = trigger.get_next_fire_time(None, probe)
+    return None if found is None else found.replace(tzinfo=None)

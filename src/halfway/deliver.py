@@ -1,0 +1,137 @@
+"""Sending through apprise: the only module that imports it.
+
+`send()` takes the channels of one delivery, sends to all of them in one
+apprise call bounded by a timeout, and returns a result per channel. It
+also registers `halfway://`, the demo channel that needs no account: it
+prints each nudge to the terminal and keeps a local inbox file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import apprise
+from apprise.decorators import notify
+
+log = logging.getLogger("halfway.deliver")
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    ok: bool
+    error: str | None = None
+
+
+def instantiate(url: str) -> Any:
+    """Apprise's plugin object for `url`, or None if apprise does not accept it."""
+    return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+
+
+def url_problem(url: str) -> str | None:
+    """Why apprise would refuse `url` (without repeating the URL), or None."""
+    if instantiate(url) is not None:
+        return None
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if not scheme:
+        return "is not a URL (expected something like 'ntfy://ntfy.sh/my-topic')"
+    if not _known(scheme):
+        return f"'{scheme}://' is not a service apprise knows"
+    return f"is not a valid '{scheme}://' URL for apprise (check its parts)"
+
+
+def _known(scheme: str) -> bool:
+    schemas = {
+        s.lower()
+        for plugin in apprise.Apprise().details(show_disabled=True)["schemas"]
+        for key in ("protocols", "secure_protocols")
+        for s in (plugin.get(key) or [])
+    }
+    return scheme.lower() in schemas or scheme.lower() == "halfway"
+
+
+def mask(url: str) -> str:
+    """`url` with passwords and tokens hidden, for printing and logs."""
+    if url.startswith("halfway://"):
+        return url  # the demo channel holds no secret
+    plugin = instantiate(url)
+    if plugin is None:
+        return url.partition("://")[0] + "://…"
+    masked: str = plugin.url(privacy=True)
+    return masked.split("?", 1)[0]
+
+
+def secrets_in(url: str) -> set[str]:
+    """The parts of `url` that its masked form hides: passwords, tokens, keys."""
+    if url.startswith("halfway://"):
+        return set()
+    shown = set(re.split(r"[/:@?&=#]+", mask(url)))
+    return {
+        part
+        for part in re.split(r"[/:@?&=#]+", url)
+        if len(part) >= 4 and part not in shown and "." not in part
+    }
+
+
+class Redactor(logging.Filter):
+    """A log filter that blanks out every known secret, whatever logged it."""
+
+    def __init__(self, secrets: set[str]) -> None:
+        super().__init__()
+        self.secrets = sorted(secrets, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, "****")
+            record.msg, record.args = message, None
+        return True
+
+
+def send(
+    channels: dict[str, list[str]], title: str, body: str, timeout: float
+) -> dict[str, ChannelResult]:
+    """Send one message to every channel in one bounded apprise call; a result per channel."""
+    hub = apprise.Apprise()
+    results: dict[str, ChannelResult] = {}
+    for name, urls in channels.items():
+        for url in urls:
+            if not hub.add(url, tag=name):
+                results[name] = ChannelResult(False, "apprise did not accept this channel's URL")
+    if len(hub) == 0:
+        return results
+    outcome = hub.notify(body=body, title=title, timeout=timeout)
+    errors: dict[str, list[str]] = {}
+    for service in outcome:
+        name = next(iter(service.tag), "")
+        if bool(service):
+            continue
+        lines = [entry.message for entry in service.logs()] or [
+            "timed out" if "TIMEOUT" in str(service.status) else "failed"
+        ]
+        errors.setdefault(name, []).append("; ".join(lines))
+    for name in channels:
+        if name not in results:
+            failure = errors.get(name)
+            results[name] = ChannelResult(not failure, " | ".join(failure) if failure else None)
+    return results
+
+
+@notify(on="halfway", name="halfway demo terminal")  # type: ignore[no-untyped-call,untyped-decorator]
+def _demo_channel(body: str, title: str, notify_type: str, *args: Any, **kwargs: Any) -> bool:
+    """halfway://terminal[?inbox=/path/inbox.jsonl]: print the nudge; keep it in an inbox."""
+    inbox = kwargs.get("meta", {}).get("qsd", {}).get("inbox")
+    stamp = datetime.now(UTC).astimezone().strftime("%H:%M:%S")
+    print(f"\n  ┌─ {stamp} · {title}\n  │ {body}\n  └─", file=sys.stdout, flush=True)
+    if inbox:
+        line = json.dumps({"at": stamp, "title": title, "body": body}, ensure_ascii=False)
+        with Path(inbox).open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+    return True

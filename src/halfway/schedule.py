@@ -1,0 +1,159 @@
+"""Pure schedule maths: when each nudge fires, given the config and a `now`.
+
+Nothing here reads the clock. A fire's identity is its nudge id and the
+instant it was scheduled for; quiet hours may move when it is *due* but
+never change that identity.
+
+Daylight saving: cron times are wall-clock times in the configured zone. A
+wall time that does not exist (the spring gap) fires once, shifted forward
+by the gap; a wall time that exists twice (the autumn repeat) fires once,
+at its first occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from halfway import cron
+from halfway.config import Nudge, QuietHours
+
+# How many consecutive cron matches to examine inside one quiet window
+# before giving up on coalescing (a '* * * * *' nudge over 10 quiet hours is 600).
+_MAX_SCAN = 100_000
+
+
+@dataclass(frozen=True)
+class Fire:
+    """One planned fire: scheduled for an instant, due (maybe later) because of quiet hours."""
+
+    nudge_id: str
+    scheduled_for: datetime
+    due_at: datetime
+
+    @property
+    def deferred(self) -> bool:
+        return self.due_at != self.scheduled_for
+
+
+def to_instant(wall: datetime, zone: tzinfo) -> datetime:
+    """A naive local wall time -> an aware UTC instant (first occurrence, gaps shifted)."""
+    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def _cron_after(trigger: CronTrigger, zone: tzinfo, after: datetime) -> datetime | None:
+    wall = after.astimezone(zone).replace(tzinfo=None)
+    for _ in range(_MAX_SCAN):
+        candidate = cron.next_wall_time(trigger, wall)
+        if candidate is None:
+            return None
+        instant = to_instant(candidate, zone)
+        if instant > after:
+            return instant
+        wall = candidate  # a repeated or already-passed wall time: look further
+    return None
+
+
+def scheduled_after(
+    nudge: Nudge, zone: tzinfo, after: datetime, anchor: datetime | None = None
+) -> datetime | None:
+    """The first instant strictly after `after` that `nudge` is scheduled for.
+
+    `every` counts from `anchor` (the nudge's last fire); without one, from `after`.
+    """
+    if nudge.cron is not None:
+        return _cron_after(cron.parse(nudge.cron), zone, after)
+    if nudge.every is not None:
+        start = anchor or after
+        steps = max(1, (after - start) // nudge.every + 1)
+        return start + steps * nudge.every
+    if nudge.at is not None:
+        at = nudge.at if nudge.at.tzinfo else to_instant(nudge.at, zone)
+        return at.astimezone(UTC) if at > after else None
+    return None
+
+
+def quiet_end(instant: datetime, zone: tzinfo, quiet: QuietHours | None) -> datetime | None:
+    """If `instant` falls in quiet hours, the instant they end; else None."""
+    if quiet is None:
+        return None
+    local = instant.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    if quiet.start < quiet.end:
+        inside = quiet.start <= clock < quiet.end
+        end_day = local.date()
+    else:  # the window spans midnight
+        inside = clock >= quiet.start or clock < quiet.end
+        end_day = local.date() + timedelta(days=1 if clock >= quiet.start else 0)
+    if not inside:
+        return None
+    return to_instant(datetime.combine(end_day, quiet.end), zone)
+
+
+def next_fire(
+    nudge: Nudge,
+    zone: tzinfo,
+    quiet: QuietHours | None,
+    after: datetime,
+    anchor: datetime | None = None,
+) -> Fire | None:
+    """The next fire of `nudge` after `after`, deferred out of quiet hours.
+
+    Several fires that quiet hours would push to the same moment coalesce into
+    the latest of them, so the user gets one nudge at the end of the night, not a pile.
+    """
+    scheduled = scheduled_after(nudge, zone, after, anchor)
+    if scheduled is None:
+        return None
+    end = quiet_end(scheduled, zone, quiet)
+    if end is None:
+        return Fire(nudge.id, scheduled, scheduled)
+    latest = scheduled
+    for _ in range(_MAX_SCAN):
+        following = scheduled_after(nudge, zone, latest, anchor or scheduled)
+        if following is None or following > end:
+            break
+        latest = following
+    return Fire(nudge.id, latest, max(latest, end))
+
+
+def fires(
+    nudge: Nudge,
+    zone: tzinfo,
+    quiet: QuietHours | None,
+    after: datetime,
+    anchor: datetime | None = None,
+) -> Iterator[Fire]:
+    """Every fire of `nudge` after `after`, in order (endless for cron and every)."""
+    anchor = anchor or after
+    while (fire := next_fire(nudge, zone, quiet, after, anchor)) is not None:
+        yield fire
+        after = fire.scheduled_for
+        anchor = fire.scheduled_for if nudge.every is not None else anchor
+
+
+def upcoming(
+    nudges: list[Nudge],
+    zone: tzinfo,
+    quiet: QuietHours | None,
+    now: datetime,
+    until: datetime,
+    limit: int | None = None,
+) -> list[Fire]:
+    """All fires of `nudges` due from `now` up to `until`, soonest first (at most `limit` each)."""
+    found: list[Fire] = []
+    for nudge in nudges:
+        for count, fire in enumerate(fires(nudge, zone, quiet, now)):
+            if fire.due_at > until or (limit is not None and count >= limit):
+                break
+            found.append(fire)
+    return sorted(found, key=lambda fire: (fire.due_at, fire.nudge_id))
+
+
+def clock_text(moment: datetime, zone: tzinfo) -> str:
+    """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST'."""
+    local = moment.astimezone(zone)
+    return local.strftime("%a %Y-%m-%d %H:%M %Z")
