@@ -46,7 +46,7 @@ class Daemon:
         self.store = store
         self.clock = clock
         self.planned: dict[str, schedule.Fire] = {}
-        self.in_flight: set[asyncio.Future[Any]] = set()
+        self.in_flight: set[asyncio.Task[Any]] = set()
         self.abandoned = 0
 
     # the unit of work -----------------------------------------------------
@@ -152,13 +152,18 @@ class Daemon:
         async def run_fire(nudge: Nudge, fire: schedule.Fire) -> None:
             # Plan the successor first, so a slow send never delays the next fire.
             plan(nudge, max(fire.scheduled_for, self.clock()), fire.scheduled_for)
-            future = loop.run_in_executor(pool, self.process, fire)
-            self.in_flight.add(future)
-            future.add_done_callback(self.in_flight.discard)
+            task = asyncio.current_task()
+            assert task is not None
+            self.in_flight.add(task)
             try:
-                await future
+                await loop.run_in_executor(pool, self.process, fire)
+            except asyncio.CancelledError:
+                # Only at stop, after the grace period: the delivery stays pending on disk.
+                log.warning("stopped while sending %s; it stays recorded as pending", fire.nudge_id)
             except Exception:
                 log.exception("fire %s failed", fire.nudge_id)
+            finally:
+                self.in_flight.discard(task)
 
         now = self.clock()
         scheduler.start()
@@ -191,7 +196,7 @@ class Daemon:
         await runner.cleanup()
         if self.in_flight:
             await asyncio.wait(set(self.in_flight), timeout=STOP_GRACE_SECONDS)
-        self.abandoned = sum(1 for future in self.in_flight if not future.done())
+        self.abandoned = len(self.in_flight)
         if self.abandoned:
             log.warning(
                 "%d send(s) still in flight at stop; they stay recorded as pending", self.abandoned
