@@ -1,0 +1,203 @@
+"""Shared test helpers: real loopback servers, the CLI in-process, the daemon as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from halfway import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(every)
+    raise AssertionError(f"gave up waiting after {timeout}s for {check}")
+
+
+@dataclass
+class HttpReceiver:
+    """A real HTTP server on loopback that records what each POST carried."""
+
+    status: int = 200
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    port: int = 0
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r["body"]) for r in self.requests if r["body"]]
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    receiver = HttpReceiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            receiver.requests.append(
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": self.rfile.read(length).decode("utf-8"),
+                }
+            )
+            self.send_response(receiver.status)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class SmtpReceiver:
+    port: int
+    messages: list[Any] = field(default_factory=list)
+
+    def url(self) -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=halfway@example.net&to=me@example.net"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_receiver() -> Iterator[SmtpReceiver]:
+    receiver = SmtpReceiver(port=free_port())
+    controller = Controller(receiver, hostname="127.0.0.1", port=receiver.port)
+    controller.start()
+    yield receiver
+    controller.stop()
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def halfway(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """Run `halfway ARGS…` in-process through cli.main; return code and output."""
+
+    def run(*args: str) -> Ran:
+        code = cli.main(list(args))
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write a config file whose data_dir is inside the test's own folder."""
+
+    def write(body: str, name: str = "config.toml", data_dir: bool = True) -> Path:
+        path = tmp_path / name
+        head = f'timezone = "Europe/Berlin"\ndata_dir = "{tmp_path / "data"}"\n' if data_dir else ""
+        path.write_text(head + body, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("HALFWAY_") or name in ("STATE_DIRECTORY", "JOURNAL_STREAM"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+
+
+class DaemonProcess:
+    """The real `halfway run`, as a subprocess, with its stderr collected."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.log_path = (
+            Path(os.environ.get("TMPDIR", "/tmp")) / f"halfway-{os.getpid()}-{id(self)}.log"
+        )
+        self.log = self.log_path.open("w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "halfway", "run", *args],
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+
+    def stderr(self) -> str:
+        return self.log_path.read_text()
+
+    def health(self, listen: str) -> dict[str, Any] | None:
+        try:
+            with urllib.request.urlopen(f"http://{listen}/healthz", timeout=2) as answer:
+                return json.loads(answer.read())  # type: ignore[no-any-return]
+        except OSError:
+            return None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.log.close()
+
+
+@pytest.fixture
+def start_daemon() -> Iterator[Callable[..., DaemonProcess]]:
+    started: list[DaemonProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> DaemonProcess:
+        daemon = DaemonProcess(list(args), env)
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        if daemon.proc.poll() is None:
+            daemon.proc.kill()
+            daemon.proc.wait()
+        daemon.log_path.unlink(missing_ok=True)

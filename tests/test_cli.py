@@ -1,0 +1,162 @@
+"""The CLI: each command, its exit codes, and its one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+import subprocess
+import sys
+
+from freezegun import freeze_time
+
+from halfway import __version__
+
+from .conftest import ROOT
+
+
+def test_python_dash_m_halfway_prints_the_version() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "halfway", "--version"], capture_output=True, text=True
+    )
+    assert ran.returncode == 0
+    assert ran.stdout.strip() == f"halfway {__version__}"
+
+
+def test_help_names_every_command(halfway) -> None:
+    ran = halfway("--help")
+    assert ran.code == 0
+    for command in ("init", "check", "run", "upcoming", "send", "log", "history", "export"):
+        assert f"    {command} " in ran.out
+
+
+def test_a_bad_argument_is_one_line_and_exit_2(halfway) -> None:
+    ran = halfway("upcoming", "--days", "soon")
+    assert ran.code == 2
+    assert ran.err.strip().splitlines() == [
+        "halfway upcoming: argument --days: 'soon' is not a whole number of 1 or more (see 'halfway upcoming --help')"
+    ]
+    assert halfway("export", "--format", "xml").code == 2
+    assert halfway("frobnicate").code == 2
+
+
+def test_init_writes_a_private_starter_config_that_checks_and_never_overwrites(
+    halfway, tmp_path
+) -> None:
+    path = tmp_path / "conf" / "config.toml"
+    ran = halfway("init", "--config", str(path))
+    assert ran.code == 0, ran.err
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "[[nudges]]" in path.read_text()
+    assert halfway("check", "--config", str(path)).code == 0
+    path.write_text("# mine\n")
+    again = halfway("init", "--config", str(path))
+    assert again.code == 2
+    assert "already exists" in again.err
+    assert path.read_text() == "# mine\n"
+
+
+def test_init_without_a_path_writes_the_xdg_config(halfway, tmp_path) -> None:
+    assert halfway("init").code == 0
+    assert (tmp_path / "xdg-config" / "halfway" / "config.toml").is_file()
+
+
+def test_no_config_anywhere_says_how_to_start(halfway) -> None:
+    ran = halfway("check")
+    assert ran.code == 2
+    assert "halfway init" in ran.err
+    assert "halfway run --demo" in ran.err
+
+
+@freeze_time("2026-11-25T18:30:00Z")
+def test_log_history_and_export_share_one_record(halfway, write_config) -> None:
+    path = str(write_config(""))
+    assert halfway("log", "gesture", "made me tea without asking", "--config", path).code == 0
+    assert (
+        halfway(
+            "log", "initiation", "asked about the weekend", "--by", "partner", "--config", path
+        ).code
+        == 0
+    )
+    assert halfway("log", "note", "tired today", "--config", path).code == 0
+
+    history = halfway("history", "--config", path)
+    assert history.code == 0
+    assert "2026-11-25 19:30  gesture: made me tea without asking" in history.out
+    assert "initiation by partner: asked about the weekend" in history.out
+
+    data = json.loads(halfway("export", "--format", "json", "--config", path).out)
+    assert set(data) >= {"schema_version", "deliveries", "replies", "entries", "talks"}
+    entries = {e["text"]: e for e in data["entries"]}
+    assert entries["asked about the weekend"]["by"] == "partner"
+    assert entries["made me tea without asking"]["at"] == "2026-11-25T19:30:00+01:00"
+    assert all(e["id"].startswith("e_") for e in data["entries"])
+
+    rows = list(
+        csv.DictReader(io.StringIO(halfway("export", "--format", "csv", "--config", path).out))
+    )
+    assert [r["record"] for r in rows] == ["entry"] * 3
+    assert {r["id"] for r in rows} == {e["id"] for e in data["entries"]}
+
+
+def test_history_since_filters_by_local_date(halfway, write_config) -> None:
+    path = str(write_config(""))
+    with freeze_time("2026-11-20T10:00:00Z"):
+        halfway("log", "note", "old", "--config", path)
+    with freeze_time("2026-11-25T10:00:00Z"):
+        halfway("log", "note", "new", "--config", path)
+    ran = halfway("history", "--since", "2026-11-24", "--json", "--config", path)
+    assert [r["text"] for r in json.loads(ran.out)] == ["new"]
+    assert halfway("history", "--since", "last week", "--config", path).code == 2
+
+
+def test_log_refuses_an_empty_text_and_writes_nothing(halfway, write_config, tmp_path) -> None:
+    path = str(write_config(""))
+    ran = halfway("log", "gesture", "   ", "--config", path)
+    assert ran.code == 2
+    assert not (tmp_path / "data" / "halfway.json").exists()
+
+
+def test_send_delivers_one_nudge_now_and_records_it(halfway, write_config, http_receiver) -> None:
+    path = str(
+        write_config(
+            f'[channels]\nphone = "json://127.0.0.1:{http_receiver.port}/x"\n'
+            '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n'
+        )
+    )
+    ran = halfway("send", "breathe", "--config", path)
+    assert ran.code == 0, ran.err
+    assert ran.out.strip() == "phone: sent"
+    assert http_receiver.bodies()[0]["title"] == "A minute for you, before the talk"
+    delivery = json.loads(halfway("export", "--config", path).out)["deliveries"][0]
+    assert delivery["manual"] is True
+    assert delivery["channels"]["phone"]["state"] == "sent"
+
+
+def test_send_reports_a_failed_channel_with_exit_1(halfway, write_config, http_receiver) -> None:
+    http_receiver.status = 503
+    path = str(
+        write_config(
+            f'[channels]\nphone = "json://127.0.0.1:{http_receiver.port}/x"\n'
+            '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n'
+        )
+    )
+    ran = halfway("send", "breathe", "--config", path)
+    assert ran.code == 1
+    assert ran.out.startswith("phone: failed (")
+
+
+def test_send_an_unknown_nudge_is_bad_input(halfway, write_config) -> None:
+    path = str(write_config('[[nudges]]\nid = "breathe"\nkind = "custom"\nevery = "1d"\n'))
+    ran = halfway("send", "brethe", "--config", path)
+    assert ran.code == 2
+    assert "no nudge with id 'brethe' (known: breathe)" in ran.err
+
+
+def test_the_systemd_unit_starts_a_command_that_exists() -> None:
+    unit = (ROOT / "systemd" / "halfway.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    argv = exec_start.removeprefix("ExecStart=").split()
+    assert argv[0].endswith("/halfway")
+    assert argv[1] == "run"

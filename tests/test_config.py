@@ -1,0 +1,221 @@
+"""Config: the example loads, every kind of mistake is one clear line and exit 2."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from halfway import config, deliver
+from halfway.config import ConfigError
+
+from .conftest import ROOT
+
+NUDGE = '[[nudges]]\nid = "n"\nkind = "custom"\ncron = "0 9 * * *"\n'
+
+
+def test_the_example_config_loads_with_every_section() -> None:
+    settings = config.load(ROOT / "config.example.toml", deliver.url_problem)
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.quiet_hours is not None
+    assert settings.quiet_hours.start == time(22, 0)
+    assert set(settings.channels) == {"phone", "email"}
+    assert [n.id for n in settings.nudges] == [
+        "evening-gestures",
+        "my-boundary",
+        "weekly-ask",
+        "weekly-review",
+    ]
+    assert settings.nudges[1].every == timedelta(days=3)
+    assert settings.nudges[3].catch_up == timedelta(hours=12)
+    assert settings.digest.cron == "0 8 * * mon"
+
+
+def test_check_on_the_example_config_exits_zero(halfway) -> None:
+    ran = halfway("check", "--config", str(ROOT / "config.example.toml"))
+    assert ran.code == 0, ran.err
+    assert "evening-gestures (gesture_log): " in ran.out
+    assert "20:00 CET" in ran.out
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (
+            NUDGE.replace("0 9 * * *", "61 * * * *"),
+            "nudges[0].cron: '61 * * * *' is not a valid cron expression (minute must be 0-59)",
+        ),
+        (
+            NUDGE.replace("0 9 * * *", "0 9 * *"),
+            "nudges[0].cron: '0 9 * *' is not a valid cron expression (needs 5 fields",
+        ),
+        (
+            NUDGE.replace('cron = "0 9 * * *"', 'every = "3x"'),
+            "nudges[0].every: '3x' is not a duration",
+        ),
+        (
+            NUDGE.replace('cron = "0 9 * * *"', 'at = "next friday"'),
+            "nudges[0].at: 'next friday' is not an ISO date-time",
+        ),
+        (
+            NUDGE + 'every = "1d"\n',
+            "nudges[0]: needs exactly one of cron, every or at (found cron and every)",
+        ),
+        (
+            NUDGE.replace('cron = "0 9 * * *"\n', ""),
+            "nudges[0]: needs exactly one of cron, every or at (found none)",
+        ),
+        (
+            NUDGE.replace('id = "n"', 'id = "Evening Gestures"'),
+            "nudges[0].id: 'Evening Gestures' may only use a-z, 0-9 and '-'",
+        ),
+        (NUDGE + NUDGE, "nudges[1].id: 'n' is used by an earlier nudge"),
+        (NUDGE.replace('"custom"', '"gratitude"'), "nudges[0].kind: 'gratitude' is not one of:"),
+        (
+            NUDGE + 'channels = ["pager"]\n',
+            "nudges[0].channels: no channel named 'pager' in [channels]",
+        ),
+        (NUDGE + 'chanels = ["phone"]\n', "nudges[0].chanels: unknown key (check the spelling)"),
+        ('[server]\nlisten = "localhost"\n', "server.listen: 'localhost' is not host:port"),
+        (
+            '[quiet_hours]\nstart = "23:75"\nend = "07:00"\n',
+            "quiet_hours.start: '23:75' is not a time of day",
+        ),
+        (
+            '[channels]\nphone = "carrierpigeon://coop/7"\n',
+            "channels.phone: 'carrierpigeon://' is not a service apprise knows",
+        ),
+        ('[digest]\nchannels = ["email"]\n', "digest.channels: no channel named 'email'"),
+    ],
+)
+def test_each_kind_of_bad_value_gives_one_line_and_exit_2(
+    halfway, write_config, body, line
+) -> None:
+    path = write_config(body)
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 2
+    lines = ran.err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{path}: {line}")
+    assert "Traceback" not in ran.err
+    assert "pydantic" not in ran.err
+    assert "http" not in ran.err
+
+
+def test_a_bad_time_zone_is_named(halfway, tmp_path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('timezone = "Mars/Olympus"\n')
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 2
+    assert (
+        ran.err.strip()
+        == f"{path}: timezone: 'Mars/Olympus' is not an IANA time zone (e.g. 'Europe/Berlin')"
+    )
+
+
+def test_all_problems_are_reported_at_once(halfway, write_config) -> None:
+    path = write_config(
+        'colour = "blue"\n[server]\nlisten = "nowhere"\n'
+        + NUDGE.replace("0 9", "99 9")
+        + NUDGE.replace('"custom"', '"nope"').replace('"n"', '"m"')
+    )
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 2
+    assert len(ran.err.strip().splitlines()) == 4
+    for key in ("colour:", "server.listen:", "nudges[0].cron:", "nudges[1].kind:"):
+        assert key in ran.err
+
+
+def test_a_toml_syntax_error_names_file_line_and_column(halfway, tmp_path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text('timezone = "UTC"\n[server\nlisten = "x"\n')
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 2
+    assert ran.err.strip() == (
+        f"{path}: not valid TOML: Expected ']' at the end of a table declaration (at line 2, column 8)"
+    )
+
+
+def test_a_named_config_that_does_not_exist_is_an_error_not_defaults(halfway, tmp_path) -> None:
+    ran = halfway("check", "--config", str(tmp_path / "missing.toml"))
+    assert ran.code == 2
+    assert ran.err.strip() == f"{tmp_path / 'missing.toml'}: no such config file"
+
+
+def test_halfway_config_env_names_the_file_and_must_exist(halfway, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("HALFWAY_CONFIG", str(tmp_path / "gone.toml"))
+    ran = halfway("check")
+    assert ran.code == 2
+    assert "gone.toml: no such config file" in ran.err
+
+
+def test_the_xdg_config_is_found_when_nothing_is_named(halfway, tmp_path) -> None:
+    path = tmp_path / "xdg-config" / "halfway" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'timezone = "Asia/Tokyo"\ndata_dir = "{tmp_path}"\n')
+    ran = halfway("check")
+    assert ran.code == 0, ran.err
+    assert "time zone Asia/Tokyo" in ran.out
+
+
+def test_environment_overrides_win_over_the_file(monkeypatch, write_config) -> None:
+    path = write_config(
+        '[server]\nlisten = "127.0.0.1:8470"\npublic_url = "https://a.example"\n'
+        '[channels]\nphone = "json://127.0.0.1:9/a"\n'
+    )
+    monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "0.0.0.0:9999")
+    monkeypatch.setenv("HALFWAY_TIMEZONE", "America/New_York")
+    monkeypatch.setenv("HALFWAY_CHANNELS__PHONE", "json://127.0.0.1:10/b")
+    settings = config.load(path, deliver.url_problem)
+    assert settings.server.listen == "0.0.0.0:9999"
+    assert settings.server.public_url == "https://a.example"  # the rest of [server] stays
+    assert settings.timezone == "America/New_York"
+    assert settings.channels["phone"] == ["json://127.0.0.1:10/b"]
+
+
+def test_a_bad_environment_override_is_reported(monkeypatch, write_config) -> None:
+    path = write_config("")
+    monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "no-port")
+    with pytest.raises(ConfigError) as caught:
+        config.load(path, deliver.url_problem)
+    assert caught.value.lines == [
+        f"{path}: server.listen: 'no-port' is not host:port (e.g. '127.0.0.1:8470')"
+    ]
+
+
+def test_check_masks_passwords_and_tokens(halfway, write_config) -> None:
+    path = write_config(
+        '[channels]\nemail = "mailto://me:hunter2secret@smtp.example.net?to=me@example.net"\n'
+        'tg = "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654"\n'
+    )
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 0, ran.err
+    assert "smtp.example.net" in ran.out
+    assert "hunter2secret" not in ran.out
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in ran.out
+
+
+def test_a_bad_channel_url_error_never_prints_the_url(halfway, write_config) -> None:
+    path = write_config('[channels]\nphone = "json://user:topsecret@"\n')
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 2
+    assert "channels.phone: is not a valid 'json://' URL" in ran.err
+    assert "topsecret" not in ran.err
+
+
+def test_durations_take_units_and_combinations() -> None:
+    assert config.parse_duration("90s") == timedelta(seconds=90)
+    assert config.parse_duration("1h30m") == timedelta(minutes=90)
+    assert config.parse_duration("2w") == timedelta(weeks=2)
+    for bad in ("", "3", "3x", "h", "0s", "-1d"):
+        with pytest.raises(ValueError, match=r"duration|longer than zero"):
+            config.parse_duration(bad)
+
+
+def test_settings_never_change_on_bad_input(halfway, write_config) -> None:
+    path = write_config(NUDGE.replace("0 9", "99 9"))
+    before = path.read_bytes()
+    assert halfway("check", "--config", str(path)).code == 2
+    assert path.read_bytes() == before
+    assert not (Path(path).parent / "data").exists()

@@ -1,0 +1,155 @@
+"""End to end: the real `halfway run` process, real HTTP and SMTP servers on loopback."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from email import message_from_bytes
+
+from .conftest import free_port, wait_for
+
+WORDS = "Was there one small kindness today? Even a tiny one counts."
+
+
+def config_for(write_config, http_url: str, smtp_url: str, listen: str) -> str:
+    body = f"""
+[server]
+listen = "{listen}"
+public_url = "http://{listen}"
+
+[channels]
+push = "{http_url}"
+mail = "{smtp_url}"
+
+[[nudges]]
+id = "tiny-kindness"
+kind = "gesture_log"
+every = "1s"
+channels = ["push", "mail"]
+text = "{WORDS}"
+"""
+    return str(write_config(body))
+
+
+def test_the_daemon_sends_records_serves_health_and_stops_cleanly(
+    write_config, http_receiver, smtp_receiver, start_daemon, halfway
+) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    # A password in the push URL: it must reach the server and never the log.
+    push_url = f"json://halfway:s3cretPassw0rd@127.0.0.1:{http_receiver.port}/hook"
+    path = config_for(write_config, push_url, smtp_receiver.url(), listen)
+    daemon = start_daemon("--config", path)
+
+    health = wait_for(lambda: daemon.health(listen))
+    assert health["status"] == "ok"
+    assert health["version"] == "0.1.0"
+    assert health["next_fire"] is not None
+    assert isinstance(health["outbox_pending"], int)
+
+    wait_for(lambda: len(http_receiver.requests) >= 3 and len(smtp_receiver.messages) >= 3)
+
+    started = time.monotonic()
+    code = daemon.stop(signal.SIGTERM)
+    assert code == 0
+    assert time.monotonic() - started < 5
+
+    pushed = http_receiver.bodies()
+    assert all(body["message"] == WORDS for body in pushed)
+    assert all(body["title"] == "A small moment today?" for body in pushed)
+    assert http_receiver.requests[0]["headers"]["Authorization"].startswith("Basic ")
+    mail = message_from_bytes(smtp_receiver.messages[0].content)
+    assert mail["Subject"] == "A small moment today?"
+    assert WORDS in next(
+        p.get_payload(decode=True).decode()
+        for p in mail.walk()
+        if p.get_content_type() == "text/plain"
+    )
+
+    ran = halfway("export", "--format", "json", "--config", path)
+    assert ran.code == 0, ran.err
+    export = json.loads(ran.out)
+    assert export["schema_version"] == 1
+    deliveries = export["deliveries"]
+    sent = [d for d in deliveries if d["state"] == "sent"]
+    # Each delivery reached each channel exactly once: counts match what the servers saw.
+    assert len(sent) == len(http_receiver.requests) == len(smtp_receiver.messages)
+    assert len({d["scheduled_for"] for d in deliveries}) == len(deliveries)
+    for delivery in sent:
+        assert delivery["nudge_id"] == "tiny-kindness"
+        assert delivery["kind"] == "gesture_log"
+        assert delivery["scheduled_for"].endswith("+01:00")  # Europe/Berlin in November
+        for name in ("push", "mail"):
+            result = delivery["channels"][name]
+            assert result["state"] == "sent"
+            assert result["attempts"] == 1
+            assert result["error"] is None
+            assert result["sent_at"].endswith("+01:00")
+
+    log = daemon.stderr()
+    assert "fire tiny-kindness (gesture_log)" in log
+    assert "sent " in log
+    assert "to push" in log
+    assert "to mail" in log
+    assert "stopped" in log
+    assert "s3cretPassw0rd" not in log
+    assert "Traceback" not in log
+
+
+def test_a_channel_that_fails_is_recorded_per_channel_with_its_error(
+    write_config, http_receiver, smtp_receiver, start_daemon, halfway
+) -> None:
+    http_receiver.status = 500
+    listen = f"127.0.0.1:{free_port()}"
+    path = config_for(
+        write_config, f"json://127.0.0.1:{http_receiver.port}/hook", smtp_receiver.url(), listen
+    )
+    daemon = start_daemon("--config", path)
+    wait_for(lambda: len(http_receiver.requests) >= 2 and len(smtp_receiver.messages) >= 2)
+    assert daemon.stop() == 0
+    delivery = json.loads(halfway("export", "--config", path).out)["deliveries"][0]
+    assert delivery["state"] == "partial"
+    assert delivery["channels"]["mail"]["state"] == "sent"
+    assert delivery["channels"]["push"]["state"] == "failed"
+    assert "500" in delivery["channels"]["push"]["error"]
+    assert "send" in daemon.stderr()
+    assert "to push failed" in daemon.stderr()
+
+
+def test_the_daemon_refuses_a_bad_config_with_exit_2(write_config, start_daemon) -> None:
+    path = write_config('[[nudges]]\nid = "x"\nkind = "custom"\ncron = "61 * * * *"\n')
+    daemon = start_daemon("--config", str(path))
+    assert daemon.proc.wait(20) == 2
+    assert daemon.stderr().strip() == (
+        f"{path}: nudges[0].cron: '61 * * * *' is not a valid cron expression (minute must be 0-59)"
+    )
+
+
+def test_a_busy_port_is_a_clear_error(write_config, start_daemon) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        path = write_config(f'[server]\nlisten = "{listen}"\n')
+        daemon = start_daemon("--config", str(path))
+        assert daemon.proc.wait(20) == 2
+    assert f"server.listen: cannot listen on {listen}" in daemon.stderr()
+    assert "Traceback" not in daemon.stderr()
+
+
+def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    daemon = start_daemon(
+        "--demo", "--data-dir", str(tmp_path / "demo"), env={"HALFWAY_SERVER__LISTEN": listen}
+    )
+    inbox = tmp_path / "demo" / "demo-inbox.jsonl"
+    wait_for(lambda: inbox.exists() and inbox.read_text().strip(), timeout=20)
+    assert daemon.stop() == 0
+    out = daemon.proc.stdout.read()
+    assert "halfway demo" in out
+    assert "halfway init" in out  # it says how to add a real channel
+    first = json.loads(inbox.read_text().splitlines()[0])
+    assert first["title"] == "A small moment today?"
+    assert first["body"] in out
