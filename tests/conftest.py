@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,13 @@ class HttpReceiver:
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def json_url(self, path: str = "/hook") -> str:
+        """The apprise URL that posts JSON to this receiver."""
+        return f"json://127.0.0.1:{self.port}{path}"
+
+    def posts(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["body"]]
+
     def bodies(self) -> list[dict[str, Any]]:
         return [json.loads(r["body"]) for r in self.requests if r["body"]]
 
@@ -71,6 +79,11 @@ def http_receiver() -> Iterator[HttpReceiver]:
                     "body": self.rfile.read(length).decode("utf-8"),
                 }
             )
+            self.send_response(receiver.status)
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            receiver.requests.append({"path": self.path, "headers": dict(self.headers), "body": ""})
             self.send_response(receiver.status)
             self.end_headers()
 
@@ -201,3 +214,19 @@ def start_daemon() -> Iterator[Callable[..., DaemonProcess]]:
             daemon.proc.kill()
             daemon.proc.wait()
         daemon.log_path.unlink(missing_ok=True)
+
+
+class Clock:
+    """A clock a test moves by hand: call it for the time, `advance` it, or `set` it."""
+
+    def __init__(self, start: str) -> None:
+        self.now = datetime.fromisoformat(start).astimezone(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: str) -> None:
+        self.now = datetime.fromisoformat(moment).astimezone(UTC)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)

@@ -109,6 +109,8 @@ def test_channel_results_decide_the_delivery_state(tmp_path) -> None:
     after = store.update_channels(
         record["id"], {"email": {"state": "failed", "attempts": 1, "error": "down"}}
     )
+    assert after["state"] == "pending"  # a failed send is retried: not finished yet
+    after = store.update_channels(record["id"], {"email": {"state": "gave_up"}})
     assert after["state"] == "partial"
     assert store.delivery(record["id"])["channels"]["email"]["error"] == "down"
 

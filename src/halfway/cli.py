@@ -12,15 +12,17 @@ import io
 import json
 import logging
 import os
+import signal
 import sys
+import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
-from halfway import __version__, config, deliver, schedule
-from halfway.config import ConfigError, Settings
+from halfway import __version__, config, deliver, schedule, status
+from halfway.config import ConfigError, Nudge, Settings
 from halfway.daemon import Daemon, DaemonError, utc_now
 from halfway.store import Store, StoreError
 
@@ -68,6 +70,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  {name}: {deliver.mask(url)}")
     print("nudges (next 3 fires, local time):")
     now = utc_now()
+    states = Store(settings.data_dir).nudge_states() if settings.db_path.exists() else {}
+    for line in status.pause_lines(settings, states, now):
+        print(f"  {line}")
     for nudge in settings.nudges:
         fires = schedule.upcoming(
             [nudge], zone, settings.quiet_hours, now, now + timedelta(days=3660), 3
@@ -83,7 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         from halfway import daemon
 
-        return daemon.run(settings, store)
+        reload = None if args.demo else (lambda: load_settings(args))
+        return daemon.run(settings, store, reload)
     except DaemonError as error:
         raise UsageError(str(error)) from None
 
@@ -108,17 +114,104 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 
 def cmd_send(args: argparse.Namespace) -> int:
     settings = load_settings(args)
-    if settings.nudge(args.nudge_id) is None:
-        known = ", ".join(n.id for n in settings.nudges) or "none"
-        raise UsageError(f"{args.source}: no nudge with id '{args.nudge_id}' (known: {known})")
-    now = utc_now()
-    record = Daemon(settings, Store(settings.data_dir)).process(
-        schedule.Fire(args.nudge_id, now, now), manual=True
-    )
-    assert record is not None  # a fresh instant is never a recorded fire
+    nudge = known_nudges(args, settings, [args.nudge_id])[0]
+    record = Daemon(settings, Store(settings.data_dir)).send_now(nudge)
     for name, result in record["channels"].items():
         print(f"{name}: {result['state']}" + (f" ({result['error']})" if result["error"] else ""))
+    if record["state"] == "pending":
+        print("the daemon retries what failed; 'halfway status' shows the outbox")
     return 0 if record["state"] == "sent" else 1
+
+
+def known_nudges(args: argparse.Namespace, settings: Settings, ids: list[str]) -> list[Nudge]:
+    """The nudges named on the command line; UsageError naming any that is not in the config."""
+    found = []
+    for nudge_id in ids:
+        nudge = settings.nudge(nudge_id)
+        if nudge is None:
+            known = ", ".join(n.id for n in settings.nudges) or "none"
+            raise UsageError(f"{args.source}: no nudge with id '{nudge_id}' (known: {known})")
+        found.append(nudge)
+    return found
+
+
+def pause_targets(args: argparse.Namespace, settings: Settings) -> list[str]:
+    if args.all == bool(args.nudge_ids):
+        raise UsageError("name the nudges to change, or give --all (not both)")
+    return ["*"] if args.all else [n.id for n in known_nudges(args, settings, args.nudge_ids)]
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    targets = pause_targets(args, settings)
+    now = utc_now()
+    until = parse_when(args.until, settings.tz, now) if args.until else None
+    if until is not None and until <= now:
+        raise UsageError(f"--until: '{args.until}' is already past")
+    Store(settings.data_dir).pause(targets, now.isoformat(), until.isoformat() if until else None)
+    names = "every nudge" if targets == ["*"] else ", ".join(targets)
+    end = f"until {schedule.clock_text(until, settings.tz)}" if until else "until you resume"
+    print(f"paused {names} {end}; their fires are skipped, not saved up")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    targets = pause_targets(args, settings)
+    ended = Store(settings.data_dir).resume(targets, utc_now().isoformat())
+    print(f"resumed ({ended} pause(s) ended)" if ended else "nothing was paused")
+    return 0
+
+
+def parse_when(text: str, zone: tzinfo, now: datetime) -> datetime:
+    """'3d' (from now), '2026-12-01' (local midnight) or '2026-12-01T09:00' (local)."""
+    try:
+        return now + config.parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--until: '{text}' is not a date, date-time or duration (e.g. 2026-12-01, 3d)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    settings = load_settings(args)  # refuse here what the daemon would refuse
+    pid = Store(settings.data_dir).daemon_pid()
+    if pid is None:
+        print(f"halfway reload: no daemon is running on {settings.data_dir}", file=sys.stderr)
+        return 1
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except PermissionError:
+        print(
+            f"halfway reload: not allowed to signal pid {pid}; run as the service user "
+            "or use 'systemctl reload halfway'",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"asked the daemon (pid {pid}) to reload {args.source}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    now = utc_now()
+    health = fetch_health(settings.server.listen)
+    store = Store(settings.data_dir)
+    print(status.render(settings, store.snapshot(), store.nudge_states(), health, now))
+    return 0 if health else 3
+
+
+def fetch_health(listen: str) -> dict[str, Any] | None:
+    try:
+        with urllib.request.urlopen(f"http://{listen}/healthz", timeout=3) as answer:
+            return dict(json.loads(answer.read()))
+    except (OSError, ValueError):
+        return None
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -356,6 +449,21 @@ def build_parser() -> Parser:
     p.add_argument("--days", type=positive_int, default=7, help="how many days ahead (default 7)")
     p = command("send", cmd_send, "send one nudge now, to test its channels")
     p.add_argument("nudge_id", metavar="NUDGE_ID")
+    for name, func, text in (
+        ("pause", cmd_pause, "pause nudges: their fires are skipped until you resume"),
+        ("resume", cmd_resume, "resume paused nudges"),
+    ):
+        p = command(name, func, text)
+        p.add_argument("nudge_ids", metavar="NUDGE_ID", nargs="*", help="nudges to change")
+        p.add_argument("--all", action="store_true", help="every nudge")
+        if name == "pause":
+            p.add_argument(
+                "--until",
+                metavar="WHEN",
+                help="end the pause at WHEN: 2026-12-01, 2026-12-01T09:00 or 3d",
+            )
+    command("reload", cmd_reload, "make the running daemon re-read its config (SIGHUP)")
+    command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
     p = command("log", cmd_log, "write down a gesture, initiation, boundary or note")
     p.add_argument("kind", metavar="KIND", choices=ENTRY_KINDS, help=", ".join(ENTRY_KINDS))
     p.add_argument("text", metavar="TEXT")

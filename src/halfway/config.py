@@ -209,6 +209,15 @@ class Nudge(Strict):
         return self
 
 
+class Outbox(Strict):
+    retry_first: Duration = Field(timedelta(seconds=30), description="wait before the first retry")
+    retry_max: Duration = Field(timedelta(hours=1), description="the longest wait between retries")
+    give_up_after: Duration = Field(timedelta(days=1), description="stop retrying a send this old")
+    alert_after: Duration = Field(
+        timedelta(hours=6), description="say so through another channel when one fails this long"
+    )
+
+
 class Digest(Strict):
     cron: CronText = Field("0 8 * * mon", description="when the weekly digest is mailed")
     channels: NameList = Field(default_factory=list, description="channel names; empty = all")
@@ -227,7 +236,10 @@ class Settings(BaseSettings):
     timezone: str = Field(default_factory=lambda: _local_zone(), description="IANA zone name")
     data_dir: Path = Field(default_factory=lambda: default_data_dir(), description="data folder")
     send_timeout: Duration = Field(timedelta(seconds=30), description="longest one send may take")
+    heartbeat_url: str | None = Field(None, description="pinged while halfway runs")
+    heartbeat_every: Duration = Field(timedelta(minutes=5), description="how often to ping it")
     server: Server = Field(default_factory=Server)
+    outbox: Outbox = Field(default_factory=Outbox)
     quiet_hours: QuietHours | None = None
     channels: dict[str, NameList] = Field(default_factory=dict)
     nudges: list[Nudge] = Field(default_factory=list)
@@ -244,6 +256,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's contents arrive as init values; the environment wins over them.
         return (env_settings, init_settings)
+
+    @field_validator("heartbeat_url")
+    @classmethod
+    def _heartbeat(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^/\s]+", value):
+            raise ValueError("is not an http:// or https:// address")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -1,9 +1,16 @@
-"""`halfway run`: wiring only. APScheduler drives the fires, aiohttp serves /healthz.
+"""`halfway run`: the durable outbox and the service around it.
 
-One unit of work, repeated: `Daemon.process(fire)` records the delivery,
-sends it, and records each channel's result. It is a plain function a test
-can call. The store, not APScheduler's memory, is the record of what fired:
-each job is one dated fire that plans its successor when it runs.
+Two units of work, each a plain function a test can call with its own clock:
+
+- `tick(nudge)`: from the store's record of the nudge's last fire, find the
+  fires that have come due, decide which one to send (catch-up window,
+  coalescing, pauses) and record it and the missed or skipped ones. The
+  store, not APScheduler's memory, is the record of what fired, so the same
+  code covers a normal fire, a restart after downtime and a clock that jumped.
+- `drain()`: claim every channel send that is due (pending, or failed and
+  due for retry), send it, and record each channel's result, with backoff.
+
+`serve()` only wires them to APScheduler jobs, aiohttp, signals and systemd.
 """
 
 from __future__ import annotations
@@ -11,23 +18,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import signal
 import sys
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, practices, schedule
+from halfway import __version__, deliver, notify, practices, schedule
 from halfway.config import Nudge, Settings
-from halfway.store import Record, Store
+from halfway.store import Record, Store, StoreError
 
 log = logging.getLogger("halfway")
 
 STOP_GRACE_SECONDS = 4.0  # systemd and the tests expect a stop within 5 s
+SAFETY_TICK_SECONDS = 30.0  # re-check everything this often: clock jumps, CLI writes
+WORKERS = 4
 
 
 def utc_now() -> datetime:
@@ -38,137 +50,385 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
+def boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def owner_is_dead(owner: Record) -> bool:
+    """True if the process that claimed a send is gone (or ran before a reboot)."""
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or owner.get("boot") != boot_id():
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class DaemonError(Exception):
+    """The daemon cannot start; the message says what to change."""
+
+
 class Daemon:
     def __init__(
-        self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], datetime] = utc_now,
+        reload: Callable[[], Settings] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.planned: dict[str, schedule.Fire] = {}
+        self.reload_settings = reload
+        self.owner = {"pid": os.getpid(), "boot": boot_id()}
+        self.planned: dict[str, datetime] = {}
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.abandoned = 0
+        self.random = random.Random()  # noqa: S311 - jitter, not secrets
 
-    # the unit of work -----------------------------------------------------
+    # unit of work 1: decide and record fires ------------------------------
 
-    def process(self, fire: schedule.Fire, manual: bool = False) -> Record | None:
-        """Record the fire as a delivery, send it, record each channel's result.
+    def start_up(self) -> None:
+        """Recover sends a dead process left half-done, and note each nudge's start."""
+        recovered = self.store.recover_sends(owner_is_dead)
+        if recovered:
+            log.warning("%d send(s) were cut off by a crash or kill; sending them again", recovered)
+        self.store.ensure_planned([n.id for n in self.settings.nudges], iso(self.clock()))
 
-        Returns the finished delivery, or None if this fire was already recorded.
-        """
-        nudge = self.settings.nudge(fire.nudge_id)
-        if nudge is None:
-            return None
-        channels = self.settings.channels_of(nudge.channels)
+    def since(self, nudge: Nudge, states: dict[str, Record]) -> datetime:
+        """The instant after which this nudge's fires are not yet recorded."""
+        last = self.store.last_scheduled(nudge.id)
+        if last:
+            return datetime.fromisoformat(last)
+        state = states.get(nudge.id)
+        start = datetime.fromisoformat(state["since"]) if state else self.clock()
+        if nudge.at is not None:
+            # A one-off is owed even if halfway first started after its time:
+            # sent within its catch-up window, else recorded as missed.
+            at = schedule.scheduled_after(nudge, self.settings.tz, datetime.min.replace(tzinfo=UTC))
+            if at is not None:
+                start = min(start, at - timedelta(microseconds=1))
+        return start
+
+    def pauses(
+        self, nudge_id: str, states: dict[str, Record]
+    ) -> list[tuple[datetime, datetime | None]]:
+        found = []
+        for key in (nudge_id, "*"):
+            for pause in (states.get(key) or {}).get("pauses", []):
+                until = pause["until"]
+                found.append(
+                    (
+                        datetime.fromisoformat(pause["from"]),
+                        datetime.fromisoformat(until) if until else None,
+                    )
+                )
+        return found
+
+    def tick(self, nudge: Nudge) -> schedule.Decision:
+        """Record what has come due for `nudge`: one send (maybe late), missed and skipped fires."""
+        now = self.clock()
+        zone, quiet = self.settings.tz, self.settings.quiet_hours
+        if schedule.quiet_end(now, zone, quiet):
+            return schedule.Decision()  # catch-up waits for the morning, never 3 a.m.
+        states = self.store.nudge_states()
+        since = self.since(nudge, states)
+        due, older = schedule.due_fires(nudge, zone, quiet, since, now)
+        decision = schedule.decide(due, now, nudge.catch_up, self.pauses(nudge.id, states), older)
+        records = [self.fire_record(nudge, f, "missed") for f in decision.missed]
+        records += [self.fire_record(nudge, f, "skipped") for f in decision.skipped]
+        if records and decision.older_missed:
+            records[0]["stands_for_older"] = decision.older_missed
+        if decision.send:
+            records.append(self.fire_record(nudge, decision.send, "pending", decision.late))
+        for record in self.store.record_fires(sorted(records, key=lambda r: r["scheduled_for"])):
+            if record["state"] == "pending":
+                log.info(
+                    "fire %s (%s) scheduled %s%s",
+                    nudge.id,
+                    nudge.kind,
+                    record["scheduled_for"],
+                    ", late" if record["late"] else "",
+                )
+            else:
+                log.info(
+                    "fire %s scheduled %s recorded as %s",
+                    nudge.id,
+                    record["scheduled_for"],
+                    record["state"],
+                )
+        return decision
+
+    def fire_record(
+        self, nudge: Nudge, fire: schedule.Fire, state: str, late: bool = False
+    ) -> Record:
         title, body = practices.render(nudge.kind, nudge.text)
-        record = self.store.add_delivery(
-            {
-                "nudge_id": nudge.id,
-                "kind": nudge.kind,
-                "scheduled_for": iso(fire.scheduled_for),
-                "due_at": iso(fire.due_at),
-                "created_at": iso(self.clock()),
-                "manual": manual,
-                "title": title,
-                "body": body,
-                "state": "pending",
-                "channels": {
-                    name: {"state": "pending", "attempts": 0, "sent_at": None, "error": None}
-                    for name in channels
-                },
-            }
+        names = list(self.settings.channels_of(nudge.channels))
+        return {
+            "nudge_id": nudge.id,
+            "kind": nudge.kind,
+            "scheduled_for": iso(fire.scheduled_for),
+            "due_at": iso(fire.due_at),
+            "created_at": iso(self.clock()),
+            "state": state,
+            "late": late,
+            "manual": False,
+            "title": title,
+            "body": body,
+            "channels": {
+                name: {"state": state, "attempts": 0, "sent_at": None, "error": None}
+                for name in names
+            },
+        }
+
+    def next_wake(self, nudge: Nudge) -> datetime | None:
+        """When `nudge` next needs a tick: its next due fire, or the end of quiet hours."""
+        now = self.clock()
+        zone, quiet = self.settings.tz, self.settings.quiet_hours
+        quiet_end = schedule.quiet_end(now, zone, quiet)
+        if quiet_end:
+            return quiet_end  # nothing is sent before then; a waiting catch-up goes then
+        since = self.since(nudge, self.store.nudge_states())
+        for fire in schedule.fires(nudge, zone, quiet, since, since):
+            if fire.due_at > now:
+                return fire.due_at
+        return None
+
+    # unit of work 2: the outbox ---------------------------------------------
+
+    def claim(self, only: str | None = None) -> list[Record]:
+        now = self.clock()
+        give_up_before = iso(now - self.settings.outbox.give_up_after)
+        return self.store.claim_sends(iso(now), self.owner, give_up_before, only)
+
+    def send_claimed(self, delivery: Record) -> Record:
+        """Send one claimed delivery to its claimed channels and record each result."""
+        names = delivery["claimed"]
+        known = {n: self.settings.channels[n] for n in names if n in self.settings.channels}
+        results = deliver.send(
+            known, delivery["title"], delivery["body"], self.settings.send_timeout.total_seconds()
         )
-        if record is None:
-            log.info(
-                "fire %s @ %s was already recorded; not sending it again",
-                fire.nudge_id,
-                iso(fire.scheduled_for),
-            )
-            return None
-        log.info(
-            "fire %s (%s) scheduled %s -> %s",
-            nudge.id,
-            nudge.kind,
-            iso(fire.scheduled_for),
-            ", ".join(channels) or "no channel",
-        )
-        results = deliver.send(channels, title, body, self.settings.send_timeout.total_seconds())
-        finished = iso(self.clock())
+        for name in names:
+            if name not in known:
+                results[name] = deliver.ChannelResult(
+                    False, "this channel is no longer in the config"
+                )
+        now = self.clock()
         changes = {
-            name: {
-                "state": "sent" if result.ok else "failed",
-                "attempts": record["channels"][name]["attempts"] + 1,
-                "sent_at": finished if result.ok else None,
-                "error": result.error,
-            }
-            for name, result in results.items()
+            name: self.outcome(delivery, name, result, now) for name, result in results.items()
         }
         for name, result in results.items():
             if result.ok:
-                log.info("sent %s to %s", record["id"], name)
+                log.info("sent %s (%s) to %s", delivery["id"], delivery["nudge_id"], name)
             else:
-                log.warning("send %s to %s failed: %s", record["id"], name, result.error)
-        return self.store.update_channels(record["id"], changes)
+                log.warning(
+                    "send %s (%s) to %s failed: %s; %s",
+                    delivery["id"],
+                    delivery["nudge_id"],
+                    name,
+                    result.error,
+                    describe_retry(changes[name]),
+                )
+        return self.store.update_channels(delivery["id"], changes)
 
-    # planning -------------------------------------------------------------
+    def outcome(
+        self, delivery: Record, name: str, result: deliver.ChannelResult, now: datetime
+    ) -> Record:
+        previous = delivery["channels"][name]
+        done = {"owner": None, "finished_at": iso(now)}
+        if result.ok:
+            return {
+                **done,
+                "state": "sent",
+                "sent_at": iso(now),
+                "error": None,
+                "next_attempt": None,
+            }
+        outbox = self.settings.outbox
+        wait = min(outbox.retry_max, outbox.retry_first * 2 ** max(0, previous["attempts"] - 1))
+        retry_at = now + wait * self.random.uniform(0.8, 1.2)
+        first_failed = previous.get("first_failed_at") or iso(now)
+        failure = {**done, "error": result.error, "first_failed_at": first_failed}
+        if retry_at - datetime.fromisoformat(delivery["due_at"]) > outbox.give_up_after:
+            return {**failure, "state": "gave_up", "next_attempt": None}
+        return {**failure, "state": "failed", "next_attempt": iso(retry_at)}
 
-    def next_fire(
-        self, nudge: Nudge, after: datetime, anchor: datetime | None
-    ) -> schedule.Fire | None:
-        return schedule.next_fire(nudge, self.settings.tz, self.settings.quiet_hours, after, anchor)
+    def drain(self, only: str | None = None) -> list[Record]:
+        """Claim and send everything due, one delivery after another (for the CLI and tests)."""
+        return [self.send_claimed(delivery) for delivery in self.claim(only)]
 
-    def first_anchor(self, nudge: Nudge, now: datetime) -> datetime:
-        """Where an `every` nudge counts from: its last recorded fire, else now."""
-        last = self.store.last_scheduled(nudge.id)
-        return datetime.fromisoformat(last) if last else now.replace(microsecond=0)
+    def next_retry(self) -> datetime | None:
+        times = [
+            result["next_attempt"]
+            for delivery in self.store.deliveries()
+            if delivery["state"] == "pending"
+            for result in delivery["channels"].values()
+            if result["state"] == "failed" and result.get("next_attempt")
+        ]
+        return datetime.fromisoformat(min(times)) if times else None
 
-    def next_fire_time(self) -> datetime | None:
-        return min((fire.due_at for fire in self.planned.values()), default=None)
+    def send_now(self, nudge: Nudge) -> Record:
+        """`halfway send`: record a manual fire and send it at once."""
+        now = self.clock()
+        fire = schedule.Fire(nudge.id, now, now)
+        record = self.fire_record(nudge, fire, "pending")
+        record["manual"] = True
+        added = self.store.record_fires([record])
+        finished = self.drain(only=added[0]["id"])
+        return finished[0] if finished else added[0]
+
+    # alerts and heartbeat ---------------------------------------------------
+
+    def check_alerts(self) -> list[str]:
+        """Say through another channel when one has failed for longer than alert_after."""
+        now = self.clock()
+        alerted: dict[str, str] = dict(self.store.meta().get("alerted", {}))
+        failing = failing_since(self.store.deliveries())
+        messages = []
+        for name, since in failing.items():
+            if name in alerted or now - since < self.settings.outbox.alert_after:
+                continue
+            others = {
+                n: urls
+                for n, urls in self.settings.channels.items()
+                if n != name and n not in failing
+            }
+            if not others:
+                continue
+            local = schedule.clock_text(since, self.settings.tz)
+            text = (
+                f"halfway has not been able to reach your '{name}' channel since {local}. "
+                "Your nudges for it are waiting and will go out once it works again."
+            )
+            results = deliver.send(
+                others,
+                "halfway · a channel needs a look",
+                text,
+                self.settings.send_timeout.total_seconds(),
+            )
+            if any(r.ok for r in results.values()):
+                alerted[name] = iso(now)
+                messages.append(name)
+                log.warning(
+                    "channel %s failing since %s; told you through %s",
+                    name,
+                    iso(since),
+                    ", ".join(others),
+                )
+        for name in list(alerted):
+            if name not in failing:
+                del alerted[name]  # it works again: a new outage alerts again
+        self.store.set_meta({"alerted": alerted})
+        return messages
+
+    def heartbeat(self) -> None:
+        url = self.settings.heartbeat_url
+        if not url:
+            return
+        try:
+            with urllib.request.urlopen(url, timeout=10):  # noqa: S310 - the user's own http(s) URL
+                pass
+        except OSError as error:
+            log.warning("heartbeat ping failed: %s", getattr(error, "reason", error))
 
     # the running service ----------------------------------------------------
 
-    async def serve(self, stop: asyncio.Event, ready: Callable[[], None] | None = None) -> None:
-        """Run until `stop` is set: schedule fires, serve HTTP, then wind down."""
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Run until `stop` is set: schedule fires, send, serve HTTP, then wind down."""
         loop = asyncio.get_running_loop()
-        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="send")
+        pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="halfway")
         scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
 
-        def plan(nudge: Nudge, after: datetime, anchor: datetime | None) -> None:
-            fire = self.next_fire(nudge, after, anchor)
-            if fire is None:
-                self.planned.pop(nudge.id, None)
-                return
-            self.planned[nudge.id] = fire
-            scheduler.add_job(
-                run_fire,
-                "date",
-                run_date=fire.due_at,
-                args=[nudge, fire],
-                id=nudge.id,
-                replace_existing=True,
-                misfire_grace_time=None,
-            )
-
-        async def run_fire(nudge: Nudge, fire: schedule.Fire) -> None:
-            # Plan the successor first, so a slow send never delays the next fire.
-            plan(nudge, max(fire.scheduled_for, self.clock()), fire.scheduled_for)
+        async def work(func: Callable[..., Any], *args: Any) -> Any:
+            """Run blocking work in the pool, tracked so a stop can wait for it."""
             task = asyncio.current_task()
             assert task is not None
             self.in_flight.add(task)
             try:
-                await loop.run_in_executor(pool, self.process, fire)
+                return await loop.run_in_executor(pool, func, *args)
             except asyncio.CancelledError:
-                # Only at stop, after the grace period: the delivery stays pending on disk.
-                log.warning("stopped while sending %s; it stays recorded as pending", fire.nudge_id)
+                log.warning("stopped during %s; what it was sending stays pending", func.__name__)
+            except StoreError as error:
+                log.error("%s", error)
             except Exception:
-                log.exception("fire %s failed", fire.nudge_id)
+                log.exception("%s failed", func.__name__)
             finally:
                 self.in_flight.discard(task)
+            return None
 
-        now = self.clock()
+        def job(job_id: str, when: datetime | None, func: Callable[..., Any], *args: Any) -> None:
+            if when is None:
+                if scheduler.get_job(job_id):
+                    scheduler.remove_job(job_id)
+                return
+            scheduler.add_job(
+                func,
+                "date",
+                run_date=when,
+                args=list(args),
+                id=job_id,
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+
+        async def run_nudge(nudge_id: str) -> None:
+            nudge = self.settings.nudge(nudge_id)
+            if nudge is None:
+                return
+            await work(self.tick, nudge)
+            wake = await work(self.next_wake, nudge)
+            if wake is not None:
+                self.planned[nudge_id] = wake
+            else:
+                self.planned.pop(nudge_id, None)
+            job(f"nudge:{nudge_id}", wake, run_nudge, nudge_id)
+            await run_outbox()
+
+        async def run_outbox() -> None:
+            claimed = await work(self.claim) or []
+            await asyncio.gather(*(work(self.send_claimed, d) for d in claimed))
+            job("outbox", await work(self.next_retry), run_outbox)
+
+        async def run_all() -> None:
+            for nudge in self.settings.nudges:
+                await run_nudge(nudge.id)
+            await work(self.check_alerts)
+
+        async def reload() -> None:
+            if self.reload_settings is None:
+                return
+            notify.notify("RELOADING=1")
+            try:
+                new = await loop.run_in_executor(None, self.reload_settings)
+            except Exception as error:
+                lines = getattr(error, "lines", [str(error)])
+                for line in lines:
+                    log.error("reload refused, the running config stays: %s", line)
+            else:
+                if new.server.listen != self.settings.server.listen:
+                    log.warning("server.listen changed; that takes a restart")
+                gone = {n.id for n in self.settings.nudges} - {n.id for n in new.nudges}
+                self.settings = new
+                for nudge_id in gone:
+                    job(f"nudge:{nudge_id}", None, run_nudge, nudge_id)
+                    self.planned.pop(nudge_id, None)
+                await work(self.start_up)
+                await run_all()
+                log.info("reloaded: %d nudge(s)", len(new.nudges))
+            notify.notify("READY=1")
+
+        await loop.run_in_executor(pool, self.start_up)
+        await loop.run_in_executor(pool, self.plan_all)  # /healthz knows the next fire at once
         scheduler.start()
-        for nudge in self.settings.nudges:
-            plan(nudge, now, self.first_anchor(nudge, now))
         runner = web.AppRunner(self.web_app(), access_log=None)
         await runner.setup()
         server = self.settings.server
@@ -177,9 +437,31 @@ class Daemon:
         except OSError as error:
             scheduler.shutdown(wait=False)
             await runner.cleanup()
+            pool.shutdown(wait=False)
             raise DaemonError(
                 f"server.listen: cannot listen on {server.listen} ({error.strerror})"
             ) from None
+        await run_all()
+        scheduler.add_job(
+            run_all,
+            "interval",
+            seconds=SAFETY_TICK_SECONDS,
+            id="safety",
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+        if self.settings.heartbeat_url:
+            scheduler.add_job(
+                work,
+                "interval",
+                args=[self.heartbeat],
+                id="heartbeat",
+                seconds=self.settings.heartbeat_every.total_seconds(),
+                next_run_time=self.clock(),
+                coalesce=True,
+            )
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload()))
+        watchdog = asyncio.ensure_future(self.watchdog())
         nxt = self.next_fire_time()
         log.info(
             "halfway %s running: %d nudge(s), next fire %s, health at http://%s/healthz",
@@ -188,10 +470,11 @@ class Daemon:
             schedule.clock_text(nxt, self.settings.tz) if nxt else "none planned",
             server.listen,
         )
-        if ready:
-            ready()
+        notify.notify("READY=1")
         await stop.wait()
+        notify.notify("STOPPING=1")
         log.info("stopping")
+        watchdog.cancel()
         scheduler.shutdown(wait=False)
         await runner.cleanup()
         if self.in_flight:
@@ -199,10 +482,29 @@ class Daemon:
         self.abandoned = len(self.in_flight)
         if self.abandoned:
             log.warning(
-                "%d send(s) still in flight at stop; they stay recorded as pending", self.abandoned
+                "%d send(s) still in flight at stop; they stay recorded and go out next start",
+                self.abandoned,
             )
         pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
+
+    async def watchdog(self) -> None:
+        """WATCHDOG=1 from the event loop itself: if the loop hangs, systemd restarts us."""
+        interval = notify.watchdog_interval()
+        if interval is None:
+            return
+        while True:
+            notify.notify("WATCHDOG=1")
+            await asyncio.sleep(interval)
+
+    def plan_all(self) -> None:
+        for nudge in self.settings.nudges:
+            wake = self.next_wake(nudge)
+            if wake is not None:
+                self.planned[nudge.id] = wake
+
+    def next_fire_time(self) -> datetime | None:
+        return min(self.planned.values(), default=None)
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024)
@@ -217,6 +519,7 @@ class Daemon:
             {
                 "status": "ok",
                 "version": __version__,
+                "pid": os.getpid(),
                 "next_fire": nxt.astimezone(self.settings.tz).isoformat() if nxt else None,
                 "outbox_pending": pending,
                 "nudges": len(self.settings.nudges),
@@ -224,13 +527,32 @@ class Daemon:
         )
 
 
-class DaemonError(Exception):
-    """The daemon cannot start; the message says what to change."""
+def failing_since(deliveries: list[Record]) -> dict[str, datetime]:
+    """Channels whose sends fail with no success since: when the failing began."""
+    last_ok: dict[str, str] = {}
+    first_bad: dict[str, str] = {}
+    for delivery in deliveries:
+        for name, result in delivery["channels"].items():
+            if result["state"] == "sent" and result.get("sent_at"):
+                last_ok[name] = max(last_ok.get(name, ""), result["sent_at"])
+    for delivery in deliveries:
+        for name, result in delivery["channels"].items():
+            began = result.get("first_failed_at")
+            if result["state"] in ("failed", "gave_up") and began and began > last_ok.get(name, ""):
+                first_bad[name] = min(first_bad.get(name, began), began)
+    return {name: datetime.fromisoformat(began) for name, began in first_bad.items()}
 
 
-def run(settings: Settings, store: Store) -> int:
+def describe_retry(change: Record) -> str:
+    if change["state"] == "gave_up":
+        return "giving up on this one"
+    return f"next try at {change['next_attempt']}"
+
+
+def run(settings: Settings, store: Store, reload: Callable[[], Settings] | None = None) -> int:
     """Run in the foreground until SIGTERM or SIGINT; return the exit code."""
-    daemon = Daemon(settings, store)
+    lock = store.hold_daemon_lock()
+    daemon = Daemon(settings, store, reload=reload)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -239,10 +561,13 @@ def run(settings: Settings, store: Store) -> int:
             loop.add_signal_handler(sig, stop.set)
         await daemon.serve(stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        lock.release()
     if daemon.abandoned:
         # Apprise's worker threads would hold the interpreter open until the
-        # hung send times out; the delivery is already on disk as pending.
+        # hung send times out; the delivery is already on disk.
         logging.shutdown()
         sys.stdout.flush()
         os._exit(0)

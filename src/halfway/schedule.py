@@ -157,3 +157,87 @@ def clock_text(moment: datetime, zone: tzinfo) -> str:
     """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST'."""
     local = moment.astimezone(zone)
     return local.strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+# catch-up ------------------------------------------------------------------
+
+# A fire handled this long after it was due still counts as on time
+# (the scheduler wakes a moment late; a busy second is not "late").
+ON_TIME = timedelta(seconds=10)
+# At most this many past fires of one nudge are examined in one go; an
+# `every = "1s"` nudge after a week away would otherwise be 600,000.
+MAX_DUE = 1_000
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do with the fires of one nudge that have come due."""
+
+    send: Fire | None = None
+    late: bool = False
+    missed: tuple[Fire, ...] = ()
+    skipped: tuple[Fire, ...] = ()
+    older_missed: int = 0  # fires older than those listed in `missed`, not examined one by one
+
+
+def due_fires(
+    nudge: Nudge,
+    zone: tzinfo,
+    quiet: QuietHours | None,
+    since: datetime,
+    now: datetime,
+) -> tuple[list[Fire], int]:
+    """The fires after `since` whose due time has come by `now`, oldest first.
+
+    Returns at most MAX_DUE of the most recent ones and how many older ones were left out.
+    """
+    skipped = 0
+    start, anchor = since, since
+    if nudge.every is not None and now > since:
+        total = (now - since) // nudge.every
+        if total > MAX_DUE:
+            skipped = total - MAX_DUE
+            start = anchor = since + skipped * nudge.every
+    found: list[Fire] = []
+    for fire in fires(nudge, zone, quiet, start, anchor):
+        if fire.due_at > now:
+            break
+        found.append(fire)
+        if len(found) > MAX_DUE:
+            found.pop(0)
+            skipped += 1
+    return found, skipped
+
+
+def paused_at(moment: datetime, pauses: list[tuple[datetime, datetime | None]]) -> bool:
+    return any(start <= moment and (end is None or moment < end) for start, end in pauses)
+
+
+def decide(
+    due: list[Fire],
+    now: datetime,
+    catch_up: timedelta,
+    pauses: list[tuple[datetime, datetime | None]] = (),  # type: ignore[assignment]
+    older_missed: int = 0,
+) -> Decision:
+    """Given a nudge's due fires, which one to send and which to record as missed or skipped.
+
+    Fires due while the nudge was paused are skipped. Of the rest, only the
+    latest can be sent, and only if it is no more than `catch_up` overdue;
+    it is late if more than ON_TIME overdue. The others are missed.
+    """
+    skipped = tuple(f for f in due if paused_at(f.due_at, list(pauses)))
+    active = [f for f in due if f not in skipped]
+    if not active:
+        return Decision(skipped=skipped, older_missed=older_missed)
+    latest = active[-1]
+    overdue = now - latest.due_at
+    if overdue > catch_up:
+        return Decision(missed=tuple(active), skipped=skipped, older_missed=older_missed)
+    return Decision(
+        send=latest,
+        late=overdue > ON_TIME,
+        missed=tuple(active[:-1]),
+        skipped=skipped,
+        older_missed=older_missed,
+    )

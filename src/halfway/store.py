@@ -17,12 +17,12 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
@@ -97,6 +97,11 @@ def read_file(path: Path) -> dict[str, Any] | None:
     return data
 
 
+def _open(pause: Record, now: str) -> bool:
+    """A pause that has not ended by `now` (ISO text in UTC)."""
+    return pause["until"] is None or bool(pause["until"] > now)
+
+
 def new_id(prefix: str) -> str:
     """A short random id that stays with its record for good."""
     return f"{prefix}_{secrets.token_hex(6)}"
@@ -116,11 +121,45 @@ class Store:
             raise StoreError(
                 f"{self.data_dir}: cannot use the data folder ({error.strerror})"
             ) from None
-        self._lock = FileLock(str(self.path) + ".lock", mode=0o600)
+        self._lock = FileLock(str(self.path) + ".lock", mode=0o600, preserve_lock_file=True)
         read_file(self.path)  # refuse a damaged file now, not at the first write
         with self._lock:
             for stale in self.data_dir.glob(f".{self.path.name}.*.tmp"):
                 stale.unlink(missing_ok=True)  # left by a writer killed mid-write
+
+    # the one running daemon ------------------------------------------------
+
+    def hold_daemon_lock(self) -> FileLock:
+        """Take the lock that says a daemon runs on this data; StoreError if one already does."""
+        lock = FileLock(
+            str(self.data_dir / "halfway.daemon.lock"), mode=0o600, preserve_lock_file=True
+        )
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            pid = self.daemon_pid()
+            raise StoreError(
+                f"{self.data_dir}: another halfway daemon is already running on this data"
+                + (f" (pid {pid})" if pid else "")
+            ) from None
+        pid_file = self.data_dir / "halfway.pid"
+        pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
+        return lock
+
+    def daemon_pid(self) -> int | None:
+        """The pid of the daemon running on this data, or None if none is."""
+        lock = FileLock(
+            str(self.data_dir / "halfway.daemon.lock"), mode=0o600, preserve_lock_file=True
+        )
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            try:
+                return int((self.data_dir / "halfway.pid").read_text().strip())
+            except (OSError, ValueError):
+                return None
+        lock.release()
+        return None
 
     @contextmanager
     def transaction(self) -> Iterator[TinyDB]:
@@ -166,7 +205,7 @@ class Store:
             channels = dict(record["channels"])
             for channel, change in changes.items():
                 channels[channel] = {**channels.get(channel, {}), **change}
-            state = delivery_state([c["state"] for c in channels.values()])
+            state = delivery_state({**record, "channels": channels})
             table.update({"channels": channels, "state": state}, found.id == delivery_id)
         return {**record, "channels": channels, "state": state}
 
@@ -182,13 +221,146 @@ class Store:
         return max(times, default=None)
 
     def outbox_pending(self) -> int:
-        """How many channel sends are not yet through (pending or failed)."""
+        """How many channel sends are not yet through (pending, sending or failed)."""
         return sum(
             1
             for delivery in self.deliveries()
             for result in delivery["channels"].values()
-            if result["state"] in ("pending", "failed")
+            if result["state"] in OPEN
         )
+
+    def record_fires(self, records: list[Record]) -> list[Record]:
+        """Insert deliveries for several fires in one write; those already recorded are left out.
+
+        Returns the records that were new.
+        """
+        added: list[Record] = []
+        with self.transaction() as db:
+            table = db.table("deliveries")
+            known = {(d["nudge_id"], d["scheduled_for"]) for d in table.all()}
+            for record in records:
+                key = (record["nudge_id"], record["scheduled_for"])
+                if key in known:
+                    continue
+                known.add(key)
+                record = {"id": new_id("d"), **record}
+                table.insert(record)
+                added.append(record)
+        return added
+
+    def claim_sends(
+        self, now: str, owner: Record, give_up_before: str, only: str | None = None
+    ) -> list[Record]:
+        """Atomically take every channel send that is due, marking it `sending` by `owner`.
+
+        Due: `pending`, or `failed` with its next attempt at or before `now`. A send
+        whose delivery was due before `give_up_before` is marked `gave_up` instead.
+        Returns the claimed deliveries, each with `claimed` listing its channels.
+        """
+        claimed: list[Record] = []
+        with self.transaction() as db:
+            table = db.table("deliveries")
+            for doc in table.all():
+                if doc["state"] != "pending" or (only and doc["id"] != only):
+                    continue
+                channels, names = dict(doc["channels"]), []
+                for name, result in channels.items():
+                    due = result["state"] == "pending" or (
+                        result["state"] == "failed" and result.get("next_attempt", "") <= now
+                    )
+                    if not due:
+                        continue
+                    if doc["due_at"] < give_up_before:
+                        channels[name] = {**result, "state": "gave_up", "next_attempt": None}
+                        continue
+                    channels[name] = {
+                        **result,
+                        "state": "sending",
+                        "attempts": result["attempts"] + 1,
+                        "started_at": now,
+                        "owner": owner,
+                    }
+                    names.append(name)
+                if channels != doc["channels"]:
+                    record = {**doc, "channels": channels}
+                    record["state"] = delivery_state(record)
+                    table.update(
+                        {"channels": channels, "state": record["state"]}, doc_ids=[doc.doc_id]
+                    )
+                    if names:
+                        claimed.append({**record, "claimed": names})
+        return claimed
+
+    def recover_sends(self, is_dead: Callable[[Record], bool]) -> int:
+        """Sends left `sending` by a process that died: back to pending, marked as re-sent."""
+        count = 0
+        with self.transaction() as db:
+            table = db.table("deliveries")
+            for doc in table.all():
+                channels = dict(doc["channels"])
+                for name, result in channels.items():
+                    if result["state"] == "sending" and is_dead(result.get("owner") or {}):
+                        channels[name] = {**result, "state": "pending", "resent_after_crash": True}
+                        count += 1
+                if channels != doc["channels"]:
+                    table.update({"channels": channels}, doc_ids=[doc.doc_id])
+        return count
+
+    # per-nudge state: since when it is planned, and its pauses -------------
+
+    def nudge_states(self) -> dict[str, Record]:
+        return {r["nudge_id"]: r for r in self._table("nudges")}
+
+    def ensure_planned(self, nudge_ids: list[str], now: str) -> dict[str, Record]:
+        """Note when each nudge was first planned (its catch-up never reaches before that)."""
+        with self.transaction() as db:
+            table = db.table("nudges")
+            known = {r["nudge_id"] for r in table.all()}
+            for nudge_id in nudge_ids:
+                if nudge_id not in known:
+                    table.insert({"nudge_id": nudge_id, "since": now, "pauses": []})
+        return self.nudge_states()
+
+    def pause(self, nudge_ids: list[str], start: str, until: str | None) -> None:
+        """Pause nudges (\"*\" for all) from `start` until `until` (None: until resumed)."""
+        with self.transaction() as db:
+            table = db.table("nudges")
+            for nudge_id in nudge_ids:
+                row = table.get(Query().nudge_id == nudge_id)
+                before: list[Record] = row["pauses"] if row else []
+                pauses = [p for p in before if not _open(p, start)]
+                pauses.append({"from": start, "until": until})
+                if row is None:
+                    table.insert({"nudge_id": nudge_id, "since": start, "pauses": pauses})
+                else:
+                    table.update({"pauses": pauses}, doc_ids=[row.doc_id])
+
+    def resume(self, nudge_ids: list[str], now: str) -> int:
+        """End the open pauses of these nudges (\"*\" for the pause of all) now; how many ended."""
+        ended = 0
+        with self.transaction() as db:
+            table = db.table("nudges")
+            for row in table.all():
+                if row["nudge_id"] not in nudge_ids:
+                    continue
+                pauses = []
+                for p in row.get("pauses", []):
+                    if _open(p, now):
+                        p = {**p, "until": now}
+                        ended += 1
+                    pauses.append(p)
+                table.update({"pauses": pauses}, doc_ids=[row.doc_id])
+        return ended
+
+    # small shared state (alerts, heartbeat) --------------------------------
+
+    def meta(self) -> Record:
+        data = read_file(self.path) or {}
+        return dict(next(iter(data.get("meta", {}).values()), {}))
+
+    def set_meta(self, changes: Record) -> None:
+        with self.transaction() as db:
+            db.table("meta").update(changes)
 
     # what the user writes -------------------------------------------------
 
@@ -219,12 +391,19 @@ class Store:
         }
 
 
-def delivery_state(channel_states: list[str]) -> str:
+OPEN = ("pending", "sending", "failed")  # a channel send that is not finished yet
+FINAL_DELIVERY = ("missed", "skipped")  # a delivery decided without sending
+
+
+def delivery_state(record: Record) -> str:
     """A delivery's state from its channels': pending until each has an outcome."""
-    if not channel_states or any(s == "pending" for s in channel_states):
+    if record.get("state") in FINAL_DELIVERY:
+        return str(record["state"])
+    states = [c["state"] for c in record["channels"].values()]
+    if any(s in OPEN for s in states):
         return "pending"
-    if all(s == "sent" for s in channel_states):
-        return "sent"
-    if any(s == "sent" for s in channel_states):
+    if states and all(s == "sent" for s in states):
+        return "late" if record.get("late") else "sent"
+    if any(s == "sent" for s in states):
         return "partial"
     return "failed"
