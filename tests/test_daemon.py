@@ -1,0 +1,503 @@
+"""The real `halfway run` process: channels down and up, downtime, crashes, pause, reload, systemd."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from halfway.store import Store
+
+from .conftest import free_port, wait_for
+
+
+def write(path: Path, data_dir: Path, listen: str, body: str) -> Path:
+    path.write_text(
+        f'timezone = "Europe/Berlin"\ndata_dir = "{data_dir}"\nsend_timeout = "5s"\n'
+        f'[server]\nlisten = "{listen}"\n' + body
+    )
+    return path
+
+
+def at(delta: timedelta) -> str:
+    return (datetime.now(UTC) + delta).isoformat(timespec="seconds")
+
+
+def export(halfway, path: Path) -> dict:
+    ran = halfway("export", "--config", str(path))
+    assert ran.code == 0, ran.err
+    return json.loads(ran.out)
+
+
+@pytest.fixture
+def setup(tmp_path):
+    listen = f"127.0.0.1:{free_port()}"
+    return tmp_path / "config.toml", tmp_path / "data", listen
+
+
+def test_a_push_channel_down_then_up_gets_the_nudge_once_after_recovery(
+    setup, http_receiver, smtp_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    http_receiver.status = 500
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[outbox]
+retry_first = "1s"
+retry_max = "1s"
+[channels]
+push = "{http_receiver.json_url()}"
+mail = "{smtp_receiver.url()}"
+[[nudges]]
+id = "once"
+kind = "gesture_log"
+at = "{at(timedelta(seconds=2))}"
+""",
+    )
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: len(http_receiver.posts()) >= 2)  # failing, and retried
+    assert len(smtp_receiver.messages) == 1  # the healthy channel: once, on time
+    http_receiver.status = 200
+    failures = len(http_receiver.posts())
+    wait_for(lambda: export(halfway, path)["deliveries"][0]["state"] == "sent")
+    time.sleep(2.5)  # two more retry periods: nothing more may arrive
+    assert daemon.stop() == 0
+    assert len(http_receiver.posts()) == failures + 1  # exactly one success after recovery
+    assert len(smtp_receiver.messages) == 1
+    delivery = export(halfway, path)["deliveries"][0]
+    assert delivery["channels"]["push"]["attempts"] == failures + 1
+    assert delivery["channels"]["mail"]["attempts"] == 1
+
+
+def test_a_mail_server_stopped_then_started_gets_the_nudge_once(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    port = free_port()
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[outbox]
+retry_first = "1s"
+retry_max = "1s"
+[channels]
+push = "{http_receiver.json_url()}"
+mail = "mailto://127.0.0.1:{port}?from=halfway@example.net&to=me@example.net"
+[[nudges]]
+id = "once"
+kind = "gesture_log"
+at = "{at(timedelta(seconds=2))}"
+""",
+    )
+    daemon = start_daemon("--config", str(path))
+    wait_for(
+        lambda: (
+            export(halfway, path)["deliveries"]
+            and export(halfway, path)["deliveries"][0]["channels"]["mail"]["attempts"] >= 2
+        )
+    )
+    assert len(http_receiver.posts()) == 1
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(envelope)
+            return "250 OK"
+
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    try:
+        wait_for(lambda: inbox.messages)
+        time.sleep(2.5)
+    finally:
+        smtp.stop()
+    assert daemon.stop() == 0
+    assert len(inbox.messages) == 1
+    assert len(http_receiver.posts()) == 1
+    assert export(halfway, path)["deliveries"][0]["state"] == "sent"
+
+
+def seed_since(data: Path, nudge_id: str, ago: timedelta) -> None:
+    """As if the daemon had planned this nudge `ago` and then been down since."""
+    Store(data).ensure_planned([nudge_id], (datetime.now(UTC) - ago).isoformat())
+
+
+def test_restarted_inside_the_window_the_missed_fire_is_sent_once_late(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "once"
+kind = "boundary"
+at = "{at(-timedelta(minutes=30))}"
+catch_up = "1h"
+""",
+    )
+    seed_since(data, "once", timedelta(hours=1))
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: http_receiver.posts())
+    time.sleep(1)
+    assert daemon.stop() == 0
+    assert len(http_receiver.posts()) == 1
+    [delivery] = export(halfway, path)["deliveries"]
+    assert delivery["state"] == "late"
+    assert "late" in daemon.stderr()
+
+
+def test_restarted_outside_the_window_the_fire_is_missed_and_not_sent(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "once"
+kind = "boundary"
+at = "{at(-timedelta(hours=2))}"
+catch_up = "1h"
+""",
+    )
+    seed_since(data, "once", timedelta(hours=3))
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: daemon.health(listen))
+    wait_for(lambda: export(halfway, path)["deliveries"])
+    assert daemon.stop() == 0
+    assert http_receiver.posts() == []
+    assert [d["state"] for d in export(halfway, path)["deliveries"]] == ["missed"]
+
+
+def test_several_fires_missed_while_down_coalesce_into_one_late_send(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "often"
+kind = "custom"
+every = "10m"
+catch_up = "1h"
+""",
+    )
+    seed_since(data, "often", timedelta(minutes=65))
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: http_receiver.posts())
+    time.sleep(1)
+    assert daemon.stop() == 0
+    states = [
+        d["state"]
+        for d in sorted(export(halfway, path)["deliveries"], key=lambda d: d["scheduled_for"])
+    ]
+    assert states == ["missed"] * 5 + ["late"]
+    assert len(http_receiver.posts()) == 1
+
+
+def test_restarted_during_quiet_hours_nothing_is_sent_until_they_end(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    berlin = datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    start, end = (
+        (berlin - timedelta(hours=2)).strftime("%H:%M"),
+        (berlin + timedelta(hours=2)).strftime("%H:%M"),
+    )
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[quiet_hours]
+start = "{start}"
+end = "{end}"
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "once"
+kind = "boundary"
+at = "{at(-timedelta(minutes=30))}"
+catch_up = "6h"
+""",
+    )
+    seed_since(data, "once", timedelta(hours=1))
+    daemon = start_daemon("--config", str(path))
+    health = wait_for(lambda: daemon.health(listen))
+    time.sleep(1.5)
+    assert daemon.stop() == 0
+    assert http_receiver.posts() == []
+    assert export(halfway, path)["deliveries"] == []  # decided when quiet hours end, not now
+    assert health["next_fire"].startswith((berlin + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+
+
+def test_sigkill_at_random_instants_loses_no_fire_and_doubles_none(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "fast"
+kind = "custom"
+every = "1s"
+[[nudges]]
+id = "faster"
+kind = "custom"
+every = "2s"
+""",
+    )
+    rng = random.Random(42)
+    kills = 0
+    for _ in range(100):
+        daemon = start_daemon("--config", str(path))
+        time.sleep(rng.uniform(0.3, 2.0))
+        if daemon.proc.poll() is None:
+            daemon.proc.send_signal(signal.SIGKILL)
+            kills += 1
+        daemon.proc.wait()
+        json.loads((data / "halfway.json").read_text())  # always parses
+    final = start_daemon("--config", str(path))
+    wait_for(lambda: final.health(listen))
+    time.sleep(3)
+    assert final.stop() == 0
+    assert kills >= 100
+
+    deliveries = export(halfway, path)["deliveries"]
+    for nudge_id, step in (("fast", 1), ("faster", 2)):
+        times = sorted(
+            datetime.fromisoformat(d["scheduled_for"])
+            for d in deliveries
+            if d["nudge_id"] == nudge_id
+        )
+        gaps = {(b - a).total_seconds() for a, b in pairwise(times)}
+        assert gaps == {float(step)}, (
+            f"{nudge_id}: a fire was lost or recorded twice: {sorted(gaps)}"
+        )
+    states = {d["state"] for d in deliveries}
+    assert states <= {"sent", "late", "missed"}, states
+    sent = [d for d in deliveries if d["state"] in ("sent", "late")]
+    resent = sum(1 for d in deliveries if d["channels"]["push"].get("resent_after_crash"))
+    received = len(http_receiver.posts())
+    assert len(sent) <= received <= len(sent) + resent
+    assert len(sent) > 50
+
+
+def test_pause_survives_a_restart_and_resume_starts_sending_again(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "tick"
+kind = "custom"
+every = "1s"
+""",
+    )
+    assert halfway("pause", "tick", "--config", str(path)).code == 0
+    assert "paused: tick until you resume" in halfway("check", "--config", str(path)).out
+    daemon = start_daemon("--config", str(path))
+    wait_for(
+        lambda: (
+            len([d for d in export(halfway, path)["deliveries"] if d["state"] == "skipped"]) >= 2
+        )
+    )
+    assert daemon.stop() == 0
+    daemon = start_daemon("--config", str(path))  # still paused after a restart
+    wait_for(lambda: daemon.health(listen))
+    time.sleep(1.5)
+    assert http_receiver.posts() == []
+    assert halfway("resume", "tick", "--config", str(path)).code == 0
+    wait_for(lambda: http_receiver.posts())
+    assert daemon.stop() == 0
+    deliveries = export(halfway, path)["deliveries"]
+    assert len([d for d in deliveries if d["state"] == "sent"]) == len(http_receiver.posts())
+
+
+def test_reload_adds_a_nudge_and_an_invalid_config_is_refused(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    channels = f'[channels]\npush = "{http_receiver.json_url()}"\n'
+    slow = '[[nudges]]\nid = "slow"\nkind = "custom"\ncron = "0 3 1 1 *"\n'
+    write(path, data, listen, channels + slow)
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: daemon.health(listen))
+    write(
+        path,
+        data,
+        listen,
+        channels + slow + '[[nudges]]\nid = "new"\nkind = "custom"\nevery = "1s"\n',
+    )
+    ran = halfway("reload", "--config", str(path))
+    assert ran.code == 0, ran.err
+    wait_for(lambda: http_receiver.posts())
+    assert daemon.health(listen)["nudges"] == 2
+
+    path.write_text(
+        path.read_text() + '[[nudges]]\nid = "bad"\nkind = "custom"\ncron = "99 * * * *"\n'
+    )
+    daemon.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "reload refused" in daemon.stderr())
+    count = len(http_receiver.posts())
+    wait_for(lambda: len(http_receiver.posts()) > count + 1)  # the old config keeps running
+    assert daemon.health(listen)["nudges"] == 2
+    assert "nudges[2].cron: '99 * * * *' is not a valid cron expression" in daemon.stderr()
+    assert daemon.stop() == 0
+
+
+def test_reload_without_a_daemon_says_so(setup, halfway) -> None:
+    path, data, listen = setup
+    write(path, data, listen, "")
+    ran = halfway("reload", "--config", str(path))
+    assert ran.code == 1
+    assert "no daemon is running" in ran.err
+
+
+def test_a_second_daemon_on_the_same_data_is_refused(setup, start_daemon) -> None:
+    path, data, listen = setup
+    write(path, data, listen, "")
+    first = start_daemon("--config", str(path))
+    wait_for(lambda: first.health(listen))
+    second = start_daemon("--config", str(path))
+    assert second.proc.wait(20) == 1
+    assert "another halfway daemon is already running on this data" in second.stderr()
+    assert first.stop() == 0
+
+
+def test_status_tells_up_or_down_and_what_waits(
+    setup, http_receiver, start_daemon, halfway
+) -> None:
+    path, data, listen = setup
+    http_receiver.status = 500
+    write(
+        path,
+        data,
+        listen,
+        f"""
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "once"
+kind = "gesture_log"
+at = "{at(timedelta(seconds=1))}"
+""",
+    )
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: http_receiver.posts())
+    ran = halfway("status", "--config", str(path))
+    assert ran.code == 0
+    assert ran.out.startswith("halfway is running (pid ")
+    assert "once -> push: failed 1x, next try" in ran.out
+    assert "push: never" in ran.out
+    assert daemon.stop() == 0
+    down = halfway("status", "--config", str(path))
+    assert down.code == 3
+    assert down.out.startswith("halfway is NOT running")
+
+
+def test_the_daemon_tells_systemd_ready_watchdog_and_stopping(
+    setup, start_daemon, tmp_path
+) -> None:
+    path, data, listen = setup
+    write(path, data, listen, "")
+    address = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(address)
+    sock.settimeout(15)
+    daemon = start_daemon(
+        "--config", str(path), env={"NOTIFY_SOCKET": address, "WATCHDOG_USEC": "200000"}
+    )
+    seen: list[str] = []
+    while not {"READY=1", "WATCHDOG=1"} <= set(seen):
+        seen.append(sock.recv(256).decode())
+    assert daemon.health(listen)  # READY came once the web server was up
+    daemon.proc.send_signal(signal.SIGTERM)
+    while "STOPPING=1" not in seen:
+        seen.append(sock.recv(256).decode())
+    assert daemon.proc.wait(10) == 0
+    sock.close()
+    assert seen.index("READY=1") < seen.index("STOPPING=1")
+    assert seen.count("WATCHDOG=1") >= 1
+
+
+UNIT = Path(__file__).resolve().parent.parent / "systemd" / "halfway.service"
+
+
+def systemd_analyze(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["systemd-analyze", *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/systemd-analyze").exists() and not os.environ.get("CI"),
+    reason="systemd-analyze is installed by .ci/run",
+)
+@pytest.mark.parametrize("name", ["halfway.service", "halfway-user.service"])
+def test_the_units_pass_systemd_analyze_verify(tmp_path, name) -> None:
+    # verify wants ExecStart to exist: point a copy at a real file
+    unit = tmp_path / name
+    text = (UNIT.parent / name).read_text()
+    unit.write_text(
+        text.replace("/opt/halfway/venv/bin/halfway", "/bin/true").replace(
+            "%h/.local/share/halfway/venv/bin/halfway", "/bin/true"
+        )
+    )
+    ran = systemd_analyze("verify", str(unit))
+    problems = [line for line in (ran.stdout + ran.stderr).splitlines() if name in line]
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert not problems, problems
+
+
+@pytest.mark.skipif(
+    not Path("/usr/bin/systemd-analyze").exists() and not os.environ.get("CI"),
+    reason="systemd-analyze is installed by .ci/run",
+)
+def test_the_unit_exposure_score_is_two_or_lower() -> None:
+    ran = systemd_analyze("security", "--offline=true", str(UNIT))
+    assert ran.returncode == 0, ran.stderr
+    line = next(line for line in ran.stdout.splitlines() if "Overall exposure level" in line)
+    score = float(line.split("level for halfway.service:")[1].split()[0])
+    assert score <= 2.0, ran.stdout
