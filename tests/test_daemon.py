@@ -33,6 +33,15 @@ def at(delta: timedelta) -> str:
     return (datetime.now(UTC) + delta).isoformat(timespec="seconds")
 
 
+FAST_RETRY = '[outbox]\nretry_first = "1s"\nretry_max = "1s"\n'
+
+
+def one_off(seconds_from_now: float, kind: str = "gesture_log", catch_up: str = "6h") -> str:
+    """A nudge that fires once, `seconds_from_now` from now (negative: in the past)."""
+    when = at(timedelta(seconds=seconds_from_now))
+    return f'[[nudges]]\nid = "once"\nkind = "{kind}"\nat = "{when}"\ncatch_up = "{catch_up}"\n'
+
+
 def export(halfway, path: Path) -> dict:
     ran = halfway("export", "--config", str(path))
     assert ran.code == 0, ran.err
@@ -54,18 +63,9 @@ def test_a_push_channel_down_then_up_gets_the_nudge_once_after_recovery(
         path,
         data,
         listen,
-        f"""
-[outbox]
-retry_first = "1s"
-retry_max = "1s"
-[channels]
-push = "{http_receiver.json_url()}"
-mail = "{smtp_receiver.url()}"
-[[nudges]]
-id = "once"
-kind = "gesture_log"
-at = "{at(timedelta(seconds=2))}"
-""",
+        FAST_RETRY
+        + f'[channels]\npush = "{http_receiver.json_url()}"\nmail = "{smtp_receiver.url()}"\n'
+        + one_off(2),
     )
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: len(http_receiver.posts()) >= 2)  # failing, and retried
@@ -91,18 +91,9 @@ def test_a_mail_server_stopped_then_started_gets_the_nudge_once(
         path,
         data,
         listen,
-        f"""
-[outbox]
-retry_first = "1s"
-retry_max = "1s"
-[channels]
-push = "{http_receiver.json_url()}"
-mail = "mailto://127.0.0.1:{port}?from=halfway@example.net&to=me@example.net"
-[[nudges]]
-id = "once"
-kind = "gesture_log"
-at = "{at(timedelta(seconds=2))}"
-""",
+        FAST_RETRY
+        + f'[channels]\npush = "{http_receiver.json_url()}"\nmail = "mailto://127.0.0.1:{port}?from=halfway@example.net&to=me@example.net"\n'
+        + one_off(2),
     )
     daemon = start_daemon("--config", str(path))
     wait_for(
@@ -148,15 +139,7 @@ def test_restarted_inside_the_window_the_missed_fire_is_sent_once_late(
         path,
         data,
         listen,
-        f"""
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "once"
-kind = "boundary"
-at = "{at(-timedelta(minutes=30))}"
-catch_up = "1h"
-""",
+        f'[channels]\npush = "{http_receiver.json_url()}"\n' + one_off(-1800, "boundary", "1h"),
     )
     seed_since(data, "once", timedelta(hours=1))
     daemon = start_daemon("--config", str(path))
@@ -177,15 +160,7 @@ def test_restarted_outside_the_window_the_fire_is_missed_and_not_sent(
         path,
         data,
         listen,
-        f"""
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "once"
-kind = "boundary"
-at = "{at(-timedelta(hours=2))}"
-catch_up = "1h"
-""",
+        f'[channels]\npush = "{http_receiver.json_url()}"\n' + one_off(-7200, "boundary", "1h"),
     )
     seed_since(data, "once", timedelta(hours=3))
     daemon = start_daemon("--config", str(path))
@@ -240,18 +215,8 @@ def test_restarted_during_quiet_hours_nothing_is_sent_until_they_end(
         path,
         data,
         listen,
-        f"""
-[quiet_hours]
-start = "{start}"
-end = "{end}"
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "once"
-kind = "boundary"
-at = "{at(-timedelta(minutes=30))}"
-catch_up = "6h"
-""",
+        f'[quiet_hours]\nstart = "{start}"\nend = "{end}"\n[channels]\npush = "{http_receiver.json_url()}"\n'
+        + one_off(-1800, "boundary", "6h"),
     )
     seed_since(data, "once", timedelta(hours=1))
     daemon = start_daemon("--config", str(path))
@@ -413,19 +378,7 @@ def test_status_tells_up_or_down_and_what_waits(
 ) -> None:
     path, data, listen = setup
     http_receiver.status = 500
-    write(
-        path,
-        data,
-        listen,
-        f"""
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "once"
-kind = "gesture_log"
-at = "{at(timedelta(seconds=1))}"
-""",
-    )
+    write(path, data, listen, f'[channels]\npush = "{http_receiver.json_url()}"\n' + one_off(1))
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     ran = halfway("status", "--config", str(path))

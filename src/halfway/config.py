@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -35,16 +35,6 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from halfway import cron
 
-KINDS = (
-    "self_regulation",
-    "clarity_ask",
-    "reframe",
-    "boundary",
-    "gesture_log",
-    "talk_reflection",
-    "pattern_review",
-    "custom",
-)
 Kind = Literal[
     "self_regulation",
     "clarity_ask",
@@ -55,6 +45,7 @@ Kind = Literal[
     "pattern_review",
     "custom",
 ]
+KINDS: tuple[str, ...] = get_args(Kind)
 
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -291,7 +291,8 @@ class Daemon:
     def check_alerts(self) -> list[str]:
         """Say through another channel when one has failed for longer than alert_after."""
         now = self.clock()
-        alerted: dict[str, str] = dict(self.store.meta().get("alerted", {}))
+        before: dict[str, str] = dict(self.store.meta().get("alerted", {}))
+        alerted = dict(before)
         failing = failing_since(self.store.deliveries())
         messages = []
         for name, since in failing.items():
@@ -327,7 +328,8 @@ class Daemon:
         for name in list(alerted):
             if name not in failing:
                 del alerted[name]  # it works again: a new outage alerts again
-        self.store.set_meta({"alerted": alerted})
+        if alerted != before:  # the safety tick runs this every 30 s: write only on change
+            self.store.set_meta({"alerted": alerted})
         return messages
 
     def heartbeat(self) -> None:
@@ -380,7 +382,7 @@ class Daemon:
                 misfire_grace_time=None,
             )
 
-        async def run_nudge(nudge_id: str) -> None:
+        async def run_nudge(nudge_id: str, then_send: bool = True) -> None:
             nudge = self.settings.nudge(nudge_id)
             if nudge is None:
                 return
@@ -391,7 +393,8 @@ class Daemon:
             else:
                 self.planned.pop(nudge_id, None)
             job(f"nudge:{nudge_id}", wake, run_nudge, nudge_id)
-            await run_outbox()
+            if then_send:
+                await run_outbox()
 
         async def run_outbox() -> None:
             claimed = await work(self.claim) or []
@@ -400,7 +403,8 @@ class Daemon:
 
         async def run_all() -> None:
             for nudge in self.settings.nudges:
-                await run_nudge(nudge.id)
+                await run_nudge(nudge.id, then_send=False)
+            await run_outbox()
             await work(self.check_alerts)
 
         async def reload() -> None:
