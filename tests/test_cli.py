@@ -121,6 +121,7 @@ def test_log_refuses_an_empty_text_and_writes_nothing(halfway, write_config, tmp
 def test_send_delivers_one_nudge_now_and_records_it(halfway, write_config, http_receiver) -> None:
     path = str(
         write_config(
+            "discreet = false\n"
             f'[channels]\nphone = "json://127.0.0.1:{http_receiver.port}/x"\n'
             '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n'
         )

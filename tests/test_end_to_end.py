@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+import email.policy
 from email import message_from_bytes
 
 from .conftest import free_port, wait_for
@@ -12,8 +13,11 @@ from .conftest import free_port, wait_for
 WORDS = "Was there one small kindness today? Even a tiny one counts."
 
 
-def config_for(write_config, http_url: str, smtp_url: str, listen: str) -> str:
+def config_for(
+    write_config, http_url: str, smtp_url: str, listen: str, discreet: bool = False
+) -> str:
     body = f"""
+discreet = {str(discreet).lower()}
 [server]
 listen = "{listen}"
 public_url = "http://{listen}"
@@ -55,7 +59,10 @@ def test_the_daemon_sends_records_serves_health_and_stops_cleanly(
     assert time.monotonic() - started < 5
 
     pushed = http_receiver.bodies()
-    assert all(body["message"] == WORDS for body in pushed)
+    assert all(
+        body["message"].startswith(WORDS + "\n\nReply: http://" + listen + "/r/d_")
+        for body in pushed
+    )
     assert all(body["title"] == "A small moment today?" for body in pushed)
     assert http_receiver.requests[0]["headers"]["Authorization"].startswith("Basic ")
     mail = message_from_bytes(smtp_receiver.messages[0].content)
@@ -156,3 +163,35 @@ def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> 
     first = json.loads(inbox.read_text().splitlines()[0])
     assert first["title"] == "A small moment today?"
     assert first["body"] in out
+
+
+def test_discreet_mode_keeps_every_word_of_the_nudge_off_the_lock_screen(
+    write_config, http_receiver, smtp_receiver, start_daemon
+) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    path = config_for(
+        write_config, http_receiver.json_url(), smtp_receiver.url(), listen, discreet=True
+    )
+    daemon = start_daemon("--config", path)
+    wait_for(lambda: http_receiver.requests and smtp_receiver.messages)
+    assert daemon.stop() == 0
+    secret_words = {
+        "kindness",
+        "tiny",
+        "counts",
+        "one",
+    }  # words of the nudge, not of the discreet line
+    for body in http_receiver.bodies():
+        assert body["title"] == "halfway · a small check-in"
+        first_line = body["message"].splitlines()[0]
+        assert first_line == "Something small is waiting for you, whenever you have a minute."
+        assert not secret_words & set(body["message"].lower().split())
+        assert f"http://{listen}/r/" in body["message"]  # the words are behind the link
+    mail = message_from_bytes(smtp_receiver.messages[0].content, policy=email.policy.default)
+    assert mail["Subject"] == "halfway · a small check-in"
+    text = next(
+        p.get_payload(decode=True).decode()
+        for p in mail.walk()
+        if p.get_content_type() == "text/plain"
+    )
+    assert "kindness" not in text.lower()

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 from halfway import __version__, config, deliver, schedule, status
 from halfway.config import ConfigError, Nudge, Settings
 from halfway.daemon import Daemon, DaemonError, utc_now
+from halfway.replies import service
 from halfway.store import Store, StoreError
 
 ENTRY_KINDS = ("gesture", "initiation", "boundary", "note")
@@ -121,6 +122,21 @@ def cmd_send(args: argparse.Namespace) -> int:
     if record["state"] == "pending":
         print("the daemon retries what failed; 'halfway status' shows the outbox")
     return 0 if record["state"] == "sent" else 1
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    store = Store(settings.data_dir)
+    delivery = store.delivery(args.delivery_id)
+    if delivery is None:
+        raise UsageError(f"DELIVERY_ID: no delivery '{args.delivery_id}' (see 'halfway history')")
+    try:
+        reply, first = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
+    except service.ReplyError as error:
+        raise UsageError(f"VALUE: {error.message}") from None
+    label = service.shape_of(delivery).label(reply["value"])
+    print(f"noted: {label}" + ("" if first else " (your earlier answer is kept in its history)"))
+    return 0
 
 
 def known_nudges(args: argparse.Namespace, settings: Settings, ids: list[str]) -> list[Nudge]:
@@ -234,8 +250,18 @@ def cmd_history(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     data = localized(Store(settings.data_dir).snapshot(), settings.tz)
     since = args.since
+    answered = {r["delivery_id"] for r in data["replies"]}
+    now = utc_now()
     rows = (
-        [{"record": "delivery", "at": d["scheduled_for"], **d} for d in data["deliveries"]]
+        [
+            {
+                "record": "delivery",
+                "at": d["scheduled_for"],
+                **d,
+                "waiting": waiting_for_answer(d, d["id"] in answered, now),
+            }
+            for d in data["deliveries"]
+        ]
         + [{"record": "entry", **e} for e in data["entries"]]
         + [{"record": "reply", "at": r["received_at"], **r} for r in data["replies"]]
     )
@@ -254,11 +280,24 @@ def cmd_history(args: argparse.Namespace) -> int:
 def describe(row: dict[str, Any]) -> str:
     if row["record"] == "delivery":
         channels = ", ".join(f"{n} {c['state']}" for n, c in row["channels"].items())
-        return f"{row['nudge_id']} ({row['kind']}): {row['state']} [{channels}]"
+        waiting = (
+            f"  · waiting for your answer: halfway reply {row['id']} …" if row["waiting"] else ""
+        )
+        return f"{row['nudge_id']} ({row['kind']}): {row['state']} [{channels}]{waiting}"
     if row["record"] == "reply":
         return f"reply to {row['delivery_id']}: {row['value']}"
     by = f" by {row['by']}" if row.get("by") else ""
     return f"{row['kind']}{by}: {row['text']}"
+
+
+def waiting_for_answer(delivery: dict[str, Any], answered: bool, now: datetime) -> bool:
+    """A delivery that reached the user, takes a reply, has none yet and is still open."""
+    return (
+        not answered
+        and delivery["state"] in ("sent", "late", "partial")
+        and service.shape_of(delivery).takes_reply
+        and not service.expired(delivery, now)
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -462,6 +501,10 @@ def build_parser() -> Parser:
                 metavar="WHEN",
                 help="end the pause at WHEN: 2026-12-01, 2026-12-01T09:00 or 3d",
             )
+    p = command("reply", cmd_reply, "answer a nudge from the command line")
+    p.add_argument("delivery_id", metavar="DELIVERY_ID", help="from 'halfway history'")
+    p.add_argument("value", metavar="VALUE", help="a choice's code (e.g. held) or your words")
+    p.add_argument("--note", metavar="TEXT", help="a note beside the answer")
     command("reload", cmd_reload, "make the running daemon re-read its config (SIGHUP)")
     command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
     p = command("log", cmd_log, "write down a gesture, initiation, boundary or note")

@@ -171,6 +171,22 @@ class Nudge(Strict):
     catch_up: Duration = Field(timedelta(hours=6), description="how late a fire may still go")
     remind_after: Duration | None = Field(None, description="remind if unanswered after this")
     remind_max: int = Field(1, ge=0, description="at most this many reminders")
+    reply_window: Duration = Field(timedelta(days=7), description="how long the reply link works")
+    snooze: Duration = Field(
+        timedelta(hours=1), description="a 'later' reply asks again after this"
+    )
+    reply: Literal["text", "choices", "none"] | None = Field(
+        None, description="the reply this nudge takes; default: its kind's"
+    )
+    choices: list[str] | None = Field(None, description="your own choices, as short codes")
+
+    @field_validator("choices")
+    @classmethod
+    def _choices(cls, value: list[str] | None) -> list[str] | None:
+        for code in value or []:
+            if not _NAME.fullmatch(code.replace("_", "-")):
+                raise ValueError(f"'{code}' may only use a-z, 0-9, '_' and '-'")
+        return value
 
     @field_validator("id")
     @classmethod
@@ -209,6 +225,17 @@ class Outbox(Strict):
     )
 
 
+class Imap(Strict):
+    host: str = Field(description="IMAP server that receives replies to halfway's e-mails")
+    port: int = Field(993, gt=0, lt=65536)
+    user: str = Field(description="login name")
+    password: str = Field(description="login password (never printed or logged)")
+    folder: str = Field("INBOX", description="where replies arrive")
+    tls: Literal["ssl", "starttls", "none"] = Field("ssl", description="ssl, starttls or none")
+    poll: Duration = Field(timedelta(minutes=1), description="how often to look")
+    move_to: str | None = Field(None, description="move handled replies to this folder")
+
+
 class Digest(Strict):
     cron: CronText = Field("0 8 * * mon", description="when the weekly digest is mailed")
     channels: NameList = Field(default_factory=list, description="channel names; empty = all")
@@ -231,6 +258,8 @@ class Settings(BaseSettings):
     heartbeat_every: Duration = Field(timedelta(minutes=5), description="how often to ping it")
     server: Server = Field(default_factory=Server)
     outbox: Outbox = Field(default_factory=Outbox)
+    discreet: bool = Field(True, description="lock-screen safe titles and first lines")
+    imap: Imap | None = None
     quiet_hours: QuietHours | None = None
     channels: dict[str, NameList] = Field(default_factory=dict)
     nudges: list[Nudge] = Field(default_factory=list)

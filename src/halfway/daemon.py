@@ -24,6 +24,7 @@ import sys
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from halfway import __version__, deliver, notify, practices, schedule
 from halfway.config import Nudge, Settings
-from halfway.store import Record, Store, StoreError
+from halfway.replies import service, tokens
+from halfway.replies.web import MAX_BODY, ReplyPages
+from halfway.store import Record, Store, StoreError, new_id
 
 log = logging.getLogger("halfway")
 
@@ -94,6 +97,7 @@ class Daemon:
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.abandoned = 0
         self.random = random.Random()  # noqa: S311 - jitter, not secrets
+        self.key = tokens.load_key(store.data_dir)
 
     # unit of work 1: decide and record fires ------------------------------
 
@@ -171,19 +175,33 @@ class Daemon:
     def fire_record(
         self, nudge: Nudge, fire: schedule.Fire, state: str, late: bool = False
     ) -> Record:
-        title, body = practices.render(nudge.kind, nudge.text)
+        """A delivery for one fire: the words, the message that leaves, the reply it takes."""
+        delivery_id = new_id("d")
+        words_title, words = practices.render(nudge.kind, nudge.text)
+        shape = practices.shape(nudge.kind, nudge.choices, nudge.reply)
+        discreet = self.settings.discreet
+        link = f"{self.settings.server.public_url}/r/{tokens.make(self.key, delivery_id)}"
+        title, body = practices.message(
+            words_title, words, link if shape.takes_reply or discreet else None, discreet
+        )
         names = list(self.settings.channels_of(nudge.channels))
         return {
+            "id": delivery_id,
             "nudge_id": nudge.id,
             "kind": nudge.kind,
             "scheduled_for": iso(fire.scheduled_for),
             "due_at": iso(fire.due_at),
             "created_at": iso(self.clock()),
+            "expires_at": iso(fire.due_at + nudge.reply_window),
             "state": state,
             "late": late,
             "manual": False,
+            "words_title": words_title,
+            "words": words,
             "title": title,
             "body": body,
+            "link": link,
+            "reply": asdict(shape),
             "channels": {
                 name: {"state": state, "attempts": 0, "sent_at": None, "error": None}
                 for name in names
@@ -215,7 +233,11 @@ class Daemon:
         names = delivery["claimed"]
         known = {n: self.settings.channels[n] for n in names if n in self.settings.channels}
         results = deliver.send(
-            known, delivery["title"], delivery["body"], self.settings.send_timeout.total_seconds()
+            known,
+            delivery["title"],
+            delivery["body"],
+            self.settings.send_timeout.total_seconds(),
+            push_of(delivery),
         )
         for name in names:
             if name not in known:
@@ -511,9 +533,20 @@ class Daemon:
         return min(self.planned.values(), default=None)
 
     def web_app(self) -> web.Application:
-        app = web.Application(client_max_size=16 * 1024)
+        app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/healthz", self.healthz)
+        ReplyPages(self.store, self.key, self.clock, self.settings.tz, self.replied).add_routes(app)
         return app
+
+    def replied(self, delivery: Record, reply: Record, first: bool) -> None:
+        """A reply arrived (any way): log it; reminders for the delivery stop."""
+        log.info(
+            "reply to %s (%s) via %s%s",
+            delivery["id"],
+            delivery["nudge_id"],
+            reply["via"],
+            "" if first else ", changed",
+        )
 
     async def healthz(self, request: web.Request) -> web.Response:
         loop = asyncio.get_running_loop()
@@ -529,6 +562,15 @@ class Daemon:
                 "nudges": len(self.settings.nudges),
             }
         )
+
+
+def push_of(delivery: Record) -> deliver.Push | None:
+    """The tap target and reply buttons a push service can show for this delivery."""
+    if not delivery.get("link"):
+        return None
+    shape = service.shape_of(delivery)
+    buttons = tuple((label, code) for code, label in shape.choices) if shape.takes_reply else ()
+    return deliver.Push(click=delivery["link"], action_url=delivery["link"], buttons=buttons[:3])
 
 
 def failing_since(deliveries: list[Record]) -> dict[str, datetime]:

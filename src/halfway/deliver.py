@@ -8,10 +8,13 @@ prints each nudge to the terminal and keeps a local inbox file.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +30,29 @@ log = logging.getLogger("halfway.deliver")
 class ChannelResult:
     ok: bool
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Push:
+    """What a push service can show beyond title and body: a tap target and reply buttons."""
+
+    click: str  # the reply page
+    action_url: str  # where a button POSTs its reply
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, value), at most 3 on ntfy
+
+    def ntfy_actions(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "action": "http",
+                "label": label,
+                "url": self.action_url,
+                "method": "POST",
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps({"value": value, "via": "push"}),
+                "clear": True,
+            }
+            for label, value in self.buttons[:3]
+        ]
 
 
 def instantiate(url: str) -> Any:
@@ -96,32 +122,83 @@ class Redactor(logging.Filter):
 
 
 def send(
-    channels: dict[str, list[str]], title: str, body: str, timeout: float
+    channels: dict[str, list[str]], title: str, body: str, timeout: float, push: Push | None = None
 ) -> dict[str, ChannelResult]:
-    """Send one message to every channel in one bounded apprise call; a result per channel."""
+    """Send one message to every channel, all bounded by `timeout`; a result per channel.
+
+    ntfy URLs are published as ntfy's own JSON (with the tap target and reply
+    buttons) when `push` is given; everything else goes through one apprise call.
+    """
     hub = apprise.Apprise()
     results: dict[str, ChannelResult] = {}
+    direct: dict[str, list[Any]] = {}
     for name, urls in channels.items():
         for url in urls:
-            if not hub.add(url, tag=name):
+            plugin = instantiate(url)
+            if push is not None and type(plugin).__name__ == "NotifyNtfy":
+                direct.setdefault(name, []).append(plugin)
+            elif plugin is None or not hub.add(url, tag=name):
                 results[name] = ChannelResult(False, "apprise did not accept this channel's URL")
-    if len(hub) == 0:
-        return results
-    outcome = hub.notify(body=body, title=title, timeout=timeout)
     errors: dict[str, list[str]] = {}
-    for service in outcome:
-        name = next(iter(service.tag), "")
-        if bool(service):
-            continue
-        lines = [entry.message for entry in service.logs()] or [
-            "timed out" if "TIMEOUT" in str(service.status) else "failed"
-        ]
-        errors.setdefault(name, []).append("; ".join(lines))
+    if len(hub):
+        outcome = hub.notify(body=body, title=title, timeout=timeout)
+        for service in outcome:
+            if not bool(service):
+                lines = [entry.message for entry in service.logs()] or [
+                    "timed out" if "TIMEOUT" in str(service.status) else "failed"
+                ]
+                # Each URL was added with its channel's name as its only tag.
+                errors.setdefault(next(iter(service.tag)), []).append("; ".join(lines))
+    for name, plugins in direct.items():
+        for plugin in plugins:
+            problem = publish_ntfy(plugin, title, body, push, timeout)  # type: ignore[arg-type]
+            if problem:
+                errors.setdefault(name, []).append(problem)
     for name in channels:
         if name not in results:
             failure = errors.get(name)
             results[name] = ChannelResult(not failure, " | ".join(failure) if failure else None)
     return results
+
+
+def publish_ntfy(plugin: Any, title: str, body: str, push: Push, timeout: float) -> str | None:
+    """Publish to ntfy in its JSON form; apprise's ntfy plugin can pass actions only as
+    one opaque header string, while the JSON form carries click and http actions
+    with their method, headers and body as ntfy documents them. None if it went."""
+    if plugin.mode == "cloud" or not plugin.host:
+        base = "https://ntfy.sh"
+    else:
+        scheme = "https" if plugin.secure else "http"
+        base = f"{scheme}://{plugin.host}" + (f":{plugin.port}" if plugin.port else "")
+    headers = {"Content-Type": "application/json"}
+    if plugin.auth == "token" and plugin.token:
+        headers["Authorization"] = f"Bearer {plugin.token}"
+    elif plugin.user:
+        pair = f"{plugin.user}:{plugin.password or ''}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    problems = []
+    for topic in plugin.topics:
+        payload = {
+            "topic": topic,
+            "title": title,
+            "message": body,
+            "click": push.click,
+            "actions": push.ntfy_actions(),
+        }
+        request = urllib.request.Request(  # noqa: S310 - the user's configured ntfy server
+            base + "/", data=json.dumps(payload).encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310
+                pass
+        except urllib.error.HTTPError as error:
+            problems.append(f"ntfy answered {error.code} {error.reason}")
+        except (OSError, ValueError) as error:
+            problems.append(
+                f"could not reach ntfy at {plugin.host or 'ntfy.sh'}: "
+                f"{getattr(error, 'reason', error)}"
+            )
+    return "; ".join(problems) or None
 
 
 @notify(on="halfway", name="halfway demo terminal")  # type: ignore[no-untyped-call,untyped-decorator]

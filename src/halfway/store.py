@@ -373,6 +373,35 @@ class Store:
             db.table(table_name).insert(record)
         return record
 
+    def record_reply(self, delivery_id: str, version: Record) -> tuple[Record, bool]:
+        """Record a reply to a delivery; a later reply keeps the earlier ones in `history`.
+
+        Returns the reply and whether it is the delivery's first. A version
+        carrying a `message_id` already recorded is ignored (a mail seen twice).
+        """
+        found = Query()
+        with self.transaction() as db:
+            table = db.table("replies")
+            current = table.get(found.delivery_id == delivery_id)
+            if current is None:
+                record = {"id": new_id("r"), "delivery_id": delivery_id, **version, "history": []}
+                table.insert(record)
+                return record, True
+            seen = [current.get("message_id")] + [v.get("message_id") for v in current["history"]]
+            if version.get("message_id") and version["message_id"] in seen:
+                return dict(current), False
+            earlier = {k: current.get(k) for k in version}
+            record = {**current, **version, "history": [*current["history"], earlier]}
+            table.update(record, doc_ids=[current.doc_id])
+        return record, False
+
+    def reply_to(self, delivery_id: str) -> Record | None:
+        return next((r for r in self.replies() if r["delivery_id"] == delivery_id), None)
+
+    def update_delivery(self, delivery_id: str, changes: Record) -> None:
+        with self.transaction() as db:
+            db.table("deliveries").update(changes, Query().id == delivery_id)
+
     def replies(self) -> list[Record]:
         return self._table("replies")
 

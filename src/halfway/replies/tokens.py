@@ -1,0 +1,59 @@
+"""Reply tokens: an HMAC over the delivery id, with a key kept in the data folder.
+
+A token is `{delivery_id}.{signature}`. Nobody without the key can make one,
+so a reply link cannot be guessed or forged; the key is generated on first
+use, mode 0600, and never leaves the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+KEY_FILE = "secret.key"
+PATTERN = re.compile(r"/r/([A-Za-z0-9_]+\.[A-Za-z0-9_-]{22})")
+
+
+def load_key(data_dir: Path) -> bytes:
+    """The data folder's secret key, made on first use (mode 0600, never overwritten)."""
+    path = Path(data_dir) / KEY_FILE
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes()
+        if len(key) < 32:
+            raise ValueError(f"{path}: the reply key is damaged (too short)") from None
+        return key
+    key = secrets.token_bytes(32)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(key)
+        out.flush()
+        os.fsync(out.fileno())
+    return key
+
+
+def _sign(key: bytes, message: str) -> str:
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def make(key: bytes, delivery_id: str) -> str:
+    return f"{delivery_id}.{_sign(key, delivery_id)}"
+
+
+def check(key: bytes, token: str) -> str | None:
+    """The delivery id a genuine token names, or None for a forged or malformed one."""
+    delivery_id, dot, signature = token.partition(".")
+    if not dot or not delivery_id:
+        return None
+    return delivery_id if hmac.compare_digest(signature, _sign(key, delivery_id)) else None
+
+
+def form_guard(key: bytes, token: str) -> str:
+    """The hidden form field that proves a form POST came from our own reply page."""
+    return _sign(key, f"form:{token}")

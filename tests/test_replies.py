@@ -1,0 +1,241 @@
+"""Replies through the real daemon's HTTP endpoints, ntfy's buttons and the CLI, all into one store."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from .conftest import free_port, wait_for
+
+
+def request(
+    url: str,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    method: str | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """A real HTTP request; returns status, headers and body, whatever the status."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def post_json(url: str, payload: object) -> tuple[int, dict]:
+    status, _, body = request(
+        url, json.dumps(payload).encode(), {"Content-Type": "application/json"}
+    )
+    return status, json.loads(body)
+
+
+def export(halfway, path: Path) -> dict:
+    return json.loads(halfway("export", "--config", str(path)).out)
+
+
+@pytest.fixture
+def running(tmp_path, http_receiver, start_daemon, halfway):
+    """A daemon whose boundary nudge was just sent; yields (path, listen, link, daemon)."""
+    listen = f"127.0.0.1:{free_port()}"
+    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
+    path = tmp_path / "config.toml"
+    path.write_text(f"""
+timezone = "Europe/Berlin"
+data_dir = "{tmp_path / "data"}"
+[server]
+listen = "{listen}"
+public_url = "http://{listen}"
+[channels]
+push = "{http_receiver.json_url()}"
+[[nudges]]
+id = "my-boundary"
+kind = "boundary"
+at = "{when}"
+""")
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: http_receiver.posts())
+    link = re.search(r"http://\S+/r/\S+", http_receiver.bodies()[0]["message"]).group(0)
+    yield path, listen, link, daemon
+    daemon.stop()
+
+
+def test_get_shows_the_page_and_records_nothing(running, halfway) -> None:
+    path, listen, link, daemon = running
+    status, headers, body = request(link)
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    page = body.decode()
+    assert "A gentle reminder of the boundary you chose for yourself" in page
+    for code in ("held", "strained", "crossed"):
+        assert f'value="{code}"' in page
+    assert export(halfway, path)["replies"] == []
+
+
+def test_a_json_post_records_and_answers_200_then_a_change_keeps_the_history(
+    running, halfway
+) -> None:
+    path, listen, link, daemon = running
+    status, answer = post_json(link, {"value": "held"})
+    assert status == 200
+    assert answer == {
+        "status": "recorded",
+        "delivery_id": answer["delivery_id"],
+        "value": "held",
+        "label": "Held",
+        "first": True,
+    }
+    status, answer = post_json(link, {"value": "strained", "note": "a long week"})
+    assert status == 200
+    assert answer["first"] is False
+    [reply] = export(halfway, path)["replies"]
+    assert (reply["value"], reply["note"], reply["via"]) == ("strained", "a long week", "web")
+    assert reply["history"][0]["value"] == "held"
+    assert reply["received_at"].endswith("+01:00")
+
+
+def test_a_value_the_nudge_does_not_take_is_422(running, halfway) -> None:
+    path, listen, link, daemon = running
+    status, answer = post_json(link, {"value": "sideways"})
+    assert status == 422
+    assert "'sideways' is not one of: held, strained, crossed, later" in answer["error"]
+    assert export(halfway, path)["replies"] == []
+
+
+def test_a_forged_or_unknown_token_is_403_for_get_and_post(running, halfway) -> None:
+    path, listen, link, daemon = running
+    token = link.rsplit("/", 1)[1]
+    forged = link[: -len(token)] + token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    unknown = f"http://{listen}/r/d_000000000000.{token.split('.')[1]}"
+    for url in (forged, unknown, f"http://{listen}/r/nonsense"):
+        status, _, body = request(url)
+        assert status == 403
+        assert "not one halfway made" in body.decode()
+        assert post_json(url, {"value": "held"})[0] == 403
+    assert export(halfway, path)["replies"] == []
+
+
+def test_a_body_over_16_kib_is_413(running, halfway) -> None:
+    path, listen, link, daemon = running
+    status, answer = post_json(link, {"value": "held", "note": "x" * 20_000})
+    assert status == 413
+    assert "too long" in answer["error"]
+    form = ("value=held&note=" + "y" * 20_000).encode()
+    status, _, _ = request(link, form, {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 413
+    assert export(halfway, path)["replies"] == []
+
+
+def test_a_form_post_needs_the_pages_guard_and_then_redirects_303(running, halfway) -> None:
+    path, listen, link, daemon = running
+    form_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _, body = request(link, b"value=held", form_type)
+    assert status == 403  # no guard: could be another site posting for the user
+    assert "could not be checked" in body.decode()
+    guard = re.search(r'name="guard" value="([^"]+)"', request(link)[2].decode()).group(1)
+    status, _, _ = request(
+        link, f"value=held&guard={guard}".encode(), {**form_type, "Sec-Fetch-Site": "cross-site"}
+    )
+    assert status == 403
+    status, headers, _ = request(link, f"value=crossed&note=oh&guard={guard}".encode(), form_type)
+    assert status == 303
+    assert headers["Location"].endswith("?saved=1")
+    page = request(link + "?saved=1")[2].decode()
+    assert "Noted: <strong>Crossed</strong>" in page
+    [reply] = export(halfway, path)["replies"]
+    assert (reply["value"], reply["note"], reply["via"]) == ("crossed", "oh", "web")
+
+
+def test_an_expired_link_is_410(tmp_path, http_receiver, start_daemon, halfway) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path / "d"}"\n[server]\nlisten = "{listen}"\n'
+        f'public_url = "http://{listen}"\n[channels]\npush = "{http_receiver.json_url()}"\n'
+        f'[[nudges]]\nid = "quick"\nkind = "boundary"\nat = "{when}"\nreply_window = "2s"\n'
+    )
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: http_receiver.posts())
+    link = re.search(r"http://\S+/r/\S+", http_receiver.bodies()[0]["message"]).group(0)
+    time.sleep(2.5)
+    assert post_json(link, {"value": "held"})[0] == 410
+    status, _, body = request(link)
+    assert status == 410
+    assert "has closed" in body.decode()
+    assert daemon.stop() == 0
+
+
+def test_ntfy_gets_buttons_whose_replayed_request_records_a_push_reply(
+    tmp_path, http_receiver, start_daemon, halfway
+) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path / "d"}"\n[server]\nlisten = "{listen}"\n'
+        f'public_url = "http://{listen}"\n'
+        f'[channels]\nphone = "ntfy://127.0.0.1:{http_receiver.port}/halfway-7f3a"\n'
+        f'[[nudges]]\nid = "talk-prep"\nkind = "self_regulation"\nat = "{when}"\n'
+    )
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: http_receiver.posts())
+    [sent] = http_receiver.posts()
+    assert sent["path"] == "/"
+    published = json.loads(sent["body"])
+    assert published["topic"] == "halfway-7f3a"
+    assert published["title"] == "halfway · a small check-in"  # discreet by default
+    assert "breath" not in published["message"].lower()
+    assert published["click"].startswith(f"http://{listen}/r/d_")
+    assert [a["label"] for a in published["actions"]] == ["I'm ready", "I need more time"]
+    action = published["actions"][1]
+    assert (action["action"], action["method"], action["url"]) == (
+        "http",
+        "POST",
+        published["click"],
+    )
+
+    # What the phone does when the button is tapped: replay the action exactly.
+    status, _, body = request(
+        action["url"], action["body"].encode(), action["headers"], action["method"]
+    )
+    assert status == 200, body
+    [reply] = export(halfway, path)["replies"]
+    assert (reply["value"], reply["via"]) == ("need_more_time", "push")
+    assert daemon.stop() == 0
+
+
+def test_cli_reply_records_and_a_bad_value_is_exit_2(tmp_path, http_receiver, halfway) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path / "d"}"\ndiscreet = false\n'
+        f'[channels]\npush = "{http_receiver.json_url()}"\n'
+        '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
+    )
+    assert halfway("send", "evening", "--config", str(path)).code == 0
+    delivery_id = export(halfway, path)["deliveries"][0]["id"]
+    history = halfway("history", "--config", str(path)).out
+    assert f"waiting for your answer: halfway reply {delivery_id}" in history
+    ran = halfway("reply", delivery_id, "made me tea without asking", "--config", str(path))
+    assert ran.code == 0, ran.err
+    assert ran.out.strip() == "noted: made me tea without asking"
+    assert "waiting for your answer" not in halfway("history", "--config", str(path)).out
+    assert halfway("reply", delivery_id, "   ", "--config", str(path)).code == 2
+    missing = halfway("reply", "d_nope", "none", "--config", str(path))
+    assert missing.code == 2
+    assert "no delivery 'd_nope'" in missing.err
+    [reply] = export(halfway, path)["replies"]
+    assert (reply["value"], reply["via"]) == ("made me tea without asking", "cli")
