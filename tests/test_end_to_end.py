@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import email.policy
 import json
 import signal
 import time
-import email.policy
 from email import message_from_bytes
 
 from .conftest import free_port, wait_for

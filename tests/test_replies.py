@@ -74,7 +74,7 @@ at = "{when}"
 
 
 def test_get_shows_the_page_and_records_nothing(running, halfway) -> None:
-    path, listen, link, daemon = running
+    path, _listen, link, _daemon = running
     status, headers, body = request(link)
     assert status == 200
     assert headers["Content-Type"].startswith("text/html")
@@ -88,7 +88,7 @@ def test_get_shows_the_page_and_records_nothing(running, halfway) -> None:
 def test_a_json_post_records_and_answers_200_then_a_change_keeps_the_history(
     running, halfway
 ) -> None:
-    path, listen, link, daemon = running
+    path, _listen, link, _daemon = running
     status, answer = post_json(link, {"value": "held"})
     assert status == 200
     assert answer == {
@@ -108,7 +108,7 @@ def test_a_json_post_records_and_answers_200_then_a_change_keeps_the_history(
 
 
 def test_a_value_the_nudge_does_not_take_is_422(running, halfway) -> None:
-    path, listen, link, daemon = running
+    path, _listen, link, _daemon = running
     status, answer = post_json(link, {"value": "sideways"})
     assert status == 422
     assert "'sideways' is not one of: held, strained, crossed, later" in answer["error"]
@@ -116,7 +116,7 @@ def test_a_value_the_nudge_does_not_take_is_422(running, halfway) -> None:
 
 
 def test_a_forged_or_unknown_token_is_403_for_get_and_post(running, halfway) -> None:
-    path, listen, link, daemon = running
+    path, listen, link, _daemon = running
     token = link.rsplit("/", 1)[1]
     forged = link[: -len(token)] + token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     unknown = f"http://{listen}/r/d_000000000000.{token.split('.')[1]}"
@@ -129,7 +129,7 @@ def test_a_forged_or_unknown_token_is_403_for_get_and_post(running, halfway) -> 
 
 
 def test_a_body_over_16_kib_is_413(running, halfway) -> None:
-    path, listen, link, daemon = running
+    path, _listen, link, _daemon = running
     status, answer = post_json(link, {"value": "held", "note": "x" * 20_000})
     assert status == 413
     assert "too long" in answer["error"]
@@ -140,7 +140,7 @@ def test_a_body_over_16_kib_is_413(running, halfway) -> None:
 
 
 def test_a_form_post_needs_the_pages_guard_and_then_redirects_303(running, halfway) -> None:
-    path, listen, link, daemon = running
+    path, _listen, link, _daemon = running
     form_type = {"Content-Type": "application/x-www-form-urlencoded"}
     status, _, body = request(link, b"value=held", form_type)
     assert status == 403  # no guard: could be another site posting for the user

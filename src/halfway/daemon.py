@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, notify, practices, schedule
+from halfway import __version__, deliver, notify, practices, reminders, schedule
 from halfway.config import Nudge, Settings
 from halfway.replies import service, tokens
 from halfway.replies.web import MAX_BODY, ReplyPages
@@ -153,7 +153,7 @@ class Daemon:
         if records and decision.older_missed:
             records[0]["stands_for_older"] = decision.older_missed
         if decision.send:
-            records.append(self.fire_record(nudge, decision.send, "pending", decision.late))
+            records.append(self.fire_or_back_off(nudge, decision.send, decision.late))
         for record in self.store.record_fires(sorted(records, key=lambda r: r["scheduled_for"])):
             if record["state"] == "pending":
                 log.info(
@@ -172,8 +172,25 @@ class Daemon:
                 )
         return decision
 
+    def fire_or_back_off(self, nudge: Nudge, fire: schedule.Fire, late: bool) -> Record:
+        """The fire to send, unless several unanswered in a row say to ease off this time."""
+        history = sorted(
+            (d for d in self.store.deliveries() if d["nudge_id"] == nudge.id),
+            key=lambda d: d["scheduled_for"],
+        )
+        answered = {r["delivery_id"] for r in self.store.replies()}
+        skip, offer = reminders.backing_off(history, answered)
+        if skip:
+            return {**self.fire_record(nudge, fire, "skipped"), "reason": "backoff"}
+        return self.fire_record(nudge, fire, "pending", late, offer_pause=offer)
+
     def fire_record(
-        self, nudge: Nudge, fire: schedule.Fire, state: str, late: bool = False
+        self,
+        nudge: Nudge,
+        fire: schedule.Fire,
+        state: str,
+        late: bool = False,
+        offer_pause: bool = False,
     ) -> Record:
         """A delivery for one fire: the words, the message that leaves, the reply it takes."""
         delivery_id = new_id("d")
@@ -182,7 +199,11 @@ class Daemon:
         discreet = self.settings.discreet
         link = f"{self.settings.server.public_url}/r/{tokens.make(self.key, delivery_id)}"
         title, body = practices.message(
-            words_title, words, link if shape.takes_reply or discreet else None, discreet
+            words_title,
+            words,
+            link if shape.takes_reply or discreet or offer_pause else None,
+            discreet,
+            offer_pause=offer_pause,
         )
         names = list(self.settings.channels_of(nudge.channels))
         return {
@@ -202,9 +223,82 @@ class Daemon:
             "body": body,
             "link": link,
             "reply": asdict(shape),
+            "offer_pause": offer_pause,
             "channels": {
                 name: {"state": state, "attempts": 0, "sent_at": None, "error": None}
                 for name in names
+            },
+        }
+
+    # asking again -----------------------------------------------------------
+
+    def remind(self) -> datetime | None:
+        """Record the reminders and snoozes that are due; return when the next one is."""
+        now = self.clock()
+        if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
+            return schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
+        deliveries = self.store.deliveries()
+        replies = {r["delivery_id"]: r for r in self.store.replies()}
+        asked: dict[str, list[Record]] = {}
+        for d in deliveries:
+            if d.get("reminder_of"):
+                asked.setdefault(d["reminder_of"], []).append(d)
+        due_now, upcoming = [], []
+        for delivery in deliveries:
+            nudge = self.settings.nudge(delivery["nudge_id"])
+            if nudge is None or service.expired(delivery, now):
+                continue
+            found = reminders.next_reminder(
+                delivery,
+                replies.get(delivery["id"]),
+                asked.get(delivery["id"], []),
+                nudge.remind_after,
+                nudge.remind_max,
+                nudge.snooze,
+            )
+            if found is None:
+                continue
+            when, reason = found
+            if when <= now:
+                due_now.append(self.reminder_record(delivery, now, reason))
+            else:
+                upcoming.append(when)
+        for record in self.store.record_fires(due_now):
+            log.info(
+                "reminder for %s (%s): %s",
+                record["reminder_of"],
+                record["nudge_id"],
+                record["reason"],
+            )
+        return min(upcoming, default=None)
+
+    def reminder_record(self, delivery: Record, now: datetime, reason: str) -> Record:
+        title, body = practices.message(
+            delivery["words_title"],
+            delivery["words"],
+            delivery["link"],
+            self.settings.discreet,
+            reminder=True,
+        )
+        return {
+            **{
+                k: delivery[k]
+                for k in ("nudge_id", "kind", "expires_at", "words_title", "words", "link", "reply")
+            },
+            "id": new_id("d"),
+            "scheduled_for": iso(now),
+            "due_at": iso(now),
+            "created_at": iso(now),
+            "state": "pending",
+            "late": False,
+            "manual": False,
+            "title": title,
+            "body": body,
+            "reminder_of": delivery["id"],
+            "reason": reason,
+            "channels": {
+                name: {"state": "pending", "attempts": 0, "sent_at": None, "error": None}
+                for name in delivery["channels"]
             },
         }
 
@@ -423,9 +517,14 @@ class Daemon:
             await asyncio.gather(*(work(self.send_claimed, d) for d in claimed))
             job("outbox", await work(self.next_retry), run_outbox)
 
+        async def run_reminders() -> None:
+            job("reminders", await work(self.remind), run_reminders)
+            await run_outbox()
+
         async def run_all() -> None:
             for nudge in self.settings.nudges:
                 await run_nudge(nudge.id, then_send=False)
+            job("reminders", await work(self.remind), run_reminders)
             await run_outbox()
             await work(self.check_alerts)
 
@@ -570,6 +669,8 @@ def push_of(delivery: Record) -> deliver.Push | None:
         return None
     shape = service.shape_of(delivery)
     buttons = tuple((label, code) for code, label in shape.choices) if shape.takes_reply else ()
+    if delivery.get("offer_pause"):
+        buttons = (*buttons[:2], ("Pause for a week", reminders.PAUSE_WEEK))
     return deliver.Push(click=delivery["link"], action_url=delivery["link"], buttons=buttons[:3])
 
 

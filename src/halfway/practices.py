@@ -121,6 +121,8 @@ class Shape:
         """The words a person reads for a stored value."""
         if value == LATER:
             return "Later"
+        if value == "pause_week":
+            return "Pause this for a week"
         return dict(self.choices).get(value, value)
 
 
@@ -145,8 +147,25 @@ def render(kind: str, text: str | None) -> tuple[str, str]:
     return practice.title, (text or practice.text).strip()
 
 
-def message(title: str, words: str, link: str | None, discreet: bool) -> tuple[str, str]:
+REMINDER_LINE = "A gentle second ask, only if you have a minute."
+PAUSE_OFFER = (
+    "A few of these have gone by unanswered, and that's okay. Would a break help?"
+    " You can pause this one for a week from the link."
+)
+
+
+def message(
+    title: str,
+    words: str,
+    link: str | None,
+    discreet: bool,
+    reminder: bool = False,
+    offer_pause: bool = False,
+) -> tuple[str, str]:
     """The (title, body) that leaves the machine. Discreet: nothing personal on a lock screen."""
+    extra = [REMINDER_LINE] if reminder else []
     if discreet:
-        return DISCREET_TITLE, DISCREET_BODY + (f"\n{link}" if link else "")
-    return title, words + (f"\n\nReply: {link}" if link else "")
+        lines = [DISCREET_BODY, *extra, *([PAUSE_OFFER] if offer_pause else [])]
+        return DISCREET_TITLE, "\n".join(lines) + (f"\n{link}" if link else "")
+    lines = [*extra, words, *([PAUSE_OFFER] if offer_pause else [])]
+    return title, "\n\n".join(lines) + (f"\n\nReply: {link}" if link else "")

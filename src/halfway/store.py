@@ -395,6 +395,25 @@ class Store:
             table.update(record, doc_ids=[current.doc_id])
         return record, False
 
+    def cancel_reminders(self, delivery_id: str) -> int:
+        """A reply came: reminders of this delivery not yet sent are cancelled; how many."""
+        count = 0
+        with self.transaction() as db:
+            table = db.table("deliveries")
+            for doc in table.search(Query().reminder_of == delivery_id):
+                channels = {
+                    name: {**r, "state": "cancelled"} if r["state"] in ("pending", "failed") else r
+                    for name, r in doc["channels"].items()
+                }
+                if channels != doc["channels"]:
+                    count += 1
+                    record = {**doc, "channels": channels}
+                    table.update(
+                        {"channels": channels, "state": delivery_state(record)},
+                        doc_ids=[doc.doc_id],
+                    )
+        return count
+
     def reply_to(self, delivery_id: str) -> Record | None:
         return next((r for r in self.replies() if r["delivery_id"] == delivery_id), None)
 
@@ -431,6 +450,8 @@ def delivery_state(record: Record) -> str:
     states = [c["state"] for c in record["channels"].values()]
     if any(s in OPEN for s in states):
         return "pending"
+    if states and all(s == "cancelled" for s in states):
+        return "cancelled"  # a reminder made needless by a reply
     if states and all(s == "sent" for s in states):
         return "late" if record.get("late") else "sent"
     if any(s == "sent" for s in states):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from halfway import practices
+from halfway import practices, reminders
 from halfway.replies import tokens
 from halfway.store import Record, Store
 
@@ -60,7 +60,8 @@ def accept(
     if expired(delivery, now):
         raise ReplyError(410, "This check-in has closed. The next one will come along soon.")
     value = (value or "").strip()
-    problem = shape_of(delivery).problem(value, scale)
+    pause = value == reminders.PAUSE_WEEK and bool(delivery.get("offer_pause"))
+    problem = None if pause else shape_of(delivery).problem(value, scale)
     if problem:
         raise ReplyError(422, problem[0].upper() + problem[1:] + ".")
     note = (note or "").strip() or None
@@ -75,4 +76,13 @@ def accept(
     }
     if message_id:
         version["message_id"] = message_id
-    return store.record_reply(delivery["id"], version)
+    reply, first = store.record_reply(delivery["id"], version)
+    if value != reminders.LATER:
+        store.cancel_reminders(delivery["id"])  # any answer stops the reminders at once
+    if pause:
+        store.pause(
+            [delivery["nudge_id"]],
+            version["received_at"],
+            (now + timedelta(days=7)).astimezone(UTC).isoformat(),
+        )
+    return reply, first

@@ -1,0 +1,160 @@
+"""Asking again, gently: reminders, snooze, back-off and the offered pause, with an injected clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from halfway.practices import PAUSE_OFFER, REMINDER_LINE
+from halfway.replies import service
+
+from .conftest import Clock
+from .test_outbox import make_daemon, run_tick, states
+
+BOUNDARY = '[[nudges]]\nid = "b"\nkind = "boundary"\ncron = "0 20 * * *"\n'
+DISCREET_OFF = "discreet = false\n"
+
+
+def wake(daemon) -> None:
+    """What the service does on each wake: fires, reminders, then the outbox."""
+    for nudge in daemon.settings.nudges:
+        daemon.tick(nudge)
+    daemon.remind()
+    daemon.drain()
+
+
+def reply(daemon, delivery_id: str, value: str, clock: Clock) -> None:
+    delivery = daemon.store.delivery(delivery_id)
+    service.accept(daemon.store, delivery, value, "web", clock())
+
+
+def first_id(daemon) -> str:
+    return min(daemon.store.deliveries(), key=lambda d: d["scheduled_for"])["id"]
+
+
+def test_a_reminder_goes_out_after_remind_after_and_stops_at_a_reply(
+    tmp_path, http_receiver
+) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    body = DISCREET_OFF + BOUNDARY + 'remind_after = "1h"\nremind_max = 3\n'
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T20:00:01+01:00")
+    wake(daemon)
+    clock.set("2026-11-25T21:00:02+01:00")
+    wake(daemon)
+    messages = [b["message"] for b in http_receiver.bodies()]
+    assert len(messages) == 2
+    assert messages[1].startswith(REMINDER_LINE)
+    assert messages[1].split("Reply: ")[1] == messages[0].split("Reply: ")[1]  # the same link
+    reply(daemon, first_id(daemon), "held", clock)
+    for hour in ("22", "23"):
+        clock.set(f"2026-11-25T{hour}:00:05+01:00")
+        wake(daemon)
+    assert len(http_receiver.posts()) == 2
+
+
+def test_reminders_stop_at_remind_max(tmp_path, http_receiver) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = make_daemon(
+        tmp_path,
+        BOUNDARY + 'remind_after = "30m"\nremind_max = 2\n',
+        clock,
+        push=http_receiver.json_url(),
+    )
+    clock.set("2026-11-25T20:00:01+01:00")
+    for _ in range(6):
+        wake(daemon)
+        clock.advance(minutes=31)
+    reminders = [d for d in daemon.store.deliveries() if d.get("reminder_of")]
+    assert [r["reason"] for r in reminders] == ["remind", "remind"]
+    assert len(http_receiver.posts()) == 3
+
+
+def test_a_reply_cancels_a_reminder_still_waiting_in_the_outbox(tmp_path, http_receiver) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = make_daemon(
+        tmp_path, BOUNDARY + 'remind_after = "1h"\n', clock, push=http_receiver.json_url()
+    )
+    clock.set("2026-11-25T20:00:01+01:00")
+    wake(daemon)
+    http_receiver.status = 500
+    clock.set("2026-11-25T21:00:02+01:00")
+    wake(daemon)  # the reminder fails and waits for a retry
+    reply(daemon, first_id(daemon), "strained", clock)
+    http_receiver.status = 200
+    clock.advance(hours=2)
+    wake(daemon)
+    [reminder] = [d for d in daemon.store.deliveries() if d.get("reminder_of")]
+    assert reminder["state"] == "cancelled"
+    assert len([r for r in http_receiver.requests if r["body"]]) == 2  # the fire, the failed try
+
+
+def test_later_snoozes_and_asks_again_once_after_the_snooze(tmp_path, http_receiver) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = make_daemon(
+        tmp_path, BOUNDARY + 'snooze = "45m"\n', clock, push=http_receiver.json_url()
+    )
+    clock.set("2026-11-25T20:00:01+01:00")
+    wake(daemon)
+    clock.set("2026-11-25T20:10:00+01:00")
+    reply(daemon, first_id(daemon), "later", clock)
+    clock.set("2026-11-25T20:50:00+01:00")
+    wake(daemon)
+    assert len(http_receiver.posts()) == 1  # not yet
+    assert daemon.remind().isoformat() == "2026-11-25T19:55:00+00:00"
+    clock.set("2026-11-25T20:55:00+01:00")
+    wake(daemon)
+    clock.set("2026-11-25T22:00:00+01:00")
+    wake(daemon)
+    [again] = [d for d in daemon.store.deliveries() if d.get("reminder_of")]
+    assert again["reason"] == "snooze"
+    assert len(http_receiver.posts()) == 2
+
+
+def test_after_three_unanswered_halfway_sends_every_other_time_and_offers_a_pause(
+    tmp_path, http_receiver
+) -> None:
+    clock = Clock("2026-11-20T10:00:00+01:00")
+    daemon = make_daemon(tmp_path, DISCREET_OFF + BOUNDARY, clock, push=http_receiver.json_url())
+    for day in range(20, 26):
+        clock.set(f"2026-11-{day}T20:00:01+01:00")
+        run_tick(daemon)
+    assert [s for _, s in states(daemon)] == ["sent", "sent", "sent", "skipped", "sent", "skipped"]
+    offered = [d for d in daemon.store.deliveries() if d["state"] == "sent"][-1]
+    assert offered["offer_pause"] is True
+    assert PAUSE_OFFER in http_receiver.bodies()[-1]["message"]
+
+    reply(daemon, offered["id"], "pause_week", clock)  # "a pause that really stops it"
+    for day in range(26, 30):
+        clock.set(f"2026-11-{day}T20:00:01+01:00")
+        run_tick(daemon)
+    assert [s for _, s in states(daemon)][-4:] == ["skipped"] * 4
+    assert len(http_receiver.posts()) == 4
+    clock.set("2026-12-03T20:00:01+01:00")  # the week is over
+    run_tick(daemon)
+    assert states(daemon)[-1] == ("03 20:00", "sent")
+
+
+def test_one_answer_ends_the_back_off(tmp_path, http_receiver) -> None:
+    clock = Clock("2026-11-20T10:00:00+01:00")
+    daemon = make_daemon(tmp_path, BOUNDARY, clock, push=http_receiver.json_url())
+    for day in range(20, 24):
+        clock.set(f"2026-11-{day}T20:00:01+01:00")
+        run_tick(daemon)
+    assert states(daemon)[-1][1] == "skipped"
+    latest_sent = [d for d in daemon.store.deliveries() if d["state"] == "sent"][-1]
+    reply(daemon, latest_sent["id"], "held", clock)
+    for day in range(24, 27):
+        clock.set(f"2026-11-{day}T20:00:01+01:00")
+        run_tick(daemon)
+    assert [s for _, s in states(daemon)][-3:] == ["sent", "sent", "sent"]
+
+
+def test_a_pause_week_reply_is_refused_where_no_pause_was_offered(tmp_path, http_receiver) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = make_daemon(tmp_path, BOUNDARY, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T20:00:01+01:00")
+    run_tick(daemon)
+    with pytest.raises(service.ReplyError) as refused:
+        reply(daemon, first_id(daemon), "pause_week", clock)
+    assert refused.value.status == 422
+    assert daemon.store.nudge_states()["b"]["pauses"] == []
