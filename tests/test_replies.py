@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import free_port, wait_for
+from .test_imap import dict_server  # noqa: F401 - a fixture
 
 
 def request(
@@ -239,3 +240,54 @@ def test_cli_reply_records_and_a_bad_value_is_exit_2(tmp_path, http_receiver, ha
     assert "no delivery 'd_nope'" in missing.err
     [reply] = export(halfway, path)["replies"]
     assert (reply["value"], reply["via"]) == ("made me tea without asking", "cli")
+
+
+def test_an_email_reply_reaches_the_store_through_imap(
+    tmp_path,
+    smtp_receiver,
+    start_daemon,
+    halfway,
+    dict_server,  # noqa: F811 - the pymap fixture imported above
+) -> None:
+    import email
+    import email.header
+    import email.policy
+
+    from .test_imap import append, flags, mail
+
+    listen = f"127.0.0.1:{free_port()}"
+    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'data_dir = "{tmp_path / "d"}"\n[server]\nlisten = "{listen}"\n'
+        f'public_url = "http://{listen}"\n[channels]\nmail = "{smtp_receiver.url()}"\n'
+        f'[imap]\nhost = "{dict_server.host}"\nport = {dict_server.port}\n'
+        f'user = "{dict_server.user}"\npassword = "{dict_server.password}"\n'
+        'tls = "none"\npoll = "1s"\n'
+        f'[[nudges]]\nid = "b"\nkind = "boundary"\nat = "{when}"\n'
+    )
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: smtp_receiver.messages)
+    sent = email.message_from_bytes(smtp_receiver.messages[0].content, policy=email.policy.default)
+    body = sent.get_body(("plain",)).get_content()
+    quoted = "".join(f"> {line}\n" for line in body.splitlines())
+    append(
+        dict_server,
+        mail(
+            f"strained\nA long week, but I kept my walk.\n\nOn Wed, 25 Nov 2026, halfway wrote:\n{quoted}",
+            subject="Re: " + email.header.Header(str(sent["Subject"]), "utf-8").encode(),
+            headers=f"In-Reply-To: {sent['Message-ID']}\r\n",
+        ),
+    )
+    wait_for(lambda: export(halfway, path)["replies"])
+    [reply] = export(halfway, path)["replies"]
+    assert (reply["value"], reply["note"], reply["via"]) == (
+        "strained",
+        "A long week, but I kept my walk.",
+        "email",
+    )
+    assert "\\Seen" in flags(dict_server)[0]
+    time.sleep(1.5)  # more polls: the same mail is never counted twice
+    assert len(export(halfway, path)["replies"][0]["history"]) == 0
+    assert dict_server.password not in daemon.stderr()
+    assert daemon.stop() == 0

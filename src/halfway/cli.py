@@ -405,6 +405,8 @@ def install_redactor(settings: Settings) -> None:
     for urls in settings.channels.values():
         for url in urls:
             secrets |= deliver.secrets_in(url)
+    if settings.imap and len(settings.imap.password) >= 4:
+        secrets.add(settings.imap.password)
     for handler in logging.getLogger().handlers:
         handler.addFilter(deliver.Redactor(secrets))
 

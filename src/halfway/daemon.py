@@ -34,7 +34,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from halfway import __version__, deliver, notify, practices, reminders, schedule
 from halfway.config import Nudge, Settings
-from halfway.replies import service, tokens
+from halfway.replies import imap, service, tokens
 from halfway.replies.web import MAX_BODY, ReplyPages
 from halfway.store import Record, Store, StoreError, new_id
 
@@ -448,6 +448,48 @@ class Daemon:
             self.store.set_meta({"alerted": alerted})
         return messages
 
+    def poll_mail(self) -> int:
+        """Record the e-mail replies waiting in the [imap] mailbox; how many were handled."""
+        settings = self.settings.imap
+        if settings is None:
+            return 0
+        cfg = imap.ImapConfig(
+            host=settings.host,
+            port=settings.port,
+            user=settings.user,
+            password=settings.password,
+            folder=settings.folder,
+            tls=settings.tls,
+            move_to=settings.move_to,
+            timeout=self.settings.send_timeout.total_seconds(),
+        )
+
+        def handle(mail: imap.MailReply) -> bool:
+            try:
+                delivery = service.delivery_for(self.store, self.key, mail.token)
+                reply, first = service.accept(
+                    self.store,
+                    delivery,
+                    mail.value,
+                    "email",
+                    self.clock(),
+                    note=mail.note,
+                    message_id=mail.message_id,
+                )
+            except service.ReplyError as error:
+                log.warning("an e-mail reply was not taken: %s", error.message)
+                return False
+            self.replied(delivery, reply, first)
+            return True
+
+        try:
+            return imap.poll(
+                cfg, handle, pattern=imap.token_link_pattern(self.settings.server.public_url)
+            )
+        except imap.ImapError as error:
+            log.warning("could not read e-mail replies: %s", error)
+            return 0
+
     def heartbeat(self) -> None:
         url = self.settings.heartbeat_url
         if not url:
@@ -575,6 +617,16 @@ class Daemon:
             misfire_grace_time=None,
             coalesce=True,
         )
+        if self.settings.imap:
+            scheduler.add_job(
+                work,
+                "interval",
+                args=[self.poll_mail],
+                id="imap",
+                seconds=self.settings.imap.poll.total_seconds(),
+                next_run_time=self.clock(),
+                coalesce=True,
+            )
         if self.settings.heartbeat_url:
             scheduler.add_job(
                 work,
