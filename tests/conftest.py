@@ -23,6 +23,8 @@ from aiosmtpd.controller import Controller
 
 from halfway import cli
 
+from .browser import browser, phone_page  # noqa: F401 - fixtures for the page tests
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -243,10 +243,12 @@ push = "{http_receiver.json_url()}"
 id = "fast"
 kind = "custom"
 every = "1s"
+reply = "none"
 [[nudges]]
 id = "faster"
 kind = "custom"
 every = "2s"
+reply = "none"
 """,
     )
     rng = random.Random(42)
