@@ -164,6 +164,22 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
 
 
+def soon(seconds: float = 1) -> str:
+    """An `at = …` value this many seconds from now."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+def daemon_config(folder: Path, body: str) -> tuple[Path, str]:
+    """Write a config for a real daemon on a free loopback port; return its path and listen."""
+    listen = f"127.0.0.1:{free_port()}"
+    path = folder / "config.toml"
+    path.write_text(
+        f'timezone = "Europe/Berlin"\ndata_dir = "{folder / "data"}"\nsend_timeout = "5s"\n'
+        f'[server]\nlisten = "{listen}"\npublic_url = "http://{listen}"\n' + body
+    )
+    return path, listen
+
+
 class DaemonProcess:
     """The real `halfway run`, as a subprocess, with its stderr collected."""
 

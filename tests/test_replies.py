@@ -7,12 +7,11 @@ import re
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from .conftest import free_port, wait_for
+from .conftest import daemon_config, soon, wait_for
 from .test_imap import dict_server  # noqa: F401 - a fixture
 
 
@@ -51,22 +50,11 @@ def export(halfway, path: Path) -> dict:
 @pytest.fixture
 def running(tmp_path, http_receiver, start_daemon, halfway):
     """A daemon whose boundary nudge was just sent; yields (path, listen, link, daemon)."""
-    listen = f"127.0.0.1:{free_port()}"
-    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-timezone = "Europe/Berlin"
-data_dir = "{tmp_path / "data"}"
-[server]
-listen = "{listen}"
-public_url = "http://{listen}"
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "my-boundary"
-kind = "boundary"
-at = "{when}"
-""")
+    path, listen = daemon_config(
+        tmp_path,
+        f'[channels]\npush = "{http_receiver.json_url()}"\n'
+        f'[[nudges]]\nid = "my-boundary"\nkind = "boundary"\nat = "{soon()}"\n',
+    )
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     link = re.search(r"http://\S+/r/\S+", http_receiver.bodies()[0]["message"]).group(0)
@@ -161,13 +149,10 @@ def test_a_form_post_needs_the_pages_guard_and_then_redirects_303(running, halfw
 
 
 def test_an_expired_link_is_410(tmp_path, http_receiver, start_daemon, halfway) -> None:
-    listen = f"127.0.0.1:{free_port()}"
-    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'data_dir = "{tmp_path / "d"}"\n[server]\nlisten = "{listen}"\n'
-        f'public_url = "http://{listen}"\n[channels]\npush = "{http_receiver.json_url()}"\n'
-        f'[[nudges]]\nid = "quick"\nkind = "boundary"\nat = "{when}"\nreply_window = "2s"\n'
+    path, _listen = daemon_config(
+        tmp_path,
+        f'[channels]\npush = "{http_receiver.json_url()}"\n'
+        f'[[nudges]]\nid = "quick"\nkind = "boundary"\nat = "{soon()}"\nreply_window = "2s"\n',
     )
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
@@ -183,14 +168,10 @@ def test_an_expired_link_is_410(tmp_path, http_receiver, start_daemon, halfway) 
 def test_ntfy_gets_buttons_whose_replayed_request_records_a_push_reply(
     tmp_path, http_receiver, start_daemon, halfway
 ) -> None:
-    listen = f"127.0.0.1:{free_port()}"
-    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'data_dir = "{tmp_path / "d"}"\n[server]\nlisten = "{listen}"\n'
-        f'public_url = "http://{listen}"\n'
+    path, listen = daemon_config(
+        tmp_path,
         f'[channels]\nphone = "ntfy://127.0.0.1:{http_receiver.port}/halfway-7f3a"\n'
-        f'[[nudges]]\nid = "talk-prep"\nkind = "self_regulation"\nat = "{when}"\n'
+        f'[[nudges]]\nid = "talk-prep"\nkind = "self_regulation"\nat = "{soon()}"\n',
     )
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
@@ -255,16 +236,13 @@ def test_an_email_reply_reaches_the_store_through_imap(
 
     from .test_imap import append, flags, mail
 
-    listen = f"127.0.0.1:{free_port()}"
-    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'data_dir = "{tmp_path / "d"}"\n[server]\nlisten = "{listen}"\n'
-        f'public_url = "http://{listen}"\n[channels]\nmail = "{smtp_receiver.url()}"\n'
+    path, _listen = daemon_config(
+        tmp_path,
+        f'[channels]\nmail = "{smtp_receiver.url()}"\n'
         f'[imap]\nhost = "{dict_server.host}"\nport = {dict_server.port}\n'
         f'user = "{dict_server.user}"\npassword = "{dict_server.password}"\n'
         'tls = "none"\npoll = "1s"\n'
-        f'[[nudges]]\nid = "b"\nkind = "boundary"\nat = "{when}"\n'
+        f'[[nudges]]\nid = "b"\nkind = "boundary"\nat = "{soon()}"\n',
     )
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: smtp_receiver.messages)

@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from .browser import screenshot
-from .conftest import free_port, wait_for
+from .conftest import daemon_config, soon, wait_for
 
 
 @pytest.fixture
 def sent_link(tmp_path, http_receiver, start_daemon):
     """Start a daemon whose nudges were just sent; return a function giving each nudge's link."""
-    listen = f"127.0.0.1:{free_port()}"
-    when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat(timespec="seconds")
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-timezone = "Europe/Berlin"
-data_dir = "{tmp_path / "data"}"
-[server]
-listen = "{listen}"
-public_url = "http://{listen}"
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "my-boundary"
-kind = "boundary"
-at = "{when}"
-[[nudges]]
-id = "week"
-kind = "pattern_review"
-at = "{when}"
-""")
+    path, _ = daemon_config(
+        tmp_path,
+        f'[channels]\npush = "{http_receiver.json_url()}"\n'
+        f'[[nudges]]\nid = "my-boundary"\nkind = "boundary"\nat = "{soon()}"\n'
+        f'[[nudges]]\nid = "week"\nkind = "pattern_review"\nat = "{soon()}"\n',
+    )
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: len(http_receiver.posts()) == 2)
     links = [re.search(r"http://\S+/r/\S+", b["message"]).group(0) for b in http_receiver.bodies()]

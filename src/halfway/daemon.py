@@ -609,34 +609,25 @@ class Daemon:
                 f"server.listen: cannot listen on {server.listen} ({error.strerror})"
             ) from None
         await run_all()
-        scheduler.add_job(
-            run_all,
-            "interval",
-            seconds=SAFETY_TICK_SECONDS,
-            id="safety",
-            misfire_grace_time=None,
-            coalesce=True,
-        )
+
+        def repeat(job_id: str, seconds: float, func: Callable[..., Any], *args: Any) -> None:
+            scheduler.add_job(
+                func,
+                "interval",
+                args=list(args),
+                id=job_id,
+                seconds=seconds,
+                misfire_grace_time=None,
+                coalesce=True,
+            )
+
+        repeat("safety", SAFETY_TICK_SECONDS, run_all)
         if self.settings.imap:
-            scheduler.add_job(
-                work,
-                "interval",
-                args=[self.poll_mail],
-                id="imap",
-                seconds=self.settings.imap.poll.total_seconds(),
-                next_run_time=self.clock(),
-                coalesce=True,
-            )
+            repeat("imap", self.settings.imap.poll.total_seconds(), work, self.poll_mail)
+            scheduler.add_job(work, args=[self.poll_mail])  # and once now
         if self.settings.heartbeat_url:
-            scheduler.add_job(
-                work,
-                "interval",
-                args=[self.heartbeat],
-                id="heartbeat",
-                seconds=self.settings.heartbeat_every.total_seconds(),
-                next_run_time=self.clock(),
-                coalesce=True,
-            )
+            repeat("heartbeat", self.settings.heartbeat_every.total_seconds(), work, self.heartbeat)
+            scheduler.add_job(work, args=[self.heartbeat])
         loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload()))
         watchdog = asyncio.ensure_future(self.watchdog())
         nxt = self.next_fire_time()
