@@ -376,3 +376,21 @@ def test_a_one_off_far_in_the_past_at_first_start_is_recorded_missed(
     run_tick(daemon)
     assert states(daemon) == [("20 18:00", "missed")]
     assert http_receiver.posts() == []
+
+
+def test_a_manual_send_or_a_reminder_never_moves_the_schedule_or_hides_an_owed_fire(
+    tmp_path, http_receiver
+) -> None:
+    clock = Clock("2026-11-25T08:00:00+01:00")
+    body = '[[nudges]]\nid = "every3h"\nkind = "custom"\nevery = "3h"\nremind_after = "1h"\n'
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T11:00:01+01:00")
+    run_tick(daemon)  # the 11:00 fire
+    clock.set("2026-11-25T12:30:00+01:00")
+    daemon.remind()  # a reminder at 12:30
+    daemon.send_now(daemon.settings.nudges[0])  # and a test send at 12:30
+    clock.set("2026-11-25T14:00:01+01:00")
+    run_tick(daemon)
+    fires = [s for s in states(daemon)]
+    assert ("25 14:00", "sent") in fires  # still on the 11:00 + 3 h rhythm
+    assert daemon.store.last_scheduled("every3h") == "2026-11-25T13:00:00+00:00"

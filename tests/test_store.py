@@ -87,23 +87,44 @@ def test_a_fire_is_recorded_once_whatever_asks_twice(tmp_path) -> None:
         "channels": {},
         "state": "pending",
     }
-    assert store.add_delivery(dict(fire)) is not None
-    assert store.add_delivery(dict(fire)) is None
+    assert len(store.record_fires([dict(fire)])) == 1
+    assert store.record_fires([dict(fire)]) == []
     assert len(store.deliveries()) == 1
+
+
+def test_a_reminder_and_a_manual_send_at_a_fires_instant_are_each_recorded(tmp_path) -> None:
+    store = Store(tmp_path)
+    at = "2026-11-25T19:00:00+00:00"
+    fire = {"nudge_id": "n", "scheduled_for": at, "channels": {}, "state": "pending"}
+    store.record_fires([dict(fire)])
+    added = store.record_fires(
+        [
+            {**fire, "reminder_of": "d_1"},
+            {**fire, "manual": True},
+            {**fire, "manual": True},
+            {**fire, "reminder_of": "d_1"},
+        ]
+    )
+    assert [("reminder_of" in r, r.get("manual", False)) for r in added] == [
+        (True, False),
+        (False, True),
+        (False, True),
+    ]
 
 
 def test_channel_results_decide_the_delivery_state(tmp_path) -> None:
     store = Store(tmp_path)
     pending = {"state": "pending", "attempts": 0, "sent_at": None, "error": None}
-    record = store.add_delivery(
-        {
-            "nudge_id": "n",
-            "scheduled_for": "t",
-            "state": "pending",
-            "channels": {"phone": dict(pending), "email": dict(pending)},
-        }
+    [record] = store.record_fires(
+        [
+            {
+                "nudge_id": "n",
+                "scheduled_for": "t",
+                "state": "pending",
+                "channels": {"phone": dict(pending), "email": dict(pending)},
+            }
+        ]
     )
-    assert record is not None
     after = store.update_channels(record["id"], {"phone": {"state": "sent", "attempts": 1}})
     assert after["state"] == "pending"
     after = store.update_channels(

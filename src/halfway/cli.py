@@ -408,6 +408,8 @@ def install_redactor(settings: Settings) -> None:
     if settings.imap and len(settings.imap.password) >= 4:
         secrets.add(settings.imap.password)
     for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, deliver.Redactor)]:
+            handler.removeFilter(old)  # a reload replaces the secrets, it does not pile them up
         handler.addFilter(deliver.Redactor(secrets))
 
 

@@ -58,7 +58,11 @@ def backing_off(history: list[Record], answered: set[str]) -> tuple[bool, bool]:
     Backing off starts when the last BACK_OFF_AFTER sends went unanswered; then
     every other fire is skipped, and each one sent offers a week's pause.
     """
-    fires = [d for d in history if not d.get("reminder_of") and d["state"] != "missed"]
+    fires = [
+        d
+        for d in history
+        if not d.get("reminder_of") and not d.get("manual") and d["state"] != "missed"
+    ]
     sent = [d for d in fires if d["state"] in REACHED and takes_reply(d)]
     recent = sent[-BACK_OFF_AFTER:]
     if len(recent) < BACK_OFF_AFTER or any(d["id"] in answered for d in recent):

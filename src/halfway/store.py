@@ -97,6 +97,33 @@ def read_file(path: Path) -> dict[str, Any] | None:
     return data
 
 
+def _cancel_reminders(table: Any, delivery_id: str) -> int:
+    """Reminders of this delivery not yet sent become `cancelled`; how many."""
+    count = 0
+    for doc in table.search(Query().reminder_of == delivery_id):
+        channels = {
+            name: {**r, "state": "cancelled"} if r["state"] in ("pending", "failed") else r
+            for name, r in doc["channels"].items()
+        }
+        if channels != doc["channels"]:
+            count += 1
+            record = {**doc, "channels": channels}
+            table.update(
+                {"channels": channels, "state": delivery_state(record)}, doc_ids=[doc.doc_id]
+            )
+    return count
+
+
+def identity(delivery: Record) -> tuple[str, ...]:
+    """What makes a delivery the same one twice: a fire is its nudge and scheduled instant;
+    a reminder, the delivery it reminds of and when; a manual send is always new."""
+    if delivery.get("manual"):
+        return ("manual", delivery.get("id") or new_id("m"))
+    if delivery.get("reminder_of"):
+        return ("reminder", delivery["reminder_of"], delivery["scheduled_for"])
+    return ("fire", delivery["nudge_id"], delivery["scheduled_for"])
+
+
 def _open(pause: Record, now: str) -> bool:
     """A pause that has not ended by `now` (ISO text in UTC)."""
     return pause["until"] is None or bool(pause["until"] > now)
@@ -180,20 +207,6 @@ class Store:
 
     # deliveries -----------------------------------------------------------
 
-    def add_delivery(self, record: Record) -> Record | None:
-        """Insert a delivery unless one for the same fire (nudge_id, scheduled_for) exists."""
-        found = Query()
-        with self.transaction() as db:
-            table = db.table("deliveries")
-            same = (found.nudge_id == record["nudge_id"]) & (
-                found.scheduled_for == record["scheduled_for"]
-            )
-            if table.contains(same):
-                return None
-            record = {"id": new_id("d"), **record}
-            table.insert(record)
-        return record
-
     def update_channels(self, delivery_id: str, changes: dict[str, Record]) -> Record:
         """Apply per-channel `changes` to a delivery and recompute its state, in one write."""
         found = Query()
@@ -216,8 +229,16 @@ class Store:
         return next((d for d in self.deliveries() if d["id"] == delivery_id), None)
 
     def last_scheduled(self, nudge_id: str) -> str | None:
-        """The latest scheduled_for recorded for a nudge (ISO text in UTC), if any."""
-        times = [d["scheduled_for"] for d in self.deliveries() if d["nudge_id"] == nudge_id]
+        """The latest scheduled fire recorded for a nudge (ISO text in UTC), if any.
+
+        Manual sends and reminders are not fires of the schedule: they must not
+        move an `every` nudge's rhythm or hide a fire that is still owed.
+        """
+        times = [
+            d["scheduled_for"]
+            for d in self.deliveries()
+            if d["nudge_id"] == nudge_id and not d.get("manual") and not d.get("reminder_of")
+        ]
         return max(times, default=None)
 
     def outbox_pending(self) -> int:
@@ -237,9 +258,9 @@ class Store:
         added: list[Record] = []
         with self.transaction() as db:
             table = db.table("deliveries")
-            known = {(d["nudge_id"], d["scheduled_for"]) for d in table.all()}
+            known = {identity(d) for d in table.all()}
             for record in records:
-                key = (record["nudge_id"], record["scheduled_for"])
+                key = identity(record)
                 if key in known:
                     continue
                 known.add(key)
@@ -373,46 +394,39 @@ class Store:
             db.table(table_name).insert(record)
         return record
 
-    def record_reply(self, delivery_id: str, version: Record) -> tuple[Record, bool]:
+    def record_reply(
+        self, delivery_id: str, version: Record, stop_reminders: bool = True
+    ) -> tuple[Record, bool]:
         """Record a reply to a delivery; a later reply keeps the earlier ones in `history`.
 
-        Returns the reply and whether it is the delivery's first. A version
-        carrying a `message_id` already recorded is ignored (a mail seen twice).
+        In the same write, reminders of the delivery not yet sent are cancelled
+        (unless `stop_reminders` is False, for a "later"). Returns the reply and
+        whether it is the delivery's first. A version carrying a `message_id`
+        already recorded is ignored (a mail seen twice).
         """
         found = Query()
         with self.transaction() as db:
             table = db.table("replies")
             current = table.get(found.delivery_id == delivery_id)
             if current is None:
-                record = {"id": new_id("r"), "delivery_id": delivery_id, **version, "history": []}
+                record, first = (
+                    {"id": new_id("r"), "delivery_id": delivery_id, **version, "history": []},
+                    True,
+                )
                 table.insert(record)
-                return record, True
-            seen = [current.get("message_id")] + [v.get("message_id") for v in current["history"]]
-            if version.get("message_id") and version["message_id"] in seen:
-                return dict(current), False
-            earlier = {k: current.get(k) for k in version}
-            record = {**current, **version, "history": [*current["history"], earlier]}
-            table.update(record, doc_ids=[current.doc_id])
-        return record, False
-
-    def cancel_reminders(self, delivery_id: str) -> int:
-        """A reply came: reminders of this delivery not yet sent are cancelled; how many."""
-        count = 0
-        with self.transaction() as db:
-            table = db.table("deliveries")
-            for doc in table.search(Query().reminder_of == delivery_id):
-                channels = {
-                    name: {**r, "state": "cancelled"} if r["state"] in ("pending", "failed") else r
-                    for name, r in doc["channels"].items()
-                }
-                if channels != doc["channels"]:
-                    count += 1
-                    record = {**doc, "channels": channels}
-                    table.update(
-                        {"channels": channels, "state": delivery_state(record)},
-                        doc_ids=[doc.doc_id],
-                    )
-        return count
+            else:
+                first = False
+                seen = [current.get("message_id")] + [
+                    v.get("message_id") for v in current["history"]
+                ]
+                if version.get("message_id") and version["message_id"] in seen:
+                    return dict(current), False
+                earlier = {k: current.get(k) for k in version}
+                record = {**current, **version, "history": [*current["history"], earlier]}
+                table.update(record, doc_ids=[current.doc_id])
+            if stop_reminders:
+                _cancel_reminders(db.table("deliveries"), delivery_id)
+        return record, first
 
     def reply_to(self, delivery_id: str) -> Record | None:
         return next((r for r in self.replies() if r["delivery_id"] == delivery_id), None)

@@ -76,9 +76,8 @@ def accept(
     }
     if message_id:
         version["message_id"] = message_id
-    reply, first = store.record_reply(delivery["id"], version)
-    if value != reminders.LATER:
-        store.cancel_reminders(delivery["id"])  # any answer stops the reminders at once
+    # Any answer but "later" stops the reminders at once, in the same write.
+    reply, first = store.record_reply(delivery["id"], version, value != reminders.LATER)
     if pause:
         store.pause(
             [delivery["nudge_id"]],
