@@ -22,10 +22,9 @@ ALLOWED = {
     "replies.imap": set(),
     "replies.service": {"practices", "reminders", "replies", "replies.tokens", "store"},
     "replies.web": {"schedule", "replies", "replies.service", "replies.tokens", "store"},
-    "daemon": {
+    "outbox": {
         "config",
         "deliver",
-        "notify",
         "practices",
         "reminders",
         "schedule",
@@ -33,12 +32,13 @@ ALLOWED = {
         "replies",
         "replies.service",
         "replies.tokens",
-        "replies.web",
         "replies.imap",
     },
+    "daemon": {"config", "notify", "outbox", "schedule", "store", "replies", "replies.web"},
     "cli": {
         "config",
         "daemon",
+        "outbox",
         "deliver",
         "schedule",
         "status",

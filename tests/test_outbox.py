@@ -13,30 +13,30 @@ from pathlib import Path
 import pytest
 
 from halfway import config, deliver, status
-from halfway.daemon import Daemon, boot_id
+from halfway.outbox import Outbox, boot_id
 from halfway.store import Store
 
 from .conftest import Clock
 
 
-def make_daemon(tmp_path: Path, body: str, clock: Clock, **channels: str) -> Daemon:
+def make_daemon(tmp_path: Path, body: str, clock: Clock, **channels: str) -> Outbox:
     data = tomllib.loads('timezone = "Europe/Berlin"\n' + body)
     data["data_dir"] = str(tmp_path / "data")
     data["channels"] = channels
     settings = config.build(data, "test config", deliver.url_problem)
-    daemon = Daemon(settings, Store(settings.data_dir), clock=clock)
+    daemon = Outbox(settings, Store(settings.data_dir), clock=clock)
     daemon.start_up()
     return daemon
 
 
-def run_tick(daemon: Daemon) -> None:
+def run_tick(daemon: Outbox) -> None:
     """What the service does on each wake: decide every nudge, then send what is due."""
     for nudge in daemon.settings.nudges:
         daemon.tick(nudge)
     daemon.drain()
 
 
-def states(daemon: Daemon) -> list[tuple[str, str]]:
+def states(daemon: Outbox) -> list[tuple[str, str]]:
     return [
         (
             datetime.fromisoformat(d["scheduled_for"])

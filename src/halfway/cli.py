@@ -23,7 +23,8 @@ from typing import Any, NoReturn
 
 from halfway import __version__, config, deliver, schedule, status
 from halfway.config import ConfigError, Nudge, Settings
-from halfway.daemon import Daemon, DaemonError, utc_now
+from halfway.daemon import DaemonError
+from halfway.outbox import Outbox, utc_now
 from halfway.replies import service
 from halfway.store import Store, StoreError
 
@@ -116,7 +117,7 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 def cmd_send(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     nudge = known_nudges(args, settings, [args.nudge_id])[0]
-    record = Daemon(settings, Store(settings.data_dir)).send_now(nudge)
+    record = Outbox(settings, Store(settings.data_dir)).send_now(nudge)
     for name, result in record["channels"].items():
         print(f"{name}: {result['state']}" + (f" ({result['error']})" if result["error"] else ""))
     if record["state"] == "pending":
