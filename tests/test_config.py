@@ -219,3 +219,13 @@ def test_settings_never_change_on_bad_input(halfway, write_config) -> None:
     assert halfway("check", "--config", str(path)).code == 2
     assert path.read_bytes() == before
     assert not (Path(path).parent / "data").exists()
+
+
+def test_links_point_where_the_server_listens_unless_public_url_is_set(
+    monkeypatch, write_config
+) -> None:
+    path = write_config("")
+    monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "127.0.0.1:9123")
+    assert config.load(path, deliver.url_problem).server.public_url == "http://127.0.0.1:9123"
+    monkeypatch.setenv("HALFWAY_SERVER__PUBLIC_URL", "https://halfway.example.net/")
+    assert config.load(path, deliver.url_problem).server.public_url == "https://halfway.example.net"

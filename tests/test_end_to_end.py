@@ -162,7 +162,8 @@ def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> 
     assert "halfway init" in out  # it says how to add a real channel
     first = json.loads(inbox.read_text().splitlines()[0])
     assert first["title"] == "A small moment today?"
-    assert first["body"] in out
+    for line in first["body"].splitlines():  # printed in the terminal, line by line in a box
+        assert f"  │ {line}" in out
 
 
 def test_discreet_mode_keeps_every_word_of_the_nudge_off_the_lock_screen(

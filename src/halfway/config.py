@@ -122,7 +122,7 @@ class Strict(BaseModel):
 class Server(Strict):
     listen: str = Field("127.0.0.1:8470", description="host:port for the reply page and /healthz")
     public_url: str = Field(
-        "http://127.0.0.1:8470", description="base of the links put in messages"
+        "", description="base of the links put in messages; default: http://{listen}"
     )
 
     @field_validator("listen")
@@ -136,9 +136,15 @@ class Server(Strict):
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str) -> str:
-        if not re.match(r"https?://[^/\s]+", value):
+        if value and not re.match(r"https?://[^/\s]+", value):
             raise ValueError(f"'{value}' is not an http:// or https:// address")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _link_base(self) -> Server:
+        if not self.public_url:  # links then point where the server listens
+            object.__setattr__(self, "public_url", f"http://{self.listen}")
+        return self
 
     @property
     def host(self) -> str:

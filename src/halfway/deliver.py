@@ -206,7 +206,8 @@ def _demo_channel(body: str, title: str, notify_type: str, *args: Any, **kwargs:
     """halfway://terminal[?inbox=/path/inbox.jsonl]: print the nudge; keep it in an inbox."""
     inbox = kwargs.get("meta", {}).get("qsd", {}).get("inbox")
     stamp = datetime.now(UTC).astimezone().strftime("%H:%M:%S")
-    print(f"\n  ┌─ {stamp} · {title}\n  │ {body}\n  └─", file=sys.stdout, flush=True)
+    lines = "\n".join(f"  │ {line}" for line in body.splitlines())
+    print(f"\n  ┌─ {stamp} · {title}\n{lines}\n  └─", file=sys.stdout, flush=True)
     if inbox:
         line = json.dumps({"at": stamp, "title": title, "body": body}, ensure_ascii=False)
         with Path(inbox).open("a", encoding="utf-8") as out:

@@ -84,7 +84,9 @@ class Outbox:
         recovered = self.store.recover_sends(owner_is_dead)
         if recovered:
             log.warning("%d send(s) were cut off by a crash or kill; sending them again", recovered)
-        self.store.ensure_planned([n.id for n in self.settings.nudges], iso(self.clock()))
+        # Whole seconds: an `every` nudge's rhythm counts from here.
+        started = self.clock().replace(microsecond=0)
+        self.store.ensure_planned([n.id for n in self.settings.nudges], iso(started))
 
     def since(self, nudge: Nudge, states: dict[str, Record]) -> datetime:
         """The instant after which this nudge's fires are not yet recorded."""
