@@ -179,3 +179,31 @@ def test_a_failed_transaction_writes_nothing(tmp_path) -> None:
         db.table("entries").insert({"id": "e_x", "text": "half-done"})
         raise RuntimeError("interrupted")
     assert store.path.read_bytes() == before
+
+
+def test_a_reader_sees_another_writers_change_at_once(tmp_path) -> None:
+    reader, writer = Store(tmp_path), Store(tmp_path)
+    writer.add("entries", {"kind": "note", "text": "one", "at": "t"})
+    assert [e["text"] for e in reader.entries()] == ["one"]
+    for n in range(20):  # writes in quick succession, some within one tick of the file clock
+        writer.add("entries", {"kind": "note", "text": f"n{n}", "at": "t"})
+        assert len(reader.entries()) == n + 2
+
+
+def test_an_unchanged_file_is_not_parsed_again(tmp_path, monkeypatch) -> None:
+    import os
+
+    from halfway import store as store_module
+
+    store = Store(tmp_path)
+    store.add("entries", {"kind": "note", "text": "one", "at": "t"})
+    old = time.time() - 5
+    os.utime(store.path, (old, old))  # as if written a while ago
+    parsed = []
+    real = store_module.read_file
+    monkeypatch.setattr(store_module, "read_file", lambda path: parsed.append(path) or real(path))
+    for _ in range(5):
+        assert len(store.entries()) == 1
+    assert len(parsed) == 1
+    Store(tmp_path).add("entries", {"kind": "note", "text": "two", "at": "t"})
+    assert len(store.entries()) == 2

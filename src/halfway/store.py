@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -149,10 +150,29 @@ class Store:
                 f"{self.data_dir}: cannot use the data folder ({error.strerror})"
             ) from None
         self._lock = FileLock(str(self.path) + ".lock", mode=0o600, preserve_lock_file=True)
+        self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
         read_file(self.path)  # refuse a damaged file now, not at the first write
         with self._lock:
             for stale in self.data_dir.glob(f".{self.path.name}.*.tmp"):
                 stale.unlink(missing_ok=True)  # left by a writer killed mid-write
+
+    def _read(self) -> dict[str, Any]:
+        """The parsed file for reading only, parsed again only when the file changed.
+
+        Every write renames a new file into place, so (inode, mtime, size) changes
+        with each one, from any process. Callers must not modify what this returns.
+        """
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        key = (info.st_ino, info.st_mtime_ns, info.st_size)
+        # File times tick coarsely and inode numbers are reused: a file changed in
+        # the last moment is always read again rather than trusted by its stat.
+        settled = time.time_ns() - info.st_mtime_ns > 200_000_000
+        if self._cache is None or self._cache[0] != key or not settled:
+            self._cache = (key, read_file(self.path) or {})
+        return self._cache[1]
 
     # the one running daemon ------------------------------------------------
 
@@ -202,7 +222,7 @@ class Store:
             db.close()  # flushes the cache: the one atomic write
 
     def _table(self, name: str) -> list[Record]:
-        data = read_file(self.path) or {}
+        data = self._read()
         return [dict(record) for record in data.get(name, {}).values()]
 
     # deliveries -----------------------------------------------------------
@@ -376,7 +396,7 @@ class Store:
     # small shared state (alerts, heartbeat) --------------------------------
 
     def meta(self) -> Record:
-        data = read_file(self.path) or {}
+        data = self._read()
         return dict(next(iter(data.get("meta", {}).values()), {}))
 
     def set_meta(self, changes: Record) -> None:
@@ -446,7 +466,7 @@ class Store:
 
     def snapshot(self) -> dict[str, Any]:
         """Every record, read from one consistent version of the file."""
-        data = read_file(self.path) or {}
+        data = self._read()
         return {
             "schema_version": SCHEMA_VERSION,
             **{name: [dict(r) for r in data.get(name, {}).values()] for name in TABLES},
