@@ -229,3 +229,23 @@ def test_links_point_where_the_server_listens_unless_public_url_is_set(
     assert config.load(path, deliver.url_problem).server.public_url == "http://127.0.0.1:9123"
     monkeypatch.setenv("HALFWAY_SERVER__PUBLIC_URL", "https://halfway.example.net/")
     assert config.load(path, deliver.url_problem).server.public_url == "https://halfway.example.net"
+
+
+def test_check_shows_where_replies_come_from_and_hides_the_imap_password(
+    halfway, write_config
+) -> None:
+    path = write_config(
+        '[imap]\nhost = "imap.example.net"\nuser = "me"\npassword = "sup3rsecretpw"\npoll = "90s"\n'
+    )
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 0, ran.err
+    assert "e-mail replies: me@imap.example.net:993/INBOX (ssl, every 1m30s)" in ran.out
+    assert "reply links: http://127.0.0.1:8470/r/… (discreet messages)" in ran.out
+    assert "sup3rsecretpw" not in ran.out
+
+
+def test_durations_read_back_the_way_they_are_written() -> None:
+    for text in ("90s", "6h", "1h30m", "3d", "2w", "1w2d"):
+        assert config.duration_text(config.parse_duration(text)) == (
+            text if text != "90s" else "1m30s"
+        )

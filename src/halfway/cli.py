@@ -70,6 +70,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     for name, urls in settings.channels.items():
         for url in urls:
             print(f"  {name}: {deliver.mask(url)}")
+    print(
+        f"reply links: {settings.server.public_url}/r/…"
+        + (" (discreet messages)" if settings.discreet else "")
+    )
+    if settings.imap:
+        imap = settings.imap
+        print(
+            f"e-mail replies: {imap.user}@{imap.host}:{imap.port}/{imap.folder} "
+            f"({imap.tls}, every {config.duration_text(imap.poll)})"
+        )
     print("nudges (next 3 fires, local time):")
     now = utc_now()
     states = Store(settings.data_dir).nudge_states() if settings.db_path.exists() else {}

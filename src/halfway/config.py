@@ -78,6 +78,16 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def duration_text(span: timedelta) -> str:
+    """A timedelta as config writes it: 90 s -> '1m30s', 6 h -> '6h'."""
+    seconds, parts = int(span.total_seconds()), []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
+
+
 def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
