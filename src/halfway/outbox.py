@@ -215,8 +215,9 @@ class Outbox:
     def remind(self) -> datetime | None:
         """Record the reminders and snoozes that are due; return when the next one is."""
         now = self.clock()
-        if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
-            return schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
+        quiet_end = schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
+        if quiet_end:
+            return quiet_end  # reminders wait for the morning too
         deliveries = self.store.deliveries()
         replies = {r["delivery_id"]: r for r in self.store.replies()}
         asked: dict[str, list[Record]] = {}

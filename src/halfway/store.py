@@ -91,28 +91,29 @@ def read_file(path: Path) -> dict[str, Any] | None:
             f"{path}: the data file is damaged ({error}); halfway will not overwrite it —"
             " restore it from a backup or move it aside"
         ) from None
-    meta: dict[str, Any] = next(iter(data.get("meta", {}).values()), {})
-    version = int(meta.get("schema_version", SCHEMA_VERSION))
+    version = int(meta_of(data).get("schema_version", SCHEMA_VERSION))
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: written by a newer halfway (schema {version}); upgrade halfway")
     return data
 
 
-def _cancel_reminders(table: Any, delivery_id: str) -> int:
-    """Reminders of this delivery not yet sent become `cancelled`; how many."""
-    count = 0
+def meta_of(data: dict[str, Any]) -> Record:
+    """The file's one meta record (schema version, alert state), or {} before the first write."""
+    return dict(next(iter(data.get("meta", {}).values()), {}))
+
+
+def _cancel_reminders(table: Any, delivery_id: str) -> None:
+    """Reminders of this delivery not yet sent become `cancelled`."""
     for doc in table.search(Query().reminder_of == delivery_id):
         channels = {
             name: {**r, "state": "cancelled"} if r["state"] in ("pending", "failed") else r
             for name, r in doc["channels"].items()
         }
         if channels != doc["channels"]:
-            count += 1
             record = {**doc, "channels": channels}
             table.update(
                 {"channels": channels, "state": delivery_state(record)}, doc_ids=[doc.doc_id]
             )
-    return count
 
 
 def identity(delivery: Record) -> tuple[str, ...]:
@@ -151,7 +152,7 @@ class Store:
             ) from None
         self._lock = FileLock(str(self.path) + ".lock", mode=0o600, preserve_lock_file=True)
         self._cache: tuple[tuple[int, int, int], dict[str, Any]] | None = None
-        read_file(self.path)  # refuse a damaged file now, not at the first write
+        self._read()  # refuse a damaged file now, not at the first write
         with self._lock:
             for stale in self.data_dir.glob(f".{self.path.name}.*.tmp"):
                 stale.unlink(missing_ok=True)  # left by a writer killed mid-write
@@ -396,8 +397,7 @@ class Store:
     # small shared state (alerts, heartbeat) --------------------------------
 
     def meta(self) -> Record:
-        data = self._read()
-        return dict(next(iter(data.get("meta", {}).values()), {}))
+        return meta_of(self._read())
 
     def set_meta(self, changes: Record) -> None:
         with self.transaction() as db:
@@ -451,18 +451,11 @@ class Store:
     def reply_to(self, delivery_id: str) -> Record | None:
         return next((r for r in self.replies() if r["delivery_id"] == delivery_id), None)
 
-    def update_delivery(self, delivery_id: str, changes: Record) -> None:
-        with self.transaction() as db:
-            db.table("deliveries").update(changes, Query().id == delivery_id)
-
     def replies(self) -> list[Record]:
         return self._table("replies")
 
     def entries(self) -> list[Record]:
         return self._table("entries")
-
-    def talks(self) -> list[Record]:
-        return self._table("talks")
 
     def snapshot(self) -> dict[str, Any]:
         """Every record, read from one consistent version of the file."""
