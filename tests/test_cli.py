@@ -9,11 +9,12 @@ import stat
 import subprocess
 import sys
 
+import pytest
 from freezegun import freeze_time
 
 from halfway import __version__
 
-from .conftest import ROOT
+from .conftest import ROOT, free_port
 
 
 def test_python_dash_m_halfway_prints_the_version() -> None:
@@ -22,6 +23,40 @@ def test_python_dash_m_halfway_prints_the_version() -> None:
     )
     assert ran.returncode == 0
     assert ran.stdout.strip() == f"halfway {__version__}"
+
+
+def modules_loaded_by(*argv: str) -> tuple[int, list[str]]:
+    """Run the real CLI in a fresh interpreter; its exit code and which heavy modules it loaded."""
+    script = (
+        "import sys, halfway.cli as cli\n"
+        f"code = cli.main({list(argv)!r})\n"
+        "heavy = ('apprise', 'aiohttp', 'pydantic')\n"
+        "print(code, *sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    code, *loaded = ran.stdout.splitlines()[-1].split()
+    return int(code), loaded
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "loaded"),
+    [
+        (["--version"], 0, []),  # not even the settings' models
+        (["log", "gesture", "made me tea"], 0, ["pydantic"]),
+        (["status"], 3, ["pydantic"]),  # 3: no daemon answers
+        (["check"], 0, ["apprise", "pydantic"]),  # it checks the channels with apprise
+    ],
+)
+def test_a_command_that_sends_nothing_loads_neither_apprise_nor_aiohttp(
+    write_config, argv, code, loaded
+) -> None:
+    path = write_config(
+        f'[server]\nlisten = "127.0.0.1:{free_port()}"\n'
+        '[channels]\nphone = "ntfy://ntfy.example.net/halfway-7f3a"\n'
+        '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
+    )
+    config = [] if argv == ["--version"] else ["--config", str(path)]
+    assert modules_loaded_by(*argv, *config) == (code, loaded)
 
 
 def test_help_names_every_command(halfway) -> None:

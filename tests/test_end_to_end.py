@@ -76,7 +76,7 @@ def test_the_daemon_sends_records_serves_health_and_stops_cleanly(
     ran = halfway("export", "--format", "json", "--config", path)
     assert ran.code == 0, ran.err
     export = json.loads(ran.out)
-    assert export["schema_version"] == 1
+    assert export["schema_version"] == 2
     deliveries = export["deliveries"]
     sent = [d for d in deliveries if d["state"] == "sent"]
     # Each delivery reached each channel exactly once: counts match what the servers saw.

@@ -1,52 +1,21 @@
 """The outbox, catch-up, pauses and alerts, driven by hand with an injected clock.
 
-Each test calls the daemon's two units of work (`tick`, `drain`) the way the
-running service does, against a real store and real loopback servers.
+Each test calls the daemon's units of work the way the running service does,
+against a real store and real loopback servers.
 """
 
 from __future__ import annotations
 
-import tomllib
+import os
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from halfway import config, deliver, status
-from halfway.outbox import Outbox, boot_id
-from halfway.store import Store
+from halfway import cursors, planner, schedule, status
+from halfway.outbox import NONCE, alive, boot_id, me, started
 
 from .conftest import Clock
-
-
-def make_daemon(tmp_path: Path, body: str, clock: Clock, **channels: str) -> Outbox:
-    data = tomllib.loads('timezone = "Europe/Berlin"\n' + body)
-    data["data_dir"] = str(tmp_path / "data")
-    data["channels"] = channels
-    settings = config.build(data, "test config", deliver.url_problem)
-    daemon = Outbox(settings, Store(settings.data_dir), clock=clock)
-    daemon.start_up()
-    return daemon
-
-
-def run_tick(daemon: Outbox) -> None:
-    """What the service does on each wake: decide every nudge, then send what is due."""
-    for nudge in daemon.settings.nudges:
-        daemon.tick(nudge)
-    daemon.drain()
-
-
-def states(daemon: Outbox) -> list[tuple[str, str]]:
-    return [
-        (
-            datetime.fromisoformat(d["scheduled_for"])
-            .astimezone(daemon.settings.tz)
-            .strftime("%d %H:%M"),
-            d["state"],
-        )
-        for d in sorted(daemon.store.deliveries(), key=lambda d: d["scheduled_for"])
-    ]
-
+from .engine import deliveries, make_daemon, run_tick, states
 
 EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
 
@@ -89,13 +58,11 @@ def test_several_missed_fires_coalesce_into_the_latest(tmp_path, http_receiver) 
     daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
     clock.set("2026-11-25T13:30:00+01:00")
     run_tick(daemon)
-    assert states(daemon) == [
-        ("25 09:00", "missed"),
-        ("25 10:00", "missed"),
-        ("25 11:00", "missed"),
-        ("25 12:00", "missed"),
-        ("25 13:00", "late"),
-    ]
+    assert states(daemon) == [("25 09:00", "missed×4"), ("25 13:00", "late")]
+    [gap] = [d for d in deliveries(daemon) if d["state"] == "missed"]
+    assert gap["last_scheduled"] == "2026-11-25T11:00:00+00:00"  # 12:00 Berlin
+    assert "body" not in gap
+    assert "link" not in gap
     assert len(http_receiver.posts()) == 1
 
 
@@ -109,7 +76,7 @@ def test_catch_up_waits_for_the_end_of_quiet_hours(tmp_path, http_receiver) -> N
     clock.set("2026-11-26T03:00:00+01:00")  # back at 3 a.m.
     run_tick(daemon)
     assert states(daemon) == []  # nothing sent, nothing decided at 3 a.m.
-    assert daemon.next_wake(daemon.settings.nudges[0]) == datetime.fromisoformat(
+    assert daemon.planner.next_wake(daemon.settings.nudges[0]) == datetime.fromisoformat(
         "2026-11-26T07:30:00+01:00"
     )
     clock.set("2026-11-26T07:30:00+01:00")
@@ -144,13 +111,7 @@ def test_a_clock_that_jumps_forward_catches_up_like_a_restart(tmp_path, http_rec
     run_tick(daemon)
     clock.advance(minutes=45)  # a suspend, or NTP stepping the clock
     run_tick(daemon)
-    assert states(daemon) == [
-        ("25 20:00", "missed"),
-        ("25 20:10", "missed"),
-        ("25 20:20", "missed"),
-        ("25 20:30", "missed"),
-        ("25 20:40", "late"),
-    ]
+    assert states(daemon) == [("25 20:00", "missed×4"), ("25 20:40", "late")]
 
 
 def test_a_clock_that_jumps_back_never_repeats_a_fire(tmp_path, http_receiver) -> None:
@@ -160,7 +121,7 @@ def test_a_clock_that_jumps_back_never_repeats_a_fire(tmp_path, http_receiver) -
     run_tick(daemon)
     clock.set("2026-11-25T19:30:00+01:00")  # back half an hour
     run_tick(daemon)
-    assert daemon.next_wake(daemon.settings.nudges[0]) == datetime.fromisoformat(
+    assert daemon.planner.next_wake(daemon.settings.nudges[0]) == datetime.fromisoformat(
         "2026-11-26T20:00:00+01:00"
     )
     clock.set("2026-11-25T20:00:05+01:00")
@@ -182,24 +143,22 @@ def test_only_the_failed_channel_is_retried_with_growing_waits(
     run_tick(daemon)
     waits = []
     for _ in range(4):
-        push = daemon.store.deliveries()[0]["channels"]["push"]
+        push = deliveries(daemon)[0]["channels"]["push"]
         assert push["state"] == "failed"
         retry_at = datetime.fromisoformat(push["next_attempt"])
         waits.append((retry_at - clock()).total_seconds())
         clock.now = retry_at - timedelta(seconds=1)
-        assert daemon.drain() == []  # not yet
+        assert daemon.outbox.drain() == []  # not yet
         clock.now = retry_at
-        daemon.drain()
+        daemon.outbox.drain()
     assert 24 <= waits[0] <= 36
     assert 48 <= waits[1] <= 72
     assert 96 <= waits[2] <= 144
     assert 96 <= waits[3] <= 144  # capped at retry_max (2m), with jitter
     http_receiver.status = 200
-    clock.now = datetime.fromisoformat(
-        daemon.store.deliveries()[0]["channels"]["push"]["next_attempt"]
-    )
-    daemon.drain()
-    delivery = daemon.store.deliveries()[0]
+    clock.now = datetime.fromisoformat(deliveries(daemon)[0]["channels"]["push"]["next_attempt"])
+    daemon.outbox.drain()
+    delivery = deliveries(daemon)[0]
     assert delivery["state"] == "sent"
     assert delivery["channels"]["push"]["attempts"] == 6
     assert delivery["channels"]["mail"]["attempts"] == 1
@@ -217,52 +176,82 @@ def test_a_send_that_keeps_failing_is_given_up_after_the_give_up_age(
     run_tick(daemon)
     for _ in range(5):
         clock.advance(hours=1, minutes=15)
-        daemon.drain()
-    delivery = daemon.store.deliveries()[0]
+        daemon.outbox.drain()
+    delivery = deliveries(daemon)[0]
     assert delivery["channels"]["push"]["state"] == "gave_up"
     assert delivery["state"] == "failed"
     assert len(http_receiver.posts()) <= 3
+
+
+def claim_as(daemon, owner: dict) -> list:
+    """Claim what is due as another process would: `owner` in the lease."""
+    daemon.outbox.owner = owner
+    try:
+        return daemon.outbox.claim()
+    finally:
+        daemon.outbox.owner = me()
 
 
 def test_a_send_cut_off_by_a_crash_is_sent_again_once_and_marked(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-25T19:00:00+01:00")
     daemon = make_daemon(tmp_path, EVENING, clock, push=http_receiver.json_url())
     clock.set("2026-11-25T20:00:00+01:00")
-    daemon.tick(daemon.settings.nudges[0])
-    dead = {"pid": 2**22 + 12345, "boot": boot_id()}  # above pid_max: no such process
-    claimed = daemon.store.claim_sends(clock().isoformat(), dead, "2000-01-01")
+    daemon.planner.tick()
+    dead = {"pid": 2**22 + 12345, "boot": boot_id(), "nonce": "gone"}  # above pid_max
+    claimed = claim_as(daemon, dead)
     assert claimed[0]["channels"]["push"]["state"] == "sending"
-    assert daemon.drain() == []  # a claimed send is not taken twice
-    restarted = make_daemon(
-        tmp_path, EVENING, clock, push=http_receiver.json_url()
-    )  # start_up recovers
-    restarted.drain()
-    push = restarted.store.deliveries()[0]["channels"]["push"]
+    assert daemon.outbox.claim() == []  # a claimed send is not taken twice
+    restarted = make_daemon(tmp_path, EVENING, clock, push=http_receiver.json_url())
+    restarted.run_once()  # start_up and every pass recover it
+    push = deliveries(restarted)[0]["channels"]["push"]
     assert push["state"] == "sent"
     assert push["resent_after_crash"] is True
     assert push["attempts"] == 2
     assert len(http_receiver.posts()) == 1
 
 
-def test_a_send_claimed_by_a_live_process_is_left_alone(tmp_path, http_receiver) -> None:
-    clock = Clock("2026-11-25T20:00:00+01:00")
-    daemon = make_daemon(
-        tmp_path, EVENING.replace("0 20 * * *", "* * * * *"), clock, push=http_receiver.json_url()
-    )
-    clock.advance(seconds=61)
-    daemon.tick(daemon.settings.nudges[0])
-    daemon.store.claim_sends(clock().isoformat(), daemon.owner, "2000-01-01")
-    assert daemon.store.recover_sends(lambda owner: owner.get("pid") != daemon.owner["pid"]) == 0
+def test_a_send_claimed_by_a_live_process_is_left_alone_until_its_lease_runs_out(
+    tmp_path, http_receiver
+) -> None:
+    clock = Clock("2026-11-25T19:00:00+01:00")
+    daemon = make_daemon(tmp_path, EVENING, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T20:00:00+01:00")
+    daemon.planner.tick()
+    parent = os.getppid()  # alive for the whole test, and not us
+    claim_as(daemon, {"pid": parent, "boot": boot_id(), "nonce": "x", "started": started(parent)})
+    assert daemon.outbox.recover() == 0
+    daemon.run_once()
+    assert http_receiver.posts() == []
+    lease = daemon.settings.send_timeout + timedelta(seconds=61)
+    assert daemon.outbox.next_retry() == clock() + lease - timedelta(seconds=1)
+    clock.advance(seconds=lease.total_seconds())  # the owner hung past its lease
+    daemon.run_once()
+    push = deliveries(daemon)[0]["channels"]["push"]
+    assert (push["state"], push["resent_after_crash"]) == ("sent", True)
+    assert len(http_receiver.posts()) == 1
+
+
+def test_an_owner_is_dead_when_its_pid_was_reused_or_is_our_own_earlier_life() -> None:
+    boot = boot_id()
+    me = {"pid": os.getpid(), "boot": boot, "nonce": NONCE, "started": started(os.getpid())}
+    assert alive(me)
+    # A restart as PID 1 in a container: same pid, another process (another nonce).
+    assert not alive({**me, "nonce": "an-earlier-life"})
+    parent = os.getppid()
+    owner = {"pid": parent, "boot": boot, "nonce": "p", "started": started(parent)}
+    assert alive(owner)
+    assert not alive({**owner, "started": owner["started"] - 1})  # that pid, reused
+    assert not alive({**owner, "boot": "another-boot"})
 
 
 def test_paused_fires_are_skipped_and_never_sent_later(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-25T10:00:00+01:00")
     daemon = make_daemon(tmp_path, EVENING, clock, push=http_receiver.json_url())
-    daemon.store.pause(["evening"], clock().isoformat(), None)
+    planner.pause(daemon.store, ["evening"], clock(), None)
     clock.set("2026-11-25T20:00:01+01:00")
     run_tick(daemon)
     clock.set("2026-11-26T12:00:00+01:00")
-    daemon.store.resume(["evening"], clock().isoformat())
+    planner.resume(daemon.store, ["evening"], clock())
     run_tick(daemon)
     clock.set("2026-11-26T20:00:01+01:00")
     run_tick(daemon)
@@ -275,7 +264,7 @@ def test_a_pause_with_an_end_ends_by_itself_and_all_pauses_every_nudge(
 ) -> None:
     clock = Clock("2026-11-25T10:00:00+01:00")
     daemon = make_daemon(tmp_path, EVENING, clock, push=http_receiver.json_url())
-    daemon.store.pause(["*"], clock().isoformat(), "2026-11-26T11:00:00+00:00")
+    planner.pause(daemon.store, ["*"], clock(), datetime.fromisoformat("2026-11-26T12:00+01:00"))
     for day in ("25", "26", "27"):
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
@@ -293,11 +282,11 @@ def test_a_channel_failing_too_long_is_reported_through_another_once(
     http_receiver.status = 500
     clock.set("2026-11-25T20:00:00+01:00")
     run_tick(daemon)
-    assert daemon.check_alerts() == []
+    assert daemon.alerts.check() == []
     for _ in range(5):
         clock.advance(minutes=40)
-        daemon.drain()
-        daemon.check_alerts()
+        daemon.outbox.drain()
+        daemon.alerts.check()
     alerts = [m for m in smtp_receiver.messages if b"has not been able to reach" in m.content]
     assert len(alerts) == 1
     assert b"'push'" in alerts[0].content
@@ -307,7 +296,7 @@ def test_a_channel_failing_too_long_is_reported_through_another_once(
 def test_heartbeat_pings_the_configured_url(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-25T19:00:00+01:00")
     daemon = make_daemon(tmp_path, f'heartbeat_url = "{http_receiver.url("/ping/abc")}"\n', clock)
-    daemon.heartbeat()
+    daemon.alerts.heartbeat()
     assert [r["path"] for r in http_receiver.requests] == ["/ping/abc"]
 
 
@@ -320,10 +309,10 @@ def test_status_shows_what_waits_failed_and_was_missed(tmp_path, http_receiver) 
     http_receiver.status = 500
     clock.set("2026-11-25T20:00:01+01:00")
     run_tick(daemon)
-    daemon.store.pause(["noon"], clock().isoformat(), None)
-    text = status.render(
-        daemon.settings, daemon.store.snapshot(), daemon.store.nudge_states(), None, clock()
-    )
+    planner.pause(daemon.store, ["noon"], clock(), None)
+    view = daemon.store.view()
+    hot = {name: view.records(name) for name in ("deliveries", "nudges", "channels")}
+    text = status.render(daemon.settings, hot, None, clock(), daemon.planner.cursor_times())
     assert "halfway is NOT running" in text
     assert "paused: noon until you resume" in text
     assert "evening -> push: failed 1x, next try Wed 2026-11-25 20:00 CET (" in text
@@ -348,9 +337,7 @@ def test_missed_fires_beyond_the_examined_limit_are_counted_not_listed(
     )
     clock.advance(minutes=10, seconds=30)
     run_tick(daemon)
-    deliveries = sorted(daemon.store.deliveries(), key=lambda d: d["scheduled_for"])
-    assert [d["state"] for d in deliveries] == ["missed", "missed", "late"]
-    assert deliveries[0]["stands_for_older"] == 7
+    assert states(daemon) == [("25 10:08", "missed×9"), ("25 10:10", "late")]
 
 
 def test_a_one_off_whose_time_passed_before_the_first_start_is_still_owed(
@@ -387,10 +374,104 @@ def test_a_manual_send_or_a_reminder_never_moves_the_schedule_or_hides_an_owed_f
     clock.set("2026-11-25T11:00:01+01:00")
     run_tick(daemon)  # the 11:00 fire
     clock.set("2026-11-25T12:30:00+01:00")
-    daemon.remind()  # a reminder at 12:30
-    daemon.send_now(daemon.settings.nudges[0])  # and a test send at 12:30
+    daemon.planner.remind()  # a reminder at 12:30
+    daemon.planner.manual(daemon.settings.nudges[0])  # and a test send at 12:30
     clock.set("2026-11-25T14:00:01+01:00")
     run_tick(daemon)
     fires = [s for s in states(daemon)]
     assert ("25 14:00", "sent") in fires  # still on the 11:00 + 3 h rhythm
-    assert daemon.store.last_scheduled("every3h") == "2026-11-25T13:00:00+00:00"
+    assert daemon.store.view().get("nudges", "every3h")["last"] == "2026-11-25T13:00:00+00:00"
+
+
+# timing bugs found by trying it as a new user would ------------------------------
+
+
+def test_a_failed_send_is_not_retried_inside_quiet_hours_but_when_they_end(
+    tmp_path, http_receiver, smtp_receiver
+) -> None:
+    clock = Clock("2026-11-25T21:00:00+01:00")
+    body = QUIET + EVENING.replace("0 20", "50 21")
+    body += '[outbox]\nalert_after = "10m"\nretry_first = "15m"\n'
+    daemon = make_daemon(
+        tmp_path, body, clock, push=http_receiver.json_url(), mail=smtp_receiver.url()
+    )
+    http_receiver.status = 500
+    clock.set("2026-11-25T21:50:00+01:00")
+    run_tick(daemon)  # fails at 21:50; the retry would be due at about 22:05
+    smtp_receiver.messages.clear()
+    http_receiver.status = 200
+    retry = deliveries(daemon)[0]["channels"]["push"]["next_attempt"]
+    assert datetime.fromisoformat(retry) == datetime.fromisoformat("2026-11-26T07:30:00+01:00")
+    clock.set("2026-11-25T23:30:00+01:00")  # the channel is back, but it is night
+    run_tick(daemon)
+    assert daemon.outbox.claim() == []
+    assert daemon.alerts.check() == []  # the failure alert waits for the morning too
+    assert daemon.outbox.next_retry() == datetime.fromisoformat("2026-11-26T07:30:00+01:00")
+    assert len(http_receiver.posts()) == 1
+    clock.set("2026-11-26T07:30:00+01:00")
+    run_tick(daemon)
+    assert deliveries(daemon)[0]["state"] == "sent"
+    assert len(http_receiver.posts()) == 2
+
+
+def test_pending_sends_after_a_restart_wait_for_the_end_of_quiet_hours(
+    tmp_path, http_receiver
+) -> None:
+    clock = Clock("2026-11-25T21:00:00+01:00")
+    body = QUIET + EVENING.replace("0 20", "59 21")
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T21:59:50+01:00")
+    assert daemon.planner.tick()  # recorded at 21:59:50, then the daemon went down
+    clock.set("2026-11-25T23:00:00+01:00")
+    restarted = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    restarted.run_once()
+    assert http_receiver.posts() == []
+    assert restarted.outbox.next_retry() == datetime.fromisoformat("2026-11-26T07:30:00+01:00")
+
+
+def test_editing_a_schedule_and_reloading_invents_no_history(tmp_path, http_receiver) -> None:
+    weekly = '[[nudges]]\nid = "review"\nkind = "pattern_review"\ncron = "0 18 * * sun"\n'
+    clock = Clock("2026-11-22T17:00:00+01:00")  # a Sunday
+    daemon = make_daemon(tmp_path, weekly, clock, push=http_receiver.json_url())
+    clock.set("2026-11-22T18:00:01+01:00")
+    run_tick(daemon)
+    clock.set("2026-11-25T12:00:00+01:00")  # Wednesday: changed to every day at 09:00
+    edited = make_daemon(
+        tmp_path, weekly.replace("0 18 * * sun", "0 9 * * *"), clock, push=http_receiver.json_url()
+    )
+    edited.run_once()
+    assert states(edited) == [("22 18:00", "sent")]  # no Monday or Tuesday missed, none late
+    assert edited.planner.next_wake(edited.settings.nudges[0]) == datetime.fromisoformat(
+        "2026-11-26T09:00:00+01:00"
+    )
+    clock.set("2026-11-26T09:00:01+01:00")
+    edited.run_once()
+    assert states(edited)[-1] == ("26 09:00", "sent")
+
+
+def test_what_upcoming_shows_for_an_every_nudge_is_when_it_fires(tmp_path, http_receiver) -> None:
+    clock = Clock("2026-11-25T21:33:42+01:00")
+    body = '[[nudges]]\nid = "often"\nkind = "custom"\nevery = "3d"\n'
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    for later in (timedelta(minutes=1), timedelta(hours=5), timedelta(days=1)):
+        clock.now += later  # what `upcoming`, `check` and `status` compute, at any later time
+        shown = schedule.upcoming(
+            daemon.settings.nudges,
+            daemon.settings.tz,
+            None,
+            clock(),
+            clock() + timedelta(days=7),
+            since=daemon.planner.cursor_times(),
+        )
+        fires = daemon.planner.next_wake(daemon.settings.nudges[0])
+        assert shown[0].due_at == fires == datetime.fromisoformat("2026-11-28T21:33:42+01:00")
+
+
+def test_a_pause_stored_with_a_local_offset_is_resumed() -> None:
+    # halfway 0.1 stored `--until` with the local offset; instants compare as instants.
+    row = {"id": "evening", "since": "2026-11-25T10:00:00+00:00", "pauses": []}
+    row["pauses"] = [{"from": "2026-11-25T15:00:00+00:00", "until": "2026-11-25T20:30:00-05:00"}]
+    now = datetime.fromisoformat("2026-11-25T16:00:00-05:00")  # 21:00 UTC: still paused
+    changed, ended = cursors.resumed(row, now)
+    assert ended == 1
+    assert changed["pauses"][0]["until"] == "2026-11-25T21:00:00+00:00"

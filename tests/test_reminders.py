@@ -8,27 +8,11 @@ from halfway.practices import PAUSE_OFFER, REMINDER_LINE
 from halfway.replies import service
 
 from .conftest import Clock
-from .test_outbox import make_daemon, run_tick, states
+from .engine import deliveries, first_id, make_daemon, reply, run_tick, states
 
 BOUNDARY = '[[nudges]]\nid = "b"\nkind = "boundary"\ncron = "0 20 * * *"\n'
 DISCREET_OFF = "discreet = false\n"
-
-
-def wake(daemon) -> None:
-    """What the service does on each wake: fires, reminders, then the outbox."""
-    for nudge in daemon.settings.nudges:
-        daemon.tick(nudge)
-    daemon.remind()
-    daemon.drain()
-
-
-def reply(daemon, delivery_id: str, value: str, clock: Clock) -> None:
-    delivery = daemon.store.delivery(delivery_id)
-    service.accept(daemon.store, delivery, value, "web", clock())
-
-
-def first_id(daemon) -> str:
-    return min(daemon.store.deliveries(), key=lambda d: d["scheduled_for"])["id"]
+wake = run_tick
 
 
 def test_a_reminder_goes_out_after_remind_after_and_stops_at_a_reply(
@@ -64,7 +48,7 @@ def test_reminders_stop_at_remind_max(tmp_path, http_receiver) -> None:
     for _ in range(6):
         wake(daemon)
         clock.advance(minutes=31)
-    reminders = [d for d in daemon.store.deliveries() if d.get("reminder_of")]
+    reminders = [d for d in deliveries(daemon) if d.get("reminder_of")]
     assert [r["reason"] for r in reminders] == ["remind", "remind"]
     assert len(http_receiver.posts()) == 3
 
@@ -83,7 +67,7 @@ def test_a_reply_cancels_a_reminder_still_waiting_in_the_outbox(tmp_path, http_r
     http_receiver.status = 200
     clock.advance(hours=2)
     wake(daemon)
-    [reminder] = [d for d in daemon.store.deliveries() if d.get("reminder_of")]
+    [reminder] = [d for d in deliveries(daemon) if d.get("reminder_of")]
     assert reminder["state"] == "cancelled"
     assert len([r for r in http_receiver.requests if r["body"]]) == 2  # the fire, the failed try
 
@@ -100,12 +84,12 @@ def test_later_snoozes_and_asks_again_once_after_the_snooze(tmp_path, http_recei
     clock.set("2026-11-25T20:50:00+01:00")
     wake(daemon)
     assert len(http_receiver.posts()) == 1  # not yet
-    assert daemon.remind().isoformat() == "2026-11-25T19:55:00+00:00"
+    assert daemon.planner.remind().isoformat() == "2026-11-25T19:55:00+00:00"
     clock.set("2026-11-25T20:55:00+01:00")
     wake(daemon)
     clock.set("2026-11-25T22:00:00+01:00")
     wake(daemon)
-    [again] = [d for d in daemon.store.deliveries() if d.get("reminder_of")]
+    [again] = [d for d in deliveries(daemon) if d.get("reminder_of")]
     assert again["reason"] == "snooze"
     assert len(http_receiver.posts()) == 2
 
@@ -119,7 +103,7 @@ def test_after_three_unanswered_halfway_sends_every_other_time_and_offers_a_paus
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
     assert [s for _, s in states(daemon)] == ["sent", "sent", "sent", "skipped", "sent", "skipped"]
-    offered = [d for d in daemon.store.deliveries() if d["state"] == "sent"][-1]
+    offered = [d for d in deliveries(daemon) if d["state"] == "sent"][-1]
     assert offered["offer_pause"] is True
     assert PAUSE_OFFER in http_receiver.bodies()[-1]["message"]
 
@@ -141,7 +125,7 @@ def test_one_answer_ends_the_back_off(tmp_path, http_receiver) -> None:
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
     assert states(daemon)[-1][1] == "skipped"
-    latest_sent = [d for d in daemon.store.deliveries() if d["state"] == "sent"][-1]
+    latest_sent = [d for d in deliveries(daemon) if d["state"] == "sent"][-1]
     reply(daemon, latest_sent["id"], "held", clock)
     for day in range(24, 27):
         clock.set(f"2026-11-{day}T20:00:01+01:00")
@@ -157,4 +141,4 @@ def test_a_pause_week_reply_is_refused_where_no_pause_was_offered(tmp_path, http
     with pytest.raises(service.ReplyError) as refused:
         reply(daemon, first_id(daemon), "pause_week", clock)
     assert refused.value.status == 422
-    assert daemon.store.nudge_states()["b"]["pauses"] == []
+    assert daemon.store.view().get("nudges", "b")["pauses"] == []

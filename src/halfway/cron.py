@@ -12,6 +12,7 @@ to instants itself.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -69,6 +70,7 @@ def _weekdays(field: str) -> str:
     return ",".join(WEEKDAYS[day] for day in sorted(days))
 
 
+@lru_cache(maxsize=1024)  # parsed once per expression, not on every call
 def parse(expression: str) -> CronTrigger:
     """Given a five-field crontab expression, return a wall-clock trigger.
 

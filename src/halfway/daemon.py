@@ -1,5 +1,7 @@
-"""`halfway run`: wiring only. APScheduler wakes the outbox's units of work, aiohttp
-serves /healthz and the reply page, signals stop and reload it, systemd is told how it is.
+"""`halfway run`: wiring only. One APScheduler job wakes the units of work at the next
+instant anything is due; a safety loop on the monotonic clock notices clock jumps and
+changes made by the CLI; aiohttp serves /healthz and the reply page; signals stop and
+reload it; systemd is told how it is.
 """
 
 from __future__ import annotations
@@ -9,24 +11,30 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, notify, schedule
+from halfway import __version__, deliver, notify, schedule
+from halfway.alerts import Alerts
 from halfway.config import Settings
 from halfway.outbox import Outbox, utc_now
+from halfway.planner import Planner
+from halfway.replies import mail, tokens
 from halfway.replies.web import MAX_BODY, ReplyPages
-from halfway.store import Store, StoreError
+from halfway.store import Record, Store, StoreError, View
 
 log = logging.getLogger("halfway")
 
 STOP_GRACE_SECONDS = 4.0  # systemd and the tests expect a stop within 5 s
-SAFETY_TICK_SECONDS = 30.0  # re-check everything this often: clock jumps, CLI writes
+SAFETY_SECONDS = 30.0  # look for clock jumps and CLI writes this often (monotonic)
+CLOCK_JUMP = timedelta(seconds=2)  # wall clock moved this much against the monotonic one
+COMPACT_EVERY = timedelta(hours=6)  # move finished records to the archives
 WORKERS = 4
 
 
@@ -34,8 +42,8 @@ class DaemonError(Exception):
     """The daemon cannot start; the message says what to change."""
 
 
-class Daemon(Outbox):
-    """The outbox, running: scheduled, served over HTTP, stopped and reloaded by signals."""
+class Daemon:
+    """The units of work, running: scheduled, served over HTTP, stopped and reloaded."""
 
     def __init__(
         self,
@@ -43,144 +51,100 @@ class Daemon(Outbox):
         store: Store,
         clock: Callable[[], datetime] = utc_now,
         reload: Callable[[], Settings] | None = None,
+        send: Callable[..., Any] = deliver.send,
     ) -> None:
-        super().__init__(settings, store, clock)
+        self.store = store
+        self.clock = clock
         self.reload_settings = reload
-        self.planned: dict[str, datetime] = {}
+        self.send = send
+        self.key = tokens.load_key(store.data_dir)
+        self.use(settings)
+        self.ready = False  # every catch-up decided
+        self.problem: str | None = None  # why the last pass failed, while it does
+        self.wake_at: datetime | None = None
+        self.seen: View | None = None  # the hot file as the last pass saw it
+        self.offset = time.time() - time.monotonic()
+        self.compacted = 0.0  # monotonic time of the last compaction
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.abandoned = 0
 
-    # the running service ----------------------------------------------------
+    def use(self, settings: Settings) -> None:
+        self.settings = settings
+        self.planner = Planner(settings, self.store, self.clock, self.key)
+        self.outbox = Outbox(settings, self.store, self.clock, self.send)
+        self.alerts = Alerts(settings, self.store, self.clock, self.send)
+
+    # the units of work, in one pass ---------------------------------------------
+
+    def start_up(self) -> None:
+        """Cursors for every nudge; sends a dead process left half-done go back in line."""
+        self.planner.start_up()
+        self.outbox.recover()
+
+    def decide(self) -> list[Record]:
+        """Record what is due and claim what is to send: fires, reminders, retries."""
+        self.outbox.recover()
+        self.planner.tick()
+        self.planner.remind()
+        return self.outbox.claim()
+
+    def run_once(self) -> list[Record]:
+        """One whole pass, without the event loop: decide, claim, send, record (tests, CLI)."""
+        return [self.outbox.send_claimed(delivery) for delivery in self.decide()]
+
+    def plan(self) -> datetime | None:
+        """The next instant anything is due; remembers what the hot file looked like."""
+        self.seen = self.store.view()
+        wakes = list(self.planner.next_fires().values())
+        later = (self.planner.next_reminder(), self.outbox.next_retry())
+        wakes += [w for w in later if w is not None]
+        self.alerts.check()
+        return min(wakes, default=None)
+
+    def maybe_compact(self) -> None:
+        if time.monotonic() - self.compacted < COMPACT_EVERY.total_seconds():
+            return
+        moved = self.store.compact(self.clock())
+        self.compacted = time.monotonic()
+        if moved:
+            log.info("moved %d finished record(s) to the archive", moved)
+
+    def stale(self) -> bool:
+        """Whether a pass is needed: the clock jumped, the hot file changed, or work is due."""
+        offset = time.time() - time.monotonic()
+        jumped = abs(offset - self.offset) > CLOCK_JUMP.total_seconds()
+        self.offset = offset
+        if jumped:
+            log.info("the clock jumped; looking again at what is due")
+        due = self.wake_at is not None and self.clock() >= self.wake_at
+        return jumped or due or self.store.view() is not self.seen
+
+    # the running service --------------------------------------------------------
 
     async def serve(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set: schedule fires, send, serve HTTP, then wind down."""
-        loop = asyncio.get_running_loop()
-        pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="halfway")
-        scheduler = AsyncIOScheduler(timezone=UTC, event_loop=loop)
-
-        async def work(func: Callable[..., Any], *args: Any) -> Any:
-            """Run blocking work in the pool, tracked so a stop can wait for it."""
-            task = asyncio.current_task()
-            assert task is not None
-            self.in_flight.add(task)
-            try:
-                return await loop.run_in_executor(pool, func, *args)
-            except asyncio.CancelledError:
-                log.warning("stopped during %s; what it was sending stays pending", func.__name__)
-            except StoreError as error:
-                log.error("%s", error)
-            except Exception:
-                log.exception("%s failed", func.__name__)
-            finally:
-                self.in_flight.discard(task)
-            return None
-
-        def job(job_id: str, when: datetime | None, func: Callable[..., Any], *args: Any) -> None:
-            if when is None:
-                if scheduler.get_job(job_id):
-                    scheduler.remove_job(job_id)
-                return
-            scheduler.add_job(
-                func,
-                "date",
-                run_date=when,
-                args=list(args),
-                id=job_id,
-                replace_existing=True,
-                misfire_grace_time=None,
-            )
-
-        async def run_nudge(nudge_id: str, then_send: bool = True) -> None:
-            nudge = self.settings.nudge(nudge_id)
-            if nudge is None:
-                return
-            await work(self.tick, nudge)
-            wake = await work(self.next_wake, nudge)
-            if wake is not None:
-                self.planned[nudge_id] = wake
-            else:
-                self.planned.pop(nudge_id, None)
-            job(f"nudge:{nudge_id}", wake, run_nudge, nudge_id)
-            if then_send:
-                await run_outbox()
-
-        async def run_outbox() -> None:
-            claimed = await work(self.claim) or []
-            await asyncio.gather(*(work(self.send_claimed, d) for d in claimed))
-            job("outbox", await work(self.next_retry), run_outbox)
-
-        async def run_reminders() -> None:
-            job("reminders", await work(self.remind), run_reminders)
-            await run_outbox()
-
-        async def run_all() -> None:
-            for nudge in self.settings.nudges:
-                await run_nudge(nudge.id, then_send=False)
-            job("reminders", await work(self.remind), run_reminders)
-            await run_outbox()
-            await work(self.check_alerts)
-
-        async def reload() -> None:
-            if self.reload_settings is None:
-                return
-            notify.notify("RELOADING=1")
-            try:
-                new = await loop.run_in_executor(None, self.reload_settings)
-            except Exception as error:
-                lines = getattr(error, "lines", [str(error)])
-                for line in lines:
-                    log.error("reload refused, the running config stays: %s", line)
-            else:
-                if new.server.listen != self.settings.server.listen:
-                    log.warning("server.listen changed; that takes a restart")
-                gone = {n.id for n in self.settings.nudges} - {n.id for n in new.nudges}
-                self.settings = new
-                for nudge_id in gone:
-                    job(f"nudge:{nudge_id}", None, run_nudge, nudge_id)
-                    self.planned.pop(nudge_id, None)
-                await work(self.start_up)
-                await run_all()
-                log.info("reloaded: %d nudge(s)", len(new.nudges))
-            notify.notify("READY=1")
-
-        await loop.run_in_executor(pool, self.start_up)
-        await loop.run_in_executor(pool, self.plan_all)  # /healthz knows the next fire at once
-        scheduler.start()
+        """Run until `stop` is set: serve HTTP at once, catch up, then wake when due."""
+        self.loop = asyncio.get_running_loop()
+        self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="halfway")
+        self.scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self.loop)
+        self.passing = asyncio.Lock()
         runner = web.AppRunner(self.web_app(), access_log=None)
         await runner.setup()
         server = self.settings.server
         try:
             await web.TCPSite(runner, server.host, server.port).start()
         except OSError as error:
-            scheduler.shutdown(wait=False)
             await runner.cleanup()
-            pool.shutdown(wait=False)
+            self.pool.shutdown(wait=False)
             raise DaemonError(
                 f"server.listen: cannot listen on {server.listen} ({error.strerror})"
             ) from None
-        await run_all()
-
-        def repeat(job_id: str, seconds: float, func: Callable[..., Any], *args: Any) -> None:
-            scheduler.add_job(
-                func,
-                "interval",
-                args=list(args),
-                id=job_id,
-                seconds=seconds,
-                misfire_grace_time=None,
-                coalesce=True,
-            )
-
-        repeat("safety", SAFETY_TICK_SECONDS, run_all)
-        if self.settings.imap:
-            repeat("imap", self.settings.imap.poll.total_seconds(), work, self.poll_mail)
-            scheduler.add_job(work, args=[self.poll_mail])  # and once now
-        if self.settings.heartbeat_url:
-            repeat("heartbeat", self.settings.heartbeat_every.total_seconds(), work, self.heartbeat)
-            scheduler.add_job(work, args=[self.heartbeat])
-        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(reload()))
-        watchdog = asyncio.ensure_future(self.watchdog())
-        nxt = self.next_fire_time()
+        self.scheduler.start()
+        await self.work(self.start_up)
+        await self.wake()
+        self.ready = True
+        self.loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
+        tasks = [asyncio.ensure_future(t) for t in self.background()]
+        nxt = self.wake_at
         log.info(
             "halfway %s running: %d nudge(s), next fire %s, health at http://%s/healthz",
             __version__,
@@ -192,9 +156,21 @@ class Daemon(Outbox):
         await stop.wait()
         notify.notify("STOPPING=1")
         log.info("stopping")
-        watchdog.cancel()
-        scheduler.shutdown(wait=False)
+        for task in tasks:
+            task.cancel()
+        self.scheduler.shutdown(wait=False)
         await runner.cleanup()
+        await self.wind_down()
+
+    def background(self) -> list[Any]:
+        jobs = [self.safety(), self.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
+        if self.settings.imap:
+            jobs.append(self.every(self.settings.imap.poll, self.poll_mail))
+        if self.settings.heartbeat_url:
+            jobs.append(self.every(self.settings.heartbeat_every, self.alerts.heartbeat))
+        return jobs
+
+    async def wind_down(self) -> None:
         if self.in_flight:
             await asyncio.wait(set(self.in_flight), timeout=STOP_GRACE_SECONDS)
         self.abandoned = len(self.in_flight)
@@ -203,8 +179,87 @@ class Daemon(Outbox):
                 "%d send(s) still in flight at stop; they stay recorded and go out next start",
                 self.abandoned,
             )
-        pool.shutdown(wait=False, cancel_futures=True)
+        self.pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
+
+    async def work(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run blocking work in the pool, tracked so a stop can wait for it.
+
+        A failure is logged and kept as the daemon's problem until a pass succeeds.
+        """
+        task = asyncio.current_task()
+        assert task is not None
+        self.in_flight.add(task)
+        try:
+            return await self.loop.run_in_executor(self.pool, func, *args)
+        except asyncio.CancelledError:
+            log.warning("stopped during %s; what it was sending stays pending", func.__name__)
+        except StoreError as error:
+            self.problem = str(error)
+            log.error("%s", error)
+        except Exception as error:
+            self.problem = f"{func.__name__} failed: {type(error).__name__}: {error}"
+            log.exception("%s failed", func.__name__)
+        finally:
+            self.in_flight.discard(task)
+        return None
+
+    async def wake(self) -> None:
+        """One pass: decide and claim, send what was claimed, then plan the next wake."""
+        async with self.passing:
+            problem = self.problem
+            self.problem = None
+            claimed = await self.work(self.decide)
+            if claimed is None and self.problem is None:
+                self.problem = problem  # stopped mid-way: nothing was learnt
+            await asyncio.gather(*(self.work(self.outbox.send_claimed, d) for d in claimed or []))
+            self.wake_at = await self.work(self.plan)
+            if self.wake_at is None:
+                if self.scheduler.get_job("wake"):
+                    self.scheduler.remove_job("wake")
+                return
+            self.scheduler.add_job(
+                self.wake,
+                "date",
+                run_date=max(self.wake_at, self.clock()),
+                id="wake",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
+
+    async def safety(self) -> None:
+        """Every SAFETY_SECONDS of monotonic time: a pass if anything may have changed."""
+        while True:
+            await asyncio.sleep(SAFETY_SECONDS)
+            if self.problem or await self.work(self.stale):
+                await self.wake()
+
+    async def every(self, span: timedelta, func: Callable[[], Any]) -> None:
+        """Run `func` now and then every `span` of monotonic time (immune to clock jumps)."""
+        while True:
+            await self.work(func)
+            await asyncio.sleep(span.total_seconds())
+
+    def poll_mail(self) -> int:
+        return mail.poll(self.settings, self.store, self.key, self.clock, self.replied)
+
+    async def reload(self) -> None:
+        if self.reload_settings is None:
+            return
+        notify.notify("RELOADING=1")
+        try:
+            new = await self.loop.run_in_executor(None, self.reload_settings)
+        except Exception as error:
+            for line in getattr(error, "lines", [str(error)]):
+                log.error("reload refused, the running config stays: %s", line)
+        else:
+            if new.server.listen != self.settings.server.listen:
+                log.warning("server.listen changed; that takes a restart")
+            self.use(new)
+            await self.work(self.start_up)
+            await self.wake()
+            log.info("reloaded: %d nudge(s)", len(new.nudges))
+        notify.notify("READY=1")
 
     async def watchdog(self) -> None:
         """WATCHDOG=1 from the event loop itself: if the loop hangs, systemd restarts us."""
@@ -215,35 +270,45 @@ class Daemon(Outbox):
             notify.notify("WATCHDOG=1")
             await asyncio.sleep(interval)
 
-    def plan_all(self) -> None:
-        for nudge in self.settings.nudges:
-            wake = self.next_wake(nudge)
-            if wake is not None:
-                self.planned[nudge.id] = wake
+    def replied(self, delivery: Record, reply: Record, first: bool) -> None:
+        """A reply arrived (any way): log it."""
+        log.info(
+            "reply to %s (%s) via %s%s",
+            delivery["id"],
+            delivery["nudge_id"],
+            reply["via"],
+            "" if first else ", changed",
+        )
 
-    def next_fire_time(self) -> datetime | None:
-        return min(self.planned.values(), default=None)
+    # HTTP -------------------------------------------------------------------------
 
     def web_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_get("/healthz", self.healthz)
-        ReplyPages(self.store, self.key, self.clock, self.settings.tz, self.replied).add_routes(app)
+        pages = ReplyPages(self.store, self.key, self.clock, self.settings.tz, self.replied)
+        pages.add_routes(app)
         return app
 
     async def healthz(self, request: web.Request) -> web.Response:
-        loop = asyncio.get_running_loop()
-        pending = await loop.run_in_executor(None, self.store.outbox_pending)
-        nxt = self.next_fire_time()
-        return web.json_response(
-            {
-                "status": "ok",
-                "version": __version__,
-                "pid": os.getpid(),
-                "next_fire": nxt.astimezone(self.settings.tz).isoformat() if nxt else None,
-                "outbox_pending": pending,
-                "nudges": len(self.settings.nudges),
-            }
-        )
+        nxt = self.wake_at
+        answer: dict[str, Any] = {
+            "status": "ok",
+            "version": __version__,
+            "pid": os.getpid(),
+            "next_fire": nxt.astimezone(self.settings.tz).isoformat() if nxt else None,
+            "nudges": len(self.settings.nudges),
+        }
+        try:
+            answer["outbox_pending"] = await self.loop.run_in_executor(
+                self.pool, self.outbox.pending
+            )
+        except StoreError as error:
+            self.problem = str(error)
+        if not self.ready:
+            answer["status"] = "starting"
+        if self.problem:
+            answer.update(status="failing", problem=self.problem)
+        return web.json_response(answer, status=200 if answer["status"] == "ok" else 503)
 
 
 def run(settings: Settings, store: Store, reload: Callable[[], Settings] | None = None) -> int:

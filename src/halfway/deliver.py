@@ -105,22 +105,6 @@ def secrets_in(url: str) -> set[str]:
     }
 
 
-class Redactor(logging.Filter):
-    """A log filter that blanks out every known secret, whatever logged it."""
-
-    def __init__(self, secrets: set[str]) -> None:
-        super().__init__()
-        self.secrets = sorted(secrets, key=len, reverse=True)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "****")
-            record.msg, record.args = message, None
-        return True
-
-
 def send(
     channels: dict[str, list[str]], title: str, body: str, timeout: float, push: Push | None = None
 ) -> dict[str, ChannelResult]:

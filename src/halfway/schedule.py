@@ -135,6 +135,18 @@ def fires(
         anchor = fire.scheduled_for if nudge.every is not None else anchor
 
 
+def ahead(
+    nudge: Nudge, zone: tzinfo, quiet: QuietHours | None, since: datetime, now: datetime
+) -> Iterator[Fire]:
+    """The fires of `nudge` due after `now`, counted from its cursor `since` as the daemon
+    counts them (an `every` nudge's rhythm runs from there, not from now)."""
+    # A fire is deferred by quiet hours by less than a day: begin the search there.
+    start = max(since, now - timedelta(hours=25))
+    for fire in fires(nudge, zone, quiet, start, since):
+        if fire.due_at > now:
+            yield fire
+
+
 def upcoming(
     nudges: list[Nudge],
     zone: tzinfo,
@@ -142,11 +154,16 @@ def upcoming(
     now: datetime,
     until: datetime,
     limit: int | None = None,
+    since: dict[str, datetime] | None = None,
 ) -> list[Fire]:
-    """All fires of `nudges` due from `now` up to `until`, soonest first (at most `limit` each)."""
+    """All fires of `nudges` due after `now` up to `until`, soonest first (at most `limit` each).
+
+    `since` holds each nudge's cursor (see `cursors.since`); a nudge without one counts from now.
+    """
     found: list[Fire] = []
     for nudge in nudges:
-        for count, fire in enumerate(fires(nudge, zone, quiet, now)):
+        start = (since or {}).get(nudge.id, now)
+        for count, fire in enumerate(ahead(nudge, zone, quiet, start, now)):
             if fire.due_at > until or (limit is not None and count >= limit):
                 break
             found.append(fire)

@@ -1,7 +1,8 @@
 """`halfway status`: what was sent, what waits, what failed and why, at a glance.
 
-Pure: it renders plain data (the store's snapshot, the daemon's /healthz
-answer, a `now`) to text.
+Pure: it renders plain data (the hot file's records, the daemon's /healthz
+answer, each nudge's cursor, a `now`) to text. The hot file holds the last
+eight days and everything still open, so this never reads the archives.
 """
 
 from __future__ import annotations
@@ -10,22 +11,20 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import schedule
+from halfway import cursors, schedule
 from halfway.config import Settings
+from halfway.deliveries import GAVE_UP, OPEN, at
 
 Record = dict[str, Any]
 
 
-def pause_lines(settings: Settings, states: dict[str, Record], now: datetime) -> list[str]:
+def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:
     """One line per pause in force now, e.g. 'paused: my-boundary until Fri 2026-11-27 09:00 CET'."""
     lines = []
-    for nudge_id, state in sorted(states.items()):
-        for pause in state.get("pauses", []):
+    for row in sorted(rows, key=lambda r: str(r["id"])):
+        nudge_id = row["id"]
+        for pause in cursors.in_force(row, now):
             until = pause["until"]
-            if until is not None and datetime.fromisoformat(until) <= now:
-                continue
-            if datetime.fromisoformat(pause["from"]) > now:
-                continue
             name = "every nudge" if nudge_id == "*" else nudge_id
             end = (
                 schedule.clock_text(datetime.fromisoformat(until), settings.tz)
@@ -38,39 +37,41 @@ def pause_lines(settings: Settings, states: dict[str, Record], now: datetime) ->
 
 def render(
     settings: Settings,
-    data: dict[str, Any],
-    states: dict[str, Record],
+    hot: dict[str, list[Record]],
     health: dict[str, Any] | None,
     now: datetime,
+    since: dict[str, datetime],
 ) -> str:
+    """The status page: daemon, pauses, next fires, the outbox, channels, the last 7 days."""
     zone = settings.tz
 
     def when(text: str | None) -> str:
-        return schedule.clock_text(datetime.fromisoformat(text), zone) if text else "never"
+        return schedule.clock_text(at(text), zone) if text else "never"
 
     out: list[str] = []
-    if health:
+    if health is None:
+        out.append(f"halfway is NOT running (no answer at http://{settings.server.listen}/healthz)")
+    else:
         out.append(
             f"halfway is running (pid {health.get('pid', '?')}, version {health.get('version')})"
         )
-    else:
-        out.append(f"halfway is NOT running (no answer at http://{settings.server.listen}/healthz)")
-    out += pause_lines(settings, states, now)
+        if health.get("status") != "ok":
+            out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
+    out += pause_lines(settings, hot["nudges"], now)
 
     fires = schedule.upcoming(
-        settings.nudges, zone, settings.quiet_hours, now, now + timedelta(days=7)
+        settings.nudges, zone, settings.quiet_hours, now, now + timedelta(days=7), since=since
     )
     out.append("")
     out.append("next fires:" if fires else "next fires: none in the next 7 days")
     out += [f"  {schedule.clock_text(f.due_at, zone)}  {f.nudge_id}" for f in fires[:5]]
 
-    deliveries = data["deliveries"]
+    deliveries = hot["deliveries"]
     waiting = [
         (d, name, result)
         for d in deliveries
-        if d["state"] == "pending"
         for name, result in d["channels"].items()
-        if result["state"] in ("pending", "sending", "failed")
+        if result["state"] in OPEN
     ]
     out.append("")
     out.append(f"outbox: {len(waiting)} send(s) waiting" if waiting else "outbox: empty, all sent")
@@ -82,30 +83,23 @@ def render(
                 f" ({result.get('error')})"
             )
         out.append(line)
-    gave_up = [
-        (d, name, r)
-        for d in deliveries
-        for name, r in d["channels"].items()
-        if r["state"] == "gave_up" and d["due_at"] >= (now - timedelta(days=7)).isoformat()
-    ]
-    for delivery, name, result in gave_up:
-        out.append(
-            f"  gave up: {delivery['nudge_id']} -> {name}, due {when(delivery['due_at'])}"
-            f" ({result.get('error')})"
-        )
+    week_ago = now - timedelta(days=7)
+    for delivery in deliveries:
+        for name, result in delivery["channels"].items():
+            if result["state"] == GAVE_UP and at(delivery["due_at"]) >= week_ago:
+                out.append(
+                    f"  gave up: {delivery['nudge_id']} -> {name}, due {when(delivery['due_at'])}"
+                    f" ({result.get('error')})"
+                )
 
+    health_of = {row["id"]: row for row in hot["channels"]}
     out.append("")
     out.append("last successful send per channel:")
     for name in settings.channels:
-        sent = [
-            r["sent_at"]
-            for d in deliveries
-            for n, r in d["channels"].items()
-            if n == name and r["state"] == "sent" and r.get("sent_at")
-        ]
-        out.append(f"  {name}: {when(max(sent) if sent else None)}")
+        row = health_of.get(name, {})
+        out.append(f"  {name}: {when(row.get('last_sent_at'))}")
 
-    week = [d for d in deliveries if d["scheduled_for"] >= (now - timedelta(days=7)).isoformat()]
+    week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
     counts = Counter(d["state"] for d in week)
     summary = ", ".join(
         f"{counts[s]} {s}"
@@ -114,9 +108,12 @@ def render(
     )
     out.append("")
     out.append(f"last 7 days: {summary or 'nothing yet'}")
-    for delivery in week:
+    for delivery in sorted(week, key=lambda d: at(d["scheduled_for"])):
         if delivery["state"] in ("missed", "skipped"):
+            count = delivery.get("count", 1)
+            span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""
             out.append(
                 f"  {delivery['state']}: {delivery['nudge_id']} {when(delivery['scheduled_for'])}"
+                + span
             )
     return "\n".join(out)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import practices, reminders
+from halfway import cursors, deliveries, practices, reminders
+from halfway.deliveries import CANCELLED, FAILED, PENDING, iso
 from halfway.replies import tokens
-from halfway.store import Record, Store
+from halfway.store import Record, Store, Tx, new_id
 
 VIA = ("push", "web", "email", "cli")
 MAX_NOTE = 4000
@@ -29,17 +30,23 @@ def shape_of(delivery: Record) -> practices.Shape:
 
 
 def delivery_for(store: Store, key: bytes, token: str) -> Record:
-    """The delivery a genuine token names; ReplyError 403 for a forged or unknown one."""
+    """The delivery a genuine token names; ReplyError 403 for a forged or unknown one,
+    410 for a genuine one whose delivery has left the hot file (its window closed)."""
     delivery_id = tokens.check(key, token)
-    delivery = store.delivery(delivery_id) if delivery_id else None
-    if delivery is None:
+    if delivery_id is None:
         raise ReplyError(403, "This link is not one halfway made, or it has been mistyped.")
-    return delivery
+    delivery = store.view().get("deliveries", delivery_id)
+    if delivery is None:
+        # Only deliveries whose reply window has closed leave the hot file.
+        raise ReplyError(410, CLOSED)
+    return dict(delivery)
+
+
+CLOSED = "This check-in has closed. The next one will come along soon."
 
 
 def expired(delivery: Record, now: datetime) -> bool:
-    expires = delivery.get("expires_at")
-    return isinstance(expires, str) and now >= datetime.fromisoformat(expires)
+    return deliveries.expired(delivery, now)
 
 
 def accept(
@@ -58,7 +65,7 @@ def accept(
     expired, 422 if the value is not one the nudge takes.
     """
     if expired(delivery, now):
-        raise ReplyError(410, "This check-in has closed. The next one will come along soon.")
+        raise ReplyError(410, CLOSED)
     value = (value or "").strip()
     pause = value == reminders.PAUSE_WEEK and bool(delivery.get("offer_pause"))
     problem = None if pause else shape_of(delivery).problem(value, scale)
@@ -72,16 +79,58 @@ def accept(
         "note": note,
         "scale": int(scale) if scale else None,
         "via": via if via in VIA else "web",
-        "received_at": now.astimezone(UTC).isoformat(),
+        "received_at": iso(now),
     }
     if message_id:
         version["message_id"] = message_id
     # Any answer but "later" stops the reminders at once, in the same write.
-    reply, first = store.record_reply(delivery["id"], version, value != reminders.LATER)
-    if pause:
-        store.pause(
-            [delivery["nudge_id"]],
-            version["received_at"],
-            (now + timedelta(days=7)).astimezone(UTC).isoformat(),
-        )
+    with store.transaction() as tx:
+        reply, first = record(tx, delivery["id"], version)
+        if value != reminders.LATER:
+            cancel_reminders(tx, delivery["id"])
+        if pause:
+            cursor = tx.get("nudges", delivery["nudge_id"]) or cursors.fresh(
+                delivery["nudge_id"], now
+            )
+            tx.put("nudges", cursors.paused(cursor, now, now + timedelta(days=7)))
     return reply, first
+
+
+def record(tx: Tx, delivery_id: str, version: Record) -> tuple[Record, bool]:
+    """Record a reply; a later one keeps the earlier ones in `history`.
+
+    Returns the reply and whether it is the delivery's first. A version carrying a
+    `message_id` already recorded is ignored (a mail seen twice).
+    """
+    current = next((r for r in tx.records("replies") if r["delivery_id"] == delivery_id), None)
+    if current is None:
+        reply = {"id": new_id("r"), "delivery_id": delivery_id, **version, "history": []}
+        tx.put("replies", reply)
+        return reply, True
+    seen = [current.get("message_id")] + [v.get("message_id") for v in current["history"]]
+    if version.get("message_id") and version["message_id"] in seen:
+        return current, False
+    earlier = {k: current.get(k) for k in version}
+    reply = {**current, **version, "history": [*current["history"], earlier]}
+    tx.put("replies", reply)
+    return reply, False
+
+
+def cancel_reminders(tx: Tx, delivery_id: str) -> None:
+    """Reminders of this delivery not yet sent become `cancelled`."""
+    for doc in tx.records("deliveries"):
+        if doc.get("reminder_of") != delivery_id:
+            continue
+        changes = {
+            name: {"state": CANCELLED}
+            for name, send in doc["channels"].items()
+            if send["state"] in (PENDING, FAILED)  # not yet gone out
+        }
+        if changes:
+            tx.put("deliveries", deliveries.with_channels(doc, changes))
+
+
+def reply_to(store: Store, delivery_id: str) -> Record | None:
+    """The reply to a delivery in the hot file, if any."""
+    view = store.view()
+    return next((r for r in view.records("replies") if r["delivery_id"] == delivery_id), None)

@@ -97,7 +97,7 @@ class ReplyPages:
             delivery = await self._run(service.delivery_for, self.store, self.key, token)
         except service.ReplyError as error:
             return self._error(request, error)
-        reply = await self._run(self.store.reply_to, delivery["id"])
+        reply = await self._run(service.reply_to, self.store, delivery["id"])
         if (
             service.expired(delivery, self.clock())
             and reply is None

@@ -1,0 +1,100 @@
+"""Telling the user when halfway itself needs a look: a channel failing for a while
+(said through another channel), and the heartbeat a monitor expects.
+
+Both read the channels' running health in the hot file, never the history.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from halfway import schedule
+from halfway.config import Settings
+from halfway.deliveries import at, iso
+from halfway.store import Store
+
+log = logging.getLogger("halfway")
+
+
+def failing_since(store: Store) -> dict[str, datetime]:
+    """Channels whose sends fail with no success since: when the failing began."""
+    return {
+        row["id"]: at(row["failing_since"])
+        for row in store.view().records("channels")
+        if row.get("failing_since")
+    }
+
+
+class Alerts:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], datetime],
+        send: Callable[..., dict[str, Any]],
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.send = send
+
+    def check(self) -> list[str]:
+        """Say through another channel when one has failed for longer than alert_after."""
+        now = self.clock()
+        if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
+            return []  # an alert can wait for the morning like everything else
+        before: dict[str, str] = dict(self.store.view().meta.get("alerted", {}))
+        alerted = dict(before)
+        failing = failing_since(self.store)
+        messages = []
+        for name, since in failing.items():
+            if name in alerted or now - since < self.settings.outbox.alert_after:
+                continue
+            if self.tell(name, since, failing):
+                alerted[name] = iso(now)
+                messages.append(name)
+        for name in list(alerted):
+            if name not in failing:
+                del alerted[name]  # it works again: a new outage alerts again
+        if alerted != before:  # the safety tick runs this often: write only on change
+            with self.store.transaction() as tx:
+                tx.set_meta({"alerted": alerted})
+        return messages
+
+    def tell(self, name: str, since: datetime, failing: dict[str, datetime]) -> bool:
+        others = {
+            n: urls for n, urls in self.settings.channels.items() if n != name and n not in failing
+        }
+        if not others:
+            return False
+        local = schedule.clock_text(since, self.settings.tz)
+        text = (
+            f"halfway has not been able to reach your '{name}' channel since {local}. "
+            "Your nudges for it are waiting and will go out once it works again."
+        )
+        results = self.send(
+            others,
+            "halfway · a channel needs a look",
+            text,
+            self.settings.send_timeout.total_seconds(),
+        )
+        if not any(r.ok for r in results.values()):
+            return False
+        log.warning(
+            "channel %s failing since %s; told you through %s", name, iso(since), ", ".join(others)
+        )
+        return True
+
+    def heartbeat(self) -> None:
+        url = self.settings.heartbeat_url
+        if not url:
+            return
+        try:
+            with urllib.request.urlopen(url, timeout=10):  # noqa: S310 - the user's own http(s) URL
+                pass
+        except OSError as error:
+            log.warning("heartbeat ping failed: %s", getattr(error, "reason", error))

@@ -1,0 +1,425 @@
+"""The commands behind `halfway`: thin functions over the modules, one per command.
+
+Each takes the parsed arguments and returns the exit code; bad input raises
+UsageError (exit 2). Each imports what it uses, when it runs: a command that
+sends nothing loads neither apprise nor aiohttp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from halfway.config import Nudge, Settings
+
+
+class UsageError(Exception):
+    """A bad argument: exit 2 with this message."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Hold the cyclic garbage collector while one big record tree is built.
+
+    Each of its passes rescans every object alive, and history is hundreds of
+    thousands of them; records hold no cycles, so nothing waits to be freed.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+# commands -----------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    from halfway import config
+
+    path = Path(args.config or os.environ.get("HALFWAY_CONFIG") or config.default_path())
+    if path.exists():
+        raise UsageError(f"{path}: already exists; halfway init never overwrites a config")
+    text = resources.files("halfway").joinpath("config.example.toml").read_text("utf-8")
+    text = text.replace('timezone = "Europe/Berlin"', f'timezone = "{config._local_zone()}"')
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
+    print(f"wrote {path} (readable by you only)")
+    print("next: set your channels in it, then run 'halfway check' and 'halfway run'")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from halfway import config, deliver, schedule, status
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    zone = settings.tz
+    print(f"{args.source}: valid")
+    print(f"time zone {settings.timezone}; data in {settings.data_dir}")
+    print("channels:")
+    for name, urls in settings.channels.items():
+        for url in urls:
+            print(f"  {name}: {deliver.mask(url)}")
+    print(
+        f"reply links: {settings.server.public_url}/r/…"
+        + (" (discreet messages)" if settings.discreet else "")
+    )
+    if settings.imap:
+        imap = settings.imap
+        print(
+            f"e-mail replies: {imap.user}@{imap.host}:{imap.port}/{imap.folder} "
+            f"({imap.tls}, every {config.duration_text(imap.poll)})"
+        )
+    print("nudges (next 3 fires, local time):")
+    now = utc_now()
+    rows = Store(settings.data_dir).view().records("nudges") if settings.db_path.exists() else []
+    for line in status.pause_lines(settings, rows, now):
+        print(f"  {line}")
+    since = cursor_times(settings, now)
+    for nudge in settings.nudges:
+        fires = schedule.upcoming(
+            [nudge], zone, settings.quiet_hours, now, now + timedelta(days=3660), 3, since
+        )
+        when = ", ".join(schedule.clock_text(f.due_at, zone) for f in fires) or "no fire ahead"
+        print(f"  {nudge.id} ({nudge.kind}): {when}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from halfway import daemon
+    from halfway.store import Store
+
+    settings = demo_settings(args) if args.demo else load_settings(args)
+    store = Store(settings.data_dir)
+    try:
+        reload = None if args.demo else (lambda: load_settings(args))
+        return daemon.run(settings, store, reload)
+    except daemon.DaemonError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_upcoming(args: argparse.Namespace) -> int:
+    from halfway import schedule
+
+    settings = load_settings(args)
+    now = utc_now()
+    until = now + timedelta(days=args.days)
+    since = cursor_times(settings, now)
+    fires = schedule.upcoming(
+        settings.nudges, settings.tz, settings.quiet_hours, now, until, None, since
+    )
+    kinds = {n.id: n.kind for n in settings.nudges}
+    for fire in fires:
+        moved = " (after quiet hours)" if fire.deferred else ""
+        print(
+            f"{schedule.clock_text(fire.due_at, settings.tz)}  {fire.nudge_id} "
+            f"({kinds[fire.nudge_id]}){moved}"
+        )
+    if not fires:
+        print(f"nothing planned in the next {args.days} day(s)")
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from halfway.outbox import Outbox
+    from halfway.planner import Planner
+    from halfway.replies import tokens
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    nudge = known_nudges(args, settings, [args.nudge_id])[0]
+    store = Store(settings.data_dir)
+    key = tokens.load_key(store.data_dir)
+    added = Planner(settings, store, utc_now, key).manual(nudge)
+    sent = Outbox(settings, store, utc_now).drain(only=added["id"])
+    record = sent[0] if sent else added
+    for name, result in record["channels"].items():
+        print(f"{name}: {result['state']}" + (f" ({result['error']})" if result["error"] else ""))
+    if record["state"] == "pending":
+        print("the daemon retries what failed; 'halfway status' shows the outbox")
+    return 0 if record["state"] == "sent" else 1
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from halfway.replies import service
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    store = Store(settings.data_dir)
+    delivery = store.view().get("deliveries", args.delivery_id)
+    if delivery is None:
+        archived = any(d["id"] == args.delivery_id for d in store.everything()["deliveries"])
+        if archived:
+            raise UsageError(f"DELIVERY_ID: '{args.delivery_id}' has closed for answers")
+        raise UsageError(f"DELIVERY_ID: no delivery '{args.delivery_id}' (see 'halfway history')")
+    delivery = dict(delivery)
+    try:
+        reply, first = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
+    except service.ReplyError as error:
+        raise UsageError(f"VALUE: {error.message}") from None
+    label = service.shape_of(delivery).label(reply["value"])
+    print(f"noted: {label}" + ("" if first else " (your earlier answer is kept in its history)"))
+    return 0
+
+
+def known_nudges(args: argparse.Namespace, settings: Settings, ids: list[str]) -> list[Nudge]:
+    """The nudges named on the command line; UsageError naming any that is not in the config."""
+    found = []
+    for nudge_id in ids:
+        nudge = settings.nudge(nudge_id)
+        if nudge is None:
+            known = ", ".join(n.id for n in settings.nudges) or "none"
+            raise UsageError(f"{args.source}: no nudge with id '{nudge_id}' (known: {known})")
+        found.append(nudge)
+    return found
+
+
+def pause_targets(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """The nudge ids a pause or resume names, or ['*'] for --all."""
+    if args.all == bool(args.nudge_ids):
+        raise UsageError("name the nudges to change, or give --all (not both)")
+    return ["*"] if args.all else [n.id for n in known_nudges(args, settings, args.nudge_ids)]
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    from halfway import planner, schedule
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    targets = pause_targets(args, settings)
+    now = utc_now()
+    until = parse_when(args.until, settings.tz, now) if args.until else None
+    if until is not None and until <= now:
+        raise UsageError(f"--until: '{args.until}' is already past")
+    planner.pause(Store(settings.data_dir), targets, now, until)
+    names = "every nudge" if targets == ["*"] else ", ".join(targets)
+    end = f"until {schedule.clock_text(until, settings.tz)}" if until else "until you resume"
+    print(f"paused {names} {end}; their fires are skipped, not saved up")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from halfway import planner
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    targets = pause_targets(args, settings)
+    ended = planner.resume(Store(settings.data_dir), targets, utc_now())
+    print(f"resumed ({ended} pause(s) ended)" if ended else "nothing was paused")
+    return 0
+
+
+def parse_when(text: str, zone: tzinfo, now: datetime) -> datetime:
+    """'3d' (from now), '2026-12-01' (local midnight) or '2026-12-01T09:00' (local)."""
+    from halfway import config
+
+    try:
+        return now + config.parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"--until: '{text}' is not a date, date-time or duration (e.g. 2026-12-01, 3d)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    from halfway.store import Store
+
+    settings = load_settings(args)  # refuse here what the daemon would refuse
+    pid = Store(settings.data_dir).daemon_pid()
+    if pid is None:
+        print(f"halfway reload: no daemon is running on {settings.data_dir}", file=sys.stderr)
+        return 1
+    try:
+        os.kill(pid, signal.SIGHUP)
+    except PermissionError:
+        print(
+            f"halfway reload: not allowed to signal pid {pid}; run as the service user "
+            "or use 'systemctl reload halfway'",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"asked the daemon (pid {pid}) to reload {args.source}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from halfway import status
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    now = utc_now()
+    health = fetch_health(settings.server.listen)
+    view = Store(settings.data_dir).view()
+    hot = {name: view.records(name) for name in ("deliveries", "nudges", "channels")}
+    print(status.render(settings, hot, health, now, cursor_times(settings, now)))
+    return 0 if health else 3
+
+
+def fetch_health(listen: str) -> dict[str, Any] | None:
+    """The running daemon's /healthz answer, or None if nothing answers."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{listen}/healthz", timeout=3) as answer:
+            return dict(json.loads(answer.read()))
+    except (OSError, ValueError):
+        return None
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    if not args.text.strip():
+        raise UsageError("TEXT: is empty; write a few words")
+    record: dict[str, Any] = {
+        "kind": args.kind,
+        "text": args.text.strip(),
+        "at": utc_now().isoformat(),  # UTC, like every stored instant
+    }
+    if args.kind == "initiation" or args.by:
+        record["by"] = args.by or "me"
+    saved = Store(settings.data_dir).add("entries", record)
+    print(f"noted ({saved['id']})")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from halfway import export
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    with no_gc():
+        since = args.since.strftime("%Y-%m") if args.since else None
+        data = export.localized(snapshot(Store(settings.data_dir), since), settings.tz)
+        rows = export.history_rows(data, args.since, utc_now())
+        if args.json:
+            text = export.to_json(rows)
+        elif rows:
+            text = "\n".join(
+                f"{r['at'][:16].replace('T', ' ')}  {export.describe(r)}" for r in rows
+            )
+        elif args.since:
+            text = f"nothing recorded since {args.since}"
+        else:
+            text = "nothing recorded yet"
+    sys.stdout.write(text + "\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from halfway import export
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    with no_gc():
+        data = export.localized(snapshot(Store(settings.data_dir)), settings.tz)
+        text = export.to_json(data) if args.format == "json" else export.to_csv(data)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def snapshot(store: Any, since_month: str | None = None) -> dict[str, Any]:
+    """Every record, from the archives (from `since_month` on) and the hot file."""
+    from halfway.store import SCHEMA_VERSION
+
+    return {"schema_version": SCHEMA_VERSION, **store.everything(since_month)}
+
+
+def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
+    """Each nudge's cursor, so upcoming fires are counted as the daemon will fire them."""
+    from halfway import cursors
+    from halfway.store import Store
+
+    if not settings.db_path.exists():
+        return {}
+    view = Store(settings.data_dir).view()
+    return {
+        n.id: cursors.since(view.get("nudges", n.id), n, settings.tz, now) for n in settings.nudges
+    }
+
+
+# settings -----------------------------------------------------------------
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """The config the command line names. Only a command that sends or checks
+    channels has apprise check their URLs and find every secret in them."""
+    from halfway import config, logs
+
+    path = config.find(args.config)
+    args.source = str(path)
+    if args.checks_channels:
+        from halfway import deliver
+
+        settings = config.build(config.read_toml(path), str(path), deliver.url_problem)
+        install_redactor(settings, deliver.secrets_in)
+    else:
+        settings = config.build(config.read_toml(path), str(path))
+        install_redactor(settings, logs.url_secrets)
+    return settings
+
+
+def install_redactor(settings: Settings, secrets_in: Callable[[str], set[str]]) -> None:
+    """Keep the channels' secrets and the IMAP password out of every log line."""
+    from halfway import logs
+
+    urls = [url for urls in settings.channels.values() for url in urls]
+    logs.install_redactor(urls, [settings.imap.password] if settings.imap else [], secrets_in)
+
+
+def demo_settings(args: argparse.Namespace) -> Settings:
+    """The built-in demo config, its data kept apart from any real data."""
+    import tomllib
+    from importlib import resources
+
+    from halfway import config, deliver
+
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    data_dir = Path(args.data_dir or Path(base) / "halfway-demo")
+    text = resources.files("halfway").joinpath("demo.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    data["data_dir"] = str(data_dir)
+    data["channels"]["terminal"] = f"halfway://terminal?inbox={data_dir / 'demo-inbox.jsonl'}"
+    args.source = "the demo config"
+    settings = config.build(data, "demo config", deliver.url_problem)
+    print(
+        "halfway demo: three practice nudges will appear here every few seconds.\n"
+        "Nothing leaves this machine and no account is needed.\n"
+        f"Data: {settings.db_path}  ·  inbox: {data_dir / 'demo-inbox.jsonl'}\n"
+        f"Health: http://{settings.server.listen}/healthz  ·  stop with Ctrl+C.\n"
+        "To use your phone: 'halfway init', put an apprise URL under [channels]\n"
+        "(e.g. phone = \"ntfy://ntfy.sh/your-secret-topic\"), then 'halfway check'\n"
+        "and 'halfway run'. halfway is a companion, not professional advice.",
+        flush=True,
+    )
+    return settings

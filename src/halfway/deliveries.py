@@ -1,0 +1,322 @@
+"""The life of a delivery, as pure rules: its identity, its state, claiming a send,
+giving up, recovering a send cut off by a crash, and when it may leave the hot file.
+
+Nothing here reads the clock or the disk: every rule takes `now` and plain records.
+Every stored instant is ISO text in UTC, made by `iso()`; rules compare instants
+parsed with `at()`, never the text.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, NotRequired, TypedDict
+
+# A channel send's states.
+PENDING = "pending"
+SENDING = "sending"
+FAILED = "failed"  # will be tried again at `next_attempt`
+SENT = "sent"
+GAVE_UP = "gave_up"
+CANCELLED = "cancelled"  # a reminder made needless by a reply
+OPEN = (PENDING, SENDING, FAILED)  # a send that is not finished
+
+# A delivery's states (derived from its channels', except the two decided without sending).
+LATE = "late"
+PARTIAL = "partial"
+MISSED = "missed"
+SKIPPED = "skipped"
+FINAL_UNSENT = (MISSED, SKIPPED)
+REACHED = (SENT, LATE, PARTIAL)  # the user got it on at least one channel
+
+# A claim is a lease: if its owner has not recorded an outcome by then, the send is
+# taken to be cut off (the owner hung or died) and is sent once more.
+LEASE_MARGIN = timedelta(seconds=60)
+# Finished deliveries stay in the hot file this long after they were due, so `status`
+# (last 7 days) and the reply page read the hot file only.
+KEEP_HOT = timedelta(days=8)
+# Entries the user writes stay hot this long before they move to the archive.
+KEEP_ENTRIES_HOT = timedelta(days=14)
+
+
+class ChannelSend(TypedDict):
+    state: str
+    attempts: int
+    sent_at: str | None
+    error: str | None
+    next_attempt: NotRequired[str | None]
+    started_at: NotRequired[str]
+    finished_at: NotRequired[str]
+    first_failed_at: NotRequired[str | None]
+    owner: NotRequired[Owner | None]
+    lease_until: NotRequired[str | None]
+    resent_after_crash: NotRequired[bool]
+
+
+class Owner(TypedDict):
+    pid: int
+    boot: str
+    nonce: str  # this process's own random id: tells apart two processes with one pid
+    started: NotRequired[int]  # the process's start time (clock ticks since boot)
+
+
+class Delivery(TypedDict):
+    id: str
+    nudge_id: str
+    kind: str
+    scheduled_for: str
+    due_at: str
+    created_at: str
+    state: str
+    channels: dict[str, ChannelSend]
+    late: NotRequired[bool]
+    manual: NotRequired[bool]
+    expires_at: NotRequired[str]
+    words_title: NotRequired[str]
+    words: NotRequired[str]
+    title: NotRequired[str]
+    body: NotRequired[str]
+    link: NotRequired[str]
+    reply: NotRequired[dict[str, Any]]
+    offer_pause: NotRequired[bool]
+    reminder_of: NotRequired[str]
+    reason: NotRequired[str]
+    # A gap of several fires decided at once (downtime, a pause) is one record:
+    count: NotRequired[int]  # how many fires it stands for
+    last_scheduled: NotRequired[str]  # the last of them (the first is scheduled_for)
+
+
+class Reply(TypedDict):
+    id: str
+    delivery_id: str
+    value: str
+    note: str | None
+    via: str
+    received_at: str
+    history: list[dict[str, Any]]
+    scale: NotRequired[int | None]
+    message_id: NotRequired[str]
+
+
+Record = dict[str, Any]
+
+
+def iso(moment: datetime) -> str:
+    """The one stored form of an instant: ISO 8601 text in UTC."""
+    if moment.tzinfo is None:
+        raise ValueError(f"a naive datetime cannot be stored: {moment!r}")
+    return moment.astimezone(UTC).isoformat()
+
+
+def at(text: str) -> datetime:
+    """A stored instant, parsed (any offset is accepted; old files carry local ones)."""
+    return datetime.fromisoformat(text)
+
+
+def normalise(text: str | None) -> str | None:
+    """Stored text of an instant, rewritten in UTC (None stays None)."""
+    return None if text is None else iso(at(text))
+
+
+def identity(delivery: Record) -> tuple[str, ...]:
+    """What makes a delivery the same one twice: a fire is its nudge and scheduled instant;
+    a reminder, the delivery it reminds of and when; a manual send is always new."""
+    if delivery.get("manual"):
+        return ("manual", str(delivery["id"]))
+    if delivery.get("reminder_of"):
+        return ("reminder", delivery["reminder_of"], iso(at(delivery["scheduled_for"])))
+    return ("fire", delivery["nudge_id"], iso(at(delivery["scheduled_for"])))
+
+
+def is_fire(delivery: Record) -> bool:
+    """A fire of the schedule: not a reminder and not a manual send."""
+    return not delivery.get("manual") and not delivery.get("reminder_of")
+
+
+def state_of(delivery: Record) -> str:
+    """A delivery's state from its channels': pending until each has an outcome."""
+    if delivery.get("state") in FINAL_UNSENT:
+        return str(delivery["state"])
+    states = [c["state"] for c in delivery["channels"].values()]
+    if any(s in OPEN for s in states):
+        return PENDING
+    if states and all(s == CANCELLED for s in states):
+        return CANCELLED
+    if states and all(s == SENT for s in states):
+        return LATE if delivery.get("late") else SENT
+    if any(s == SENT for s in states):
+        return PARTIAL
+    return FAILED
+
+
+def with_channels(delivery: Record, changes: dict[str, Record]) -> Record:
+    """The delivery with per-channel `changes` applied and its state recomputed."""
+    channels = {name: dict(send) for name, send in delivery["channels"].items()}
+    for name, change in changes.items():
+        channels[name] = {**channels.get(name, {}), **change}
+    changed = {**delivery, "channels": channels}
+    changed["state"] = state_of(changed)
+    return changed
+
+
+def expired(delivery: Record, now: datetime) -> bool:
+    """Its reply link has closed."""
+    expires = delivery.get("expires_at")
+    return isinstance(expires, str) and now >= at(expires)
+
+
+def is_open(delivery: Record) -> bool:
+    return any(send["state"] in OPEN for send in delivery["channels"].values())
+
+
+# claiming a send ------------------------------------------------------------
+
+
+def send_due(send: Record, now: datetime) -> bool:
+    """A channel send to try now: pending, or failed with its next attempt come."""
+    if send["state"] == PENDING:
+        return True
+    return (
+        send["state"] == FAILED
+        and send.get("next_attempt") is not None
+        and at(send["next_attempt"]) <= now
+    )
+
+
+def too_old(delivery: Record, now: datetime, give_up_after: timedelta) -> bool:
+    """The one give-up rule: a send is not tried once its delivery is this long overdue."""
+    return now - at(delivery["due_at"]) > give_up_after
+
+
+def claim(
+    delivery: Record, now: datetime, owner: Owner, lease: timedelta, give_up_after: timedelta
+) -> tuple[Record, list[str]]:
+    """Take the due sends of one delivery: `sending` under a lease, or `gave_up` if too old.
+
+    Returns the changed delivery and the names of the channels claimed.
+    """
+    changes: dict[str, Record] = {}
+    claimed = []
+    for name, send in delivery["channels"].items():
+        if not send_due(send, now):
+            continue
+        if too_old(delivery, now, give_up_after):
+            changes[name] = {"state": GAVE_UP, "next_attempt": None}
+            continue
+        changes[name] = {
+            "state": SENDING,
+            "attempts": send["attempts"] + 1,
+            "started_at": iso(now),
+            "owner": dict(owner),
+            "lease_until": iso(now + lease),
+        }
+        claimed.append(name)
+    return (with_channels(delivery, changes) if changes else delivery), claimed
+
+
+def outcome(
+    send: Record,
+    delivery: Record,
+    ok: bool,
+    error: str | None,
+    now: datetime,
+    retry_in: timedelta,
+    give_up_after: timedelta,
+) -> Record:
+    """The change to one channel send once it was tried: sent, failed (retry later) or gave up."""
+    done: Record = {"owner": None, "lease_until": None, "finished_at": iso(now)}
+    if ok:
+        return {**done, "state": SENT, "sent_at": iso(now), "error": None, "next_attempt": None}
+    failure = {**done, "error": error, "first_failed_at": send.get("first_failed_at") or iso(now)}
+    retry_at = now + retry_in
+    if too_old(delivery, retry_at, give_up_after):
+        return {**failure, "state": GAVE_UP, "next_attempt": None}
+    return {**failure, "state": FAILED, "next_attempt": iso(retry_at)}
+
+
+def retry_wait(attempts: int, first: timedelta, longest: timedelta) -> timedelta:
+    """How long to wait after the `attempts`-th failed try (doubling, capped; no jitter)."""
+    wait: timedelta = first * 2 ** max(0, attempts - 1)
+    return min(longest, wait)
+
+
+def next_attempt(deliveries: list[Record]) -> datetime | None:
+    """The earliest retry among open sends, if any."""
+    times = [
+        at(send["next_attempt"])
+        for delivery in deliveries
+        for send in delivery["channels"].values()
+        if send["state"] == FAILED and send.get("next_attempt")
+    ]
+    return min(times, default=None)
+
+
+# a send cut off by a crash -----------------------------------------------------
+
+
+def cut_off(send: Record, now: datetime, alive: Any) -> bool:
+    """A send left `sending` whose owner is gone, or whose lease ran out.
+
+    `alive(owner) -> bool` says whether the owning process still runs.
+    """
+    if send["state"] != SENDING:
+        return False
+    lease = send.get("lease_until")
+    if lease is not None and at(lease) < now:
+        return True
+    return not alive(send.get("owner") or {})
+
+
+def recovered(send: Record) -> Record:
+    """The change that puts a cut-off send back in line, marked as sent again after a crash."""
+    return {"state": PENDING, "owner": None, "lease_until": None, "resent_after_crash": True}
+
+
+# what stays in the hot file ------------------------------------------------------
+
+
+def finished(delivery: Record, now: datetime) -> bool:
+    """Nothing left to do for it: no open send and its reply window has closed."""
+    if is_open(delivery):
+        return False
+    expires = delivery.get("expires_at")
+    return expires is None or at(expires) <= now
+
+
+def archivable(
+    deliveries: list[Record], now: datetime, keep_last: int
+) -> tuple[set[str], set[str]]:
+    """Which deliveries may move to the archive, and which must stay hot.
+
+    A delivery moves once it is finished, was due more than KEEP_HOT ago, is no
+    open delivery's reminder target, and is not among the last `keep_last` fires
+    of its nudge (the back-off rule reads those).
+    """
+    by_nudge: dict[str, list[Record]] = {}
+    for delivery in deliveries:
+        if is_fire(delivery):
+            by_nudge.setdefault(delivery["nudge_id"], []).append(delivery)
+    keep = {
+        d["id"]
+        for fires in by_nudge.values()
+        for d in sorted(fires, key=lambda d: at(d["scheduled_for"]))[-keep_last:]
+    }
+    for delivery in deliveries:
+        target = delivery.get("reminder_of")
+        if target and not finished(delivery, now):
+            keep.add(target)
+    moving = {
+        d["id"]
+        for d in deliveries
+        if d["id"] not in keep and finished(d, now) and now - at(d["due_at"]) > KEEP_HOT
+    }
+    # A reminder moves with (not before) the delivery it reminds of.
+    for delivery in deliveries:
+        target = delivery.get("reminder_of")
+        if target and target not in moving:
+            moving.discard(delivery["id"])
+    return moving, {d["id"] for d in deliveries} - moving
+
+
+def month_of(text: str) -> str:
+    """The archive a record belongs to: its month in UTC, e.g. '2026-11'."""
+    return at(text).astimezone(UTC).strftime("%Y-%m")

@@ -1,0 +1,261 @@
+"""Pure functions over a snapshot of the records, for `halfway export` and `history`.
+
+A snapshot is the plain dict the store hands out: `schema_version` and the
+lists of records. Nothing here reads the clock or the disk. Everything is
+linear in the number of records and cheap per record: years of history are
+hundreds of thousands of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+
+import orjson
+
+from halfway.replies import service
+
+Record = dict[str, Any]
+TIME_FIELDS = frozenset(("scheduled_for", "due_at", "created_at", "sent_at", "received_at", "at"))
+CSV_COLUMNS = (
+    "record",
+    "id",
+    "at",
+    "kind",
+    "nudge_id",
+    "state",
+    "channels",
+    "delivery_id",
+    "value",
+    "note",
+    "via",
+    "text",
+    "by",
+    "topic",
+)
+# Each list of the snapshot in the CSV: its name, its `record` code, its time field.
+CSV_TABLES = (
+    ("deliveries", "delivery", "scheduled_for"),
+    ("replies", "reply", "received_at"),
+    ("entries", "entry", "at"),
+    ("talks", "talk", "at"),
+)
+# One encoder for every row: json.dumps with options builds a new one per call.
+_CHANNELS = json.JSONEncoder(ensure_ascii=False).encode
+
+
+# timestamps in the user's zone ------------------------------------------------
+
+
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+DAY_END = timedelta(days=1, microseconds=-1)  # a day's last instant, from its first
+# How to write one UTC hour locally: the local hour its minute 0 falls in
+# ('2026-11-25T20') and the offset ('+01:00'); for an offset that is not whole
+# hours (+05:30), also the minutes it adds and the local hour after.
+Hour = tuple[str, str] | tuple[str, str, int, str]
+Day = tuple[datetime, str, int]
+
+
+class LocalTime:
+    """Stored instants as ISO text in one zone, exactly as `astimezone().isoformat()` writes them.
+
+    Converting each of hundreds of thousands of instants is a large part of an
+    export, so for the plain UTC form the store writes ('2026-11-25T19:00:00+00:00',
+    or with microseconds) the local hour is worked out once per UTC hour and
+    spliced in. Any other text, and any day on which the zone's offset changes,
+    takes the general path. A day is checked at its first and last instant:
+    tzdata never changes an offset twice in a day (the closest changes are a week apart).
+    """
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+        self.days: dict[str, Day | None] = {}  # UTC day -> its plan; None: general path
+        self.hours: dict[str, Hour | tuple[()]] = {}  # UTC hour -> its plan; (): general path
+
+    def of(self, text: str) -> str:
+        """`text`, an ISO instant, written in the zone with the zone's offset."""
+        hour = self.hours.get(text[:13])
+        if hour is None:
+            hour = self.hours[text[:13]] = self.learn(text[:13])
+        size = len(text)
+        if (
+            hour
+            and text[-6:] == "+00:00"
+            and (size == 25 or (size == 32 and text[19] == "." and text[20:26] != "000000"))
+            and text[13] == text[16] == ":"
+        ):
+            if len(hour) == 2:
+                return hour[0] + text[13:-6] + hour[1]
+            low, offset, shift, high = hour
+            minute = int(text[14:16]) + shift
+            return f"{low if minute < 60 else high}:{minute % 60:02d}{text[16:-6]}{offset}"
+        return datetime.fromisoformat(text).astimezone(self.zone).isoformat()
+
+    def learn(self, key: str) -> Hour | tuple[()]:
+        """The plan for the UTC hour `key` ('2026-11-25T19'), or () for the general path."""
+        hour = key[11:]
+        if len(key) != 13 or key[10] != "T" or not (hour.isascii() and hour.isdigit()):
+            return ()
+        if key[:10] not in self.days:
+            self.days[key[:10]] = self.plan_day(key[:10])
+        day = self.days[key[:10]]
+        if day is None or int(hour) > 23:
+            return ()
+        base, offset, shift = day
+        low = base + int(hour) * HOUR
+        if not shift:
+            return low.isoformat()[:13], offset
+        return low.isoformat()[:13], offset, shift, (low + HOUR).isoformat()[:13]
+
+    def plan_day(self, day: str) -> Day | None:
+        """For a UTC day whose offset holds all day, in whole minutes: the local whole
+        hour of its first instant, the offset as text, and the minutes past that hour."""
+        try:
+            start = datetime.fromisoformat(f"{day}T00:00:00+00:00")
+        except ValueError:
+            return None
+        first = start.astimezone(self.zone)
+        offset = first.utcoffset()
+        if offset is None or offset % MINUTE:
+            return None  # e.g. local mean time, +00:53:28 in Berlin before 1893
+        if (start + DAY_END).astimezone(self.zone).utcoffset() != offset:
+            return None  # the clocks change this day
+        shift = (offset % HOUR) // MINUTE
+        base = first.replace(tzinfo=None) - shift * MINUTE
+        return base, first.isoformat()[19:], shift
+
+
+def localized(value: Any, zone: tzinfo) -> Any:
+    """Every timestamp in a record tree shown with the configured zone's offset.
+
+    The input is left as it is; parts of it without a timestamp are shared
+    with the result, not copied (a reply's choices, say).
+    """
+    return _localized(value, LocalTime(zone).of)
+
+
+def _localized(value: Any, local: Callable[[str], str]) -> Any:
+    if isinstance(value, dict):
+        return _record(value, local)
+    if isinstance(value, list):
+        return _items(value, local)
+    return value
+
+
+def _record(record: Record, local: Callable[[str], str]) -> Record:
+    out: Record | None = None
+    for key, item in record.items():
+        new: Any
+        if isinstance(item, str):
+            if key not in TIME_FIELDS:
+                continue
+            new = local(item)
+        elif isinstance(item, dict):
+            new = _record(item, local)
+        elif isinstance(item, list):
+            new = _items(item, local)
+        else:
+            continue
+        if new is not item:
+            if out is None:
+                out = dict(record)  # copied on the first change only
+            out[key] = new
+    return record if out is None else out
+
+
+def _items(items: list[Any], local: Callable[[str], str]) -> list[Any]:
+    out: list[Any] | None = None
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            new: Any = _record(item, local)
+        elif isinstance(item, list):
+            new = _items(item, local)
+        else:
+            continue
+        if new is not item:
+            if out is None:
+                out = list(items)
+            out[index] = new
+    return items if out is None else out
+
+
+# export --------------------------------------------------------------------------
+
+
+def to_json(data: Any) -> str:
+    """`data` as indented JSON, non-ASCII kept as it is (orjson: the stdlib's
+    indenting encoder is pure Python and takes seconds on years of history)."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+
+
+def to_csv(data: Record) -> str:
+    """All four lists in one table, a `record` column telling them apart."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    at, channels = CSV_COLUMNS.index("at"), CSV_COLUMNS.index("channels")
+    for name, record_type, time_field in CSV_TABLES:
+        for record in data[name]:
+            row = [record.get(column) for column in CSV_COLUMNS]
+            row[0], row[at] = record_type, record.get(time_field)
+            if "channels" in record:
+                row[channels] = _CHANNELS(record["channels"])
+            writer.writerow(row)
+    return out.getvalue()
+
+
+# history -------------------------------------------------------------------------
+
+
+def history_rows(data: Record, since: date | None, now: datetime) -> list[Record]:
+    """Deliveries, entries and replies of a `localized` snapshot as one list, oldest
+    first, from the local date `since` on."""
+    answered = {r["delivery_id"] for r in data["replies"]}
+    rows = (
+        [
+            {
+                "record": "delivery",
+                "at": d["scheduled_for"],
+                **d,
+                "waiting": waiting_for_answer(d, d["id"] in answered, now),
+            }
+            for d in data["deliveries"]
+        ]
+        + [{"record": "entry", **e} for e in data["entries"]]
+        + [{"record": "reply", "at": r["received_at"], **r} for r in data["replies"]]
+    )
+    if since is not None:
+        first_day = since.isoformat()
+        rows = [r for r in rows if r["at"][:10] >= first_day]
+    # Local texts carry different offsets across a DST change: compare instants.
+    rows.sort(key=lambda r: datetime.fromisoformat(r["at"]))
+    return rows
+
+
+def describe(row: Record) -> str:
+    """One history row as a line of words (without its time)."""
+    if row["record"] == "delivery":
+        channels = ", ".join(f"{n} {c['state']}" for n, c in row["channels"].items())
+        waiting = (
+            f"  · waiting for your answer: halfway reply {row['id']} …" if row["waiting"] else ""
+        )
+        return f"{row['nudge_id']} ({row['kind']}): {row['state']} [{channels}]{waiting}"
+    if row["record"] == "reply":
+        return f"reply to {row['delivery_id']}: {row['value']}"
+    by = f" by {row['by']}" if row.get("by") else ""
+    return f"{row['kind']}{by}: {row['text']}"
+
+
+def waiting_for_answer(delivery: Record, answered: bool, now: datetime) -> bool:
+    """A delivery that reached the user, takes a reply, has none yet and is still open."""
+    return (
+        not answered
+        and delivery["state"] in ("sent", "late", "partial")
+        and not service.expired(delivery, now)  # before the shape: it is the cheaper test
+        and service.shape_of(delivery).takes_reply
+    )

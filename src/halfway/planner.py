@@ -1,0 +1,372 @@
+"""Deciding and recording fires: units of work a test calls with its own clock.
+
+- `start_up()`: give every nudge its cursor (a changed schedule counts anew).
+- `tick()`: from each nudge's cursor, find the fires that have come due, decide
+  which one to send (catch-up window, quiet hours, pauses, back-off), and record
+  it with the missed or skipped ones, in one write. The hot file's cursors, not
+  APScheduler's memory, are the record of what fired, so one code path covers a
+  normal fire, a restart after downtime and a clock that jumped.
+- `remind()`: record the reminders and snoozes that are due.
+- `next_wake()`: when any of this next has something to do.
+Everything reads the hot file only: its cost does not grow with history.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from halfway import cursors, deliveries, practices, reminders, schedule
+from halfway.config import Nudge, Settings
+from halfway.deliveries import MISSED, PENDING, SKIPPED, at, iso
+from halfway.replies import tokens
+from halfway.store import Record, Store, View, new_id
+
+log = logging.getLogger("halfway")
+
+
+class Planner:
+    """Fires and reminders, from cursor to recorded delivery."""
+
+    def __init__(
+        self, settings: Settings, store: Store, clock: Callable[[], datetime], key: bytes
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.key = key
+        # nudge id -> (the `since` it was computed from, that nudge's next fire after it)
+        self._next: dict[str, tuple[datetime, schedule.Fire | None]] = {}
+
+    # cursors -------------------------------------------------------------------
+
+    def start_up(self) -> None:
+        """Give each nudge a cursor; a schedule edited since the last run counts from now."""
+        now = self.clock()
+        view = self.store.view()
+        changes = []
+        for nudge in self.settings.nudges:
+            new = cursors.adopt(view.get("nudges", nudge.id), nudge, self.settings.timezone, now)
+            if new is not None:
+                changes.append(new)
+        if changes:
+            with self.store.transaction() as tx:
+                for cursor in changes:
+                    tx.put("nudges", cursor)
+        for cursor in changes:
+            if cursor.get("last") is None and view.get("nudges", cursor["id"]):
+                log.info("the schedule of %s changed; it counts from now", cursor["id"])
+
+    def since(self, nudge: Nudge, view: View) -> datetime:
+        return cursors.since(view.get("nudges", nudge.id), nudge, self.settings.tz, self.clock())
+
+    def cursor_times(self) -> dict[str, datetime]:
+        """Each nudge's cursor, for showing upcoming fires the way they will fire."""
+        view = self.store.view()
+        return {n.id: self.since(n, view) for n in self.settings.nudges}
+
+    # unit of work: fires -------------------------------------------------------
+
+    def next_fire(self, nudge: Nudge, since: datetime) -> schedule.Fire | None:
+        """The first fire after `since`, remembered until the cursor moves."""
+        known = self._next.get(nudge.id)
+        if known is None or known[0] != since:
+            zone, quiet = self.settings.tz, self.settings.quiet_hours
+            known = (since, schedule.next_fire(nudge, zone, quiet, since, since))
+            self._next[nudge.id] = known
+        return known[1]
+
+    def tick(self) -> list[Record]:
+        """Record what has come due for every nudge, in one write; return the new records."""
+        now = self.clock()
+        if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
+            return []  # catch-up waits for the morning, never 3 a.m.
+        view = self.store.view()
+        due = []
+        for nudge in self.settings.nudges:
+            fire = self.next_fire(nudge, self.since(nudge, view))
+            if fire is not None and fire.due_at <= now:
+                due.append(nudge)
+        if not due:
+            return []
+        return self.record(due, now, view)
+
+    def record(self, due: list[Nudge], now: datetime, view: View) -> list[Record]:
+        plans = {nudge.id: self.decide(nudge, now, view) for nudge in due}
+        added: list[Record] = []
+        with self.store.transaction() as tx:
+            for nudge in due:
+                cursor = tx.get("nudges", nudge.id) or cursors.fresh(nudge.id, now)
+                records, last = plans[nudge.id]
+                if cursor.get("last") and at(cursor["last"]) >= last:
+                    continue  # another process recorded these already
+                for record in records:
+                    tx.put("deliveries", record)
+                    added.append(record)
+                tx.put("nudges", {**cursor, "last": iso(last)})
+        for record in added:
+            self.log_fire(record)
+        return added
+
+    def decide(self, nudge: Nudge, now: datetime, view: View) -> tuple[list[Record], datetime]:
+        """The records for `nudge`'s due fires, and the last fire they account for."""
+        zone, quiet = self.settings.tz, self.settings.quiet_hours
+        due, older = schedule.due_fires(nudge, zone, quiet, self.since(nudge, view), now)
+        pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, nudge.id)
+        decision = schedule.decide(due, now, nudge.catch_up, pauses, older)
+        records = []
+        if decision.missed:
+            records.append(self.gap_record(nudge, decision.missed, MISSED, decision.older_missed))
+        if decision.skipped:
+            records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0))
+        if decision.send:
+            records.append(self.fire_or_back_off(nudge, decision.send, decision.late, view))
+        records.sort(key=lambda r: at(r["scheduled_for"]))
+        return records, due[-1].scheduled_for
+
+    def fire_or_back_off(self, nudge: Nudge, fire: schedule.Fire, late: bool, view: View) -> Record:
+        """The fire to send, unless several unanswered in a row say to ease off this time."""
+        history = sorted(
+            (d for d in view.records("deliveries") if d["nudge_id"] == nudge.id),
+            key=lambda d: at(d["scheduled_for"]),
+        )
+        answered = {r["delivery_id"] for r in view.records("replies")}
+        skip, offer = reminders.backing_off(history, answered)
+        if skip:
+            return {**self.gap_record(nudge, (fire,), SKIPPED, 0), "reason": "backoff"}
+        return self.fire_record(nudge, fire, late, offer_pause=offer)
+
+    def gap_record(
+        self, nudge: Nudge, fires: tuple[schedule.Fire, ...], state: str, older: int
+    ) -> Record:
+        """One record for fires decided without sending: their count and span, no words."""
+        record: Record = {
+            "id": new_id("d"),
+            "nudge_id": nudge.id,
+            "kind": nudge.kind,
+            "scheduled_for": iso(fires[0].scheduled_for),
+            "due_at": iso(fires[0].due_at),
+            "created_at": iso(self.clock()),
+            "state": state,
+            "late": False,
+            "manual": False,
+            "channels": {
+                name: {"state": state, "attempts": 0, "sent_at": None, "error": None}
+                for name in self.settings.channels_of(nudge.channels)
+            },
+        }
+        if len(fires) + older > 1:
+            record["count"] = len(fires) + older
+            record["last_scheduled"] = iso(fires[-1].scheduled_for)
+        return record
+
+    def fire_record(
+        self, nudge: Nudge, fire: schedule.Fire, late: bool = False, offer_pause: bool = False
+    ) -> Record:
+        """A delivery to send: the words, the message that leaves, the reply it takes."""
+        delivery_id = new_id("d")
+        words_title, words = practices.render(nudge.kind, nudge.text)
+        shape = practices.shape(nudge.kind, nudge.choices, nudge.reply)
+        discreet = self.settings.discreet
+        link = f"{self.settings.server.public_url}/r/{tokens.make(self.key, delivery_id)}"
+        title, body = practices.message(
+            words_title,
+            words,
+            link if shape.takes_reply or discreet or offer_pause else None,
+            discreet,
+            offer_pause=offer_pause,
+        )
+        return {
+            "id": delivery_id,
+            "nudge_id": nudge.id,
+            "kind": nudge.kind,
+            "scheduled_for": iso(fire.scheduled_for),
+            "due_at": iso(fire.due_at),
+            "created_at": iso(self.clock()),
+            "expires_at": iso(fire.due_at + nudge.reply_window),
+            "state": PENDING,
+            "late": late,
+            "manual": False,
+            "words_title": words_title,
+            "words": words,
+            "title": title,
+            "body": body,
+            "link": link,
+            "reply": asdict(shape),
+            "offer_pause": offer_pause,
+            "channels": {
+                name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
+                for name in self.settings.channels_of(nudge.channels)
+            },
+        }
+
+    def manual(self, nudge: Nudge) -> Record:
+        """`halfway send`: record a fire of `nudge` for now, outside its schedule."""
+        now = self.clock()
+        record = {**self.fire_record(nudge, schedule.Fire(nudge.id, now, now)), "manual": True}
+        with self.store.transaction() as tx:
+            tx.put("deliveries", record)
+        return record
+
+    def log_fire(self, record: Record) -> None:
+        if record["state"] == PENDING:
+            log.info(
+                "fire %s (%s) scheduled %s%s",
+                record["nudge_id"],
+                record["kind"],
+                record["scheduled_for"],
+                ", late" if record["late"] else "",
+            )
+            return
+        count = record.get("count", 1)
+        log.info(
+            "fire %s scheduled %s recorded as %s%s",
+            record["nudge_id"],
+            record["scheduled_for"],
+            record["state"],
+            f" ({count} fires, the last {record['last_scheduled']})" if count > 1 else "",
+        )
+
+    # unit of work: asking again ------------------------------------------------
+
+    def remind(self) -> datetime | None:
+        """Record the reminders and snoozes that are due; return when the next one is."""
+        now = self.clock()
+        quiet_end = schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
+        if quiet_end:
+            return quiet_end  # reminders wait for the morning too
+        due_now, upcoming = self.reminders_due(self.store.view(), now)
+        if due_now:
+            known = {deliveries.identity(d) for d in self.store.view().records("deliveries")}
+            records = [self.reminder_record(d, now, reason) for d, reason in due_now]
+            records = [r for r in records if deliveries.identity(r) not in known]
+            with self.store.transaction() as tx:
+                for record in records:
+                    tx.put("deliveries", record)
+            for record in records:
+                log.info(
+                    "reminder for %s (%s): %s",
+                    record["reminder_of"],
+                    record["nudge_id"],
+                    record["reason"],
+                )
+        return min(upcoming, default=None)
+
+    def next_reminder(self) -> datetime | None:
+        """When the next reminder or snooze is due (not before quiet hours end)."""
+        now = self.clock()
+        due_now, upcoming = self.reminders_due(self.store.view(), now)
+        first = now if due_now else min(upcoming, default=None)
+        if first is None:
+            return None
+        return schedule.quiet_end(first, self.settings.tz, self.settings.quiet_hours) or first
+
+    def reminders_due(
+        self, view: View, now: datetime
+    ) -> tuple[list[tuple[Record, str]], list[datetime]]:
+        """The deliveries to ask about again now (with why), and when later ones are."""
+        hot = view.records("deliveries")
+        replies = {r["delivery_id"]: r for r in view.records("replies")}
+        asked: dict[str, list[Record]] = {}
+        for d in hot:
+            if d.get("reminder_of"):
+                asked.setdefault(d["reminder_of"], []).append(d)
+        due_now, upcoming = [], []
+        for delivery in hot:
+            nudge = self.settings.nudge(delivery["nudge_id"])
+            if nudge is None or deliveries.expired(delivery, now):
+                continue
+            found = reminders.next_reminder(
+                delivery,
+                replies.get(delivery["id"]),
+                asked.get(delivery["id"], []),
+                nudge.remind_after,
+                nudge.remind_max,
+                nudge.snooze,
+            )
+            if found is not None:
+                when, reason = found
+                if when <= now:
+                    due_now.append((delivery, reason))
+                else:
+                    upcoming.append(when)
+        return due_now, upcoming
+
+    def reminder_record(self, delivery: Record, now: datetime, reason: str) -> Record:
+        title, body = practices.message(
+            delivery["words_title"],
+            delivery["words"],
+            delivery["link"],
+            self.settings.discreet,
+            reminder=True,
+        )
+        kept = ("nudge_id", "kind", "expires_at", "words_title", "words", "link", "reply")
+        return {
+            **{k: delivery[k] for k in kept},
+            "id": new_id("d"),
+            "scheduled_for": iso(now),
+            "due_at": iso(now),
+            "created_at": iso(now),
+            "state": PENDING,
+            "late": False,
+            "manual": False,
+            "title": title,
+            "body": body,
+            "reminder_of": delivery["id"],
+            "reason": reason,
+            "channels": {
+                name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
+                for name in delivery["channels"]
+            },
+        }
+
+    # when next --------------------------------------------------------------------
+
+    def next_wake(self, nudge: Nudge) -> datetime | None:
+        """When `nudge` next needs a tick: its next due fire, or the end of quiet hours."""
+        now = self.clock()
+        quiet_end = schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
+        if quiet_end:
+            return quiet_end  # nothing is sent before then; a waiting catch-up goes then
+        fire = self.next_fire(nudge, self.since(nudge, self.store.view()))
+        if fire is None:
+            return None
+        return fire.due_at if fire.due_at > now else now
+
+    def next_fires(self) -> dict[str, datetime]:
+        """Each nudge's next wake (nudges with nothing ahead are left out)."""
+        wakes = {n.id: self.next_wake(n) for n in self.settings.nudges}
+        return {nudge_id: when for nudge_id, when in wakes.items() if when is not None}
+
+
+# pausing --------------------------------------------------------------------------
+
+
+def pause(store: Store, nudge_ids: list[str], start: datetime, until: datetime | None) -> None:
+    """Pause nudges (\"*\" for all) from `start` until `until` (None: until resumed)."""
+    with store.transaction() as tx:
+        for nudge_id in nudge_ids:
+            cursor = tx.get("nudges", nudge_id) or cursors.fresh(nudge_id, start)
+            tx.put("nudges", cursors.paused(cursor, start, until))
+
+
+def resume(store: Store, nudge_ids: list[str], now: datetime) -> int:
+    """End the open pauses of these nudges (\"*\" for the pause of all) now; how many ended."""
+    ended = 0
+    with store.transaction() as tx:
+        for nudge_id in nudge_ids:
+            cursor = tx.get("nudges", nudge_id)
+            if cursor is None:
+                continue
+            changed, count = cursors.resumed(cursor, now)
+            if count:
+                tx.put("nudges", changed)
+                ended += count
+    return ended
+
+
+def cursor_rows(view: View) -> dict[str, dict[str, Any]]:
+    return {c["id"]: c for c in view.records("nudges")}

@@ -1,0 +1,63 @@
+"""The daemon's units of work, driven by hand with an injected clock (no event loop)."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from halfway import config, deliver
+from halfway.daemon import Daemon
+from halfway.deliveries import at
+from halfway.replies import service
+from halfway.store import Store
+
+from .conftest import Clock
+
+
+def make_daemon(tmp_path: Path, body: str, clock: Clock, **channels: str) -> Daemon:
+    """A daemon on a config of `body` (Europe/Berlin) with `channels`, started up."""
+    data = tomllib.loads('timezone = "Europe/Berlin"\n' + body)
+    data["data_dir"] = str(tmp_path / "data")
+    data["channels"] = channels
+    settings = config.build(data, "test config", deliver.url_problem)
+    daemon = Daemon(settings, Store(settings.data_dir), clock=clock)
+    daemon.start_up()
+    return daemon
+
+
+def run_tick(daemon: Daemon) -> None:
+    """What the service does on each wake: fires, reminders, then the outbox."""
+    daemon.run_once()
+
+
+def deliveries(daemon: Daemon) -> list[dict[str, Any]]:
+    """Every delivery, from the hot file and the archives, oldest first."""
+    found = daemon.store.everything()["deliveries"]
+    return sorted(found, key=lambda d: (at(d["scheduled_for"]), d.get("reminder_of", "")))
+
+
+def states(daemon: Daemon) -> list[tuple[str, str]]:
+    """(local 'day hh:mm', state) per delivery; a gap record shows its count ('missed×4')."""
+    return [
+        (
+            at(d["scheduled_for"]).astimezone(daemon.settings.tz).strftime("%d %H:%M"),
+            d["state"] + (f"×{d['count']}" if d.get("count", 1) > 1 else ""),
+        )
+        for d in deliveries(daemon)
+    ]
+
+
+def reply(daemon: Daemon, delivery_id: str, value: str, clock: Clock) -> None:
+    delivery = daemon.store.view().get("deliveries", delivery_id)
+    assert delivery is not None
+    service.accept(daemon.store, dict(delivery), value, "web", clock())
+
+
+def first_id(daemon: Daemon) -> str:
+    return str(deliveries(daemon)[0]["id"])
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text)

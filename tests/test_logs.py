@@ -1,0 +1,90 @@
+"""Log lines never carry a secret, whichever command wrote them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from halfway import deliver, logs
+
+
+@pytest.mark.parametrize(
+    ("url", "secrets"),
+    [
+        ("mailto://me:hunter2secret@smtp.example.net?to=me@example.net", {"hunter2secret"}),
+        ("json://user:topsecret@", {"topsecret"}),
+        (
+            "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654",
+            {"AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"},
+        ),
+        ("ntfys://ntfy.example.net/topic?auth=token&token=tk_abcdef123", {"tk_abcdef123"}),
+        ("gotify://host/path?apikey=K3y%2Fwith%2Fslash", {"K3y%2Fwith%2Fslash", "K3y/with/slash"}),
+        (
+            "pover://host?user=me&password=pw123456&client_secret=s3cr3tvalue",
+            {"pw123456", "s3cr3tvalue"},
+        ),
+        ("ntfy://ntfy.example.net/halfway-7f3a", set()),
+        ("json://user:abc@host", set()),  # too short to hide without blanking words
+        ("json://host:notaport]/x", set()),
+    ],
+)
+def test_the_obvious_secrets_of_a_url_are_found_without_apprise(
+    url: str, secrets: set[str]
+) -> None:
+    assert logs.url_secrets(url) == secrets
+
+
+def test_apprise_finds_at_least_what_the_plain_reading_finds() -> None:
+    for url in (
+        "mailto://me:hunter2secret@smtp.example.net?to=me@example.net",
+        "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654",
+    ):
+        assert logs.url_secrets(url) <= deliver.secrets_in(url)
+
+
+class Kept(logging.Handler):
+    """A handler that keeps each line it was given to write, as written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def handler() -> Iterator[Kept]:
+    kept = Kept()
+    root = logging.getLogger()
+    root.addHandler(kept)
+    yield kept
+    root.removeHandler(kept)
+
+
+def test_every_log_line_has_its_secrets_blanked(handler: Kept) -> None:
+    logs.install_redactor(
+        ["mailto://me:hunter2secret@smtp.example.net?to=me@example.net"], ["imap-pass-99"]
+    )
+    logging.getLogger("halfway.test").warning(
+        "could not send to %s with %s", "mailto://me:hunter2secret@smtp", "imap-pass-99"
+    )
+    assert handler.lines == ["could not send to mailto://me:****@smtp with ****"]
+
+
+def test_a_reload_replaces_the_secrets_instead_of_piling_them_up(
+    handler: Kept,
+) -> None:
+    logs.install_redactor([], ["old-password"])
+    logs.install_redactor([], ["new-password"])
+    assert len([f for f in handler.filters if isinstance(f, logs.Redactor)]) == 1
+    logging.getLogger("halfway.test").warning("old-password new-password")
+    assert handler.lines == ["old-password ****"]
+
+
+def test_the_secrets_finder_is_the_callers_choice(handler: Kept) -> None:
+    logs.install_redactor(["x://anything"], secrets_in=lambda url: {"found-by-caller"})
+    logging.getLogger("halfway.test").warning("found-by-caller")
+    assert handler.lines == ["****"]
