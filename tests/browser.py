@@ -5,7 +5,7 @@ Playwright downloads: never run `playwright install`. The Python side is the `pl
 wheel from PyPI, whose bundled driver talks to `/usr/bin/chromium` over a pipe.
 
 conftest.py imports the fixtures, so any test can take `phone_page`.
-`browser` starts Chromium once per test session; `phone_page` gives each test a fresh page
+`browser` starts Chromium once per test module; `phone_page` gives each test a fresh page
 in its own context, sized and behaving like a phone; `screenshot(page, name)` saves a PNG
 under `test-artifacts/` (git-ignored) for a person to look at.
 
@@ -68,9 +68,11 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Once per module, not per session: Playwright's sync API leaves its event loop running on
+# the main thread until it stops, so a later test's `asyncio.run()` would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, launched once for the whole test session."""
+    """Debian's Chromium, headless, launched once for each test module that needs it."""
     if not CHROMIUM.exists():
         _unavailable(f"no browser at {CHROMIUM}: apt-get install chromium")
     try:

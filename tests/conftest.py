@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -142,15 +142,90 @@ def halfway(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
     return run
 
 
-@pytest.fixture
-def write_config(tmp_path: Path) -> Callable[..., Path]:
-    """Write a config file whose data_dir is inside the test's own folder."""
+def config_text(
+    body: str = "",
+    *,
+    data_dir: Path | None = None,
+    timezone: str | None = "Europe/Berlin",
+    listen: str | None = None,
+    send_timeout: str | None = None,
+    channels: Mapping[str, str] | None = None,
+) -> str:
+    """What a test config looks like: the top-level keys, `body`, then [server] and [channels].
 
-    def write(body: str, name: str = "config.toml", data_dir: bool = True) -> Path:
+    The one place that renders a test config; `config_file` writes it, and `engine.make_daemon`
+    builds its Settings from it in memory.
+    """
+    head: list[str] = []
+    if timezone is not None:
+        head.append(f"timezone = {toml_string(timezone)}")
+    if data_dir is not None:
+        head.append(f"data_dir = {toml_string(str(data_dir))}")
+    if send_timeout is not None:
+        head.append(f"send_timeout = {toml_string(send_timeout)}")
+    tail: list[str] = []
+    if listen is not None:
+        if "[server]" in body:
+            raise ValueError("the body has its own [server]: pass server=False")
+        tail += ["[server]", f"listen = {toml_string(listen)}"]
+    if channels:
+        if "[channels]" in body:
+            raise ValueError("the body has its own [channels]: pass them in one place")
+        tail.append("[channels]")
+        tail += [f"{name} = {toml_string(url)}" for name, url in channels.items()]
+    if body and not body.endswith("\n"):
+        body += "\n"
+    return "".join(f"{line}\n" for line in head) + body + "".join(f"{line}\n" for line in tail)
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(value)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A config written by `config_file`: where it is, its data folder, and where it listens."""
+
+    path: Path
+    data_dir: Path | None
+    listen: str | None
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Callable[..., ConfigFile]:
+    """Write a test config into the test's own folder; call it again to rewrite it.
+
+    `data_dir` puts the data in `tmp_path / "data"` (or leaves the key out); `server=True`
+    listens on a free loopback port (`server="host:port"` on that one); `timezone=None`
+    leaves the zone out; `send_timeout` and `channels` ({name: apprise URL}) are written
+    when given. `name` is a path below `tmp_path`.
+    """
+
+    def write(
+        body: str = "",
+        *,
+        name: str = "config.toml",
+        data_dir: bool = True,
+        timezone: str | None = "Europe/Berlin",
+        server: bool | str = False,
+        send_timeout: str | None = None,
+        channels: Mapping[str, str] | None = None,
+    ) -> ConfigFile:
         path = tmp_path / name
-        head = f'timezone = "Europe/Berlin"\ndata_dir = "{tmp_path / "data"}"\n' if data_dir else ""
-        path.write_text(head + body, encoding="utf-8")
-        return path
+        data = tmp_path / "data" if data_dir else None
+        listen = f"127.0.0.1:{free_port()}" if server is True else server or None
+        text = config_text(
+            body,
+            data_dir=data,
+            timezone=timezone,
+            listen=listen,
+            send_timeout=send_timeout,
+            channels=channels,
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return ConfigFile(path, data, listen)
 
     return write
 
@@ -167,17 +242,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def soon(seconds: float = 1) -> str:
     """An `at = …` value this many seconds from now."""
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="seconds")
-
-
-def daemon_config(folder: Path, body: str) -> tuple[Path, str]:
-    """Write a config for a real daemon on a free loopback port; return its path and listen."""
-    listen = f"127.0.0.1:{free_port()}"
-    path = folder / "config.toml"
-    path.write_text(
-        f'timezone = "Europe/Berlin"\ndata_dir = "{folder / "data"}"\nsend_timeout = "5s"\n'
-        f'[server]\nlisten = "{listen}"\npublic_url = "http://{listen}"\n' + body
-    )
-    return path, listen
 
 
 class DaemonProcess:

@@ -13,14 +13,12 @@ from halfway.deliveries import at
 from halfway.replies import service
 from halfway.store import Store
 
-from .conftest import Clock
+from .conftest import Clock, config_text
 
 
 def make_daemon(tmp_path: Path, body: str, clock: Clock, **channels: str) -> Daemon:
     """A daemon on a config of `body` (Europe/Berlin) with `channels`, started up."""
-    data = tomllib.loads('timezone = "Europe/Berlin"\n' + body)
-    data["data_dir"] = str(tmp_path / "data")
-    data["channels"] = channels
+    data = tomllib.loads(config_text(body, data_dir=tmp_path / "data", channels=channels))
     settings = config.build(data, "test config", deliver.url_problem)
     daemon = Daemon(settings, Store(settings.data_dir), clock=clock)
     daemon.start_up()

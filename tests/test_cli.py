@@ -14,7 +14,7 @@ from freezegun import freeze_time
 
 from halfway import __version__
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT
 
 
 def test_python_dash_m_halfway_prints_the_version() -> None:
@@ -48,13 +48,13 @@ def modules_loaded_by(*argv: str) -> tuple[int, list[str]]:
     ],
 )
 def test_a_command_that_sends_nothing_loads_neither_apprise_nor_aiohttp(
-    write_config, argv, code, loaded
+    config_file, argv, code, loaded
 ) -> None:
-    path = write_config(
-        f'[server]\nlisten = "127.0.0.1:{free_port()}"\n'
-        '[channels]\nphone = "ntfy://ntfy.example.net/halfway-7f3a"\n'
-        '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
-    )
+    path = config_file(
+        '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n',
+        server=True,
+        channels={"phone": "ntfy://ntfy.example.net/halfway-7f3a"},
+    ).path
     config = [] if argv == ["--version"] else ["--config", str(path)]
     assert modules_loaded_by(*argv, *config) == (code, loaded)
 
@@ -105,8 +105,8 @@ def test_no_config_anywhere_says_how_to_start(halfway) -> None:
 
 
 @freeze_time("2026-11-25T18:30:00Z")
-def test_log_history_and_export_share_one_record(halfway, write_config) -> None:
-    path = str(write_config(""))
+def test_log_history_and_export_share_one_record(halfway, config_file) -> None:
+    path = str(config_file().path)
     assert halfway("log", "gesture", "made me tea without asking", "--config", path).code == 0
     assert (
         halfway(
@@ -135,8 +135,8 @@ def test_log_history_and_export_share_one_record(halfway, write_config) -> None:
     assert {r["id"] for r in rows} == {e["id"] for e in data["entries"]}
 
 
-def test_history_since_filters_by_local_date(halfway, write_config) -> None:
-    path = str(write_config(""))
+def test_history_since_filters_by_local_date(halfway, config_file) -> None:
+    path = str(config_file().path)
     with freeze_time("2026-11-20T10:00:00Z"):
         halfway("log", "note", "old", "--config", path)
     with freeze_time("2026-11-25T10:00:00Z"):
@@ -146,20 +146,20 @@ def test_history_since_filters_by_local_date(halfway, write_config) -> None:
     assert halfway("history", "--since", "last week", "--config", path).code == 2
 
 
-def test_log_refuses_an_empty_text_and_writes_nothing(halfway, write_config, tmp_path) -> None:
-    path = str(write_config(""))
+def test_log_refuses_an_empty_text_and_writes_nothing(halfway, config_file, tmp_path) -> None:
+    path = str(config_file().path)
     ran = halfway("log", "gesture", "   ", "--config", path)
     assert ran.code == 2
     assert not (tmp_path / "data" / "halfway.json").exists()
 
 
-def test_send_delivers_one_nudge_now_and_records_it(halfway, write_config, http_receiver) -> None:
+def test_send_delivers_one_nudge_now_and_records_it(halfway, config_file, http_receiver) -> None:
     path = str(
-        write_config(
-            "discreet = false\n"
-            f'[channels]\nphone = "json://127.0.0.1:{http_receiver.port}/x"\n'
-            '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n'
-        )
+        config_file(
+            'discreet = false\n[[nudges]]\nid = "breathe"\nkind = "self_regulation"\n'
+            'cron = "0 9 * * *"\n',
+            channels={"phone": http_receiver.json_url("/x")},
+        ).path
     )
     ran = halfway("send", "breathe", "--config", path)
     assert ran.code == 0, ran.err
@@ -170,21 +170,21 @@ def test_send_delivers_one_nudge_now_and_records_it(halfway, write_config, http_
     assert delivery["channels"]["phone"]["state"] == "sent"
 
 
-def test_send_reports_a_failed_channel_with_exit_1(halfway, write_config, http_receiver) -> None:
+def test_send_reports_a_failed_channel_with_exit_1(halfway, config_file, http_receiver) -> None:
     http_receiver.status = 503
     path = str(
-        write_config(
-            f'[channels]\nphone = "json://127.0.0.1:{http_receiver.port}/x"\n'
-            '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n'
-        )
+        config_file(
+            '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n',
+            channels={"phone": http_receiver.json_url("/x")},
+        ).path
     )
     ran = halfway("send", "breathe", "--config", path)
     assert ran.code == 1
     assert ran.out.startswith("phone: failed (")
 
 
-def test_send_an_unknown_nudge_is_bad_input(halfway, write_config) -> None:
-    path = str(write_config('[[nudges]]\nid = "breathe"\nkind = "custom"\nevery = "1d"\n'))
+def test_send_an_unknown_nudge_is_bad_input(halfway, config_file) -> None:
+    path = str(config_file('[[nudges]]\nid = "breathe"\nkind = "custom"\nevery = "1d"\n').path)
     ran = halfway("send", "brethe", "--config", path)
     assert ran.code == 2
     assert "no nudge with id 'brethe' (known: breathe)" in ran.err
@@ -196,3 +196,17 @@ def test_the_systemd_unit_starts_a_command_that_exists() -> None:
     argv = exec_start.removeprefix("ExecStart=").split()
     assert argv[0].endswith("/halfway")
     assert argv[1] == "run"
+
+
+def test_resume_ends_a_pause_whose_end_was_given_in_local_time(halfway, config_file) -> None:
+    # In America/New_York: 'pause evening --until <today>T20:30', then 'resume evening'.
+    body = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
+    path = str(config_file(body, timezone="America/New_York").path)
+    with freeze_time("2026-11-25T23:00:00Z"):  # 18:00 in New York, 23:00 in UTC
+        paused = halfway("pause", "evening", "--until", "2026-11-25T20:30", "--config", path)
+        assert paused.code == 0, paused.err
+        assert "until Wed 2026-11-25 20:30 EST" in paused.out
+        assert "paused: evening until" in halfway("status", "--config", path).out
+        resumed = halfway("resume", "evening", "--config", path)
+    assert resumed.code == 0
+    assert resumed.out.strip() == "resumed (1 pause(s) ended)"

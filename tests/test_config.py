@@ -89,10 +89,8 @@ def test_check_on_the_example_config_exits_zero(halfway) -> None:
         ('[digest]\nchannels = ["email"]\n', "digest.channels: no channel named 'email'"),
     ],
 )
-def test_each_kind_of_bad_value_gives_one_line_and_exit_2(
-    halfway, write_config, body, line
-) -> None:
-    path = write_config(body)
+def test_each_kind_of_bad_value_gives_one_line_and_exit_2(halfway, config_file, body, line) -> None:
+    path = config_file(body).path
     ran = halfway("check", "--config", str(path))
     assert ran.code == 2
     lines = ran.err.strip().splitlines()
@@ -103,9 +101,8 @@ def test_each_kind_of_bad_value_gives_one_line_and_exit_2(
     assert "http" not in ran.err
 
 
-def test_a_bad_time_zone_is_named(halfway, tmp_path) -> None:
-    path = tmp_path / "c.toml"
-    path.write_text('timezone = "Mars/Olympus"\n')
+def test_a_bad_time_zone_is_named(halfway, config_file) -> None:
+    path = config_file(name="c.toml", timezone="Mars/Olympus", data_dir=False).path
     ran = halfway("check", "--config", str(path))
     assert ran.code == 2
     assert (
@@ -114,12 +111,12 @@ def test_a_bad_time_zone_is_named(halfway, tmp_path) -> None:
     )
 
 
-def test_all_problems_are_reported_at_once(halfway, write_config) -> None:
-    path = write_config(
+def test_all_problems_are_reported_at_once(halfway, config_file) -> None:
+    path = config_file(
         'colour = "blue"\n[server]\nlisten = "nowhere"\n'
         + NUDGE.replace("0 9", "99 9")
         + NUDGE.replace('"custom"', '"nope"').replace('"n"', '"m"')
-    )
+    ).path
     ran = halfway("check", "--config", str(path))
     assert ran.code == 2
     assert len(ran.err.strip().splitlines()) == 4
@@ -150,20 +147,18 @@ def test_halfway_config_env_names_the_file_and_must_exist(halfway, monkeypatch, 
     assert "gone.toml: no such config file" in ran.err
 
 
-def test_the_xdg_config_is_found_when_nothing_is_named(halfway, tmp_path) -> None:
-    path = tmp_path / "xdg-config" / "halfway" / "config.toml"
-    path.parent.mkdir(parents=True)
-    path.write_text(f'timezone = "Asia/Tokyo"\ndata_dir = "{tmp_path}"\n')
+def test_the_xdg_config_is_found_when_nothing_is_named(halfway, config_file) -> None:
+    config_file(name="xdg-config/halfway/config.toml", timezone="Asia/Tokyo")
     ran = halfway("check")
     assert ran.code == 0, ran.err
     assert "time zone Asia/Tokyo" in ran.out
 
 
-def test_environment_overrides_win_over_the_file(monkeypatch, write_config) -> None:
-    path = write_config(
-        '[server]\nlisten = "127.0.0.1:8470"\npublic_url = "https://a.example"\n'
-        '[channels]\nphone = "json://127.0.0.1:9/a"\n'
-    )
+def test_environment_overrides_win_over_the_file(monkeypatch, config_file) -> None:
+    path = config_file(
+        '[server]\nlisten = "127.0.0.1:8470"\npublic_url = "https://a.example"\n',
+        channels={"phone": "json://127.0.0.1:9/a"},
+    ).path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "0.0.0.0:9999")
     monkeypatch.setenv("HALFWAY_TIMEZONE", "America/New_York")
     monkeypatch.setenv("HALFWAY_CHANNELS__PHONE", "json://127.0.0.1:10/b")
@@ -174,8 +169,8 @@ def test_environment_overrides_win_over_the_file(monkeypatch, write_config) -> N
     assert settings.channels["phone"] == ["json://127.0.0.1:10/b"]
 
 
-def test_a_bad_environment_override_is_reported(monkeypatch, write_config) -> None:
-    path = write_config("")
+def test_a_bad_environment_override_is_reported(monkeypatch, config_file) -> None:
+    path = config_file().path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "no-port")
     with pytest.raises(ConfigError) as caught:
         config.load(path, deliver.url_problem)
@@ -184,11 +179,13 @@ def test_a_bad_environment_override_is_reported(monkeypatch, write_config) -> No
     ]
 
 
-def test_check_masks_passwords_and_tokens(halfway, write_config) -> None:
-    path = write_config(
-        '[channels]\nemail = "mailto://me:hunter2secret@smtp.example.net?to=me@example.net"\n'
-        'tg = "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654"\n'
-    )
+def test_check_masks_passwords_and_tokens(halfway, config_file) -> None:
+    path = config_file(
+        channels={
+            "email": "mailto://me:hunter2secret@smtp.example.net?to=me@example.net",
+            "tg": "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654",
+        }
+    ).path
     ran = halfway("check", "--config", str(path))
     assert ran.code == 0, ran.err
     assert "smtp.example.net" in ran.out
@@ -196,8 +193,8 @@ def test_check_masks_passwords_and_tokens(halfway, write_config) -> None:
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in ran.out
 
 
-def test_a_bad_channel_url_error_never_prints_the_url(halfway, write_config) -> None:
-    path = write_config('[channels]\nphone = "json://user:topsecret@"\n')
+def test_a_bad_channel_url_error_never_prints_the_url(halfway, config_file) -> None:
+    path = config_file(channels={"phone": "json://user:topsecret@"}).path
     ran = halfway("check", "--config", str(path))
     assert ran.code == 2
     assert "channels.phone: is not a valid 'json://' URL" in ran.err
@@ -213,8 +210,8 @@ def test_durations_take_units_and_combinations() -> None:
             config.parse_duration(bad)
 
 
-def test_settings_never_change_on_bad_input(halfway, write_config) -> None:
-    path = write_config(NUDGE.replace("0 9", "99 9"))
+def test_settings_never_change_on_bad_input(halfway, config_file) -> None:
+    path = config_file(NUDGE.replace("0 9", "99 9")).path
     before = path.read_bytes()
     assert halfway("check", "--config", str(path)).code == 2
     assert path.read_bytes() == before
@@ -222,9 +219,9 @@ def test_settings_never_change_on_bad_input(halfway, write_config) -> None:
 
 
 def test_links_point_where_the_server_listens_unless_public_url_is_set(
-    monkeypatch, write_config
+    monkeypatch, config_file
 ) -> None:
-    path = write_config("")
+    path = config_file().path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "127.0.0.1:9123")
     assert config.load(path, deliver.url_problem).server.public_url == "http://127.0.0.1:9123"
     monkeypatch.setenv("HALFWAY_SERVER__PUBLIC_URL", "https://halfway.example.net/")
@@ -232,11 +229,11 @@ def test_links_point_where_the_server_listens_unless_public_url_is_set(
 
 
 def test_check_shows_where_replies_come_from_and_hides_the_imap_password(
-    halfway, write_config
+    halfway, config_file
 ) -> None:
-    path = write_config(
+    path = config_file(
         '[imap]\nhost = "imap.example.net"\nuser = "me"\npassword = "sup3rsecretpw"\npoll = "90s"\n'
-    )
+    ).path
     ran = halfway("check", "--config", str(path))
     assert ran.code == 0, ran.err
     assert "e-mail replies: me@imap.example.net:993/INBOX (ssl, every 1m30s)" in ran.out

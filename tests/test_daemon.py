@@ -21,14 +21,6 @@ from halfway.store import Store
 from .conftest import free_port, wait_for
 
 
-def write(path: Path, data_dir: Path, listen: str, body: str) -> Path:
-    path.write_text(
-        f'timezone = "Europe/Berlin"\ndata_dir = "{data_dir}"\nsend_timeout = "5s"\n'
-        f'[server]\nlisten = "{listen}"\n' + body
-    )
-    return path
-
-
 def at(delta: timedelta) -> str:
     return (datetime.now(UTC) + delta).isoformat(timespec="seconds")
 
@@ -48,25 +40,16 @@ def export(halfway, path: Path) -> dict:
     return json.loads(ran.out)
 
 
-@pytest.fixture
-def setup(tmp_path):
-    listen = f"127.0.0.1:{free_port()}"
-    return tmp_path / "config.toml", tmp_path / "data", listen
-
-
 def test_a_push_channel_down_then_up_gets_the_nudge_once_after_recovery(
-    setup, http_receiver, smtp_receiver, start_daemon, halfway
+    config_file, http_receiver, smtp_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
     http_receiver.status = 500
-    write(
-        path,
-        data,
-        listen,
-        FAST_RETRY
-        + f'[channels]\npush = "{http_receiver.json_url()}"\nmail = "{smtp_receiver.url()}"\n'
-        + one_off(2),
-    )
+    path = config_file(
+        FAST_RETRY + one_off(2),
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url(), "mail": smtp_receiver.url()},
+    ).path
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: len(http_receiver.posts()) >= 2)  # failing, and retried
     assert len(smtp_receiver.messages) == 1  # the healthy channel: once, on time
@@ -83,18 +66,18 @@ def test_a_push_channel_down_then_up_gets_the_nudge_once_after_recovery(
 
 
 def test_a_mail_server_stopped_then_started_gets_the_nudge_once(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
     port = free_port()
-    write(
-        path,
-        data,
-        listen,
-        FAST_RETRY
-        + f'[channels]\npush = "{http_receiver.json_url()}"\nmail = "mailto://127.0.0.1:{port}?from=halfway@example.net&to=me@example.net"\n'
-        + one_off(2),
-    )
+    path = config_file(
+        FAST_RETRY + one_off(2),
+        server=True,
+        send_timeout="5s",
+        channels={
+            "push": http_receiver.json_url(),
+            "mail": f"mailto://127.0.0.1:{port}?from=halfway@example.net&to=me@example.net",
+        },
+    ).path
     daemon = start_daemon("--config", str(path))
     wait_for(
         lambda: (
@@ -133,16 +116,16 @@ def seed_since(data: Path, nudge_id: str, ago: timedelta) -> None:
 
 
 def test_restarted_inside_the_window_the_missed_fire_is_sent_once_late(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
-    write(
-        path,
-        data,
-        listen,
-        f'[channels]\npush = "{http_receiver.json_url()}"\n' + one_off(-1800, "boundary", "1h"),
+    written = config_file(
+        one_off(-1800, "boundary", "1h"),
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
     )
-    seed_since(data, "once", timedelta(hours=1))
+    path = written.path
+    seed_since(written.data_dir, "once", timedelta(hours=1))
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     time.sleep(1)
@@ -154,16 +137,16 @@ def test_restarted_inside_the_window_the_missed_fire_is_sent_once_late(
 
 
 def test_restarted_outside_the_window_the_fire_is_missed_and_not_sent(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
-    write(
-        path,
-        data,
-        listen,
-        f'[channels]\npush = "{http_receiver.json_url()}"\n' + one_off(-7200, "boundary", "1h"),
+    written = config_file(
+        one_off(-7200, "boundary", "1h"),
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
     )
-    seed_since(data, "once", timedelta(hours=3))
+    path, listen = written.path, written.listen
+    seed_since(written.data_dir, "once", timedelta(hours=3))
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: daemon.health(listen))
     wait_for(lambda: export(halfway, path)["deliveries"])
@@ -173,24 +156,16 @@ def test_restarted_outside_the_window_the_fire_is_missed_and_not_sent(
 
 
 def test_several_fires_missed_while_down_coalesce_into_one_late_send(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
-    write(
-        path,
-        data,
-        listen,
-        f"""
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "often"
-kind = "custom"
-every = "10m"
-catch_up = "1h"
-""",
+    written = config_file(
+        '[[nudges]]\nid = "often"\nkind = "custom"\nevery = "10m"\ncatch_up = "1h"\n',
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
     )
-    seed_since(data, "often", timedelta(minutes=65))
+    path = written.path
+    seed_since(written.data_dir, "often", timedelta(minutes=65))
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     time.sleep(1)
@@ -204,22 +179,21 @@ catch_up = "1h"
 
 
 def test_restarted_during_quiet_hours_nothing_is_sent_until_they_end(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
     berlin = datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
     start, end = (
         (berlin - timedelta(hours=2)).strftime("%H:%M"),
         (berlin + timedelta(hours=2)).strftime("%H:%M"),
     )
-    write(
-        path,
-        data,
-        listen,
-        f'[quiet_hours]\nstart = "{start}"\nend = "{end}"\n[channels]\npush = "{http_receiver.json_url()}"\n'
-        + one_off(-1800, "boundary", "6h"),
+    written = config_file(
+        f'[quiet_hours]\nstart = "{start}"\nend = "{end}"\n' + one_off(-1800, "boundary", "6h"),
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
     )
-    seed_since(data, "once", timedelta(hours=1))
+    path, listen = written.path, written.listen
+    seed_since(written.data_dir, "once", timedelta(hours=1))
     daemon = start_daemon("--config", str(path))
     health = wait_for(lambda: daemon.health(listen))
     time.sleep(1.5)
@@ -240,11 +214,15 @@ KILL_POINTS = [
 
 @pytest.mark.parametrize("kill", KILL_POINTS)
 def test_a_kill_at_any_step_of_a_fire_loses_it_never_and_doubles_it_only_mid_send(
-    setup, http_receiver, start_daemon, halfway, kill
+    config_file, http_receiver, start_daemon, halfway, kill
 ) -> None:
-    path, data, listen = setup
-    body = f'[channels]\npush = "{http_receiver.json_url()}"\n' + one_off(-3, "custom")
-    write(path, data, listen, body + 'reply = "none"\n')
+    written = config_file(
+        one_off(-3, "custom") + 'reply = "none"\n',
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
+    )
+    path, data, listen = written.path, written.data_dir, written.listen
     first = start_daemon("--config", str(path), env={"HALFWAY_TEST_KILL": kill})
     assert first.proc.wait(30) == -signal.SIGKILL
     for file in (data / "halfway.json",):
@@ -266,12 +244,15 @@ def test_a_kill_at_any_step_of_a_fire_loses_it_never_and_doubles_it_only_mid_sen
 
 
 def test_kills_while_an_every_nudge_runs_lose_no_fire_and_record_none_twice(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
-    body = f'[channels]\npush = "{http_receiver.json_url()}"\n'
-    body += '[[nudges]]\nid = "fast"\nkind = "custom"\nevery = "1s"\nreply = "none"\n'
-    write(path, data, listen, body)
+    written = config_file(
+        '[[nudges]]\nid = "fast"\nkind = "custom"\nevery = "1s"\nreply = "none"\n',
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
+    )
+    path, listen = written.path, written.listen
     for kill in ("written:3", "write:5", "sent:2", "written:6", "send:3", "write:4"):
         daemon = start_daemon("--config", str(path), env={"HALFWAY_TEST_KILL": kill})
         assert daemon.proc.wait(30) == -signal.SIGKILL
@@ -301,22 +282,15 @@ def test_kills_while_an_every_nudge_runs_lose_no_fire_and_record_none_twice(
 
 
 def test_pause_survives_a_restart_and_resume_starts_sending_again(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
-    write(
-        path,
-        data,
-        listen,
-        f"""
-[channels]
-push = "{http_receiver.json_url()}"
-[[nudges]]
-id = "tick"
-kind = "custom"
-every = "1s"
-""",
+    written = config_file(
+        '[[nudges]]\nid = "tick"\nkind = "custom"\nevery = "1s"\n',
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
     )
+    path, listen = written.path, written.listen
     assert halfway("pause", "tick", "--config", str(path)).code == 0
     assert "paused: tick until you resume" in halfway("check", "--config", str(path)).out
     daemon = start_daemon("--config", str(path))
@@ -338,19 +312,19 @@ every = "1s"
 
 
 def test_reload_adds_a_nudge_and_an_invalid_config_is_refused(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
-    channels = f'[channels]\npush = "{http_receiver.json_url()}"\n'
+    channels = {"push": http_receiver.json_url()}
     slow = '[[nudges]]\nid = "slow"\nkind = "custom"\ncron = "0 3 1 1 *"\n'
-    write(path, data, listen, channels + slow)
+    written = config_file(slow, server=True, send_timeout="5s", channels=channels)
+    path, listen = written.path, written.listen
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: daemon.health(listen))
-    write(
-        path,
-        data,
-        listen,
-        channels + slow + '[[nudges]]\nid = "new"\nkind = "custom"\nevery = "1s"\n',
+    config_file(
+        slow + '[[nudges]]\nid = "new"\nkind = "custom"\nevery = "1s"\n',
+        server=listen,
+        send_timeout="5s",
+        channels=channels,
     )
     ran = halfway("reload", "--config", str(path))
     assert ran.code == 0, ran.err
@@ -369,17 +343,16 @@ def test_reload_adds_a_nudge_and_an_invalid_config_is_refused(
     assert daemon.stop() == 0
 
 
-def test_reload_without_a_daemon_says_so(setup, halfway) -> None:
-    path, data, listen = setup
-    write(path, data, listen, "")
+def test_reload_without_a_daemon_says_so(config_file, halfway) -> None:
+    path = config_file(server=True, send_timeout="5s").path
     ran = halfway("reload", "--config", str(path))
     assert ran.code == 1
     assert "no daemon is running" in ran.err
 
 
-def test_a_second_daemon_on_the_same_data_is_refused(setup, start_daemon) -> None:
-    path, data, listen = setup
-    write(path, data, listen, "")
+def test_a_second_daemon_on_the_same_data_is_refused(config_file, start_daemon) -> None:
+    written = config_file(server=True, send_timeout="5s")
+    path, listen = written.path, written.listen
     first = start_daemon("--config", str(path))
     wait_for(lambda: first.health(listen))
     second = start_daemon("--config", str(path))
@@ -389,11 +362,12 @@ def test_a_second_daemon_on_the_same_data_is_refused(setup, start_daemon) -> Non
 
 
 def test_status_tells_up_or_down_and_what_waits(
-    setup, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, data, listen = setup
     http_receiver.status = 500
-    write(path, data, listen, f'[channels]\npush = "{http_receiver.json_url()}"\n' + one_off(1))
+    path = config_file(
+        one_off(1), server=True, send_timeout="5s", channels={"push": http_receiver.json_url()}
+    ).path
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     ran = halfway("status", "--config", str(path))
@@ -408,10 +382,10 @@ def test_status_tells_up_or_down_and_what_waits(
 
 
 def test_the_daemon_tells_systemd_ready_watchdog_and_stopping(
-    setup, start_daemon, tmp_path
+    config_file, start_daemon, tmp_path
 ) -> None:
-    path, data, listen = setup
-    write(path, data, listen, "")
+    written = config_file(server=True, send_timeout="5s")
+    path, listen = written.path, written.listen
     address = str(tmp_path / "notify.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(address)

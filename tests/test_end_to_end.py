@@ -13,19 +13,8 @@ from .conftest import free_port, wait_for
 WORDS = "Was there one small kindness today? Even a tiny one counts."
 
 
-def config_for(
-    write_config, http_url: str, smtp_url: str, listen: str, discreet: bool = False
-) -> str:
-    body = f"""
-discreet = {str(discreet).lower()}
-[server]
-listen = "{listen}"
-public_url = "http://{listen}"
-
-[channels]
-push = "{http_url}"
-mail = "{smtp_url}"
-
+# Sent every second to push and mail; the tests put `discreet = …` before it.
+KINDNESS = f"""
 [[nudges]]
 id = "tiny-kindness"
 kind = "gesture_log"
@@ -33,16 +22,19 @@ every = "1s"
 channels = ["push", "mail"]
 text = "{WORDS}"
 """
-    return str(write_config(body))
 
 
 def test_the_daemon_sends_records_serves_health_and_stops_cleanly(
-    write_config, http_receiver, smtp_receiver, start_daemon, halfway
+    config_file, http_receiver, smtp_receiver, start_daemon, halfway
 ) -> None:
-    listen = f"127.0.0.1:{free_port()}"
     # A password in the push URL: it must reach the server and never the log.
     push_url = f"json://halfway:s3cretPassw0rd@127.0.0.1:{http_receiver.port}/hook"
-    path = config_for(write_config, push_url, smtp_receiver.url(), listen)
+    written = config_file(
+        "discreet = false\n" + KINDNESS,
+        server=True,
+        channels={"push": push_url, "mail": smtp_receiver.url()},
+    )
+    path, listen = str(written.path), written.listen
     daemon = start_daemon("--config", path)
 
     health = wait_for(lambda: daemon.health(listen))
@@ -104,12 +96,15 @@ def test_the_daemon_sends_records_serves_health_and_stops_cleanly(
 
 
 def test_a_channel_that_fails_is_recorded_per_channel_with_its_error(
-    write_config, http_receiver, smtp_receiver, start_daemon, halfway
+    config_file, http_receiver, smtp_receiver, start_daemon, halfway
 ) -> None:
     http_receiver.status = 500
-    listen = f"127.0.0.1:{free_port()}"
-    path = config_for(
-        write_config, f"json://127.0.0.1:{http_receiver.port}/hook", smtp_receiver.url(), listen
+    path = str(
+        config_file(
+            "discreet = false\n" + KINDNESS,
+            server=True,
+            channels={"push": http_receiver.json_url(), "mail": smtp_receiver.url()},
+        ).path
     )
     daemon = start_daemon("--config", path)
     wait_for(lambda: len(http_receiver.requests) >= 2 and len(smtp_receiver.messages) >= 2)
@@ -126,8 +121,8 @@ def test_a_channel_that_fails_is_recorded_per_channel_with_its_error(
     assert "to push failed" in daemon.stderr()
 
 
-def test_the_daemon_refuses_a_bad_config_with_exit_2(write_config, start_daemon) -> None:
-    path = write_config('[[nudges]]\nid = "x"\nkind = "custom"\ncron = "61 * * * *"\n')
+def test_the_daemon_refuses_a_bad_config_with_exit_2(config_file, start_daemon) -> None:
+    path = config_file('[[nudges]]\nid = "x"\nkind = "custom"\ncron = "61 * * * *"\n').path
     daemon = start_daemon("--config", str(path))
     assert daemon.proc.wait(20) == 2
     assert daemon.stderr().strip() == (
@@ -135,14 +130,14 @@ def test_the_daemon_refuses_a_bad_config_with_exit_2(write_config, start_daemon)
     )
 
 
-def test_a_busy_port_is_a_clear_error(write_config, start_daemon) -> None:
+def test_a_busy_port_is_a_clear_error(config_file, start_daemon) -> None:
     import socket
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         listen = f"127.0.0.1:{taken.getsockname()[1]}"
-        path = write_config(f'[server]\nlisten = "{listen}"\n')
+        path = config_file(server=listen).path
         daemon = start_daemon("--config", str(path))
         assert daemon.proc.wait(20) == 2
     assert f"server.listen: cannot listen on {listen}" in daemon.stderr()
@@ -167,12 +162,14 @@ def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> 
 
 
 def test_discreet_mode_keeps_every_word_of_the_nudge_off_the_lock_screen(
-    write_config, http_receiver, smtp_receiver, start_daemon
+    config_file, http_receiver, smtp_receiver, start_daemon
 ) -> None:
-    listen = f"127.0.0.1:{free_port()}"
-    path = config_for(
-        write_config, http_receiver.json_url(), smtp_receiver.url(), listen, discreet=True
+    written = config_file(
+        "discreet = true\n" + KINDNESS,
+        server=True,
+        channels={"push": http_receiver.json_url(), "mail": smtp_receiver.url()},
     )
+    path, listen = str(written.path), written.listen
     daemon = start_daemon("--config", path)
     wait_for(lambda: http_receiver.requests and smtp_receiver.messages)
     assert daemon.stop() == 0

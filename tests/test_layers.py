@@ -17,16 +17,19 @@ ALLOWED = {
     "reminders": set(),
     "deliveries": set(),
     "layout": {"deliveries"},
-    "config": {"cron"},
+    "config_types": {"cron"},
+    "config_models": {"config_types"},
+    "config": {"config_models", "config_types"},
     "schedule": {"config", "cron"},
     "cursors": {"config", "deliveries", "schedule"},
     # the edges: each the one home of its side effect
-    "store": {"faults", "layout"},
+    "store": {"deliveries", "faults", "layout"},
     "deliver": set(),
     "logs": set(),
     # services: units of work over the store
     "replies.tokens": set(),
-    "replies.imap": set(),
+    "replies.mailparse": set(),
+    "replies.imap": {"replies.mailparse"},
     "replies.service": {
         "cursors",
         "deliveries",

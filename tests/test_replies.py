@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import daemon_config, soon, wait_for
+from .conftest import soon, wait_for
 from .test_imap import dict_server  # noqa: F401 - a fixture
 
 
@@ -48,13 +48,15 @@ def export(halfway, path: Path) -> dict:
 
 
 @pytest.fixture
-def running(tmp_path, http_receiver, start_daemon, halfway):
+def running(config_file, http_receiver, start_daemon, halfway):
     """A daemon whose boundary nudge was just sent; yields (path, listen, link, daemon)."""
-    path, listen = daemon_config(
-        tmp_path,
-        f'[channels]\npush = "{http_receiver.json_url()}"\n'
+    written = config_file(
         f'[[nudges]]\nid = "my-boundary"\nkind = "boundary"\nat = "{soon()}"\n',
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
     )
+    path, listen = written.path, written.listen
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     link = re.search(r"http://\S+/r/\S+", http_receiver.bodies()[0]["message"]).group(0)
@@ -148,12 +150,13 @@ def test_a_form_post_needs_the_pages_guard_and_then_redirects_303(running, halfw
     assert (reply["value"], reply["note"], reply["via"]) == ("crossed", "oh", "web")
 
 
-def test_an_expired_link_is_410(tmp_path, http_receiver, start_daemon, halfway) -> None:
-    path, _listen = daemon_config(
-        tmp_path,
-        f'[channels]\npush = "{http_receiver.json_url()}"\n'
+def test_an_expired_link_is_410(config_file, http_receiver, start_daemon, halfway) -> None:
+    path = config_file(
         f'[[nudges]]\nid = "quick"\nkind = "boundary"\nat = "{soon()}"\nreply_window = "2s"\n',
-    )
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
+    ).path
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     link = re.search(r"http://\S+/r/\S+", http_receiver.bodies()[0]["message"]).group(0)
@@ -166,13 +169,15 @@ def test_an_expired_link_is_410(tmp_path, http_receiver, start_daemon, halfway) 
 
 
 def test_ntfy_gets_buttons_whose_replayed_request_records_a_push_reply(
-    tmp_path, http_receiver, start_daemon, halfway
+    config_file, http_receiver, start_daemon, halfway
 ) -> None:
-    path, listen = daemon_config(
-        tmp_path,
-        f'[channels]\nphone = "ntfy://127.0.0.1:{http_receiver.port}/halfway-7f3a"\n'
+    written = config_file(
         f'[[nudges]]\nid = "talk-prep"\nkind = "self_regulation"\nat = "{soon()}"\n',
+        server=True,
+        send_timeout="5s",
+        channels={"phone": f"ntfy://127.0.0.1:{http_receiver.port}/halfway-7f3a"},
     )
+    path, listen = written.path, written.listen
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     [sent] = http_receiver.posts()
@@ -200,13 +205,12 @@ def test_ntfy_gets_buttons_whose_replayed_request_records_a_push_reply(
     assert daemon.stop() == 0
 
 
-def test_cli_reply_records_and_a_bad_value_is_exit_2(tmp_path, http_receiver, halfway) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'data_dir = "{tmp_path / "d"}"\ndiscreet = false\n'
-        f'[channels]\npush = "{http_receiver.json_url()}"\n'
-        '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
-    )
+def test_cli_reply_records_and_a_bad_value_is_exit_2(config_file, http_receiver, halfway) -> None:
+    path = config_file(
+        'discreet = false\n[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n',
+        timezone=None,
+        channels={"push": http_receiver.json_url()},
+    ).path
     assert halfway("send", "evening", "--config", str(path)).code == 0
     delivery_id = export(halfway, path)["deliveries"][0]["id"]
     history = halfway("history", "--config", str(path)).out
@@ -224,7 +228,7 @@ def test_cli_reply_records_and_a_bad_value_is_exit_2(tmp_path, http_receiver, ha
 
 
 def test_an_email_reply_reaches_the_store_through_imap(
-    tmp_path,
+    config_file,
     smtp_receiver,
     start_daemon,
     halfway,
@@ -236,14 +240,15 @@ def test_an_email_reply_reaches_the_store_through_imap(
 
     from .test_imap import append, flags, mail
 
-    path, _listen = daemon_config(
-        tmp_path,
-        f'[channels]\nmail = "{smtp_receiver.url()}"\n'
+    path = config_file(
         f'[imap]\nhost = "{dict_server.host}"\nport = {dict_server.port}\n'
         f'user = "{dict_server.user}"\npassword = "{dict_server.password}"\n'
         'tls = "none"\npoll = "1s"\n'
         f'[[nudges]]\nid = "b"\nkind = "boundary"\nat = "{soon()}"\n',
-    )
+        server=True,
+        send_timeout="5s",
+        channels={"mail": smtp_receiver.url()},
+    ).path
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: smtp_receiver.messages)
     sent = email.message_from_bytes(smtp_receiver.messages[0].content, policy=email.policy.default)

@@ -9,18 +9,19 @@ import pytest
 from playwright.sync_api import expect
 
 from .browser import screenshot
-from .conftest import daemon_config, soon, wait_for
+from .conftest import soon, wait_for
 
 
 @pytest.fixture
-def sent_link(tmp_path, http_receiver, start_daemon):
+def sent_link(config_file, http_receiver, start_daemon):
     """Start a daemon whose nudges were just sent; return a function giving each nudge's link."""
-    path, _ = daemon_config(
-        tmp_path,
-        f'[channels]\npush = "{http_receiver.json_url()}"\n'
+    path = config_file(
         f'[[nudges]]\nid = "my-boundary"\nkind = "boundary"\nat = "{soon()}"\n'
         f'[[nudges]]\nid = "week"\nkind = "pattern_review"\nat = "{soon()}"\n',
-    )
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
+    ).path
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: len(http_receiver.posts()) == 2)
     links = [re.search(r"http://\S+/r/\S+", b["message"]).group(0) for b in http_receiver.bodies()]

@@ -239,11 +239,11 @@ def test_upcoming_merges_nudges_in_time_order() -> None:
 
 
 @freeze_time("2026-11-25T12:00:00Z")
-def test_upcoming_command_lists_local_times_from_the_frozen_now(halfway, write_config) -> None:
-    path = write_config(
+def test_upcoming_command_lists_local_times_from_the_frozen_now(halfway, config_file) -> None:
+    path = config_file(
         '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
         '[quiet_hours]\nstart = "19:00"\nend = "19:30"\n'
-    )
+    ).path
     ran = halfway("upcoming", "--days", "2", "--config", str(path))
     assert ran.code == 0, ran.err
     assert ran.out.splitlines() == [

@@ -129,8 +129,8 @@ def test_a_damaged_file_stops_halfway_and_is_never_overwritten(tmp_path) -> None
     assert (data / "halfway.json").read_text() == '{"entries": {"1": {"id": "e_1"'
 
 
-def test_the_cli_names_a_damaged_file_and_changes_nothing(halfway, write_config, tmp_path) -> None:
-    path = write_config("")
+def test_the_cli_names_a_damaged_file_and_changes_nothing(halfway, config_file, tmp_path) -> None:
+    path = config_file().path
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "halfway.json").write_text("garbage")
     ran = halfway("log", "gesture", "made me tea", "--config", str(path))

@@ -317,11 +317,18 @@ def cmd_history(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     with no_gc():
         since = args.since.strftime("%Y-%m") if args.since else None
-        data = export.localized(snapshot(Store(settings.data_dir), since), settings.tz)
-        rows = export.history_rows(data, args.since, utc_now())
+        data = snapshot(Store(settings.data_dir), since)
         if args.json:
-            text = export.to_json(rows)
-        elif rows:
+            data = export.localized(data, settings.tz)
+            rows = export.history_rows(data, args.since, utc_now())
+        else:  # the lines show each row's time alone: localize just that
+            local = export.local_clock(settings.tz)
+            rows = export.history_rows(data, args.since, utc_now(), local)
+        if args.json:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(export.to_json(rows))
+            return 0
+        if rows:
             text = "\n".join(
                 f"{r['at'][:16].replace('T', ' ')}  {export.describe(r)}" for r in rows
             )
@@ -340,11 +347,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     with no_gc():
         data = export.localized(snapshot(Store(settings.data_dir)), settings.tz)
-        text = export.to_json(data) if args.format == "json" else export.to_csv(data)
+        if args.format == "json":
+            out = export.to_json(data)
+        else:
+            text = export.to_csv(data)
+            out = (text if text.endswith("\n") else text + "\n").encode()
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(args.output).write_bytes(out)
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(out)
     return 0
 
 

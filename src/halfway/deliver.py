@@ -1,6 +1,8 @@
-"""Sending through apprise: the only module that imports it.
+"""Sending through apprise: the only module that imports it, and only when first needed.
 
-`send()` takes the channels of one delivery, sends to all of them in one
+Apprise with its plugins costs about 20 MB and a tenth of a second to load; a
+daemon whose next nudge is hours away, or a CLI command that sends nothing,
+should not pay that up front. `send()` takes the channels of one delivery, sends to all of them in one
 apprise call bounded by a timeout, and returns a result per channel. It
 also registers `halfway://`, the demo channel that needs no account: it
 prints each nudge to the terminal and keeps a local inbox file.
@@ -17,11 +19,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import apprise
-from apprise.decorators import notify
 
 log = logging.getLogger("halfway.deliver")
 
@@ -57,7 +57,7 @@ class Push:
 
 def instantiate(url: str) -> Any:
     """Apprise's plugin object for `url`, or None if apprise does not accept it."""
-    return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    return _apprise().Apprise.instantiate(url, suppress_exceptions=True)
 
 
 def url_problem(url: str) -> str | None:
@@ -75,7 +75,7 @@ def url_problem(url: str) -> str | None:
 def _known(scheme: str) -> bool:
     schemas = {
         s.lower()
-        for plugin in apprise.Apprise().details(show_disabled=True)["schemas"]
+        for plugin in _apprise().Apprise().details(show_disabled=True)["schemas"]
         for key in ("protocols", "secure_protocols")
         for s in (plugin.get(key) or [])
     }
@@ -113,7 +113,7 @@ def send(
     ntfy URLs are published as ntfy's own JSON (with the tap target and reply
     buttons) when `push` is given; everything else goes through one apprise call.
     """
-    hub = apprise.Apprise()
+    hub = _apprise().Apprise()
     results: dict[str, ChannelResult] = {}
     direct: dict[str, list[Any]] = {}
     for name, urls in channels.items():
@@ -185,7 +185,16 @@ def publish_ntfy(plugin: Any, title: str, body: str, push: Push, timeout: float)
     return "; ".join(problems) or None
 
 
-@notify(on="halfway", name="halfway demo terminal")  # type: ignore[no-untyped-call,untyped-decorator]
+@cache
+def _apprise() -> Any:
+    """The apprise module, loaded on first use, with halfway's demo channel registered."""
+    import apprise
+    from apprise.decorators import notify
+
+    notify(on="halfway", name="halfway demo terminal")(_demo_channel)  # type: ignore[no-untyped-call]
+    return apprise
+
+
 def _demo_channel(body: str, title: str, notify_type: str, *args: Any, **kwargs: Any) -> bool:
     """halfway://terminal[?inbox=/path/inbox.jsonl]: print the nudge; keep it in an inbox."""
     inbox = kwargs.get("meta", {}).get("qsd", {}).get("inbox")

@@ -95,7 +95,7 @@ class Outbox:
         return schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
 
     def open_deliveries(self) -> list[Record]:
-        return [d for d in self.store.view().records("deliveries") if deliveries.is_open(d)]
+        return self.store.view().open_deliveries()
 
     # claim ------------------------------------------------------------------------
 

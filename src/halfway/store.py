@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
 
 from halfway import faults, layout
+from halfway.deliveries import OPEN
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
 Record = dict[str, Any]
@@ -106,14 +108,17 @@ def meta_of(data: dict[str, Any]) -> Record:
 class AtomicStorage(Storage):
     """TinyDB storage that reads with orjson and replaces the whole file atomically."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, on_write: Callable[[dict[str, Any]], None] | None = None) -> None:
         self.path = Path(path)
+        self.on_write = on_write
 
     def read(self) -> dict[str, Any] | None:
         return read_file(self.path)
 
     def write(self, data: dict[str, Any]) -> None:
         write_file(self.path, data)
+        if self.on_write:
+            self.on_write(data)
 
     def close(self) -> None:
         pass
@@ -137,6 +142,16 @@ class View:
     def records(self, table: str) -> list[Record]:
         return list(self.data.get(table, {}).values())
 
+    def open_deliveries(self) -> list[Record]:
+        """Deliveries with a send not yet finished (worked out once per version of the file)."""
+        if "open" not in self._index:
+            self._index["open"] = {
+                d["id"]: d
+                for d in self.records("deliveries")
+                if any(send["state"] in OPEN for send in d["channels"].values())
+            }
+        return list(self._index["open"].values())
+
     def get(self, table: str, record_id: str) -> Record | None:
         if table not in self._index:
             self._index[table] = {r["id"]: r for r in self.records(table) if "id" in r}
@@ -154,17 +169,23 @@ class Tx:
         self._db = db
         self._doc_ids: dict[str, dict[str, int]] = {}
 
+    def _raw(self, table: str) -> dict[str, Record]:
+        # The table's stored documents by doc id, without TinyDB building a Document
+        # for each (the index below is rebuilt in every transaction).
+        raw: dict[str, Record] = self._db.table(table)._read_table()  # type: ignore[assignment]
+        return raw
+
     def _ids(self, table: str) -> dict[str, int]:
         if table not in self._doc_ids:
-            self._doc_ids[table] = {d["id"]: d.doc_id for d in self._db.table(table).all()}
+            self._doc_ids[table] = {d["id"]: int(k) for k, d in self._raw(table).items()}
         return self._doc_ids[table]
 
     def records(self, table: str) -> list[Record]:
-        return [dict(d) for d in self._db.table(table).all()]
+        return [dict(d) for d in self._raw(table).values()]
 
     def get(self, table: str, record_id: str) -> Record | None:
         doc_id = self._ids(table).get(record_id)
-        found = self._db.table(table).get(doc_id=doc_id) if doc_id else None
+        found = self._raw(table).get(str(doc_id)) if doc_id else None
         return dict(found) if found is not None else None
 
     def put(self, table: str, record: Record) -> None:
@@ -214,6 +235,7 @@ class Store:
             ) from None
         self._lock = FileLock(str(self.path) + ".lock", mode=0o600, preserve_lock_file=True)
         self._cache: tuple[tuple[int, int, int], View] | None = None
+        self._written: tuple[int, int, int] | None = None
         self.view()  # refuse a damaged file now, not at the first write
         with self._lock:
             for folder in (self.data_dir, self.archive_dir):
@@ -236,9 +258,20 @@ class Store:
             return View({})
         key = (info.st_ino, info.st_mtime_ns, info.st_size)
         settled = time.time_ns() - info.st_mtime_ns > 200_000_000
-        if self._cache is None or self._cache[0] != key or not settled:
+        trusted = settled or key == self._written  # what this process itself just wrote
+        if self._cache is None or self._cache[0] != key or not trusted:
             self._cache = (key, View(read_file(self.path) or {}))
         return self._cache[1]
+
+    def _wrote(self, data: dict[str, Any]) -> None:
+        """Remember what a transaction of ours wrote, so reading it back costs no parse.
+
+        Under the lock nobody else wrote in between; another writer's later file has a
+        new inode (ours still held its number when theirs was made), so the key tells.
+        """
+        info = self.path.stat()
+        self._written = (info.st_ino, info.st_mtime_ns, info.st_size)
+        self._cache = (self._written, View(data))
 
     def months(self) -> list[str]:
         """The archive months there are, oldest first ('2026-11', …)."""
@@ -272,7 +305,8 @@ class Store:
 
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:
-        cache = CachingMiddleware(AtomicStorage)  # type: ignore[no-untyped-call]
+        storage = partial(AtomicStorage, on_write=self._wrote)
+        cache = CachingMiddleware(storage)  # type: ignore[no-untyped-call]
         cache.WRITE_CACHE_SIZE = 1 << 30  # write once, at the end
         db = TinyDB(str(self.path), storage=cache)
         if not db.table("meta").all():

@@ -1,0 +1,50 @@
+"""/healthz tells the truth: starting until every catch-up is decided, failing while passes fail."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from .conftest import Clock
+from .engine import make_daemon
+
+EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
+
+
+async def health_of(daemon: Any) -> tuple[int, dict[str, Any]]:
+    daemon.loop = asyncio.get_running_loop()
+    daemon.pool = ThreadPoolExecutor(2)
+    async with TestClient(TestServer(daemon.web_app())) as client:
+        answer = await client.get("/healthz")
+        return answer.status, await answer.json()
+
+
+def test_health_says_starting_until_the_catch_up_is_decided(tmp_path) -> None:
+    daemon = make_daemon(tmp_path, EVENING, Clock("2026-11-25T10:00:00+01:00"))
+    status, body = asyncio.run(health_of(daemon))
+    assert (status, body["status"]) == (503, "starting")
+    daemon.ready = True
+    status, body = asyncio.run(health_of(daemon))
+    assert (status, body["status"], body["outbox_pending"]) == (200, "ok", 0)
+
+
+def test_health_says_failing_with_the_problem_while_a_pass_fails(tmp_path) -> None:
+    daemon = make_daemon(tmp_path, EVENING, Clock("2026-11-25T10:00:00+01:00"))
+    daemon.ready = True
+    daemon.store.path.write_text("{not json")  # the data file damaged under the daemon
+
+    async def one_pass() -> tuple[int, dict[str, Any]]:
+        daemon.loop = asyncio.get_running_loop()
+        daemon.pool = ThreadPoolExecutor(2)
+        daemon.passing = asyncio.Lock()
+        daemon.scheduler = AsyncIOScheduler()
+        await daemon.wake()
+        return await health_of(daemon)
+
+    status, body = asyncio.run(one_pass())
+    assert (status, body["status"]) == (503, "failing")
+    assert "the data file is damaged" in body["problem"]
