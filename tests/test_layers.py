@@ -94,9 +94,11 @@ ALLOWED = {
         "replies.service",
         "replies.tokens",
         "schedule",
+        "settings",
         "status",
         "store",
     },
+    "settings": {"config", "deliver", "logs"},
     "cli": {"commands", "config", "logs", "store"},
 }
 

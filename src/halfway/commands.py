@@ -13,11 +13,13 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from halfway.settings import demo_settings, load_settings
 
 if TYPE_CHECKING:
     from halfway.config import Nudge, Settings
@@ -378,60 +380,3 @@ def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
     return {
         n.id: cursors.since(view.get("nudges", n.id), n, settings.tz, now) for n in settings.nudges
     }
-
-
-# settings -----------------------------------------------------------------
-
-
-def load_settings(args: argparse.Namespace) -> Settings:
-    """The config the command line names. Only a command that sends or checks
-    channels has apprise check their URLs and find every secret in them."""
-    from halfway import config, logs
-
-    path = config.find(args.config)
-    args.source = str(path)
-    if args.checks_channels:
-        from halfway import deliver
-
-        settings = config.build(config.read_toml(path), str(path), deliver.url_problem)
-        install_redactor(settings, deliver.secrets_in)
-    else:
-        settings = config.build(config.read_toml(path), str(path))
-        install_redactor(settings, logs.url_secrets)
-    return settings
-
-
-def install_redactor(settings: Settings, secrets_in: Callable[[str], set[str]]) -> None:
-    """Keep the channels' secrets and the IMAP password out of every log line."""
-    from halfway import logs
-
-    urls = [url for urls in settings.channels.values() for url in urls]
-    logs.install_redactor(urls, [settings.imap.password] if settings.imap else [], secrets_in)
-
-
-def demo_settings(args: argparse.Namespace) -> Settings:
-    """The built-in demo config, its data kept apart from any real data."""
-    import tomllib
-    from importlib import resources
-
-    from halfway import config, deliver
-
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    data_dir = Path(args.data_dir or Path(base) / "halfway-demo")
-    text = resources.files("halfway").joinpath("demo.toml").read_text("utf-8")
-    data = tomllib.loads(text)
-    data["data_dir"] = str(data_dir)
-    data["channels"]["terminal"] = f"halfway://terminal?inbox={data_dir / 'demo-inbox.jsonl'}"
-    args.source = "the demo config"
-    settings = config.build(data, "demo config", deliver.url_problem)
-    print(
-        "halfway demo: three practice nudges will appear here every few seconds.\n"
-        "Nothing leaves this machine and no account is needed.\n"
-        f"Data: {settings.db_path}  ·  inbox: {data_dir / 'demo-inbox.jsonl'}\n"
-        f"Health: http://{settings.server.listen}/healthz  ·  stop with Ctrl+C.\n"
-        "To use your phone: 'halfway init', put an apprise URL under [channels]\n"
-        "(e.g. phone = \"ntfy://ntfy.sh/your-secret-topic\"), then 'halfway check'\n"
-        "and 'halfway run'. halfway is a companion, not professional advice.",
-        flush=True,
-    )
-    return settings
