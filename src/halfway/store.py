@@ -263,6 +263,14 @@ class Store:
             self._cache = (key, View(read_file(self.path) or {}))
         return self._cache[1]
 
+    def stamp(self) -> tuple[int, int, int] | None:
+        """What identifies the hot file's current version (one stat, no parse)."""
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (info.st_ino, info.st_mtime_ns, info.st_size)
+
     def _wrote(self, data: dict[str, Any]) -> None:
         """Remember what a transaction of ours wrote, so reading it back costs no parse.
 
