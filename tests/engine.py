@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +54,3 @@ def reply(daemon: Daemon, delivery_id: str, value: str, clock: Clock) -> None:
 
 def first_id(daemon: Daemon) -> str:
     return str(deliveries(daemon)[0]["id"])
-
-
-def local(text: str) -> datetime:
-    return datetime.fromisoformat(text)

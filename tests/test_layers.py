@@ -26,6 +26,7 @@ ALLOWED = {
     "store": {"deliveries", "faults", "layout"},
     "deliver": set(),
     "logs": set(),
+    "runlock": set(),
     # services: units of work over the store
     "replies.tokens": set(),
     "replies.mailparse": set(),
@@ -78,6 +79,7 @@ ALLOWED = {
         "replies.mail",
         "replies.tokens",
         "replies.web",
+        "runlock",
         "schedule",
         "store",
     },
@@ -93,6 +95,7 @@ ALLOWED = {
         "replies",
         "replies.service",
         "replies.tokens",
+        "runlock",
         "schedule",
         "settings",
         "status",

@@ -253,10 +253,12 @@ def parse_when(text: str, zone: tzinfo, now: datetime) -> datetime:
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
+    from halfway import runlock
     from halfway.store import Store
 
     settings = load_settings(args)  # refuse here what the daemon would refuse
-    pid = Store(settings.data_dir).daemon_pid()
+    Store(settings.data_dir)  # the folder, as the daemon would make it
+    pid = runlock.running(settings.data_dir)
     if pid is None:
         print(f"halfway reload: no daemon is running on {settings.data_dir}", file=sys.stderr)
         return 1

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, notify, schedule
+from halfway import __version__, deliver, notify, runlock, schedule
 from halfway.alerts import Alerts
 from halfway.config import Settings
 from halfway.outbox import Outbox, utc_now
@@ -86,6 +86,7 @@ class Daemon:
         self.outbox.recover()
         self.planner.tick()
         self.planner.remind()
+        self.alerts.check()
         return self.outbox.claim()
 
     def run_once(self) -> list[Record]:
@@ -98,7 +99,6 @@ class Daemon:
         wakes = list(self.planner.next_fires().values())
         later = (self.planner.next_reminder(), self.outbox.next_retry())
         wakes += [w for w in later if w is not None]
-        self.alerts.check()
         return min(wakes, default=None)
 
     def maybe_compact(self) -> None:
@@ -316,7 +316,10 @@ class Daemon:
 
 def run(settings: Settings, store: Store, reload: Callable[[], Settings] | None = None) -> int:
     """Run in the foreground until SIGTERM or SIGINT; return the exit code."""
-    lock = store.hold_daemon_lock()
+    try:
+        lock = runlock.hold(store.data_dir)
+    except runlock.AlreadyRunning as error:
+        raise StoreError(str(error)) from None
     daemon = Daemon(settings, store, reload=reload)
 
     async def main() -> None:

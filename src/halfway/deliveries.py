@@ -112,11 +112,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def normalise(text: str | None) -> str | None:
-    """Stored text of an instant, rewritten in UTC (None stays None)."""
-    return None if text is None else iso(at(text))
-
-
 def identity(delivery: Record) -> tuple[str, ...]:
     """What makes a delivery the same one twice: a fire is its nudge and scheduled instant;
     a reminder, the delivery it reminds of and when; a manual send is always new."""

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 from halfway import cursors, deliveries, practices, reminders, schedule
 from halfway.config import Nudge, Settings
@@ -366,7 +365,3 @@ def resume(store: Store, nudge_ids: list[str], now: datetime) -> int:
                 tx.put("nudges", changed)
                 ended += count
     return ended
-
-
-def cursor_rows(view: View) -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for c in view.records("nudges")}

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from filelock import FileLock, Timeout
+from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 from tinydb.storages import Storage
@@ -388,37 +388,3 @@ class Store:
             self.backup.unlink()
             _fsync_dir(self.data_dir)
         self._cache = None
-
-    # the one running daemon ------------------------------------------------------
-
-    def hold_daemon_lock(self) -> FileLock:
-        """Take the lock that says a daemon runs on this data; StoreError if one already does."""
-        lock = FileLock(
-            str(self.data_dir / "halfway.daemon.lock"), mode=0o600, preserve_lock_file=True
-        )
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            pid = self.daemon_pid()
-            raise StoreError(
-                f"{self.data_dir}: another halfway daemon is already running on this data"
-                + (f" (pid {pid})" if pid else "")
-            ) from None
-        pid_file = self.data_dir / "halfway.pid"
-        pid_file.write_text(f"{os.getpid()}\n", encoding="utf-8")
-        return lock
-
-    def daemon_pid(self) -> int | None:
-        """The pid of the daemon running on this data, or None if none is."""
-        lock = FileLock(
-            str(self.data_dir / "halfway.daemon.lock"), mode=0o600, preserve_lock_file=True
-        )
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            try:
-                return int((self.data_dir / "halfway.pid").read_text().strip())
-            except (OSError, ValueError):
-                return None
-        lock.release()
-        return None

@@ -1,0 +1,53 @@
+"""The lock that says one daemon runs on a data folder, and the pid it leaves beside it.
+
+Two daemons on one folder would both fire every nudge. `halfway run` holds this
+lock for its whole life (the kernel drops it if the process dies); `halfway
+reload` reads the pid next to it to know whom to signal.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+LOCK_NAME = "halfway.daemon.lock"
+PID_NAME = "halfway.pid"
+
+
+class AlreadyRunning(Exception):
+    """Another daemon holds the lock; the message names the folder and its pid."""
+
+
+def _lock(data_dir: Path) -> FileLock:
+    return FileLock(str(Path(data_dir) / LOCK_NAME), mode=0o600, preserve_lock_file=True)
+
+
+def hold(data_dir: Path) -> FileLock:
+    """Take the lock for this process and write its pid; AlreadyRunning if taken."""
+    lock = _lock(data_dir)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        pid = running(data_dir)
+        raise AlreadyRunning(
+            f"{data_dir}: another halfway daemon is already running on this data"
+            + (f" (pid {pid})" if pid else "")
+        ) from None
+    (Path(data_dir) / PID_NAME).write_text(f"{os.getpid()}\n", encoding="utf-8")
+    return lock
+
+
+def running(data_dir: Path) -> int | None:
+    """The pid of the daemon running on this data, or None if none is."""
+    lock = _lock(data_dir)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        try:
+            return int((Path(data_dir) / PID_NAME).read_text().strip())
+        except (OSError, ValueError):
+            return None
+    lock.release()
+    return None
