@@ -210,3 +210,26 @@ def test_resume_ends_a_pause_whose_end_was_given_in_local_time(halfway, config_f
         resumed = halfway("resume", "evening", "--config", path)
     assert resumed.code == 0
     assert resumed.out.strip() == "resumed (1 pause(s) ended)"
+
+
+def test_export_to_a_file_is_private_and_never_overwrites_without_force(
+    halfway, config_file, tmp_path
+) -> None:
+    path = str(config_file().path)
+    assert halfway("log", "note", "for me alone", "--config", path).code == 0
+    out = tmp_path / "export.json"
+    assert halfway("export", "--output", str(out), "--config", path).code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert json.loads(out.read_text())["entries"][0]["text"] == "for me alone"
+    out.write_text("my own notes")
+    out.chmod(0o644)
+    again = halfway("export", "--output", str(out), "--config", path)
+    assert again.code == 2
+    assert again.err.strip() == (
+        f"halfway export: --output: {out} already exists; add --force to replace it"
+    )
+    assert out.read_text() == "my own notes"
+    forced = halfway("export", "--output", str(out), "--force", "--config", path)
+    assert forced.code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert json.loads(out.read_text())["entries"][0]["text"] == "for me alone"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.policy
 import json
 import signal
+import stat
 import time
 from email import message_from_bytes
 
@@ -155,6 +156,7 @@ def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> 
     out = daemon.proc.stdout.read()
     assert "halfway demo" in out
     assert "halfway init" in out  # it says how to add a real channel
+    assert stat.S_IMODE(inbox.stat().st_mode) == 0o600  # what you are nudged about is yours
     first = json.loads(inbox.read_text().splitlines()[0])
     assert first["title"] == "A small moment today?"
     for line in first["body"].splitlines():  # printed in the terminal, line by line in a box

@@ -142,6 +142,24 @@ def test_the_cli_names_a_damaged_file_and_changes_nothing(halfway, config_file, 
     assert (tmp_path / "data" / "halfway.json").read_text() == "garbage"
 
 
+@pytest.mark.parametrize(
+    "text", ['{"deliveries": "x"}', '{"entries": {"1": 7}}', "[1, 2]", '{"meta": []}']
+)
+def test_a_file_of_the_wrong_shape_is_named_and_no_command_writes_into_it(
+    halfway, config_file, tmp_path, text
+) -> None:
+    path = str(config_file().path)
+    (tmp_path / "data").mkdir()
+    data = tmp_path / "data" / "halfway.json"
+    data.write_text(text)
+    for command in (("history",), ("log", "gesture", "made me tea"), ("export",)):
+        ran = halfway(*command, "--config", path)
+        assert ran.code == 1, command
+        assert ran.err.startswith(f"halfway: {data}: the data file is damaged ("), ran.err
+        assert "Traceback" not in ran.err
+    assert data.read_text() == text
+
+
 def test_a_file_from_a_newer_halfway_is_refused(tmp_path) -> None:
     (tmp_path / "halfway.json").write_text('{"meta": {"1": {"schema_version": 99}}}')
     with pytest.raises(StoreError, match="newer halfway"):

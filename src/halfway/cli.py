@@ -159,7 +159,12 @@ def build_parser() -> Parser:
     p.add_argument(
         "--format", choices=("json", "csv"), default="json", help="json (default) or csv"
     )
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write to FILE (readable by you only) instead of standard output",
+    )
+    p.add_argument("--force", action="store_true", help="with --output: replace FILE if it exists")
     return parser
 
 

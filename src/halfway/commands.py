@@ -360,11 +360,25 @@ def cmd_export(args: argparse.Namespace) -> int:
             text = export.to_csv(data)
             out = (text if text.endswith("\n") else text + "\n").encode()
     if args.output:
-        Path(args.output).write_bytes(out)
+        write_private(Path(args.output), out, args.force)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(out)
     return 0
+
+
+def write_private(path: Path, data: bytes, force: bool) -> None:
+    """Write an export only its owner can read; an existing file only with --force."""
+    if path.exists() and not force:
+        raise UsageError(f"--output: {path} already exists; add --force to replace it")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
+    try:
+        descriptor = os.open(path, flags, 0o600)
+    except OSError as error:
+        raise UsageError(f"--output: cannot write {path} ({error.strerror})") from None
+    os.fchmod(descriptor, 0o600)  # a file replaced with --force keeps no wider mode
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
 
 
 def snapshot(store: Any, since_month: str | None = None) -> dict[str, Any]:

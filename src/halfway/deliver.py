@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import re
 import sys
 import urllib.error
@@ -20,7 +21,6 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("halfway.deliver")
@@ -203,6 +203,8 @@ def _demo_channel(body: str, title: str, notify_type: str, *args: Any, **kwargs:
     print(f"\n  ┌─ {stamp} · {title}\n{lines}\n  └─", file=sys.stdout, flush=True)
     if inbox:
         line = json.dumps({"at": stamp, "title": title, "body": body}, ensure_ascii=False)
-        with Path(inbox).open("a", encoding="utf-8") as out:
+        descriptor = os.open(inbox, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(descriptor, 0o600)  # what you were nudged about is for you alone
+        with os.fdopen(descriptor, "a", encoding="utf-8") as out:
             out.write(line + "\n")
     return True

@@ -44,6 +44,20 @@ Record = dict[str, Any]
 Moves = dict[str, dict[str, list[Record]]]  # month -> table -> records
 
 
+def shape_problem(data: Any) -> str | None:
+    """What is wrong with the shape of a parsed data file (TinyDB's: tables of
+    records by number, each record an object), or None. Checked on every read, so
+    no command works on, or writes into, a file of another shape."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            return f"'{name}' is not a table"
+        if not all(isinstance(record, dict) for record in table.values()):
+            return f"'{name}' holds something that is not a record"
+    return None
+
+
 def new_meta() -> Record:
     return {"schema_version": SCHEMA_VERSION}
 

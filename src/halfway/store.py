@@ -86,9 +86,10 @@ def read_file(path: Path) -> dict[str, Any] | None:
     except OSError as error:
         raise StoreError(f"{path}: cannot be read ({error.strerror})") from None
     try:
-        data = orjson.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
+        data: dict[str, Any] = orjson.loads(text)
+        problem = layout.shape_problem(data)
+        if problem:
+            raise ValueError(problem)
     except ValueError as error:
         raise StoreError(
             f"{path}: the data file is damaged ({error}); halfway will not overwrite it —"
