@@ -19,13 +19,13 @@ from halfway import deliver, logs
             "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654",
             {"AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"},
         ),
-        ("ntfys://ntfy.example.net/topic?auth=token&token=tk_abcdef123", {"tk_abcdef123"}),
+        ("ntfys://ntfy.example.net/topic?auth=token&token=tk_abcdef123", {"tk_abcdef123", "topic"}),
         ("gotify://host/path?apikey=K3y%2Fwith%2Fslash", {"K3y%2Fwith%2Fslash", "K3y/with/slash"}),
         (
             "pover://host?user=me&password=pw123456&client_secret=s3cr3tvalue",
             {"pw123456", "s3cr3tvalue"},
         ),
-        ("ntfy://ntfy.example.net/halfway-7f3a", set()),
+        ("ntfy://ntfy.example.net/halfway-7f3a", {"halfway-7f3a"}),
         ("json://user:abc@host", set()),  # too short to hide without blanking words
         ("json://host:notaport]/x", set()),
     ],
@@ -40,8 +40,25 @@ def test_apprise_finds_at_least_what_the_plain_reading_finds() -> None:
     for url in (
         "mailto://me:hunter2secret@smtp.example.net?to=me@example.net",
         "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654",
+        "ntfy://ntfy.sh/halfway-7f3a9",
     ):
         assert logs.url_secrets(url) <= deliver.secrets_in(url)
+
+
+def test_ordinary_words_in_a_channel_url_are_no_secret() -> None:
+    # Once every query value of 4+ characters counted as a secret, and log lines
+    # read "INFO **** 0.1.0 running" and ".config/****/config.toml".
+    url = "mailto://127.0.0.1:2525?to=me@example.net&from=halfway@example.net"
+    assert deliver.secrets_in(url) == set()
+    assert deliver.secrets_in("mailto://me:hunter2secret@smtp.example.net?to=me@example.net") == {
+        "hunter2secret"
+    }
+
+
+def test_an_ntfy_topic_is_masked_when_shown_and_kept_out_of_logs() -> None:
+    url = "ntfy://ntfy.sh/halfway-7f3a9"
+    assert deliver.mask(url) == "ntfy://ntfy.sh/ha…"
+    assert deliver.secrets_in(url) == {"halfway-7f3a9"}
 
 
 class Kept(logging.Handler):

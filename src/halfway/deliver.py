@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from urllib.parse import unquote
 
 log = logging.getLogger("halfway.deliver")
 
@@ -82,27 +83,42 @@ def _known(scheme: str) -> bool:
     return scheme.lower() in schemas or scheme.lower() == "halfway"
 
 
+def _ntfy_topics(plugin: Any) -> set[str]:
+    """An ntfy URL's topics: on a public ntfy server the topic is the only secret."""
+    if type(plugin).__name__ != "NotifyNtfy":
+        return set()
+    return {str(topic) for topic in plugin.topics or ()}
+
+
 def mask(url: str) -> str:
-    """`url` with passwords and tokens hidden, for printing and logs."""
+    """`url` with passwords, tokens and ntfy topics hidden, for printing and logs."""
     if url.startswith("halfway://"):
         return url  # the demo channel holds no secret
     plugin = instantiate(url)
     if plugin is None:
         return url.partition("://")[0] + "://…"
-    masked: str = plugin.url(privacy=True)
-    return masked.split("?", 1)[0]
+    masked: str = plugin.url(privacy=True).split("?", 1)[0]
+    for topic in _ntfy_topics(plugin):
+        masked = masked.replace(topic, topic[:2] + "…")
+    return masked
 
 
 def secrets_in(url: str) -> set[str]:
-    """The parts of `url` that its masked form hides: passwords, tokens, keys."""
+    """The parts of `url` that apprise's private form hides (passwords, tokens, keys),
+    and ntfy topics. Everything apprise shows, query included, is no secret: a
+    host name, `from=halfway@…` or `to=me@…` must not be blanked out of log lines."""
     if url.startswith("halfway://"):
         return set()
-    shown = set(re.split(r"[/:@?&=#]+", mask(url)))
-    return {
+    plugin = instantiate(url)
+    if plugin is None:
+        return set()
+    shown = set(re.split(r"[/:@?&=#]+", unquote(plugin.url(privacy=True))))
+    hidden = {
         part
-        for part in re.split(r"[/:@?&=#]+", url)
+        for part in re.split(r"[/:@?&=#]+", unquote(url))
         if len(part) >= 4 and part not in shown and "." not in part
     }
+    return hidden | {topic for topic in _ntfy_topics(plugin) if len(topic) >= 4}
 
 
 def send(

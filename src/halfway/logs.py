@@ -56,8 +56,8 @@ class Redactor(logging.Filter):
 
 def url_secrets(url: str) -> set[str]:
     """The obvious credentials in a URL: the password of user:password@, a "port"
-    that is not a number (a bot's token: tgram://123:token), and the values of
-    query keys that name one (pass, token, key, secret …)."""
+    that is not a number (a bot's token: tgram://123:token), the values of
+    query keys that name one (pass, token, key, secret …), and ntfy topics."""
     try:
         parts = urlsplit(url)
         password = parts.password
@@ -72,6 +72,8 @@ def url_secrets(url: str) -> set[str]:
         key, _, value = pair.partition("=")
         if any(word in unquote(key).lower() for word in CREDENTIAL_KEYS):
             found.add(value)
+    if parts.scheme in ("ntfy", "ntfys"):  # a public server's topic is the secret
+        found |= {topic for topic in parts.path.split("/") if topic}
     # A log line may show a value as written or decoded: hide both.
     found |= {unquote(value) for value in found}
     return {value for value in found if len(value) >= MIN_SECRET}
