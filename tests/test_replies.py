@@ -205,6 +205,20 @@ def test_ntfy_gets_buttons_whose_replayed_request_records_a_push_reply(
     assert daemon.stop() == 0
 
 
+def test_ntfy_url_options_reach_the_json_publish(http_receiver) -> None:
+    from halfway import deliver
+
+    url = (
+        f"ntfy://127.0.0.1:{http_receiver.port}/halfway-7f3a?priority=high&tags=heart,tea&delay=10m"
+    )
+    push = deliver.Push(click="http://127.0.0.1/r/x", action_url="http://127.0.0.1/r/x")
+    results = deliver.send({"phone": [url]}, "A title", "Some words", 5, push)
+    assert results["phone"].ok, results
+    [published] = http_receiver.bodies()
+    assert (published["topic"], published["priority"]) == ("halfway-7f3a", 4)
+    assert (published["tags"], published["delay"]) == (["heart", "tea"], "10m")
+
+
 def test_cli_reply_records_and_a_bad_value_is_exit_2(config_file, http_receiver, halfway) -> None:
     path = config_file(
         'discreet = false\n[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n',

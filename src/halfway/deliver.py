@@ -161,6 +161,27 @@ def send(
     return results
 
 
+# ntfy's JSON form takes the priority as a number.
+NTFY_PRIORITY = {"min": 1, "low": 2, "default": 3, "normal": 3, "high": 4, "max": 5, "urgent": 5}
+
+
+def ntfy_options(plugin: Any) -> dict[str, Any]:
+    """The options of an ntfy URL (`?priority=high&tags=heart&delay=10m` …) that
+    apprise would send as headers, as fields of ntfy's JSON form."""
+    options: dict[str, Any] = {}
+    priority = NTFY_PRIORITY.get(str(plugin.priority).lower())
+    if priority is not None and priority != 3:
+        options["priority"] = priority
+    tags = getattr(plugin, "_NotifyNtfy__tags", None)  # apprise keeps them private
+    if tags:
+        options["tags"] = [str(tag) for tag in tags]
+    for name in ("delay", "email", "attach", "filename"):
+        value = getattr(plugin, name, None)
+        if value:
+            options[name] = str(value)
+    return options
+
+
 def publish_ntfy(plugin: Any, title: str, body: str, push: Push, timeout: float) -> str | None:
     """Publish to ntfy in its JSON form; apprise's ntfy plugin can pass actions only as
     one opaque header string, while the JSON form carries click and http actions
@@ -184,6 +205,7 @@ def publish_ntfy(plugin: Any, title: str, body: str, push: Push, timeout: float)
             "message": body,
             "click": push.click,
             "actions": push.ntfy_actions(),
+            **ntfy_options(plugin),
         }
         request = urllib.request.Request(  # noqa: S310 - the user's configured ntfy server
             base + "/", data=json.dumps(payload).encode(), headers=headers, method="POST"
