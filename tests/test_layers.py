@@ -102,7 +102,8 @@ ALLOWED = {
         "store",
     },
     "settings": {"config", "deliver", "logs"},
-    "cli": {"commands", "config", "logs", "store"},
+    "reading": {"commands", "export", "settings", "store"},
+    "cli": {"commands", "config", "logs", "reading", "store"},
 }
 
 

@@ -20,8 +20,6 @@ from halfway import __version__
 from halfway.commands import (
     UsageError,
     cmd_check,
-    cmd_export,
-    cmd_history,
     cmd_init,
     cmd_log,
     cmd_pause,
@@ -33,6 +31,7 @@ from halfway.commands import (
     cmd_status,
     cmd_upcoming,
 )
+from halfway.reading import cmd_export, cmd_history
 
 ENTRY_KINDS = ("gesture", "initiation", "boundary", "note")
 

@@ -8,13 +8,10 @@ sends nothing loads neither apprise nor aiohttp.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,25 +28,6 @@ class UsageError(Exception):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Hold the cyclic garbage collector while one big record tree is built.
-
-    Each of its passes rescans every object alive, and history is hundreds of
-    thousands of them; records hold no cycles, so nothing waits to be freed.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Turned back on as it is, the collector would at once scan the whole tree
-        # (0.6 s at 100k deliveries): what exists now is set aside for good instead.
-        gc.freeze()
-        if was_on:
-            gc.enable()
 
 
 # commands -----------------------------------------------------------------
@@ -315,77 +293,6 @@ def cmd_log(args: argparse.Namespace) -> int:
     saved = Store(settings.data_dir).add("entries", record)
     print(f"noted ({saved['id']})")
     return 0
-
-
-def cmd_history(args: argparse.Namespace) -> int:
-    from halfway import export
-    from halfway.store import Store
-
-    settings = load_settings(args)
-    with no_gc():
-        since = args.since.strftime("%Y-%m") if args.since else None
-        data = snapshot(Store(settings.data_dir), since)
-        if args.json:
-            data = export.localized(data, settings.tz)
-            rows = export.history_rows(data, args.since, utc_now())
-        else:  # the lines show each row's time alone: localize just that
-            local = export.local_clock(settings.tz)
-            rows = export.history_rows(data, args.since, utc_now(), local)
-        if args.json:
-            sys.stdout.flush()
-            sys.stdout.buffer.write(export.to_json(rows))
-            return 0
-        if rows:
-            text = "\n".join(
-                f"{r['at'][:16].replace('T', ' ')}  {export.describe(r)}" for r in rows
-            )
-        elif args.since:
-            text = f"nothing recorded since {args.since}"
-        else:
-            text = "nothing recorded yet"
-    sys.stdout.write(text + "\n")
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    from halfway import export
-    from halfway.store import Store
-
-    settings = load_settings(args)
-    with no_gc():
-        data = export.localized(snapshot(Store(settings.data_dir)), settings.tz)
-        if args.format == "json":
-            out = export.to_json(data)
-        else:
-            text = export.to_csv(data)
-            out = (text if text.endswith("\n") else text + "\n").encode()
-    if args.output:
-        write_private(Path(args.output), out, args.force)
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(out)
-    return 0
-
-
-def write_private(path: Path, data: bytes, force: bool) -> None:
-    """Write an export only its owner can read; an existing file only with --force."""
-    if path.exists() and not force:
-        raise UsageError(f"--output: {path} already exists; add --force to replace it")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
-    try:
-        descriptor = os.open(path, flags, 0o600)
-    except OSError as error:
-        raise UsageError(f"--output: cannot write {path} ({error.strerror})") from None
-    os.fchmod(descriptor, 0o600)  # a file replaced with --force keeps no wider mode
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
-
-
-def snapshot(store: Any, since_month: str | None = None) -> dict[str, Any]:
-    """Every record, from the archives (from `since_month` on) and the hot file."""
-    from halfway.store import SCHEMA_VERSION
-
-    return {"schema_version": SCHEMA_VERSION, **store.everything(since_month)}
 
 
 def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
