@@ -138,11 +138,14 @@ def test_a_busy_port_is_a_clear_error(config_file, start_daemon) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         listen = f"127.0.0.1:{taken.getsockname()[1]}"
-        path = config_file(server=listen).path
-        daemon = start_daemon("--config", str(path))
+        config = config_file(server=listen)
+        daemon = start_daemon("--config", str(config.path))
         assert daemon.proc.wait(20) == 2
     assert f"server.listen: cannot listen on {listen}" in daemon.stderr()
+    assert "is another halfway running?" in daemon.stderr()
     assert "Traceback" not in daemon.stderr()
+    assert config.data_dir is not None
+    assert not config.data_dir.exists()  # no secret.key, no halfway.json left behind
 
 
 def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> None:
@@ -195,3 +198,15 @@ def test_discreet_mode_keeps_every_word_of_the_nudge_off_the_lock_screen(
         if p.get_content_type() == "text/plain"
     )
     assert "kindness" not in text.lower()
+
+
+def test_the_daemon_pings_start_then_the_plain_heartbeat(
+    config_file, http_receiver, start_daemon
+) -> None:
+    ping = http_receiver.url("/ping/abc")
+    config = config_file(f'heartbeat_url = "{ping}"\n', server=True)
+    daemon = start_daemon("--config", str(config.path))
+    wait_for(lambda: len(http_receiver.requests) >= 2)
+    assert daemon.stop() == 0
+    paths = [r["path"] for r in http_receiver.requests]
+    assert paths[:2] == ["/ping/abc/start", "/ping/abc"]

@@ -9,6 +9,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from halfway.alerts import ping_url
+
 from .conftest import Clock
 from .engine import make_daemon
 
@@ -48,3 +50,50 @@ def test_health_says_failing_with_the_problem_while_a_pass_fails(tmp_path) -> No
     status, body = asyncio.run(one_pass())
     assert (status, body["status"]) == (503, "failing")
     assert "the data file is damaged" in body["problem"]
+
+
+def test_the_heartbeat_says_fail_with_the_reason_and_ok_again_once_healthy(
+    tmp_path, http_receiver
+) -> None:
+    """Healthchecks' conventions: the plain URL while passes work, `/fail` (with the
+    problem as the body) as soon as one fails, the plain URL again once they work."""
+    ping = http_receiver.url("/ping/abc")
+    daemon = make_daemon(
+        tmp_path, f'heartbeat_url = "{ping}"\n' + EVENING, Clock("2026-11-25T10:00:00+01:00")
+    )
+    daemon.ready = True
+    good = daemon.store.path.read_bytes()
+
+    async def passes() -> None:
+        daemon.loop = asyncio.get_running_loop()
+        daemon.pool = ThreadPoolExecutor(2)
+        daemon.passing = asyncio.Lock()
+        daemon.scheduler = AsyncIOScheduler()
+        await daemon.work(daemon.heartbeat)  # the periodic ping, while all is well
+        daemon.store.path.write_text("{not json")  # the data file damaged under the daemon
+        await daemon.wake()
+        await wait_until(lambda: len(http_receiver.requests) == 2)
+        daemon.store.path.write_bytes(good)
+        await daemon.wake()
+        await wait_until(lambda: len(http_receiver.requests) == 3)
+
+    asyncio.run(passes())
+    paths = [r["path"] for r in http_receiver.requests]
+    assert paths == ["/ping/abc", "/ping/abc/fail", "/ping/abc"]
+    assert "the data file is damaged" in http_receiver.requests[1]["body"]
+
+
+async def wait_until(check: Any, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.01)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_ping_urls_follow_healthchecks() -> None:
+    assert ping_url("https://hc-ping.com/uuid", "") == "https://hc-ping.com/uuid"
+    assert ping_url("https://hc-ping.com/uuid/", "fail") == "https://hc-ping.com/uuid/fail"
+    assert ping_url("https://hc.local/ping/k/x?create=1", "start") == (
+        "https://hc.local/ping/k/x/start?create=1"
+    )

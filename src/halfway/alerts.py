@@ -1,5 +1,7 @@
 """Telling the user when halfway itself needs a look: a channel failing for a while
-(said through another channel), and the heartbeat a monitor expects.
+(said through another channel), and the heartbeat a monitor expects (Healthchecks'
+conventions: the plain URL means all is well, `/fail` that the work fails, `/start`
+that the daemon is starting).
 
 Both read the channels' running health in the hot file, never the history.
 """
@@ -11,6 +13,7 @@ import urllib.request
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from halfway import schedule
 from halfway.config import Settings
@@ -89,12 +92,29 @@ class Alerts:
         )
         return True
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, problem: str | None, kind: str | None = None) -> bool:
+        """Ping the monitor in Healthchecks' manner: the plain URL while every pass works,
+        `/fail` with the problem as the body while one fails, `/start` as the daemon starts.
+
+        Returns whether the monitor took the ping.
+        """
         url = self.settings.heartbeat_url
         if not url:
-            return
+            return False
+        kind = kind or ("fail" if problem else "")
+        body = problem.encode("utf-8")[:10_000] if kind == "fail" and problem else None
         try:
-            with urllib.request.urlopen(url, timeout=10):  # noqa: S310 - the user's own http(s) URL
-                pass
-        except OSError as error:
+            request = urllib.request.Request(ping_url(url, kind), data=body)  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - the user's own URL
+                return True
+        except (OSError, ValueError) as error:
             log.warning("heartbeat ping failed: %s", getattr(error, "reason", error))
+            return False
+
+
+def ping_url(url: str, kind: str) -> str:
+    """The heartbeat URL with Healthchecks' `/start` or `/fail` added to its path."""
+    if not kind:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}/{kind}"))

@@ -94,10 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from halfway.store import Store
 
     settings = demo_settings(args) if args.demo else load_settings(args)
-    store = Store(settings.data_dir)
     try:
         reload = None if args.demo else (lambda: load_settings(args))
-        return daemon.run(settings, store, reload)
+        return daemon.run(settings, lambda: Store(settings.data_dir), reload)
     except daemon.DaemonError as error:
         raise UsageError(str(error)) from None
 

@@ -7,9 +7,11 @@ reload it; systemd is told how it is.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -67,6 +69,7 @@ class Daemon:
         self.compacted = 0.0  # monotonic time of the last compaction
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.abandoned = 0
+        self.beat_ok: bool | None = None  # what the heartbeat last told the monitor
 
     def use(self, settings: Settings) -> None:
         self.settings = settings
@@ -124,8 +127,11 @@ class Daemon:
 
     # the running service --------------------------------------------------------
 
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Run until `stop` is set: serve HTTP at once, catch up, then wake when due."""
+    async def serve(self, stop: asyncio.Event, sock: socket.socket | None = None) -> None:
+        """Run until `stop` is set: serve HTTP at once, catch up, then wake when due.
+
+        `sock` is the listening socket `bind` made before anything was written.
+        """
         self.loop = asyncio.get_running_loop()
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="halfway")
         self.scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self.loop)
@@ -134,14 +140,14 @@ class Daemon:
         await runner.setup()
         server = self.settings.server
         try:
-            await web.TCPSite(runner, server.host, server.port).start()
-        except OSError as error:
+            await web.SockSite(runner, sock or bind(server.listen)).start()
+        except DaemonError:
             await runner.cleanup()
             self.pool.shutdown(wait=False)
-            raise DaemonError(
-                f"server.listen: cannot listen on {server.listen} ({error.strerror})"
-            ) from None
+            raise
         self.scheduler.start()
+        if self.settings.heartbeat_url:
+            await self.work(self.alerts.heartbeat, None, "start")
         await self.work(self.start_up)
         await self.wake()
         self.ready = True
@@ -169,8 +175,7 @@ class Daemon:
         jobs = [self.safety(), self.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
         if self.settings.imap:
             jobs.append(self.every(self.settings.imap.poll, self.poll_mail))
-        if self.settings.heartbeat_url:
-            jobs.append(self.every(self.settings.heartbeat_every, self.alerts.heartbeat))
+        jobs.append(self.heartbeats())
         return jobs
 
     async def wind_down(self) -> None:
@@ -217,6 +222,10 @@ class Daemon:
                 self.problem = problem  # stopped mid-way: nothing was learnt
             await asyncio.gather(*(self.work(self.outbox.send_claimed, d) for d in claimed or []))
             self.wake_at = await self.work(self.plan)
+            if self.beat_ok is not None and self.beat_ok != (self.problem is None):
+                beat = asyncio.ensure_future(self.work(self.heartbeat))  # tell it at once
+                self.in_flight.add(beat)
+                beat.add_done_callback(self.in_flight.discard)
             if self.wake_at is None:
                 if self.scheduler.get_job("wake"):
                     self.scheduler.remove_job("wake")
@@ -242,6 +251,19 @@ class Daemon:
         while True:
             await self.work(func)
             await asyncio.sleep(span.total_seconds())
+
+    async def heartbeats(self) -> None:
+        """Ping the monitor every heartbeat_every (read again after a reload)."""
+        while True:
+            if self.settings.heartbeat_url:
+                await self.work(self.heartbeat)
+            await asyncio.sleep(self.settings.heartbeat_every.total_seconds())
+
+    def heartbeat(self) -> None:
+        """The plain ping while every pass works, `/fail` with the reason while one fails."""
+        ok = self.problem is None
+        if self.alerts.heartbeat(self.problem):
+            self.beat_ok = ok
 
     def poll_mail(self) -> int:
         return mail.poll(self.settings, self.store, self.key, self.clock, self.replied)
@@ -314,12 +336,54 @@ class Daemon:
         return web.json_response(answer, status=200 if answer["status"] == "ok" else 503)
 
 
-def run(settings: Settings, store: Store, reload: Callable[[], Settings] | None = None) -> int:
-    """Run in the foreground until SIGTERM or SIGINT; return the exit code."""
+def bind(listen: str) -> socket.socket:
+    """The listening socket for `server.listen`, made before anything touches the data
+    folder: a second daemon on a busy port leaves nothing behind."""
+    host, _, port = listen.rpartition(":")
+    host = host.strip("[]")
     try:
+        family = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, int(port)), family=family, backlog=128)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        hint = "; is another halfway running? see 'halfway status'"
+        raise DaemonError(
+            f"server.listen: cannot listen on {listen} ({reason})"
+            + (hint if error.errno == errno.EADDRINUSE else "")
+        ) from None
+    sock.setblocking(False)
+    return sock
+
+
+def run(
+    settings: Settings,
+    make_store: Callable[[], Store],
+    reload: Callable[[], Settings] | None = None,
+) -> int:
+    """Run in the foreground until SIGTERM or SIGINT; return the exit code.
+
+    The port is taken first, then the data folder: a daemon that cannot serve
+    writes nothing.
+    """
+    try:
+        sock = bind(settings.server.listen)
+    except DaemonError:
+        pid = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
+        if pid:  # the port is busy because we already run: say that
+            raise StoreError(
+                f"{settings.data_dir}: another halfway daemon is already running on this data"
+                f" (pid {pid})"
+            ) from None
+        raise
+    try:
+        store = make_store()
         lock = runlock.hold(store.data_dir)
     except runlock.AlreadyRunning as error:
+        sock.close()
         raise StoreError(str(error)) from None
+    except BaseException:
+        sock.close()
+        raise
     daemon = Daemon(settings, store, reload=reload)
 
     async def main() -> None:
@@ -327,7 +391,7 @@ def run(settings: Settings, store: Store, reload: Callable[[], Settings] | None 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await daemon.serve(stop)
+        await daemon.serve(stop, sock)
 
     try:
         asyncio.run(main())

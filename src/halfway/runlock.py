@@ -39,6 +39,11 @@ def hold(data_dir: Path) -> FileLock:
     return lock
 
 
+def present(data_dir: Path) -> bool:
+    """Whether a daemon ever ran on this folder (looking creates nothing)."""
+    return (Path(data_dir) / LOCK_NAME).exists()
+
+
 def running(data_dir: Path) -> int | None:
     """The pid of the daemon running on this data, or None if none is."""
     lock = _lock(data_dir)
