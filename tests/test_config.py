@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
+import re
+import sys
+import tomllib
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -20,7 +25,9 @@ def test_the_example_config_loads_with_every_section() -> None:
     assert settings.timezone == "Europe/Berlin"
     assert settings.quiet_hours is not None
     assert settings.quiet_hours.start == time(22, 0)
-    assert set(settings.channels) == {"phone", "email"}
+    assert settings.channels == {}  # the starter leaves them for you to fill in
+    assert all(not n.channels for n in settings.nudges)  # so every nudge uses them all
+    assert settings.digest.channels == []
     assert [n.id for n in settings.nudges] == [
         "evening-gestures",
         "my-boundary",
@@ -37,6 +44,7 @@ def test_check_on_the_example_config_exits_zero(halfway) -> None:
     assert ran.code == 0, ran.err
     assert "evening-gestures (gesture_log): " in ran.out
     assert "20:00 CET" in ran.out
+    assert [line.split(": ")[2] for line in ran.err.splitlines()] == ["channels"]
 
 
 @pytest.mark.parametrize(
@@ -169,14 +177,38 @@ def test_environment_overrides_win_over_the_file(monkeypatch, config_file) -> No
     assert settings.channels["phone"] == ["json://127.0.0.1:10/b"]
 
 
-def test_a_bad_environment_override_is_reported(monkeypatch, config_file) -> None:
+def test_a_bad_environment_override_is_reported_under_its_variable(
+    monkeypatch, config_file
+) -> None:
     path = config_file().path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "no-port")
     with pytest.raises(ConfigError) as caught:
         config.load(path, deliver.url_problem)
     assert caught.value.lines == [
-        f"{path}: server.listen: 'no-port' is not host:port (e.g. '127.0.0.1:8470')"
+        "HALFWAY_SERVER__LISTEN: 'no-port' is not host:port (e.g. '127.0.0.1:8470')"
     ]
+
+
+def test_every_package_the_code_imports_is_a_declared_dependency() -> None:
+    declared = {
+        re.split(r"[<>=!~\[; ]", line)[0].lower()
+        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    imported: set[str] = set()
+    for source in (ROOT / "src" / "halfway").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"halfway"}
+    owners = importlib.metadata.packages_distributions()
+    undeclared = {
+        module
+        for module in third_party
+        if not {dist.lower() for dist in owners.get(module, [module])} & declared
+    }
+    assert undeclared == set()
 
 
 def test_check_masks_passwords_and_tokens(halfway, config_file) -> None:

@@ -1,22 +1,30 @@
 """Loading the settings: find the file, read its TOML, validate it with the HALFWAY_*
-environment all at once, and report every problem as one ConfigError.
+environment all at once, and report every problem as one ConfigError; then, for
+`halfway check`, what a valid config still gets wrong.
 
 `load()` raises ConfigError carrying one plain line per problem
 (`config.toml: nudges[2].cron: '61 * * * *' is not a valid cron expression
-(minute must be 0-59)`); it never prints and never exits. Channel URLs are
-checked by a function the caller passes in, so this module does not need to
-know apprise.
+(minute must be 0-59)`, or `HALFWAY_SERVER__LISTEN: 'x' is not host:port …` when
+the value came from the environment); it never prints and never exits. Channel
+URLs are checked by a function the caller passes in, so this module does not
+need to know apprise.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
+
+from halfway.config_errors import blame, explain, setting_path
 
 # The models and value types live apart; they are re-exported so that
 # `from halfway.config import Settings` and `config.parse_duration` keep working.
@@ -33,7 +41,7 @@ from halfway.config_models import (
     Strict,
     checking_urls,
     default_data_dir,
-    explain,
+    reading_file,
 )
 from halfway.config_models import _local_zone as _local_zone  # `halfway init` uses it
 from halfway.config_types import (
@@ -61,6 +69,7 @@ __all__ = [
     "Server",
     "Settings",
     "Strict",
+    "advice",
     "build",
     "default_data_dir",
     "default_path",
@@ -68,8 +77,10 @@ __all__ = [
     "explain",
     "find",
     "load",
+    "on_loopback",
     "parse_duration",
     "read_toml",
+    "unusable",
 ]
 
 
@@ -92,6 +103,11 @@ def find(explicit: str | Path | None) -> Path:
     named = explicit or os.environ.get("HALFWAY_CONFIG")
     if named:
         path = Path(named)
+        if path.is_dir():
+            inside = path / "config.toml"
+            raise ConfigError(
+                [f"{path}: is a folder, not a config file (name the file, e.g. {inside})"]
+            )
         if not path.is_file():
             raise ConfigError([f"{path}: no such config file"])
         return path
@@ -119,12 +135,15 @@ def read_toml(path: Path) -> dict[str, Any]:
 def build(
     data: dict[str, Any], source: str, url_check: Callable[[str], str | None] | None = None
 ) -> Settings:
-    """Validate raw settings (from TOML) plus the environment, naming `source` in errors."""
-    with checking_urls(url_check):
+    """Validate raw settings (from TOML) plus the environment. Each error names the
+    HALFWAY_* variable its value came from, else `source`."""
+    file = Path(source) if Path(source).is_file() else None
+    with checking_urls(url_check), reading_file(file):
         try:
             return Settings(**data)
         except ValidationError as error:
-            raise ConfigError([f"{source}: {line}" for line in explain(error)]) from None
+            lines = [blame(line, source, os.environ) for line in explain(error)]
+            raise ConfigError(lines) from None
 
 
 def load(
@@ -133,3 +152,156 @@ def load(
     """Find, read and validate the config; ConfigError lists every problem found."""
     path = find(explicit)
     return build(read_toml(path), str(path), url_check)
+
+
+# what `check` adds -----------------------------------------------------------
+
+
+def unusable(settings: Settings, source: str) -> list[str]:
+    """Settings that are valid but cannot work on this machine, one error line each:
+    a data folder this user cannot write. It only looks; nothing is created."""
+    problem = _data_dir_problem(settings.data_dir)
+    if problem is None:
+        return []
+    if "data_dir" not in settings.model_fields_set:
+        problem += " (the default; set data_dir to choose another folder)"
+    return [blame(f"data_dir: {problem}", source, os.environ)]
+
+
+def advice(settings: Settings, source: str, now: datetime) -> list[str]:
+    """What `check` warns about in a valid config, one 'warning: …' line each: example
+    addresses left in, reply links a phone cannot open, no channels or no nudges, a
+    one-off nudge whose time has passed, and HALFWAY_* variables that set nothing."""
+    lines = _placeholders(settings) + _links(settings) + _nothing(settings) + _past(settings, now)
+    found = [blame(line, source, os.environ) for line in lines]
+    found += [
+        f"{name}: not a setting halfway knows, so it changes nothing (check the spelling)"
+        for name in sorted(os.environ)
+        if setting_path(name) and setting_path(name)[0] not in Settings.model_fields
+    ]
+    return [f"warning: {line}" for line in found]
+
+
+_EXAMPLE_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+_DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+def example_domains(text: str) -> list[str]:
+    """The example domains in a URL (example.com, .net, .org and *.example.*), which
+    reach no one: they are reserved for documentation."""
+    found: list[str] = []
+    for domain in _DOMAIN.findall(text.lower()):
+        labels = domain.split(".")
+        if (domain in _EXAMPLE_DOMAINS or "example" in labels[1:]) and domain not in found:
+            found.append(domain)
+    return found
+
+
+def _placeholders(settings: Settings) -> list[str]:
+    places = [
+        (f"channels.{name}", urls, "nothing sent there reaches you")
+        for name, urls in settings.channels.items()
+    ]
+    places.append(("server.public_url", [settings.server.public_url], "reply links lead nowhere"))
+    if settings.heartbeat_url:
+        places.append(("heartbeat_url", [settings.heartbeat_url], "no one hears its pings"))
+    if settings.imap:
+        places.append(("imap.host", [settings.imap.host], "no replies arrive there"))
+    lines = []
+    for key, texts, result in places:
+        domains = [d for text in texts for d in example_domains(text)]
+        if domains:
+            what = "is an example address" if len(domains) == 1 else "are example addresses"
+            lines.append(f"{key}: {' and '.join(domains)} {what}, so {result}")
+    return lines
+
+
+def _links(settings: Settings) -> list[str]:
+    server = settings.server
+    host = urlsplit(server.public_url).hostname or ""
+    address = _ip(host)
+    fix = "set it to the address your phone reaches"
+    if address and address.is_unspecified:
+        follows = "" if "public_url" in server.model_fields_set else " (it follows server.listen)"
+        return [
+            f"server.public_url: {server.public_url} is no address a phone can open{follows}; {fix}"
+        ]
+    if _loopback(host) and not _loopback(server.host):
+        return [
+            f"server.public_url: {server.public_url} opens only on this machine, but halfway"
+            f" listens on {server.listen} for others; {fix}"
+        ]
+    return []
+
+
+def _nothing(settings: Settings) -> list[str]:
+    lines = []
+    if not settings.channels:
+        lines.append(
+            "channels: none yet, so no nudge can reach you; add one under [channels],"
+            ' e.g. phone = "ntfy://ntfy.sh/your-secret-topic"'
+        )
+    if not settings.nudges:
+        lines.append("nudges: none yet, so halfway has nothing to send; add a [[nudges]] block")
+    return lines
+
+
+def _past(settings: Settings, now: datetime) -> list[str]:
+    lines = []
+    for index, nudge in enumerate(settings.nudges):
+        if nudge.at is None:
+            continue
+        when = nudge.at if nudge.at.tzinfo else nudge.at.replace(tzinfo=settings.tz)
+        stamp = when.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M %Z")
+        if when + nudge.catch_up < now:
+            lines.append(
+                f"nudges[{index}].at: {stamp} has passed, so this one-off nudge has nothing"
+                " left to send"
+            )
+        elif when <= now:
+            lines.append(
+                f"nudges[{index}].at: {stamp} has passed; this one-off nudge goes out late,"
+                " once, unless it already has"
+            )
+    return lines
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def on_loopback(url: str) -> bool:
+    """Whether a link to `url` opens on this machine only."""
+    return _loopback(urlsplit(url).hostname or "")
+
+
+def _loopback(host: str) -> bool:
+    address = _ip(host)
+    return (
+        host == "localhost" or host.endswith(".localhost") or bool(address and address.is_loopback)
+    )
+
+
+def _data_dir_problem(folder: Path) -> str | None:
+    """Why halfway could not keep its data in `folder`, or None. Looks only."""
+    probe = folder
+    try:
+        while not probe.exists() and probe.parent != probe:
+            probe = probe.parent  # the nearest folder that exists: the new ones go in there
+        if not probe.is_dir():
+            if probe == folder:
+                return f"'{folder}' is a file, not a folder"
+            return f"'{folder}' cannot be created: {probe} is a file, not a folder"
+        if not os.access(probe, os.W_OK | os.X_OK):
+            if probe == folder:
+                return f"'{folder}' cannot be written by this user"
+            return f"'{folder}' cannot be created: {probe} cannot be written by this user"
+        hot = folder / "halfway.json"
+        if hot.exists() and not os.access(hot, os.W_OK):
+            return f"'{hot}' cannot be written by this user"
+    except OSError as error:
+        return f"'{folder}' cannot be reached ({error.strerror})"
+    return None

@@ -18,13 +18,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from halfway.config_errors import Environment, explain, in_order
 from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
@@ -153,11 +154,19 @@ class Nudge(Strict):
 
     @model_validator(mode="after")
     def _one_timing(self) -> Nudge:
-        given = [name for name in ("cron", "every", "at") if getattr(self, name) is not None]
-        if len(given) != 1:
-            found = f"found {' and '.join(given)}" if given else "found none"
-            raise ValueError(f"needs exactly one of cron, every or at ({found})")
+        problem = _timing_problem({"cron": self.cron, "every": self.every, "at": self.at})
+        if problem:
+            raise ValueError(problem)
         return self
+
+
+def _timing_problem(item: dict[str, Any]) -> str | None:
+    """A nudge needs exactly one of cron, every and at; checked on raw values too."""
+    given = [name for name in ("cron", "every", "at") if item.get(name) is not None]
+    if len(given) == 1:
+        return None
+    found = f"found {' and '.join(given)}" if given else "found none"
+    return f"needs exactly one of cron, every or at ({found})"
 
 
 class Outbox(Strict):
@@ -219,7 +228,24 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The file's contents arrive as init values; the environment wins over them.
-        return (env_settings, init_settings)
+        return (Environment(settings_cls), init_settings)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _across_tables(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        # Channel names are checked on the raw values, so a nudge naming a missing channel
+        # is reported even when something else (a bad URL, a bad nudge) fails too.
+        problems = _channel_references(data) if isinstance(data, dict) else []
+        try:
+            settings = handler(data)
+        except ValidationError as error:
+            if not problems:
+                raise
+            problems = in_order(explain(error) + problems, list(cls.model_fields))
+            raise ValueError("\n".join(problems)) from None
+        if problems:
+            raise ValueError("\n".join(problems))
+        return settings
 
     @field_validator("heartbeat_url")
     @classmethod
@@ -257,43 +283,29 @@ class Settings(BaseSettings):
 
     @field_validator("nudges", mode="wrap")
     @classmethod
-    def _nudges(cls, value: Any, handler: Any, info: ValidationInfo) -> list[Nudge]:
-        # Wrapped, so duplicate ids and unknown channels are reported together
-        # with any error inside a nudge, not only once those are fixed.
+    def _nudges(cls, value: Any, handler: Any) -> list[Nudge]:
+        # Wrapped, so duplicate ids and a nudge's timing are reported together
+        # with any other error inside a nudge, not only once those are fixed.
         problems: list[str] = []
         nudges: list[Nudge] = []
         try:
             nudges = handler(value)
         except ValidationError as error:
             problems = explain(error, prefix=("nudges",))
-        raw = value if isinstance(value, list) else []
         seen: set[str] = set()
-        known = info.data.get("channels")
-        for index, item in enumerate(raw):
-            item = item.model_dump() if isinstance(item, Nudge) else item
-            if not isinstance(item, dict):
-                continue
+        for index, item in enumerate(_raw_nudges(value)):
             if isinstance(item.get("id"), str):
                 if item["id"] in seen:
                     problems.append(
                         f"nudges[{index}].id: '{item['id']}' is used by an earlier nudge"
                     )
                 seen.add(item["id"])
-            names = as_list(item.get("channels", []))
-            if known is not None and isinstance(names, list):
-                problems += _unknown_channels(f"nudges[{index}].channels", names, known)
+            timing = _timing_problem(item)
+            if timing and f"nudges[{index}]: {timing}" not in problems:
+                problems.append(f"nudges[{index}]: {timing}")
         if problems:
-            raise ValueError("\n".join(sorted(problems, key=_nudge_order)))
+            raise ValueError("\n".join(in_order(problems, ["nudges"])))
         return nudges
-
-    @field_validator("digest")
-    @classmethod
-    def _digest(cls, value: Digest, info: ValidationInfo) -> Digest:
-        known = info.data.get("channels")
-        problems = _unknown_channels("digest.channels", value.channels, known or {})
-        if known is not None and problems:
-            raise ValueError("\n".join(problems))
-        return value
 
     @property
     def tz(self) -> ZoneInfo:
@@ -311,10 +323,36 @@ class Settings(BaseSettings):
         return {name: self.channels[name] for name in (names or list(self.channels))}
 
 
-def _unknown_channels(where: str, names: list[str], known: dict[str, Any]) -> list[str]:
+def _raw_nudges(value: Any) -> list[dict[str, Any]]:
+    """The nudge tables as written, for the checks that must see past a nudge's errors."""
+    items = value if isinstance(value, list) else []
     return [
-        f"{where}: no channel named '{name}' in [channels]" for name in names if name not in known
+        i.model_dump() if isinstance(i, BaseModel) else i
+        for i in items
+        if isinstance(i, (dict, BaseModel))
     ]
+
+
+def _channel_references(data: dict[str, Any]) -> list[str]:
+    """Every channel name a nudge or the digest uses that [channels] does not have."""
+    known = data.get("channels", {})
+    if not isinstance(known, dict):
+        return []  # [channels] itself is wrong, and says so
+    uses = [
+        (f"nudges[{i}].channels", n.get("channels"))
+        for i, n in enumerate(_raw_nudges(data.get("nudges")))
+    ]
+    digest = data.get("digest", {})
+    if isinstance(digest, (dict, BaseModel)):
+        digest = digest.model_dump() if isinstance(digest, BaseModel) else digest
+        uses.append(("digest.channels", digest.get("channels")))
+    problems = []
+    for where, names in uses:
+        names = as_list(names or [])
+        for name in names if isinstance(names, list) else []:
+            if isinstance(name, str) and name not in known:
+                problems.append(f"{where}: no channel named '{name}' in [channels]")
+    return problems
 
 
 def _local_zone() -> str:
@@ -326,14 +364,40 @@ def _local_zone() -> str:
         return "UTC"
 
 
-def default_data_dir() -> Path:
-    """systemd's StateDirectory, else /var/lib/halfway for root, else the XDG state dir."""
+SYSTEM_CONFIG_DIR = Path("/etc/halfway")
+SYSTEM_DATA_DIR = Path("/var/lib/halfway")
+_config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
+
+
+def default_data_dir(config_file: Path | None = None) -> Path:
+    """systemd's StateDirectory, else /var/lib/halfway for root or for the system
+    config (/etc/halfway/…), else the XDG state dir.
+
+    The system-config rule is what lets `sudo -u halfway halfway --config
+    /etc/halfway/config.toml log …` (the README's alias, with no StateDirectory
+    set) reach the system service's data rather than a folder in its home.
+    """
     if state := os.environ.get("STATE_DIRECTORY"):
         return Path(state.split(":")[0])
-    if os.geteuid() == 0:
-        return Path("/var/lib/halfway")
+    config_file = config_file or _config_file.get()
+    if os.geteuid() == 0 or (config_file and _inside(config_file, SYSTEM_CONFIG_DIR)):
+        return SYSTEM_DATA_DIR
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(base) / "halfway"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(folder)
+
+
+@contextmanager
+def reading_file(path: Path | None) -> Iterator[None]:
+    """Within this block, defaults that depend on where the config lives use `path`."""
+    token = _config_file.set(path)
+    try:
+        yield
+    finally:
+        _config_file.reset(token)
 
 
 @contextmanager
@@ -344,41 +408,3 @@ def checking_urls(check: Callable[[str], str | None] | None) -> Iterator[None]:
         yield
     finally:
         _url_check.reset(token)
-
-
-def _nudge_order(line: str) -> int:
-    match = re.match(r"nudges\[(\d+)\]", line)
-    return int(match.group(1)) if match else -1
-
-
-def explain(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
-    """Turn pydantic's errors into 'key: what is wrong' lines, without codes or links."""
-    lines: list[str] = []
-    for item in error.errors(include_url=False):
-        where = _location(prefix + tuple(item["loc"]))
-        kind = item["type"]
-        if kind == "extra_forbidden":
-            message = "unknown key (check the spelling)"
-        elif kind == "missing":
-            message = "is required"
-        elif kind == "literal_error":
-            message = f"'{item['input']}' is not one of: {', '.join(KINDS)}"
-        else:
-            message = str(item["msg"]).removeprefix("Value error, ")
-        for part in message.split("\n"):
-            # Lines from the cross-checks already name their own key.
-            nested = re.match(r"(channels\.|nudges\[|digest\.)", part)
-            lines.append(part if nested else f"{where}: {part}" if where else part)
-    return lines
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part.startswith("function-") or part in ("str", "list[str]"):
-            continue
-        else:
-            text += f".{part}" if text else part
-    return text
