@@ -296,7 +296,7 @@ def test_a_channel_failing_too_long_is_reported_through_another_once(
 def test_heartbeat_pings_the_configured_url(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-25T19:00:00+01:00")
     daemon = make_daemon(tmp_path, f'heartbeat_url = "{http_receiver.url("/ping/abc")}"\n', clock)
-    daemon.alerts.heartbeat()
+    assert daemon.alerts.heartbeat(None)
     assert [r["path"] for r in http_receiver.requests] == ["/ping/abc"]
 
 
@@ -475,3 +475,37 @@ def test_a_pause_stored_with_a_local_offset_is_resumed() -> None:
     changed, ended = cursors.resumed(row, now)
     assert ended == 1
     assert changed["pauses"][0]["until"] == "2026-11-25T21:00:00+00:00"
+
+
+# the reason a send failed ------------------------------------------------------
+
+
+def test_a_failed_send_keeps_the_servers_own_reason_and_never_the_password(
+    halfway, config_file, smtp_receiver, caplog
+) -> None:
+    # The loopback server offers no AUTH; the URL has a user and password, so apprise
+    # tries to log in. It logs only "Connection error …" as a warning, the why at DEBUG.
+    password = "s3cretPassw0rd"
+    url = smtp_receiver.url().replace("mailto://", f"mailto://halfway:{password}@")
+    written = config_file(EVENING, server=True, channels={"mail": url})
+    path = str(written.path)
+    reason = "SMTP AUTH extension not supported by server"
+
+    sent = halfway("--debug", "send", "evening", "--config", path)
+    assert sent.code == 1
+    assert reason in sent.out  # in the send's own result line
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("halfway"))
+    assert reason in logged  # and in halfway's log line
+    shown = halfway("status", "--config", path)
+    assert shown.code == 3  # no daemon runs
+    assert "evening -> mail: failed 1x, next try" in shown.out
+    channels = shown.out.split("last successful send per channel:")[1]
+    assert "  mail: never\n    failing since " in channels
+    assert reason in channels  # the channel's health keeps it too
+    assert smtp_receiver.messages == []
+    for text in (sent.out, sent.err, logged, shown.out, shown.err):
+        assert password not in text
+    assert written.data_dir is not None
+    for stored in written.data_dir.rglob("*"):
+        if stored.is_file():
+            assert password.encode() not in stored.read_bytes(), stored.name

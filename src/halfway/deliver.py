@@ -3,7 +3,9 @@
 Apprise with its plugins costs about 20 MB and a tenth of a second to load; a
 daemon whose next nudge is hours away, or a CLI command that sends nothing,
 should not pay that up front. `send()` takes the channels of one delivery, sends to all of them in one
-apprise call bounded by a timeout, and returns a result per channel. It
+apprise call bounded by a timeout, and returns a result per channel, a
+failure with apprise's most specific reason. E-mail gets an HTML part made
+from the message (`mail_html`) and a text part that keeps its lines. It
 also registers `halfway://`, the demo channel that needs no account: it
 prints each nudge to the terminal and keeps a local inbox file.
 """
@@ -18,11 +20,12 @@ import re
 import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 log = logging.getLogger("halfway.deliver")
 
@@ -127,28 +130,34 @@ def send(
     """Send one message to every channel, all bounded by `timeout`; a result per channel.
 
     ntfy URLs are published as ntfy's own JSON (with the tap target and reply
-    buttons) when `push` is given; everything else goes through one apprise call.
+    buttons) when `push` is given; e-mail gets an HTML part of its own (see
+    `mail_html`); everything else goes through apprise as plain text. A failed
+    channel's error is apprise's most specific reason, with no secret in it.
     """
-    hub = _apprise().Apprise()
+    apprise = _apprise()
+    plain, mail = apprise.Apprise(), apprise.Apprise()
     results: dict[str, ChannelResult] = {}
     direct: dict[str, list[Any]] = {}
     for name, urls in channels.items():
         for url in urls:
             plugin = instantiate(url)
+            hub = mail if type(plugin).__name__ in MAIL_PLUGINS else plain
             if push is not None and type(plugin).__name__ == "NotifyNtfy":
                 direct.setdefault(name, []).append(plugin)
             elif plugin is None or not hub.add(url, tag=name):
                 results[name] = ChannelResult(False, "apprise did not accept this channel's URL")
+    calls: list[tuple[Any, str, str | None]] = [(plain, body, None)] if len(plain) else []
+    if len(mail):
+        calls.append((mail, mail_html(title, body, push.click if push else None), "html"))
     errors: dict[str, list[str]] = {}
-    if len(hub):
-        outcome = hub.notify(body=body, title=title, timeout=timeout)
+    for outcome in _notify_all(calls, title, timeout):
         for service in outcome:
             if not bool(service):
-                lines = [entry.message for entry in service.logs()] or [
+                reason = failure_reason(service.logs()) or (
                     "timed out" if "TIMEOUT" in str(service.status) else "failed"
-                ]
+                )
                 # Each URL was added with its channel's name as its only tag.
-                errors.setdefault(next(iter(service.tag)), []).append("; ".join(lines))
+                errors.setdefault(next(iter(service.tag)), []).append(reason)
     for name, plugins in direct.items():
         for plugin in plugins:
             problem = publish_ntfy(plugin, title, body, push, timeout)  # type: ignore[arg-type]
@@ -157,8 +166,128 @@ def send(
     for name in channels:
         if name not in results:
             failure = errors.get(name)
-            results[name] = ChannelResult(not failure, " | ".join(failure) if failure else None)
+            error = redact(" | ".join(failure), channels[name]) if failure else None
+            results[name] = ChannelResult(not failure, error)
     return results
+
+
+def _notify_all(calls: list[tuple[Any, str, str | None]], title: str, timeout: float) -> list[Any]:
+    """Each (hub, body, body_format) as one apprise call, side by side, each within `timeout`.
+
+    Apprise keeps every service's own log lines with its result; at DEBUG they hold
+    the exception behind a failure, not only apprise's summary of it.
+    """
+
+    def notify(call: tuple[Any, str, str | None]) -> Any:
+        hub, body, body_format = call
+        return hub.notify(
+            body=body,
+            title=title,
+            body_format=body_format,
+            timeout=timeout,
+            log_level=logging.DEBUG,
+        )
+
+    if len(calls) < 2:
+        return [notify(call) for call in calls]
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(notify, calls))
+
+
+# "Socket Exception: SMTP AUTH extension not supported by server." and the like: what
+# apprise logs at DEBUG right after its WARNING that something failed.
+EXCEPTION_LINE = re.compile(r"^[A-Za-z ]*(?:Exception|Error): *(?P<detail>\S.*)$", re.DOTALL)
+MAX_DETAIL = 300
+MAX_LINE = 2000
+
+
+def failure_reason(entries: Any) -> str | None:
+    """One failed service's reason from its captured log lines: each warning, with the
+    exception logged after it (the specific cause), e.g. 'Connection error while
+    submitting email to "smtp.example.net": SMTP AUTH extension not supported by server.'"""
+    parts: list[str] = []
+    for entry in entries:
+        message = " ".join(str(entry.message)[:MAX_LINE].split())  # a server's words: bounded
+        if entry.level in ("WARNING", "ERROR", "CRITICAL"):
+            parts.append(message)
+            continue
+        found = EXCEPTION_LINE.match(message) if entry.level == "DEBUG" else None
+        if found is None:
+            continue
+        detail = found["detail"][:MAX_DETAIL]
+        if not parts:
+            parts.append(detail)
+        elif detail not in parts[-1]:
+            parts[-1] = f"{parts[-1].rstrip('.')}: {detail}"
+    return "; ".join(dict.fromkeys(parts)) or None
+
+
+def redact(text: str, urls: list[str]) -> str:
+    """`text` with every secret of `urls` (see `secrets_in`, and each password) hidden."""
+    secrets: set[str] = set()
+    for url in urls:
+        secrets |= secrets_in(url)
+        plugin = instantiate(url)
+        password = getattr(plugin, "password", None)
+        if isinstance(password, str) and len(password) >= 4:
+            secrets |= {password, quote(password, safe="")}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
+# Apprise's e-mail services: they take the HTML part halfway writes (apprise makes the
+# text part from it). Every other service gets the plain text, as it is.
+MAIL_PLUGINS = frozenset(
+    {
+        "NotifyEmail",  # mailto:// and mailtos://
+        "NotifyBrevo",
+        "NotifyMailerSend",
+        "NotifyMailgun",
+        "NotifyOffice365",
+        "NotifyPostmark",
+        "NotifyResend",
+        "NotifySendGrid",
+        "NotifySendPulse",
+        "NotifySES",
+        "NotifySMTP2Go",
+        "NotifySparkPost",
+    }
+)
+MAIL_BUTTON = "Open the reply page"
+
+
+def mail_html(title: str, body: str, link: str | None) -> str:
+    """An e-mail's HTML part: the body's paragraphs and lines, escaped, and the reply
+    link as a button (the line that carried it, like 'Reply: …', makes way for it).
+
+    Apprise makes the e-mail's text part from this HTML; the template is laid out so
+    that part keeps every line and blank line of `body`, and the link itself."""
+    paragraphs: list[list[str]] = []
+    for block in re.split(r"\n\s*\n", body.strip()):
+        lines = []
+        for line in block.splitlines():
+            if link and link in line:
+                line = line.replace(link, "").strip()
+                if not line or line.endswith(":"):
+                    continue
+            lines.append(line)
+        if lines:
+            paragraphs.append(lines)
+    html = _mail_template().render(
+        title=title, paragraphs=paragraphs, link=link, button=MAIL_BUTTON
+    )
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+@cache
+def _mail_template() -> Any:
+    """The e-mail template, with Jinja2 loaded on first use (autoescaped: the words are text)."""
+    from jinja2 import Environment, PackageLoader
+
+    return Environment(loader=PackageLoader("halfway", "templates"), autoescape=True).get_template(
+        "mail.html"
+    )
 
 
 # ntfy's JSON form takes the priority as a number.
@@ -230,6 +359,10 @@ def _apprise() -> Any:
     from apprise.decorators import notify
 
     notify(on="halfway", name="halfway demo terminal")(_demo_channel)  # type: ignore[no-untyped-call]
+    # Apprise logs why a send failed (the server's words, the exception) at DEBUG, after a
+    # vaguer WARNING; `send` captures each service's lines at DEBUG to keep that reason.
+    # They reach no handler of halfway's own: `logs.setup_logging` leaves apprise out.
+    logging.getLogger("apprise").setLevel(logging.DEBUG)
     return apprise
 
 

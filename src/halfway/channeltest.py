@@ -1,0 +1,47 @@
+"""`halfway test-channel NAME`: one clearly marked test message through one channel.
+
+It prints what happened, with the channel's own reason when the message did not go
+out, and records nothing: no delivery, no channel health, not even the data folder
+is made. Apprise is loaded only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from halfway.commands import UsageError
+from halfway.settings import load_settings
+
+TITLE = "halfway test message"
+
+
+def test_message(name: str) -> str:
+    """The words of a test message: unmistakably a test, and nothing personal."""
+    return (
+        f"{TITLE} — if this reached you, your '{name}' channel works.\n"
+        "Nothing was recorded and no answer is needed."
+    )
+
+
+def cmd_test_channel(args: argparse.Namespace) -> int:
+    from halfway import deliver
+
+    settings = load_settings(args)
+    urls = settings.channels.get(args.name)
+    if urls is None:
+        known = ", ".join(settings.channels) or "none"
+        raise UsageError(f"NAME: no channel '{args.name}' in {args.source} (known: {known})")
+    where = ", ".join(deliver.mask(url) for url in urls)
+    result = deliver.send(
+        {args.name: urls},
+        TITLE,
+        test_message(args.name),
+        settings.send_timeout.total_seconds(),
+    )[args.name]
+    if result.ok:
+        print(f"{args.name}: test message sent ({where}); check that it arrived")
+        return 0
+    print(f"{args.name}: the test message did not go out ({where})")
+    print(f"  reason: {result.error}")
+    print("  check the channel's URL in your config, then try again")
+    return 1
