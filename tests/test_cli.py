@@ -8,13 +8,19 @@ import json
 import stat
 import subprocess
 import sys
+import tomllib
+from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
 
-from halfway import __version__
+from halfway import __version__, config, deliver, planner
+from halfway.daemon import Daemon
+from halfway.deliver import ChannelResult
+from halfway.replies import service
+from halfway.store import Store
 
-from .conftest import ROOT
+from .conftest import ROOT, Clock
 
 
 def test_python_dash_m_halfway_prints_the_version() -> None:
@@ -233,3 +239,72 @@ def test_export_to_a_file_is_private_and_never_overwrites_without_force(
     assert forced.code == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert json.loads(out.read_text())["entries"][0]["text"] == "for me alone"
+
+
+TWO = (
+    '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
+    '[[nudges]]\nid = "noon"\nkind = "custom"\ncron = "0 12 * * *"\n'
+)
+
+
+def test_resume_all_ends_every_pause_also_one_made_by_name(halfway, config_file) -> None:
+    path = str(config_file(TWO).path)
+    assert halfway("pause", "evening", "--config", path).code == 0
+    assert halfway("pause", "--all", "--until", "3d", "--config", path).code == 0
+    resumed = halfway("resume", "--all", "--config", path)
+    assert resumed.code == 0
+    assert resumed.out.strip() == "resumed (2 pause(s) ended)"
+    assert "paused:" not in halfway("status", "--config", path).out
+    assert "evening (gesture_log)" in halfway("upcoming", "--days", "2", "--config", path).out
+
+
+def test_resume_by_name_says_when_every_nudge_is_still_paused(halfway, config_file) -> None:
+    path = str(config_file(TWO).path)
+    assert halfway("pause", "--all", "--config", path).code == 0
+    ran = halfway("resume", "evening", "--config", path)
+    assert ran.code == 0
+    assert ran.out.splitlines() == [
+        "nothing was paused",
+        "every nudge is still paused; 'halfway resume --all' ends that pause too",
+    ]
+
+
+def test_history_says_why_fires_were_not_sent_and_shows_reply_notes(halfway, config_file) -> None:
+    body = '[[nudges]]\nid = "b"\nkind = "boundary"\ncron = "0 20 * * *"\n'
+    path = config_file(body, channels={"push": "json://127.0.0.1:9/never-reached"}).path
+    settings = config.build(tomllib.loads(path.read_text()), str(path), deliver.url_problem)
+    clock = Clock("2026-11-20T10:00:00+01:00")
+    daemon = Daemon(
+        settings,
+        Store(settings.data_dir),
+        clock=clock,
+        send=lambda channels, *_, **__: {name: ChannelResult(True) for name in channels},
+    )
+    daemon.start_up()
+    clock.set("2026-11-20T20:00:01+01:00")
+    [sent] = daemon.run_once()
+    service.accept(daemon.store, sent, "held", "web", clock(), note="we talked it through")
+    planner.pause(daemon.store, ["b"], clock(), clock() + timedelta(days=1))
+    clock.set("2026-11-21T20:00:01+01:00")
+    daemon.run_once()  # paused
+    clock.set("2026-11-24T20:00:01+01:00")  # halfway was down for two evenings
+    daemon.run_once()
+
+    lines = halfway("history", "--config", str(path)).out.splitlines()
+    assert lines[1] == (
+        f'2026-11-20 20:00  reply to {sent["id"]} (b): held · note: "we talked it through"'
+    )
+    assert lines[2] == "2026-11-21 20:00  b (boundary): skipped (paused)"
+    assert lines[3] == (
+        "2026-11-22 20:00  b (boundary): missed, 2 fires to 2026-11-23 20:00"
+        " (halfway was not running then)"
+    )
+    assert lines[4].startswith("2026-11-24 20:00  b (boundary): sent [push sent]")
+    rows = json.loads(halfway("history", "--json", "--config", str(path)).out)
+    assert [(r["record"], r.get("reason")) for r in rows] == [
+        ("delivery", None),
+        ("reply", None),
+        ("delivery", "paused"),
+        ("delivery", "down"),
+        ("delivery", None),
+    ]

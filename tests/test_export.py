@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -144,10 +147,125 @@ def test_history_is_in_the_order_things_happened_across_the_clock_change() -> No
     assert export.describe(rows[1]).startswith("evening (boundary): sent [phone sent]")
 
 
-def test_csv_has_one_row_per_record_and_the_channels_as_json() -> None:
-    text = export.to_csv(export.localized(snapshot(), ZoneInfo("Europe/Berlin")))
+def gaps_and_replies() -> dict[str, object]:
+    """A sent fire answered with a note, a skipped run with its reason, and a missed fire
+    from before halfway said why (no `reason`): stored UTC, as the store keeps them."""
+    data = snapshot()
+    data["deliveries"] = [
+        {
+            **data["deliveries"][0],  # type: ignore[index]
+            "channels": {
+                "phone": {"state": "sent", "attempts": 1, "sent_at": None, "error": None},
+                "mail": {"state": "failed", "attempts": 2, "sent_at": None, "error": "refused"},
+            },
+        },
+        {
+            "id": "d_2",
+            "nudge_id": "often",
+            "kind": "custom",
+            "state": "skipped",
+            "scheduled_for": "2026-10-25T09:00:15+00:00",
+            "last_scheduled": "2026-10-25T09:00:45+00:00",
+            "count": 3,
+            "reason": "backoff",
+            "why": "eased off after 3 unanswered",
+            "unanswered": 3,
+            "channels": {"phone": {"state": "skipped", "attempts": 0, "error": None}},
+        },
+        {
+            "id": "d_3",
+            "nudge_id": "evening",
+            "kind": "boundary",
+            "state": "missed",
+            "scheduled_for": "2026-10-25T10:00:00+00:00",
+            "channels": {"phone": {"state": "missed", "attempts": 0, "error": None}},
+        },
+    ]
+    data["replies"] = [
+        {
+            "id": "r_1",
+            "delivery_id": "d_1",
+            "value": "held",
+            "note": "we talked it through",
+            "via": "web",
+            "received_at": "2026-10-25T00:40:00+00:00",
+            "history": [],
+        }
+    ]
+    return data
+
+
+def test_csv_has_one_row_per_record_and_plain_text_in_every_cell() -> None:
+    text = export.to_csv(export.localized(gaps_and_replies(), ZoneInfo("Europe/Berlin")))
     lines = text.splitlines()
     assert lines[0] == ",".join(export.CSV_COLUMNS)
-    assert lines[1].startswith("delivery,d_1,2026-10-25T02:30:00+02:00,boundary,evening,sent,")
-    assert '"{""phone"": {""state"": ""sent""' in lines[1]
-    assert lines[2] == "entry,e_1,2026-10-25T02:10:00+01:00,note,,,,,,,,after,,"
+    assert lines[0].startswith("record,id,at,kind,nudge_id,state,channels,delivery_id,value,")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert not any("{" in cell for row in rows.values() for cell in row.values())
+    assert (rows["d_1"]["channels"], rows["d_1"]["channel_errors"]) == (
+        "phone:sent;mail:failed",
+        "mail: refused",
+    )
+    assert rows["d_1"]["at"] == "2026-10-25T02:30:00+02:00"
+    skipped = rows["d_2"]
+    assert (skipped["reason"], skipped["why"], skipped["count"]) == (
+        "backoff",
+        "eased off after 3 unanswered",
+        "3",
+    )
+    assert (rows["d_3"]["state"], rows["d_3"]["reason"]) == ("missed", "")  # an old record
+    reply = rows["r_1"]
+    assert (reply["record"], reply["nudge_id"], reply["value"], reply["note"]) == (
+        "reply",
+        "evening",
+        "held",
+        "we talked it through",
+    )
+    assert lines[-1] == "entry,e_2,2026-10-24T23:00:00+02:00,note,,,,,,,,before,,,,,,,"
+
+
+def test_json_export_keeps_channels_as_an_object_and_adds_the_reason() -> None:
+    data = export.localized(gaps_and_replies(), ZoneInfo("Europe/Berlin"))
+    shown = json.loads(export.to_json(data))
+    sent, skipped, missed = shown["deliveries"]
+    assert sent["channels"]["mail"] == {
+        "state": "failed",
+        "attempts": 2,
+        "sent_at": None,
+        "error": "refused",
+    }
+    assert (skipped["reason"], skipped["why"], skipped["unanswered"]) == (
+        "backoff",
+        "eased off after 3 unanswered",
+        3,
+    )
+    assert "reason" not in missed
+    assert shown["replies"][0] == gaps_and_replies()["replies"][0] | {  # type: ignore[index]
+        "received_at": "2026-10-25T02:40:00+02:00"
+    }
+
+
+def test_history_shows_reply_notes_their_nudge_and_why_a_fire_was_not_sent() -> None:
+    data = gaps_and_replies()
+    now = datetime(2026, 10, 25, 12, tzinfo=UTC)
+    rows = export.history_rows(data, None, now, export.local_clock(ZoneInfo("Europe/Berlin")))
+    assert export.history_lines(rows) == [
+        "2026-10-24 23:00:00  note: before",
+        "2026-10-25 02:30:00  evening (boundary): sent [phone sent, mail failed]",
+        '2026-10-25 02:40:00  reply to d_1 (evening): held · note: "we talked it through"',
+        "2026-10-25 02:10:00  note: after",
+        "2026-10-25 10:00:15  often (custom): skipped, 3 fires to 2026-10-25 10:00:45"
+        " (eased off after 3 unanswered)",
+        "2026-10-25 11:00:00  evening (boundary): missed",
+    ]
+
+
+def test_history_shows_times_to_the_minute_when_no_fire_needs_seconds() -> None:
+    data = snapshot()
+    now = datetime(2026, 10, 25, 12, tzinfo=UTC)
+    rows = export.history_rows(data, None, now, export.local_clock(ZoneInfo("Europe/Berlin")))
+    assert [line[:17] for line in export.history_lines(rows)] == [
+        "2026-10-24 23:00 ",
+        "2026-10-25 02:30 ",
+        "2026-10-25 02:10 ",
+    ]

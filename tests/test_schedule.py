@@ -10,7 +10,7 @@ import pytest
 from freezegun import freeze_time
 
 from halfway.config import Nudge, QuietHours
-from halfway.schedule import fires, next_fire, upcoming
+from halfway.schedule import clock_text, fires, needs_seconds, next_fire, upcoming
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -260,3 +260,44 @@ def test_fires_is_ordered_and_never_repeats() -> None:
     times = fire_times(nudge(cron="*/20 * * * *"), BERLIN, utc("2026-10-24T22:00"), 30)
     assert times == sorted(set(times))
     assert all(b - a >= timedelta(minutes=20) for a, b in pairwise(times))
+
+
+def test_upcoming_leaves_out_fires_inside_a_pause_and_goes_on_after_it() -> None:
+    daily = Nudge(id="a", kind="custom", cron="0 20 * * *")
+    pause = [(utc("2026-11-25T00:00"), utc("2026-11-27T12:00"))]
+    found = upcoming(
+        [daily], BERLIN, None, utc("2026-11-25T12:00"), utc("2026-11-29T12:00"), pauses={"a": pause}
+    )
+    assert [f.due_at for f in found] == [utc("2026-11-27T19:00"), utc("2026-11-28T19:00")]
+
+
+def test_a_pause_until_resumed_leaves_nothing_ahead_at_once() -> None:
+    every_second = Nudge(id="a", kind="custom", every="1s")
+    forever = {"a": [(utc("2026-11-25T00:00"), None)]}
+    now = utc("2026-11-25T12:00")
+    assert (
+        upcoming([every_second], BERLIN, None, now, now + timedelta(days=7), None, None, forever)
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("timing", "seconds"),
+    [
+        ({"every": "15s"}, True),
+        ({"every": "90s"}, True),
+        ({"every": "1m"}, False),
+        ({"every": "3d"}, False),
+        ({"cron": "*/5 * * * *"}, False),
+        ({"at": "2026-12-01T09:00:30"}, True),
+        ({"at": "2026-12-01T09:00"}, False),
+    ],
+)
+def test_a_schedule_needs_seconds_shown_only_when_its_times_have_them(timing, seconds) -> None:
+    assert needs_seconds(nudge(**timing)) is seconds
+
+
+def test_clock_text_shows_seconds_only_when_asked() -> None:
+    moment = utc("2026-11-25T19:00:15")
+    assert clock_text(moment, BERLIN) == "Wed 2026-11-25 20:00 CET"
+    assert clock_text(moment, BERLIN, seconds=True) == "Wed 2026-11-25 20:00:15 CET"

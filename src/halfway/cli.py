@@ -17,6 +17,7 @@ from datetime import date
 from typing import NoReturn
 
 from halfway import __version__
+from halfway.channeltest import cmd_test_channel
 from halfway.commands import (
     UsageError,
     cmd_check,
@@ -119,15 +120,35 @@ def build_parser() -> Parser:
     run.add_argument("--data-dir", metavar="DIR", help="with --demo: where the demo keeps its data")
     p = command("upcoming", cmd_upcoming, "list the fires planned in the next days")
     p.add_argument("--days", type=positive_int, default=7, help="how many days ahead (default 7)")
+    p.add_argument(
+        "--limit", type=positive_int, default=20, help="show at most N fires (default 20)"
+    )
     p = command("send", cmd_send, "send one nudge now, to test its channels", checks_channels=True)
     p.add_argument("nudge_id", metavar="NUDGE_ID")
+    p = command(
+        "test-channel",
+        cmd_test_channel,
+        "send a test message through one channel; records nothing",
+        checks_channels=True,
+    )
+    p.description = (
+        "Send one clearly marked test message ('halfway test message — …') through the "
+        "channel NAME and say whether it went out, with the channel's reason if not. "
+        "Nothing is recorded, and the data folder is not touched."
+    )
+    p.epilog = "Exit 0 when it went out, 1 when it did not, 2 for an unknown NAME."
+    p.add_argument("name", metavar="NAME", help="a channel's name from [channels] in the config")
     for name, func, text in (
         ("pause", cmd_pause, "pause nudges: their fires are skipped until you resume"),
-        ("resume", cmd_resume, "resume paused nudges"),
+        ("resume", cmd_resume, "resume paused nudges (--all: every pause)"),
     ):
         p = command(name, func, text)
         p.add_argument("nudge_ids", metavar="NUDGE_ID", nargs="*", help="nudges to change")
-        p.add_argument("--all", action="store_true", help="every nudge")
+        p.add_argument(
+            "--all",
+            action="store_true",
+            help="every nudge" if name == "pause" else "every pause, by name or of all",
+        )
         if name == "pause":
             p.add_argument(
                 "--until",

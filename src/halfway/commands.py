@@ -39,16 +39,27 @@ def cmd_init(args: argparse.Namespace) -> int:
     from halfway import config
 
     path = Path(args.config or os.environ.get("HALFWAY_CONFIG") or config.default_path())
+    if path.is_dir():
+        raise UsageError(
+            f"{path}: is a folder; name the file to write, e.g. {path / 'config.toml'}"
+        )
     if path.exists():
         raise UsageError(f"{path}: already exists; halfway init never overwrites a config")
+    # The starter leaves what only you can fill in (channels, the reply address) commented out.
     text = resources.files("halfway").joinpath("config.example.toml").read_text("utf-8")
     text = text.replace('timezone = "Europe/Berlin"', f'timezone = "{config._local_zone()}"')
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be written ({error.strerror})") from None
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         out.write(text)
     print(f"wrote {path} (readable by you only)")
-    print("next: set your channels in it, then run 'halfway check' and 'halfway run'")
+    print(
+        'next: add a channel under [channels] in it (e.g. phone = "ntfy://ntfy.sh/your-secret-topic"),'
+        " then run 'halfway check' and 'halfway run'"
+    )
     return 0
 
 
@@ -57,8 +68,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     from halfway.store import Store
 
     settings = load_settings(args)
+    unusable = config.unusable(settings, args.source)
+    if unusable:
+        raise config.ConfigError(unusable)
     zone = settings.tz
-    print(f"{args.source}: valid")
+    now = utc_now()
+    warnings = config.advice(settings, args.source, now)
+    many = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
+    print(f"{args.source}: valid" + (f" ({many}, at the end)" if warnings else ""))
     print(f"time zone {settings.timezone}; data in {settings.data_dir}")
     print("channels:")
     for name, urls in settings.channels.items():
@@ -67,6 +84,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(
         f"reply links: {settings.server.public_url}/r/…"
         + (" (discreet messages)" if settings.discreet else "")
+        + (
+            "; they open on this machine only (set server.listen and public_url for your phone)"
+            if config.on_loopback(settings.server.public_url)
+            else ""
+        )
     )
     if settings.imap:
         imap = settings.imap
@@ -75,7 +97,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"({imap.tls}, every {config.duration_text(imap.poll)})"
         )
     print("nudges (next 3 fires, local time):")
-    now = utc_now()
     rows = Store(settings.data_dir).view().records("nudges") if settings.db_path.exists() else []
     for line in status.pause_lines(settings, rows, now):
         print(f"  {line}")
@@ -86,6 +107,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
         when = ", ".join(schedule.clock_text(f.due_at, zone) for f in fires) or "no fire ahead"
         print(f"  {nudge.id} ({nudge.kind}): {when}")
+    sys.stdout.flush()
+    for line in warnings:
+        print(line, file=sys.stderr)
     return 0
 
 
@@ -96,30 +120,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = demo_settings(args) if args.demo else load_settings(args)
     try:
         reload = None if args.demo else (lambda: load_settings(args))
-        return daemon.run(settings, lambda: Store(settings.data_dir), reload)
+        return daemon.run(settings, lambda: Store(settings.data_dir), reload, args.demo)
     except daemon.DaemonError as error:
         raise UsageError(str(error)) from None
 
 
 def cmd_upcoming(args: argparse.Namespace) -> int:
-    from halfway import schedule
+    from halfway import cursors, schedule, status
+    from halfway.store import Store
 
     settings = load_settings(args)
     now = utc_now()
     until = now + timedelta(days=args.days)
     since = cursor_times(settings, now)
-    fires = schedule.upcoming(
-        settings.nudges, settings.tz, settings.quiet_hours, now, until, None, since
-    )
+    rows = Store(settings.data_dir).view().records("nudges") if settings.db_path.exists() else []
+    pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
+    zone, quiet, limit = settings.tz, settings.quiet_hours, args.limit
+    # One more than shown: whether the list was cut.
+    fires = schedule.upcoming(settings.nudges, zone, quiet, now, until, limit + 1, since, pauses)
+    shown = fires[:limit]
+    seconds = schedule.shows_seconds(shown, settings.nudges)
     kinds = {n.id: n.kind for n in settings.nudges}
-    for fire in fires:
+    for fire in shown:
         moved = " (after quiet hours)" if fire.deferred else ""
         print(
-            f"{schedule.clock_text(fire.due_at, settings.tz)}  {fire.nudge_id} "
+            f"{schedule.clock_text(fire.due_at, settings.tz, seconds)}  {fire.nudge_id} "
             f"({kinds[fire.nudge_id]}){moved}"
         )
+    if len(fires) > len(shown):
+        print(f"… and more; use --limit to see more than {args.limit}")
     if not fires:
         print(f"nothing planned in the next {args.days} day(s)")
+    for line in status.pause_lines(settings, rows, now):
+        print(f"{line} (its fires are skipped meanwhile)")
     return 0
 
 
@@ -202,13 +235,17 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from halfway import planner
+    from halfway import cursors, planner
     from halfway.store import Store
 
     settings = load_settings(args)
     targets = pause_targets(args, settings)
-    ended = planner.resume(Store(settings.data_dir), targets, utc_now())
+    store, now = Store(settings.data_dir), utc_now()
+    ended = planner.resume(store, targets, now)
     print(f"resumed ({ended} pause(s) ended)" if ended else "nothing was paused")
+    everything = store.view().get("nudges", "*")
+    if targets != ["*"] and everything and cursors.in_force(everything, now):
+        print("every nudge is still paused; 'halfway resume --all' ends that pause too")
     return 0
 
 

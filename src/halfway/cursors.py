@@ -88,6 +88,14 @@ def pauses(
     return found
 
 
+def all_pauses(
+    rows: list[dict[str, Any]], nudge_ids: list[str]
+) -> dict[str, list[tuple[datetime, datetime | None]]]:
+    """Each of `nudge_ids` with the spans in which it is paused (see `pauses`)."""
+    by_id = {row["id"]: row for row in rows}
+    return {nudge_id: pauses(by_id, nudge_id) for nudge_id in nudge_ids}
+
+
 def is_open(pause: dict[str, Any], now: datetime) -> bool:
     """A pause not yet ended at `now` (compared as instants, whatever offset was stored)."""
     return pause["until"] is None or at(pause["until"]) > now
@@ -114,6 +122,15 @@ def resumed(cursor: dict[str, Any], now: datetime) -> tuple[dict[str, Any], int]
             continue  # a pause that had not begun yet is dropped
         kept.append(pause)
     return {**cursor, "pauses": kept}, ended
+
+
+def to_resume(rows: list[dict[str, Any]], nudge_ids: list[str]) -> list[dict[str, Any]]:
+    """The cursors whose pauses a resume of `nudge_ids` ends: every one for ["*"] (--all),
+    so a nudge paused by name is resumed too; else the named nudges' own."""
+    if ALL in nudge_ids:
+        return rows
+    named = set(nudge_ids)
+    return [row for row in rows if row["id"] in named]
 
 
 def in_force(cursor: dict[str, Any], now: datetime) -> list[dict[str, Any]]:

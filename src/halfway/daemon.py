@@ -54,7 +54,9 @@ class Daemon:
         clock: Callable[[], datetime] = utc_now,
         reload: Callable[[], Settings] | None = None,
         send: Callable[..., Any] = deliver.send,
+        demo: bool = False,
     ) -> None:
+        self.demo = demo  # `halfway run --demo`: the planner plays the demo's story
         self.store = store
         self.clock = clock
         self.reload_settings = reload
@@ -73,7 +75,7 @@ class Daemon:
 
     def use(self, settings: Settings) -> None:
         self.settings = settings
-        self.planner = Planner(settings, self.store, self.clock, self.key)
+        self.planner = Planner(settings, self.store, self.clock, self.key, self.demo)
         self.outbox = Outbox(settings, self.store, self.clock, self.send)
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
 
@@ -359,6 +361,7 @@ def run(
     settings: Settings,
     make_store: Callable[[], Store],
     reload: Callable[[], Settings] | None = None,
+    demo: bool = False,
 ) -> int:
     """Run in the foreground until SIGTERM or SIGINT; return the exit code.
 
@@ -384,7 +387,7 @@ def run(
     except BaseException:
         sock.close()
         raise
-    daemon = Daemon(settings, store, reload=reload)
+    daemon = Daemon(settings, store, reload=reload, demo=demo)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -79,7 +79,11 @@ class Delivery(TypedDict):
     reply: NotRequired[dict[str, Any]]
     offer_pause: NotRequired[bool]
     reminder_of: NotRequired[str]
+    # A reminder's: "remind" or "snooze". A missed or skipped fire's (see `gaps`):
+    # "down", "quiet_hours", "paused" or "backoff"; absent in records made before 0.2.
     reason: NotRequired[str]
+    why: NotRequired[str]  # a gap record's reason in words, as history and status show it
+    unanswered: NotRequired[int]  # with "backoff": the unanswered sends in a row before it
     # A gap of several fires decided at once (downtime, a pause) is one record:
     count: NotRequired[int]  # how many fires it stands for
     last_scheduled: NotRequired[str]  # the last of them (the first is scheduled_for)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -36,6 +35,12 @@ CSV_COLUMNS = (
     "text",
     "by",
     "topic",
+    # added after 0.1's columns, so theirs keep their places
+    "channel_errors",
+    "reason",
+    "why",
+    "count",
+    "last_scheduled",
 )
 # Each list of the snapshot in the CSV: its name, its `record` code, its time field.
 CSV_TABLES = (
@@ -44,8 +49,6 @@ CSV_TABLES = (
     ("entries", "entry", "at"),
     ("talks", "talk", "at"),
 )
-# One encoder for every row: json.dumps with options builds a new one per call.
-_CHANNELS = json.JSONEncoder(ensure_ascii=False).encode
 
 
 # timestamps in the user's zone ------------------------------------------------
@@ -237,19 +240,36 @@ def to_json(data: Any) -> bytes:
 
 
 def to_csv(data: Record) -> str:
-    """All four lists in one table, a `record` column telling them apart."""
+    """All four lists in one table, a `record` column telling them apart; plain text in
+    every cell: a delivery's `channels` as `name:state;…` and their `channel_errors` as
+    `name: error;…`, a reply's `nudge_id` from the delivery it answers."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    at, channels = CSV_COLUMNS.index("at"), CSV_COLUMNS.index("channels")
+    at, nudge_id = CSV_COLUMNS.index("at"), CSV_COLUMNS.index("nudge_id")
+    channels, errors = CSV_COLUMNS.index("channels"), CSV_COLUMNS.index("channel_errors")
+    nudge_of = {d["id"]: d.get("nudge_id") for d in data["deliveries"]}
     for name, record_type, time_field in CSV_TABLES:
         for record in data[name]:
             row = [record.get(column) for column in CSV_COLUMNS]
             row[0], row[at] = record_type, record.get(time_field)
-            if "channels" in record:
-                row[channels] = _CHANNELS(record["channels"])
+            if isinstance(record.get("channels"), dict):
+                row[channels], row[errors] = channel_cells(record["channels"])
+            if record_type == "reply":
+                row[nudge_id] = nudge_of.get(record.get("delivery_id"))
             writer.writerow(row)
     return out.getvalue()
+
+
+def channel_cells(channels: dict[str, Any]) -> tuple[str, str]:
+    """A delivery's channels as `phone:sent;mail:failed`, and their errors as `mail: …`."""
+    states, errors = [], []
+    for name, send in channels.items():
+        send = send if isinstance(send, dict) else {}
+        states.append(f"{name}:{send.get('state', '')}")
+        if send.get("error"):
+            errors.append(f"{name}: {send['error']}")
+    return ";".join(states), ";".join(errors)
 
 
 # history -------------------------------------------------------------------------
@@ -263,6 +283,7 @@ def history_rows(
     `at` alone (all that the lines of `halfway history` show)."""
     shown = local or str
     answered = {r["delivery_id"] for r in data["replies"]}
+    nudge_of = {d["id"]: d["nudge_id"] for d in data["deliveries"]}
     rows = (
         [
             {
@@ -274,8 +295,20 @@ def history_rows(
             for d in data["deliveries"]
         ]
         + [{"record": "entry", **e, "at": shown(e["at"])} for e in data["entries"]]
-        + [{"record": "reply", **r, "at": shown(r["received_at"])} for r in data["replies"]]
+        + [
+            {
+                "record": "reply",
+                **r,
+                "at": shown(r["received_at"]),
+                "nudge_id": nudge_of.get(r["delivery_id"]),
+            }
+            for r in data["replies"]
+        ]
     )
+    if local is not None:  # the span of a run of missed or skipped fires, in the lines too
+        for row in rows:
+            if row.get("last_scheduled"):
+                row["last_scheduled"] = local(row["last_scheduled"])
     if since is not None:
         first_day = since.isoformat()
         rows = [r for r in rows if r["at"][:10] >= first_day]
@@ -284,18 +317,47 @@ def history_rows(
     return rows
 
 
-def describe(row: Record) -> str:
+def history_lines(rows: list[Record]) -> list[str]:
+    """`halfway history` as lines: each row's local time, then its words. Times show
+    their seconds when a fire shown was scheduled off the whole minute (an `every`
+    under a minute, say), so two fires a few seconds apart read apart."""
+    seconds = any(
+        r["record"] == "delivery"
+        and not r.get("manual")
+        and not r.get("reminder_of")
+        and r["at"][17:19] not in ("", "00")
+        for r in rows
+    )
+    return [f"{clock(r['at'], seconds)}  {describe(r, seconds)}" for r in rows]
+
+
+def clock(text: str, seconds: bool = False) -> str:
+    """A local ISO time as history shows it: '2026-11-25 19:30' (or '19:30:15')."""
+    return text[: 19 if seconds else 16].replace("T", " ")
+
+
+def describe(row: Record, seconds: bool = False) -> str:
     """One history row as a line of words (without its time)."""
     if row["record"] == "delivery":
-        channels = ", ".join(f"{n} {c['state']}" for n, c in row["channels"].items())
-        waiting = (
-            f"  · waiting for your answer: halfway reply {row['id']} …" if row["waiting"] else ""
-        )
-        return f"{row['nudge_id']} ({row['kind']}): {row['state']} [{channels}]{waiting}"
+        return describe_delivery(row, seconds)
     if row["record"] == "reply":
-        return f"reply to {row['delivery_id']}: {row['value']}"
+        nudge = f" ({row['nudge_id']})" if row.get("nudge_id") else ""
+        note = f' · note: "{row["note"]}"' if row.get("note") else ""
+        return f"reply to {row['delivery_id']}{nudge}: {row['value']}{note}"
     by = f" by {row['by']}" if row.get("by") else ""
     return f"{row['kind']}{by}: {row['text']}"
+
+
+def describe_delivery(row: Record, seconds: bool) -> str:
+    head = f"{row['nudge_id']} ({row['kind']}): {row['state']}"
+    if row["state"] in ("missed", "skipped"):
+        count = row.get("count", 1)
+        span = f", {count} fires to {clock(row['last_scheduled'], seconds)}" if count > 1 else ""
+        why = row.get("why") or row.get("reason")
+        return head + span + (f" ({why})" if why else "")
+    channels = ", ".join(f"{n} {c['state']}" for n, c in row["channels"].items())
+    waiting = f"  · waiting for your answer: halfway reply {row['id']} …" if row["waiting"] else ""
+    return f"{head} [{channels}]{waiting}"
 
 
 def waiting_for_answer(delivery: Record, answered: bool, now: datetime) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
-from halfway import cursors, deliveries, practices, reminders, schedule
+from halfway import cursors, deliveries, demo, gaps, practices, reminders, schedule
 from halfway.config import Nudge, Settings
 from halfway.deliveries import MISSED, PENDING, SKIPPED, at, iso
 from halfway.replies import tokens
@@ -31,7 +31,12 @@ class Planner:
     """Fires and reminders, from cursor to recorded delivery."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Callable[[], datetime], key: bytes
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], datetime],
+        key: bytes,
+        demo_run: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -39,6 +44,8 @@ class Planner:
         self.key = key
         # nudge id -> (the `since` it was computed from, that nudge's next fire after it)
         self._next: dict[str, tuple[datetime, schedule.Fire | None]] = {}
+        # `halfway run --demo`: it answers the first nudges and explains each event
+        self.demo = demo.Demo(clock()) if demo_run else None
 
     # cursors -------------------------------------------------------------------
 
@@ -83,6 +90,8 @@ class Planner:
         now = self.clock()
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
             return []  # catch-up waits for the morning, never 3 a.m.
+        if self.demo:
+            self.demo.answer(self.store, now)
         view = self.store.view()
         due = []
         for nudge in self.settings.nudges:
@@ -118,9 +127,11 @@ class Planner:
         decision = schedule.decide(due, now, nudge.catch_up, pauses, older)
         records = []
         if decision.missed:
-            records.append(self.gap_record(nudge, decision.missed, MISSED, decision.older_missed))
+            reason = gaps.missed_reason(decision, nudge.catch_up, zone, quiet)
+            missed, older = decision.missed, decision.older_missed
+            records.append(self.gap_record(nudge, missed, MISSED, older, reason))
         if decision.skipped:
-            records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0))
+            records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, gaps.PAUSED))
         if decision.send:
             records.append(self.fire_or_back_off(nudge, decision.send, decision.late, view))
         records.sort(key=lambda r: at(r["scheduled_for"]))
@@ -132,42 +143,37 @@ class Planner:
             (d for d in view.records("deliveries") if d["nudge_id"] == nudge.id),
             key=lambda d: at(d["scheduled_for"]),
         )
+        if self.demo:  # each demo run starts afresh, whatever an earlier one left unanswered
+            history = self.demo.this_run(history)
         answered = {r["delivery_id"] for r in view.records("replies")}
         skip, offer = reminders.backing_off(history, answered)
         if skip:
-            return {**self.gap_record(nudge, (fire,), SKIPPED, 0), "reason": "backoff"}
+            unanswered = gaps.unanswered(history, answered)
+            return self.gap_record(nudge, (fire,), SKIPPED, 0, gaps.BACKOFF, unanswered)
         return self.fire_record(nudge, fire, late, offer_pause=offer)
 
     def gap_record(
-        self, nudge: Nudge, fires: tuple[schedule.Fire, ...], state: str, older: int
+        self,
+        nudge: Nudge,
+        fires: tuple[schedule.Fire, ...],
+        state: str,
+        older: int,
+        reason: str,
+        unanswered: int = 0,
     ) -> Record:
-        """One record for fires decided without sending: their count and span, no words."""
-        record: Record = {
-            "id": new_id("d"),
-            "nudge_id": nudge.id,
-            "kind": nudge.kind,
-            "scheduled_for": iso(fires[0].scheduled_for),
-            "due_at": iso(fires[0].due_at),
-            "created_at": iso(self.clock()),
-            "state": state,
-            "late": False,
-            "manual": False,
-            "channels": {
-                name: {"state": state, "attempts": 0, "sent_at": None, "error": None}
-                for name in self.settings.channels_of(nudge.channels)
-            },
-        }
-        if len(fires) + older > 1:
-            record["count"] = len(fires) + older
-            record["last_scheduled"] = iso(fires[-1].scheduled_for)
-        return record
+        """One record for fires decided without sending: their count and span, and why."""
+        channels = list(self.settings.channels_of(nudge.channels))
+        now = self.clock()
+        return gaps.record(
+            new_id("d"), nudge, fires, state, older, channels, now, reason, unanswered
+        )
 
     def fire_record(
         self, nudge: Nudge, fire: schedule.Fire, late: bool = False, offer_pause: bool = False
     ) -> Record:
         """A delivery to send: the words, the message that leaves, the reply it takes."""
         delivery_id = new_id("d")
-        words_title, words = practices.render(nudge.kind, nudge.text)
+        words_title, words = practices.render(nudge.kind, nudge.text, seed=delivery_id)
         shape = practices.shape(nudge.kind, nudge.choices, nudge.reply)
         discreet = self.settings.discreet
         link = f"{self.settings.server.public_url}/r/{tokens.make(self.key, delivery_id)}"
@@ -213,21 +219,17 @@ class Planner:
     def log_fire(self, record: Record) -> None:
         if record["state"] == PENDING:
             log.info(
-                "fire %s (%s) scheduled %s%s",
+                "fire %s (%s) scheduled %s%s%s",
                 record["nudge_id"],
                 record["kind"],
                 record["scheduled_for"],
                 ", late" if record["late"] else "",
+                ", offering a pause" if record.get("offer_pause") else "",
             )
-            return
-        count = record.get("count", 1)
-        log.info(
-            "fire %s scheduled %s recorded as %s%s",
-            record["nudge_id"],
-            record["scheduled_for"],
-            record["state"],
-            f" ({count} fires, the last {record['last_scheduled']})" if count > 1 else "",
-        )
+        else:
+            log.info("fire %s %s", record["nudge_id"], gaps.log_text(record))
+        if self.demo:
+            log.info("  ↳ %s", demo.explain(record))
 
     # unit of work: asking again ------------------------------------------------
 
@@ -252,6 +254,8 @@ class Planner:
                     record["nudge_id"],
                     record["reason"],
                 )
+                if self.demo:
+                    log.info("  ↳ %s", demo.explain(record))
         return min(upcoming, default=None)
 
     def next_reminder(self) -> datetime | None:
@@ -353,13 +357,11 @@ def pause(store: Store, nudge_ids: list[str], start: datetime, until: datetime |
 
 
 def resume(store: Store, nudge_ids: list[str], now: datetime) -> int:
-    """End the open pauses of these nudges (\"*\" for the pause of all) now; how many ended."""
+    """End the open pauses of these nudges now; how many ended. \"*\" (--all) ends every
+    pause: the pause of all, and each nudge's own."""
     ended = 0
     with store.transaction() as tx:
-        for nudge_id in nudge_ids:
-            cursor = tx.get("nudges", nudge_id)
-            if cursor is None:
-                continue
+        for cursor in cursors.to_resume(tx.records("nudges"), nudge_ids):
             changed, count = cursors.resumed(cursor, now)
             if count:
                 tx.put("nudges", changed)

@@ -58,9 +58,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             sys.stdout.buffer.write(export.to_json(rows))
             return 0
         if rows:
-            text = "\n".join(
-                f"{r['at'][:16].replace('T', ' ')}  {export.describe(r)}" for r in rows
-            )
+            text = "\n".join(export.history_lines(rows))
         elif args.since:
             text = f"nothing recorded since {args.since}"
         else:

@@ -147,6 +147,9 @@ def ahead(
             yield fire
 
 
+Spans = list[tuple[datetime, datetime | None]]
+
+
 def upcoming(
     nudges: list[Nudge],
     zone: tzinfo,
@@ -155,25 +158,71 @@ def upcoming(
     until: datetime,
     limit: int | None = None,
     since: dict[str, datetime] | None = None,
+    pauses: dict[str, Spans] | None = None,
 ) -> list[Fire]:
     """All fires of `nudges` due after `now` up to `until`, soonest first (at most `limit` each).
 
     `since` holds each nudge's cursor (see `cursors.since`); a nudge without one counts from now.
+    A fire due inside one of its nudge's `pauses` is left out: `decide` skips it.
     """
     found: list[Fire] = []
     for nudge in nudges:
         start = (since or {}).get(nudge.id, now)
-        for count, fire in enumerate(ahead(nudge, zone, quiet, start, now)):
-            if fire.due_at > until or (limit is not None and count >= limit):
-                break
-            found.append(fire)
+        spans = (pauses or {}).get(nudge.id, [])
+        found += _unpaused(nudge, zone, quiet, start, now, until, limit, spans)
     return sorted(found, key=lambda fire: (fire.due_at, fire.nudge_id))
 
 
-def clock_text(moment: datetime, zone: tzinfo) -> str:
-    """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST'."""
+def _unpaused(
+    nudge: Nudge,
+    zone: tzinfo,
+    quiet: QuietHours | None,
+    since: datetime,
+    now: datetime,
+    until: datetime,
+    limit: int | None,
+    spans: Spans,
+) -> list[Fire]:
+    """The fires of `nudge` due after `now` up to `until` outside `spans`, at most `limit`."""
+    found: list[Fire] = []
+    after = now
+    while True:
+        for fire in ahead(nudge, zone, quiet, since, after):
+            if fire.due_at > until or (limit is not None and len(found) >= limit):
+                return found
+            if not paused_at(fire.due_at, spans):
+                found.append(fire)
+                continue
+            ends = [e for s, e in spans if s <= fire.due_at and (e is None or fire.due_at < e)]
+            if None in ends:
+                return found  # paused until resumed: nothing more to show
+            after = max(e for e in ends if e is not None) - timedelta(microseconds=1)
+            break  # look again from the pause's end
+        else:
+            return found
+
+
+def needs_seconds(nudge: Nudge) -> bool:
+    """Whether the fire times of `nudge` need their seconds to be told apart or read right:
+    an `every` that is not whole minutes, or an `at` with seconds."""
+    if nudge.every is not None:
+        return bool(nudge.every % timedelta(minutes=1))
+    return nudge.at is not None and bool(nudge.at.second or nudge.at.microsecond)
+
+
+def shows_seconds(fires: list[Fire], nudges: list[Nudge]) -> bool:
+    """Whether a list of `fires` is shown with seconds: a nudge among them needs them,
+    or one of the times is not on a whole minute."""
+    listed = {fire.nudge_id for fire in fires}
+    return any(needs_seconds(n) for n in nudges if n.id in listed) or any(
+        fire.due_at.second or fire.due_at.microsecond for fire in fires
+    )
+
+
+def clock_text(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:
+    """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST' (or '18:00:15 CEST')."""
     local = moment.astimezone(zone)
-    return local.strftime("%a %Y-%m-%d %H:%M %Z")
+    return local.strftime(f"%a %Y-%m-%d %H:%M{':%S' if seconds else ''} %Z")
 
 
 # catch-up ------------------------------------------------------------------

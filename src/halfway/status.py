@@ -8,7 +8,7 @@ eight days and everything still open, so this never reads the archives.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from halfway import cursors, schedule
@@ -57,14 +57,8 @@ def render(
         )
         if health.get("status") != "ok":
             out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
-    out += pause_lines(settings, hot["nudges"], now)
-
-    fires = schedule.upcoming(
-        settings.nudges, zone, settings.quiet_hours, now, now + timedelta(days=7), since=since
-    )
-    out.append("")
-    out.append("next fires:" if fires else "next fires: none in the next 7 days")
-    out += [f"  {schedule.clock_text(f.due_at, zone)}  {f.nudge_id}" for f in fires[:5]]
+    fire_lines, seconds = next_fire_lines(settings, hot["nudges"], now, since)
+    out += fire_lines
 
     deliveries = hot["deliveries"]
     waiting = [
@@ -98,6 +92,8 @@ def render(
     for name in settings.channels:
         row = health_of.get(name, {})
         out.append(f"  {name}: {when(row.get('last_sent_at'))}")
+        if row.get("failing_since"):
+            out.append(f"    failing since {when(row['failing_since'])}: {row.get('error')}")
 
     week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
     counts = Counter(d["state"] for d in week)
@@ -108,12 +104,45 @@ def render(
     )
     out.append("")
     out.append(f"last 7 days: {summary or 'nothing yet'}")
-    for delivery in sorted(week, key=lambda d: at(d["scheduled_for"])):
-        if delivery["state"] in ("missed", "skipped"):
-            count = delivery.get("count", 1)
-            span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""
-            out.append(
-                f"  {delivery['state']}: {delivery['nudge_id']} {when(delivery['scheduled_for'])}"
-                + span
-            )
+    gaps = sorted(
+        (d for d in week if d["state"] in ("missed", "skipped")),
+        key=lambda d: at(d["scheduled_for"]),
+    )
+    seconds = seconds or any(at(d["scheduled_for"]).second for d in gaps)
+    out += ["  " + gap_line(delivery, zone, seconds) for delivery in gaps]
     return "\n".join(out)
+
+
+def next_fire_lines(
+    settings: Settings, rows: list[Record], now: datetime, since: dict[str, datetime]
+) -> tuple[list[str], bool]:
+    """The next five fires, as the planner will send them (a paused nudge's fires are
+    skipped, so they are not listed), then the pauses apart; and whether the times
+    need their seconds."""
+    zone = settings.tz
+    pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
+    fires = schedule.upcoming(
+        settings.nudges, zone, settings.quiet_hours, now, now + timedelta(days=7), 5, since, pauses
+    )[:5]
+    seconds = schedule.shows_seconds(fires, settings.nudges)
+    out = ["", "next fires:" if fires else "next fires: none in the next 7 days"]
+    out += [f"  {schedule.clock_text(f.due_at, zone, seconds)}  {f.nudge_id}" for f in fires]
+    paused = pause_lines(settings, rows, now)
+    if paused:
+        out += ["", *(f"{line} (its fires are skipped meanwhile)" for line in paused)]
+    return out, seconds
+
+
+def gap_line(delivery: Record, zone: tzinfo, seconds: bool) -> str:
+    """A missed or skipped record: when, how many, and why (if it says)."""
+
+    def when(text: str) -> str:
+        return schedule.clock_text(at(text), zone, seconds)
+
+    count = delivery.get("count", 1)
+    span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""
+    why = delivery.get("why") or delivery.get("reason")
+    return (
+        f"{delivery['state']}: {delivery['nudge_id']} {when(delivery['scheduled_for'])}{span}"
+        + (f": {why}" if why else "")
+    )

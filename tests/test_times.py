@@ -1,0 +1,158 @@
+"""The times halfway shows: as precise as the schedule, cut to a readable length, and
+exactly the times it fires (computed by the code that fires, pauses included)."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from freezegun import freeze_time
+
+from halfway import config, cursors, deliver, planner, schedule, status
+from halfway.daemon import Daemon
+from halfway.deliver import ChannelResult
+from halfway.deliveries import at
+from halfway.store import Store
+
+from .conftest import Clock, config_text
+from .engine import deliveries
+
+# Takes no reply, so halfway never eases off it: every fire it owes is sent.
+OFTEN = '[[nudges]]\nid = "often"\nkind = "custom"\nevery = "15s"\nreply = "none"\n'
+EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
+CHANNELS = {"push": "json://127.0.0.1:9/never-reached"}
+
+
+def quiet_send(channels: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, ChannelResult]:
+    return {name: ChannelResult(True) for name in channels}
+
+
+def daemon_on(tmp_path: Path, body: str, clock: Clock) -> Daemon:
+    data = tomllib.loads(config_text(body, data_dir=tmp_path / "data", channels=CHANNELS))
+    settings = config.build(data, "test config", deliver.url_problem)
+    daemon = Daemon(settings, Store(settings.data_dir), clock=clock, send=quiet_send)
+    daemon.start_up()
+    return daemon
+
+
+def shown_by_status(daemon: Daemon) -> str:
+    view = daemon.store.view()
+    hot = {name: view.records(name) for name in ("deliveries", "nudges", "channels")}
+    return status.render(daemon.settings, hot, None, daemon.clock(), daemon.planner.cursor_times())
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_upcoming_shows_seconds_for_a_nudge_every_15_seconds(halfway, config_file) -> None:
+    path = str(config_file(OFTEN).path)
+    ran = halfway("upcoming", "--limit", "3", "--config", path)
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[:3] == [
+        "Wed 2026-11-25 13:00:15 CET  often (custom)",
+        "Wed 2026-11-25 13:00:30 CET  often (custom)",
+        "Wed 2026-11-25 13:00:45 CET  often (custom)",
+    ]
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_upcoming_shows_twenty_by_default_and_says_when_it_cut_the_list(
+    halfway, config_file
+) -> None:
+    path = str(config_file(OFTEN + EVENING).path)
+    ran = halfway("upcoming", "--config", path)
+    assert ran.code == 0, ran.err
+    lines = ran.out.splitlines()
+    assert len(lines) == 21  # not 40,331
+    assert lines[-1] == "… and more; use --limit to see more than 20"
+    few = halfway("upcoming", "--limit", "2", "--days", "1", "--config", path).out.splitlines()
+    assert few == [
+        "Wed 2026-11-25 13:00:15 CET  often (custom)",
+        "Wed 2026-11-25 13:00:30 CET  often (custom)",
+        "… and more; use --limit to see more than 2",
+    ]
+    whole = halfway("upcoming", "--limit", "9", "--config", str(config_file(EVENING).path))
+    assert "… and more" not in whole.out  # 7 fires in 7 days: nothing was cut
+    assert len(whole.out.splitlines()) == 7
+
+
+def test_upcoming_refuses_a_limit_that_is_not_a_count(halfway, config_file) -> None:
+    path = str(config_file(OFTEN).path)
+    ran = halfway("upcoming", "--limit", "0", "--config", path)
+    assert ran.code == 2
+    assert ran.err.strip().splitlines() == [
+        "halfway upcoming: argument --limit: '0' is not a whole number of 1 or more"
+        " (see 'halfway upcoming --help')"
+    ]
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_upcoming_leaves_out_the_fires_a_pause_skips_and_says_so(halfway, config_file) -> None:
+    path = str(config_file(EVENING).path)
+    assert halfway("pause", "evening", "--until", "2026-11-27", "--config", path).code == 0
+    ran = halfway("upcoming", "--days", "4", "--config", path)
+    assert ran.out.splitlines() == [
+        "Fri 2026-11-27 20:00 CET  evening (gesture_log)",
+        "Sat 2026-11-28 20:00 CET  evening (gesture_log)",
+        "paused: evening until Fri 2026-11-27 00:00 CET (its fires are skipped meanwhile)",
+    ]
+
+
+def test_status_shows_a_paused_nudge_apart_not_under_next_fires(tmp_path) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    noon = '[[nudges]]\nid = "noon"\nkind = "custom"\ncron = "0 12 * * *"\n'
+    daemon = daemon_on(tmp_path, EVENING + noon, clock)
+    planner.pause(daemon.store, ["noon"], clock(), None)
+    text = shown_by_status(daemon)
+    upcoming = text.split("next fires:")[1].split("\n\n")[0]
+    assert "evening" in upcoming
+    assert "noon" not in upcoming
+    assert "paused: noon until you resume (its fires are skipped meanwhile)" in text
+
+
+def test_status_shows_seconds_when_the_schedule_needs_them(tmp_path) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = daemon_on(tmp_path, OFTEN, clock)
+    planner.pause(daemon.store, ["often"], clock(), clock() + timedelta(seconds=40))
+    clock.advance(seconds=31)
+    daemon.run_once()
+    text = shown_by_status(daemon)
+    assert "  Wed 2026-11-25 10:00:45 CET  often" in text  # the first fire after the pause
+    assert (
+        "skipped: often Wed 2026-11-25 10:00:15 CET (2 fires, to Wed 2026-11-25 10:00:30 CET)"
+        in text
+    )
+    assert text.rstrip().endswith(": paused")
+
+
+def test_the_fires_shown_are_the_fires_it_sends(tmp_path) -> None:
+    # an `every` under a minute, quiet hours, a pause: what `upcoming` and `status`
+    # show must be what the daemon then sends, to the second
+    clock = Clock("2026-11-25T21:59:10+01:00")
+    body = OFTEN + EVENING + '[quiet_hours]\nstart = "22:00"\nend = "22:02"\n'
+    daemon = daemon_on(tmp_path, body, clock)
+    clock.advance(seconds=20)
+    daemon.run_once()  # a fire at 21:59:25, so the cursor has moved once
+    planner.pause(daemon.store, ["often"], clock(), clock() + timedelta(minutes=3))
+    settings, now = daemon.settings, clock()
+    rows = daemon.store.view().records("nudges")
+    shown = schedule.upcoming(
+        settings.nudges,
+        settings.tz,
+        settings.quiet_hours,
+        now,
+        now + timedelta(minutes=10),
+        since=daemon.planner.cursor_times(),
+        pauses=cursors.all_pauses(rows, [n.id for n in settings.nudges]),
+    )
+    end = now + timedelta(minutes=10)
+    while (wake := daemon.plan()) is not None and wake <= end:
+        clock.now = max(clock.now, wake)
+        daemon.run_once()
+    sent = [
+        (d["nudge_id"], at(d["scheduled_for"]), at(d["due_at"]))
+        for d in deliveries(daemon)
+        if d["state"] == "sent" and at(d["scheduled_for"]) > now
+    ]
+    assert sent == [(f.nudge_id, f.scheduled_for, f.due_at) for f in shown]
+    assert len(sent) == 28  # 22:02:40 … 22:09:25 CET, every 15 s, from the end of the pause
