@@ -1,13 +1,54 @@
-"""The built-in nudge kinds: their default words and the shape of reply they take.
+"""The built-in nudge kinds: their words and the shape of reply they take.
 
-Short, warm drafts in halfway's voice (see shared/PRACTICES.md): concrete,
-never a diagnosis of the partner, and always skippable. Choices are stored
-as stable codes; the labels are only for people.
+The words themselves (titles, variants, choice labels) are data, in words.toml,
+read and checked by `halfway.words`; this module renders them into a nudge, the
+reply shape a delivery takes, and the message that leaves the machine. Short,
+warm and concrete (see shared/PRACTICES.md), never a diagnosis of the partner,
+always skippable. Choices are stored as stable codes; the labels are for people.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from halfway.words import (
+    LATER,
+    PAUSE_WEEK,
+    PRACTICES,
+    Practice,
+    WordsError,
+    check_overrides,
+    fill,
+    kinds,
+    merge,
+    pick,
+    safety_line,
+    with_overrides,
+)
+
+__all__ = [
+    "DISCREET_BODY",
+    "DISCREET_TITLE",
+    "LATER",
+    "MAX_TEXT",
+    "MOVEMENT",
+    "PAUSE_OFFER",
+    "PAUSE_WEEK",
+    "PRACTICES",
+    "REMINDER_LINE",
+    "Practice",
+    "Shape",
+    "WordsError",
+    "check_overrides",
+    "kinds",
+    "merge",
+    "message",
+    "render",
+    "safety_line",
+    "shape",
+    "with_overrides",
+]
 
 MOVEMENT = (
     ("agreed_time", "Agreed to a time"),
@@ -15,77 +56,25 @@ MOVEMENT = (
     ("small_change", "Made a small change"),
     ("none", "No movement"),
 )
-LATER = "later"  # any reply can be "later": ask again after the nudge's snooze time
 MAX_TEXT = 2000
 DISCREET_TITLE = "halfway · a small check-in"
 DISCREET_BODY = "Something small is waiting for you, whenever you have a minute."
 
 
-@dataclass(frozen=True)
-class Practice:
-    title: str
-    text: str
-    choices: tuple[tuple[str, str], ...] = ()
-    free_text: bool = False  # the value may be the user's own words
-    scale: str | None = None  # a 1–5 question, asked beside the value
-    note: bool = False  # a note field beside the value
-    text_label: str = "Your words"
-
-
-PRACTICES: dict[str, Practice] = {
-    "self_regulation": Practice(
-        "A minute for you, before the talk",
-        "Three slow breaths. Name what you feel, just to yourself. Then one sentence of"
-        " what you hope for. Calm and clear is enough; you don't have to get it perfect.",
-        choices=(("ready", "I'm ready"), ("need_more_time", "I need more time")),
-    ),
-    "clarity_ask": Practice(
-        "One small, clear ask",
-        "What is one specific thing you'd like to ask for? Small and doable works best,"
-        " like twenty minutes this weekend about what makes you both feel close.",
-        free_text=True,
-        text_label="Your ask",
-    ),
-    "reframe": Practice(
-        "An invitation, not a problem",
-        'Try it as an invitation to build something together: "I feel … when … I would'
-        ' love …". Jot down a draft if you like.',
-        free_text=True,
-        text_label="Your draft",
-    ),
-    "boundary": Practice(
-        "Your boundary, for your own well-being",
-        "A gentle reminder of the boundary you chose for yourself. How has it been lately?",
-        choices=(("held", "Held"), ("strained", "Strained"), ("crossed", "Crossed")),
-        note=True,
-    ),
-    "gesture_log": Practice(
-        "A small moment today?",
-        "Was there one small gesture or moment of connection you noticed today?"
-        ' Anything counts, and "none today" is a fine answer too.',
-        choices=(("none", "None today"),),
-        free_text=True,
-        text_label="What you noticed",
-    ),
-    "talk_reflection": Practice(
-        "How did the talk go?",
-        "However it went, you showed up. Did anything move, like agreeing to a time,"
-        " acknowledging feelings, or a small change?",
-        choices=(*MOVEMENT[:3], ("avoided", "Avoided it"), ("refused", "Refused"), MOVEMENT[3]),
-        note=True,
-    ),
-    "pattern_review": Practice(
-        "Your week, gently",
-        "Looking back over this week: any movement from your partner, how much you"
-        " reached out, and how the pursuing felt. No right answers.",
-        choices=MOVEMENT,
-        scale="How much were you pursuing this week? (1 barely – 5 all the time)",
-        note=True,
-    ),
-    "custom": Practice(
-        "A note from halfway", "A small check-in from you, for you.", free_text=True
-    ),
-}
+def render(
+    kind: str,
+    text: str | None = None,
+    seed: str | None = None,
+    fields: Mapping[str, str | None] | None = None,
+    catalogue: Mapping[str, Practice] | None = None,
+) -> tuple[str, str]:
+    """The (title, words) of a nudge: its own `text` if given, else a variant of its kind's
+    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in."""
+    practice = (catalogue or PRACTICES)[kind]
+    body = fill((text or "").strip() or pick(practice.variants, seed), fields)
+    if practice.safety:
+        body = f"{body}\n\n{safety_line()}"
+    return practice.title, body
 
 
 @dataclass(frozen=True)
@@ -121,14 +110,19 @@ class Shape:
         """The words a person reads for a stored value."""
         if value == LATER:
             return "Later"
-        if value == "pause_week":
+        if value == PAUSE_WEEK:
             return "Pause this for a week"
         return dict(self.choices).get(value, value)
 
 
-def shape(kind: str, choices: list[str] | None = None, reply: str | None = None) -> Shape:
+def shape(
+    kind: str,
+    choices: list[str] | None = None,
+    reply: str | None = None,
+    catalogue: Mapping[str, Practice] | None = None,
+) -> Shape:
     """The reply shape of a nudge: its kind's, or the choices and reply mode its config gives."""
-    practice = PRACTICES[kind]
+    practice = (catalogue or PRACTICES)[kind]
     if reply == "none":
         return Shape(takes_reply=False)
     own = tuple((code, code.replace("_", " ").capitalize()) for code in choices or [])
@@ -139,12 +133,6 @@ def shape(kind: str, choices: list[str] | None = None, reply: str | None = None)
         note=practice.note or bool(own),
         text_label=practice.text_label,
     )
-
-
-def render(kind: str, text: str | None) -> tuple[str, str]:
-    """The (title, words) of a nudge: its own words if given, else its kind's."""
-    practice = PRACTICES[kind]
-    return practice.title, (text or practice.text).strip()
 
 
 REMINDER_LINE = "A gentle second ask, only if you have a minute."

@@ -1,0 +1,336 @@
+"""halfway's words: each kind's title, text variants and choices, read from words.toml.
+
+The words live in `words.toml` beside this module and are read once, when first
+needed. A user's config may reword any kind (`check_overrides`, `merge`,
+`with_overrides`); the choice codes never change. `fill` puts a field (a
+boundary, a talk's topic) into words without ever reading them as a template.
+Pure: reads only its own package data and imports no other halfway module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+LATER = "later"  # any reply can be "later": ask again after the nudge's snooze time
+PAUSE_WEEK = "pause_week"  # any reply can pause its nudge for a week
+CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")  # a stable choice code: snake_case
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MAX_FIELD = 80  # a field's words (a boundary, a topic) are cut to this many characters
+
+# Bounds on a user's own words; the shipped words are held to tighter ones (tests/test_words.py).
+MAX_TITLE = 100
+MAX_VARIANT = 1000
+MAX_LABEL = 60
+
+
+class WordsError(ValueError):
+    """Words that cannot be used; `problems` holds one line per problem, each naming its key."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Practice:
+    """A kind's words and reply shape."""
+
+    title: str
+    variants: tuple[str, ...]
+    choices: tuple[tuple[str, str], ...] = ()
+    free_text: bool = False  # the value may be the user's own words
+    scale: str | None = None  # a 1–5 question, asked beside the value
+    note: bool = False  # a note field beside the value
+    text_label: str = "Your words"
+    safety: bool = False  # the safety line closes every text
+
+    @property
+    def text(self) -> str:
+        """The first variant: the words when no delivery picks one."""
+        return self.variants[0]
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The placeholders its words may name: those its variants name."""
+        return frozenset(name for text in self.variants for name in PLACEHOLDER.findall(text))
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    filled: str  # with "{value}" where the field's words go
+    empty: str  # when the field is not given
+
+
+@dataclass(frozen=True)
+class WordsFile:
+    """Everything words.toml holds."""
+
+    kinds: dict[str, Practice]
+    placeholders: dict[str, Placeholder]
+    safety: str
+
+
+# --- reading and checking words ------------------------------------------------------------
+
+
+def _text_problem(value: object, limit: int) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must be a text that is not empty"
+    if len(value.strip()) > limit:
+        return f"must be at most {limit} characters"
+    return None
+
+
+def _variants_problems(
+    value: object, where: str, known: frozenset[str], kind: str, limit: int
+) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return [f"{where}: must be a list of 1 or more texts"]
+    problems = []
+    for i, text in enumerate(value):
+        problem = _text_problem(text, limit)
+        if problem:
+            problems.append(f"{where}[{i}]: {problem}")
+        for name in PLACEHOLDER.findall(text):
+            if name not in known:
+                its = ", ".join(f"{{{k}}}" for k in sorted(known)) or "none"
+                problems.append(
+                    f"{where}[{i}]: unknown placeholder {{{name}}} ({kind} knows: {its})"
+                )
+    return problems
+
+
+def _labels_problems(value: object, where: str, codes: list[str], kind: str) -> list[str]:
+    if not isinstance(value, Mapping) or not value:
+        return [f'{where}: must be a table of code = "label"']
+    problems = []
+    for code, label in value.items():
+        if code not in codes:
+            problems.append(
+                f"{where}.{code}: not a choice of {kind} (its codes: {', '.join(codes)})"
+            )
+        elif problem := _text_problem(label, MAX_LABEL):
+            problems.append(f"{where}.{code}: {problem}")
+    return problems
+
+
+def _parse(raw: Mapping[str, Any]) -> WordsFile:
+    """The shipped words, checked; WordsError (naming words.toml) for a broken file."""
+    problems: list[str] = []
+    where = "words.toml"
+    safety = raw.get("safety")
+    if problem := _text_problem(safety, MAX_VARIANT):
+        problems.append(f"{where}: safety: {problem}")
+    placeholders: dict[str, Placeholder] = {}
+    for name, spec in dict(raw.get("placeholders", {})).items():
+        filled, empty = (
+            (spec.get("filled"), spec.get("empty")) if isinstance(spec, dict) else (0, 0)
+        )
+        if not isinstance(filled, str) or "{value}" not in filled or not isinstance(empty, str):
+            problems.append(
+                f"{where}: placeholders.{name}: needs filled (with {{value}}) and empty"
+            )
+            continue
+        placeholders[name] = Placeholder(filled, empty)
+    kinds: dict[str, Practice] = {}
+    for kind, table in dict(raw.get("kinds", {})).items():
+        at = f"{where}: kinds.{kind}"
+        if not isinstance(table, dict):
+            problems.append(f"{at}: must be a table")
+            continue
+        unknown = set(table) - {f.name for f in Practice.__dataclass_fields__.values()}
+        problems += [f"{at}.{key}: unknown key" for key in sorted(unknown)]
+        if problem := _text_problem(table.get("title"), MAX_TITLE):
+            problems.append(f"{at}.title: {problem}")
+        found = _variants_problems(
+            table.get("variants"), f"{at}.variants", frozenset(placeholders), kind, MAX_VARIANT
+        )
+        for key in ("scale", "text_label"):
+            if key in table and (problem := _text_problem(table[key], MAX_TITLE)):
+                found.append(f"{at}.{key}: {problem}")
+        choices = dict(table.get("choices", {}))
+        for code, label in choices.items():
+            if not CODE.fullmatch(code) or code in (LATER, PAUSE_WEEK):
+                found.append(f"{at}.choices.{code}: not a usable code (snake_case, not reserved)")
+            elif problem := _text_problem(label, MAX_LABEL):
+                found.append(f"{at}.choices.{code}: {problem}")
+        problems += found
+        if found or not isinstance(table.get("title"), str):
+            continue
+        kinds[kind] = Practice(
+            title=table["title"].strip(),
+            variants=tuple(text.strip() for text in table["variants"]),
+            choices=tuple(choices.items()),
+            free_text=bool(table.get("free_text", False)),
+            scale=table.get("scale"),
+            note=bool(table.get("note", False)),
+            text_label=table.get("text_label", "Your words"),
+            safety=bool(table.get("safety", False)),
+        )
+    if problems:
+        raise WordsError(problems)
+    return WordsFile(kinds, placeholders, str(safety).strip())
+
+
+@cache
+def shipped() -> WordsFile:
+    """The shipped words, read from words.toml once."""
+    source = resources.files("halfway").joinpath("words.toml").read_text(encoding="utf-8")
+    return _parse(tomllib.loads(source))
+
+
+def kinds() -> tuple[str, ...]:
+    """Every kind with words, in the order of words.toml."""
+    return tuple(shipped().kinds)
+
+
+def safety_line() -> str:
+    """The line that points to help when someone feels unsafe."""
+    return shipped().safety
+
+
+class _Defaults(Mapping[str, Practice]):
+    """The built-in practices by kind, read from words.toml on first use."""
+
+    def __getitem__(self, kind: str) -> Practice:
+        return shipped().kinds[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(shipped().kinds)
+
+    def __len__(self) -> int:
+        return len(shipped().kinds)
+
+
+PRACTICES: Mapping[str, Practice] = _Defaults()
+
+
+# --- the user's own words over the defaults ---------------------------------------------------
+
+OVERRIDABLE = ("title", "variants", "choices", "text_label", "scale")
+FIXED = ("free_text", "note", "safety")
+
+
+def override_problems(kind: str, override: object, where: str | None = None) -> list[str]:
+    """Why `override` cannot reword `kind`, one line per problem (empty if it can).
+
+    `override` has the shape of the kind's table in words.toml, every key optional:
+    title, variants, choices (code = "label", for some of the kind's codes),
+    text_label, scale."""
+    where = where or f"words.{kind}"
+    base = PRACTICES.get(kind)
+    if base is None:
+        return [f"{where}: unknown kind (one of: {', '.join(kinds())})"]
+    if not isinstance(override, Mapping):
+        return [f"{where}: must be a table"]
+    codes = [code for code, _ in base.choices]
+    problems: list[str] = []
+    for key, value in override.items():
+        at = f"{where}.{key}"
+        if key == "title":
+            problem = _text_problem(value, MAX_TITLE)
+            problems += [f"{at}: {problem}"] if problem else []
+        elif key == "variants":
+            problems += _variants_problems(value, at, base.fields, kind, MAX_VARIANT)
+        elif key == "choices":
+            if not codes:
+                problems.append(f"{at}: {kind} has no choices to relabel")
+            else:
+                problems += _labels_problems(value, at, codes, kind)
+        elif key == "scale" and base.scale is None:
+            problems.append(f"{at}: {kind} asks no scale question")
+        elif key == "text_label" and not base.free_text:
+            problems.append(f"{at}: {kind} takes no words of your own")
+        elif key in ("scale", "text_label"):
+            problem = _text_problem(value, MAX_LABEL if key == "text_label" else MAX_TITLE)
+            problems += [f"{at}: {problem}"] if problem else []
+        elif key == "safety":
+            problems.append(f"{at}: the safety line always stays")
+        elif key in FIXED:
+            problems.append(f"{at}: the reply shape is fixed (a nudge's choices and reply set it)")
+        else:
+            problems.append(f"{at}: unknown key (one of: {', '.join(OVERRIDABLE)})")
+    return problems
+
+
+def check_overrides(tables: object, where: str = "words") -> list[str]:
+    """Every problem of a config's [words] table (kind -> override), one line each."""
+    if not isinstance(tables, Mapping):
+        return [f"{where}: must be a table of kinds"]
+    return [
+        line
+        for kind, override in tables.items()
+        for line in override_problems(str(kind), override, f"{where}.{kind}")
+    ]
+
+
+def merge(kind: str, override: Mapping[str, Any], where: str | None = None) -> Practice:
+    """The kind's words with `override` over them; WordsError if it is not valid."""
+    problems = override_problems(kind, override, where)
+    if problems:
+        raise WordsError(problems)
+    base = PRACTICES[kind]
+    labels = dict(override.get("choices", {}))
+    changed: dict[str, Any] = {
+        key: override[key].strip() for key in ("title", "text_label", "scale") if key in override
+    }
+    if "variants" in override:
+        changed["variants"] = tuple(text.strip() for text in override["variants"])
+    changed["choices"] = tuple(
+        (code, labels.get(code, label).strip()) for code, label in base.choices
+    )
+    return replace(base, **changed)
+
+
+def with_overrides(
+    tables: Mapping[str, Any] | None = None, where: str = "words"
+) -> dict[str, Practice]:
+    """Every kind's practice, with a config's [words] tables merged in; WordsError (all
+    problems at once) if any is not valid."""
+    problems = check_overrides(tables or {}, where)
+    if problems:
+        raise WordsError(problems)
+    own = dict(tables or {})
+    return {kind: merge(kind, own[kind]) if kind in own else PRACTICES[kind] for kind in kinds()}
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def pick(variants: tuple[str, ...], seed: str | None) -> str:
+    """One of `variants`, the same one every time for the same seed (the first without one)."""
+    if seed is None:
+        return variants[0]
+    number = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    return variants[number % len(variants)]
+
+
+def _clean(value: str | None) -> str:
+    """A field's words on one line, cut to MAX_FIELD characters."""
+    text = " ".join((value or "").split())
+    return text if len(text) <= MAX_FIELD else text[: MAX_FIELD - 1].rstrip() + "…"
+
+
+def fill(text: str, fields: Mapping[str, str | None] | None = None) -> str:
+    """`text` with its known placeholders filled, in one pass: a field's words (or any
+    other part of `text`) are never read as a template; unknown braces stay as written."""
+    known = shipped().placeholders
+    given = dict(fields or {})
+    if unknown := set(given) - set(known):
+        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+
+    def one(match: re.Match[str]) -> str:
+        spec = known.get(match.group(1))
+        if spec is None:
+            return match.group(0)
+        value = _clean(given.get(match.group(1)))
+        return spec.filled.replace("{value}", value) if value else spec.empty
+
+    return PLACEHOLDER.sub(one, text)

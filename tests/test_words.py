@@ -1,0 +1,394 @@
+"""halfway's words are checked: the voice, the lengths, the codes, the placeholders, the overrides."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from halfway import config_models, practices, words
+from halfway.practices import PRACTICES, render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A notification's title shows on one line: in portrait at the default font size, Android's
+# collapsed notification and the iOS lock screen show about 40–50 characters before cutting
+# it with "…". 48 keeps every title whole.
+MAX_TITLE = 48
+# An expanded notification (Android's big text, iOS's lock screen) shows six or seven lines of
+# about 35–40 characters; 240 reads in one glance, without "more", safety line included.
+MAX_BODY = 240
+
+# Blame and diagnosis of the partner, verdicts, and pushing the user: never in halfway's words.
+# Each matches at the start of a word ("gaslight" also finds "gaslighting").
+FORBIDDEN = (
+    "narcissist",
+    "toxic",
+    "gaslight",
+    "abusive",
+    "abuser",
+    "manipulat",
+    "sociopath",
+    "psychopath",
+    "disorder",
+    "personality",
+    "borderline",
+    "bipolar",
+    "avoidant",
+    "attachment style",
+    "codependen",
+    "co-dependen",
+    "selfish",
+    "lazy",
+    "immature",
+    "cold-hearted",
+    "controlling",
+    "red flag",
+    "your fault",
+    "their fault",
+    "his fault",
+    "her fault",
+    "they always",
+    "they never",
+    "he always",
+    "he never",
+    "she always",
+    "she never",
+    "doesn't care",
+    "does not care",
+    "don't care",
+    "doesn't love",
+    "does not love",
+    "leave them",
+    "leave him",
+    "leave her",
+    "should leave",
+    "should stay",
+    "break up",
+    "divorce",
+    "you must",
+    "you should",
+    "you have to",
+    "you need to",
+    "you forgot",
+    "you failed",
+    "you missed",
+)
+FORBIDDEN_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in FORBIDDEN) + ")", re.IGNORECASE)
+
+# The codes are stored and exported: they never change (labels may).
+CODES = {
+    "self_regulation": ("ready", "need_more_time"),
+    "clarity_ask": (),
+    "reframe": (),
+    "boundary": ("held", "strained", "crossed"),
+    "gesture_log": ("none",),
+    "talk_reflection": (
+        "agreed_time",
+        "acknowledged",
+        "small_change",
+        "avoided",
+        "refused",
+        "none",
+    ),
+    "pattern_review": ("agreed_time", "acknowledged", "small_change", "none"),
+    "custom": (),
+    "step_back": ("try_it", "not_now"),
+    "care": ("still_right", "change_one"),
+    "care_counsel": ("will_consider", "not_now"),
+}
+SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+FIELDS = {"boundary": "no work calls after 22:00", "topic": "weekend time"}
+LONG_FIELD = "x" * 40  # a long boundary, like "no phone calls about work after ten at night"
+
+
+def blamed(text: str) -> list[str]:
+    return FORBIDDEN_RE.findall(text.replace("’", "'"))
+
+
+def every_text() -> list[tuple[str, str]]:
+    """(where, text) for every word a person reads: titles, variants (as written and
+    rendered, with and without fields), labels, scale questions, placeholder fills."""
+    found: list[tuple[str, str]] = []
+    for kind, practice in PRACTICES.items():
+        found.append((f"{kind}.title", practice.title))
+        found.append((f"{kind}.text_label", practice.text_label))
+        if practice.scale:
+            found.append((f"{kind}.scale", practice.scale))
+        found += [(f"{kind}.choices.{code}", label) for code, label in practice.choices]
+        for i, variant in enumerate(practice.variants):
+            found.append((f"{kind}.variants[{i}]", variant))
+            for fields in ({}, FIELDS):
+                found.append(
+                    (f"{kind}.variants[{i}] rendered", render(kind, variant, None, fields)[1])
+                )
+    for name, spec in words.shipped().placeholders.items():
+        found += [(f"placeholders.{name}", spec.filled), (f"placeholders.{name}", spec.empty)]
+    return found
+
+
+def test_every_kind_has_words_and_every_configurable_kind_is_among_them() -> None:
+    assert set(practices.kinds()) == set(CODES)
+    assert set(config_models.KINDS) <= set(practices.kinds())
+
+
+def test_no_text_blames_or_diagnoses_the_partner_or_pushes_the_user() -> None:
+    found = [f"{where}: {hits}" for where, text in every_text() if (hits := blamed(text))]
+    assert not found, "\n".join(found)
+
+
+def test_the_check_sees_blame_in_any_case_and_form() -> None:
+    assert blamed("They NEVER listen; maybe it's a personality disorder")
+    assert blamed("Classic gaslighting.")
+    assert blamed("You must talk tonight")
+    assert blamed("It’s your fault")
+    assert not blamed("A gentle reminder of your boundary. Skipping is fine too.")
+
+
+def test_titles_fit_a_lock_screen_and_bodies_a_notification() -> None:
+    for kind, practice in PRACTICES.items():
+        assert len(practice.title) <= MAX_TITLE, kind
+        assert "\n" not in practice.title, kind
+        for variant in practice.variants:
+            for fields in ({}, FIELDS, dict.fromkeys(practice.fields, LONG_FIELD)):
+                body = render(kind, variant, None, fields)[1]
+                assert len(body) <= MAX_BODY, (kind, len(body), body)
+
+
+def test_every_kind_has_three_to_five_variants_none_repeated() -> None:
+    for kind, practice in PRACTICES.items():
+        assert 3 <= len(practice.variants) <= 5, kind
+        assert len(set(practice.variants)) == len(practice.variants), kind
+
+
+def test_every_choice_is_a_stable_snake_case_code_with_a_label() -> None:
+    for kind, practice in PRACTICES.items():
+        codes = tuple(code for code, _ in practice.choices)
+        assert codes == CODES[kind], kind
+        for code, label in practice.choices:
+            assert SNAKE.fullmatch(code), (kind, code)
+            assert code not in (practices.LATER, practices.PAUSE_WEEK), (kind, code)
+            assert label.strip(), (kind, code)
+            assert label != code, (kind, code)
+
+
+def test_the_movement_kinds_have_their_reply_shapes() -> None:
+    review = PRACTICES["pattern_review"]
+    assert review.choices == practices.MOVEMENT
+    assert review.scale
+    assert "pursuing" in review.scale
+    assert review.note
+    reflection = PRACTICES["talk_reflection"]
+    assert reflection.note
+    assert dict(reflection.choices)["agreed_time"] == "Agreed to a time"
+    boundary = PRACTICES["boundary"]
+    assert boundary.note
+    assert not boundary.free_text
+    assert all("{boundary}" in variant for variant in boundary.variants)
+    assert PRACTICES["gesture_log"].free_text
+    assert PRACTICES["clarity_ask"].free_text
+    assert PRACTICES["reframe"].free_text
+
+
+@pytest.mark.parametrize("kind", list(CODES))
+def test_every_variant_renders_with_and_without_its_fields(kind: str) -> None:
+    practice = PRACTICES[kind]
+    for variant in practice.variants:
+        bare = render(kind, variant)[1]
+        full = render(kind, variant, fields=FIELDS)[1]
+        for body in (bare, full):
+            assert not re.search(r"[{}]", body), body
+            assert body == body.strip(), body
+            assert "  " not in body, body
+        for name in words.PLACEHOLDER.findall(variant):
+            assert FIELDS[name] in full, variant
+            assert FIELDS[name] not in bare, variant
+            assert words.shipped().placeholders[name].empty in bare
+
+
+def test_the_variant_is_stable_per_delivery_and_they_all_come_round() -> None:
+    assert render("gesture_log", seed="d_0001") == render("gesture_log", seed="d_0001")
+    assert render("gesture_log")[1] == PRACTICES["gesture_log"].text  # no seed: the first
+    seen = Counter(render("gesture_log", seed=f"d_{n:04}")[1] for n in range(200))
+    assert set(seen) == set(PRACTICES["gesture_log"].variants)
+    assert min(seen.values()) > 20  # spread, not stuck on one
+
+
+def test_a_nudge_s_own_text_wins_and_blank_text_falls_back() -> None:
+    assert render("boundary", "  My own words.  ", seed="d_1") == (
+        "Your boundary, for your own well-being",
+        "My own words.",
+    )
+    assert render("boundary", "   ", seed="d_1")[1] in {
+        render("boundary", v)[1] for v in PRACTICES["boundary"].variants
+    }
+
+
+def test_fields_are_put_in_as_words_never_read_as_a_template() -> None:
+    tricky = "{topic} {value} {0} {boundary.__class__} %s"
+    body = render("boundary", "Mind {boundary}, {unknown} and {0}.", fields={"boundary": tricky})[1]
+    assert body == f"Mind your boundary “{tricky}”, {{unknown}} and {{0}}."
+    assert render("custom", "Braces {like} {this} stay")[1] == "Braces {like} {this} stay"
+    with pytest.raises(ValueError, match="unknown fields: boundry"):
+        render("boundary", fields={"boundry": "x"})
+
+
+def test_a_field_is_one_line_and_cut_to_a_sensible_length() -> None:
+    body = render("boundary", "On {boundary}.", fields={"boundary": "two\nlines " + "y" * 200})[1]
+    inner = body.split("“")[1].split("”")[0]
+    assert inner.startswith("two lines y")
+    assert inner.endswith("…")
+    assert len(inner) == words.MAX_FIELD
+    assert render("boundary", "On {boundary}.", fields={"boundary": "  "})[1] == "On your boundary."
+
+
+def test_the_counsel_words_name_help_and_always_close_with_the_safety_line() -> None:
+    line = practices.safety_line()
+    for needed in ("unsafe", "emergency services", "helpline"):
+        assert needed in line
+    counsel = PRACTICES["care_counsel"]
+    for variant in counsel.variants:
+        assert "counsellor" in variant or "therapist" in variant
+        assert render("care_counsel", variant)[1].endswith("\n\n" + line)
+    assert render("care_counsel", "My own words")[1] == "My own words\n\n" + line
+    assert not render("care", seed="d_1")[1].endswith(line)
+
+
+def test_the_words_are_read_once() -> None:
+    assert words.shipped() is words.shipped()
+
+
+# --- the user's own words ------------------------------------------------------------------
+
+
+def test_an_override_rewords_a_kind_and_keeps_its_codes() -> None:
+    merged = practices.merge(
+        "boundary",
+        {
+            "title": " Mine ",
+            "variants": ["How is {boundary}?", "Still okay?"],
+            "choices": {"crossed": "It got crossed"},
+        },
+    )
+    assert merged.title == "Mine"
+    assert merged.variants == ("How is {boundary}?", "Still okay?")
+    assert merged.choices == (
+        ("held", "Held"),
+        ("strained", "Strained"),
+        ("crossed", "It got crossed"),
+    )
+    assert (merged.note, merged.free_text) == (True, False)
+    assert PRACTICES["boundary"].title != "Mine"  # the defaults are untouched
+
+
+def test_overrides_reach_render_and_shape_through_the_catalogue() -> None:
+    catalogue = practices.with_overrides(
+        {"gesture_log": {"variants": ["Anything nice today?"], "choices": {"none": "Nothing"}}}
+    )
+    assert set(catalogue) == set(CODES)
+    assert catalogue["boundary"] is PRACTICES["boundary"]
+    assert render("gesture_log", seed="d_7", catalogue=catalogue)[1] == "Anything nice today?"
+    assert practices.shape("gesture_log", catalogue=catalogue).choices == (("none", "Nothing"),)
+    assert practices.shape("gesture_log").choices == (("none", "None today"),)
+
+
+@pytest.mark.parametrize(
+    ("override", "problem"),
+    [
+        ({"variants": []}, "words.gesture_log.variants: must be a list of 1 or more texts"),
+        ({"variants": "one"}, "words.gesture_log.variants: must be a list of 1 or more texts"),
+        ({"variants": ["ok", 3]}, "words.gesture_log.variants: must be a list of 1 or more texts"),
+        (
+            {"variants": ["ok", " "]},
+            "words.gesture_log.variants[1]: must be a text that is not empty",
+        ),
+        (
+            {"variants": ["On {boundary}"]},
+            "words.gesture_log.variants[0]: unknown placeholder {boundary} (gesture_log knows: none)",
+        ),
+        ({"title": ""}, "words.gesture_log.title: must be a text that is not empty"),
+        ({"title": "t" * 101}, "words.gesture_log.title: must be at most 100 characters"),
+        (
+            {"choices": {"maybe": "Maybe"}},
+            "words.gesture_log.choices.maybe: not a choice of gesture_log (its codes: none)",
+        ),
+        (
+            {"choices": {"none": ""}},
+            "words.gesture_log.choices.none: must be a text that is not empty",
+        ),
+        ({"choices": ["none"]}, 'words.gesture_log.choices: must be a table of code = "label"'),
+        ({"scale": "How much?"}, "words.gesture_log.scale: gesture_log asks no scale question"),
+        (
+            {"free_text": False},
+            "words.gesture_log.free_text: the reply shape is fixed (a nudge's choices and reply set it)",
+        ),
+        (
+            {"titel": "x"},
+            "words.gesture_log.titel: unknown key (one of: title, variants, choices, text_label, scale)",
+        ),
+        ("x", "words.gesture_log: must be a table"),
+    ],
+)
+def test_a_bad_override_is_one_line_naming_its_key(override: object, problem: str) -> None:
+    assert practices.check_overrides({"gesture_log": override}) == [problem]
+    with pytest.raises(practices.WordsError) as raised:
+        practices.with_overrides({"gesture_log": override})
+    assert raised.value.problems == [problem]
+    assert "\n" not in problem
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = practices.check_overrides(
+        {
+            "boundary": {"title": "", "choices": {"kept": "Kept"}},
+            "care_counsel": {"safety": False},
+            "nonsense": {},
+            "reframe": {"text_label": "My draft", "variants": ["{topic}: how would you open?"]},
+        }
+    )
+    assert problems == [
+        "words.boundary.title: must be a text that is not empty",
+        "words.boundary.choices.kept: not a choice of boundary (its codes: held, strained, crossed)",
+        "words.care_counsel.safety: the safety line always stays",
+        "words.nonsense: unknown kind (one of: " + ", ".join(practices.kinds()) + ")",
+    ]
+    assert practices.check_overrides([]) == ["words: must be a table of kinds"]
+
+
+def test_a_clean_override_passes_and_merges() -> None:
+    table = {"pattern_review": {"scale": "How hard did I push? (1–5)"}}
+    assert practices.check_overrides(table) == []
+    assert practices.with_overrides(table)["pattern_review"].scale == "How hard did I push? (1–5)"
+
+
+# --- the README ----------------------------------------------------------------------------
+
+
+def test_the_readme_says_it_is_not_professional_advice_and_points_to_safety() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    flat = " ".join(line.removeprefix(">").strip() for line in readme.splitlines())
+    flat = " ".join(flat.split())
+    assert "not professional advice" in flat
+    assert practices.safety_line() in flat
+
+
+def test_a_broken_words_file_is_refused_naming_the_key() -> None:
+    raw = {
+        "safety": "Help line.",
+        "placeholders": {"topic": {"filled": "no value here", "empty": "x"}},
+        "kinds": {
+            "a": {"title": "A", "variants": ["One"], "choices": {"Not_Snake": "x", "later": "L"}},
+            "b": {"title": "B", "variants": [], "colour": "red"},
+        },
+    }
+    with pytest.raises(words.WordsError) as raised:
+        words._parse(raw)
+    assert raised.value.problems == [
+        "words.toml: placeholders.topic: needs filled (with {value}) and empty",
+        "words.toml: kinds.a.choices.Not_Snake: not a usable code (snake_case, not reserved)",
+        "words.toml: kinds.a.choices.later: not a usable code (snake_case, not reserved)",
+        "words.toml: kinds.b.colour: unknown key",
+        "words.toml: kinds.b.variants: must be a list of 1 or more texts",
+    ]
