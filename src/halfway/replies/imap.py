@@ -1,37 +1,59 @@
-"""The IMAP client: poll a mailbox for e-mailed answers to nudges and mark them handled.
+"""The IMAP client: read the mail that is new since the last poll, hand over the replies
+to nudges and mark them handled.
 
-`poll` looks at the messages halfway has not handled yet, `parse_reply` (from
-`halfway.replies.mailparse`) reads the token and the reply's own text out of each,
-and the caller's `handle` records it.
+Each poll reads only what arrived since the one before: a `Cursor` holds the folder's
+UIDVALIDITY and the last UID looked at, and the caller keeps it between polls (and
+restarts). If UIDVALIDITY changes, the server has renumbered the folder and the poll
+starts over, looking only at messages of the last `ImapConfig.max_age_days` days that
+are not marked handled (on a server that keeps only ``\\Seen``: that are unseen).
 
-Handled messages get the keyword ``$halfway`` (plus ``\\Seen``), or are moved to
-`ImapConfig.move_to`. Servers that do not allow that keyword get ``\\Seen`` only,
-and then only unseen messages are looked at. Messages without a token are never
-changed: the mailbox may be the user's main inbox. Only messages that arrived in
-the last `ImapConfig.max_age_days` days are looked at, so an inbox full of other
-mail is not downloaded on every poll.
+New messages are read headers first, `CHUNK` at a time; only a message whose headers say
+it is a reply (`mailparse.might_be_reply`) is downloaded, and only its first
+`mailparse.MAX_MESSAGE` bytes. `parse_reply` reads the token and the reply's own text out
+of it, and the caller's `handle` records it, with the time the message reached the
+mailbox (its INTERNALDATE) as `MailReply.received_at`.
 
-Standard library only.
+A reply is marked with the keyword ``$halfway`` (plus ``\\Seen``), or moved to
+`ImapConfig.move_to`; on servers that do not keep that keyword, with ``\\Seen`` only.
+Every other message is left exactly as it was: the mailbox may be the user's main inbox.
+A message the server fails on twice, or that halfway cannot read, is skipped with one
+log line and left as it was; the cursor moves past it, so it is not tried again.
+
+Talks to the server through IMAPClient.
 """
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 import imaplib
+import logging
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-# Reading one message lives apart; these are re-exported for `imap.parse_reply` and friends.
-from halfway.replies.mailparse import TOKEN_LINK, MailReply, parse_reply, token_link_pattern
+from imapclient import IMAPClient  # type: ignore[import-untyped]
+
+from halfway.replies.mailparse import (
+    HEADER_FIELDS,
+    MAX_HEAD,
+    MAX_MESSAGE,
+    TOKEN_LINK,
+    MailReply,
+    Unreadable,
+    might_be_reply,
+    parse_reply,
+    token_link_pattern,
+)
 
 __all__ = [
     "KEYWORD",
     "TOKEN_LINK",
+    "Cursor",
     "ImapConfig",
     "ImapError",
     "MailReply",
@@ -40,11 +62,16 @@ __all__ = [
     "token_link_pattern",
 ]
 
+log = logging.getLogger("halfway")
+# At debug level IMAPClient logs every line it exchanges, the text of people's mail included.
+logging.getLogger("imapclient").setLevel(logging.INFO)
+
 #: The IMAP keyword that marks a message as handled.
 KEYWORD = "$halfway"
-
 TLS_MODES = ("ssl", "starttls", "none")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+CHUNK = 100  # messages whose headers are fetched at once
+_HEAD = ["INTERNALDATE", f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]<0.{MAX_HEAD}>"]
+_WHOLE = [f"BODY.PEEK[]<0.{MAX_MESSAGE}>"]
 
 
 class ImapError(Exception):
@@ -63,7 +90,8 @@ class ImapConfig:
     tls: str = "ssl"  # "ssl" (IMAPS), "starttls", or "none" (plain, for loopback tests)
     move_to: str | None = None
     timeout: float = 30.0
-    #: Only messages that arrived this many days ago or later are looked at (None: all).
+    #: Only messages that arrived this many days ago or later are looked at (None: all);
+    #: this bounds the first poll, and every poll after UIDVALIDITY changed.
     max_age_days: int | None = 30
 
     def __post_init__(self) -> None:
@@ -83,32 +111,41 @@ class ImapConfig:
         )
 
 
-# --- talking to the server --------------------------------------------------------------
+@dataclass
+class Cursor:
+    """Where the polls have got to in the folder; `poll` moves it on as it reads."""
+
+    uidvalidity: int | None = None  # the folder's numbering the UIDs belong to
+    last_uid: int = 0  # every message up to this UID has been looked at
 
 
-def _text(value: object) -> str:
-    """Server data (bytes, or a list of them) or an exception as one line of text."""
-    if isinstance(value, BaseException):
-        value = value.args[0] if len(value.args) == 1 else (str(value) or type(value).__name__)
-    if isinstance(value, list | tuple):
-        value = b" ".join(v if isinstance(v, bytes) else str(v).encode() for v in value if v)
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return " ".join(str(value).split())
+@dataclass(frozen=True)
+class _Folder:
+    uidvalidity: int | None
+    uidnext: int | None
+    keywords: bool  # whether the server keeps KEYWORD on its messages
+
+
+class _Skip(Exception):
+    """The server failed twice on one message."""
 
 
 def _say(value: object) -> str:
-    """Server text or an exception, short enough for an error message."""
-    return _text(value)[:300]
+    """Server text or an exception as one short line."""
+    if isinstance(value, BaseException):
+        value = value.args[0] if len(value.args) == 1 else (str(value) or type(value).__name__)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(str(value).split())[:300]
 
 
 class _Session:
-    """One logged-in connection with its folder selected."""
+    """One logged-in connection with its folder selected; opened again if it breaks."""
 
     def __init__(self, cfg: ImapConfig) -> None:
         self.cfg = cfg
-        self.conn: imaplib.IMAP4 | None = None
-        self.caps: frozenset[str] = frozenset()
+        self.client: Any = None
+        self.folder: _Folder | None = None
 
     def fail(self, what: str) -> ImapError:
         message = f"IMAP {self.cfg.host}:{self.cfg.port}: {what}"
@@ -140,116 +177,145 @@ class _Session:
         except imaplib.IMAP4.error as exc:
             raise self.fail(f"{doing} failed: {_say(exc)}") from None
 
-    def check(self, result: tuple[str, Sequence[object]], doing: str) -> Sequence[object]:
-        typ, data = result
-        if typ != "OK":
-            raise self.fail(f"{doing} failed: {typ} {_say(data)}")
-        return data
-
-    @property
-    def imap(self) -> imaplib.IMAP4:
-        assert self.conn is not None
-        return self.conn
-
-    def open(self) -> None:
+    def open(self) -> _Folder:
         cfg = self.cfg
-        context = ssl.create_default_context()
         with self.guard("connecting"):
-            if cfg.tls == "ssl":
-                self.conn = imaplib.IMAP4_SSL(
-                    cfg.host, cfg.port, ssl_context=context, timeout=cfg.timeout
-                )
-            else:
-                self.conn = imaplib.IMAP4(cfg.host, cfg.port, timeout=cfg.timeout)
+            context = ssl.create_default_context()
+            self.client = IMAPClient(
+                cfg.host,
+                cfg.port,
+                ssl=cfg.tls == "ssl",
+                ssl_context=context if cfg.tls == "ssl" else None,
+                timeout=cfg.timeout,
+            )
+            self.client.normalise_times = False  # INTERNALDATE with its offset
         if cfg.tls == "starttls":
-            if "STARTTLS" not in self.imap.capabilities:
-                raise self.fail("TLS failed: the server does not offer STARTTLS")
             with self.guard("starting TLS"):
-                self.check(self.imap.starttls(context), "STARTTLS")
+                if not self.client.has_capability("STARTTLS"):
+                    raise self.fail("TLS failed: the server does not offer STARTTLS")
+                self.client.starttls(context)
         self.login()
-        with self.guard("reading capabilities"):
-            data = self.check(self.imap.capability(), "CAPABILITY")
-        self.caps = frozenset(_text(data).upper().split())
-        self.select()
+        self.folder = self.select()
+        return self.folder
 
     def login(self) -> None:
         cfg = self.cfg
-        if "LOGINDISABLED" in self.imap.capabilities:
-            raise self.fail("login refused: the server wants TLS first (LOGINDISABLED)")
         with self.guard(f"logging in as {cfg.user!r}"):
+            if self.client.has_capability("LOGINDISABLED"):
+                raise self.fail("login refused: the server wants TLS first (LOGINDISABLED)")
             try:
                 if (cfg.user + cfg.password).isascii():
-                    self.imap.login(cfg.user, cfg.password)
+                    self.client.login(cfg.user, cfg.password)
                 else:
-                    secret = f"\0{cfg.user}\0{cfg.password}".encode()
-                    self.imap.authenticate("PLAIN", lambda _challenge: secret)
+                    self.client.plain_login(cfg.user, cfg.password)
             except imaplib.IMAP4.abort:
                 raise
             except imaplib.IMAP4.error as exc:
                 raise self.fail(f"login refused for user {cfg.user!r}: {_say(exc)}") from None
 
-    def select(self) -> None:
-        folder = self.cfg.folder
+    def select(self) -> _Folder:
+        folder, move_to = self.cfg.folder, self.cfg.move_to
         with self.guard(f"opening folder {folder!r}"):
-            typ, data = self.imap.select(_mailbox(folder))
-        if typ != "OK":
-            raise self.fail(f"folder {folder!r} missing or not selectable: {_say(data)}")
-        if "READ-ONLY" in self.imap.untagged_responses:
+            try:
+                info = self.client.select_folder(folder)
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error as exc:
+                raise self.fail(
+                    f"folder {folder!r} missing or not selectable: {_say(exc)}"
+                ) from None
+        if b"READ-ONLY" in info:
             raise self.fail(f"folder {folder!r} is read-only")
-        if self.cfg.move_to is not None:
-            with self.guard(f"checking folder {self.cfg.move_to!r}"):
-                typ, data = self.imap.status(_mailbox(self.cfg.move_to), "(MESSAGES)")
-            if typ != "OK":
-                raise self.fail(f"move_to folder {self.cfg.move_to!r} missing: {_say(data)}")
+        if move_to is not None:
+            with self.guard(f"checking folder {move_to!r}"):
+                try:
+                    self.client.folder_status(move_to, ["MESSAGES"])
+                except imaplib.IMAP4.abort:
+                    raise
+                except imaplib.IMAP4.error as exc:
+                    raise self.fail(f"move_to folder {move_to!r} missing: {_say(exc)}") from None
+        # RFC 3501: without PERMANENTFLAGS, all flags are permanent
+        flags = [f.lower() for f in info.get(b"PERMANENTFLAGS", (b"\\*",))]
+        keywords = b"\\*" in flags or KEYWORD.encode() in flags
+        return _Folder(info.get(b"UIDVALIDITY"), info.get(b"UIDNEXT"), keywords)
 
-    def keywords_allowed(self) -> bool:
-        """Whether `KEYWORD` can be stored: PERMANENTFLAGS has ``\\*`` or the keyword."""
-        found = self.imap.untagged_responses.get("PERMANENTFLAGS")
-        if not found:
-            return True  # RFC 3501: without PERMANENTFLAGS, assume all flags are permanent
-        flags = _text(found).strip("()").lower().split()
-        return "\\*" in flags or KEYWORD.lower() in flags
+    def reopen(self) -> None:
+        """A new connection after a failed command; the folder must keep its numbering."""
+        assert self.folder is not None
+        before = self.folder.uidvalidity
+        self.close()
+        if self.open().uidvalidity != before:
+            raise self.fail(f"folder {self.cfg.folder!r} was renumbered while being read")
+
+    def search(self, criteria: list[Any]) -> list[int]:
+        with self.guard("searching"):
+            return sorted(int(uid) for uid in self.client.search(criteria))
+
+    def fetch(self, uids: list[int], items: list[str]) -> dict[int, dict[bytes, Any]] | None:
+        """`items` of several messages at once; None if that failed (ask one by one then)."""
+        try:
+            return dict(self.client.fetch(uids, items))
+        except Exception:
+            self.reopen()
+            return None
+
+    def fetch_one(self, uid: int, items: list[str]) -> dict[bytes, Any] | None:
+        """`items` of one message (None if it is gone); `_Skip` if the server fails twice."""
+        for _attempt in range(2):
+            try:
+                found: dict[bytes, Any] | None = self.client.fetch([uid], items).get(uid)
+                return found
+            except Exception as exc:  # the message, the connection or the answer: try again
+                problem = exc
+                self.reopen()  # an ImapError here: the server is gone, not the message bad
+        raise _Skip(_say(problem))
+
+    def mark(self, uid: int) -> None:
+        """Mark one message handled: flag it, and move it if `move_to` says so."""
+        assert self.folder is not None
+        flags = ["\\Seen", KEYWORD] if self.folder.keywords else ["\\Seen"]
+        with self.guard(f"marking message {uid} handled"):
+            self.client.add_flags([uid], flags, silent=True)
+            if self.cfg.move_to is not None:
+                self.move(uid, self.cfg.move_to)
+
+    def move(self, uid: int, folder: str) -> None:
+        """MOVE if the server has it, else COPY + \\Deleted + EXPUNGE."""
+        if self.client.has_capability("MOVE"):
+            self.client.move([uid], folder)
+            return
+        self.client.copy([uid], folder)
+        self.client.add_flags([uid], ["\\Deleted"], silent=True)
+        if self.client.has_capability("UIDPLUS"):
+            self.client.uid_expunge([uid])
+        else:  # expunges every \Deleted message in the folder; no narrower way without UIDPLUS
+            self.client.expunge()
 
     def close(self) -> None:
-        if self.conn is None:
+        if self.client is None:
             return
-        with suppress(OSError, imaplib.IMAP4.error):
-            self.conn.logout()  # not CLOSE: that would expunge the user's deleted messages
-        self.conn = None
+        with suppress(Exception):
+            self.client.logout()  # not CLOSE: that would expunge the user's deleted messages
+        with suppress(Exception):
+            self.client.shutdown()
+        self.client = None
 
 
-def _mailbox(name: str) -> str:
-    """A mailbox name as an IMAP quoted string, in modified UTF-7 (RFC 3501 5.1.3)."""
-    out: list[str] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if run:
-            data = "".join(run).encode("utf-16-be")
-            out.append("&" + base64.b64encode(data).decode().rstrip("=").replace("/", ",") + "-")
-            run.clear()
-
-    for ch in name:
-        if 0x20 <= ord(ch) <= 0x7E:
-            flush()
-            out.append("&-" if ch == "&" else ch)
-        else:
-            run.append(ch)
-    flush()
-    encoded = "".join(out)
-    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _criteria(cfg: ImapConfig, cursor: Cursor, folder: _Folder) -> list[Any]:
+    criteria: list[Any] = ["UID", f"{cursor.last_uid + 1}:*", "UNDELETED"]
+    if folder.keywords:
+        criteria += ["NOT", "KEYWORD", KEYWORD]
+    elif cursor.last_uid == 0:
+        criteria.append("UNSEEN")  # starting over: what was seen may have been handled
+    if cfg.max_age_days is not None:
+        criteria += ["SINCE", (datetime.now(UTC) - timedelta(days=cfg.max_age_days)).date()]
+    return criteria
 
 
-def _imap_date(day: datetime) -> str:
-    return f"{day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}"
-
-
-def _fetched_message(data: Sequence[object]) -> bytes | None:
-    for item in data:
-        if isinstance(item, tuple) and len(item) == 2 and b"BODY[]" in item[0].upper():
-            body = item[1]
-            return body if isinstance(body, bytes) else None
-    return None
+def _item(data: dict[bytes, Any], prefix: bytes) -> bytes:
+    """The bytes of the fetched item whose name starts with `prefix` (b"" if none)."""
+    value = next((v for k, v in data.items() if k.upper().startswith(prefix)), None)
+    return value if isinstance(value, bytes) else b""
 
 
 def poll(
@@ -257,59 +323,67 @@ def poll(
     handle: Callable[[MailReply], bool],
     *,
     pattern: re.Pattern[str] = TOKEN_LINK,
+    cursor: Cursor | None = None,
 ) -> int:
-    """Connect, look at messages not yet handled, call `handle` for each one that carries a
-    token, mark each of those handled so it is never counted twice; return how many were
-    handled. Messages without a token are left exactly as they were.
+    """Connect, look at the messages after `cursor`, call `handle` for each reply that
+    carries a token and mark it handled; return how many were handled. `cursor` (a fresh
+    one if None: start over) is moved on past every message looked at.
 
     `handle` returning False (token not valid) still marks the message handled. If `handle`
-    raises, the message stays unhandled and the exception propagates.
+    raises, the message stays unhandled, the cursor stays before it, and the exception
+    propagates.
     """
+    cursor = Cursor() if cursor is None else cursor
     session = _Session(cfg)
     try:
-        session.open()
-        imap = session.imap
-        keyword = session.keywords_allowed()
-        criteria = ["UNDELETED", f"NOT KEYWORD {KEYWORD}" if keyword else "UNSEEN"]
-        if cfg.max_age_days is not None:
-            since = datetime.now(UTC) - timedelta(days=cfg.max_age_days)
-            criteria.append(f"SINCE {_imap_date(since)}")
-        with session.guard("searching"):
-            data = session.check(imap.uid("SEARCH", *criteria), "SEARCH")
-        uids = _text(data).split()
-
-        flags = f"(\\Seen {KEYWORD})" if keyword else "(\\Seen)"
+        folder = session.open()
+        if folder.uidvalidity is None or folder.uidvalidity != cursor.uidvalidity:
+            if cursor.uidvalidity is not None:
+                log.info("the e-mail folder was renumbered; looking at its recent mail again")
+            cursor.uidvalidity, cursor.last_uid = folder.uidvalidity, 0
+        if folder.uidnext is not None and folder.uidnext <= cursor.last_uid + 1:
+            return 0  # nothing new
+        uids = [u for u in session.search(_criteria(cfg, cursor, folder)) if u > cursor.last_uid]
         handled = 0
-        for uid in uids:
-            with session.guard(f"fetching message {uid}"):
-                data = session.check(imap.uid("FETCH", uid, "(BODY.PEEK[])"), "FETCH")
-            raw = _fetched_message(data)
-            if raw is None:  # expunged by someone else meanwhile
-                continue
-            reply = parse_reply(raw, pattern)
-            if reply is None:
-                continue
-            handle(reply)
-            with session.guard(f"marking message {uid} handled"):
-                session.check(imap.uid("STORE", uid, "+FLAGS.SILENT", flags), "STORE")
-                if cfg.move_to is not None:
-                    _move(session, uid, cfg.move_to)
-            handled += 1
+        for start in range(0, len(uids), CHUNK):
+            chunk = uids[start : start + CHUNK]
+            heads = session.fetch(chunk, _HEAD) or {}
+            for uid in chunk:
+                handled += _read(session, uid, heads.get(uid), handle, pattern)
+                cursor.last_uid = uid
+        if folder.uidnext is not None:  # the rest up to UIDNEXT did not match: looked at too
+            cursor.last_uid = max(cursor.last_uid, folder.uidnext - 1)
         return handled
     finally:
         session.close()
 
 
-def _move(session: _Session, uid: str, folder: str) -> None:
-    """Move one message: MOVE if the server has it, else COPY + \\Deleted + EXPUNGE."""
-    imap = session.imap
-    target = _mailbox(folder)
-    if "MOVE" in session.caps:
-        session.check(imap.uid("MOVE", uid, target), "MOVE")
-        return
-    session.check(imap.uid("COPY", uid, target), "COPY")
-    session.check(imap.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)"), "STORE")
-    if "UIDPLUS" in session.caps:
-        session.check(imap.uid("EXPUNGE", uid), "UID EXPUNGE")
-    else:  # expunges every \Deleted message in the folder; no narrower way without UIDPLUS
-        session.check(imap.expunge(), "EXPUNGE")
+def _read(
+    session: _Session,
+    uid: int,
+    head: dict[bytes, Any] | None,
+    handle: Callable[[MailReply], bool],
+    pattern: re.Pattern[str],
+) -> int:
+    """Look at one new message: 1 if it was a reply, handed over and marked handled."""
+    try:
+        head = head if head is not None else session.fetch_one(uid, _HEAD)
+        if head is None or not might_be_reply(_item(head, b"BODY[HEADER")):
+            return 0
+        whole = session.fetch_one(uid, _WHOLE)
+        reply = parse_reply(_item(whole, b"BODY[]"), pattern) if whole is not None else None
+    except ImapError:
+        raise
+    except Exception as exc:  # this message only: the poll goes on without it
+        plain = isinstance(exc, _Skip | Unreadable)
+        why = _say(exc) if plain else f"{type(exc).__name__}: {_say(exc)}"
+        log.warning("skipped an e-mail that could not be read (UID %d): %s", uid, why)
+        return 0
+    if reply is None:
+        return 0
+    arrived = head.get(b"INTERNALDATE")
+    if isinstance(arrived, datetime) and arrived.tzinfo is not None:
+        reply = dataclasses.replace(reply, received_at=arrived.astimezone(UTC))
+    handle(reply)
+    session.mark(uid)
+    return 1

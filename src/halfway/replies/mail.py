@@ -1,16 +1,32 @@
-"""E-mail replies: read the [imap] mailbox and record each reply through the one set of rules."""
+"""E-mail replies: read the [imap] mailbox and record each reply through the one set of rules.
+
+Where the polls have got to in the mailbox (`imap.Cursor`) is kept in the hot file's meta
+under ``imap``, so a restart does not read the same mail again. A reply counts as received
+when it reached the mailbox, so one sent before its link closed still counts when it is
+read after; but never later than now, nor more than MAX_LATE before it (a wrong clock or a
+made-up date cannot reopen a link that closed long ago).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from halfway.config import Settings
 from halfway.replies import imap, service
 from halfway.store import Record, Store
 
 log = logging.getLogger("halfway")
+
+#: How long before it is read a reply's own arrival time still counts.
+MAX_LATE = timedelta(hours=6)
+
+
+def arrived(mail: imap.MailReply, now: datetime) -> datetime:
+    """When a reply counts as received: its own time, kept within MAX_LATE before `now`."""
+    return min(max(mail.received_at, now - MAX_LATE), now)
 
 
 def poll(
@@ -20,7 +36,7 @@ def poll(
     clock: Callable[[], datetime],
     replied: Callable[[Record, Record, bool], None],
 ) -> int:
-    """Record the e-mail replies waiting in the mailbox; how many were handled."""
+    """Record the e-mail replies that arrived since the last poll; how many were handled."""
     if settings.imap is None:
         return 0
     box = settings.imap
@@ -43,7 +59,7 @@ def poll(
                 delivery,
                 mail.value,
                 "email",
-                clock(),
+                arrived(mail, clock()),
                 note=mail.note,
                 message_id=mail.message_id,
             )
@@ -53,8 +69,29 @@ def poll(
         replied(delivery, reply, first)
         return True
 
+    account = f"{box.user}@{box.host}:{box.port}/{box.folder}"
+    cursor = load_cursor(store, account)
+    before = dataclasses.replace(cursor)
     try:
-        return imap.poll(cfg, handle, pattern=imap.token_link_pattern(settings.server.public_url))
+        return imap.poll(
+            cfg, handle, pattern=imap.token_link_pattern(settings.server.public_url), cursor=cursor
+        )
     except imap.ImapError as error:
         log.warning("could not read e-mail replies: %s", error)
         return 0
+    finally:
+        if cursor != before:
+            with store.transaction() as tx:
+                tx.set_meta({"imap": {"account": account, **dataclasses.asdict(cursor)}})
+
+
+def load_cursor(store: Store, account: str) -> imap.Cursor:
+    """Where the last poll of `account` stopped, from the hot file's meta (start over if
+    it was another mailbox, or nothing was kept)."""
+    saved = store.view().meta.get("imap")
+    if not isinstance(saved, dict) or saved.get("account") != account:
+        return imap.Cursor()
+    validity, last = saved.get("uidvalidity"), saved.get("last_uid")
+    if not isinstance(validity, int) or not isinstance(last, int):
+        return imap.Cursor()
+    return imap.Cursor(uidvalidity=validity, last_uid=last)

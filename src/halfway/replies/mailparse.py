@@ -5,28 +5,78 @@ not an auto-reply). Pure: no network, standard library only.
 Every nudge e-mail carries a reply link ``{public_url}/r/{token}``. When the user
 answers with their mail client's "Reply", the answer is on the first line and the
 original (with the link) is quoted below; `parse_reply` finds both.
+
+The mail is untrusted, so every step has a bound: the first MAX_MESSAGE bytes, at most
+MAX_PARTS parts and MAX_DEPTH levels, MAX_HEADER characters of each header, MAX_TEXT
+characters of the answer's part (HTML through the linear `htmltext`). The token is looked
+for first; a mail without one costs no more than that search. A part that cannot be
+decoded (broken base64, bytes not in their charset) gives `Unreadable`, never garbage as
+the answer.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.message
 import email.policy
 import email.utils
 import hashlib
-import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from halfway.replies.htmltext import html_to_text
+
 __all__ = [
+    "HEADER_FIELDS",
+    "MAX_HEAD",
+    "MAX_MESSAGE",
     "SUBJECT_TOKEN",
     "TOKEN_LINK",
     "MailReply",
+    "Unreadable",
     "html_to_text",
+    "might_be_reply",
     "parse_reply",
     "token_link_pattern",
 ]
+
+#: Only this much of a message is read (a reply's text comes first; attachments after).
+MAX_MESSAGE = 1024 * 1024
+MAX_PARTS = 100  # a message with more parts than this (all levels) is not read
+MAX_DEPTH = 8  # multipart levels looked into
+MAX_HEADER = 4096  # characters kept of each header
+MAX_TEXT = 64 * 1024  # characters of the answer's part looked at for the answer
+MAX_HEAD = 64 * 1024  # bytes of `HEADER_FIELDS` looked at by `might_be_reply`
+MAX_ID = 500  # a longer Message-ID is replaced by the message's hash
+#: The headers that tell whether a message may be a reply (`might_be_reply`).
+HEADER_FIELDS = (
+    "Subject",
+    "In-Reply-To",
+    "References",
+    "Auto-Submitted",
+    "X-Autoreply",
+    "X-Autorespond",
+    "Precedence",
+)
+
+
+class Unreadable(Exception):
+    """A message halfway cannot read; the text says why, in a few words."""
+
+
+class _BoundedPolicy(email.policy.EmailPolicy):
+    """The default policy, keeping only the first MAX_HEADER characters of every header of
+    every part, so no header parser ever sees more."""
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        return name, value[:MAX_HEADER]
+
+
+_POLICY = _BoundedPolicy()
 
 TOKEN = r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"  # noqa: S105 (a regex, not a secret)
 #: A reply link anywhere in a text; the named group ``token`` is the token.
@@ -48,15 +98,16 @@ class MailReply:
     value: str  # the first non-empty line of the reply's own text ("" if it has none)
     note: str | None  # the rest of the reply's own text, stripped; None if empty
     message_id: str  # the Message-ID header, or "sha256:…" of the raw message
-    received_at: datetime  # aware UTC: from the Date header, else now
+    received_at: datetime  # aware UTC: from the Date header, else now (`imap` gives the
+    # time the message reached the mailbox instead)
 
 
 _ATTRIBUTION = (
     # "On Mon, 1 Dec 2026 at 09:00, halfway <x@y> wrote:" (needs a digit or @, so that an
     # answer like "On my way, she wrote:" is not taken for one)
-    re.compile(r"^On\s.*[\d@].*\bwrote:$", re.IGNORECASE),
+    re.compile(r"^On\s(?=.*[\d@]).*\bwrote:$", re.IGNORECASE),  # linear: one lookahead
     # "Am Mo., 1. Dez. 2026 um 09:00 Uhr schrieb halfway <x@y>:"
-    re.compile(r"^Am\s.*[\d@].*\bschrieb\b.*:$", re.IGNORECASE),
+    re.compile(r"^Am\s[^\d@]*+[\d@].*\bschrieb\b.*:$", re.IGNORECASE),
     # Outlook, in English and German
     re.compile(r"^-{2,}\s*(Original Message|Ursprüngliche Nachricht)\s*-{2,}$", re.IGNORECASE),
     # Outlook web's separator above its header block
@@ -76,8 +127,10 @@ _AUTO_HEADERS = ("X-Autoreply", "X-Autorespond")
 
 
 def _is_attribution(line: str) -> bool:
-    # attributions are short; the length check also keeps the regexes linear on huge lines
-    return len(line) <= 400 and any(pattern.match(line) for pattern in _ATTRIBUTION)
+    # attributions are short and end so; the checks also spare the regexes most lines
+    if len(line) > 400 or not line.endswith((":", "-", "_")):
+        return False
+    return any(pattern.match(line) for pattern in _ATTRIBUTION)
 
 
 def _is_quote_start(lines: list[str], i: int) -> bool:
@@ -138,48 +191,82 @@ def _unflow(text: str, delsp: bool) -> str:
     return "\n".join((">" * depth + " " if depth else "") + line for depth, line in out)
 
 
-_BLOCK_END = re.compile(
-    r"</(p|div|tr|li|h[1-6]|table|pre|blockquote)\s*>|<br\s*/?>|<hr[^>]*>", re.I
-)
-_DROP = re.compile(r"<(script|style|head|title)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+def _payload(part: email.message.Message) -> tuple[bytes, str | None]:
+    """A part's bytes with its transfer encoding undone, and what was wrong with it (or None).
 
-
-def html_to_text(markup: str) -> str:
-    """Plain text from HTML; a quoted block starts with a ``>`` line so it is cut off."""
-    text = _DROP.sub("", markup)
-    text = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
-    text = re.sub(r"\s+", " ", text)  # HTML whitespace is not layout
-    text = re.sub(r"<blockquote\b[^>]*>", "\n>\n", text, flags=re.IGNORECASE)
-    text = _BLOCK_END.sub("\n", text)
-    text = re.sub(r"<[^>]*>", "", text)
-    text = html.unescape(text).replace("\xa0", " ")
-    lines = [line.strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
-
-
-def _decode_part(part: email.message.Message) -> str:
-    """The text of one MIME part: transfer encoding and charset undone."""
+    Base64 is decoded here rather than by `email`, which quietly skips characters that do
+    not belong (and so turns a damaged part into plausible-looking garbage).
+    """
+    if _header(part, "Content-Transfer-Encoding").lower() == "base64":
+        encoded = "".join(str(part.get_payload()).split())
+        try:
+            return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True), None
+        except (binascii.Error, ValueError):
+            damaged = part.get_payload(decode=True)
+            return (damaged if isinstance(damaged, bytes) else b""), "its text is not valid base64"
     payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        payload = str(part.get_payload()).encode("utf-8", "surrogateescape")
+    return (payload if isinstance(payload, bytes) else b""), None
+
+
+def _decode(part: email.message.Message) -> tuple[str, str | None]:
+    """The text of one MIME part (transfer encoding and charset undone), and what was wrong
+    with it, or None. A part that cannot be decoded still gives text, with U+FFFD for the
+    bytes that could not be read: good enough to find a token in, not to take as an answer."""
+    payload, problem = _payload(part)
     declared = part.get_content_charset() or "utf-8"
-    for charset in (declared, "utf-8"):
+    for charset in (declared, "utf-8"):  # UTF-8 too: a common mislabelling, and never garbage
         try:
             text = payload.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeError):
             continue
-        return text.replace("\r\n", "\n").replace("\r", "\n")
-    return payload.decode("cp1252", "replace").replace("\r\n", "\n").replace("\r", "\n")
+        break
+    else:
+        text = payload.decode("utf-8", "replace")
+        problem = problem or f"its text is not in its charset ({declared[:40]})"
+    return text.replace("\r\n", "\n").replace("\r", "\n"), problem
 
 
-def _part_text(part: email.message.Message) -> str:
-    """A text part as plain text: HTML stripped, format=flowed undone."""
-    text = _decode_part(part)
+def _answer_text(part: email.message.Message | None) -> str:
+    """The body as plain text, at most MAX_TEXT characters: HTML stripped, format=flowed
+    undone. `Unreadable` if its bytes cannot be decoded."""
+    if part is None:
+        return ""
+    text, problem = _decode(part)
+    if problem:
+        raise Unreadable(problem)
     if part.get_content_subtype() == "html":
-        return html_to_text(text)
+        return html_to_text(text)[:MAX_TEXT]
     if str(part.get_param("format", "")).lower() == "flowed":
-        return _unflow(text, str(part.get_param("delsp", "")).lower() == "yes")
-    return text
+        return _unflow(text[:MAX_TEXT], str(part.get_param("delsp", "")).lower() == "yes")
+    return text[:MAX_TEXT]
+
+
+def _text_parts(msg: email.message.Message) -> list[email.message.Message]:
+    """The text parts, in order, at most MAX_DEPTH levels deep; attached messages (and
+    anything in them) are not entered."""
+    found: list[email.message.Message] = []
+    stack = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if part.get_content_maintype() == "multipart":
+            children = part.get_payload()
+            if depth < MAX_DEPTH and isinstance(children, list):
+                kids = [c for c in children if isinstance(c, email.message.Message)]
+                stack += [(child, depth + 1) for child in reversed(kids)]
+        elif part.get_content_maintype() == "text":
+            found.append(part)
+    return found
+
+
+def _body(parts: list[email.message.Message]) -> email.message.Message | None:
+    """The part that holds the answer: the first plain text that is not an attachment, else
+    the first such HTML."""
+    inline = [p for p in parts if p.get_content_disposition() != "attachment"]
+    for subtype in ("plain", "html"):
+        found = next((p for p in inline if p.get_content_subtype() == subtype), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _header(msg: email.message.Message, name: str) -> str:
@@ -210,56 +297,72 @@ def _received_at(msg: email.message.Message) -> datetime:
     return when.astimezone(UTC)
 
 
-def _is_auto_reply(msg: email.message.Message) -> bool:
-    """An out-of-office answer or other machine mail (RFC 3834), not the user's answer."""
+def _is_reply(msg: email.message.Message) -> bool:
+    """A reply (In-Reply-To, References or a "Re:"/"AW:" subject), and not an out-of-office
+    answer or other machine mail (RFC 3834 Auto-Submitted, X-Autoreply)."""
+    subject = _header(msg, "Subject")
+    if not (
+        _header(msg, "In-Reply-To") or _header(msg, "References") or _REPLY_SUBJECT.match(subject)
+    ):
+        return False
     auto = _header(msg, "Auto-Submitted").lower()
     if auto and not auto.startswith("no"):
-        return True
+        return False
     if any(_header(msg, name) for name in _AUTO_HEADERS):
-        return True
-    return _header(msg, "Precedence").lower() == "auto_reply"
+        return False
+    return _header(msg, "Precedence").lower() != "auto_reply"
+
+
+def _message(raw: bytes) -> email.message.Message:
+    """`raw` parsed; `Unreadable` as soon as it has more than MAX_PARTS parts."""
+    made = -1  # the parser makes one message up front, to see how to call the factory
+
+    def factory(policy: email.policy.Policy) -> email.message.Message:
+        nonlocal made
+        made += 1
+        if made > MAX_PARTS:
+            raise Unreadable(f"it has more than {MAX_PARTS} parts")
+        return email.message.EmailMessage(policy)
+
+    return email.message_from_bytes(raw, policy=_POLICY.clone(message_factory=factory))
+
+
+def might_be_reply(head: bytes) -> bool:
+    """Whether a message whose `HEADER_FIELDS` are `head` may be an answer (see
+    `parse_reply`), so that its body is worth reading."""
+    return _is_reply(_message(head[:MAX_HEAD]))
 
 
 def parse_reply(raw: bytes, pattern: re.Pattern[str] = TOKEN_LINK) -> MailReply | None:
-    """Find the token (in the subject or anywhere in the text, including the quoted original)
-    and the reply's own text; None if there is no token.
+    """Find the token (in the subject, else in the text parts, including the quoted original)
+    and the reply's own text; None if there is no token, or if the mail is not a reply.
 
-    Only replies count (In-Reply-To, References or a "Re:"/"AW:" subject) and no auto-replies
-    (RFC 3834 Auto-Submitted, X-Autoreply): the nudge itself, should it land in the polled
-    mailbox, and an out-of-office answer quoting it are not answers. `pattern`'s group
-    ``token`` (else group 1, else the whole match) is the token.
+    Only replies count (`might_be_reply`): the nudge itself, should it land in the polled
+    mailbox, and an out-of-office answer quoting it are not answers. The token is looked
+    for before any other work on the text. `pattern`'s group ``token`` (else group 1, else
+    the whole match) is the token. Raises `Unreadable` for a mail with a token whose answer
+    cannot be read, or one with more than MAX_PARTS parts.
     """
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    subject = _header(msg, "Subject")
-    is_reply = bool(
-        _header(msg, "In-Reply-To") or _header(msg, "References") or _REPLY_SUBJECT.match(subject)
-    )
-    if not is_reply or _is_auto_reply(msg):
+    raw = raw[:MAX_MESSAGE]
+    msg = _message(raw)
+    if not _is_reply(msg):
         return None
-
-    body = None
-    if isinstance(msg, email.message.EmailMessage):
-        body = msg.get_body(preferencelist=("plain", "html"))
-    text = _part_text(body) if body is not None else ""
-    own, quoted = _split_own_text(text)
-
-    token = (
-        _find(pattern, subject)
-        or _find(SUBJECT_TOKEN, subject)
-        or _find(pattern, quoted)
-        or _find(pattern, own)
-    )
-    if token is None:  # e.g. the link only in the HTML alternative's href
-        for part in msg.walk():
-            if part.get_content_maintype() == "text":
-                token = _find(pattern, _decode_part(part))
-                if token is not None:
-                    break
+    subject = _header(msg, "Subject")
+    parts = _text_parts(msg)
+    body = _body(parts)
+    token = _find(pattern, subject) or _find(SUBJECT_TOKEN, subject)
+    for part in ([body] if body is not None else []) + [p for p in parts if p is not body]:
+        if token is not None:
+            break
+        token = _find(pattern, _decode(part)[0])
     if token is None:
         return None
 
+    own, _ = _split_own_text(_answer_text(body))
     value, _, rest = own.partition("\n")
-    message_id = _header(msg, "Message-ID") or "sha256:" + hashlib.sha256(raw).hexdigest()
+    message_id = _header(msg, "Message-ID")
+    if not message_id or len(message_id) > MAX_ID:
+        message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     return MailReply(
         token=token,
         value=value.strip(),
