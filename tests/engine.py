@@ -9,6 +9,7 @@ from typing import Any
 from halfway import config, deliver
 from halfway.daemon import Daemon
 from halfway.deliveries import at
+from halfway.keys import reply_key
 from halfway.replies import service
 from halfway.store import Store
 
@@ -19,7 +20,7 @@ def make_daemon(tmp_path: Path, body: str, clock: Clock, **channels: str) -> Dae
     """A daemon on a config of `body` (Europe/Berlin) with `channels`, started up."""
     data = tomllib.loads(config_text(body, data_dir=tmp_path / "data", channels=channels))
     settings = config.build(data, "test config", deliver.url_problem)
-    daemon = Daemon(settings, Store(settings.data_dir), clock=clock)
+    daemon = Daemon(settings, Store(settings.data_dir, clock=clock), clock=clock)
     daemon.start_up()
     return daemon
 
@@ -54,3 +55,10 @@ def reply(daemon: Daemon, delivery_id: str, value: str, clock: Clock) -> None:
 
 def first_id(daemon: Daemon) -> str:
     return str(deliveries(daemon)[0]["id"])
+
+
+def first_start(data_dir: Path | None) -> None:
+    """What the daemon's first start leaves in a data folder: the hot file and the
+    reply key (only the daemon makes the key; `halfway send` needs it)."""
+    assert data_dir is not None
+    reply_key(Store(data_dir))

@@ -21,6 +21,7 @@ from halfway.replies import service
 from halfway.store import Store
 
 from .conftest import ROOT, Clock
+from .engine import first_start
 
 
 def test_python_dash_m_halfway_prints_the_version() -> None:
@@ -160,13 +161,13 @@ def test_log_refuses_an_empty_text_and_writes_nothing(halfway, config_file, tmp_
 
 
 def test_send_delivers_one_nudge_now_and_records_it(halfway, config_file, http_receiver) -> None:
-    path = str(
-        config_file(
-            'discreet = false\n[[nudges]]\nid = "breathe"\nkind = "self_regulation"\n'
-            'cron = "0 9 * * *"\n',
-            channels={"phone": http_receiver.json_url("/x")},
-        ).path
+    written = config_file(
+        'discreet = false\n[[nudges]]\nid = "breathe"\nkind = "self_regulation"\n'
+        'cron = "0 9 * * *"\n',
+        channels={"phone": http_receiver.json_url("/x")},
     )
+    path = str(written.path)
+    first_start(written.data_dir)
     ran = halfway("send", "breathe", "--config", path)
     assert ran.code == 0, ran.err
     assert ran.out.strip() == "phone: sent"
@@ -178,13 +179,12 @@ def test_send_delivers_one_nudge_now_and_records_it(halfway, config_file, http_r
 
 def test_send_reports_a_failed_channel_with_exit_1(halfway, config_file, http_receiver) -> None:
     http_receiver.status = 503
-    path = str(
-        config_file(
-            '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n',
-            channels={"phone": http_receiver.json_url("/x")},
-        ).path
+    written = config_file(
+        '[[nudges]]\nid = "breathe"\nkind = "self_regulation"\ncron = "0 9 * * *"\n',
+        channels={"phone": http_receiver.json_url("/x")},
     )
-    ran = halfway("send", "breathe", "--config", path)
+    first_start(written.data_dir)
+    ran = halfway("send", "breathe", "--config", str(written.path))
     assert ran.code == 1
     assert ran.out.startswith("phone: failed (")
 

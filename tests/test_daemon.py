@@ -203,10 +203,11 @@ def test_restarted_during_quiet_hours_nothing_is_sent_until_they_end(
     assert health["next_fire"].startswith((berlin + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
 
 
-# Every step of a fire, in order: the cursor at start, the fire recorded, the send
-# claimed, the send itself, and its outcome recorded (writes 1-4; the send between).
+# Every step of a fire, in order: the empty data file and the reply key's id made at
+# the first start, the cursor, the fire recorded, the send claimed, the send itself,
+# and its outcome recorded (writes 1-6; the send between).
 KILL_POINTS = [
-    *(f"{step}:{n}" for n in range(1, 5) for step in ("write", "written")),
+    *(f"{step}:{n}" for n in range(1, 7) for step in ("write", "written")),
     "send:1",
     "sent:1",
 ]
@@ -236,11 +237,11 @@ def test_a_kill_at_any_step_of_a_fire_loses_it_never_and_doubles_it_only_mid_sen
     [delivery] = export(halfway, path)["deliveries"]  # recorded once, whatever the kill
     push = delivery["channels"]["push"]
     received = len(http_receiver.posts())
-    if kill in ("sent:1", "write:4"):  # it left, and the process died before noting it
+    if kill in ("sent:1", "write:6"):  # it left, and the process died before noting it
         assert (received, push["resent_after_crash"]) == (2, True)
     else:  # claimed and cut off before it left: sent once, marked; else plainly once
         assert received == 1
-        assert push.get("resent_after_crash", False) == (kill in ("written:3", "send:1"))
+        assert push.get("resent_after_crash", False) == (kill in ("written:5", "send:1"))
 
 
 def test_kills_while_an_every_nudge_runs_lose_no_fire_and_record_none_twice(

@@ -15,7 +15,7 @@ from halfway import cursors, planner, schedule, status
 from halfway.outbox import NONCE, alive, boot_id, me, started
 
 from .conftest import Clock
-from .engine import deliveries, make_daemon, run_tick, states
+from .engine import deliveries, first_start, make_daemon, run_tick, states
 
 EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
 
@@ -489,6 +489,7 @@ def test_a_failed_send_keeps_the_servers_own_reason_and_never_the_password(
     url = smtp_receiver.url().replace("mailto://", f"mailto://halfway:{password}@")
     written = config_file(EVENING, server=True, channels={"mail": url})
     path = str(written.path)
+    first_start(written.data_dir)
     reason = "SMTP AUTH extension not supported by server"
 
     sent = halfway("--debug", "send", "evening", "--config", path)

@@ -15,6 +15,7 @@ import pytest
 from halfway import practices
 
 from .conftest import soon, wait_for
+from .engine import first_start
 from .test_imap import dict_server  # noqa: F401 - a fixture
 
 
@@ -227,11 +228,13 @@ def test_ntfy_url_options_reach_the_json_publish(http_receiver) -> None:
 
 
 def test_cli_reply_records_and_a_bad_value_is_exit_2(config_file, http_receiver, halfway) -> None:
-    path = config_file(
+    written = config_file(
         'discreet = false\n[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n',
         timezone=None,
         channels={"push": http_receiver.json_url()},
-    ).path
+    )
+    path = written.path
+    first_start(written.data_dir)
     assert halfway("send", "evening", "--config", str(path)).code == 0
     delivery_id = export(halfway, path)["deliveries"][0]["id"]
     history = halfway("history", "--config", str(path)).out

@@ -76,6 +76,7 @@ def test_a_kill_at_every_write_step_leaves_a_whole_file_and_loses_no_returned_wr
     tmp_path, point
 ) -> None:
     data_dir = tmp_path / "data"
+    Store(data_dir)  # the folder and its empty hot file (that first write is tested below)
     confirmed: set[str] = set()
     for n in range(1, 9):  # the n-th write of each run: inserts and rewrites, growing files
         confirmed |= run_writer(data_dir, f"{point}{n}", 40, kill=f"{point}:{n}")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
@@ -30,99 +29,41 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import orjson
 from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
-from tinydb.storages import Storage
 
-from halfway import faults, layout
-from halfway.deliveries import OPEN
+from halfway import layout
+from halfway.datafile import (
+    AtomicStorage,
+    StoreError,
+    fsync_dir,
+    meta_of,
+    read_file,
+    write_file,
+)
+from halfway.deliveries import OPEN, iso
+
+__all__ = [
+    "AtomicStorage",
+    "Record",
+    "Store",
+    "StoreError",
+    "Tables",
+    "Tx",
+    "View",
+    "meta_of",
+    "new_id",
+    "read_file",
+    "write_file",
+]
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
 Record = dict[str, Any]
 Tables = dict[str, list[Record]]
-
-
-class StoreError(Exception):
-    """The data files cannot be used; the message names the file and says why."""
-
-
-# one crash-safe file -------------------------------------------------------------
-
-
-def write_file(path: Path, data: dict[str, Any]) -> None:
-    """Replace `path` with `data` as JSON, atomically and durably (mode 0600)."""
-    text = orjson.dumps(data)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        faults.point("write")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    faults.point("written")
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def read_file(path: Path) -> dict[str, Any] | None:
-    """The parsed data file, None if it does not exist; StoreError if it is unusable."""
-    try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise StoreError(f"{path}: cannot be read ({error.strerror})") from None
-    try:
-        data: dict[str, Any] = orjson.loads(text)
-        problem = layout.shape_problem(data)
-        if problem:
-            raise ValueError(problem)
-    except ValueError as error:
-        raise StoreError(
-            f"{path}: the data file is damaged ({error}); halfway will not overwrite it —"
-            " restore it from a backup or move it aside"
-        ) from None
-    version = int(meta_of(data).get("schema_version", 1))
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: written by a newer halfway (schema {version}); upgrade halfway")
-    return data
-
-
-def meta_of(data: dict[str, Any]) -> Record:
-    """The file's one meta record, or {} before the first write."""
-    return dict(next(iter(data.get("meta", {}).values()), {}))
-
-
-class AtomicStorage(Storage):
-    """TinyDB storage that reads with orjson and replaces the whole file atomically."""
-
-    def __init__(self, path: str, on_write: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self.path = Path(path)
-        self.on_write = on_write
-
-    def read(self) -> dict[str, Any] | None:
-        return read_file(self.path)
-
-    def write(self, data: dict[str, Any]) -> None:
-        write_file(self.path, data)
-        if self.on_write:
-            self.on_write(data)
-
-    def close(self) -> None:
-        pass
+# Files a daemon leaves once it has run on a folder (its lock, the reply key): with
+# them and no hot file, the hot file was lost, not never made.
+HELD_SIGNS = ("halfway.daemon.lock", "secret.key")
 
 
 def new_id(prefix: str) -> str:
@@ -220,7 +161,17 @@ class Tx:
 class Store:
     """The hot file and its archives in one data folder, behind one lock."""
 
-    def __init__(self, data_dir: Path, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        clock: Callable[[], datetime] | None = None,
+        start_over: bool = False,
+    ) -> None:
+        """Open the data folder, making it and an empty hot file if it is new.
+
+        A folder that has held a hot file (its lock file is left beside it) but lost
+        it is refused: halfway never quietly starts over; `start_over` is that act.
+        """
         self.data_dir = Path(data_dir)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.path = self.data_dir / "halfway.json"
@@ -234,9 +185,21 @@ class Store:
             raise StoreError(
                 f"{self.data_dir}: cannot use the data folder ({error.strerror})"
             ) from None
+        held = self.months() or any((self.data_dir / n).exists() for n in HELD_SIGNS)
         self._lock = FileLock(str(self.path) + ".lock", mode=0o600, preserve_lock_file=True)
         self._cache: tuple[tuple[int, int, int], View] | None = None
         self._written: tuple[int, int, int] | None = None
+        self._seen = False  # whether this Store has read its hot file yet
+        self._file_id: str | None = None  # that file's id, to notice another in its place
+        with self._lock:
+            if not self.path.exists():
+                if held and not start_over:
+                    raise StoreError(
+                        f"{self.path}: the data file is missing from a folder that held one;"
+                        " halfway will not start over by itself. Restore it from a backup,"
+                        " or start afresh with 'halfway run --start-over'"
+                    )
+                write_file(self.path, {"meta": {"1": self.new_meta()}})
         self.view()  # refuse a damaged file now, not at the first write
         with self._lock:
             for folder in (self.data_dir, self.archive_dir):
@@ -256,13 +219,43 @@ class Store:
         try:
             info = self.path.stat()
         except FileNotFoundError:
+            self.same_file(None)
             return View({})
         key = (info.st_ino, info.st_mtime_ns, info.st_size)
         settled = time.time_ns() - info.st_mtime_ns > 200_000_000
         trusted = settled or key == self._written  # what this process itself just wrote
         if self._cache is None or self._cache[0] != key or not trusted:
-            self._cache = (key, View(read_file(self.path) or {}))
+            data = read_file(self.path)
+            self.same_file(data)
+            self._cache = (key, View(data or {}))
         return self._cache[1]
+
+    def new_meta(self) -> Record:
+        """A new hot file's meta: its schema, its id, and when it was begun."""
+        return {**layout.new_meta(), "file_id": new_id("f"), "created_at": iso(self.clock())}
+
+    def same_file(self, data: dict[str, Any] | None) -> None:
+        """StoreError if the hot file this Store opened is gone or another took its place.
+
+        Every write keeps the file's `file_id`; a file that lacks one (from an older
+        halfway) is given one at its next write.
+        """
+        if data is None:
+            if self._seen:
+                raise StoreError(
+                    f"{self.path}: the data file is gone; halfway will not start over by"
+                    " itself. Restore it from a backup (then all carries on), or stop"
+                    " halfway and start it with --start-over"
+                )
+            return
+        found = meta_of(data).get("file_id")
+        if self._seen and found != self._file_id:
+            raise StoreError(
+                f"{self.path}: another data file took the place of the one halfway opened;"
+                " halfway will not write into it. Put the right file back, or restart"
+                " halfway to use the new one"
+            )
+        self._seen, self._file_id = True, found
 
     def stamp(self) -> tuple[int, int, int] | None:
         """What identifies the hot file's current version (one stat, no parse)."""
@@ -314,12 +307,16 @@ class Store:
 
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:
-        storage = partial(AtomicStorage, on_write=self._wrote)
+        storage = partial(AtomicStorage, on_write=self._wrote, on_read=self.same_file)
         cache = CachingMiddleware(storage)  # type: ignore[no-untyped-call]
         cache.WRITE_CACHE_SIZE = 1 << 30  # write once, at the end
         db = TinyDB(str(self.path), storage=cache)
-        if not db.table("meta").all():
-            db.table("meta").insert(layout.new_meta())
+        meta = db.table("meta").all()
+        if not meta:
+            db.table("meta").insert(self.new_meta())
+        elif "file_id" not in meta[0]:  # a file from an older halfway: it gets its id now
+            self._file_id = new_id("f")
+            db.table("meta").update({"file_id": self._file_id})
         yield db
         db.close()  # flushes the cache, if anything changed: the one atomic write
 
@@ -375,7 +372,7 @@ class Store:
         if data is not None and layout.is_old(data):
             if not self.backup.exists():
                 os.link(self.path, self.backup)
-                _fsync_dir(self.data_dir)
+                fsync_dir(self.data_dir)
             write_file(self.path, layout.upgrade(data))
         if self.backup.exists():
             self._cache = None
@@ -387,5 +384,5 @@ class Store:
                     f" (e.g. {sorted(missing)[0]}); the old file is kept"
                 )
             self.backup.unlink()
-            _fsync_dir(self.data_dir)
+            fsync_dir(self.data_dir)
         self._cache = None

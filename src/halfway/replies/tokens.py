@@ -2,7 +2,7 @@
 
 A token is `{delivery_id}.{signature}`. Nobody without the key can make one,
 so a reply link cannot be guessed or forged; the key is generated on first
-use, mode 0600, and never leaves the machine.
+start of the daemon, mode 0600, and never leaves the machine.
 """
 
 from __future__ import annotations
@@ -19,22 +19,48 @@ KEY_FILE = "secret.key"
 PATTERN = re.compile(r"/r/([A-Za-z0-9_]+\.[A-Za-z0-9_-]{22})")
 
 
-def load_key(data_dir: Path) -> bytes:
-    """The data folder's secret key, made on first use (mode 0600, never overwritten)."""
+class KeyMissing(Exception):
+    """The data folder has no reply key, and this command may not make one."""
+
+
+def load_key(data_dir: Path, create: bool = False) -> bytes:
+    """The data folder's secret key (mode 0600, never overwritten).
+
+    Only the daemon's first start (or `halfway run --new-key`) passes `create`:
+    a key made by any other command would split links between two keys.
+    """
     path = Path(data_dir) / KEY_FILE
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
         key = path.read_bytes()
-        if len(key) < 32:
-            raise ValueError(f"{path}: the reply key is damaged (too short)") from None
-        return key
+    except FileNotFoundError:
+        if not create:
+            raise KeyMissing(
+                f"{path}: the reply key is missing. The daemon makes it when it first"
+                " starts ('halfway run'); if it has run here before, restore secret.key"
+                " from a backup"
+            ) from None
+        return _make(path)
+    if len(key) < 32:
+        raise ValueError(f"{path}: the reply key is damaged (too short)")
+    return key
+
+
+def _make(path: Path) -> bytes:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made a moment ago by another process: use that one
+        return load_key(path.parent)
     key = secrets.token_bytes(32)
     with os.fdopen(descriptor, "wb") as out:
         out.write(key)
         out.flush()
         os.fsync(out.fileno())
     return key
+
+
+def fingerprint(key: bytes) -> str:
+    """A short name for a key, kept in the data file to notice a replaced key."""
+    return hashlib.sha256(b"halfway key id:" + key).hexdigest()[:16]
 
 
 def _sign(key: bytes, message: str) -> str:

@@ -1,0 +1,110 @@
+"""One data file, crash-safe: written whole to a temporary file, fsynced, renamed
+into place and the folder fsynced; read back with its shape checked. The store (the
+hot file and the archives) is built on these; nothing else writes a file of ours.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb.storages import Storage
+
+from halfway import faults, layout
+
+SCHEMA_VERSION = layout.SCHEMA_VERSION
+Record = dict[str, Any]
+
+
+class StoreError(Exception):
+    """The data files cannot be used; the message names the file and says why."""
+
+
+# one crash-safe file -------------------------------------------------------------
+
+
+def write_file(path: Path, data: dict[str, Any]) -> None:
+    """Replace `path` with `data` as JSON, atomically and durably (mode 0600)."""
+    text = orjson.dumps(data)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        faults.point("write")
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+    faults.point("written")
+
+
+def fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def read_file(path: Path) -> dict[str, Any] | None:
+    """The parsed data file, None if it does not exist; StoreError if it is unusable."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise StoreError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        data: dict[str, Any] = orjson.loads(text)
+        problem = layout.shape_problem(data)
+        if problem:
+            raise ValueError(problem)
+    except ValueError as error:
+        raise StoreError(
+            f"{path}: the data file is damaged ({error}); halfway will not overwrite it —"
+            " restore it from a backup or move it aside"
+        ) from None
+    version = int(meta_of(data).get("schema_version", 1))
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: written by a newer halfway (schema {version}); upgrade halfway")
+    return data
+
+
+def meta_of(data: dict[str, Any]) -> Record:
+    """The file's one meta record, or {} before the first write."""
+    return dict(next(iter(data.get("meta", {}).values()), {}))
+
+
+class AtomicStorage(Storage):
+    """TinyDB storage that reads with orjson and replaces the whole file atomically."""
+
+    def __init__(
+        self,
+        path: str,
+        on_write: Callable[[dict[str, Any]], None] | None = None,
+        on_read: Callable[[dict[str, Any] | None], None] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.on_write = on_write
+        self.on_read = on_read
+
+    def read(self) -> dict[str, Any] | None:
+        data = read_file(self.path)
+        if self.on_read:
+            self.on_read(data)
+        return data
+
+    def write(self, data: dict[str, Any]) -> None:
+        write_file(self.path, data)
+        if self.on_write:
+            self.on_write(data)
+
+    def close(self) -> None:
+        pass
