@@ -20,6 +20,7 @@ from halfway import __version__
 from halfway.channeltest import cmd_test_channel
 from halfway.commands import (
     UsageError,
+    cmd_calendar_url,
     cmd_check,
     cmd_init,
     cmd_log,
@@ -32,7 +33,15 @@ from halfway.commands import (
     cmd_status,
     cmd_upcoming,
 )
+from halfway.ledgercmds import add_commands as add_ledger_commands
 from halfway.reading import cmd_export, cmd_history
+from halfway.talkcmds import (
+    cmd_talk_add,
+    cmd_talk_cancel,
+    cmd_talk_done,
+    cmd_talk_list,
+    cmd_talk_move,
+)
 
 ENTRY_KINDS = ("gesture", "initiation", "boundary", "note")
 
@@ -118,6 +127,18 @@ def build_parser() -> Parser:
         help="use the built-in demo config: nudges to this terminal, no account",
     )
     run.add_argument("--data-dir", metavar="DIR", help="with --demo: where the demo keeps its data")
+    run.add_argument(
+        "--start-over",
+        action="store_true",
+        help="begin a new, empty data file where the old one was lost (it never happens"
+        " by itself); the reply key and the archives are kept",
+    )
+    run.add_argument(
+        "--new-key",
+        action="store_true",
+        help="make a new reply key where it was lost, or accept a replaced one (links"
+        " already sent stop working)",
+    )
     p = command("upcoming", cmd_upcoming, "list the fires planned in the next days")
     p.add_argument("--days", type=positive_int, default=7, help="how many days ahead (default 7)")
     p.add_argument(
@@ -172,6 +193,13 @@ def build_parser() -> Parser:
     p.add_argument(
         "--by", choices=("me", "partner"), help="who it was (for initiations: default me)"
     )
+    add_talk_commands(command, common)
+    add_ledger_commands(command, common)  # ask, boundary
+    command(
+        "calendar-url",
+        cmd_calendar_url,
+        "print the address of your calendar feed (planned talks, weekly reviews)",
+    )
     p = command("history", cmd_history, "show what was sent and written, oldest first")
     p.add_argument("--since", type=a_date, metavar="DATE", help="only from this date (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="print JSON instead of lines")
@@ -188,6 +216,41 @@ def build_parser() -> Parser:
     return parser
 
 
+WHEN_HELP = "when: 'sat 19:00', 'tomorrow 20:30', 'in 3 days 18:00' or '2026-12-05 19:00'"
+
+
+def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
+    """`halfway talk add|list|move|cancel|done`."""
+    talk = command(
+        "talk",
+        cmd_talk_list,
+        "plan a talk: a clarity ask and a reframe the evening before, a minute to "
+        "calm yourself before it, a reflection after",
+    )
+    actions = talk.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser
+    )
+
+    def action(name: str, func: Callable[[argparse.Namespace], int], text: str) -> Parser:
+        p: Parser = actions.add_parser(name, parents=[common], help=text, description=text)
+        p.set_defaults(func=func)
+        return p
+
+    p = action("add", cmd_talk_add, "plan a talk at WHEN and the nudges around it")
+    p.add_argument("when", metavar="WHEN", help=WHEN_HELP + ", in your configured time zone")
+    p.add_argument("--topic", metavar="TEXT", help="what the talk is about (a few words)")
+    action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
+    p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
+    p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+    p.add_argument("when", metavar="WHEN", help=WHEN_HELP)
+    for name, func, text in (
+        ("cancel", cmd_talk_cancel, "call a talk off; its nudges not yet sent are cancelled"),
+        ("done", cmd_talk_done, "mark a talk as taken place; the reflection still comes"),
+    ):
+        p = action(name, func, text)
+        p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (0 ok, 1 failure, 2 bad input)."""
     parser = build_parser()
@@ -200,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Not before here: `--version` and `--help` need none of it.
     from halfway import logs
     from halfway.config import ConfigError
+    from halfway.replies.tokens import KeyMissing
     from halfway.store import StoreError
 
     logs.setup_logging(args.debug)
@@ -212,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"halfway {args.command}: {error}", file=sys.stderr)
         return 2
-    except StoreError as error:
+    except (StoreError, KeyMissing) as error:
         print(f"halfway: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -114,14 +114,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from halfway import daemon
+    from halfway import launch
     from halfway.store import Store
 
     settings = demo_settings(args) if args.demo else load_settings(args)
     try:
         reload = None if args.demo else (lambda: load_settings(args))
-        return daemon.run(settings, lambda: Store(settings.data_dir), reload, args.demo)
-    except daemon.DaemonError as error:
+        start_over = getattr(args, "start_over", False)
+        make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
+        return launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
+    except launch.DaemonError as error:
         raise UsageError(str(error)) from None
 
 
@@ -138,18 +140,23 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     zone, quiet, limit = settings.tz, settings.quiet_hours, args.limit
     # One more than shown: whether the list was cut.
     fires = schedule.upcoming(settings.nudges, zone, quiet, now, until, limit + 1, since, pauses)
-    shown = fires[:limit]
-    seconds = schedule.shows_seconds(shown, settings.nudges)
+    seconds = schedule.shows_seconds(fires[:limit], settings.nudges)
     kinds = {n.id: n.kind for n in settings.nudges}
-    for fire in shown:
-        moved = " (after quiet hours)" if fire.deferred else ""
-        print(
-            f"{schedule.clock_text(fire.due_at, settings.tz, seconds)}  {fire.nudge_id} "
-            f"({kinds[fire.nudge_id]}){moved}"
-        )
-    if len(fires) > len(shown):
+    planned = [(f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred) for f in fires]
+    if settings.db_path.exists():  # a talk's chain steps, interleaved with the fires
+        from halfway import talkbook
+
+        steps = talkbook.upcoming(Store(settings.data_dir).view(), until)
+        seconds = seconds or any(due.second for due, _, _ in steps[:limit])
+        planned += [(due, talkbook.step_text(t, e), False) for due, t, e in steps]
+        planned.sort(key=lambda row: row[0])
+    shown = planned[:limit]
+    for due, text, deferred in shown:
+        moved = " (after quiet hours)" if deferred else ""
+        print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}{moved}")
+    if len(planned) > len(shown):
         print(f"… and more; use --limit to see more than {args.limit}")
-    if not fires:
+    if not planned:
         print(f"nothing planned in the next {args.days} day(s)")
     for line in status.pause_lines(settings, rows, now):
         print(f"{line} (its fires are skipped meanwhile)")
@@ -314,20 +321,33 @@ def fetch_health(listen: str) -> dict[str, Any] | None:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    from halfway import ledger
     from halfway.store import Store
 
     settings = load_settings(args)
-    if not args.text.strip():
-        raise UsageError("TEXT: is empty; write a few words")
-    record: dict[str, Any] = {
-        "kind": args.kind,
-        "text": args.text.strip(),
-        "at": utc_now().isoformat(),  # UTC, like every stored instant
-    }
-    if args.kind == "initiation" or args.by:
-        record["by"] = args.by or "me"
+    try:  # the same record as the reply page's log form writes
+        record = ledger.entry(args.kind, args.text, args.by, utc_now())
+    except ledger.LedgerError as error:
+        field, _, problem = str(error).partition(":")
+        raise UsageError(f"{field.upper()}:{problem}") from None
     saved = Store(settings.data_dir).add("entries", record)
     print(f"noted ({saved['id']})")
+    return 0
+
+
+def cmd_calendar_url(args: argparse.Namespace) -> int:
+    from halfway import calendar
+
+    settings = load_settings(args)
+    key = calendar.existing_key(settings.data_dir)  # never made here: the daemon makes it
+    if key is None:
+        print(
+            f"halfway calendar-url: no key in {settings.data_dir} yet; start halfway once "
+            "('halfway run'), then ask again",
+            file=sys.stderr,
+        )
+        return 1
+    print(calendar.url(settings, key))
     return 0
 
 

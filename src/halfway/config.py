@@ -30,7 +30,6 @@ from halfway.config_errors import blame, explain, setting_path
 # `from halfway.config import Settings` and `config.parse_duration` keep working.
 from halfway.config_models import (
     KINDS,
-    Digest,
     Imap,
     Kind,
     Nudge,
@@ -38,12 +37,12 @@ from halfway.config_models import (
     QuietHours,
     Server,
     Settings,
-    Strict,
     checking_urls,
     default_data_dir,
     reading_file,
 )
 from halfway.config_models import _local_zone as _local_zone  # `halfway init` uses it
+from halfway.config_practices import Digest, Strict
 from halfway.config_types import (
     Clock,
     CronText,

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
@@ -26,15 +25,18 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from halfway.config_errors import Environment, explain, in_order
+from halfway.config_practices import Boundary, Care, Digest, Strict, Talks
 from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
     Clock,
     CronText,
     Duration,
+    NameId,
     NameList,
     as_list,
 )
+from halfway.words import check_overrides
 
 Kind = Literal[
     "self_regulation",
@@ -50,12 +52,6 @@ KINDS: tuple[str, ...] = get_args(Kind)
 
 # The check a caller lends to validation for channel URLs: URL -> problem or None.
 _url_check: ContextVar[Callable[[str], str | None] | None] = ContextVar("url_check", default=None)
-
-
-class Strict(BaseModel):
-    """Every nested table refuses keys it does not know."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Server(Strict):
@@ -106,7 +102,7 @@ class QuietHours(Strict):
 
 
 class Nudge(Strict):
-    id: str = Field(description="unique name, [a-z0-9-]")
+    id: NameId = Field(description="unique name, [a-z0-9-]")
     kind: Kind = Field(description="which practice this nudge is")
     cron: CronText | None = Field(None, description="five-field cron, local time")
     every: Duration | None = Field(None, description="interval, e.g. '3d'")
@@ -131,13 +127,6 @@ class Nudge(Strict):
         for code in value or []:
             if not NAME.fullmatch(code.replace("_", "-")):
                 raise ValueError(f"'{code}' may only use a-z, 0-9, '_' and '-'")
-        return value
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not NAME.fullmatch(value):
-            raise ValueError(f"'{value}' may only use a-z, 0-9 and '-'")
         return value
 
     @field_validator("at", mode="before")
@@ -189,11 +178,6 @@ class Imap(Strict):
     move_to: str | None = Field(None, description="move handled replies to this folder")
 
 
-class Digest(Strict):
-    cron: CronText = Field("0 8 * * mon", description="when the weekly digest is mailed")
-    channels: NameList = Field(default_factory=list, description="channel names; empty = all")
-
-
 class Settings(BaseSettings):
     """The whole configuration. Field order matters: channels before their users."""
 
@@ -217,6 +201,19 @@ class Settings(BaseSettings):
     channels: dict[str, NameList] = Field(default_factory=dict)
     nudges: list[Nudge] = Field(default_factory=list)
     digest: Digest = Field(default_factory=Digest)
+    care: Care = Field(default_factory=Care)
+    words: dict[str, Any] = Field(default_factory=dict, description="your own words per kind")
+    boundaries: list[Boundary] = Field(default_factory=list)
+    talks: Talks = Field(default_factory=Talks)
+
+    @field_validator("boundaries")
+    @classmethod
+    def _boundaries(cls, value: list[Boundary]) -> list[Boundary]:
+        ids = [b.id for b in value]
+        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        if doubled:
+            raise ValueError(f"the id '{doubled[0]}' is used by more than one boundary")
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -236,6 +233,8 @@ class Settings(BaseSettings):
         # Channel names are checked on the raw values, so a nudge naming a missing channel
         # is reported even when something else (a bad URL, a bad nudge) fails too.
         problems = _channel_references(data) if isinstance(data, dict) else []
+        if isinstance(data, dict) and isinstance(data.get("words"), dict):
+            problems += check_overrides(data["words"], "words")  # one line per key
         try:
             settings = handler(data)
         except ValidationError as error:
@@ -346,6 +345,14 @@ def _channel_references(data: dict[str, Any]) -> list[str]:
     if isinstance(digest, (dict, BaseModel)):
         digest = digest.model_dump() if isinstance(digest, BaseModel) else digest
         uses.append(("digest.channels", digest.get("channels")))
+    talks = data.get("talks", {})
+    if isinstance(talks, (dict, BaseModel)):
+        talks = talks.model_dump() if isinstance(talks, BaseModel) else talks
+        uses.append(("talks.channels", talks.get("channels")))
+    care = data.get("care", {})
+    if isinstance(care, (dict, BaseModel)):
+        care = care.model_dump() if isinstance(care, BaseModel) else care
+        uses.append(("care.channels", care.get("channels")))
     problems = []
     for where, names in uses:
         names = as_list(names or [])

@@ -78,3 +78,13 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 CronText = Annotated[str, AfterValidator(_cron)]
 Clock = Annotated[time, BeforeValidator(_clock)]
 NameList = Annotated[list[str], BeforeValidator(as_list)]
+
+
+def _name(value: str) -> str:
+    if not NAME.fullmatch(value):
+        raise ValueError(f"'{value}' may only use a-z, 0-9 and '-'")
+    return value
+
+
+#: A nudge's or a boundary's id: [a-z0-9-].
+NameId = Annotated[str, AfterValidator(_name)]

@@ -7,12 +7,10 @@ reload it; systemd is told how it is.
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import os
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +20,14 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, notify, runlock, schedule
+from halfway import __version__, deliver, keys, notify, schedule
 from halfway.alerts import Alerts
+from halfway.calendar import Feed
+from halfway.care_nudges import CareNudges
 from halfway.config import Settings
 from halfway.outbox import Outbox, utc_now
 from halfway.planner import Planner
-from halfway.replies import mail, tokens
+from halfway.replies import mail
 from halfway.replies.web import MAX_BODY, ReplyPages
 from halfway.store import Record, Store, StoreError
 
@@ -38,10 +38,6 @@ SAFETY_SECONDS = 30.0  # look for clock jumps and CLI writes this often (monoton
 CLOCK_JUMP = timedelta(seconds=2)  # wall clock moved this much against the monotonic one
 COMPACT_EVERY = timedelta(hours=6)  # move finished records to the archives
 WORKERS = 4
-
-
-class DaemonError(Exception):
-    """The daemon cannot start; the message says what to change."""
 
 
 class Daemon:
@@ -55,16 +51,20 @@ class Daemon:
         reload: Callable[[], Settings] | None = None,
         send: Callable[..., Any] = deliver.send,
         demo: bool = False,
+        new_key: bool = False,
     ) -> None:
         self.demo = demo  # `halfway run --demo`: the planner plays the demo's story
         self.store = store
         self.clock = clock
         self.reload_settings = reload
         self.send = send
-        self.key = tokens.load_key(store.data_dir)
+        self.key = keys.reply_key(store, new_key)
         self.use(settings)
         self.ready = False  # every catch-up decided
         self.problem: str | None = None  # why the last pass failed, while it does
+        self.logged: str | None = None  # the problem last logged (one line per change)
+        self.failures = 0  # failed units of work so far: a pass with none clears the problem
+        self.beating: asyncio.Future[Any] | None = None  # a heartbeat ping in flight
         self.wake_at: datetime | None = None
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
         self.offset = time.time() - time.monotonic()
@@ -78,6 +78,7 @@ class Daemon:
         self.planner = Planner(settings, self.store, self.clock, self.key, self.demo)
         self.outbox = Outbox(settings, self.store, self.clock, self.send)
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
+        self.care = CareNudges(settings, self.store, self.clock, self.planner)
 
     # the units of work, in one pass ---------------------------------------------
 
@@ -90,7 +91,9 @@ class Daemon:
         """Record what is due and claim what is to send: fires, reminders, retries."""
         self.outbox.recover()
         self.planner.tick()
+        self.planner.tick_talks()
         self.planner.remind()
+        self.care.tick()  # the weekly look at the trends, when it is due
         self.alerts.check()
         return self.outbox.claim()
 
@@ -102,7 +105,7 @@ class Daemon:
         """The next instant anything is due; remembers what the hot file looked like."""
         self.seen = self.store.stamp()
         wakes = list(self.planner.next_fires().values())
-        later = (self.planner.next_reminder(), self.outbox.next_retry())
+        later = (self.planner.next_reminder(), self.outbox.next_retry(), self.care.next_wake())
         wakes += [w for w in later if w is not None]
         return min(wakes, default=None)
 
@@ -129,7 +132,7 @@ class Daemon:
 
     # the running service --------------------------------------------------------
 
-    async def serve(self, stop: asyncio.Event, sock: socket.socket | None = None) -> None:
+    async def serve(self, stop: asyncio.Event, sock: socket.socket) -> None:
         """Run until `stop` is set: serve HTTP at once, catch up, then wake when due.
 
         `sock` is the listening socket `bind` made before anything was written.
@@ -141,12 +144,7 @@ class Daemon:
         runner = web.AppRunner(self.web_app(), access_log=None)
         await runner.setup()
         server = self.settings.server
-        try:
-            await web.SockSite(runner, sock or bind(server.listen)).start()
-        except DaemonError:
-            await runner.cleanup()
-            self.pool.shutdown(wait=False)
-            raise
+        await web.SockSite(runner, sock).start()
         self.scheduler.start()
         if self.settings.heartbeat_url:
             await self.work(self.alerts.heartbeat, None, "start")
@@ -195,7 +193,8 @@ class Daemon:
     async def work(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run blocking work in the pool, tracked so a stop can wait for it.
 
-        A failure is logged and kept as the daemon's problem until a pass succeeds.
+        A failure is kept as the daemon's problem until a pass succeeds, and logged
+        once per change: a failing pass repeated every SAFETY_SECONDS says nothing new.
         """
         task = asyncio.current_task()
         assert task is not None
@@ -205,29 +204,40 @@ class Daemon:
         except asyncio.CancelledError:
             log.warning("stopped during %s; what it was sending stays pending", func.__name__)
         except StoreError as error:
-            self.problem = str(error)
-            log.error("%s", error)
+            self.failed(str(error), None)
         except Exception as error:
-            self.problem = f"{func.__name__} failed: {type(error).__name__}: {error}"
-            log.exception("%s failed", func.__name__)
+            self.failed(f"{func.__name__} failed: {type(error).__name__}: {error}", func)
         finally:
             self.in_flight.discard(task)
         return None
 
+    def failed(self, problem: str, func: Callable[..., Any] | None) -> None:
+        """Keep `problem` as the daemon's until a pass succeeds; log it once, not per pass."""
+        self.problem = problem
+        self.failures += 1
+        if problem != self.logged:
+            self.logged = problem
+            if func is None:
+                log.error("%s", problem)
+            else:
+                log.exception("%s failed", func.__name__)
+
     async def wake(self) -> None:
-        """One pass: decide and claim, send what was claimed, then plan the next wake."""
+        """One pass: decide and claim, send what was claimed, then plan the next wake.
+
+        The problem of an earlier pass stands until a whole pass succeeds: health
+        never reads "ok" half-way through a pass that is failing.
+        """
         async with self.passing:
-            problem = self.problem
-            self.problem = None
+            failures = self.failures
             claimed = await self.work(self.decide)
-            if claimed is None and self.problem is None:
-                self.problem = problem  # stopped mid-way: nothing was learnt
             await asyncio.gather(*(self.work(self.outbox.send_claimed, d) for d in claimed or []))
             self.wake_at = await self.work(self.plan)
+            if claimed is not None and self.failures == failures and self.problem:
+                self.problem = self.logged = None
+                log.info("working again")
             if self.beat_ok is not None and self.beat_ok != (self.problem is None):
-                beat = asyncio.ensure_future(self.work(self.heartbeat))  # tell it at once
-                self.in_flight.add(beat)
-                beat.add_done_callback(self.in_flight.discard)
+                self.beat_now()
             if self.wake_at is None:
                 if self.scheduler.get_job("wake"):
                     self.scheduler.remove_job("wake")
@@ -260,6 +270,14 @@ class Daemon:
             if self.settings.heartbeat_url:
                 await self.work(self.heartbeat)
             await asyncio.sleep(self.settings.heartbeat_every.total_seconds())
+
+    def beat_now(self) -> None:
+        """Tell the monitor of a change of health at once (one ping in flight at most)."""
+        if self.beating is not None and not self.beating.done():
+            return
+        self.beating = asyncio.ensure_future(self.work(self.heartbeat))
+        self.in_flight.add(self.beating)
+        self.beating.add_done_callback(self.in_flight.discard)
 
     def heartbeat(self) -> None:
         """The plain ping while every pass works, `/fail` with the reason while one fails."""
@@ -314,6 +332,7 @@ class Daemon:
         app.router.add_get("/healthz", self.healthz)
         pages = ReplyPages(self.store, self.key, self.clock, self.settings.tz, self.replied)
         pages.add_routes(app)
+        Feed(lambda: self.settings, self.store, self.key, self.clock).add_routes(app)
         return app
 
     async def healthz(self, request: web.Request) -> web.Response:
@@ -336,74 +355,3 @@ class Daemon:
         if self.problem:
             answer.update(status="failing", problem=self.problem)
         return web.json_response(answer, status=200 if answer["status"] == "ok" else 503)
-
-
-def bind(listen: str) -> socket.socket:
-    """The listening socket for `server.listen`, made before anything touches the data
-    folder: a second daemon on a busy port leaves nothing behind."""
-    host, _, port = listen.rpartition(":")
-    host = host.strip("[]")
-    try:
-        family = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[0][0]
-        sock = socket.create_server((host, int(port)), family=family, backlog=128)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        hint = "; is another halfway running? see 'halfway status'"
-        raise DaemonError(
-            f"server.listen: cannot listen on {listen} ({reason})"
-            + (hint if error.errno == errno.EADDRINUSE else "")
-        ) from None
-    sock.setblocking(False)
-    return sock
-
-
-def run(
-    settings: Settings,
-    make_store: Callable[[], Store],
-    reload: Callable[[], Settings] | None = None,
-    demo: bool = False,
-) -> int:
-    """Run in the foreground until SIGTERM or SIGINT; return the exit code.
-
-    The port is taken first, then the data folder: a daemon that cannot serve
-    writes nothing.
-    """
-    try:
-        sock = bind(settings.server.listen)
-    except DaemonError:
-        pid = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
-        if pid:  # the port is busy because we already run: say that
-            raise StoreError(
-                f"{settings.data_dir}: another halfway daemon is already running on this data"
-                f" (pid {pid})"
-            ) from None
-        raise
-    try:
-        store = make_store()
-        lock = runlock.hold(store.data_dir)
-    except runlock.AlreadyRunning as error:
-        sock.close()
-        raise StoreError(str(error)) from None
-    except BaseException:
-        sock.close()
-        raise
-    daemon = Daemon(settings, store, reload=reload, demo=demo)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await daemon.serve(stop, sock)
-
-    try:
-        asyncio.run(main())
-    finally:
-        lock.release()
-    if daemon.abandoned:
-        # Apprise's worker threads would hold the interpreter open until the
-        # hung send times out; the delivery is already on disk.
-        logging.shutdown()
-        sys.stdout.flush()
-        os._exit(0)
-    return 0

@@ -288,11 +288,12 @@ def archivable(
 
     A delivery moves once it is finished, was due more than KEEP_HOT ago, is no
     open delivery's reminder target, and is not among the last `keep_last` fires
-    of its nudge (the back-off rule reads those).
+    of its nudge (the back-off rule reads those). A talk's steps each have a
+    nudge id of their own and no back-off: they move like any finished delivery.
     """
     by_nudge: dict[str, list[Record]] = {}
     for delivery in deliveries:
-        if is_fire(delivery):
+        if is_fire(delivery) and not delivery.get("talk_id"):
             by_nudge.setdefault(delivery["nudge_id"], []).append(delivery)
     keep = {
         d["id"]

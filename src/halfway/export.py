@@ -19,7 +19,12 @@ import orjson
 from halfway.replies import service
 
 Record = dict[str, Any]
-TIME_FIELDS = frozenset(("scheduled_for", "due_at", "created_at", "sent_at", "received_at", "at"))
+TIME_FIELDS = frozenset(
+    (
+        *("scheduled_for", "due_at", "created_at", "sent_at", "received_at", "at"),
+        *("retired_at", "last_asked"),  # a boundary's
+    )
+)
 CSV_COLUMNS = (
     "record",
     "id",
@@ -147,7 +152,7 @@ def localized(value: Any, zone: tzinfo) -> Any:
     """
     local = LocalTime(zone).of
     if isinstance(value, dict) and "deliveries" in value:
-        shapes = {"deliveries": _delivery, "replies": _reply}
+        shapes = {"deliveries": _delivery, "replies": _reply, "talks": _talk}
         return {
             name: [shapes.get(name, _record)(r, local) for r in records]
             if isinstance(records, list)
@@ -182,6 +187,21 @@ def _reply(record: Record, local: Callable[[str], str]) -> Record:
     if isinstance(out.get("history"), list):
         out["history"] = _items(out["history"], local)
     return out
+
+
+def _talk(record: Record, local: Callable[[str], str]) -> Record:
+    """A talk: its own instants, each chain step's `due_at`, each move's `from` and `to`."""
+    out = _record(record, local)
+    history = out.get("history")
+    if isinstance(history, list):
+        moves = [_moved(entry, local) if isinstance(entry, dict) else entry for entry in history]
+        out = {**out, "history": moves}
+    return out
+
+
+def _moved(entry: Record, local: Callable[[str], str]) -> Record:
+    times = {k: local(entry[k]) for k in ("from", "to") if isinstance(entry.get(k), str)}
+    return {**entry, **times}
 
 
 def _localized(value: Any, local: Callable[[str], str]) -> Any:

@@ -14,17 +14,19 @@ Everything reads the hot file only: its cost does not grow with history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
 
-from halfway import cursors, deliveries, demo, gaps, practices, reminders, schedule
+from halfway import cursors, deliveries, demo, gaps, practices, reminders, schedule, talkbook
 from halfway.config import Nudge, Settings
 from halfway.deliveries import MISSED, PENDING, SKIPPED, at, iso
+from halfway.ledger import nudge_fields, on_fire, sync_boundaries
 from halfway.replies import tokens
 from halfway.store import Record, Store, View, new_id
 
 log = logging.getLogger("halfway")
+Fields = Mapping[str, str | None]  # words put into a text, e.g. a talk's topic
 
 
 class Planner:
@@ -46,12 +48,15 @@ class Planner:
         self._next: dict[str, tuple[datetime, schedule.Fire | None]] = {}
         # `halfway run --demo`: it answers the first nudges and explains each event
         self.demo = demo.Demo(clock()) if demo_run else None
+        # the words, with the config's [words.<kind>] over them (checked when it was read)
+        self.catalogue = practices.with_overrides(settings.words)
 
     # cursors -------------------------------------------------------------------
 
     def start_up(self) -> None:
         """Give each nudge a cursor; a schedule edited since the last run counts from now."""
         now = self.clock()
+        sync_boundaries(self.store, [(b.id, b.text) for b in self.settings.boundaries], now)
         view = self.store.view()
         changes = []
         for nudge in self.settings.nudges:
@@ -113,6 +118,7 @@ class Planner:
                     continue  # another process recorded these already
                 for record in records:
                     tx.put("deliveries", record)
+                    on_fire(tx, record)  # a boundary it names was asked
                     added.append(record)
                 tx.put("nudges", {**cursor, "last": iso(last)})
         for record in added:
@@ -169,12 +175,22 @@ class Planner:
         )
 
     def fire_record(
-        self, nudge: Nudge, fire: schedule.Fire, late: bool = False, offer_pause: bool = False
+        self,
+        nudge: Nudge,
+        fire: schedule.Fire,
+        late: bool = False,
+        offer_pause: bool = False,
+        fields: Fields | None = None,
     ) -> Record:
         """A delivery to send: the words, the message that leaves, the reply it takes."""
         delivery_id = new_id("d")
-        words_title, words = practices.render(nudge.kind, nudge.text, seed=delivery_id)
-        shape = practices.shape(nudge.kind, nudge.choices, nudge.reply)
+        extra: Record = {}
+        if fields is None:  # a boundary nudge names one boundary (see ledger)
+            fields, extra = nudge_fields(self.store.view(), nudge.kind)
+        words_title, words = practices.render(
+            nudge.kind, nudge.text, seed=delivery_id, fields=fields, catalogue=self.catalogue
+        )
+        shape = practices.shape(nudge.kind, nudge.choices, nudge.reply, catalogue=self.catalogue)
         discreet = self.settings.discreet
         link = f"{self.settings.server.public_url}/r/{tokens.make(self.key, delivery_id)}"
         title, body = practices.message(
@@ -202,11 +218,22 @@ class Planner:
             "link": link,
             "reply": asdict(shape),
             "offer_pause": offer_pause,
+            **extra,
             "channels": {
                 name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
                 for name in self.settings.channels_of(nudge.channels)
             },
         }
+
+    def tick_talks(self) -> list[Record]:
+        """Record the chain steps of planned talks that have come due (see talkbook)."""
+        now = self.clock()
+        if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
+            return []  # a step due in quiet hours waits for their end
+        added = talkbook.record_due(self.store, self.settings, now, self.fire_record)
+        for record in added:
+            self.log_fire(record)
+        return added
 
     def manual(self, nudge: Nudge) -> Record:
         """`halfway send`: record a fire of `nudge` for now, outside its schedule."""
@@ -214,6 +241,7 @@ class Planner:
         record = {**self.fire_record(nudge, schedule.Fire(nudge.id, now, now)), "manual": True}
         with self.store.transaction() as tx:
             tx.put("deliveries", record)
+            on_fire(tx, record)
         return record
 
     def log_fire(self, record: Record) -> None:
@@ -340,8 +368,9 @@ class Planner:
         return fire.due_at if fire.due_at > now else now
 
     def next_fires(self) -> dict[str, datetime]:
-        """Each nudge's next wake (nudges with nothing ahead are left out)."""
+        """Each nudge's next wake, and the talks' steps' as 'talk:' (none ahead: left out)."""
         wakes = {n.id: self.next_wake(n) for n in self.settings.nudges}
+        wakes["talk:"] = talkbook.next_due(self.store.view(), self.settings, self.clock())
         return {nudge_id: when for nudge_id, when in wakes.items() if when is not None}
 
 

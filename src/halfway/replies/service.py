@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import cursors, deliveries, practices, reminders
+from halfway import cursors, deliveries, ledger, practices, reminders
 from halfway.deliveries import CANCELLED, FAILED, PENDING, iso
 from halfway.replies import tokens
 from halfway.store import Record, Store, Tx, new_id
@@ -88,6 +88,7 @@ def accept(
         reply, first = record(tx, delivery["id"], version)
         if value != reminders.LATER:
             cancel_reminders(tx, delivery["id"])
+        ledger.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
         if pause:
             cursor = tx.get("nudges", delivery["nudge_id"]) or cursors.fresh(
                 delivery["nudge_id"], now

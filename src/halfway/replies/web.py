@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from halfway import schedule
+from halfway import ledger, review, schedule
 from halfway.replies import service, tokens
 from halfway.store import Record, Store
 
@@ -53,6 +53,7 @@ class ReplyPages:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/r/{token}", self.page)
         app.router.add_post("/r/{token}", self.post)
+        app.router.add_post("/r/{token}/log", self.log_entry)
 
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, func, *args)
@@ -112,7 +113,13 @@ class ReplyPages:
         saved = None
         if request.query.get("saved") and reply:
             saved = service.shape_of(delivery).label(reply["value"])
-        return self._html(200, **self._context(token, delivery, reply, saved))
+        logged = bool(request.query.get("logged"))
+        context = self._context(token, delivery, reply, saved)
+        # a weekly review shows the open asks and the week's gestures beside its question
+        context["review"] = await self._run(
+            lambda: review.grounding(self.store.view(), delivery, self.zone)
+        )
+        return self._html(200, **context, logged=logged, log_action=f"{token}/log")
 
     async def post(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -147,6 +154,28 @@ class ReplyPages:
                 }
             )
         raise web.HTTPSeeOther(location=f"/r/{token}?saved=1")
+
+    async def log_entry(self, request: web.Request) -> web.Response:
+        """`POST /r/{token}/log`: the page's "log a gesture or a moment" form, checked like a
+        reply; it writes the same entry as `halfway log`."""
+        token = request.match_info["token"]
+        try:
+            delivery = await self._run(service.delivery_for, self.store, self.key, token)
+            if service.expired(delivery, self.clock()):
+                raise service.ReplyError(410, service.CLOSED)
+            fields = await self._fields(request, token)
+            kind, by = fields.get("kind") or "gesture", fields.get("by") or None
+            try:
+                entry = await self._run(
+                    ledger.add_entry, self.store, kind, fields.get("text", ""), by, self.clock()
+                )
+            except ledger.LedgerError as error:
+                raise service.ReplyError(422, f"That could not be noted ({error}).") from None
+        except service.ReplyError as error:
+            return self._error(request, error)
+        if wants_json(request):
+            return web.json_response({"status": "noted", "entry": entry})
+        raise web.HTTPSeeOther(location=f"/r/{token}?logged=1")
 
     async def _fields(self, request: web.Request, token: str) -> dict[str, str]:
         if request.content_length is not None and request.content_length > MAX_BODY:

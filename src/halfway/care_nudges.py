@@ -1,0 +1,141 @@
+"""The care nudges at work: on `[care]`'s schedule, look at the weeks (`care`) and
+record the nudges they call for, as the planner records any fire.
+
+What has been looked at and what has fired is remembered in the hot file's meta
+(`meta["care"]`: `checked`, the last check, and `fired`, per trigger the run it
+fired for), so a restart neither repeats a nudge nor loses one. The weeks are read
+from the archives of the last few months and the hot file, once per check: the
+cost does not grow with history.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from halfway import care, cursors, schedule
+from halfway.config import Nudge, Settings
+from halfway.deliveries import at, iso
+from halfway.planner import Planner
+from halfway.store import Record, Store, View
+
+log = logging.getLogger("halfway")
+
+CARE_ID = "care"  # the id pauses use ('halfway pause --all' pauses care too)
+META = "care"
+
+
+def nudge_id(trigger: str) -> str:
+    """The nudge id a care delivery carries: with a ':', never a config nudge's."""
+    return f"{CARE_ID}:{trigger}"
+
+
+class CareNudges:
+    """Checks the trends on schedule and records the care nudges they call for."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], datetime],
+        planner: Planner,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.planner = planner
+        self.check = Nudge.model_construct(
+            id=CARE_ID,
+            kind="custom",
+            cron=settings.care.cron,
+            every=None,
+            at=None,
+            channels=list(settings.care.channels),
+        )
+
+    def enabled(self) -> list[str]:
+        own = self.settings.care
+        switches = {
+            care.STEP_BACK: own.step_back,
+            care.REVISIT_BOUNDARIES: own.revisit_boundaries,
+            care.COUNSELLOR: own.counsellor,
+        }
+        return [trigger for trigger, on in switches.items() if on]
+
+    def _since(self, view: View, now: datetime) -> datetime:
+        # Before the first check, the week before counts: a check missed then is made now
+        # (an upgraded install has history) — but not before the data file was begun.
+        checked = dict(view.meta.get(META) or {}).get("checked")
+        if checked:
+            return at(checked)
+        begun = view.meta.get("created_at")
+        week_ago = now - timedelta(weeks=1)
+        return max(week_ago, at(begun)) if begun else week_ago
+
+    def due(self, view: View, now: datetime) -> schedule.Fire | None:
+        """The check to make now, if one has come due."""
+        if not self.enabled():
+            return None
+        zone, quiet = self.settings.tz, self.settings.quiet_hours
+        fire = schedule.next_fire(self.check, zone, quiet, self._since(view, now))
+        return fire if fire is not None and fire.due_at <= now else None
+
+    def next_wake(self) -> datetime | None:
+        """When the next check is due (now, if one is waiting)."""
+        if not self.enabled():
+            return None
+        now = self.clock()
+        view = self.store.view()
+        zone, quiet = self.settings.tz, self.settings.quiet_hours
+        fire = schedule.next_fire(self.check, zone, quiet, self._since(view, now))
+        return None if fire is None else max(fire.due_at, now)
+
+    def tick(self) -> list[Record]:
+        """Make the check if it is due: record the nudges due, remember what fired."""
+        now = self.clock()
+        view = self.store.view()
+        fire = self.due(view, now)
+        if fire is None:
+            return []
+        zone = self.settings.tz
+        first = care.last_whole_week(now, zone) - timedelta(weeks=care.LOOK_BACK_WEEKS + 1)
+        records = self.store.everything(since_month=first.strftime("%Y-%m"))
+        remembered: dict[str, Any] = dict(view.meta.get(META) or {})
+        found = care.evaluate(records, zone, now, remembered.get("fired"), self.enabled())
+        pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, CARE_ID)
+        paused = schedule.paused_at(fire.due_at, pauses)
+        added = [] if paused else [self.record(trigger, fire, now) for trigger in found.send]
+        with self.store.transaction() as tx:
+            meta = dict(tx.meta.get(META) or {})
+            if meta.get("checked") and at(meta["checked"]) >= fire.scheduled_for:
+                return []  # another process made this check
+            for record in added:
+                tx.put("deliveries", record)
+            tx.set_meta({META: {"checked": iso(now), "fired": found.remember}})
+        for record in added:
+            log.info(
+                "care: %s (%s), for the week of %s",
+                record["nudge_id"],
+                record["kind"],
+                found.remember[record["nudge_id"].partition(":")[2]]["week"],
+            )
+        if paused and found.send:
+            log.info("care: %s not sent, halfway is paused", ", ".join(found.send))
+        return added
+
+    def record(self, trigger: str, fire: schedule.Fire, now: datetime) -> Record:
+        """The delivery of one care nudge, made as every fire is made: due now, even when
+        the check itself was made late (after downtime), so it is sent, not given up."""
+        nudge = Nudge.model_construct(
+            id=nudge_id(trigger),
+            kind=cast(Any, care.KIND_OF[trigger]),  # a practice no config nudge names
+            cron=self.settings.care.cron,
+            every=None,
+            at=None,
+            channels=list(self.settings.care.channels),
+        )
+        return self.planner.fire_record(
+            nudge, schedule.Fire(nudge.id, fire.scheduled_for, max(fire.due_at, now))
+        )

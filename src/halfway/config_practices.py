@@ -1,0 +1,103 @@
+"""The config tables of the practices around the nudges: the weekly digest, planned
+talks, the user's boundaries and the care nudges; and `Strict`, the base of every table.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from halfway.config_types import Clock, CronText, Duration, NameId, NameList
+
+
+class Strict(BaseModel):
+    """Every nested table refuses keys it does not know."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Digest(Strict):
+    cron: CronText = Field("0 8 * * mon", description="when the weekly digest is mailed")
+    channels: NameList = Field(default_factory=list, description="channel names; empty = all")
+
+
+class Talks(Strict):
+    """A planned talk's chain: when each step comes, where it goes, how long it takes a reply."""
+
+    channels: NameList = Field(default_factory=list, description="channel names; empty = all")
+    clarity_ask_at: Clock = Field(time(19, 0), description="the clarity ask, the evening before")
+    reframe_at: Clock = Field(time(19, 30), description="the reframe prompt, the evening before")
+    self_regulation_before: Duration = Field(
+        timedelta(minutes=60), description="the self-regulation nudge, this long before"
+    )
+    reflection_after: Duration = Field(
+        timedelta(hours=2), description="the reflection, this long after the talk begins"
+    )
+    reply_window: Duration = Field(
+        timedelta(days=1), description="how long a step's reply link works"
+    )
+
+
+class Boundary(Strict):
+    """One of the user's boundaries, named by the `boundary` nudge in turn."""
+
+    id: NameId = Field(description="unique name, [a-z0-9-]")
+    text: str = Field(min_length=1, max_length=300, description="the boundary, in your words")
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("is empty; write the boundary in a few words")
+        return " ".join(value.split())
+
+
+_FULL_DAYS = {
+    "mon": "monday",
+    "tue": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
+
+
+class Care(Strict):
+    """The care nudges that notice trends (see halfway.care), each of which can be off."""
+
+    step_back: bool = Field(True, description="suggest stepping back when pursuit climbs")
+    revisit_boundaries: bool = Field(True, description="after 3 still weeks: your boundaries")
+    counsellor: bool = Field(True, description="after 6 still weeks: once, a counsellor")
+    channels: NameList = Field(default_factory=list, description="channel names; empty = all")
+    cron: CronText = Field("0 10 * * mon", description="when the weeks are looked at")
+    at: str | None = Field(None, description="instead of cron: a weekday and time, 'Mon 09:00'")
+
+    @field_validator("at")
+    @classmethod
+    def _at_text(cls, value: str | None) -> str | None:
+        if value is not None and _weekly_cron(value) is None:
+            raise ValueError(f"'{value}' is not a weekday and a time (e.g. 'Mon 09:00')")
+        return value
+
+    @model_validator(mode="after")
+    def _at(self) -> Care:
+        if self.at is None:
+            return self
+        if "cron" in self.model_fields_set:
+            raise ValueError("give cron or at, not both")
+        object.__setattr__(self, "cron", _weekly_cron(self.at))
+        return self
+
+
+def _weekly_cron(text: str) -> str | None:
+    """'Mon 09:00' or 'monday 9:00' as cron ('0 9 * * mon'), or None if it is not that."""
+    match = re.fullmatch(r"([A-Za-z]{3,9})\s+([01]?\d|2[0-3]):([0-5]\d)", text.strip()[:40])
+    if match is None:
+        return None
+    day = match.group(1).lower()
+    if day[:3] not in _FULL_DAYS or day not in (day[:3], _FULL_DAYS[day[:3]]):
+        return None
+    return f"{int(match.group(3))} {int(match.group(2))} * * {day[:3]}"

@@ -1,0 +1,125 @@
+"""`halfway ask …` and `halfway boundary …`: the ledger of clear asks, and the user's
+boundaries, from the command line. Thin: the rules are in `asks` and `boundaries`,
+the writes in `ledger`; each command imports them when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import Any
+
+from halfway.commands import UsageError, utc_now
+from halfway.settings import load_settings
+
+ASK_STATES = ("made", "agreed", "declined", "no_answer", "followed_up")  # as in `asks`
+
+
+def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
+    """The `ask` and `boundary` commands and their actions, on the `halfway` parser."""
+    p = command("ask", cmd_ask, "keep a ledger of your clear asks and how they were answered")
+    p.description = (
+        "One clear, specific ask at a time, and what came of it: made, then agreed, "
+        "declined or no_answer, then followed_up. A reply to a clarity-ask nudge records "
+        "one too, and a talk's reflection moves them on."
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("add", parents=[common], help="record an ask you made")
+    a.add_argument("text", metavar="TEXT", help='e.g. "20 minutes on Saturday about us"')
+    a = actions.add_parser("list", parents=[common], help="the open asks (--all: every ask)")
+    a.add_argument("--all", action="store_true", help="also the asks already followed up")
+    a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
+    a.add_argument("ask_id", metavar="ID", help="from 'halfway ask list'")
+    a.add_argument("state", metavar="STATE", help=", ".join(ASK_STATES[1:]))
+
+    p = command("boundary", cmd_boundary, "keep your list of boundaries, for your own well-being")
+    p.description = (
+        "The boundaries you keep for your own well-being. The boundary nudge names one at "
+        "a time, in turn, and keeps each answer (held, strained, crossed) with it. "
+        "Boundaries can also be listed in the config as [[boundaries]] with an id and text."
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("add", parents=[common], help="add a boundary, in your own words")
+    a.add_argument("text", metavar="TEXT")
+    actions.add_parser("list", parents=[common], help="your boundaries and their latest answers")
+    a = actions.add_parser("retire", parents=[common], help="set a boundary aside; answers stay")
+    a.add_argument("boundary_id", metavar="ID", help="from 'halfway boundary list'")
+
+
+def when(text: str, zone: tzinfo) -> str:
+    from halfway.deliveries import at
+
+    return at(text).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from halfway import asks, ledger
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    if args.action == "add":
+        try:
+            asks.text_of(args.text)  # before the data folder is touched
+        except asks.AskError as error:
+            raise UsageError(f"TEXT: {error}") from None
+    store, now = Store(settings.data_dir), utc_now()
+    if args.action == "add":
+        ask = ledger.add_ask(store, args.text, now)
+        print(f"noted your ask ({ask['id']}); 'halfway ask update {ask['id']} agreed' and so on")
+        return 0
+    if args.action == "update":
+        if args.state not in asks.STATES:
+            raise UsageError(
+                f"STATE: '{args.state}' is not a state of an ask "
+                f"(states: {', '.join(asks.STATES[1:])})"
+            )
+        try:
+            ask = ledger.update_ask(store, args.ask_id, args.state, now)
+        except ledger.LedgerError as error:
+            raise UsageError(f"ID: {error}") from None
+        except asks.AskError as error:
+            raise UsageError(f"STATE: {error}") from None
+        print(f"ask {ask['id']} is now {ask['state']}")
+        return 0
+    shown = asks.listed(store.view().records("asks"), everything=args.all)
+    for ask in shown:
+        print(f"{ask['id']}  {when(ask['at'], settings.tz)}  {ask['state']:<11}  {ask['text']}")
+    if not shown:
+        print("no asks yet" if args.all else "no open asks")
+    return 0
+
+
+def cmd_boundary(args: argparse.Namespace) -> int:
+    from halfway import boundaries, ledger
+    from halfway.deliveries import at
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    try:
+        if args.action == "add":
+            boundaries.text_of(args.text)  # before the data folder is touched
+        store, now = Store(settings.data_dir), utc_now()
+        if args.action == "add":
+            added = ledger.add_boundary(store, args.text, now)
+            print(f"added boundary {added['id']}: {added['text']}")
+            return 0
+        if args.action == "retire":
+            retired = ledger.retire_boundary(store, args.boundary_id, now)
+            print(f"retired boundary {retired['id']}; its answers are kept")
+            return 0
+    except boundaries.BoundaryError as error:
+        raise UsageError(f"{'TEXT' if args.action == 'add' else 'ID'}: {error}") from None
+    except ledger.LedgerError as error:
+        raise UsageError(f"ID: {error}") from None
+    records = store.view().records("boundaries")
+    shown = boundaries.active(records) + [b for b in records if not b.get("active")]
+    for boundary in shown:
+        answers = boundary.get("answers") or []
+        latest = max(answers, key=lambda a: at(a["at"]), default=None)
+        last = f" · last: {latest['value']} ({when(latest['at'], settings.tz)})" if latest else ""
+        state = "" if boundary.get("active") else " (retired)"
+        print(f"{boundary['id']}{state}: {boundary['text']}{last}")
+    if not shown:
+        print("no boundaries yet; add one with 'halfway boundary add TEXT'")
+    return 0

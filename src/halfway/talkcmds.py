@@ -1,0 +1,160 @@
+"""`halfway talk add|list|move|cancel|done`: thin commands over `talkbook`.
+
+Bad input (a WHEN it cannot read, an unknown id, a change a talk cannot take) is
+one line and exit 2, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from halfway.commands import UsageError, utc_now
+from halfway.settings import load_settings
+
+if TYPE_CHECKING:
+    from halfway.config import Settings
+    from halfway.store import Record
+    from halfway.when import When
+
+
+def cmd_talk_add(args: argparse.Namespace) -> int:
+    from halfway import talkbook
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    now = utc_now()
+    when = read_when(args.when, settings, now)
+    try:
+        talk = talkbook.add(Store(settings.data_dir), settings, when.at, args.topic, now)
+    except talkbook.TalkError as error:
+        raise UsageError(str(error)) from None
+    print(f"planned talk {talk['id']}: {talk_head(talk, settings.tz)}")
+    print_chain(talk, settings.tz, now)
+    if when.note:
+        print(f"note: {when.note}")
+    return 0
+
+
+def cmd_talk_list(args: argparse.Namespace) -> int:
+    from halfway import talkbook
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    everything = talkbook.listing(Store(settings.data_dir).view())
+    if not everything:
+        print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
+    now = utc_now()
+    for talk in everything:
+        moves = sum(1 for h in talk["history"] if h["state"] == "moved")
+        moved = f" (moved {moves}×)" if moves else ""
+        print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
+        print_chain(talk, settings.tz, now)
+    return 0
+
+
+def cmd_talk_move(args: argparse.Namespace) -> int:
+    from halfway import talkbook
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    now = utc_now()
+    when = read_when(args.when, settings, now)
+    try:
+        talk = talkbook.move(Store(settings.data_dir), settings, args.id, when.at, now)
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    print(f"moved talk {talk['id']} to {talk_head(talk, settings.tz)}")
+    print_chain(talk, settings.tz, now)
+    if when.note:
+        print(f"note: {when.note}")
+    return 0
+
+
+def cmd_talk_cancel(args: argparse.Namespace) -> int:
+    from halfway import talkbook
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    try:
+        talk = talkbook.cancel(Store(settings.data_dir), args.id, utc_now())
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    stopped = sum(1 for e in talk["chain"] if e.get("reason") == talkbook.TALK_CANCELLED)
+    print(f"cancelled talk {talk['id']}; {stopped} nudge(s) of its chain will not be sent")
+    return 0
+
+
+def cmd_talk_done(args: argparse.Namespace) -> int:
+    from halfway import talkbook
+    from halfway.deliveries import at
+    from halfway.schedule import clock_text
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    try:
+        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now())
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    reflection = next(
+        (e for e in talk["chain"] if e["kind"] == "talk_reflection" and e["state"] == "planned"),
+        None,
+    )
+    later = (
+        f"; the reflection comes {clock_text(at(reflection['due_at']), settings.tz)}"
+        if reflection
+        else ""
+    )
+    print(f"well done for showing up: talk {talk['id']} is marked done{later}")
+    return 0
+
+
+# shared pieces ------------------------------------------------------------------
+
+
+def read_when(text: str, settings: Settings, now: datetime) -> When:
+    from halfway.when import WhenError, parse_when
+
+    try:
+        return parse_when(text, now, settings.tz)
+    except WhenError as error:
+        raise UsageError(f"WHEN: {error}") from None
+
+
+def talk_head(talk: Record, zone: tzinfo) -> str:
+    from halfway.deliveries import at
+    from halfway.schedule import clock_text
+
+    topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
+    return f"{clock_text(at(talk['at']), zone)}{topic}"
+
+
+def print_chain(talk: Record, zone: tzinfo, now: datetime) -> None:
+    for line in chain_lines(talk, zone, now):
+        print(f"  {line}")
+
+
+def chain_lines(talk: Record, zone: tzinfo, now: datetime) -> list[str]:
+    """One line per step: its kind and its time, or what became of it."""
+    from halfway import talkbook
+    from halfway.deliveries import at
+    from halfway.schedule import clock_text
+
+    chain = talk.get("chain", [])
+    timed = (talkbook.STEP_PLANNED, talkbook.STEP_SENT)
+    seconds = any(at(e["due_at"]).second for e in chain if e["state"] in timed)
+    lines = []
+    for entry in chain:
+        due = at(entry["due_at"])
+        state, reason = entry["state"], entry.get("reason")
+        if state == talkbook.STEP_PLANNED:
+            shown = "sends now" if due <= now else clock_text(due, zone, seconds)
+        elif state == talkbook.STEP_LEFT_OUT:
+            shown = f"left out: {reason}"
+        elif state == talkbook.STEP_SENT:
+            shown = f"sent {clock_text(due, zone, seconds)}"
+        else:
+            shown = f"{state}" + (f": {reason}" if reason else "")
+        lines.append(f"{entry['kind']:<16} {shown}")
+    return lines

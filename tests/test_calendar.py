@@ -1,0 +1,155 @@
+"""The calendar feed: planned talks and weekly reviews as iCalendar, behind a token."""
+
+from __future__ import annotations
+
+import tomllib
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from halfway import calendar, config
+from halfway.deliveries import iso
+from halfway.replies import tokens
+from halfway.store import Store
+
+from .conftest import config_text, wait_for
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday
+TALK_AT = datetime(2026, 12, 5, 19, 0, tzinfo=BERLIN)  # Saturday evening, CET (UTC+1)
+REVIEW = '[[nudges]]\nid = "weekly-review"\nkind = "pattern_review"\ncron = "0 18 * * sun"\n'
+
+
+def settings_of(tmp_path: Path, discreet: bool) -> config.Settings:
+    body = f"discreet = {str(discreet).lower()}\n{REVIEW}"
+    data = tomllib.loads(config_text(body, data_dir=tmp_path / "data"))
+    return config.build(data, "test config")
+
+
+def plan_talks(store: Store) -> None:
+    talk = {
+        "id": "t_1a2b3c",
+        "at": iso(TALK_AT),
+        "topic": "weekend time",
+        "state": "planned",
+        "history": [{"state": "planned", "at": iso(NOW)}],
+    }
+    with store.transaction() as tx:
+        tx.put("talks", talk)
+        tx.put("talks", {**talk, "id": "t_off", "topic": "called off", "state": "cancelled"})
+
+
+def events(feed: bytes) -> list[icalendar.Event]:
+    parsed = icalendar.Calendar.from_ical(feed)
+    return [c for c in parsed.walk() if c.name == "VEVENT"]
+
+
+def test_the_feed_holds_the_planned_talk_at_its_local_time_and_the_next_reviews(tmp_path) -> None:
+    settings = settings_of(tmp_path, discreet=False)
+    store = Store(settings.data_dir)
+    plan_talks(store)
+    feed = calendar.feed(settings, store.view(), NOW)
+    found = events(feed)
+    talks = [e for e in found if str(e["summary"]).startswith("Talk")]
+    assert [str(e["summary"]) for e in talks] == ["Talk: weekend time"]  # not the cancelled one
+    start = talks[0].decoded("dtstart")
+    assert start == TALK_AT
+    assert start.utcoffset() == timedelta(hours=1)
+    assert talks[0]["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert talks[0].decoded("dtend") - start == timedelta(hours=1)
+    assert b"BEGIN:VTIMEZONE" in feed
+    assert b"TZID:Europe/Berlin" in feed
+    reviews = [e for e in found if str(e["summary"]) == "Weekly review"]
+    starts = [e.decoded("dtstart").astimezone(BERLIN) for e in reviews]
+    assert len(starts) == 8
+    assert starts[0] == datetime(2026, 12, 6, 18, 0, tzinfo=BERLIN)
+    assert all(s.weekday() == 6 and (s.hour, s.minute) == (18, 0) for s in starts)
+    assert len({str(e["uid"]) for e in found}) == len(found)
+
+
+def test_a_discreet_feed_names_no_topic_and_no_practice(tmp_path) -> None:
+    settings = settings_of(tmp_path, discreet=True)
+    store = Store(settings.data_dir)
+    plan_talks(store)
+    feed = calendar.feed(settings, store.view(), NOW)
+    titles = {str(e["summary"]) for e in events(feed)}
+    assert titles == {"halfway · a planned moment"}
+    assert b"weekend" not in feed
+    assert b"review" not in feed.lower()
+
+
+def test_a_moved_talk_keeps_its_uid_with_a_higher_sequence(tmp_path) -> None:
+    settings = settings_of(tmp_path, discreet=False)
+    store = Store(settings.data_dir)
+    plan_talks(store)
+    later = TALK_AT + timedelta(days=1)
+    with store.transaction() as tx:
+        talk = tx.get("talks", "t_1a2b3c")
+        assert talk is not None
+        moved = {"state": "moved", "at": iso(NOW), "from": talk["at"], "to": iso(later)}
+        tx.put("talks", {**talk, "at": iso(later), "history": [*talk["history"], moved]})
+    [event] = [
+        e for e in events(calendar.feed(settings, store.view(), NOW)) if "t_1a2b3c" in e["uid"]
+    ]
+    assert event.decoded("dtstart") == later
+    assert int(event["sequence"]) == 1
+
+
+def test_the_token_is_an_hmac_of_the_key_checked_whole() -> None:
+    key = b"k" * 32
+    good = calendar.token(key)
+    assert calendar.valid(key, good)
+    assert good != calendar.token(b"j" * 32)
+    for wrong in ("", good[:-1], good + "x", good.upper(), "ünïcode"):
+        assert not calendar.valid(key, wrong)
+    assert not calendar.valid(key, tokens.make(key, "calendar"))  # not a reply token
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_calendar_url_needs_the_key_and_never_makes_it(halfway, config_file) -> None:
+    written = config_file(REVIEW)
+    ran = halfway("calendar-url", "--config", str(written.path))
+    assert ran.code == 1
+    assert "no key" in ran.err
+    assert "Traceback" not in ran.err
+    assert written.data_dir is not None
+    assert not (written.data_dir / tokens.KEY_FILE).exists()
+
+
+def test_the_daemon_serves_the_feed_at_the_url_calendar_url_prints(
+    halfway, config_file, start_daemon
+) -> None:
+    written = config_file(f"discreet = false\n{REVIEW}", server=True)
+    assert written.data_dir is not None
+    plan_talks(Store(written.data_dir))
+    daemon = start_daemon("--config", str(written.path))
+    wait_for(lambda: daemon.health(str(written.listen)))
+    ran = halfway("calendar-url", "--config", str(written.path))
+    assert ran.code == 0, ran.err
+    url = ran.out.strip()
+    assert url.startswith(f"http://{written.listen}/calendar/")
+    assert url.endswith(".ics")
+    status, headers, body = get(url)
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/calendar")
+    assert headers["Cache-Control"] == "no-store"
+    [talk] = [e for e in events(body) if str(e["summary"]) == "Talk: weekend time"]
+    assert talk.decoded("dtstart") == TALK_AT
+    base = f"http://{written.listen}/calendar/"
+    token = url.removeprefix(base).removesuffix(".ics")
+    for wrong in ("", ".ics", "nope.ics", token, f"{token[:-1]}A.ics", f"{token}.ics/x"):
+        status, headers, body = get(base + wrong)
+        assert (status, body) == (403, b""), wrong
+        assert "calendar" not in headers.get("Content-Type", "")
+    assert daemon.stop() == 0
