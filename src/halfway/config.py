@@ -37,6 +37,7 @@ from halfway.config_models import (
     QuietHours,
     Server,
     Settings,
+    check_nudge,
     checking_urls,
     default_data_dir,
     reading_file,
@@ -70,6 +71,7 @@ __all__ = [
     "Strict",
     "advice",
     "build",
+    "check_nudge",
     "default_data_dir",
     "default_path",
     "duration_text",
@@ -127,6 +129,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"{path}: not valid TOML: {error}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not valid TOML: it is not UTF-8 text"]) from None
     except OSError as error:
         raise ConfigError([f"{path}: cannot be read ({error.strerror})"]) from None
 

@@ -66,7 +66,7 @@ def explain(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
             # Lines from the cross-checks already name their own key.
             nested = re.match(r"(channels\.|nudges\[|digest\.)", part)
             lines.append(part if nested else f"{where}: {part}" if where else part)
-    return lines
+    return list(dict.fromkeys(lines))  # a problem found twice is said once
 
 
 def _location(loc: tuple[int | str, ...]) -> str:

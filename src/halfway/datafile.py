@@ -28,9 +28,16 @@ class StoreError(Exception):
 
 
 def write_file(path: Path, data: dict[str, Any]) -> None:
-    """Replace `path` with `data` as JSON, atomically and durably (mode 0600)."""
+    """Replace `path` with `data` as JSON, atomically and durably (mode 0600).
+
+    A disk that is full or read-only is a StoreError naming the file: the old file
+    stays as it was, and nothing half-written is left behind.
+    """
     text = orjson.dumps(data)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise unwritable(path, error) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(text)
@@ -38,11 +45,32 @@ def write_file(path: Path, data: dict[str, Any]) -> None:
             os.fsync(out.fileno())
         faults.point("write")
         os.replace(temp, path)
+    except OSError as error:
+        Path(temp).unlink(missing_ok=True)
+        raise unwritable(path, error) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
     faults.point("written")
+
+
+def unwritable(path: Path, error: OSError) -> StoreError:
+    return StoreError(f"{path}: cannot be written ({error.strerror or error}); nothing was changed")
+
+
+def space_problem(folder: Path, need: int) -> str | None:
+    """Why `folder` cannot take a write of about `need` bytes (read-only, or too full),
+    from one statvfs: cheap enough for every /healthz."""
+    try:
+        info = os.statvfs(folder)
+    except OSError as error:
+        return f"{folder}: cannot be checked ({error.strerror})"
+    if info.f_flag & os.ST_RDONLY:
+        return f"{folder}: the disk is read-only; halfway cannot save anything"
+    if info.f_bavail * info.f_frsize < need:
+        return f"{folder}: the disk is full; halfway cannot save anything"
+    return None
 
 
 def fsync_dir(folder: Path) -> None:

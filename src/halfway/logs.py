@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
@@ -92,3 +95,91 @@ def install_redactor(
         for old in [f for f in handler.filters if isinstance(f, Redactor)]:
             handler.removeFilter(old)  # a reload replaces the secrets, it does not pile them up
         handler.addFilter(Redactor(secrets))
+
+
+# The loggers an HTTP server writes a bad request to: aiohttp's own, and halfway's.
+HTTP_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.access", "halfway.http")
+HTTP_LINES_PER_MINUTE = 10
+# aiohttp's exceptions for a malformed request (named: this module imports no aiohttp).
+CLIENT_FAULTS = {"HttpProcessingError", "RequestPayloadError", "ConnectionError"}
+
+
+class BadRequests(logging.Filter):
+    """What a bad request leaves in the log: one short line, never a traceback, and at
+    most `limit` lines a `window` (seconds); the rest are counted and told as one
+    "… and N more" line when the next window opens. Anyone can send bad requests, so
+    nobody may fill the journal with them."""
+
+    def __init__(
+        self,
+        limit: int = HTTP_LINES_PER_MINUTE,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.limit, self.window, self.clock = limit, window, clock
+        self.opened: float | None = None
+        self.count = 0  # lines let through in this window
+        self.dropped = 0  # lines held back in this window
+        self.lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "halfway_summary", False):
+            return True
+        if record.levelno < logging.WARNING:  # access lines, debug notes: not counted
+            shorten(record)
+            return True
+        with self.lock:
+            now = self.clock()
+            dropped = 0
+            if self.opened is None or now - self.opened >= self.window:
+                dropped, self.opened, self.count, self.dropped = self.dropped, now, 0, 0
+            allowed = self.count < self.limit
+            if allowed:
+                self.count += 1
+            else:
+                self.dropped += 1
+        if dropped:
+            logging.getLogger("halfway.http").warning(
+                "… and %d more bad request(s) in the minute before, not logged one by one",
+                dropped,
+                extra={"halfway_summary": True},
+            )
+        if allowed:
+            shorten(record)
+        return allowed
+
+
+def shorten(record: logging.LogRecord) -> None:
+    """Make `record` one line: its message, then its exception's kind and first line."""
+    message = record.getMessage()
+    error = record.exc_info[1] if record.exc_info else None
+    if error is not None and CLIENT_FAULTS & {kind.__name__ for kind in type(error).__mro__}:
+        # a request that is not HTTP, a body that does not decode: the sender's fault,
+        # not an error of halfway's (aiohttp calls the latter "Unhandled exception")
+        sender = re.search(r" from (\S+)", message)
+        message = f"refused a bad request{sender.group(0) if sender else ''}: {describe(error)}"
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    elif error is not None:
+        message = f"{message}: {describe(error)}"
+    record.msg, record.args = " ".join(message.split())[:300], None
+    record.exc_info, record.exc_text, record.stack_info = None, None, None
+
+
+def describe(error: BaseException) -> str:
+    """An exception in a few words: its kind and what it says (aiohttp's own `message`)."""
+    said = getattr(error, "message", None)
+    text = said if isinstance(said, str) and said else str(error)
+    text = re.sub(r"^\d{3}, message:\s*", "", text)  # aiohttp's "400, message: …"
+    return f"{type(error).__name__}: {' '.join(text.split())[:200]}".rstrip(": ")
+
+
+def quiet_http_logs(limit: int = HTTP_LINES_PER_MINUTE, window: float = 60.0) -> BadRequests:
+    """Put one BadRequests filter on every HTTP logger (replacing an earlier one)."""
+    guard = BadRequests(limit, window)
+    for name in HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, BadRequests)]:
+            logger.removeFilter(old)
+        logger.addFilter(guard)
+    return guard

@@ -40,6 +40,8 @@ from halfway.datafile import (
     fsync_dir,
     meta_of,
     read_file,
+    space_problem,
+    unwritable,
     write_file,
 )
 from halfway.deliveries import OPEN, iso
@@ -257,6 +259,14 @@ class Store:
             )
         self._seen, self._file_id = True, found
 
+    def space_problem(self) -> str | None:
+        """Why the next write would fail (a read-only or full disk), or None."""
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            size = 0
+        return space_problem(self.data_dir, 2 * size + (1 << 16))
+
     def stamp(self) -> tuple[int, int, int] | None:
         """What identifies the hot file's current version (one stat, no parse)."""
         try:
@@ -285,11 +295,14 @@ class Store:
         data = read_file(self.archive_dir / f"{month}.json") or {}
         return {name: list(table.values()) for name, table in data.items() if name != "meta"}
 
-    def everything(self, since_month: str | None = None) -> Tables:
-        """Every record from the archives (from `since_month` on) and the hot file, one per id."""
+    def everything(self, since_month: str | None = None, until_month: str | None = None) -> Tables:
+        """Every record from the archives (from `since_month` on, up to `until_month`) and
+        the hot file, one per id."""
         merged: dict[str, dict[str, Record]] = {name: {} for name in layout.TABLES}
         for month in self.months():
-            if since_month is None or month >= since_month:
+            if (since_month is None or month >= since_month) and (
+                until_month is None or month <= until_month
+            ):
                 for name, records in self.archive(month).items():
                     merged.setdefault(name, {}).update((r["id"], r) for r in records)
         view = self.view()
@@ -302,8 +315,15 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """A locked read-modify-write of the hot file: all of it reaches the disk, or none."""
-        with self._lock, self._open() as db:
-            yield Tx(db)
+        try:
+            self._lock.acquire()
+        except OSError as error:  # the lock file cannot be opened: a read-only disk
+            raise unwritable(Path(self._lock.lock_file), error) from None
+        try:
+            with self._open() as db:
+                yield Tx(db)
+        finally:
+            self._lock.release()
 
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:

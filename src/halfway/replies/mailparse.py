@@ -217,7 +217,7 @@ def _decode(part: email.message.Message) -> tuple[str, str | None]:
     for charset in (declared, "utf-8"):  # UTF-8 too: a common mislabelling, and never garbage
         try:
             text = payload.decode(charset)
-        except (LookupError, UnicodeError):
+        except (LookupError, ValueError):  # ValueError: UnicodeError, or a NUL in the name
             continue
         break
     else:

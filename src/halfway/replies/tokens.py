@@ -74,6 +74,8 @@ def make(key: bytes, delivery_id: str) -> str:
 
 def check(key: bytes, token: str) -> str | None:
     """The delivery id a genuine token names, or None for a forged or malformed one."""
+    if not token.isascii():
+        return None  # every genuine token is ASCII; compare_digest refuses anything else
     delivery_id, dot, signature = token.partition(".")
     if not dot or not delivery_id:
         return None

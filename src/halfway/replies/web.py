@@ -4,24 +4,46 @@ A GET never records anything (mail scanners open every link first). A form
 POST must carry the page's hidden guard field (an HMAC only this server can
 make), so another site cannot post a reply on the user's behalf; JSON POSTs
 (ntfy's buttons, scripts) cannot be sent cross-site without a preflight.
+
+`harden` puts what every answer of the server needs on the app: the same headers on
+every response, a calm page (and one log line) for an unexpected error, and no
+traceback and no flood in the log from requests that are not HTTP at all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
-from collections.abc import Callable
+import logging
+import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import web, web_response, web_urldispatcher
+from aiohttp.http_exceptions import HttpProcessingError
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from halfway import ledger, review, schedule
+from halfway import ledger, logs, review, schedule
 from halfway.replies import service, tokens
-from halfway.store import Record, Store
+from halfway.store import Record, Store, StoreError
 
 MAX_BODY = 16 * 1024
+# What a token can look like at all (`tokens.make`); anything else is refused unread.
+TOKEN = re.compile(r"[A-Za-z0-9_]{1,64}\.[A-Za-z0-9_-]{1,64}")
+SERVER = "halfway"  # the Server header: no versions
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+UNREADABLE = "That reply could not be read."
+FORGED = "This link is not one halfway made, or it has been mistyped."
+TROUBLE = "Something went wrong on halfway's side. Nothing was changed; please try again later."
+NOT_SAVED = "Your answer could not be saved just now. Please try again in a little while."
+
+log = logging.getLogger("halfway.http")
 
 _templates = Environment(
     loader=PackageLoader("halfway", "templates"), autoescape=select_autoescape(["html"])
@@ -58,6 +80,14 @@ class ReplyPages:
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
+    async def _delivery(self, token: str) -> Record:
+        """The delivery a genuine token names; a token of the wrong shape (non-ASCII,
+        too long) is refused like a forged one, before any work."""
+        if not TOKEN.fullmatch(token):
+            raise service.ReplyError(403, FORGED)
+        delivery: Record = await self._run(service.delivery_for, self.store, self.key, token)
+        return delivery
+
     def _html(self, status: int, **context: Any) -> web.Response:
         text = _templates.get_template("reply.html").render(**context)
         headers = {
@@ -70,8 +100,12 @@ class ReplyPages:
 
     def _error(self, request: web.Request, error: service.ReplyError) -> web.Response:
         if wants_json(request):
-            return web.json_response({"error": error.message}, status=error.status)
-        return self._html(error.status, error=error.message)
+            response = web.json_response({"error": error.message}, status=error.status)
+        else:
+            response = self._html(error.status, error=error.message)
+        if error.status == 400:  # a body that could not be decoded: close the connection
+            response.force_close()
+        return response
 
     def _context(
         self, token: str, delivery: Record, reply: Record | None, saved: str | None
@@ -95,7 +129,7 @@ class ReplyPages:
     async def page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
-            delivery = await self._run(service.delivery_for, self.store, self.key, token)
+            delivery = await self._delivery(token)
         except service.ReplyError as error:
             return self._error(request, error)
         reply = await self._run(service.reply_to, self.store, delivery["id"])
@@ -124,15 +158,18 @@ class ReplyPages:
     async def post(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
-            delivery = await self._run(service.delivery_for, self.store, self.key, token)
+            delivery = await self._delivery(token)
             fields = await self._fields(request, token)
             value = fields.get("value") or fields.get("text") or ""
+            # The door decides `via`, not the body: this is the HTTP door, whose only
+            # two ways in are the page ("web") and a push service's button ("push").
+            via = "push" if fields.get("via") == "push" else "web"
             reply, first = await self._run(
                 lambda: service.accept(
                     self.store,
                     delivery,
                     value,
-                    fields.get("via") or "web",
+                    via,
                     self.clock(),
                     note=fields.get("note"),
                     scale=fields.get("scale"),
@@ -160,7 +197,7 @@ class ReplyPages:
         reply; it writes the same entry as `halfway log`."""
         token = request.match_info["token"]
         try:
-            delivery = await self._run(service.delivery_for, self.store, self.key, token)
+            delivery = await self._delivery(token)
             if service.expired(delivery, self.clock()):
                 raise service.ReplyError(410, service.CLOSED)
             fields = await self._fields(request, token)
@@ -182,15 +219,16 @@ class ReplyPages:
             raise service.ReplyError(413, "That reply is too long to take.")
         try:
             if request.content_type == "application/json":
-                data = json.loads(await request.read())
-                if not isinstance(data, dict):
-                    raise service.ReplyError(422, "Send a JSON object with a 'value'.")
-                return {k: str(v) for k, v in data.items() if v is not None}
+                return json_fields(await request.read())
             form = await request.post()
         except web.HTTPRequestEntityTooLarge:
             raise service.ReplyError(413, "That reply is too long to take.") from None
-        except ValueError:
-            raise service.ReplyError(422, "That reply could not be read.") from None
+        except (web.RequestPayloadError, HttpProcessingError, ConnectionError):
+            # `Content-Encoding: gzip` on a body that is not gzip, a body cut short
+            raise service.ReplyError(400, UNREADABLE) from None
+        except (ValueError, LookupError):
+            # bad JSON or form, an unknown charset, a truncated multipart body
+            raise service.ReplyError(422, UNREADABLE) from None
         if request.headers.get("Sec-Fetch-Site") == "cross-site" or form.get(
             "guard"
         ) != tokens.form_guard(self.key, token):
@@ -199,4 +237,133 @@ class ReplyPages:
             )
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         fields.pop("via", None)  # a form is always the web page
-        return fields
+        return clean(fields)
+
+
+def json_fields(body: bytes) -> dict[str, str]:
+    """A JSON reply's fields: one flat object of texts and numbers, nothing nested."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise service.ReplyError(422, UNREADABLE) from None
+    if not isinstance(data, dict):
+        raise service.ReplyError(422, "Send a JSON object with a 'value'.")
+    fields: dict[str, str] = {}
+    for name, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict | list):
+            raise service.ReplyError(422, f"'{name[:40]}' must be a text or a number.")
+        fields[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return clean(fields)
+
+
+def clean(fields: dict[str, str]) -> dict[str, str]:
+    """Refuse text that cannot be stored: a lone surrogate (JSON's `"\\ud800"`)."""
+    for name, value in fields.items():
+        try:
+            name.encode("utf-8"), value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise service.ReplyError(422, UNREADABLE) from None
+    return fields
+
+
+# every answer of the server ----------------------------------------------------------
+
+
+def harden(app: web.Application) -> None:
+    """What every response of `app` gets: the headers (`secure_headers`), a calm page for
+    an unexpected error (`calm_errors`), and short, rate-limited log lines for bad
+    requests (`logs.quiet_http_logs`)."""
+    app.middlewares.append(calm_errors)
+    app.on_response_prepare.append(secure_headers)
+    logs.quiet_http_logs()
+    _mend_aiohttp()
+
+
+def _mend_aiohttp() -> None:
+    """Two answers aiohttp gives before any app or middleware sees the request.
+
+    A request that is not HTTP at all gets aiohttp's own Server header, "Python/3.x
+    aiohttp/3.x": name no versions there either. An `Expect` header other than
+    100-continue is answered 417 with the header in the text, and one that is not
+    ASCII cannot be encoded: a 500 and a traceback. Refuse those before aiohttp's own
+    handler looks (every route takes its default at creation, so this runs first).
+    """
+    web_response.SERVER_SOFTWARE = SERVER  # type: ignore[attr-defined]
+    if getattr(web_urldispatcher._default_expect_handler, "halfway", False):
+        return
+    default = web_urldispatcher._default_expect_handler
+
+    async def expect(request: web.Request) -> None:
+        if not request.headers.get("Expect", "").isascii():
+            raise web.HTTPExpectationFailed(text="Unknown Expect header.")
+        await default(request)
+
+    expect.halfway = True  # type: ignore[attr-defined]
+    web_urldispatcher._default_expect_handler = expect
+
+
+async def secure_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """No cache keeps a private page, no link leaks the page's address, no content is
+    sniffed into something else, and the Server header names no versions."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Server"] = SERVER
+
+
+@web.middleware
+async def calm_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """An unexpected error in a handler: one log line, and a calm page (never a traceback).
+    A data file that cannot be written is a 503: try again later."""
+    try:
+        return await handler(request)
+    except (web.HTTPException, ConnectionError):
+        raise  # an answer of its own; a sender gone away (aiohttp drops the request)
+    except (StoreError, OSError) as error:
+        log.warning("could not answer %s %s: %s", request.method, route(request), where(error))
+        return answer(request, 503, NOT_SAVED)
+    except Exception as error:
+        log.error(
+            "unexpected error answering %s %s: %s", request.method, route(request), where(error)
+        )
+        return answer(request, 500, TROUBLE)
+
+
+def answer(request: web.Request, status: int, message: str) -> web.Response:
+    if wants_json(request):
+        return web.json_response({"error": message}, status=status)
+    text = _templates.get_template("reply.html").render(error=message)
+    return web.Response(text=text, status=status, content_type="text/html")
+
+
+def route(request: web.Request) -> str:
+    """The route a request took (`/r/{token}`), never its path: a path may hold a token."""
+    info = request.match_info.route.resource
+    return info.canonical if info is not None else "(no route)"
+
+
+def where(error: BaseException) -> str:
+    """An exception in one line: its kind, what it says, and the last line of halfway's
+    own code it passed through."""
+    text = logs.describe(error)
+    frame = error.__traceback__
+    place = None
+    while frame is not None:
+        path = Path(frame.tb_frame.f_code.co_filename)
+        if "halfway" in path.parts:
+            place = f"{'/'.join(path.parts[path.parts.index('halfway') + 1 :])}:{frame.tb_lineno}"
+        frame = frame.tb_next
+    return f"{text} (at {place})" if place else text
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (from `server.listen`) is reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name: it may resolve to anything
+        return False
