@@ -36,14 +36,16 @@ def deliveries(daemon: Daemon) -> list[dict[str, Any]]:
     return sorted(found, key=lambda d: (at(d["scheduled_for"]), d.get("reminder_of", "")))
 
 
-def states(daemon: Daemon) -> list[tuple[str, str]]:
-    """(local 'day hh:mm', state) per delivery; a gap record shows its count ('missed×4')."""
+def states(daemon: Daemon, nudge_id: str | None = None) -> list[tuple[str, str]]:
+    """(local 'day hh:mm', state) per delivery (of one nudge, if given); a gap record
+    shows its count ('missed×4')."""
     return [
         (
             at(d["scheduled_for"]).astimezone(daemon.settings.tz).strftime("%d %H:%M"),
             d["state"] + (f"×{d['count']}" if d.get("count", 1) > 1 else ""),
         )
         for d in deliveries(daemon)
+        if nudge_id is None or d["nudge_id"] == nudge_id
     ]
 
 

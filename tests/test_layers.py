@@ -54,6 +54,7 @@ ALLOWED = {
     },
     "replies.web": {
         "ledger",
+        "logs",  # the HTTP loggers' filter: short, rate-limited lines (issue 11)
         "review",
         "schedule",
         "replies",
@@ -96,6 +97,8 @@ ALLOWED = {
     "daemon": {
         "calendar",
         "care_nudges",
+        "digest_send",
+        "digest_web",
         "alerts",
         "config",
         "deliver",
@@ -165,6 +168,8 @@ ALLOWED = {
         "channeltest",
         "commands",
         "config",
+        "demodata",
+        "digestcmds",
         "ledgercmds",
         "logs",
         "reading",
@@ -173,6 +178,53 @@ ALLOWED = {
         "talkcmds",
     },
     "ledgercmds": {"asks", "boundaries", "commands", "deliveries", "ledger", "settings", "store"},
+    # issue 10 point 5: sample data, made by the daemon and the commands' own writes
+    "demodata": {
+        "commands",
+        "config",
+        "daemon",
+        "deliver",
+        "demostory",
+        "runlock",
+        "settings",
+        "store",
+    },
+    "demostory": {
+        "asks",
+        "config",
+        "daemon",
+        "ledger",
+        "replies",
+        "replies.service",
+        "store",
+        "talkbook",
+    },
+    # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
+    "digest": {"asks", "care", "deliveries"},
+    "digest_render": {"digest", "words"},
+    "digest_send": {
+        "config",
+        "cursors",
+        "deliveries",
+        "digest",
+        "digest_render",
+        "practices",
+        "schedule",
+        "store",
+    },
+    "digest_web": {"config", "digest", "digest_render", "digest_send", "store"},
+    "digestcmds": {
+        "commands",
+        "digest",
+        "digest_render",
+        "digest_send",
+        "outbox",
+        "reading",
+        "replies",
+        "replies.tokens",
+        "settings",
+        "store",
+    },
 }
 
 

@@ -440,7 +440,8 @@ def test_editing_a_schedule_and_reloading_invents_no_history(tmp_path, http_rece
         tmp_path, weekly.replace("0 18 * * sun", "0 9 * * *"), clock, push=http_receiver.json_url()
     )
     edited.run_once()
-    assert states(edited) == [("22 18:00", "sent")]  # no Monday or Tuesday missed, none late
+    # no Monday or Tuesday missed, none late; Monday 08:00 is the weekly digest
+    assert states(edited) == [("22 18:00", "sent"), ("23 08:00", "sent")]
     assert edited.planner.next_wake(edited.settings.nudges[0]) == datetime.fromisoformat(
         "2026-11-26T09:00:00+01:00"
     )

@@ -102,8 +102,15 @@ def test_after_three_unanswered_halfway_sends_every_other_time_and_offers_a_paus
     for day in range(20, 26):
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
-    assert [s for _, s in states(daemon)] == ["sent", "sent", "sent", "skipped", "sent", "skipped"]
-    offered = [d for d in deliveries(daemon) if d["state"] == "sent"][-1]
+    assert [s for _, s in states(daemon, "b")] == [
+        "sent",
+        "sent",
+        "sent",
+        "skipped",
+        "sent",
+        "skipped",
+    ]
+    offered = [d for d in deliveries(daemon) if d["state"] == "sent" and d["nudge_id"] == "b"][-1]
     assert offered["offer_pause"] is True
     assert PAUSE_OFFER in http_receiver.bodies()[-1]["message"]
 
@@ -111,11 +118,13 @@ def test_after_three_unanswered_halfway_sends_every_other_time_and_offers_a_paus
     for day in range(26, 30):
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
-    assert [s for _, s in states(daemon)][-4:] == ["skipped"] * 4
-    assert len(http_receiver.posts()) == 4
+    assert [s for _, s in states(daemon, "b")][-4:] == ["skipped"] * 4
+    b_sent = {d["id"] for d in deliveries(daemon) if d["nudge_id"] == "b"}
+    links = [b["message"] for b in http_receiver.bodies()]
+    assert sum(any(f"/r/{i}." in m for i in b_sent) for m in links) == 4  # none after the pause
     clock.set("2026-12-03T20:00:01+01:00")  # the week is over
     run_tick(daemon)
-    assert states(daemon)[-1] == ("03 20:00", "sent")
+    assert states(daemon, "b")[-1] == ("03 20:00", "sent")
 
 
 def test_one_answer_ends_the_back_off(tmp_path, http_receiver) -> None:
@@ -124,13 +133,15 @@ def test_one_answer_ends_the_back_off(tmp_path, http_receiver) -> None:
     for day in range(20, 24):
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
-    assert states(daemon)[-1][1] == "skipped"
-    latest_sent = [d for d in deliveries(daemon) if d["state"] == "sent"][-1]
+    assert states(daemon, "b")[-1][1] == "skipped"
+    latest_sent = [d for d in deliveries(daemon) if d["state"] == "sent" and d["nudge_id"] == "b"][
+        -1
+    ]
     reply(daemon, latest_sent["id"], "held", clock)
     for day in range(24, 27):
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
-    assert [s for _, s in states(daemon)][-3:] == ["sent", "sent", "sent"]
+    assert [s for _, s in states(daemon, "b")][-3:] == ["sent", "sent", "sent"]
 
 
 def test_a_pause_week_reply_is_refused_where_no_pause_was_offered(tmp_path, http_receiver) -> None:

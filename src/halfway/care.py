@@ -73,15 +73,20 @@ def last_whole_week(now: datetime, zone: tzinfo) -> date:
     return week_of(now, zone) - timedelta(weeks=1)
 
 
-def weeks(records: Mapping[str, Iterable[Record]], zone: tzinfo, until: date) -> dict[date, Week]:
-    """Each week up to the week of Monday `until`, LOOK_BACK_WEEKS of them, oldest first.
+def weeks(
+    records: Mapping[str, Iterable[Record]],
+    zone: tzinfo,
+    until: date,
+    count: int = LOOK_BACK_WEEKS,
+) -> dict[date, Week]:
+    """Each week up to the week of Monday `until`, `count` of them, oldest first.
 
     `records` holds the tables `entries`, `replies` and `deliveries` (a reply's kind
     and week are its delivery's)."""
-    first = until - timedelta(weeks=LOOK_BACK_WEEKS - 1)
+    first = until - timedelta(weeks=count - 1)
     counts: dict[date, dict[str, int]] = {
         first + timedelta(weeks=i): {"mine": 0, "theirs": 0, "movement": 0, "active": 0}
-        for i in range(LOOK_BACK_WEEKS)
+        for i in range(count)
     }
 
     def add(instant: str | None, **more: int) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from halfway import care, cursors, schedule
-from halfway.config import Nudge, Settings
+from halfway.config import Nudge, Settings, check_nudge
 from halfway.deliveries import at, iso
 from halfway.planner import Planner
 from halfway.store import Record, Store, View
@@ -46,14 +46,7 @@ class CareNudges:
         self.store = store
         self.clock = clock
         self.planner = planner
-        self.check = Nudge.model_construct(
-            id=CARE_ID,
-            kind="custom",
-            cron=settings.care.cron,
-            every=None,
-            at=None,
-            channels=list(settings.care.channels),
-        )
+        self.check = check_nudge(CARE_ID, settings.care.cron, list(settings.care.channels))
 
     def enabled(self) -> list[str]:
         own = self.settings.care
@@ -65,14 +58,7 @@ class CareNudges:
         return [trigger for trigger, on in switches.items() if on]
 
     def _since(self, view: View, now: datetime) -> datetime:
-        # Before the first check, the week before counts: a check missed then is made now
-        # (an upgraded install has history) — but not before the data file was begun.
-        checked = dict(view.meta.get(META) or {}).get("checked")
-        if checked:
-            return at(checked)
-        begun = view.meta.get("created_at")
-        week_ago = now - timedelta(weeks=1)
-        return max(week_ago, at(begun)) if begun else week_ago
+        return cursors.check_since(view.meta, META, now)
 
     def due(self, view: View, now: datetime) -> schedule.Fire | None:
         """The check to make now, if one has come due."""

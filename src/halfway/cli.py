@@ -33,6 +33,8 @@ from halfway.commands import (
     cmd_status,
     cmd_upcoming,
 )
+from halfway.demodata import add_command as add_demo_data_command
+from halfway.digestcmds import add_command as add_digest_command
 from halfway.ledgercmds import add_commands as add_ledger_commands
 from halfway.reading import cmd_export, cmd_history
 from halfway.talkcmds import (
@@ -195,6 +197,8 @@ def build_parser() -> Parser:
     )
     add_talk_commands(command, common)
     add_ledger_commands(command, common)  # ask, boundary
+    add_digest_command(command)
+    add_demo_data_command(command)
     command(
         "calendar-url",
         cmd_calendar_url,

@@ -164,7 +164,6 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from halfway.outbox import Outbox
     from halfway.planner import Planner
     from halfway.replies import tokens
     from halfway.store import Store
@@ -174,6 +173,14 @@ def cmd_send(args: argparse.Namespace) -> int:
     store = Store(settings.data_dir)
     key = tokens.load_key(store.data_dir)
     added = Planner(settings, store, utc_now, key).manual(nudge)
+    return send_recorded(settings, store, added)
+
+
+def send_recorded(settings: Settings, store: Any, added: dict[str, Any]) -> int:
+    """Send a delivery just recorded, now, and print each channel's outcome (exit 0 if
+    every channel took it, 1 if any failed: the daemon retries those)."""
+    from halfway.outbox import Outbox
+
     sent = Outbox(settings, store, utc_now).drain(only=added["id"])
     record = sent[0] if sent else added
     for name, result in record["channels"].items():

@@ -322,6 +322,15 @@ class Settings(BaseSettings):
         return {name: self.channels[name] for name in (names or list(self.channels))}
 
 
+def check_nudge(nudge_id: str, cron: str, channels: list[str]) -> Nudge:
+    """A schedule halfway keeps for itself (the weekly digest, the care check): a
+    `custom` nudge no config names, built without validation (its parts were checked
+    in their own tables)."""
+    return Nudge.model_construct(
+        id=nudge_id, kind="custom", cron=cron, every=None, at=None, channels=channels
+    )
+
+
 def _raw_nudges(value: Any) -> list[dict[str, Any]]:
     """The nudge tables as written, for the checks that must see past a nudge's errors."""
     items = value if isinstance(value, list) else []

@@ -7,10 +7,12 @@ reload it; systemd is told how it is.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +27,8 @@ from halfway.alerts import Alerts
 from halfway.calendar import Feed
 from halfway.care_nudges import CareNudges
 from halfway.config import Settings
+from halfway.digest_send import DigestNudges
+from halfway.digest_web import DigestPages
 from halfway.outbox import Outbox, utc_now
 from halfway.planner import Planner
 from halfway.replies import mail
@@ -70,6 +74,8 @@ class Daemon:
         self.offset = time.time() - time.monotonic()
         self.compacted = 0.0  # monotonic time of the last compaction
         self.in_flight: set[asyncio.Task[Any]] = set()
+        self.busy = 0  # pool threads running a unit of work (see counted)
+        self.busy_lock = threading.Lock()
         self.abandoned = 0
         self.beat_ok: bool | None = None  # what the heartbeat last told the monitor
 
@@ -79,6 +85,7 @@ class Daemon:
         self.outbox = Outbox(settings, self.store, self.clock, self.send)
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
+        self.digest = DigestNudges(settings, self.store, self.clock, self.key)
 
     # the units of work, in one pass ---------------------------------------------
 
@@ -89,11 +96,15 @@ class Daemon:
 
     def decide(self) -> list[Record]:
         """Record what is due and claim what is to send: fires, reminders, retries."""
+        full = self.store.space_problem()
+        if full:
+            raise StoreError(full)  # every write would fail: say so, once, and wait
         self.outbox.recover()
         self.planner.tick()
         self.planner.tick_talks()
         self.planner.remind()
         self.care.tick()  # the weekly look at the trends, when it is due
+        self.digest.tick()  # the weekly digest, when it is due
         self.alerts.check()
         return self.outbox.claim()
 
@@ -105,7 +116,12 @@ class Daemon:
         """The next instant anything is due; remembers what the hot file looked like."""
         self.seen = self.store.stamp()
         wakes = list(self.planner.next_fires().values())
-        later = (self.planner.next_reminder(), self.outbox.next_retry(), self.care.next_wake())
+        later = (
+            self.planner.next_reminder(),
+            self.outbox.next_retry(),
+            self.care.next_wake(),
+            self.digest.next_wake(),
+        )
         wakes += [w for w in later if w is not None]
         return min(wakes, default=None)
 
@@ -146,11 +162,18 @@ class Daemon:
         server = self.settings.server
         await web.SockSite(runner, sock).start()
         self.scheduler.start()
-        if self.settings.heartbeat_url:
-            await self.work(self.alerts.heartbeat, None, "start")
-        await self.work(self.start_up)
-        await self.wake()
-        self.ready = True
+        # The catch-up may send (and a send may hang): a stop must not wait for it.
+        catching_up = asyncio.ensure_future(self.catch_up())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({catching_up, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            catching_up.cancel()
+            log.info("stopping")
+            self.scheduler.shutdown(wait=False)
+            await runner.cleanup()
+            await self.wind_down()
+            return
+        stopped.cancel()
         self.loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
         tasks = [asyncio.ensure_future(t) for t in self.background()]
         nxt = self.wake_at
@@ -171,6 +194,14 @@ class Daemon:
         await runner.cleanup()
         await self.wind_down()
 
+    async def catch_up(self) -> None:
+        """Start up: cursors, crash recovery, then every fire owed since the last run."""
+        if self.settings.heartbeat_url:
+            await self.work(self.alerts.heartbeat, None, "start")
+        await self.work(self.start_up)
+        await self.wake()
+        self.ready = True
+
     def background(self) -> list[Any]:
         jobs = [self.safety(), self.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
         if self.settings.imap:
@@ -179,9 +210,15 @@ class Daemon:
         return jobs
 
     async def wind_down(self) -> None:
+        """Give work in flight STOP_GRACE_SECONDS to finish, then leave it: a send cut
+        off here stays claimed by this (soon dead) process, and the next start sends
+        it again, marked resent_after_crash."""
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         if self.in_flight:
             await asyncio.wait(set(self.in_flight), timeout=STOP_GRACE_SECONDS)
-        self.abandoned = len(self.in_flight)
+        while self.busy and time.monotonic() < deadline:  # a cancelled wait's thread
+            await asyncio.sleep(0.05)
+        self.abandoned = max(len(self.in_flight), self.busy)
         if self.abandoned:
             log.warning(
                 "%d send(s) still in flight at stop; they stay recorded and go out next start",
@@ -200,7 +237,7 @@ class Daemon:
         assert task is not None
         self.in_flight.add(task)
         try:
-            return await self.loop.run_in_executor(self.pool, func, *args)
+            return await self.loop.run_in_executor(self.pool, self.counted, func, *args)
         except asyncio.CancelledError:
             log.warning("stopped during %s; what it was sending stays pending", func.__name__)
         except StoreError as error:
@@ -221,6 +258,17 @@ class Daemon:
                 log.error("%s", problem)
             else:
                 log.exception("%s failed", func.__name__)
+
+    def counted(self, func: Callable[..., Any], *args: Any) -> Any:
+        """`func` in a pool thread, counted while it runs (a stop waits for none past its
+        grace: a hung send's thread would otherwise hold the process open)."""
+        with self.busy_lock:
+            self.busy += 1
+        try:
+            return func(*args)
+        finally:
+            with self.busy_lock:
+                self.busy -= 1
 
     async def wake(self) -> None:
         """One pass: decide and claim, send what was claimed, then plan the next wake.
@@ -243,13 +291,19 @@ class Daemon:
                     self.scheduler.remove_job("wake")
                 return
             self.scheduler.add_job(
-                self.wake,
+                self.woken,
                 "date",
                 run_date=max(self.wake_at, self.clock()),
                 id="wake",
                 replace_existing=True,
                 misfire_grace_time=None,
             )
+
+    async def woken(self) -> None:
+        """The scheduler's job: a pass. Cut off by a stop, it ends quietly (the stop
+        has said what it left), not with a traceback from the scheduler."""
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.wake()
 
     async def safety(self) -> None:
         """Every SAFETY_SECONDS of monotonic time: a pass if anything may have changed."""
@@ -270,6 +324,13 @@ class Daemon:
             if self.settings.heartbeat_url:
                 await self.work(self.heartbeat)
             await asyncio.sleep(self.settings.heartbeat_every.total_seconds())
+
+    def wake_soon(self) -> None:
+        """A pass now, unless one is under way (it will see what there is to see)."""
+        if not self.passing.locked():
+            task = asyncio.ensure_future(self.wake())
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
 
     def beat_now(self) -> None:
         """Tell the monitor of a change of health at once (one ping in flight at most)."""
@@ -328,28 +389,39 @@ class Daemon:
     # HTTP -------------------------------------------------------------------------
 
     def web_app(self) -> web.Application:
+        from halfway.replies.web import harden
+
         app = web.Application(client_max_size=MAX_BODY)
+        harden(app)  # every response's headers, calm errors, short rate-limited log lines
         app.router.add_get("/healthz", self.healthz)
         pages = ReplyPages(self.store, self.key, self.clock, self.settings.tz, self.replied)
         pages.add_routes(app)
         Feed(lambda: self.settings, self.store, self.key, self.clock).add_routes(app)
+        DigestPages(lambda: self.settings, self.store, self.key, self.clock).add_routes(app)
         return app
 
     async def healthz(self, request: web.Request) -> web.Response:
+        from halfway.replies.web import is_loopback
+
         nxt = self.wake_at
         answer: dict[str, Any] = {
             "status": "ok",
             "version": __version__,
-            "pid": os.getpid(),
             "next_fire": nxt.astimezone(self.settings.tz).isoformat() if nxt else None,
             "nudges": len(self.settings.nudges),
         }
+        if is_loopback(self.settings.server.host):  # the pid only for this machine's eyes
+            answer["pid"] = os.getpid()
         try:
             answer["outbox_pending"] = await self.loop.run_in_executor(
                 self.pool, self.outbox.pending
             )
         except StoreError as error:
             self.problem = str(error)
+        full = await self.loop.run_in_executor(self.pool, self.store.space_problem)
+        if full and full != self.problem:
+            self.problem = full  # seen here first; a pass says it in the log and heartbeat
+            self.wake_soon()
         if not self.ready:
             answer["status"] = "starting"
         if self.problem:

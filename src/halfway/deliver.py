@@ -125,13 +125,19 @@ def secrets_in(url: str) -> set[str]:
 
 
 def send(
-    channels: dict[str, list[str]], title: str, body: str, timeout: float, push: Push | None = None
+    channels: dict[str, list[str]],
+    title: str,
+    body: str,
+    timeout: float,
+    push: Push | None = None,
+    html: str | None = None,
 ) -> dict[str, ChannelResult]:
     """Send one message to every channel, all bounded by `timeout`; a result per channel.
 
     ntfy URLs are published as ntfy's own JSON (with the tap target and reply
     buttons) when `push` is given; e-mail gets an HTML part of its own (see
-    `mail_html`); everything else goes through apprise as plain text. A failed
+    `mail_html`), or `html` when given (the weekly digest's own); everything else
+    goes through apprise as plain text. A failed
     channel's error is apprise's most specific reason, with no secret in it.
     """
     apprise = _apprise()
@@ -148,7 +154,8 @@ def send(
                 results[name] = ChannelResult(False, "apprise did not accept this channel's URL")
     calls: list[tuple[Any, str, str | None]] = [(plain, body, None)] if len(plain) else []
     if len(mail):
-        calls.append((mail, mail_html(title, body, push.click if push else None), "html"))
+        own = html or mail_html(title, body, push.click if push else None)
+        calls.append((mail, own, "html"))
     errors: dict[str, list[str]] = {}
     for outcome in _notify_all(calls, title, timeout):
         for service in outcome:

@@ -160,12 +160,14 @@ class Outbox:
         names = delivery["claimed"]
         known = {n: self.settings.channels[n] for n in names if n in self.settings.channels}
         faults.point("send")
+        own_html = {"html": delivery["html"]} if delivery.get("html") else {}  # the digest's
         results = self.send(
             known,
             delivery["title"],
             delivery["body"],
             self.settings.send_timeout.total_seconds(),
             push_of(delivery),
+            **own_html,
         )
         faults.point("sent")
         outcomes = {name: (r.ok, r.error) for name, r in results.items()}

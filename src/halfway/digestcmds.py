@@ -1,0 +1,84 @@
+"""`halfway digest`: preview a week's digest in the terminal or as an HTML file, send it
+now through the outbox, or print the signed address of its private page."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from halfway.commands import UsageError, send_recorded, utc_now
+from halfway.settings import load_settings
+
+DESCRIPTION = (
+    "Your weekly digest: what you did, what moved, the small gestures you noticed, and "
+    "the trend over 8 weeks. Without options it prints last week's digest here."
+)
+EPILOG = (
+    "Examples: 'halfway digest', 'halfway digest --week 2026-W48 --out week48.html', "
+    "'halfway digest --send', 'halfway digest --link'. A week that cannot be, or has not "
+    "begun, exits 2."
+)
+
+
+def add_command(command: Callable[..., Any]) -> None:
+    p = command("digest", cmd_digest, "show, save or send a week's digest", checks_channels=True)
+    p.description, p.epilog = DESCRIPTION, EPILOG
+    p.add_argument(
+        "--week", metavar="WEEK", help="an ISO week like 2026-W48 (default: the last whole week)"
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="write the digest as HTML to FILE (readable by you only)"
+    )
+    p.add_argument("--force", action="store_true", help="with --out: replace FILE if it exists")
+    p.add_argument(
+        "--send", action="store_true", help="send it now to the [digest] channels (the outbox)"
+    )
+    p.add_argument(
+        "--link", action="store_true", help="print the signed address of its private page"
+    )
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from halfway import digest, digest_render, digest_send
+    from halfway.replies import tokens
+    from halfway.store import Store
+
+    settings = load_settings(args)
+    now = utc_now()
+    week = args.week or digest.last_complete_week(now, settings.tz)
+    try:
+        digest.monday_of(week, now, settings.tz)
+    except ValueError as error:
+        raise UsageError(f"--week: {error}") from None
+    store = Store(settings.data_dir)
+    if args.link:
+        key = tokens.load_key(store.data_dir)
+        print(digest_send.url(settings.server.public_url, key, week if args.week else None))
+        return 0
+    if args.send:
+        return send(settings, store, week)
+    found = digest_send.build(store, settings, week, now)
+    if args.out:
+        from halfway.reading import write_private
+
+        html = digest_render.mail_html(found, None).encode()
+        try:
+            write_private(Path(args.out), html, args.force)
+        except UsageError as error:
+            raise UsageError(str(error).replace("--output", "--out", 1)) from None
+        print(f"wrote {args.out} (readable by you only)")
+        return 0
+    print(digest_render.text(found), end="")
+    return 0
+
+
+def send(settings: Any, store: Any, week: str) -> int:
+    from halfway.digest_send import DigestNudges
+    from halfway.replies import tokens
+
+    nudges = DigestNudges(settings, store, utc_now, tokens.load_key(store.data_dir))
+    if not nudges.channels():
+        raise UsageError("--send: no channel to send to; add one under [channels]")
+    return send_recorded(settings, store, nudges.send_now(week))
