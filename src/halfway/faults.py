@@ -37,3 +37,4 @@ def point(name: str) -> None:
     _seen[name] = _seen.get(name, 0) + 1
     if _seen[name] == _PLAN[1]:
         os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(137)  # PID 1 of a namespace ignores its own SIGKILL: die as abruptly
