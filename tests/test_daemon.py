@@ -444,3 +444,20 @@ def test_the_unit_exposure_score_is_two_or_lower() -> None:
     line = next(line for line in ran.stdout.splitlines() if "Overall exposure level" in line)
     score = float(line.split("level for halfway.service:")[1].split()[0])
     assert score <= 2.0, ran.stdout
+
+
+def test_status_is_not_fooled_by_another_halfway_on_the_same_port(
+    config_file, start_daemon, halfway, tmp_path
+) -> None:
+    written = config_file(server=True)
+    daemon = start_daemon("--config", str(written.path))
+    wait_for(lambda: daemon.health(written.listen))
+    other = tmp_path / "other.toml"  # the same port, another data folder
+    other.write_text(
+        written.path.read_text().replace(str(written.data_dir), str(tmp_path / "elsewhere"))
+    )
+    ran = halfway("status", "--config", str(other))
+    assert ran.code == 3
+    assert ran.out.startswith(f"halfway is NOT running on {tmp_path / 'elsewhere'}")
+    assert halfway("status", "--config", str(written.path)).code == 0
+    assert daemon.stop() == 0

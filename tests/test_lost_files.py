@@ -39,7 +39,7 @@ def health(listen: str) -> tuple[int, dict[str, Any]]:
 
 
 def test_a_deleted_data_file_is_said_loudly_and_never_started_over_quietly(
-    config_file, start_daemon
+    config_file, start_daemon, halfway
 ) -> None:
     written = config_file(EVENING, server=True)
     data, listen = written.data_dir, written.listen
@@ -53,6 +53,10 @@ def test_a_deleted_data_file_is_said_loudly_and_never_started_over_quietly(
     daemon.proc.send_signal(__import__("signal").SIGHUP)  # a reload runs a whole pass
     wait_for(lambda: "the data file is gone" in daemon.stderr())
     assert not (data / "halfway.json").exists()  # nothing wrote a fresh one
+    shown = halfway("status", "--config", str(written.path))
+    assert shown.code == 1  # running, but failing
+    assert "but failing:" in shown.out
+    assert "the data file is gone" in shown.out
     assert daemon.stop() == 0
     assert daemon.stderr().count("the data file is gone") == 1  # one line, not one per pass
 

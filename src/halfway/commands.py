@@ -304,25 +304,46 @@ def cmd_reload(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from halfway import status
-    from halfway.store import Store
+    from halfway import runlock, status
+    from halfway.store import Store, StoreError
 
     settings = load_settings(args)
     now = utc_now()
     health = fetch_health(settings.server.listen)
-    view = Store(settings.data_dir).view()
-    hot = {name: view.records(name) for name in ("deliveries", "nudges", "channels")}
+    held = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
+    other = health is not None and (held is None or health.get("pid", held) != held)
+    if other:  # something answers on the port, but no daemon runs on this data
+        health = {"status": "other", "problem": "another halfway answers on this port"}
+    try:
+        view = Store(settings.data_dir).view()
+    except StoreError as error:  # still say what the daemon says, then what is wrong
+        print(status.render(settings, {key: [] for key in TABLES_SHOWN}, health, now, {}))
+        print(f"\nthe data: {error}")
+        return 3 if health is None or other else 1
+    hot = {name: view.records(name) for name in TABLES_SHOWN}
     print(status.render(settings, hot, health, now, cursor_times(settings, now)))
-    return 0 if health else 3
+    if health is None or other:
+        return 3
+    return 1 if health.get("status") == "failing" else 0
+
+
+TABLES_SHOWN = ("deliveries", "nudges", "channels")
 
 
 def fetch_health(listen: str) -> dict[str, Any] | None:
-    """The running daemon's /healthz answer, or None if nothing answers."""
+    """The running daemon's /healthz answer (a 503 too: it names the problem), or None
+    if nothing answers."""
+    import urllib.error
     import urllib.request
 
     try:
         with urllib.request.urlopen(f"http://{listen}/healthz", timeout=3) as answer:
             return dict(json.loads(answer.read()))
+    except urllib.error.HTTPError as error:
+        try:
+            return dict(json.loads(error.read()))
+        except ValueError:
+            return None
     except (OSError, ValueError):
         return None
 

@@ -51,6 +51,11 @@ def render(
     out: list[str] = []
     if health is None:
         out.append(f"halfway is NOT running (no answer at http://{settings.server.listen}/healthz)")
+    elif health.get("status") == "other":
+        out.append(
+            f"halfway is NOT running on {settings.data_dir} (another halfway answers at"
+            f" http://{settings.server.listen}/healthz: is server.listen the same in both?)"
+        )
     else:
         out.append(
             f"halfway is running (pid {health.get('pid', '?')}, version {health.get('version')})"
