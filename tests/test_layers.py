@@ -31,7 +31,7 @@ ALLOWED = {
     "cursors": {"config", "deliveries", "schedule"},
     "gaps": {"config", "deliveries", "reminders", "schedule"},
     # the edges: each the one home of its side effect
-    "datafile": {"faults", "layout"},
+    "datafile": {"deliveries", "faults", "layout"},
     "store": {"datafile", "deliveries", "layout"},
     "deliver": set(),
     "logs": set(),

@@ -1,20 +1,24 @@
 """One data file, crash-safe: written whole to a temporary file, fsynced, renamed
 into place and the folder fsynced; read back with its shape checked. The store (the
 hot file and the archives) is built on these; nothing else writes a file of ours.
+`View` reads one parsed version of a file's records, `Tx` changes them in a
+transaction (the store holds the lock around it).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 import orjson
+from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from halfway import faults, layout
+from halfway.deliveries import OPEN
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
 Record = dict[str, Any]
@@ -136,3 +140,90 @@ class AtomicStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+# the hot file's records, read (View) and changed in a transaction (Tx) ---------
+
+
+class View:
+    """One parsed version of the hot file, for reading only (shared: do not modify)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self._index: dict[str, dict[str, Record]] = {}
+
+    def records(self, table: str) -> list[Record]:
+        return list(self.data.get(table, {}).values())
+
+    def open_deliveries(self) -> list[Record]:
+        """Deliveries with a send not yet finished (worked out once per version of the file)."""
+        if "open" not in self._index:
+            self._index["open"] = {
+                d["id"]: d
+                for d in self.records("deliveries")
+                if any(send["state"] in OPEN for send in d["channels"].values())
+            }
+        return list(self._index["open"].values())
+
+    def get(self, table: str, record_id: str) -> Record | None:
+        if table not in self._index:
+            self._index[table] = {r["id"]: r for r in self.records(table) if "id" in r}
+        return self._index[table].get(record_id)
+
+    @property
+    def meta(self) -> Record:
+        return meta_of(self.data)
+
+
+class Tx:
+    """A locked read-modify-write of the hot file: records keyed by their `id`."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self._db = db
+        self._doc_ids: dict[str, dict[str, int]] = {}
+
+    def _raw(self, table: str) -> dict[str, Record]:
+        # The table's stored documents by doc id, without TinyDB building a Document
+        # for each (the index below is rebuilt in every transaction).
+        raw: dict[str, Record] = self._db.table(table)._read_table()  # type: ignore[assignment]
+        return raw
+
+    def _ids(self, table: str) -> dict[str, int]:
+        if table not in self._doc_ids:
+            self._doc_ids[table] = {d["id"]: int(k) for k, d in self._raw(table).items()}
+        return self._doc_ids[table]
+
+    def records(self, table: str) -> list[Record]:
+        return [dict(d) for d in self._raw(table).values()]
+
+    def get(self, table: str, record_id: str) -> Record | None:
+        doc_id = self._ids(table).get(record_id)
+        found = self._raw(table).get(str(doc_id)) if doc_id else None
+        return dict(found) if found is not None else None
+
+    def put(self, table: str, record: Record) -> None:
+        """Insert `record`, or replace the one with its `id`."""
+        ids = self._ids(table)
+        doc_id = ids.get(record["id"])
+        if doc_id is None:
+            ids[record["id"]] = self._db.table(table).insert(record)
+            return
+
+        def replace(doc: MutableMapping[str, Any]) -> None:
+            doc.clear()
+            doc.update(record)
+
+        self._db.table(table).update(replace, doc_ids=[doc_id])
+
+    def remove(self, table: str, record_ids: Iterable[str]) -> None:
+        ids = self._ids(table)
+        doc_ids = [ids.pop(i) for i in set(record_ids) if i in ids]
+        if doc_ids:
+            self._db.table(table).remove(doc_ids=doc_ids)
+
+    @property
+    def meta(self) -> Record:
+        return dict(self._db.table("meta").all()[0])
+
+    def set_meta(self, changes: Record) -> None:
+        self._db.table("meta").update(changes)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -37,6 +37,8 @@ from halfway import layout
 from halfway.datafile import (
     AtomicStorage,
     StoreError,
+    Tx,
+    View,
     fsync_dir,
     meta_of,
     read_file,
@@ -44,7 +46,7 @@ from halfway.datafile import (
     unwritable,
     write_file,
 )
-from halfway.deliveries import OPEN, iso
+from halfway.deliveries import iso
 
 __all__ = [
     "AtomicStorage",
@@ -76,90 +78,6 @@ def new_id(prefix: str) -> str:
 # reading and writing the hot file ---------------------------------------------------
 
 
-class View:
-    """One parsed version of the hot file, for reading only (shared: do not modify)."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self._index: dict[str, dict[str, Record]] = {}
-
-    def records(self, table: str) -> list[Record]:
-        return list(self.data.get(table, {}).values())
-
-    def open_deliveries(self) -> list[Record]:
-        """Deliveries with a send not yet finished (worked out once per version of the file)."""
-        if "open" not in self._index:
-            self._index["open"] = {
-                d["id"]: d
-                for d in self.records("deliveries")
-                if any(send["state"] in OPEN for send in d["channels"].values())
-            }
-        return list(self._index["open"].values())
-
-    def get(self, table: str, record_id: str) -> Record | None:
-        if table not in self._index:
-            self._index[table] = {r["id"]: r for r in self.records(table) if "id" in r}
-        return self._index[table].get(record_id)
-
-    @property
-    def meta(self) -> Record:
-        return meta_of(self.data)
-
-
-class Tx:
-    """A locked read-modify-write of the hot file: records keyed by their `id`."""
-
-    def __init__(self, db: TinyDB) -> None:
-        self._db = db
-        self._doc_ids: dict[str, dict[str, int]] = {}
-
-    def _raw(self, table: str) -> dict[str, Record]:
-        # The table's stored documents by doc id, without TinyDB building a Document
-        # for each (the index below is rebuilt in every transaction).
-        raw: dict[str, Record] = self._db.table(table)._read_table()  # type: ignore[assignment]
-        return raw
-
-    def _ids(self, table: str) -> dict[str, int]:
-        if table not in self._doc_ids:
-            self._doc_ids[table] = {d["id"]: int(k) for k, d in self._raw(table).items()}
-        return self._doc_ids[table]
-
-    def records(self, table: str) -> list[Record]:
-        return [dict(d) for d in self._raw(table).values()]
-
-    def get(self, table: str, record_id: str) -> Record | None:
-        doc_id = self._ids(table).get(record_id)
-        found = self._raw(table).get(str(doc_id)) if doc_id else None
-        return dict(found) if found is not None else None
-
-    def put(self, table: str, record: Record) -> None:
-        """Insert `record`, or replace the one with its `id`."""
-        ids = self._ids(table)
-        doc_id = ids.get(record["id"])
-        if doc_id is None:
-            ids[record["id"]] = self._db.table(table).insert(record)
-            return
-
-        def replace(doc: MutableMapping[str, Any]) -> None:
-            doc.clear()
-            doc.update(record)
-
-        self._db.table(table).update(replace, doc_ids=[doc_id])
-
-    def remove(self, table: str, record_ids: Iterable[str]) -> None:
-        ids = self._ids(table)
-        doc_ids = [ids.pop(i) for i in set(record_ids) if i in ids]
-        if doc_ids:
-            self._db.table(table).remove(doc_ids=doc_ids)
-
-    @property
-    def meta(self) -> Record:
-        return dict(self._db.table("meta").all()[0])
-
-    def set_meta(self, changes: Record) -> None:
-        self._db.table("meta").update(changes)
-
-
 class Store:
     """The hot file and its archives in one data folder, behind one lock."""
 
@@ -168,17 +86,32 @@ class Store:
         data_dir: Path,
         clock: Callable[[], datetime] | None = None,
         start_over: bool = False,
+        create: bool = True,
     ) -> None:
         """Open the data folder, making it and an empty hot file if it is new.
 
         A folder that has held a hot file (its lock file is left beside it) but lost
         it is refused: halfway never quietly starts over; `start_over` is that act.
+        With `create=False` (the commands that only read) a folder with no data yet
+        is left as it is: it reads as empty, and a write is refused.
         """
         self.data_dir = Path(data_dir)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.path = self.data_dir / "halfway.json"
         self.archive_dir = self.data_dir / "archive"
         self.backup = self.data_dir / layout.BACKUP_NAME
+        self._seen = False  # whether this Store has read its hot file yet
+        self._file_id: str | None = None  # that file's id, to notice another in its place
+        self._cache: tuple[tuple[int, int, int], View] | None = None
+        self._written: tuple[int, int, int] | None = None
+        self.readonly = not create and not self.path.exists()
+        if self.readonly:
+            if any((self.data_dir / n).exists() for n in HELD_SIGNS):
+                raise StoreError(
+                    f"{self.path}: the data file is missing from a folder that held one;"
+                    " restore it from a backup, or start afresh with 'halfway run --start-over'"
+                )
+            return
         try:
             self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             if self.data_dir.stat().st_uid == os.geteuid():
@@ -189,10 +122,6 @@ class Store:
             ) from None
         held = self.months() or any((self.data_dir / n).exists() for n in HELD_SIGNS)
         self._lock = FileLock(str(self.path) + ".lock", mode=0o600, preserve_lock_file=True)
-        self._cache: tuple[tuple[int, int, int], View] | None = None
-        self._written: tuple[int, int, int] | None = None
-        self._seen = False  # whether this Store has read its hot file yet
-        self._file_id: str | None = None  # that file's id, to notice another in its place
         with self._lock:
             if not self.path.exists():
                 if held and not start_over:
@@ -315,6 +244,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """A locked read-modify-write of the hot file: all of it reaches the disk, or none."""
+        if self.readonly:
+            raise StoreError(f"{self.data_dir}: no halfway data here yet (opened for reading)")
         try:
             self._lock.acquire()
         except OSError as error:  # the lock file cannot be opened: a read-only disk
