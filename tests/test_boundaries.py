@@ -186,3 +186,21 @@ def test_config_refuses_a_bad_or_doubled_boundary_id(config_file, halfway) -> No
     ran = halfway("check", "--config", str(config_file(doubled).path))
     assert ran.code == 2
     assert "'a' is used by more than one boundary" in ran.err
+
+
+def test_a_boundary_nudge_with_its_own_words_files_no_answer_under_another(
+    tmp_path, http_receiver
+) -> None:
+    """`text` that names no {boundary} (like the starter config's) asks about those words:
+    its answer must not land on whichever boundary the rotation would have named."""
+    clock = Clock("2026-11-20T08:00:00+01:00")
+    own = DAILY + 'text = "Did your evening walk happen, whatever the mood at home?"\n'
+    daemon = make_daemon(tmp_path, own + config_body(THREE)[len(DAILY) :], clock)
+    [fired] = fire_days(daemon, clock, 20, 1)
+    assert "boundary_id" not in fired
+    answer(daemon, fired, "held", clock)
+    assert all(b["answers"] == [] for b in kept(daemon).values())
+    named = DAILY + 'text = "How has {boundary} been?"\n' + config_body(THREE)[len(DAILY) :]
+    other = make_daemon(tmp_path / "named", named, clock)
+    [fired] = fire_days(other, clock, 21, 1)
+    assert fired["boundary_id"] in THREE  # words that name a boundary still rotate

@@ -113,7 +113,22 @@ def test_a_refused_test_message_names_the_reason_but_never_the_ntfy_topic(
     written = config_file(EVENING, channels={"phone": url})
     ran = halfway("--debug", "test-channel", "phone", "--config", str(written.path))
     assert ran.code == 1
-    assert "Failed to send ntfy notification to topic '****'" in ran.out
-    assert "403" in ran.out or "Forbidden" in ran.out
+    assert "ntfy answered 403" in ran.out
     assert topic not in ran.out + ran.err
     assert len(http_receiver.posts()) == 1  # it did reach the server
+
+
+def test_an_ntfy_test_message_takes_the_path_every_nudge_takes(
+    halfway, config_file, http_receiver
+) -> None:
+    """ntfy nudges are published in ntfy's JSON form (not through apprise's plugin): a
+    test that passes must prove that path works."""
+    url = f"ntfy://127.0.0.1:{http_receiver.port}/halfway-k2v9x7q4m1z8w3p6?priority=high"
+    written = config_file(EVENING, channels={"phone": url})
+    ran = halfway("test-channel", "phone", "--config", str(written.path))
+    assert ran.code == 0, ran.out
+    [published] = http_receiver.bodies()
+    assert published["topic"] == "halfway-k2v9x7q4m1z8w3p6"
+    assert published["title"] == "halfway test message"
+    assert published["priority"] == 4  # the URL's options, as a nudge would carry them
+    assert "click" not in published  # nothing to tap: there is no reply page for a test

@@ -308,3 +308,12 @@ def test_history_says_why_fires_were_not_sent_and_shows_reply_notes(halfway, con
         ("delivery", "down"),
         ("delivery", None),
     ]
+
+
+def test_run_refuses_data_dir_without_demo(halfway, config_file, tmp_path) -> None:
+    path = str(config_file().path)
+    ran = halfway("run", "--config", path, "--data-dir", str(tmp_path / "x"))
+    assert ran.code == 2
+    assert "--data-dir: only with --demo" in ran.err
+    assert not (tmp_path / "x").exists()
+    assert not (tmp_path / "data").exists()

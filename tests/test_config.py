@@ -44,7 +44,22 @@ def test_check_on_the_example_config_exits_zero(halfway) -> None:
     assert ran.code == 0, ran.err
     assert "evening-gestures (gesture_log): " in ran.out
     assert "20:00 CET" in ran.out
+    assert "\nchannels: none yet\n" in ran.out  # not an empty header
     assert [line.split(": ")[2] for line in ran.err.splitlines()] == ["channels"]
+
+
+def test_check_shows_seconds_where_a_nudge_needs_them_as_upcoming_does(
+    halfway, config_file
+) -> None:
+    body = NUDGE + '[[nudges]]\nid = "often"\nkind = "custom"\nevery = "5s"\n'
+    ran = halfway("check", "--config", str(config_file(body).path))
+    assert ran.code == 0, ran.err
+    lines = {line.split(" (")[0].strip(): line for line in ran.out.splitlines()}
+    fires = lines["often"].split("): ")[1].split(", ")
+    assert len(fires) == 3
+    assert all(re.search(r" \d\d:\d\d:\d\d [A-Z]", fire) for fire in fires), fires
+    assert len(set(fires)) == 3  # five seconds apart, told apart
+    assert re.search(r" 09:00 CE", lines["n"])  # a cron at whole minutes keeps its minutes
 
 
 @pytest.mark.parametrize(
@@ -278,3 +293,49 @@ def test_durations_read_back_the_way_they_are_written() -> None:
         assert config.duration_text(config.parse_duration(text)) == (
             text if text != "90s" else "1m30s"
         )
+
+
+def uncommented_block(text: str, first: str) -> str:
+    """`text` with the commented-out block that starts with the line `first` uncommented
+    (up to the next line that is not a comment)."""
+    lines = text.splitlines()
+    start = lines.index(first)
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("#")), len(lines))
+    lines[start:end] = [line.lstrip("#").strip() for line in lines[start:end]]
+    return "\n".join(lines) + "\n"
+
+
+def test_the_examples_commented_out_in_the_example_config_are_valid(tmp_path) -> None:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for first in (
+        '# phone = "ntfy://ntfy.sh/your-secret-topic"',
+        "#   [[nudges]]",
+        "# [[boundaries]]",
+        "# [words.gesture_log]",
+    ):
+        text = uncommented_block(text, first)
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    settings = config.load(path, deliver.url_problem)
+    walk = settings.nudge("walk")
+    assert walk is not None
+    assert (walk.reply, walk.choices, walk.channels) == ("text", ["walked", "skipped"], ["phone"])
+    assert [(b.id, b.text) for b in settings.boundaries] == [
+        ("evening-walk", "I take my evening walk, whatever the mood at home.")
+    ]
+    assert settings.words["gesture_log"]["text_label"] == "What I noticed"
+    assert settings.words["pattern_review"]["scale"].startswith("How much did I chase")
+
+
+def test_every_key_of_the_config_is_in_the_example_config() -> None:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    from halfway.config_models import Imap, Nudge, Outbox, QuietHours, Server, Settings
+    from halfway.config_practices import Boundary, Care, Digest, Talks
+    from halfway.words import OVERRIDABLE
+
+    tables = [Settings, Server, QuietHours, Nudge, Outbox, Imap, Digest, Talks, Care, Boundary]
+    keys = {key for model in tables for key in model.model_fields} | set(OVERRIDABLE)
+    # set (`key =`), described (`key:`) or a table's header (`[key]`, `[words.…]`)
+    shown = [rf"(^|[\s#\[/.]){key}(\s*=|\]|:|\.)" for key in sorted(keys)]
+    missing = [pattern for pattern in shown if not re.search(pattern, text, re.MULTILINE)]
+    assert missing == []

@@ -215,7 +215,10 @@ def test_after_init_setting_only_phone_reaches_every_nudge_and_check_is_quiet(
     path = tmp_path / "config.toml"
     assert halfway("init", "--config", str(path)).code == 0
     text, count = re.subn(
-        r"^# phone = .*$", 'phone = "ntfy://ntfy.sh/halfway-q8r2k"', path.read_text(), flags=re.M
+        r"^# phone = .*$",
+        'phone = "ntfy://ntfy.sh/halfway-q8r2k7v1m3x9w4p"',
+        path.read_text(),
+        flags=re.M,
     )
     assert count == 1
     path.write_text(text)
@@ -252,6 +255,25 @@ def test_check_warns_about_example_addresses_in_channels_and_public_url(
         " so reply links lead nowhere",
     ]
     assert "pw@" not in ran.err
+
+
+def test_check_warns_about_a_guessable_ntfy_topic_on_the_public_server(
+    halfway, config_file
+) -> None:
+    path = config_file(
+        NUDGE,
+        channels={
+            "phone": "ntfy://ntfy.sh/your-secret-topic",  # the README's own placeholder
+            "short": "ntfys://ntfy.sh/halfway-7f3a",
+            "fine": "ntfy://ntfy.sh/halfway-k2v9x7q4m1z8w3p6",
+            "own": "ntfy://ntfy.home.lan/t",  # a server of one's own: not public
+        },
+    ).path
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 0, ran.err
+    warned = [w for w in warnings_of(ran) if "ntfy topic" in w]
+    assert [w.split(": ")[2] for w in warned] == ["channels.phone", "channels.short"]
+    assert "your-secret-topic" not in ran.err  # the topic is a secret: never printed
 
 
 def test_check_warns_when_links_stay_on_loopback_but_the_server_listens_for_others(

@@ -58,8 +58,9 @@ def test_demo_data_fills_a_fresh_folder_that_the_commands_and_the_daemon_then_us
     ran = halfway("demo-data", "--config", str(written.path))
     assert ran.code == 0, ran.err
     assert "made 12 week(s) of sample history" in ran.out
-    assert "halfway digest" in ran.out
-    assert "halfway history" in ran.out
+    # the next commands name the same config, or they would read another folder
+    assert f"  halfway --config {written.path} digest --out digest.html" in ran.out
+    assert f"  halfway --config {written.path} history" in ran.out
     assert (data / "secret.key").exists()  # the reply key, as the daemon's first start makes it
 
     exported = halfway("export", "--config", str(written.path))
@@ -158,6 +159,21 @@ def test_a_folder_with_one_entry_is_refused_and_left_byte_for_byte(halfway, conf
     with pytest.raises(StoreError):  # the function refuses too, whoever calls it
         demodata.fill(config.load(written.path), 1, 1, datetime.now(UTC))
     assert snapshot(written.data_dir) == before
+
+
+def test_the_next_commands_repeat_the_data_folder_given_in_the_environment(
+    halfway, config_file, monkeypatch, tmp_path
+) -> None:
+    config_file(name="xdg-config/halfway/config.toml", data_dir=False)  # the default config
+    folder = tmp_path / "a demo"
+    monkeypatch.setenv("HALFWAY_DATA_DIR", str(folder))
+    ran = halfway("demo-data", "--weeks", "1")
+    assert ran.code == 0, ran.err
+    prefix = f"HALFWAY_DATA_DIR='{folder}' halfway"
+    assert f"  {prefix} digest --out digest.html" in ran.out
+    assert f"  {prefix} history" in ran.out
+    assert f"  {prefix} run" in ran.out
+    assert (folder / "halfway.json").exists()
 
 
 @pytest.mark.parametrize("weeks", ["0", "105", "-3", "twelve", "1.5"])

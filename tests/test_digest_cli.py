@@ -85,6 +85,13 @@ def test_send_goes_out_now_through_the_outbox(halfway, config_file, smtp_receive
     assert {p.get_content_type() for p in message.walk()} >= {"text/plain", "text/html"}
     exported = halfway("export", "--config", str(written.path)).out
     assert f'"nudge_id":"digest:{week}"' in exported.replace(" ", "")
+    again = halfway("digest", "--send", "--config", str(written.path))
+    assert again.code == 2  # a week sent already is not sent twice by accident
+    assert f"the digest of {week} went out already" in again.err
+    assert len(smtp_receiver.messages) == 1
+    forced = halfway("digest", "--send", "--force", "--config", str(written.path))
+    assert (forced.code, forced.out) == (0, "mail: sent\n"), forced.err
+    assert len(smtp_receiver.messages) == 2
 
 
 def test_link_without_the_reply_key_says_how_to_make_it(halfway, seeded) -> None:

@@ -155,10 +155,18 @@ def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> 
     )
     inbox = tmp_path / "demo" / "demo-inbox.jsonl"
     wait_for(lambda: inbox.exists() and inbox.read_text().strip(), timeout=20)
+    pid_file = tmp_path / "demo" / "halfway.pid"
+    assert pid_file.read_text() == f"{daemon.proc.pid}\n"
+    assert stat.S_IMODE(pid_file.stat().st_mode) == 0o600
     assert daemon.stop() == 0
+    assert not pid_file.exists()  # a clean stop leaves no pid behind
+    assert (tmp_path / "demo" / "halfway.daemon.lock").exists()  # the lock file stays
     out = daemon.proc.stdout.read()
     assert "halfway demo" in out
+    assert "let it run about" in out  # how long to watch for it to ease off
     assert "halfway init" in out  # it says how to add a real channel
+    last = out.strip().splitlines()[-1]  # and, on stop, what to do next
+    assert last.startswith("halfway demo stopped. To use your phone: 'halfway init'")
     assert stat.S_IMODE(inbox.stat().st_mode) == 0o600  # what you are nudged about is yours
     first = json.loads(inbox.read_text().splitlines()[0])
     assert first["title"] == "A small moment today?"

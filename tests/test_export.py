@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import export
+from halfway import export, history
 
 
 def general(text: str, zone: ZoneInfo) -> str:
@@ -138,13 +138,13 @@ def test_localized_converts_every_time_field_and_leaves_its_input_alone() -> Non
 def test_history_is_in_the_order_things_happened_across_the_clock_change() -> None:
     data = export.localized(snapshot(), ZoneInfo("Europe/Berlin"))
     now = datetime(2026, 10, 25, 2, tzinfo=UTC)
-    rows = export.history_rows(data, None, now)
+    rows = history.history_rows(data, None, now)
     # 02:30+02:00 came before 02:10+01:00, though it reads later.
     assert [r.get("text", r["id"]) for r in rows] == ["before", "d_1", "after"]
     assert rows[1]["waiting"] is True
-    since = export.history_rows(data, date(2026, 10, 25), now)
+    since = history.history_rows(data, date(2026, 10, 25), now)
     assert [r.get("text", r["id"]) for r in since] == ["d_1", "after"]
-    assert export.describe(rows[1]).startswith("evening (boundary): sent [phone sent]")
+    assert history.describe(rows[1]).startswith("evening (boundary): sent [phone sent]")
 
 
 def gaps_and_replies() -> dict[str, object]:
@@ -221,7 +221,7 @@ def test_csv_has_one_row_per_record_and_plain_text_in_every_cell() -> None:
         "held",
         "we talked it through",
     )
-    assert lines[-1] == "entry,e_2,2026-10-24T23:00:00+02:00,note,,,,,,,,before,,,,,,,"
+    assert lines[-1] == "entry,e_2,2026-10-24T23:00:00+02:00,note,,,,,,,,before,,,,,,,,,,,,"
 
 
 def test_json_export_keeps_channels_as_an_object_and_adds_the_reason() -> None:
@@ -248,8 +248,8 @@ def test_json_export_keeps_channels_as_an_object_and_adds_the_reason() -> None:
 def test_history_shows_reply_notes_their_nudge_and_why_a_fire_was_not_sent() -> None:
     data = gaps_and_replies()
     now = datetime(2026, 10, 25, 12, tzinfo=UTC)
-    rows = export.history_rows(data, None, now, export.local_clock(ZoneInfo("Europe/Berlin")))
-    assert export.history_lines(rows) == [
+    rows = history.history_rows(data, None, now, export.local_clock(ZoneInfo("Europe/Berlin")))
+    assert history.history_lines(rows) == [
         "2026-10-24 23:00:00  note: before",
         "2026-10-25 02:30:00  evening (boundary): sent [phone sent, mail failed]",
         '2026-10-25 02:40:00  reply to d_1 (evening): held · note: "we talked it through"',
@@ -263,8 +263,8 @@ def test_history_shows_reply_notes_their_nudge_and_why_a_fire_was_not_sent() -> 
 def test_history_shows_times_to_the_minute_when_no_fire_needs_seconds() -> None:
     data = snapshot()
     now = datetime(2026, 10, 25, 12, tzinfo=UTC)
-    rows = export.history_rows(data, None, now, export.local_clock(ZoneInfo("Europe/Berlin")))
-    assert [line[:17] for line in export.history_lines(rows)] == [
+    rows = history.history_rows(data, None, now, export.local_clock(ZoneInfo("Europe/Berlin")))
+    assert [line[:17] for line in history.history_lines(rows)] == [
         "2026-10-24 23:00 ",
         "2026-10-25 02:30 ",
         "2026-10-25 02:10 ",

@@ -97,3 +97,17 @@ def test_ping_urls_follow_healthchecks() -> None:
     assert ping_url("https://hc.local/ping/k/x?create=1", "start") == (
         "https://hc.local/ping/k/x/start?create=1"
     )
+
+
+def test_health_shows_the_next_fire_not_the_next_wake_in_quiet_hours(tmp_path) -> None:
+    """In quiet hours the daemon wakes at their end (to send what waited), but the next
+    fire it shows is the next nudge's own time, as `upcoming` shows it."""
+    body = '[quiet_hours]\nstart = "22:00"\nend = "07:30"\n' + EVENING
+    daemon = make_daemon(tmp_path, body, Clock("2026-11-26T03:00:00+01:00"))
+    daemon.ready = True
+    daemon.wake_at = daemon.plan()
+    assert daemon.wake_at is not None
+    assert daemon.wake_at.isoformat().startswith("2026-11-26T06:30")  # 07:30 Berlin, in UTC
+    status, body_seen = asyncio.run(health_of(daemon))
+    assert status == 200
+    assert body_seen["next_fire"] == "2026-11-26T20:00:00+01:00"

@@ -268,6 +268,8 @@ def test_a_refusal_shows_what_was_typed_on_one_printable_line() -> None:
         ("today 12:00", WEDNESDAY),  # exactly now is not ahead
         ("2026-12-01 19:00", WEDNESDAY),
         ("2020-01-01 19:00", WEDNESDAY),
+        ("yesterday 10:00", WEDNESDAY),  # read, then refused as passed
+        ("yesterday at 23:59", WEDNESDAY),
         # In the repeated hour, 02:30 means its first occurrence, even while the second is ahead.
         ("today 02:30", datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=BERLIN)),
     ],
@@ -279,6 +281,12 @@ def test_a_time_that_has_passed_is_refused(text: str, now: datetime) -> None:
 def test_the_passed_time_is_shown_in_local_words() -> None:
     assert refusal("today 08:00") == (
         "'today 08:00' is Wed 02 Dec 2026 08:00, and that time has already passed"
+    )
+
+
+def test_yesterday_is_read_and_refused_as_passed_not_as_unreadable() -> None:
+    assert refusal("yesterday 10:00") == (
+        "'yesterday 10:00' is Tue 01 Dec 2026 10:00, and that time has already passed"
     )
 
 

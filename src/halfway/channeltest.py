@@ -37,6 +37,8 @@ def cmd_test_channel(args: argparse.Namespace) -> int:
         TITLE,
         test_message(args.name),
         settings.send_timeout.total_seconds(),
+        # the path every nudge takes (ntfy in its JSON form), with nothing to tap
+        push=deliver.Push(click="", action_url=""),
     )[args.name]
     if result.ok:
         print(f"{args.name}: test message sent ({where}); check that it arrived")

@@ -30,12 +30,11 @@ from halfway.commands import (
     cmd_resume,
     cmd_run,
     cmd_send,
-    cmd_status,
-    cmd_upcoming,
 )
 from halfway.demodata import add_command as add_demo_data_command
 from halfway.digestcmds import add_command as add_digest_command
 from halfway.ledgercmds import add_commands as add_ledger_commands
+from halfway.lookahead import cmd_status, cmd_upcoming
 from halfway.reading import cmd_export, cmd_history
 from halfway.talkcmds import (
     cmd_talk_add,
@@ -77,8 +76,8 @@ def build_parser() -> Parser:
         "--config",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="config file (default: $HALFWAY_CONFIG, then "
-        "$XDG_CONFIG_HOME/halfway/config.toml, then /etc/halfway/config.toml)",
+        help="config file (default: $HALFWAY_CONFIG, else $XDG_CONFIG_HOME/halfway/config.toml"
+        " (~/.config/halfway/config.toml when unset), else /etc/halfway/config.toml)",
     )
     common.add_argument(
         "--debug",
@@ -146,8 +145,14 @@ def build_parser() -> Parser:
     p.add_argument(
         "--limit", type=positive_int, default=20, help="show at most N fires (default 20)"
     )
-    p = command("send", cmd_send, "send one nudge now, to test its channels", checks_channels=True)
-    p.add_argument("nudge_id", metavar="NUDGE_ID")
+    p = command(
+        "send",
+        cmd_send,
+        "send one nudge now (recorded like any fire; to test a channel without recording,"
+        " use test-channel)",
+        checks_channels=True,
+    )
+    p.add_argument("nudge_id", metavar="NUDGE_ID", help="a nudge's id from the config")
     p = command(
         "test-channel",
         cmd_test_channel,
@@ -191,7 +196,7 @@ def build_parser() -> Parser:
     command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
     p = command("log", cmd_log, "write down a gesture, initiation, boundary or note")
     p.add_argument("kind", metavar="KIND", choices=ENTRY_KINDS, help=", ".join(ENTRY_KINDS))
-    p.add_argument("text", metavar="TEXT")
+    p.add_argument("text", metavar="TEXT", help='what happened, e.g. "made me tea"')
     p.add_argument(
         "--by", choices=("me", "partner"), help="who it was (for initiations: default me)"
     )

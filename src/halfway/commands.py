@@ -8,7 +8,6 @@ sends nothing loads neither apprise nor aiohttp.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -77,7 +76,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     many = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"{args.source}: valid" + (f" ({many}, at the end)" if warnings else ""))
     print(f"time zone {settings.timezone}; data in {settings.data_dir}")
-    print("channels:")
+    print("channels:" if settings.channels else "channels: none yet")
     for name, urls in settings.channels.items():
         for url in urls:
             print(f"  {name}: {deliver.mask(url)}")
@@ -97,7 +96,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"({imap.tls}, every {config.duration_text(imap.poll)})"
         )
     print("nudges (next 3 fires, local time):")
-    rows = Store(settings.data_dir).view().records("nudges") if settings.db_path.exists() else []
+    rows = (
+        Store(settings.data_dir, create=False).view().records("nudges")
+        if settings.db_path.exists()
+        else []
+    )
     for line in status.pause_lines(settings, rows, now):
         print(f"  {line}")
     since = cursor_times(settings, now)
@@ -105,7 +108,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         fires = schedule.upcoming(
             [nudge], zone, settings.quiet_hours, now, now + timedelta(days=3660), 3, since
         )
-        when = ", ".join(schedule.clock_text(f.due_at, zone) for f in fires) or "no fire ahead"
+        seconds = schedule.shows_seconds(fires, [nudge])  # as `upcoming` shows them
+        when = ", ".join(schedule.clock_text(f.due_at, zone, seconds) for f in fires)
+        when = when or "no fire ahead"
         print(f"  {nudge.id} ({nudge.kind}): {when}")
     sys.stdout.flush()
     for line in warnings:
@@ -117,50 +122,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     from halfway import launch
     from halfway.store import Store
 
+    if getattr(args, "data_dir", None) and not args.demo:
+        raise UsageError(
+            "--data-dir: only with --demo; for your own data, set data_dir in the config"
+        )
     settings = demo_settings(args) if args.demo else load_settings(args)
     try:
         reload = None if args.demo else (lambda: load_settings(args))
         start_over = getattr(args, "start_over", False)
         make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
-        return launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
+        code = launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
     except launch.DaemonError as error:
         raise UsageError(str(error)) from None
+    if args.demo:
+        print(DEMO_STOPPED, flush=True)
+    return code
 
 
-def cmd_upcoming(args: argparse.Namespace) -> int:
-    from halfway import cursors, schedule, status
-    from halfway.store import Store
-
-    settings = load_settings(args)
-    now = utc_now()
-    until = now + timedelta(days=args.days)
-    since = cursor_times(settings, now)
-    rows = Store(settings.data_dir).view().records("nudges") if settings.db_path.exists() else []
-    pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
-    zone, quiet, limit = settings.tz, settings.quiet_hours, args.limit
-    # One more than shown: whether the list was cut.
-    fires = schedule.upcoming(settings.nudges, zone, quiet, now, until, limit + 1, since, pauses)
-    seconds = schedule.shows_seconds(fires[:limit], settings.nudges)
-    kinds = {n.id: n.kind for n in settings.nudges}
-    planned = [(f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred) for f in fires]
-    if settings.db_path.exists():  # a talk's chain steps, interleaved with the fires
-        from halfway import talkbook
-
-        steps = talkbook.upcoming(Store(settings.data_dir).view(), until)
-        seconds = seconds or any(due.second for due, _, _ in steps[:limit])
-        planned += [(due, talkbook.step_text(t, e), False) for due, t, e in steps]
-        planned.sort(key=lambda row: row[0])
-    shown = planned[:limit]
-    for due, text, deferred in shown:
-        moved = " (after quiet hours)" if deferred else ""
-        print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}{moved}")
-    if len(planned) > len(shown):
-        print(f"… and more; use --limit to see more than {args.limit}")
-    if not planned:
-        print(f"nothing planned in the next {args.days} day(s)")
-    for line in status.pause_lines(settings, rows, now):
-        print(f"{line} (its fires are skipped meanwhile)")
-    return 0
+DEMO_STOPPED = (
+    "halfway demo stopped. To use your phone: 'halfway init', add a channel under"
+    " [channels], then 'halfway check' and 'halfway run'."
+)
 
 
 def cmd_send(args: argparse.Namespace) -> int:
@@ -301,51 +283,6 @@ def cmd_reload(args: argparse.Namespace) -> int:
         return 1
     print(f"asked the daemon (pid {pid}) to reload {args.source}")
     return 0
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    from halfway import runlock, status
-    from halfway.store import Store, StoreError
-
-    settings = load_settings(args)
-    now = utc_now()
-    health = fetch_health(settings.server.listen)
-    held = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
-    other = health is not None and (held is None or health.get("pid", held) != held)
-    if other:  # something answers on the port, but no daemon runs on this data
-        health = {"status": "other", "problem": "another halfway answers on this port"}
-    try:
-        view = Store(settings.data_dir).view()
-    except StoreError as error:  # still say what the daemon says, then what is wrong
-        print(status.render(settings, {key: [] for key in TABLES_SHOWN}, health, now, {}))
-        print(f"\nthe data: {error}")
-        return 3 if health is None or other else 1
-    hot = {name: view.records(name) for name in TABLES_SHOWN}
-    print(status.render(settings, hot, health, now, cursor_times(settings, now)))
-    if health is None or other:
-        return 3
-    return 1 if health.get("status") == "failing" else 0
-
-
-TABLES_SHOWN = ("deliveries", "nudges", "channels")
-
-
-def fetch_health(listen: str) -> dict[str, Any] | None:
-    """The running daemon's /healthz answer (a 503 too: it names the problem), or None
-    if nothing answers."""
-    import urllib.error
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"http://{listen}/healthz", timeout=3) as answer:
-            return dict(json.loads(answer.read()))
-    except urllib.error.HTTPError as error:
-        try:
-            return dict(json.loads(error.read()))
-        except ValueError:
-            return None
-    except (OSError, ValueError):
-        return None
 
 
 def cmd_log(args: argparse.Namespace) -> int:

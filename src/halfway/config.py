@@ -216,7 +216,30 @@ def _placeholders(settings: Settings) -> list[str]:
         if domains:
             what = "is an example address" if len(domains) == 1 else "are example addresses"
             lines.append(f"{key}: {' and '.join(domains)} {what}, so {result}")
+    for name, urls in settings.channels.items():
+        if any(guessable_ntfy_topic(url) for url in urls):
+            lines.append(
+                f"channels.{name}: its ntfy topic on a public server is short or a placeholder;"
+                " anyone who guesses it reads your nudges, so use a long random one"
+                " (e.g. halfway- and 16 letters or digits)"
+            )
     return lines
+
+
+PLACEHOLDER_TOPICS = frozenset({"your-secret-topic", "my-topic", "mytopic", "topic", "halfway"})
+PRIVATE_TOPIC = 16  # a topic this long or longer, random, is not guessed
+
+
+def guessable_ntfy_topic(url: str) -> bool:
+    """An ntfy URL whose topic, on a public server (ntfy.sh), a stranger could guess."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme not in ("ntfy", "ntfys") or (parts.hostname or "") != "ntfy.sh":
+        return False
+    topics = [t for t in parts.path.split("/") if t]
+    return any(t.lower() in PLACEHOLDER_TOPICS or len(t) < PRIVATE_TOPIC for t in topics)
 
 
 def _links(settings: Settings) -> list[str]:

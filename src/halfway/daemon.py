@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import socket
 import threading
@@ -22,17 +21,14 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, keys, notify, schedule
+from halfway import __version__, deliver, httpapp, keys, notify, schedule, talkbook
 from halfway.alerts import Alerts
-from halfway.calendar import Feed
 from halfway.care_nudges import CareNudges
 from halfway.config import Settings
 from halfway.digest_send import DigestNudges
-from halfway.digest_web import DigestPages
 from halfway.outbox import Outbox, utc_now
 from halfway.planner import Planner
 from halfway.replies import mail
-from halfway.replies.web import MAX_BODY, ReplyPages
 from halfway.store import Record, Store, StoreError
 
 log = logging.getLogger("halfway")
@@ -70,6 +66,7 @@ class Daemon:
         self.failures = 0  # failed units of work so far: a pass with none clears the problem
         self.beating: asyncio.Future[Any] | None = None  # a heartbeat ping in flight
         self.wake_at: datetime | None = None
+        self.next_fire_at: datetime | None = None  # shown: the next nudge or talk step
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
         self.offset = time.time() - time.monotonic()
         self.compacted = 0.0  # monotonic time of the last compaction
@@ -115,6 +112,7 @@ class Daemon:
     def plan(self) -> datetime | None:
         """The next instant anything is due; remembers what the hot file looked like."""
         self.seen = self.store.stamp()
+        self.next_fire_at = self.first_fire()
         wakes = list(self.planner.next_fires().values())
         later = (
             self.planner.next_reminder(),
@@ -176,7 +174,7 @@ class Daemon:
         stopped.cancel()
         self.loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
         tasks = [asyncio.ensure_future(t) for t in self.background()]
-        nxt = self.wake_at
+        nxt = self.next_fire_at
         log.info(
             "halfway %s running: %d nudge(s), next fire %s, health at http://%s/healthz",
             __version__,
@@ -386,44 +384,18 @@ class Daemon:
             "" if first else ", changed",
         )
 
-    # HTTP -------------------------------------------------------------------------
+    # HTTP: the routes live in httpapp ----------------------------------------------
 
     def web_app(self) -> web.Application:
-        from halfway.replies.web import harden
+        return httpapp.build(self)
 
-        app = web.Application(client_max_size=MAX_BODY)
-        harden(app)  # every response's headers, calm errors, short rate-limited log lines
-        app.router.add_get("/healthz", self.healthz)
-        pages = ReplyPages(self.store, self.key, self.clock, self.settings.tz, self.replied)
-        pages.add_routes(app)
-        Feed(lambda: self.settings, self.store, self.key, self.clock).add_routes(app)
-        DigestPages(lambda: self.settings, self.store, self.key, self.clock).add_routes(app)
-        return app
-
-    async def healthz(self, request: web.Request) -> web.Response:
-        from halfway.replies.web import is_loopback
-
-        nxt = self.wake_at
-        answer: dict[str, Any] = {
-            "status": "ok",
-            "version": __version__,
-            "next_fire": nxt.astimezone(self.settings.tz).isoformat() if nxt else None,
-            "nudges": len(self.settings.nudges),
-        }
-        if is_loopback(self.settings.server.host):  # the pid only for this machine's eyes
-            answer["pid"] = os.getpid()
-        try:
-            answer["outbox_pending"] = await self.loop.run_in_executor(
-                self.pool, self.outbox.pending
-            )
-        except StoreError as error:
-            self.problem = str(error)
-        full = await self.loop.run_in_executor(self.pool, self.store.space_problem)
-        if full and full != self.problem:
-            self.problem = full  # seen here first; a pass says it in the log and heartbeat
-            self.wake_soon()
-        if not self.ready:
-            answer["status"] = "starting"
-        if self.problem:
-            answer.update(status="failing", problem=self.problem)
-        return web.json_response(answer, status=200 if answer["status"] == "ok" else 503)
+    def first_fire(self) -> datetime | None:
+        """The next instant a nudge or a talk step fires: what the start line and
+        /healthz show (the next wake may be earlier, e.g. the end of quiet hours)."""
+        view = self.store.view()
+        fires = [
+            self.planner.next_fire(n, self.planner.since(n, view)) for n in self.settings.nudges
+        ]
+        times = [f.due_at for f in fires if f is not None]
+        times += [w for w in (talkbook.next_due(view, self.settings, self.clock()),) if w]
+        return min(times, default=None)

@@ -339,8 +339,7 @@ def publish_ntfy(plugin: Any, title: str, body: str, push: Push, timeout: float)
             "topic": topic,
             "title": title,
             "message": body,
-            "click": push.click,
-            "actions": push.ntfy_actions(),
+            **({"click": push.click, "actions": push.ntfy_actions()} if push.click else {}),
             **ntfy_options(plugin),
         }
         request = urllib.request.Request(  # noqa: S310 - the user's configured ntfy server

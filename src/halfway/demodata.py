@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -74,8 +76,21 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         made = fill(settings, args.weeks, args.seed, utc_now())
     finally:
         quiet.setLevel(level)
-    print(summary(made, args.weeks, settings.data_dir))
+    print(summary(made, args.weeks, settings.data_dir, command_line(args)))
     return 0
+
+
+def command_line(args: argparse.Namespace) -> Callable[[str], str]:
+    """How to run another command on the same data folder: with the same --config, and the
+    HALFWAY_DATA_DIR or HALFWAY_CONFIG this one was given in front (else the next command
+    would read the real folder)."""
+    env = "".join(
+        f"{name}={shlex.quote(os.environ[name])} "
+        for name in ("HALFWAY_CONFIG", "HALFWAY_DATA_DIR")
+        if os.environ.get(name) and not (name == "HALFWAY_CONFIG" and args.config)
+    )
+    config = f" --config {shlex.quote(str(args.config))}" if args.config else ""
+    return lambda command: f"{env}halfway{config} {command}"
 
 
 def held_data(data_dir: Path) -> str:
@@ -92,15 +107,23 @@ def held_data(data_dir: Path) -> str:
     return ", ".join(f"{table}: {n}" for table, n in counts.items() if n)
 
 
-def summary(made: dict[str, int], weeks: int, data_dir: Path) -> str:
+def summary(
+    made: dict[str, int],
+    weeks: int,
+    data_dir: Path,
+    again: Callable[[str], str] = lambda command: f"halfway {command}",
+) -> str:
+    """What was made, and the next commands on this same folder (`again` writes each)."""
     counts = " · ".join(f"{table} {n}" for table, n in made.items())
     return (
         f"halfway demo-data: made {weeks} week(s) of sample history in {data_dir}\n"
         f"  {counts}\n"
         "  Nothing was sent: every nudge was delivered on this machine only.\n"
-        "Next: 'halfway digest --out digest.html' to see a week's digest,\n"
-        "      'halfway history' for everything. 'halfway run' carries on from here;\n"
-        "      for your real data, point data_dir at a new, empty folder."
+        "Next, on this folder:\n"
+        f"  {again('digest --out digest.html')}   # a week's digest\n"
+        f"  {again('history')}   # everything\n"
+        f"  {again('run')}   # carries on from here\n"
+        "For your real data, point data_dir at a new, empty folder."
     )
 
 
@@ -164,6 +187,6 @@ def fill(user: Settings, weeks: int, seed: int, end: datetime) -> dict[str, int]
         story.run(end)
         store.compact(end)
     finally:
-        lock.release()
+        runlock.release(lock, store.data_dir)
     every = store.everything()
     return {table: len(every[table]) for table in TABLES}

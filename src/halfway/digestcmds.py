@@ -31,7 +31,11 @@ def add_command(command: Callable[..., Any]) -> None:
     p.add_argument(
         "--out", metavar="FILE", help="write the digest as HTML to FILE (readable by you only)"
     )
-    p.add_argument("--force", action="store_true", help="with --out: replace FILE if it exists")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --out: replace FILE if it exists; with --send: send a week already sent",
+    )
     p.add_argument(
         "--send", action="store_true", help="send it now to the [digest] channels (the outbox)"
     )
@@ -41,7 +45,8 @@ def add_command(command: Callable[..., Any]) -> None:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from halfway import digest, digest_render, digest_send
+    from halfway import digest, digest_render, digest_send, schedule
+    from halfway.deliveries import at
     from halfway.replies import tokens
     from halfway.store import Store
 
@@ -52,12 +57,23 @@ def cmd_digest(args: argparse.Namespace) -> int:
         digest.monday_of(week, now, settings.tz)
     except ValueError as error:
         raise UsageError(f"--week: {error}") from None
-    store = Store(settings.data_dir)
+    store = Store(settings.data_dir, create=args.send)  # only --send writes
     if args.link:
         key = tokens.load_key(store.data_dir)
         print(digest_send.url(settings.server.public_url, key, week if args.week else None))
         return 0
     if args.send:
+        sent = [
+            d
+            for d in store.everything(since_month=week[:4] + "-01")["deliveries"]
+            if d.get("nudge_id") == digest_send.nudge_id(week) and d.get("state") == "sent"
+        ]
+        if sent and not args.force:
+            when = schedule.clock_text(at(sent[-1]["scheduled_for"]), settings.tz)
+            raise UsageError(
+                f"--send: the digest of {week} went out already ({when}); "
+                "add --force to send it again"
+            )
         return send(settings, store, week)
     found = digest_send.build(store, settings, week, now)
     if args.out:

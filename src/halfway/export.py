@@ -11,12 +11,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import orjson
-
-from halfway.replies import service
 
 Record = dict[str, Any]
 TIME_FIELDS = frozenset(
@@ -46,6 +44,12 @@ CSV_COLUMNS = (
     "why",
     "count",
     "last_scheduled",
+    # added with asks and boundaries (`history` holds a talk's too)
+    "talk_id",
+    "active",
+    "retired_at",
+    "history",
+    "answers",
 )
 # Each list of the snapshot in the CSV: its name, its `record` code, its time field.
 CSV_TABLES = (
@@ -53,6 +57,8 @@ CSV_TABLES = (
     ("replies", "reply", "received_at"),
     ("entries", "entry", "at"),
     ("talks", "talk", "at"),
+    ("asks", "ask", "at"),
+    ("boundaries", "boundary", "created_at"),
 )
 
 
@@ -260,25 +266,55 @@ def to_json(data: Any) -> bytes:
 
 
 def to_csv(data: Record) -> str:
-    """All four lists in one table, a `record` column telling them apart; plain text in
+    """All the lists in one table, a `record` column telling them apart; plain text in
     every cell: a delivery's `channels` as `name:state;…` and their `channel_errors` as
-    `name: error;…`, a reply's `nudge_id` from the delivery it answers."""
+    `name: error;…`, a reply's `nudge_id` from the delivery it answers, a talk's or an
+    ask's `history` as `state at;…` (a move `… from A to B`), a boundary's `answers` as
+    `value at: note;…` and `active` as `true`/`false`."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    at, nudge_id = CSV_COLUMNS.index("at"), CSV_COLUMNS.index("nudge_id")
-    channels, errors = CSV_COLUMNS.index("channels"), CSV_COLUMNS.index("channel_errors")
+    index = {column: number for number, column in enumerate(CSV_COLUMNS)}
+    at, nudge_id = index["at"], index["nudge_id"]
+    channels, errors = index["channels"], index["channel_errors"]
     nudge_of = {d["id"]: d.get("nudge_id") for d in data["deliveries"]}
     for name, record_type, time_field in CSV_TABLES:
-        for record in data[name]:
+        for record in data.get(name, []):
             row = [record.get(column) for column in CSV_COLUMNS]
             row[0], row[at] = record_type, record.get(time_field)
             if isinstance(record.get("channels"), dict):
                 row[channels], row[errors] = channel_cells(record["channels"])
             if record_type == "reply":
                 row[nudge_id] = nudge_of.get(record.get("delivery_id"))
+                row[index["history"]] = None  # a reply's earlier versions: in the JSON
+            if isinstance(record.get("history"), list) and record_type != "reply":
+                row[index["history"]] = history_cell(record["history"])
+            if isinstance(record.get("answers"), list):
+                row[index["answers"]] = answers_cell(record["answers"])
+            if isinstance(record.get("active"), bool):
+                row[index["active"]] = "true" if record["active"] else "false"
             writer.writerow(row)
     return out.getvalue()
+
+
+def history_cell(history: list[Any]) -> str:
+    """A talk's or an ask's history as `planned 2026-…;moved 2026-… from A to B;done …`."""
+    cells = []
+    for entry in history:
+        entry = entry if isinstance(entry, dict) else {}
+        move = f" from {entry.get('from')} to {entry.get('to')}" if "from" in entry else ""
+        cells.append(f"{entry.get('state', '')} {entry.get('at', '')}{move}")
+    return ";".join(cells)
+
+
+def answers_cell(answers: list[Any]) -> str:
+    """A boundary's answers as `held 2026-…: the note;crossed 2026-…`."""
+    cells = []
+    for answer in answers:
+        answer = answer if isinstance(answer, dict) else {}
+        note = f": {answer['note']}" if answer.get("note") else ""
+        cells.append(f"{answer.get('value', '')} {answer.get('at', '')}{note}")
+    return ";".join(cells)
 
 
 def channel_cells(channels: dict[str, Any]) -> tuple[str, str]:
@@ -293,98 +329,3 @@ def channel_cells(channels: dict[str, Any]) -> tuple[str, str]:
 
 
 # history -------------------------------------------------------------------------
-
-
-def history_rows(
-    data: Record, since: date | None, now: datetime, local: Callable[[str], str] | None = None
-) -> list[Record]:
-    """Deliveries, entries and replies of a snapshot as one list, oldest first, from the
-    local date `since` on. The snapshot is `localized`, or `local` localizes each row's
-    `at` alone (all that the lines of `halfway history` show)."""
-    shown = local or str
-    answered = {r["delivery_id"] for r in data["replies"]}
-    nudge_of = {d["id"]: d["nudge_id"] for d in data["deliveries"]}
-    rows = (
-        [
-            {
-                "record": "delivery",
-                **d,
-                "at": shown(d["scheduled_for"]),
-                "waiting": waiting_for_answer(d, d["id"] in answered, now),
-            }
-            for d in data["deliveries"]
-        ]
-        + [{"record": "entry", **e, "at": shown(e["at"])} for e in data["entries"]]
-        + [
-            {
-                "record": "reply",
-                **r,
-                "at": shown(r["received_at"]),
-                "nudge_id": nudge_of.get(r["delivery_id"]),
-            }
-            for r in data["replies"]
-        ]
-    )
-    if local is not None:  # the span of a run of missed or skipped fires, in the lines too
-        for row in rows:
-            if row.get("last_scheduled"):
-                row["last_scheduled"] = local(row["last_scheduled"])
-    if since is not None:
-        first_day = since.isoformat()
-        rows = [r for r in rows if r["at"][:10] >= first_day]
-    # Local texts carry different offsets across a DST change: compare instants.
-    rows.sort(key=lambda r: datetime.fromisoformat(r["at"]))
-    return rows
-
-
-def history_lines(rows: list[Record]) -> list[str]:
-    """`halfway history` as lines: each row's local time, then its words. Times show
-    their seconds when a fire shown was scheduled off the whole minute (an `every`
-    under a minute, say), so two fires a few seconds apart read apart."""
-    seconds = any(
-        r["record"] == "delivery"
-        and not r.get("manual")
-        and not r.get("reminder_of")
-        and r["at"][17:19] not in ("", "00")
-        for r in rows
-    )
-    return [f"{clock(r['at'], seconds)}  {describe(r, seconds)}" for r in rows]
-
-
-def clock(text: str, seconds: bool = False) -> str:
-    """A local ISO time as history shows it: '2026-11-25 19:30' (or '19:30:15')."""
-    return text[: 19 if seconds else 16].replace("T", " ")
-
-
-def describe(row: Record, seconds: bool = False) -> str:
-    """One history row as a line of words (without its time)."""
-    if row["record"] == "delivery":
-        return describe_delivery(row, seconds)
-    if row["record"] == "reply":
-        nudge = f" ({row['nudge_id']})" if row.get("nudge_id") else ""
-        note = f' · note: "{row["note"]}"' if row.get("note") else ""
-        return f"reply to {row['delivery_id']}{nudge}: {row['value']}{note}"
-    by = f" by {row['by']}" if row.get("by") else ""
-    return f"{row['kind']}{by}: {row['text']}"
-
-
-def describe_delivery(row: Record, seconds: bool) -> str:
-    head = f"{row['nudge_id']} ({row['kind']}): {row['state']}"
-    if row["state"] in ("missed", "skipped"):
-        count = row.get("count", 1)
-        span = f", {count} fires to {clock(row['last_scheduled'], seconds)}" if count > 1 else ""
-        why = row.get("why") or row.get("reason")
-        return head + span + (f" ({why})" if why else "")
-    channels = ", ".join(f"{n} {c['state']}" for n, c in row["channels"].items())
-    waiting = f"  · waiting for your answer: halfway reply {row['id']} …" if row["waiting"] else ""
-    return f"{head} [{channels}]{waiting}"
-
-
-def waiting_for_answer(delivery: Record, answered: bool, now: datetime) -> bool:
-    """A delivery that reached the user, takes a reply, has none yet and is still open."""
-    return (
-        not answered
-        and delivery["state"] in ("sent", "late", "partial")
-        and not service.expired(delivery, now)  # before the shape: it is the cheaper test
-        and service.shape_of(delivery).takes_reply
-    )

@@ -80,7 +80,7 @@ def run(
         daemon = Daemon(settings, store, reload=reload, demo=demo, new_key=new_key)
     except BaseException:
         sock.close()
-        lock.release()
+        runlock.release(lock, store.data_dir)
         raise
 
     async def main() -> None:
@@ -93,7 +93,7 @@ def run(
     try:
         asyncio.run(main())
     finally:
-        lock.release()
+        runlock.release(lock, store.data_dir)
     if daemon.abandoned:
         # Apprise's worker threads would hold the interpreter open until the
         # hung send times out; the delivery is already on disk.

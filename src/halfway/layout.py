@@ -1,5 +1,6 @@
 """Which record lives in which file, as pure rules: what leaves the hot file for which
-monthly archive, and the upgrade of halfway 0.1's single data file.
+monthly archive, and the upgrade of the single data file of halfway's first releases
+(schema 1).
 
 The store applies these; nothing here touches a file or reads the clock.
 """
@@ -63,7 +64,7 @@ def new_meta() -> Record:
 
 
 def is_old(data: dict[str, Any]) -> bool:
-    """A data file in halfway 0.1's single-file layout."""
+    """A data file in the single-file layout of halfway's first releases (schema 1)."""
     meta: Record = next(iter(data.get("meta", {}).values()), {})
     return int(meta.get("schema_version", 1)) < SCHEMA_VERSION
 

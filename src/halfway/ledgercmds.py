@@ -26,7 +26,9 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = actions.add_parser("add", parents=[common], help="record an ask you made")
-    a.add_argument("text", metavar="TEXT", help='e.g. "20 minutes on Saturday about us"')
+    a.add_argument(
+        "text", metavar="TEXT", help='what you asked for, e.g. "20 minutes on Saturday about us"'
+    )
     a = actions.add_parser("list", parents=[common], help="the open asks (--all: every ask)")
     a.add_argument("--all", action="store_true", help="also the asks already followed up")
     a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
@@ -41,7 +43,9 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = actions.add_parser("add", parents=[common], help="add a boundary, in your own words")
-    a.add_argument("text", metavar="TEXT")
+    a.add_argument(
+        "text", metavar="TEXT", help='the boundary, in your words, e.g. "I take my evening walk"'
+    )
     actions.add_parser("list", parents=[common], help="your boundaries and their latest answers")
     a = actions.add_parser("retire", parents=[common], help="set a boundary aside; answers stay")
     a.add_argument("boundary_id", metavar="ID", help="from 'halfway boundary list'")
@@ -63,7 +67,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             asks.text_of(args.text)  # before the data folder is touched
         except asks.AskError as error:
             raise UsageError(f"TEXT: {error}") from None
-    store, now = Store(settings.data_dir), utc_now()
+    store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
     if args.action == "add":
         ask = ledger.add_ask(store, args.text, now)
         print(f"noted your ask ({ask['id']}); 'halfway ask update {ask['id']} agreed' and so on")
@@ -99,7 +103,7 @@ def cmd_boundary(args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             boundaries.text_of(args.text)  # before the data folder is touched
-        store, now = Store(settings.data_dir), utc_now()
+        store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
         if args.action == "add":
             added = ledger.add_boundary(store, args.text, now)
             print(f"added boundary {added['id']}: {added['text']}")

@@ -185,7 +185,8 @@ class Planner:
         """A delivery to send: the words, the message that leaves, the reply it takes."""
         delivery_id = new_id("d")
         extra: Record = {}
-        if fields is None:  # a boundary nudge names one boundary (see ledger)
+        if fields is None and (nudge.text is None or "{boundary}" in nudge.text):
+            # a boundary nudge names one boundary (see ledger); its own words name none
             fields, extra = nudge_fields(self.store.view(), nudge.kind)
         words_title, words = practices.render(
             nudge.kind, nudge.text, seed=delivery_id, fields=fields, catalogue=self.catalogue

@@ -40,25 +40,25 @@ def no_gc() -> Iterator[None]:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from halfway import export
+    from halfway import export, history
     from halfway.store import Store
 
     settings = load_settings(args)
     with no_gc():
         since = args.since.strftime("%Y-%m") if args.since else None
-        data = snapshot(Store(settings.data_dir), since)
+        data = snapshot(Store(settings.data_dir, create=False), since)
         if args.json:
             data = export.localized(data, settings.tz)
-            rows = export.history_rows(data, args.since, utc_now())
+            rows = history.history_rows(data, args.since, utc_now())
         else:  # the lines show each row's time alone: localize just that
             local = export.local_clock(settings.tz)
-            rows = export.history_rows(data, args.since, utc_now(), local)
+            rows = history.history_rows(data, args.since, utc_now(), local)
         if args.json:
             sys.stdout.flush()
             sys.stdout.buffer.write(export.to_json(rows))
             return 0
         if rows:
-            text = "\n".join(export.history_lines(rows))
+            text = "\n".join(history.history_lines(rows))
         elif args.since:
             text = f"nothing recorded since {args.since}"
         else:
@@ -73,7 +73,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     with no_gc():
-        data = export.localized(snapshot(Store(settings.data_dir)), settings.tz)
+        data = export.localized(snapshot(Store(settings.data_dir, create=False)), settings.tz)
         if args.format == "json":
             out = export.to_json(data)
         else:

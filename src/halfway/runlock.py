@@ -2,7 +2,8 @@
 
 Two daemons on one folder would both fire every nudge. `halfway run` holds this
 lock for its whole life (the kernel drops it if the process dies); `halfway
-reload` reads the pid next to it to know whom to signal.
+reload` reads the pid next to it to know whom to signal. The pid file is readable
+by its owner only, and a clean stop removes it (`release`).
 """
 
 from __future__ import annotations
@@ -35,8 +36,33 @@ def hold(data_dir: Path) -> FileLock:
             f"{data_dir}: another halfway daemon is already running on this data"
             + (f" (pid {pid})" if pid else "")
         ) from None
-    (Path(data_dir) / PID_NAME).write_text(f"{os.getpid()}\n", encoding="utf-8")
+    try:
+        write_pid(Path(data_dir) / PID_NAME)
+    except BaseException:
+        lock.release()
+        raise
     return lock
+
+
+def write_pid(path: Path) -> None:
+    """This process's pid in `path`, mode 0600 whatever the umask or an older file's mode."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        os.fchmod(descriptor, 0o600)
+        out.write(f"{os.getpid()}\n")
+
+
+def release(lock: FileLock, data_dir: Path) -> None:
+    """On a clean stop: remove the pid file if it still names this process, then let
+    the lock go (in that order, so a daemon starting next never loses its own pid)."""
+    path = Path(data_dir) / PID_NAME
+    try:
+        if path.read_text(encoding="utf-8").strip() == str(os.getpid()):
+            path.unlink()
+    except (OSError, ValueError):
+        pass  # gone already, or unreadable: nothing of ours to remove
+    finally:
+        lock.release()
 
 
 def present(data_dir: Path) -> bool:

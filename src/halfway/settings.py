@@ -57,8 +57,9 @@ def demo_settings(args: argparse.Namespace) -> Settings:
     print(
         "halfway demo: three practice nudges will appear here every few seconds.\n"
         "At first the demo answers them for you, as if you had tapped the link; then it\n"
-        "goes quiet, so you can see halfway ease off instead of nagging. Each event in\n"
-        "the log is followed by a line starting with ↳ that says what it means.\n"
+        "goes quiet, so you can see halfway ease off instead of nagging: let it run about\n"
+        "a minute to see that. Each nudge, answer, reminder and skip in the log is\n"
+        "followed by a line starting with ↳ that says what it means.\n"
         "Nothing leaves this machine and no account is needed.\n"
         f"Data: {settings.db_path}  ·  inbox: {data_dir / 'demo-inbox.jsonl'}\n"
         f"Health: http://{settings.server.listen}/healthz  ·  stop with Ctrl+C.\n"

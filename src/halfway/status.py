@@ -8,6 +8,7 @@ eight days and everything still open, so this never reads the archives.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -16,6 +17,10 @@ from halfway.config import Settings
 from halfway.deliveries import GAVE_UP, OPEN, at
 
 Record = dict[str, Any]
+# A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
+Step = tuple[datetime, str, bool]
+# A check halfway keeps for itself: its name, when next due (None: off), whether paused then.
+Check = tuple[str, datetime | None, bool]
 
 
 def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:
@@ -41,8 +46,11 @@ def render(
     health: dict[str, Any] | None,
     now: datetime,
     since: dict[str, datetime],
+    steps: Sequence[Step] = (),
+    checks: Sequence[Check] = (),
 ) -> str:
-    """The status page: daemon, pauses, next fires, the outbox, channels, the last 7 days."""
+    """The status page: daemon, pauses, next fires (the nudges', the talks' `steps`, the
+    weekly `checks`), the outbox, channels, the last 7 days."""
     zone = settings.tz
 
     def when(text: str | None) -> str:
@@ -62,8 +70,9 @@ def render(
         )
         if health.get("status") != "ok":
             out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
-    fire_lines, seconds = next_fire_lines(settings, hot["nudges"], now, since)
+    fire_lines, seconds = next_fire_lines(settings, hot["nudges"], now, since, steps)
     out += fire_lines
+    out += check_lines(checks, zone)
 
     deliveries = hot["deliveries"]
     waiting = [
@@ -119,23 +128,49 @@ def render(
 
 
 def next_fire_lines(
-    settings: Settings, rows: list[Record], now: datetime, since: dict[str, datetime]
+    settings: Settings,
+    rows: list[Record],
+    now: datetime,
+    since: dict[str, datetime],
+    steps: Sequence[Step] = (),
 ) -> tuple[list[str], bool]:
     """The next five fires, as the planner will send them (a paused nudge's fires are
-    skipped, so they are not listed), then the pauses apart; and whether the times
-    need their seconds."""
+    skipped, so they are not listed) with the talks' steps among them, then the pauses
+    apart; and whether the times need their seconds."""
     zone = settings.tz
+    until = now + timedelta(days=7)
     pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
     fires = schedule.upcoming(
-        settings.nudges, zone, settings.quiet_hours, now, now + timedelta(days=7), 5, since, pauses
+        settings.nudges, zone, settings.quiet_hours, now, until, 5, since, pauses
     )[:5]
     seconds = schedule.shows_seconds(fires, settings.nudges)
-    out = ["", "next fires:" if fires else "next fires: none in the next 7 days"]
-    out += [f"  {schedule.clock_text(f.due_at, zone, seconds)}  {f.nudge_id}" for f in fires]
+    talks = [step for step in steps if step[0] <= until]
+    ahead = sorted([(f.due_at, f.nudge_id, f.deferred) for f in fires] + talks)[:5]
+    seconds = seconds or any(step[0].second for step in talks if step in ahead)
+    out = ["", "next fires:" if ahead else "next fires: none in the next 7 days"]
+    out += [
+        f"  {schedule.clock_text(due, zone, seconds)}  {text}"
+        + (" (after quiet hours)" if deferred else "")
+        for due, text, deferred in ahead
+    ]
     paused = pause_lines(settings, rows, now)
     if paused:
         out += ["", *(f"{line} (its fires are skipped meanwhile)" for line in paused)]
     return out, seconds
+
+
+def check_lines(checks: Sequence[Check], zone: tzinfo) -> list[str]:
+    """When the weekly digest and the care check are next due, e.g.
+    'weekly digest: next Mon 2026-12-07 08:00 CET'."""
+    out = []
+    for name, due, paused in checks:
+        if due is None:
+            why = "no channel to send it to" if name == "weekly digest" else "every trigger is off"
+            out.append(f"{name}: off ({why})")
+            continue
+        skipped = " (skipped: halfway is paused then)" if paused else ""
+        out.append(f"{name}: next {schedule.clock_text(due, zone)}{skipped}")
+    return out
 
 
 def gap_line(delivery: Record, zone: tzinfo, seconds: bool) -> str:

@@ -6,7 +6,7 @@ A talk is a record in `talks` (see `talks.Talk`) with a `chain`: one entry per s
 comes; then the planner records its delivery and marks it `sent`, in one write.
 A step too late to help is `left_out` with its reason; a called-off talk's steps are
 `cancelled`. Stored instants are UTC (`deliveries.iso`); `due_at` is when the step
-may go, quiet hours already counted in.
+may go, quiet hours already counted in (`deferred: true` says they moved it).
 
 Quiet hours: a step that falls inside them waits for their end, unless the talk would
 have begun by then (a step before the talk is then left out, and says why); the
@@ -39,6 +39,7 @@ __all__ = [
     "move",
     "next_due",
     "record_due",
+    "sends_at",
     "step_text",
     "upcoming",
 ]
@@ -102,7 +103,8 @@ def plan_steps(
         if end is not None and step.kind not in after and end > talk_at:
             chain.append(_left_out(step.kind, step.due_at, QUIET_TOO_LONG))
             continue
-        chain.append({"kind": step.kind, "due_at": iso(end or due), "state": STEP_PLANNED})
+        entry = {"kind": step.kind, "due_at": iso(end or due), "state": STEP_PLANNED}
+        chain.append(entry | ({"deferred": True} if end is not None else {}))
     return sorted(chain, key=lambda entry: at(entry["due_at"]))
 
 
@@ -223,11 +225,15 @@ def step_text(talk: Record, entry: Record) -> str:
 
 def next_due(view: View, settings: Settings, now: datetime) -> datetime | None:
     """When the next planned step needs a pass (`now` if one is due already)."""
-    first = min((at(e["due_at"]) for _, e in _waiting(view)), default=None)
-    if first is None:
-        return None
-    first = max(first, now)
-    return schedule.quiet_end(first, settings.tz, settings.quiet_hours) or first
+    return min((sends_at(e, settings, now)[0] for _, e in _waiting(view)), default=None)
+
+
+def sends_at(entry: Record, settings: Settings, now: datetime) -> tuple[datetime, bool]:
+    """When a planned step goes out (not before `now`, and never in quiet hours: the
+    planner passes them by), and whether quiet hours moved it, when it was planned or now."""
+    first = max(at(entry["due_at"]), now)
+    end = schedule.quiet_end(first, settings.tz, settings.quiet_hours)
+    return end or first, end is not None or bool(entry.get("deferred"))
 
 
 # the planner's unit of work ----------------------------------------------------------

@@ -31,7 +31,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
     except talkbook.TalkError as error:
         raise UsageError(str(error)) from None
     print(f"planned talk {talk['id']}: {talk_head(talk, settings.tz)}")
-    print_chain(talk, settings.tz, now)
+    print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
     return 0
@@ -42,7 +42,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     from halfway.store import Store
 
     settings = load_settings(args)
-    everything = talkbook.listing(Store(settings.data_dir).view())
+    everything = talkbook.listing(Store(settings.data_dir, create=False).view())
     if not everything:
         print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
     now = utc_now()
@@ -50,7 +50,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
         moves = sum(1 for h in talk["history"] if h["state"] == "moved")
         moved = f" (moved {moves}×)" if moves else ""
         print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
-        print_chain(talk, settings.tz, now)
+        print_chain(talk, settings, now)
     return 0
 
 
@@ -66,7 +66,7 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
     except talkbook.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     print(f"moved talk {talk['id']} to {talk_head(talk, settings.tz)}")
-    print_chain(talk, settings.tz, now)
+    print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
     return 0
@@ -130,17 +130,19 @@ def talk_head(talk: Record, zone: tzinfo) -> str:
     return f"{clock_text(at(talk['at']), zone)}{topic}"
 
 
-def print_chain(talk: Record, zone: tzinfo, now: datetime) -> None:
-    for line in chain_lines(talk, zone, now):
+def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
+    for line in chain_lines(talk, settings, now):
         print(f"  {line}")
 
 
-def chain_lines(talk: Record, zone: tzinfo, now: datetime) -> list[str]:
-    """One line per step: its kind and its time, or what became of it."""
+def chain_lines(talk: Record, settings: Settings, now: datetime) -> list[str]:
+    """One line per step: its kind and its time (as the planner sends it, and whether
+    quiet hours moved it), or what became of it."""
     from halfway import talkbook
     from halfway.deliveries import at
     from halfway.schedule import clock_text
 
+    zone = settings.tz
     chain = talk.get("chain", [])
     timed = (talkbook.STEP_PLANNED, talkbook.STEP_SENT)
     seconds = any(at(e["due_at"]).second for e in chain if e["state"] in timed)
@@ -149,7 +151,9 @@ def chain_lines(talk: Record, zone: tzinfo, now: datetime) -> list[str]:
         due = at(entry["due_at"])
         state, reason = entry["state"], entry.get("reason")
         if state == talkbook.STEP_PLANNED:
-            shown = "sends now" if due <= now else clock_text(due, zone, seconds)
+            sends, deferred = talkbook.sends_at(entry, settings, now)
+            later = " (after quiet hours)" if deferred else ""
+            shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
         elif state == talkbook.STEP_LEFT_OUT:
             shown = f"left out: {reason}"
         elif state == talkbook.STEP_SENT:

@@ -60,7 +60,7 @@ class When:
 @dataclass(frozen=True)
 class _Reading:
     day: date | int | None  # a date; a weekday number (0 = Monday); None with `ahead`
-    ahead: int  # days after today (for 'today', 'tomorrow', 'in N days')
+    ahead: int  # days after today ('today', 'tomorrow', 'in N days'; -1: 'yesterday')
     clock: time
 
 
@@ -152,6 +152,8 @@ def _day(words: list[str], clock: time) -> _Reading | None:
         return _Reading(None, 0, clock)
     if words == ["tomorrow"]:
         return _Reading(None, 1, clock)
+    if words == ["yesterday"]:  # read, so it can be told it has passed rather than unread
+        return _Reading(None, -1, clock)
     if len(words) == 1 and words[0] in _WEEKDAYS:
         return _Reading(_WEEKDAYS[words[0]], 0, clock)
     if len(words) == 3 and words[0] == "in" and _COUNT.fullmatch(words[1]):
