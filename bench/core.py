@@ -53,7 +53,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 def daemon_on(folder: Path) -> Daemon:
-    return Daemon(history.settings_for(folder), Store(folder), send=history.fake_send)
+    daemon = Daemon(history.settings_for(folder), Store(folder), send=history.fake_send)
+    daemon.settle()  # as `serve` does once started
+    return daemon
 
 
 def reply_figures(folder: Path, count: int) -> tuple[float, float]:

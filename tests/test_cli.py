@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from freezegun import freeze_time
 
-from halfway import __version__, config, deliver, planner
+from halfway import __version__, config, deliver, pauses
 from halfway.daemon import Daemon
 from halfway.deliver import ChannelResult
 from halfway.replies import service
@@ -284,7 +284,7 @@ def test_history_says_why_fires_were_not_sent_and_shows_reply_notes(halfway, con
     clock.set("2026-11-20T20:00:01+01:00")
     [sent] = daemon.run_once()
     service.accept(daemon.store, sent, "held", "web", clock(), note="we talked it through")
-    planner.pause(daemon.store, ["b"], clock(), clock() + timedelta(days=1))
+    pauses.pause(daemon.store, ["b"], clock(), clock() + timedelta(days=1))
     clock.set("2026-11-21T20:00:01+01:00")
     daemon.run_once()  # paused
     clock.set("2026-11-24T20:00:01+01:00")  # halfway was down for two evenings

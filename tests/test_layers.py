@@ -29,6 +29,7 @@ ALLOWED = {
     "config": {"config_errors", "config_models", "config_practices", "config_types"},
     "schedule": {"config", "cron"},
     "cursors": {"config", "deliveries", "schedule"},
+    "pauses": {"cursors", "store"},
     "gaps": {"config", "deliveries", "reminders", "schedule"},
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
@@ -124,6 +125,7 @@ ALLOWED = {
         "ledger",
         "logs",
         "outbox",
+        "pauses",
         "planner",
         "replies",
         "replies.service",

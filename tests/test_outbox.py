@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from halfway import cursors, planner, schedule, status
+from halfway import cursors, pauses, schedule, status
 from halfway.outbox import NONCE, alive, boot_id, me, started
 
 from .conftest import Clock
@@ -247,11 +247,11 @@ def test_an_owner_is_dead_when_its_pid_was_reused_or_is_our_own_earlier_life() -
 def test_paused_fires_are_skipped_and_never_sent_later(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-25T10:00:00+01:00")
     daemon = make_daemon(tmp_path, EVENING, clock, push=http_receiver.json_url())
-    planner.pause(daemon.store, ["evening"], clock(), None)
+    pauses.pause(daemon.store, ["evening"], clock(), None)
     clock.set("2026-11-25T20:00:01+01:00")
     run_tick(daemon)
     clock.set("2026-11-26T12:00:00+01:00")
-    planner.resume(daemon.store, ["evening"], clock())
+    pauses.resume(daemon.store, ["evening"], clock())
     run_tick(daemon)
     clock.set("2026-11-26T20:00:01+01:00")
     run_tick(daemon)
@@ -264,7 +264,7 @@ def test_a_pause_with_an_end_ends_by_itself_and_all_pauses_every_nudge(
 ) -> None:
     clock = Clock("2026-11-25T10:00:00+01:00")
     daemon = make_daemon(tmp_path, EVENING, clock, push=http_receiver.json_url())
-    planner.pause(daemon.store, ["*"], clock(), datetime.fromisoformat("2026-11-26T12:00+01:00"))
+    pauses.pause(daemon.store, ["*"], clock(), datetime.fromisoformat("2026-11-26T12:00+01:00"))
     for day in ("25", "26", "27"):
         clock.set(f"2026-11-{day}T20:00:01+01:00")
         run_tick(daemon)
@@ -309,7 +309,7 @@ def test_status_shows_what_waits_failed_and_was_missed(tmp_path, http_receiver) 
     http_receiver.status = 500
     clock.set("2026-11-25T20:00:01+01:00")
     run_tick(daemon)
-    planner.pause(daemon.store, ["noon"], clock(), None)
+    pauses.pause(daemon.store, ["noon"], clock(), None)
     view = daemon.store.view()
     hot = {name: view.records(name) for name in ("deliveries", "nudges", "channels")}
     text = status.render(daemon.settings, hot, None, clock(), daemon.planner.cursor_times())

@@ -214,7 +214,7 @@ def pause_targets(args: argparse.Namespace, settings: Settings) -> list[str]:
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
-    from halfway import planner, schedule
+    from halfway import pauses, schedule
     from halfway.store import Store
 
     settings = load_settings(args)
@@ -223,7 +223,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     until = parse_when(args.until, settings.tz, now) if args.until else None
     if until is not None and until <= now:
         raise UsageError(f"--until: '{args.until}' is already past")
-    planner.pause(Store(settings.data_dir), targets, now, until)
+    pauses.pause(Store(settings.data_dir), targets, now, until)
     names = "every nudge" if targets == ["*"] else ", ".join(targets)
     end = f"until {schedule.clock_text(until, settings.tz)}" if until else "until you resume"
     print(f"paused {names} {end}; their fires are skipped, not saved up")
@@ -231,13 +231,13 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from halfway import cursors, planner
+    from halfway import cursors, pauses
     from halfway.store import Store
 
     settings = load_settings(args)
     targets = pause_targets(args, settings)
     store, now = Store(settings.data_dir), utc_now()
-    ended = planner.resume(store, targets, now)
+    ended = pauses.resume(store, targets, now)
     print(f"resumed ({ended} pause(s) ended)" if ended else "nothing was paused")
     everything = store.view().get("nudges", "*")
     if targets != ["*"] and everything and cursors.in_force(everything, now):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -21,7 +22,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, httpapp, keys, notify, schedule, talkbook
+from halfway import __version__, deliver, httpapp, keys, notify, schedule
 from halfway.alerts import Alerts
 from halfway.care_nudges import CareNudges
 from halfway.config import Settings
@@ -112,7 +113,7 @@ class Daemon:
     def plan(self) -> datetime | None:
         """The next instant anything is due; remembers what the hot file looked like."""
         self.seen = self.store.stamp()
-        self.next_fire_at = self.first_fire()
+        self.next_fire_at = self.planner.first_fire()
         wakes = list(self.planner.next_fires().values())
         later = (
             self.planner.next_reminder(),
@@ -198,7 +199,16 @@ class Daemon:
             await self.work(self.alerts.heartbeat, None, "start")
         await self.work(self.start_up)
         await self.wake()
+        self.settle()
         self.ready = True
+
+    @staticmethod
+    def settle() -> None:
+        """Once started, move every object made so far out of the collector's sight: a
+        full collection then walks only what a reply or a pass makes, not the modules
+        and settings (it took a reply's p99 from 21 ms to 5 ms; docs/benchmarks.md)."""
+        gc.collect()
+        gc.freeze()
 
     def background(self) -> list[Any]:
         jobs = [self.safety(), self.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
@@ -388,14 +398,3 @@ class Daemon:
 
     def web_app(self) -> web.Application:
         return httpapp.build(self)
-
-    def first_fire(self) -> datetime | None:
-        """The next instant a nudge or a talk step fires: what the start line and
-        /healthz show (the next wake may be earlier, e.g. the end of quiet hours)."""
-        view = self.store.view()
-        fires = [
-            self.planner.next_fire(n, self.planner.since(n, view)) for n in self.settings.nudges
-        ]
-        times = [f.due_at for f in fires if f is not None]
-        times += [w for w in (talkbook.next_due(view, self.settings, self.clock()),) if w]
-        return min(times, default=None)

@@ -368,32 +368,17 @@ class Planner:
             return None
         return fire.due_at if fire.due_at > now else now
 
+    def first_fire(self) -> datetime | None:
+        """The next instant a nudge or a talk step fires: what the start line and
+        /healthz show (the next wake may be earlier, e.g. the end of quiet hours)."""
+        view = self.store.view()
+        fires = [self.next_fire(n, self.since(n, view)) for n in self.settings.nudges]
+        times = [f.due_at for f in fires if f is not None]
+        step = talkbook.next_due(view, self.settings, self.clock())
+        return min([*times, step] if step else times, default=None)
+
     def next_fires(self) -> dict[str, datetime]:
         """Each nudge's next wake, and the talks' steps' as 'talk:' (none ahead: left out)."""
         wakes = {n.id: self.next_wake(n) for n in self.settings.nudges}
         wakes["talk:"] = talkbook.next_due(self.store.view(), self.settings, self.clock())
         return {nudge_id: when for nudge_id, when in wakes.items() if when is not None}
-
-
-# pausing --------------------------------------------------------------------------
-
-
-def pause(store: Store, nudge_ids: list[str], start: datetime, until: datetime | None) -> None:
-    """Pause nudges (\"*\" for all) from `start` until `until` (None: until resumed)."""
-    with store.transaction() as tx:
-        for nudge_id in nudge_ids:
-            cursor = tx.get("nudges", nudge_id) or cursors.fresh(nudge_id, start)
-            tx.put("nudges", cursors.paused(cursor, start, until))
-
-
-def resume(store: Store, nudge_ids: list[str], now: datetime) -> int:
-    """End the open pauses of these nudges now; how many ended. \"*\" (--all) ends every
-    pause: the pause of all, and each nudge's own."""
-    ended = 0
-    with store.transaction() as tx:
-        for cursor in cursors.to_resume(tx.records("nudges"), nudge_ids):
-            changed, count = cursors.resumed(cursor, now)
-            if count:
-                tx.put("nudges", changed)
-                ended += count
-    return ended
