@@ -10,7 +10,7 @@ from typing import Any
 
 from freezegun import freeze_time
 
-from halfway import config, cursors, deliver, planner, schedule, status
+from halfway import config, cursors, deliver, pauses, schedule, status
 from halfway.daemon import Daemon
 from halfway.deliver import ChannelResult
 from halfway.deliveries import at
@@ -102,7 +102,7 @@ def test_status_shows_a_paused_nudge_apart_not_under_next_fires(tmp_path) -> Non
     clock = Clock("2026-11-25T10:00:00+01:00")
     noon = '[[nudges]]\nid = "noon"\nkind = "custom"\ncron = "0 12 * * *"\n'
     daemon = daemon_on(tmp_path, EVENING + noon, clock)
-    planner.pause(daemon.store, ["noon"], clock(), None)
+    pauses.pause(daemon.store, ["noon"], clock(), None)
     text = shown_by_status(daemon)
     upcoming = text.split("next fires:")[1].split("\n\n")[0]
     assert "evening" in upcoming
@@ -113,7 +113,7 @@ def test_status_shows_a_paused_nudge_apart_not_under_next_fires(tmp_path) -> Non
 def test_status_shows_seconds_when_the_schedule_needs_them(tmp_path) -> None:
     clock = Clock("2026-11-25T10:00:00+01:00")
     daemon = daemon_on(tmp_path, OFTEN, clock)
-    planner.pause(daemon.store, ["often"], clock(), clock() + timedelta(seconds=40))
+    pauses.pause(daemon.store, ["often"], clock(), clock() + timedelta(seconds=40))
     clock.advance(seconds=31)
     daemon.run_once()
     text = shown_by_status(daemon)
@@ -133,7 +133,7 @@ def test_the_fires_shown_are_the_fires_it_sends(tmp_path) -> None:
     daemon = daemon_on(tmp_path, body, clock)
     clock.advance(seconds=20)
     daemon.run_once()  # a fire at 21:59:25, so the cursor has moved once
-    planner.pause(daemon.store, ["often"], clock(), clock() + timedelta(minutes=3))
+    pauses.pause(daemon.store, ["often"], clock(), clock() + timedelta(minutes=3))
     settings, now = daemon.settings, clock()
     rows = daemon.store.view().records("nudges")
     shown = schedule.upcoming(
