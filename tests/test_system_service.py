@@ -8,15 +8,15 @@ import os
 import shutil
 from pathlib import Path
 
-from halfway import config_models
+from halfway import config_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_readme_alias_reaches_the_system_service_data(halfway, tmp_path, monkeypatch) -> None:
     etc, state = tmp_path / "etc" / "halfway", tmp_path / "var" / "lib" / "halfway"
-    monkeypatch.setattr(config_models, "SYSTEM_CONFIG_DIR", etc)
-    monkeypatch.setattr(config_models, "SYSTEM_DATA_DIR", state)
+    monkeypatch.setattr(config_defaults, "SYSTEM_CONFIG_DIR", etc)
+    monkeypatch.setattr(config_defaults, "SYSTEM_DATA_DIR", state)
     monkeypatch.setattr(os, "geteuid", lambda: 990)  # the `halfway` system user, not root
     etc.mkdir(parents=True)
     state.mkdir(parents=True)

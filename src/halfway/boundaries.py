@@ -17,7 +17,7 @@ Nothing here reads the clock or the disk; stored instants are `deliveries.iso` U
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -144,8 +144,3 @@ def answered(
     answer = {"delivery_id": delivery_id, "value": value, "note": note, "at": iso(now)}
     kept = [a for a in boundary.get("answers", []) if a.get("delivery_id") != delivery_id]
     return {**boundary, "answers": [*kept, answer]}
-
-
-def answers_by_boundary(records: Iterable[Boundary]) -> Mapping[str, list[dict[str, Any]]]:
-    """Each boundary's answers, oldest first (for the digest and `boundary list`)."""
-    return {b["id"]: sorted(b.get("answers", []), key=lambda a: at(a["at"])) for b in records}

@@ -46,7 +46,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: already exists; halfway init never overwrites a config")
     # The starter leaves what only you can fill in (channels, the reply address) commented out.
     text = resources.files("halfway").joinpath("config.example.toml").read_text("utf-8")
-    text = text.replace('timezone = "Europe/Berlin"', f'timezone = "{config._local_zone()}"')
+    text = text.replace('timezone = "Europe/Berlin"', f'timezone = "{config.local_zone()}"')
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

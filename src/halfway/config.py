@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from halfway.config_defaults import default_data_dir, local_zone, reading_file
 from halfway.config_errors import blame, explain, setting_path
 
 # The models and value types live apart; they are re-exported so that
@@ -39,10 +40,7 @@ from halfway.config_models import (
     Settings,
     check_nudge,
     checking_urls,
-    default_data_dir,
-    reading_file,
 )
-from halfway.config_models import _local_zone as _local_zone  # `halfway init` uses it
 from halfway.config_practices import Digest, Strict
 from halfway.config_types import (
     Clock,
@@ -78,6 +76,7 @@ __all__ = [
     "explain",
     "find",
     "load",
+    "local_zone",
     "on_loopback",
     "parse_duration",
     "read_toml",

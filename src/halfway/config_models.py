@@ -4,7 +4,6 @@ checks across tables, and pydantic's errors turned into plain 'key: problem' lin
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from halfway.config_defaults import default_data_dir, local_zone
 from halfway.config_errors import Environment, explain, in_order
 from halfway.config_practices import Boundary, Care, Digest, Strict, Talks
 from halfway.config_types import (
@@ -188,7 +188,7 @@ class Settings(BaseSettings):
         frozen=True,
     )
 
-    timezone: str = Field(default_factory=lambda: _local_zone(), description="IANA zone name")
+    timezone: str = Field(default_factory=lambda: local_zone(), description="IANA zone name")
     data_dir: Path = Field(default_factory=lambda: default_data_dir(), description="data folder")
     send_timeout: Duration = Field(timedelta(seconds=30), description="longest one send may take")
     heartbeat_url: str | None = Field(None, description="pinged while halfway runs")
@@ -369,51 +369,6 @@ def _channel_references(data: dict[str, Any]) -> list[str]:
             if isinstance(name, str) and name not in known:
                 problems.append(f"{where}: no channel named '{name}' in [channels]")
     return problems
-
-
-def _local_zone() -> str:
-    from tzlocal import get_localzone_name
-
-    try:
-        return get_localzone_name() or "UTC"
-    except Exception:  # an odd /etc/localtime is no reason to refuse to start
-        return "UTC"
-
-
-SYSTEM_CONFIG_DIR = Path("/etc/halfway")
-SYSTEM_DATA_DIR = Path("/var/lib/halfway")
-_config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
-
-
-def default_data_dir(config_file: Path | None = None) -> Path:
-    """systemd's StateDirectory, else /var/lib/halfway for root or for the system
-    config (/etc/halfway/…), else the XDG state dir.
-
-    The system-config rule is what lets `sudo -u halfway halfway --config
-    /etc/halfway/config.toml log …` (the README's alias, with no StateDirectory
-    set) reach the system service's data rather than a folder in its home.
-    """
-    if state := os.environ.get("STATE_DIRECTORY"):
-        return Path(state.split(":")[0])
-    config_file = config_file or _config_file.get()
-    if os.geteuid() == 0 or (config_file and _inside(config_file, SYSTEM_CONFIG_DIR)):
-        return SYSTEM_DATA_DIR
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "halfway"
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return Path(os.path.abspath(path)).is_relative_to(folder)
-
-
-@contextmanager
-def reading_file(path: Path | None) -> Iterator[None]:
-    """Within this block, defaults that depend on where the config lives use `path`."""
-    token = _config_file.set(path)
-    try:
-        yield
-    finally:
-        _config_file.reset(token)
 
 
 @contextmanager

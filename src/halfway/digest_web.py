@@ -22,10 +22,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 EARLIER_WEEKS = 12  # the page links this many weeks before the one it shows
+# no-store, no-referrer and nosniff come with every answer (replies.web.harden)
 HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; form-action 'none'; base-uri 'none'",
 }

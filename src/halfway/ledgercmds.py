@@ -10,10 +10,9 @@ from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
+from halfway import asks
 from halfway.commands import UsageError, utc_now
 from halfway.settings import load_settings
-
-ASK_STATES = ("made", "agreed", "declined", "no_answer", "followed_up")  # as in `asks`
 
 
 def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
@@ -33,7 +32,7 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     a.add_argument("--all", action="store_true", help="also the asks already followed up")
     a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
     a.add_argument("ask_id", metavar="ID", help="from 'halfway ask list'")
-    a.add_argument("state", metavar="STATE", help=", ".join(ASK_STATES[1:]))
+    a.add_argument("state", metavar="STATE", help=", ".join(asks.STATES[1:]))
 
     p = command("boundary", cmd_boundary, "keep your list of boundaries, for your own well-being")
     p.description = (
@@ -58,7 +57,7 @@ def when(text: str, zone: tzinfo) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from halfway import asks, ledger
+    from halfway import ledger
     from halfway.store import Store
 
     settings = load_settings(args)

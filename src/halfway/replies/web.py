@@ -90,8 +90,7 @@ class ReplyPages:
 
     def _html(self, status: int, **context: Any) -> web.Response:
         text = _templates.get_template("reply.html").render(**context)
-        headers = {
-            "Cache-Control": "no-store",
+        headers = {  # no-store, no-referrer, nosniff: on every answer (see harden)
             "X-Frame-Options": "DENY",
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
             "form-action 'self'; frame-ancestors 'none'",
