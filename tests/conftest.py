@@ -28,10 +28,23 @@ from .browser import browser, phone_page  # noqa: F401 - fixtures for the page t
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Ports for the daemons the tests start: each pytest-xdist worker draws from a range
+# of its own, below the kernel's ephemeral range, and never hands one out twice. A
+# port the kernel picked (bind to 0) and let go could be picked again by another
+# worker before this one's daemon binds it; then a test would talk to the wrong daemon.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_PORTS = iter(range(20000 + 1500 * _WORKER + os.getpid() % 500, 20000 + 1500 * (_WORKER + 1)))
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    for port in _PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port left in this worker's range")
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.05) -> Any:
