@@ -64,28 +64,28 @@ HOSTILE_HTML = {
 
 @pytest.mark.parametrize("markup", HOSTILE_HTML.values(), ids=HOSTILE_HTML.keys())
 def test_hostile_html_is_read_in_linear_time(markup: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a busy machine does not fail it
     mailparse.html_to_text(markup + f'<a href="{LINK}">x</a>')
-    assert time.perf_counter() - started < 0.5  # the regexes before took 60 s on some
+    assert time.process_time() - started < 0.5  # the regexes before took 60 s on some
 
 
 @pytest.mark.parametrize("markup", [SCRIPTS, COMMENTS], ids=["scripts", "comments"])
 def test_a_hostile_html_reply_with_a_token_is_read_quickly_and_its_text_kept(markup: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     reply = mailparse.parse_reply(
         html_mail(f"<div>held</div><blockquote>{LINK}</blockquote>{markup}")
     )
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
     assert reply is not None
     assert (reply.token, reply.value) == (TOKEN, "held")
 
 
 def test_deeply_nested_mime_is_refused_without_recursing() -> None:
     for raw in (nested(2000, mail(f"held\n> {LINK}\n")), nested_multipart(2000, LINK)):
-        started = time.perf_counter()
+        started = time.process_time()
         with pytest.raises(mailparse.Unreadable, match="more than 100 parts"):
             mailparse.parse_reply(raw)
-        assert time.perf_counter() - started < 0.5
+        assert time.process_time() - started < 0.5
 
 
 def health_time(listen: str) -> float:

@@ -310,11 +310,11 @@ def test_input_longer_than_the_bound_is_refused_before_reading() -> None:
 
 
 def test_hostile_input_is_refused_quickly() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     for text in ["1" * MAX_LENGTH, "1:" * 32, "in " * 21, "2026-" * 12, "x" * 1_000_000]:
         with pytest.raises(WhenError):
             parse_when(text, WEDNESDAY, BERLIN)
-    assert time.perf_counter() - started < 0.5
+    assert time.process_time() - started < 0.5
 
 
 def test_now_must_be_aware() -> None:
