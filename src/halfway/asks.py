@@ -210,7 +210,7 @@ def moved(ask: Ask, state: str, now: datetime, delivery_id: str | None = None) -
             raise AskError(f"ask {ask['id']} is already {state}")
         if state in (DECLINED, NO_ANSWER) and not was_said(ask):
             raise AskError(
-                f"ask {ask['id']} is a draft, not said yet, so it has no answer; "
+                f"ask {ask['id']} has not been said yet, so it has no answer; "
                 f"when you have said it: 'halfway ask update {ask['id']} asked'"
             )
         if not options:
