@@ -5,6 +5,7 @@ And the reply page's "I have said it", which turns a draft into an ask said."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from datetime import datetime
 from typing import Any
@@ -42,8 +43,9 @@ def answer_with_a_draft(daemon, clock: Clock) -> None:
 
 
 def test_the_clarity_ask_waits_while_an_ask_said_waits_and_history_says_why(
-    tmp_path, http_receiver, config_file, halfway
+    tmp_path, http_receiver, config_file, halfway, caplog
 ) -> None:
+    caplog.set_level(logging.INFO, logger="halfway")
     clock = Clock("2026-11-20T18:00:00+01:00")
     body = DAILY + '[asks]\nrest_after = "5d"\n'
     daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
@@ -61,6 +63,10 @@ def test_the_clarity_ask_waits_while_an_ask_said_waits_and_history_says_why(
     (gap,) = [d for d in deliveries(daemon) if d["state"] == "skipped"]
     assert gap["why"] == SKIPPED_WHY
     assert len(http_receiver.posts()) == 2  # nothing went out
+    assert (
+        f"fire ask-shape scheduled {gap['scheduled_for']} recorded as skipped: {SKIPPED_WHY}"
+        in (caplog.text)
+    )
 
     path = config_file(body).path  # the daemon's data folder
     history = halfway("history", "--config", str(path)).out
@@ -166,3 +172,25 @@ def test_i_have_said_it_on_the_clarity_asks_page_makes_the_draft_asked(
     assert states == {draft["id"]: "asked", other["id"]: "draft"}
     assert "Noted: you have said it." in after
     assert "I have said it" not in after  # nothing left to mark on this page
+
+
+def test_each_page_offers_only_its_own_drafts() -> None:
+    from halfway import asks
+
+    t0 = datetime.fromisoformat("2026-11-20T19:00:00+01:00")
+    own = asks.new_ask("a_own", "this clarity ask's", t0, "d_clarity", "t_1", state="draft")
+    said = asks.new_ask("a_said", "said already", t0, "d_other", "t_1")
+    newest = asks.new_ask("a_new", "the latest", t0.replace(day=21), state="draft")
+    records = [own, said, newest]
+
+    def offered(kind: str, **more: str) -> list[str]:
+        delivery = {"id": more.pop("id", "d_x"), "kind": kind, **more}
+        return [a["id"] for a in asks.said_here(records, delivery)]
+
+    assert offered("clarity_ask", id="d_clarity") == ["a_own"]
+    assert offered("talk_reflection", talk_id="t_1") == ["a_own"]  # the talk's drafts only
+    assert offered("pattern_review") == ["a_new"]  # the latest, as the review shows it
+    assert offered("talk_reflection") == ["a_new"]  # a reflection of no planned talk
+    assert offered("gesture_log") == []
+    records[2] = asks.moved(newest, "asked", t0.replace(day=22))
+    assert offered("pattern_review") == []  # the latest is said: nothing to mark
