@@ -83,6 +83,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             )
         return 0
     if args.action == "update":
+        args.state = asks.LEGACY.get(args.state, args.state)  # `made`, as older versions said
         if args.state not in asks.STATES:
             raise UsageError(
                 f"STATE: '{args.state}' is not a state of an ask "
