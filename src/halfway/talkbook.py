@@ -65,7 +65,7 @@ BEGUN = "the talk had already begun when it could go out"
 TOO_OLD = "its time passed long ago, while halfway was not running"
 TALK_CANCELLED = "the talk was cancelled"
 TALK_DONE = "the talk had already taken place"
-ASK_WAITING = "one ask at a time: the last one said is still waiting for its answer"
+ASK_WAITING = gaps.why(gaps.ASK_WAITING)  # the same words as the skipped delivery
 
 # What makes a step's delivery (Planner.fire_record): (nudge, fire, late, offer_pause,
 # fields) -> the delivery record.
