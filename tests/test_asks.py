@@ -26,13 +26,13 @@ def export(halfway, path) -> dict:
 # the rules ------------------------------------------------------------------------
 
 
-def test_an_ask_moves_made_then_a_response_then_followed_up_keeping_its_history() -> None:
+def test_an_ask_moves_asked_then_a_response_then_followed_up_keeping_its_history() -> None:
     ask = asks.new_ask("a_1", "  twenty minutes on Saturday  ", T0)
-    assert (ask["text"], ask["state"]) == ("twenty minutes on Saturday", "made")
+    assert (ask["text"], ask["state"]) == ("twenty minutes on Saturday", "asked")
     ask = asks.moved(ask, "no_answer", T0 + timedelta(days=1))
     ask = asks.moved(ask, "agreed", T0 + timedelta(days=2))  # a later yes corrects it
     ask = asks.moved(ask, "followed_up", T0 + timedelta(days=3))
-    assert [h["state"] for h in ask["history"]] == ["made", "no_answer", "agreed", "followed_up"]
+    assert [h["state"] for h in ask["history"]] == ["asked", "no_answer", "agreed", "followed_up"]
     with pytest.raises(asks.AskError, match="closed"):
         asks.moved(ask, "agreed", T0 + timedelta(days=4))
 
@@ -40,9 +40,11 @@ def test_an_ask_moves_made_then_a_response_then_followed_up_keeping_its_history(
 @pytest.mark.parametrize(
     ("start", "to", "says"),
     [
-        ("made", "followed_up", "it can move to: agreed, declined, no_answer"),
-        ("made", "made", "already made"),
-        ("made", "maybe", "not a state of an ask"),
+        ("asked", "followed_up", "it can move to: agreed, declined, no_answer, resting"),
+        ("asked", "asked", "already asked"),
+        ("made", "asked", "already asked"),  # an older version's `made` is `asked`
+        ("asked", "maybe", "not a state of an ask"),
+        ("draft", "agreed", "it can move to: asked, resting"),
     ],
 )
 def test_a_transition_it_cannot_take_names_the_allowed_states(start, to, says) -> None:
@@ -51,12 +53,14 @@ def test_a_transition_it_cannot_take_names_the_allowed_states(start, to, says) -
         asks.moved(ask, to, T0)
 
 
-def test_open_asks_are_those_not_followed_up_oldest_first() -> None:
-    made = [asks.new_ask(f"a_{i}", f"ask {i}", T0 + timedelta(days=3 - i)) for i in range(4)]
+def test_open_asks_are_those_neither_resting_nor_followed_up_oldest_first() -> None:
+    made = [asks.new_ask(f"a_{i}", f"ask {i}", T0 + timedelta(days=4 - i)) for i in range(5)]
     made[1] = asks.moved(asks.moved(made[1], "agreed", T0), "followed_up", T0)
     made[2] = asks.moved(made[2], "declined", T0)
+    made[4] = asks.moved(made[4], "resting", T0)
     assert [a["id"] for a in asks.open_asks(made)] == ["a_3", "a_2", "a_0"]
-    assert [a["id"] for a in asks.listed(made, everything=True)] == ["a_3", "a_2", "a_0", "a_1"]
+    everything = asks.listed(made, everything=True)
+    assert [a["id"] for a in everything] == ["a_3", "a_2", "a_0", "a_4", "a_1"]
 
 
 def test_a_reflection_moves_the_asks_of_its_talk_and_a_changed_one_takes_it_back() -> None:
@@ -69,10 +73,10 @@ def test_a_reflection_moves_the_asks_of_its_talk_and_a_changed_one_takes_it_back
         [moved[0], other], reflection, "agreed_time", T0 + timedelta(hours=4)
     )
     assert [(a["id"], a["state"]) for a in again] == [("a_talk", "agreed")]
-    assert [h["state"] for h in again[0]["history"]] == ["made", "agreed"]
+    assert [h["state"] for h in again[0]["history"]] == ["asked", "agreed"]
     # "acknowledged" answers no ask: the earlier move is taken back, nothing else
     back = asks.from_reflection([again[0], other], reflection, "acknowledged", T0)
-    assert [(a["id"], a["state"]) for a in back] == [("a_talk", "made")]
+    assert [(a["id"], a["state"]) for a in back] == [("a_talk", "asked")]
 
 
 # the CLI --------------------------------------------------------------------------
@@ -84,7 +88,7 @@ def test_cli_add_list_update_through_every_state(config_file, halfway) -> None:
     ask_id = export(halfway, path)["asks"][0]["id"]
     listed = halfway("ask", "list", "--config", str(path))
     assert ask_id in listed.out
-    assert "made" in listed.out
+    assert "asked" in listed.out
     for state in ("no_answer", "agreed", "followed_up"):
         ran = halfway("ask", "update", ask_id, state, "--config", str(path))
         assert (ran.code, ran.out.strip()) == (0, f"ask {ask_id} is now {state}")
@@ -92,7 +96,7 @@ def test_cli_add_list_update_through_every_state(config_file, halfway) -> None:
     assert "followed_up" in halfway("ask", "list", "--all", "--config", str(path)).out
     (saved,) = export(halfway, path)["asks"]
     assert saved["state"] == "followed_up"
-    assert [h["state"] for h in saved["history"]] == ["made", "no_answer", "agreed", "followed_up"]
+    assert [h["state"] for h in saved["history"]] == ["asked", "no_answer", "agreed", "followed_up"]
     assert saved["at"].endswith(("+01:00", "+02:00"))  # the export shows local times
 
 
@@ -100,7 +104,7 @@ def test_cli_add_list_update_through_every_state(config_file, halfway) -> None:
     ("args", "says"),
     [
         (("update", "{id}", "maybe"), "STATE: 'maybe' is not a state of an ask"),
-        (("update", "{id}", "followed_up"), "it can move to: agreed, declined, no_answer"),
+        (("update", "{id}", "followed_up"), "it can move to: agreed, declined, no_answer, resting"),
         (("update", "a_nope", "agreed"), "ID: no ask 'a_nope'"),
         (("add", "   "), "TEXT: an ask needs a few words"),
     ],
@@ -120,7 +124,7 @@ def test_bad_input_is_exit_2_with_one_line_and_changes_nothing(
     assert export(halfway, path)["asks"] == before
 
 
-# replies: a clarity ask makes one, a talk reflection moves it on --------------------
+# replies: a clarity ask writes a draft, a talk reflection moves what was said --------
 
 NUDGES = """
 [[nudges]]
@@ -135,7 +139,11 @@ at = "2026-11-28T21:00"
 """
 
 
-def test_a_clarity_reply_makes_an_ask_and_the_reflection_moves_it(tmp_path, http_receiver) -> None:
+def test_a_clarity_reply_writes_a_draft_and_the_reflection_moves_it_once_said(
+    tmp_path, http_receiver
+) -> None:
+    from halfway import ledger as records
+
     clock = Clock("2026-11-27T18:00:00+01:00")
     daemon = make_daemon(tmp_path, NUDGES, clock, push=http_receiver.json_url())
     clock.set("2026-11-27T19:00:00+01:00")
@@ -153,7 +161,7 @@ def test_a_clarity_reply_makes_an_ask_and_the_reflection_moves_it(tmp_path, http
     assert ledger() == []
     answer(clarity, "Could we take 20 minutes on Saturday?")
     (ask,) = ledger()
-    assert (ask["state"], ask["delivery_id"]) == ("made", clarity["id"])
+    assert (ask["state"], ask["delivery_id"]) == ("draft", clarity["id"])
     clock.advance(minutes=5)
     answer(clarity, "Could we take 20 minutes on Saturday, just us?")  # changed: same ask
     (ask,) = ledger()
@@ -163,11 +171,14 @@ def test_a_clarity_reply_makes_an_ask_and_the_reflection_moves_it(tmp_path, http
     run_tick(daemon)
     reflection = next(d for d in deliveries(daemon) if d["kind"] == "talk_reflection")
     answer(reflection, "refused")
+    assert [a["state"] for a in ledger()] == ["draft"]  # not said: no answer to it
+    # "I have said it" on the reflection's page: said, and the reflection's answer holds
+    records.mark_said(daemon.store, reflection, ask["id"], clock())
     assert [a["state"] for a in ledger()] == ["declined"]
-    assert asks.open_asks(ledger())[0]["id"] == ask["id"]  # still open: carried forward
+    assert asks.open_asks(ledger())[0]["id"] == ask["id"]  # not resting yet
     answer(reflection, "agreed_time")  # a changed reflection: it moves again, once
     (moved,) = ledger()
-    assert [h["state"] for h in moved["history"]] == ["made", "agreed"]
+    assert [h["state"] for h in moved["history"]] == ["draft", "asked", "agreed"]
     with daemon.store.transaction() as tx:
         tx.put("asks", asks.moved(moved, "followed_up", clock()))
     assert asks.open_asks(ledger()) == []
@@ -198,10 +209,19 @@ def test_a_planned_talks_reflection_moves_that_talks_ask_and_no_other(
     run_tick(daemon)
     reflection = next(d for d in deliveries(daemon) if d["kind"] == "talk_reflection")
     service.accept(daemon.store, dict(reflection), "small_change", "web", clock())
-    states = {
-        a["text"]: (a["state"], a.get("talk_id")) for a in daemon.store.view().records("asks")
+
+    def states() -> dict[str, tuple[str, str | None]]:
+        records = daemon.store.view().records("asks")
+        return {a["text"]: (a["state"], a.get("talk_id")) for a in records}
+
+    # the talk's draft was never marked said: the reflection leaves it (and the other)
+    assert states() == {
+        "A walk on Sunday, just us?": ("draft", talk["id"]),
+        unlinked["text"]: ("asked", None),
     }
-    assert states == {
+    (draft,) = ledger.drafts_on(daemon.store.view(), reflection)  # the page offers it
+    ledger.mark_said(daemon.store, reflection, draft["id"], clock())
+    assert states() == {
         "A walk on Sunday, just us?": ("agreed", talk["id"]),
-        unlinked["text"]: ("made", None),
+        unlinked["text"]: ("asked", None),
     }

@@ -102,7 +102,7 @@ def test_history_has_a_line_per_change_of_a_talk_an_ask_and_a_boundary() -> None
     rows = history.history_rows(practices(), None, NOW, export.local_clock(BERLIN))
     assert history.history_lines(rows) == [
         "2026-12-01 10:00  talk t_1 planned for 2026-12-03 19:00, about “us”",
-        "2026-12-01 11:00  ask a_1 made: 20 minutes on Saturday",
+        "2026-12-01 11:00  ask a_1 asked: 20 minutes on Saturday",  # stored `made`
         "2026-12-01 12:00  boundary b_1 added: I leave the room when voices rise",
         "2026-12-02 10:00  talk t_1 moved from 2026-12-03 19:00 to 2026-12-05 18:30, about “us”",
         '2026-12-02 20:00  boundary b_1 held: I leave the room when voices rise · note: "calm;'
@@ -122,7 +122,7 @@ def test_history_json_rows_carry_the_same_changes_with_local_times() -> None:
     kinds = [(r["record"], r["id"], r["state"]) for r in rows]
     assert kinds[:4] == [
         ("talk", "t_1", "planned"),
-        ("ask", "a_1", "made"),
+        ("ask", "a_1", "asked"),  # stored by an older version as `made`
         ("boundary", "b_1", "added"),
         ("talk", "t_1", "moved"),
     ]
@@ -165,7 +165,7 @@ def test_csv_has_a_row_per_ask_and_boundary_in_plain_text() -> None:
         "agreed",
         "20 minutes on Saturday",
     )
-    assert ask["history"] == "made 2026-12-01T11:00:00+01:00;agreed 2026-12-05T21:00:00+01:00"
+    assert ask["history"] == "asked 2026-12-01T11:00:00+01:00;agreed 2026-12-05T21:00:00+01:00"
     assert (boundary["record"], boundary["at"], boundary["active"]) == (
         "boundary",
         "2026-12-01T12:00:00+01:00",
@@ -223,7 +223,7 @@ def test_the_history_command_shows_talks_asks_and_boundaries(halfway, config_fil
         csv_rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv"))))
     assert lines == [
         f"2026-12-01 10:00  talk {talk_id} planned for 2026-12-03 19:00, about “us”",
-        f"2026-12-01 10:00  ask {ask_id} made: 20 minutes on Saturday",
+        f"2026-12-01 10:00  ask {ask_id} asked: 20 minutes on Saturday",
         f"2026-12-01 10:00  boundary {boundary_id} added: my evening walk",
         f"2026-12-02 10:00  talk {talk_id} moved from 2026-12-03 19:00 to 2026-12-05 18:30,"
         " about “us”",

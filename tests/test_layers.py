@@ -106,8 +106,8 @@ ALLOWED = {
     },
     "alerts": {"config", "deliveries", "schedule", "store"},
     "status": {"config", "cursors", "deliveries", "schedule"},
-    "export": {"replies", "replies.service"},
-    "history": {"replies", "replies.service"},
+    "export": {"asks", "replies", "replies.service"},
+    "history": {"asks", "replies", "replies.service"},
     # wiring
     "daemon": {
         "alerts",
@@ -166,7 +166,7 @@ ALLOWED = {
     "settings": {"config", "deliver", "demo", "logs"},
     "reading": {"commands", "export", "history", "settings", "store"},
     "channeltest": {"commands", "deliver", "settings"},
-    "talkbook": {"config", "deliveries", "schedule", "store", "talks"},
+    "talkbook": {"asks", "config", "deliveries", "gaps", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
     "care": {"deliveries"},
     "review": {"asks", "deliveries", "store"},

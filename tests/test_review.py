@@ -1,4 +1,5 @@
-"""The weekly pattern review shows the open asks and the week's gestures beside its question."""
+"""The weekly pattern review shows the latest ask (and how many rest, never a list of every
+ask) and the week's gestures beside its question."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ WEEK_RECORDS = {
         ask("a_1", "Twenty minutes on Saturday about us", "made", SENT - timedelta(days=10)),
         ask("a_2", "A walk together on Sunday", "no_answer", SENT - timedelta(days=3)),
         ask("a_3", "Dinner out", "followed_up", SENT - timedelta(days=20)),
+        ask("a_4", "A film night", "resting", SENT - timedelta(days=40)),
+        ask("a_5", "Breakfast on Sunday", "resting", SENT - timedelta(days=30)),
     ],
     "entries": [
         gesture("e_1", "Made me tea without asking", SENT - timedelta(days=2)),
@@ -56,15 +59,16 @@ WEEK_RECORDS = {
 }
 
 
-def test_a_review_is_grounded_in_open_asks_and_the_seven_days_of_gestures_before_it() -> None:
+def test_a_review_is_grounded_in_the_latest_ask_and_the_seven_days_of_gestures_before_it() -> None:
     delivery = {"id": "d_r", "kind": "pattern_review", "scheduled_for": iso(SENT)}
     found = review.grounding(view_of(**WEEK_RECORDS), delivery, BERLIN)
     assert found is not None
-    assert [a["text"] for a in found["asks"]] == [
-        "Twenty minutes on Saturday about us",
-        "A walk together on Sunday",
-    ]
-    assert found["asks"][1]["state"] == "no answer"
+    assert found["latest"] == {
+        "text": "A walk together on Sunday",
+        "state": "no answer",
+        "since": "Thu 03 Dec",
+    }
+    assert found["resting"] == 2  # counted, never listed
     assert [g["text"] for g in found["gestures"]] == [
         "Laughed at my joke",
         "Sent me a photo from work",
@@ -91,6 +95,7 @@ def test_the_review_page_of_the_real_daemon_shows_them(config_file, http_receive
     with Store(written.data_dir).transaction() as tx:
         tx.put("asks", ask("a_1", "Twenty minutes on Saturday", "made", now - timedelta(days=2)))
         tx.put("asks", ask("a_3", "Dinner out", "followed_up", now - timedelta(days=3)))
+        tx.put("asks", ask("a_4", "A film night", "resting", now - timedelta(days=30)))
         tx.put("entries", gesture("e_1", "Made me tea <b>unasked</b>", now - timedelta(days=1)))
     daemon = start_daemon("--config", str(written.path))
     wait_for(lambda: len(http_receiver.posts()) == 2)
@@ -99,11 +104,14 @@ def test_the_review_page_of_the_real_daemon_shows_them(config_file, http_receive
         link = re.search(r"http://\S+/r/\S+", body["message"]).group(0)
         with urllib.request.urlopen(link, timeout=5) as answer:
             html = answer.read().decode()
-        pages["review" if "Asks still open" in html else "other"] = html
+        pages["review" if "Your latest ask" in html else "other"] = html
     daemon.stop()
     assert set(pages) == {"review", "other"}
     page = pages["review"]
     assert "Twenty minutes on Saturday" in page
+    assert "(asked, since" in page  # stored by an older version as `made`
+    assert "1 earlier ask is resting." in page
+    assert "A film night" not in page  # resting: counted, not listed
     assert "Dinner out" not in page
     assert "Made me tea &lt;b&gt;unasked&lt;/b&gt;" in page  # escaped, never HTML
     assert "Gestures you noted this week" not in pages["other"]

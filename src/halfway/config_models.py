@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from halfway.config_defaults import default_data_dir, local_zone
 from halfway.config_errors import Environment, explain, in_order
-from halfway.config_practices import Boundary, Care, Digest, Strict, Talks
+from halfway.config_practices import Asks, Boundary, Care, Digest, Strict, Talks
 from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
@@ -205,6 +205,7 @@ class Settings(BaseSettings):
     words: dict[str, Any] = Field(default_factory=dict, description="your own words per kind")
     boundaries: list[Boundary] = Field(default_factory=list)
     talks: Talks = Field(default_factory=Talks)
+    asks: Asks = Field(default_factory=Asks)
 
     @field_validator("boundaries")
     @classmethod

@@ -1,5 +1,6 @@
 """The config tables of the practices around the nudges: the weekly digest, planned
-talks, the user's boundaries and the care nudges; and `Strict`, the base of every table.
+talks, asks, the user's boundaries and the care nudges; and `Strict`, the base of every
+table.
 """
 
 from __future__ import annotations
@@ -37,6 +38,17 @@ class Talks(Strict):
     )
     reply_window: Duration = Field(
         timedelta(days=1), description="how long a step's reply link works"
+    )
+
+
+class Asks(Strict):
+    """One ask at a time: when an ask rests on its own, and whether a new one waits."""
+
+    rest_after: Duration = Field(
+        timedelta(days=21), description="an ask said (or a draft) with no change rests"
+    )
+    one_at_a_time: bool = Field(
+        True, description="no new clarity-ask nudge while an ask said waits for its answer"
     )
 
 

@@ -98,6 +98,8 @@ def explain(record: Record) -> str:
     state, reason = record["state"], record.get("reason")
     if state == "skipped" and reason == "backoff":
         return "instead of nagging, halfway now skips every other one until you answer"
+    if state == "skipped" and reason == "ask_waiting":
+        return "one ask at a time: no new one while the last ask said waits for its answer"
     if state == "skipped":
         return "a paused nudge's fires are skipped, not saved up for later"
     if state == "missed":

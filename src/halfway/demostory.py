@@ -220,7 +220,7 @@ class Story:
         """The partner's answer a day or three later, then sometimes a follow-up."""
         r, moved = self.rng, self.week().moved
         if r.random() < 0.15:
-            return  # left as made
+            return  # left as asked (it rests after a while)
         state = "agreed" if moved and r.random() < 0.75 else r.choice(("no_answer", "declined"))
         later = self.clock() + timedelta(days=r.randint(1, 3), hours=r.randint(0, 6))
         self.at(later, lambda: self.update_ask(ask_id, state))
@@ -326,5 +326,6 @@ class Story:
             made = [
                 a for a in self.store.view().records("asks") if a.get("delivery_id") == delivery_id
             ]
-            for ask in made:
+            for ask in made:  # a draft, said a little later, then answered
+                self.update_ask(ask["id"], "asked")
                 self.answer_ask(ask["id"])

@@ -16,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from halfway import asks
+
 Record = dict[str, Any]
 TIME_FIELDS = frozenset(
     (
@@ -158,7 +160,7 @@ def localized(value: Any, zone: tzinfo) -> Any:
     """
     local = LocalTime(zone).of
     if isinstance(value, dict) and "deliveries" in value:
-        shapes = {"deliveries": _delivery, "replies": _reply, "talks": _talk}
+        shapes = {"deliveries": _delivery, "replies": _reply, "talks": _talk, "asks": _ask}
         return {
             name: [shapes.get(name, _record)(r, local) for r in records]
             if isinstance(records, list)
@@ -203,6 +205,11 @@ def _talk(record: Record, local: Callable[[str], str]) -> Record:
         moves = [_moved(entry, local) if isinstance(entry, dict) else entry for entry in history]
         out = {**out, "history": moves}
     return out
+
+
+def _ask(record: Record, local: Callable[[str], str]) -> Record:
+    """An ask, with today's names: `made` (older versions) is exported as `asked`."""
+    return _record(asks.read(record), local)
 
 
 def _moved(entry: Record, local: Callable[[str], str]) -> Record:

@@ -2,7 +2,8 @@
 
 A gap record stands for one or more fires of a nudge that were not sent: `missed`
 (halfway was not running when they were due) or `skipped` (the nudge was paused,
-or halfway eased off after sends went unanswered). It carries `reason`, a stable
+halfway eased off after sends went unanswered, or, for a clarity ask, an ask said
+is still waiting for its answer: `[asks] one_at_a_time`). It carries `reason`, a stable
 code, and `why`, the same in a few words for people, so `history`, `status`,
 `export` and the log all say it alike. Records from before halfway said why have
 neither, and every reader takes them as they are.
@@ -24,6 +25,7 @@ PAUSED = "paused"
 BACKOFF = "backoff"  # `reminders.backing_off` reads this code on the last fire
 DOWN = "down"
 QUIET_HOURS = "quiet_hours"
+ASK_WAITING = "ask_waiting"  # a clarity ask while an ask said waits (one at a time)
 
 
 def why(reason: str, unanswered: int = 0) -> str:
@@ -33,6 +35,7 @@ def why(reason: str, unanswered: int = 0) -> str:
         BACKOFF: f"eased off after {unanswered} unanswered",
         DOWN: "halfway was not running then",
         QUIET_HOURS: "halfway was not running then, and its catch-up window ended in quiet hours",
+        ASK_WAITING: "one ask at a time: the last one you said is still waiting for its answer",
     }
     return words.get(reason, reason)
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from halfway import asks
 from halfway.replies import service
 
 Record = dict[str, Any]
@@ -73,7 +74,7 @@ def practice_rows(data: Record, shown: Callable[[str], str]) -> list[Record]:
                 | {"at": shown(change["at"])}
                 | {"talk_at": change.get("to") or (first if state == "planned" else talk["at"])}
             )
-    for ask in data.get("asks", []):
+    for ask in map(asks.read, data.get("asks", [])):  # `made` (older versions) as `asked`
         for change in ask.get("history", []):
             fields = {"record": "ask", "id": ask["id"], "text": ask["text"], **change}
             rows.append({**fields, "at": shown(change["at"])})
@@ -134,7 +135,8 @@ def describe_practice(row: Record) -> str:
             return f"{head} planned for {clock(row['talk_at'])}{about}"
         return f"{head} ({clock(row['talk_at'])}) {row['state']}{about}"
     note = f' · note: "{row["note"]}"' if row.get("note") else ""
-    return f"{head} {row['state']}: {row['text']}{note}"
+    rested = f" (no change for {row['rested_after']})" if row.get("rested_after") else ""
+    return f"{head} {row['state']}{rested}: {row['text']}{note}"
 
 
 def describe_delivery(row: Record, seconds: bool) -> str:

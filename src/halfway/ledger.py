@@ -2,8 +2,10 @@
 
 The rules are in `asks` and `boundaries` (pure); here they meet the hot file:
 - `replied(tx, …)`: what a reply does to them, inside the reply's own transaction
-  (a `clarity_ask` reply makes an ask, a `talk_reflection` reply moves asks on, a
-  `boundary` reply is kept on its boundary);
+  (a `clarity_ask` reply writes a draft ask, a `talk_reflection` reply moves the
+  asked ones on, a `boundary` reply is kept on its boundary);
+- `mark_said`: a reply page's "I have said it" (a draft becomes asked);
+- `rest_asks`: the daemon's unit of work that writes down the asks come to rest;
 - `nudge_fields`/`on_fire`: which boundary a `boundary` nudge names, and remembering
   that it was asked, in the planner's transaction;
 - `sync_boundaries`: `[[boundaries]]` from the config into the table at start-up;
@@ -13,7 +15,7 @@ The rules are in `asks` and `boundaries` (pure); here they meet the hot file:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from halfway import asks, boundaries
@@ -85,8 +87,9 @@ def sync_boundaries(store: Store, configured: Iterable[tuple[str, str]], now: da
 # the commands' writes ------------------------------------------------------------
 
 
-def add_ask(store: Store, text: str, now: datetime) -> Record:
-    ask = asks.new_ask(new_id("a"), text, now)
+def add_ask(store: Store, text: str, now: datetime, draft: bool = False) -> Record:
+    """An ask already said (`asked`), or with `draft` one written down to say later."""
+    ask = asks.new_ask(new_id("a"), text, now, state=asks.DRAFT if draft else asks.ASKED)
     with store.transaction() as tx:
         tx.put("asks", ask)
     return ask
@@ -101,6 +104,42 @@ def update_ask(store: Store, ask_id: str, state: str, now: datetime) -> Record:
         changed = asks.moved(ask, state, now)
         tx.put("asks", changed)
     return changed
+
+
+def mark_said(store: Store, delivery: Record, ask_id: str, now: datetime) -> Record:
+    """ "I have said it" on `delivery`'s page: one of the drafts that page offers becomes
+    asked (on a reflection's page, its answer then moves it too). LedgerError for an ask
+    the page does not offer."""
+    with store.transaction() as tx:
+        offered = {a["id"]: a for a in asks.said_here(tx.records("asks"), delivery)}
+        if ask_id not in offered:
+            raise LedgerError("that ask is not a draft this page can mark as said")
+        reply = next((r for r in tx.records("replies") if r["delivery_id"] == delivery["id"]), None)
+        try:
+            answer = str(reply["value"]) if reply else None
+            changed = asks.said(offered[ask_id], delivery, answer, now)
+        except asks.AskError as error:
+            raise LedgerError(str(error)) from None
+        tx.put("asks", changed)
+    return changed
+
+
+def drafts_on(view: View, delivery: Record) -> list[Record]:
+    """The drafts `delivery`'s page offers to mark as said (see `asks.said_here`)."""
+    return asks.said_here(view.records("asks"), delivery)
+
+
+def rest_asks(store: Store, rest_after: timedelta, now: datetime) -> list[Record]:
+    """Write down the asks that have come to rest on their own by `now` (see
+    `asks.rest_due`), each dated when it came to rest; no write when none has."""
+    if not any(asks.rest_due(a, now, rest_after) for a in store.view().records("asks")):
+        return []  # the common case: no write at all
+    with store.transaction() as tx:
+        due = [a for a in tx.records("asks") if asks.rest_due(a, now, rest_after)]
+        rested = [asks.rested(a, rest_after) for a in due]
+        for ask in rested:
+            tx.put("asks", ask)
+    return rested
 
 
 def add_boundary(store: Store, text: str, now: datetime) -> Record:

@@ -19,17 +19,20 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     """The `ask` and `boundary` commands and their actions, on the `halfway` parser."""
     p = command("ask", cmd_ask, "keep a ledger of your clear asks and how they were answered")
     p.description = (
-        "One clear, specific ask at a time, and what came of it: made, then agreed, "
-        "declined or no_answer, then followed_up. A reply to a clarity-ask nudge records "
-        "one too, and a talk's reflection moves them on."
+        "One clear, specific ask at a time, and what came of it: a draft until you have "
+        "said it, then asked, then agreed, declined or no_answer, then followed_up. An "
+        "ask with no change for [asks] rest_after rests on its own; you can rest one at "
+        "once. A reply to a clarity-ask nudge writes a draft, and a talk's reflection "
+        "moves the asks you said on."
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", parents=[common], help="record an ask you made")
+    a = actions.add_parser("add", parents=[common], help="record an ask you have said")
     a.add_argument(
         "text", metavar="TEXT", help='what you asked for, e.g. "20 minutes on Saturday about us"'
     )
+    a.add_argument("--draft", action="store_true", help="not said yet: keep it as a draft")
     a = actions.add_parser("list", parents=[common], help="the open asks (--all: every ask)")
-    a.add_argument("--all", action="store_true", help="also the asks already followed up")
+    a.add_argument("--all", action="store_true", help="also the resting and followed-up asks")
     a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
     a.add_argument("ask_id", metavar="ID", help="from 'halfway ask list'")
     a.add_argument("state", metavar="STATE", help=", ".join(asks.STATES[1:]))
@@ -68,10 +71,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
             raise UsageError(f"TEXT: {error}") from None
     store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
     if args.action == "add":
-        ask = ledger.add_ask(store, args.text, now)
-        print(f"noted your ask ({ask['id']}); 'halfway ask update {ask['id']} agreed' and so on")
+        ask = ledger.add_ask(store, args.text, now, draft=args.draft)
+        if args.draft:
+            print(
+                f"kept as a draft, just for you ({ask['id']}); once said: "
+                f"'halfway ask update {ask['id']} asked'"
+            )
+        else:
+            print(
+                f"noted your ask ({ask['id']}); 'halfway ask update {ask['id']} agreed' and so on"
+            )
         return 0
     if args.action == "update":
+        args.state = asks.LEGACY.get(args.state, args.state)  # `made`, as older versions said
         if args.state not in asks.STATES:
             raise UsageError(
                 f"STATE: '{args.state}' is not a state of an ask "
@@ -85,11 +97,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
             raise UsageError(f"STATE: {error}") from None
         print(f"ask {ask['id']} is now {ask['state']}")
         return 0
-    shown = asks.listed(store.view().records("asks"), everything=args.all)
+    records = asks.all_current(store.view().records("asks"), now, settings.asks.rest_after)
+    shown = asks.listed(records, everything=args.all)
     for ask in shown:
         print(f"{ask['id']}  {when(ask['at'], settings.tz)}  {ask['state']:<11}  {ask['text']}")
+    resting = len(asks.resting(records))
     if not shown:
-        print("no asks yet" if args.all else "no open asks")
+        print("no asks yet" if args.all or not records else "no open asks")
+    if resting and not args.all:
+        print(f"{resting} resting ('halfway ask list --all' shows them)")
     return 0
 
 

@@ -1,8 +1,9 @@
 """Deciding and recording fires: units of work a test calls with its own clock.
 
 - `start_up()`: give every nudge its cursor (a changed schedule counts anew).
-- `tick()`: from each nudge's cursor, find the fires that have come due, decide
-  which one to send (catch-up window, quiet hours, pauses, back-off), and record
+- `tick()`: write down the asks come to rest (`[asks] rest_after`); then from each
+  nudge's cursor, find the fires that have come due, decide which one to send
+  (catch-up window, quiet hours, pauses, back-off, one ask at a time), and record
   it with the missed or skipped ones, in one write. The hot file's cursors, not
   APScheduler's memory, are the record of what fired, so one code path covers a
   normal fire, a restart after downtime and a clock that jumped.
@@ -21,7 +22,7 @@ from datetime import datetime
 from halfway import cursors, deliveries, demo, gaps, practices, reminders, schedule, talkbook
 from halfway.config import Nudge, Settings
 from halfway.deliveries import MISSED, PENDING, SKIPPED, at, iso
-from halfway.ledger import nudge_fields, on_fire, sync_boundaries
+from halfway.ledger import nudge_fields, on_fire, rest_asks, sync_boundaries
 from halfway.replies import tokens
 from halfway.store import Record, Store, View, new_id
 
@@ -95,6 +96,10 @@ class Planner:
         now = self.clock()
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
             return []  # catch-up waits for the morning, never 3 a.m.
+        for ask in rest_asks(self.store, self.settings.asks.rest_after, now):
+            log.info(
+                "ask %s rests: no change for %s", ask["id"], ask["history"][-1]["rested_after"]
+            )
         if self.demo:
             self.demo.answer(self.store, now)
         view = self.store.view()
@@ -144,7 +149,10 @@ class Planner:
         return records, due[-1].scheduled_for
 
     def fire_or_back_off(self, nudge: Nudge, fire: schedule.Fire, late: bool, view: View) -> Record:
-        """The fire to send, unless several unanswered in a row say to ease off this time."""
+        """The fire to send, unless an ask said still waits for its answer (a clarity ask,
+        one at a time) or several unanswered in a row say to ease off this time."""
+        if talkbook.ask_waits(self.settings, nudge.kind, view, self.clock()):
+            return self.gap_record(nudge, (fire,), SKIPPED, 0, gaps.ASK_WAITING)
         history = sorted(
             (d for d in view.records("deliveries") if d["nudge_id"] == nudge.id),
             key=lambda d: at(d["scheduled_for"]),

@@ -1,6 +1,7 @@
 """What the weekly pattern review shows beside its question, so the answer rests on
-what was recorded rather than on the mood of the evening: the asks still open, and
-the gestures noted in the seven days before the review was sent.
+what was recorded rather than on the mood of the evening: the latest ask (and how many
+earlier ones are resting: never a list of every ask), and the gestures noted in the
+seven days before the review was sent.
 
 Pure: it reads one version of the hot file (a `View`) and takes the zone.
 """
@@ -41,20 +42,20 @@ def gestures(view: View, start: datetime, end: datetime, zone: tzinfo) -> list[d
 
 
 def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, Any] | None:
-    """For a pattern review delivery: its open asks and the week's gestures (None for
-    any other delivery)."""
+    """For a pattern review delivery: the latest open ask, how many asks rest, and the
+    week's gestures (None for any other delivery)."""
     if delivery.get("kind") != KIND or not delivery.get("scheduled_for"):
         return None
     end = at(delivery["scheduled_for"])
-    shown = asks.open_asks(view.records("asks"))[-MAX_SHOWN:]
+    last, resting = asks.latest(view.records("asks"))
     return {
-        "asks": [
-            {
-                "text": a["text"],
-                "state": str(a["state"]).replace("_", " "),
-                "since": _when(at(a["at"]), zone),
-            }
-            for a in shown
-        ],
+        "latest": {
+            "text": last["text"],
+            "state": str(last["state"]).replace("_", " "),
+            "since": _when(at(last["at"]), zone),
+        }
+        if last
+        else None,
+        "resting": resting,
         "gestures": gestures(view, end - WEEK, end, zone),
     }

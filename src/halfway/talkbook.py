@@ -8,6 +8,10 @@ A step too late to help is `left_out` with its reason; a called-off talk's steps
 `cancelled`. Stored instants are UTC (`deliveries.iso`); `due_at` is when the step
 may go, quiet hours already counted in (`deferred: true` says they moved it).
 
+One ask at a time (`[asks] one_at_a_time`): a clarity-ask step that comes due while
+an ask said waits for its answer is `left_out`, and a `skipped` delivery with the
+reason `ask_waiting` (see gaps) says so in history and the log (`ask_waits`).
+
 Quiet hours: a step that falls inside them waits for their end, unless the talk would
 have begun by then (a step before the talk is then left out, and says why); the
 reflection after the talk always waits.
@@ -19,9 +23,9 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from halfway import schedule, talks
+from halfway import asks, gaps, schedule, talks
 from halfway.config import Nudge, Settings
-from halfway.deliveries import CANCELLED, FAILED, PENDING, at, iso, with_channels
+from halfway.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, at, iso, with_channels
 from halfway.store import Record, Store, Tx, View, new_id
 from halfway.talks import ChainStep, TalkError
 
@@ -32,6 +36,7 @@ __all__ = [
     "STEP_SENT",
     "TalkError",
     "add",
+    "ask_waits",
     "cancel",
     "chain_of",
     "done",
@@ -60,6 +65,7 @@ BEGUN = "the talk had already begun when it could go out"
 TOO_OLD = "its time passed long ago, while halfway was not running"
 TALK_CANCELLED = "the talk was cancelled"
 TALK_DONE = "the talk had already taken place"
+ASK_WAITING = gaps.why(gaps.ASK_WAITING)  # the same words as the skipped delivery
 
 # What makes a step's delivery (Planner.fire_record): (nudge, fire, late, offer_pause,
 # fields) -> the delivery record.
@@ -248,11 +254,12 @@ def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord
     after = _after_talk(settings)
     added: list[Record] = []
     with store.transaction() as tx:
+        waits = ask_waits(settings, talks.CLARITY_ASK, tx, now)
         for talk in tx.records("talks"):
             if talk["state"] == talks.CANCELLED:
                 continue
             steps = talk.get("chain", [])
-            chain = [_step_due(talk, e, now, settings, after, make, added) for e in steps]
+            chain = [_step_due(talk, e, now, settings, after, make, added, waits) for e in steps]
             if chain != steps:
                 tx.put("talks", {**talk, "chain": chain})
         for record in added:
@@ -268,6 +275,7 @@ def _step_due(
     after: set[str],
     make: MakeRecord,
     added: list[Record],
+    waits: bool = False,
 ) -> Record:
     due = at(entry["due_at"])
     if entry["state"] != STEP_PLANNED or due > now:
@@ -279,10 +287,24 @@ def _step_due(
         return {**entry, "state": STEP_LEFT_OUT, "reason": TOO_OLD}
     nudge = step_nudge(settings, talk["id"], kind)
     fire = schedule.Fire(nudge.id, due, due)
+    if waits and kind == talks.CLARITY_ASK:
+        channels = list(settings.channels_of(nudge.channels))
+        gap = gaps.record(new_id("d"), nudge, (fire,), SKIPPED, 0, channels, now, gaps.ASK_WAITING)
+        added.append({**gap, "talk_id": talk["id"]})
+        return {**entry, "state": STEP_LEFT_OUT, "reason": ASK_WAITING, "delivery_id": gap["id"]}
     record = make(nudge, fire, now - due > ON_TIME, False, {"topic": talk.get("topic")})
     record = {**record, "talk_id": talk["id"]}
     added.append(record)
     return {**entry, "state": STEP_SENT, "delivery_id": record["id"]}
+
+
+def ask_waits(settings: Settings, kind: str, records: View | Tx, now: datetime) -> bool:
+    """Whether a nudge of `kind` waits now, one ask at a time: a clarity ask, while an
+    ask said waits for its answer (`[asks] one_at_a_time`; a draft never holds it)."""
+    conf = settings.asks
+    if kind != talks.CLARITY_ASK or not conf.one_at_a_time:
+        return False
+    return asks.one_waits(records.records("asks"), now, conf.rest_after)
 
 
 def step_nudge(settings: Settings, talk_id: str, kind: str) -> Nudge:

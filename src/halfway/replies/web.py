@@ -1,4 +1,5 @@
-"""The reply page: `GET /r/{token}` shows it, `POST /r/{token}` records a reply.
+"""The reply page: `GET /r/{token}` shows it, `POST /r/{token}` records a reply,
+`POST /r/{token}/log` a log entry, `POST /r/{token}/said` "I have said it" for a draft ask.
 
 A GET never records anything (mail scanners open every link first). A form
 POST must carry the page's hidden guard field (an HMAC only this server can
@@ -76,6 +77,7 @@ class ReplyPages:
         app.router.add_get("/r/{token}", self.page)
         app.router.add_post("/r/{token}", self.post)
         app.router.add_post("/r/{token}/log", self.log_entry)
+        app.router.add_post("/r/{token}/said", self.said)
 
     async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, func, *args)
@@ -152,7 +154,12 @@ class ReplyPages:
         context["review"] = await self._run(
             lambda: review.grounding(self.store.view(), delivery, self.zone)
         )
-        return self._html(200, **context, logged=logged, log_action=f"{token}/log")
+        # the drafts this page can mark as said ("I have said it")
+        context["drafts"] = await self._run(lambda: ledger.drafts_on(self.store.view(), delivery))
+        context["said"] = bool(request.query.get("said"))
+        return self._html(
+            200, **context, logged=logged, log_action=f"{token}/log", said_action=f"{token}/said"
+        )
 
     async def post(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -212,6 +219,26 @@ class ReplyPages:
         if wants_json(request):
             return web.json_response({"status": "noted", "entry": entry})
         raise web.HTTPSeeOther(location=f"/r/{token}?logged=1")
+
+    async def said(self, request: web.Request) -> web.Response:
+        """`POST /r/{token}/said` with `ask`: a draft this page offers is now said."""
+        token = request.match_info["token"]
+        try:
+            delivery = await self._delivery(token)
+            if service.expired(delivery, self.clock()):
+                raise service.ReplyError(410, service.CLOSED)
+            fields = await self._fields(request, token)
+            try:
+                ask = await self._run(
+                    ledger.mark_said, self.store, delivery, fields.get("ask", ""), self.clock()
+                )
+            except ledger.LedgerError as error:
+                raise service.ReplyError(422, f"That could not be noted ({error}).") from None
+        except service.ReplyError as error:
+            return self._error(request, error)
+        if wants_json(request):
+            return web.json_response({"status": "noted", "ask": ask["id"], "state": ask["state"]})
+        raise web.HTTPSeeOther(location=f"/r/{token}?said=1")
 
     async def _fields(self, request: web.Request, token: str) -> dict[str, str]:
         if request.content_length is not None and request.content_length > MAX_BODY:
