@@ -51,6 +51,7 @@ ALLOWED = {
     "logs": set(),
     "runlock": set(),
     "links": {"store"},  # issue 15: the private links' own tokens
+    "erase": {"runlock"},
     # services: units of work over the store
     "replies.tokens": set(),
     "replies.htmltext": set(),
@@ -260,7 +261,7 @@ ALLOWED = {
         "settings",
         "store",
     },
-    "linkcmds": {"commands", "config", "links", "lookahead", "runlock", "settings"},
+    "linkcmds": {"commands", "config", "erase", "links", "lookahead", "runlock", "settings"},
 }
 
 

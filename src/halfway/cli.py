@@ -204,7 +204,7 @@ def build_parser() -> Parser:
     add_ledger_commands(command, common)  # ask, boundary
     add_digest_command(command)
     add_demo_data_command(command)
-    add_link_commands(command, common)  # links, links revoke, calendar-url
+    add_link_commands(command, common)  # links, links revoke, calendar-url, erase
     p = command("history", cmd_history, "show what was sent and written, oldest first")
     p.add_argument("--since", type=a_date, metavar="DATE", help="only from this date (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="print JSON instead of lines")

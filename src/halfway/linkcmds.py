@@ -1,5 +1,5 @@
-"""`halfway links`, `halfway links revoke digest|calendar` and `halfway calendar-url`:
-the private links (see `links`).
+"""`halfway links`, `halfway links revoke digest|calendar`, `halfway calendar-url` and
+`halfway erase`: the private links (see `links`) and deleting everything (see `erase`).
 
 Every address is made from this config's `server.public_url` (by default
 `http://{server.listen}`), never from another config or another daemon's.
@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halfway.commands import UsageError
 from halfway.settings import load_settings
 
 if TYPE_CHECKING:
@@ -25,10 +27,17 @@ LINKS_EPILOG = (
     "the new one is printed. Reply links in your nudges keep working."
 )
 REVOKE_HELP = "replace one private link: the old one stops opening at once"
+ERASE_HELP = "delete everything halfway keeps in the data folder, the reply key included"
+ERASE_EPILOG = (
+    "Removes the data file and its archives, the reply key, the link tokens, the locks: "
+    "everything halfway wrote in the data folder, after you type the folder's name to "
+    "confirm (or with --yes). It refuses while a halfway daemon runs on that folder: stop "
+    "it first. Your config file is left as it is; the command says where it is."
+)
 
 
 def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
-    """`links [revoke KIND]` and `calendar-url` on the main parser."""
+    """`links [revoke KIND]`, `calendar-url`, `erase [--yes]` on the main parser."""
     from halfway import links
 
     p = command("links", cmd_links, LINKS_HELP)
@@ -49,6 +58,11 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
         "calendar-url",
         cmd_calendar_url,
         "print the address of your calendar feed (planned talks, weekly reviews)",
+    )
+    p = command("erase", cmd_erase, ERASE_HELP)
+    p.description, p.epilog = ERASE_HELP, ERASE_EPILOG
+    p.add_argument(
+        "--yes", action="store_true", help="do not ask for the folder's name (no terminal needed)"
     )
 
 
@@ -132,4 +146,48 @@ def cmd_calendar_url(args: argparse.Namespace) -> int:
     if found is None:
         return 1
     print(addresses(settings, found)["calendar"])
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from halfway import erase
+
+    settings = load_settings(args)
+    folder = settings.data_dir
+    found = erase.ours(folder)
+    if not found:
+        print(f"nothing of halfway's in {folder}; nothing was erased")
+        print(f"your config file is left as it is: {Path(args.source).resolve()}")
+        return 0
+    if not args.yes and not sys.stdin.isatty():
+        raise UsageError("no terminal to confirm on; pass --yes to erase without being asked")
+    running = erase.running_daemon(folder)
+    if running:
+        print(f"halfway erase: {running}", file=sys.stderr)
+        return 1
+    if not args.yes:
+        print(f"This deletes everything halfway keeps in {folder}, the reply key included:")
+        for path in found:
+            print(f"  {path}")
+        print("It cannot be undone. Nothing is deleted from your config file.")
+        try:
+            typed = input(f"Type the folder's name ({folder.name}) to erase it: ")
+        except EOFError:
+            typed = ""
+        if typed.strip() != folder.name:
+            print(
+                "halfway erase: that is not the folder's name; nothing was erased", file=sys.stderr
+            )
+            return 1
+    try:
+        removed, left = erase.erase(folder)
+    except erase.Running as error:
+        print(f"halfway erase: {error}", file=sys.stderr)
+        return 1
+    for path in removed:
+        print(f"removed {path}")
+    print(f"erased {len(removed)} file(s) and folder(s) halfway kept in {folder}")
+    for path in left:
+        print(f"left alone (not halfway's): {path}")
+    print(f"your config file is left as it is: {Path(args.source).resolve()}")
     return 0
