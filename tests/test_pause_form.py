@@ -109,6 +109,7 @@ def test_resume_ends_every_pause_like_halfway_resume_all(served, halfway, tmp_pa
         await client.post(action, data={"guard": guard, "span": "open"}, allow_redirects=False)
         clock.advance(hours=2)
         page = await (await client.get(f"/?t={token}")).text()
+        assert "Everything is paused until you resume" in page  # said on every visit
         resume = re.search(r'action="(/resume\?[^"]+)"', page).group(1).replace("&amp;", "&")
         posted = await client.post(resume, data={"guard": guard}, allow_redirects=False)
         after = await (await client.get(posted.headers["Location"])).text()
