@@ -270,3 +270,43 @@ def test_a_link_pointing_at_another_configs_daemon_says_so(
     finally:
         for daemon in daemons:
             daemon.stop()
+
+
+def test_a_damaged_tokens_file_opens_nothing_and_revoke_mends_it(config_file, halfway) -> None:
+    written = config_file()
+    first_start(written.data_dir)
+    folder = written.data_dir
+    assert folder is not None
+    old = links.required(folder)
+    (folder / links.FILE).write_text('{"digest": 1')  # cut short
+    ran = halfway("links", "--config", str(written.path))
+    assert ran.code == 1
+    assert len(ran.err.strip().splitlines()) == 1
+    assert str(folder / links.FILE) in ran.err
+    assert "'halfway links revoke digest'" in ran.err
+    assert not links.Links(folder).valid("digest", old["digest"])
+    mended = halfway("links", "revoke", "digest", "--config", str(written.path))
+    assert mended.code == 0, mended.err
+    new = links.required(folder)
+    assert new["digest"] != old["digest"]
+    assert new["calendar"] != old["calendar"]
+    assert printed(halfway("links", "--config", str(written.path)).out)["calendar"].endswith(
+        f"/calendar/{new['calendar']}.ics"
+    )
+
+
+def test_the_weekly_digest_still_goes_out_when_the_tokens_file_is_gone(tmp_path) -> None:
+    from .conftest import Clock
+    from .engine import make_daemon
+
+    clock = Clock("2026-11-30T07:00:00+01:00")  # a Monday, an hour before the digest
+    daemon = make_daemon(tmp_path, "", clock, push="json://127.0.0.1:9/hook")  # never sent
+    folder = daemon.store.data_dir
+    old = links.required(folder)["digest"]
+    (folder / links.FILE).unlink()
+    clock.set("2026-11-30T08:00:00+01:00")
+    record = daemon.digest.tick()
+    assert record is not None
+    new = links.required(folder)["digest"]
+    assert new != old
+    assert record["link"].endswith(f"/digest/2026-W48?t={new}")

@@ -120,7 +120,8 @@ class DigestNudges:
     ) -> Record:
         """The delivery of one week's digest: built and rendered now, due now."""
         found = build(self.store, self.settings, week, now)
-        token = self.links.token("digest") or links.required(self.store.data_dir)["digest"]
+        # a token gone or damaged opens no link: a new one, rather than no digest at all
+        token = self.links.token("digest") or links.ensure(self.store.data_dir)["digest"]
         link = links.digest_url(self.settings.server.public_url, token, week)
         title, body = digest_render.push(found, link, self.settings.discreet)
         return {

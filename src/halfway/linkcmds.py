@@ -121,10 +121,10 @@ def cmd_links(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     if args.action == "revoke":
         kind = links.NAMES[args.kind]
-        if _tokens(settings, "links revoke") is None:
+        if not links.path_of(settings.data_dir).exists():
+            _tokens(settings, "links revoke")  # says the daemon's first start makes them
             return 1
-        links.revoke(settings.data_dir, kind)
-        found = links.required(settings.data_dir)
+        found = links.revoke(settings.data_dir, kind)
         print(
             f"revoked: the old {links.LABELS[kind]} link answers 403 from now on"
             " (the running daemon included); reply links keep working"

@@ -72,8 +72,8 @@ def read(data_dir: Path) -> dict[str, str] | None:
         found = {}
     if not found:
         raise StoreError(
-            f"{path}: the link tokens are damaged; 'halfway links revoke digest' and"
-            " 'halfway links revoke calendar' make new ones"
+            f"{path}: the link tokens are damaged, so no private link opens;"
+            " 'halfway links revoke digest' makes new ones for both"
         )
     return found
 
@@ -104,21 +104,19 @@ def ensure(data_dir: Path, legacy_key: bytes | None = None) -> dict[str, str]:
     return found
 
 
-def revoke(data_dir: Path, kind: str) -> str:
-    """Replace one link's token (the other stays); the new token."""
-    tokens = {**required_or_damaged(data_dir), kind: new_token()}
-    write(data_dir, tokens)
-    return tokens[kind]
-
-
-def required_or_damaged(data_dir: Path) -> dict[str, str]:
-    """For revoke: the tokens, or new ones for a damaged file (revoking is its remedy)."""
-    if not path_of(data_dir).exists():
-        return required(data_dir)
+def revoke(data_dir: Path, kind: str) -> dict[str, str]:
+    """Replace one link's token (the other stays); all the tokens now. A damaged file
+    (no link opens) gets new tokens for both; a missing one is a StoreError (the
+    daemon's first start makes it)."""
     try:
-        return required(data_dir)
+        tokens = required(data_dir)
     except StoreError:
-        return {kind: new_token() for kind in KINDS}
+        if not path_of(data_dir).exists():
+            raise
+        tokens = {other: new_token() for other in KINDS}
+    tokens[kind] = new_token()
+    write(data_dir, tokens)
+    return tokens
 
 
 def write(data_dir: Path, tokens: dict[str, str]) -> None:
