@@ -90,8 +90,10 @@ def test_revoking_a_link_closes_it_at_once_on_the_running_daemon(running, halfwa
 # the tokens ----------------------------------------------------------------------------
 
 
-def test_links_print_both_and_are_independent_of_the_reply_key(config_file, halfway) -> None:
-    written = config_file(server="127.0.0.1:8470")
+def test_links_print_both_and_are_independent_of_the_reply_key(
+    config_file, halfway, start_daemon
+) -> None:
+    written = config_file(server=True)
     first_start(written.data_dir)
     folder = written.data_dir
     assert folder is not None
@@ -105,13 +107,15 @@ def test_links_print_both_and_are_independent_of_the_reply_key(config_file, half
     ran = halfway("links", "--config", str(written.path))
     assert ran.code == 0
     assert printed(ran.out) == {
-        "digest": f"http://127.0.0.1:8470/?t={made['digest']}",
-        "calendar": f"http://127.0.0.1:8470/calendar/{made['calendar']}.ics",
+        "digest": f"http://{written.listen}/?t={made['digest']}",
+        "calendar": f"http://{written.listen}/calendar/{made['calendar']}.ics",
     }
 
-    # a new reply key ('halfway run --new-key') changes no link
+    # a new reply key (the real 'halfway run --new-key') changes no link
     (folder / tokens.KEY_FILE).unlink()
-    start_keys(Store(folder), new_key=True)
+    daemon = start_daemon("--config", str(written.path), "--new-key")
+    wait_for(lambda: daemon.health(str(written.listen)))
+    assert daemon.stop() == 0
     assert tokens.load_key(folder) != key
     assert links.required(folder) == made
 
