@@ -96,7 +96,7 @@ def test_the_form_writes_the_pause_halfway_pause_all_writes(
         "until": iso(clock() + length) if length else None,
     }
     ends = {"day": "Thu 2026-11-26 19:00 CET", "week": "Wed 2026-12-02 19:00 CET"}
-    assert f"Paused. Nothing will be sent until {ends.get(span, 'you resume')}." in page
+    assert f"Paused until {ends.get(span, 'you resume')}. Take the time you need." in page
     assert "Resume now" in page  # and no second pause form while paused
     assert 'name="span"' not in page
 
@@ -203,7 +203,7 @@ def test_pause_everything_for_a_week_from_the_phone_then_resume(
         form.get_by_label("For a week").check()
         form.get_by_role("button", name="Pause everything").tap()
         phone_page.wait_for_url(re.compile(r"done=paused$"))
-        expect(phone_page.get_by_role("status")).to_contain_text("Paused. Nothing will be sent")
+        expect(phone_page.get_by_role("status")).to_contain_text("Paused until")
         screenshot(phone_page, "private-page-paused")
         status = halfway("status", "--config", str(written.path)).out
         assert "paused: every nudge until" in status
