@@ -153,15 +153,25 @@ def test_a_forged_missing_or_cross_site_guard_is_403_and_writes_nothing(served) 
     assert everything(daemon.store.data_dir) == before
 
 
-def test_an_unknown_span_is_422_and_writes_nothing(served) -> None:
+def test_an_unknown_span_is_422_and_a_body_that_cannot_be_read_400_writing_nothing(
+    served,
+) -> None:
     daemon, token, _clock = served
 
-    async def steps(client) -> int:
+    async def steps(client) -> list[int]:
         guard, action = await form_of(client, token)
-        posted = await client.post(action, data={"guard": guard, "span": "forever"})
-        return posted.status
+        unknown = await client.post(action, data={"guard": guard, "span": "forever"})
+        garbled = await client.post(
+            action,
+            data=f"guard={guard}&span=week".encode(),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Encoding": "gzip",  # but it is not
+            },
+        )
+        return [unknown.status, garbled.status]
 
-    assert talk_to(daemon, steps) == 422
+    assert talk_to(daemon, steps) == [422, 400]
     assert everything(daemon.store.data_dir) is None
 
 
