@@ -9,7 +9,7 @@ from typing import Any
 from halfway import config, deliver
 from halfway.daemon import Daemon
 from halfway.deliveries import at
-from halfway.keys import reply_key
+from halfway.keys import start_keys
 from halfway.replies import service
 from halfway.store import Store
 
@@ -60,7 +60,8 @@ def first_id(daemon: Daemon) -> str:
 
 
 def first_start(data_dir: Path | None) -> None:
-    """What the daemon's first start leaves in a data folder: the hot file and the
-    reply key (only the daemon makes the key; `halfway send` needs it)."""
+    """What the daemon's first start leaves in a data folder: the hot file, the reply
+    key and the private links' tokens (only the daemon makes them; `halfway send` needs
+    the key, `digest --send` the page's link)."""
     assert data_dir is not None
-    reply_key(Store(data_dir))
+    start_keys(Store(data_dir))

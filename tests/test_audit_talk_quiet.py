@@ -69,7 +69,7 @@ def test_status_and_upcoming_show_talk_steps_the_digest_and_the_care_check(
     settings = config.load(written.path)
     store = Store(settings.data_dir, create=False)
     clock = lambda: now  # noqa: E731
-    digest_at = DigestNudges(settings, store, clock, b"").next_wake()
+    digest_at = DigestNudges(settings, store, clock).next_wake()
     care = CareNudges(settings, store, clock, Planner(settings, store, clock, b""))
     care_at = care.next_wake()
     assert digest_at is not None

@@ -94,8 +94,9 @@ def test_send_goes_out_now_through_the_outbox(halfway, config_file, smtp_receive
     assert len(smtp_receiver.messages) == 2
 
 
-def test_link_without_the_reply_key_says_how_to_make_it(halfway, seeded) -> None:
+def test_link_before_the_first_start_says_how_to_make_it(halfway, seeded) -> None:
     written, _ = seeded
     ran = halfway("digest", "--link", "--config", str(written.path))
     assert ran.code == 1
-    assert "the reply key is missing" in ran.err
+    assert "no private links yet" in ran.err
+    assert "'halfway run'" in ran.err

@@ -50,6 +50,8 @@ ALLOWED = {
     "deliver": set(),
     "logs": set(),
     "runlock": set(),
+    "links": {"store"},  # issue 15: the private links' own tokens
+    "erase": {"runlock"},
     # services: units of work over the store
     "replies.tokens": set(),
     "replies.htmltext": set(),
@@ -127,10 +129,9 @@ ALLOWED = {
         "talkbook",
     },
     "httpapp": {"calendar", "daemon", "digest_web", "replies", "replies.web", "store"},
-    "keys": {"replies", "replies.tokens", "store"},
+    "keys": {"links", "replies", "replies.tokens", "store"},
     "launch": {"config", "daemon", "runlock", "store"},
     "commands": {
-        "calendar",
         "config",
         "cursors",
         "deliver",
@@ -171,15 +172,7 @@ ALLOWED = {
     "care": {"deliveries"},
     "review": {"asks", "deliveries", "store"},
     "care_nudges": {"care", "config", "cursors", "deliveries", "planner", "schedule", "store"},
-    "calendar": {
-        "config",
-        "cursors",
-        "deliveries",
-        "replies",
-        "replies.tokens",
-        "schedule",
-        "store",
-    },
+    "calendar": {"config", "cursors", "deliveries", "links", "schedule", "store"},
     "talkcmds": {
         "commands",
         "config",
@@ -197,6 +190,7 @@ ALLOWED = {
         "demodata",
         "digestcmds",
         "ledgercmds",
+        "linkcmds",
         "logs",
         "lookahead",
         "reading",
@@ -235,24 +229,39 @@ ALLOWED = {
         "deliveries",
         "digest",
         "digest_render",
+        "links",
         "practices",
         "schedule",
         "store",
     },
-    "digest_web": {"config", "digest", "digest_render", "digest_send", "store"},
+    "digest_web": {
+        "config",
+        "cursors",
+        "deliveries",
+        "digest",
+        "digest_render",
+        "digest_send",
+        "links",
+        "pauses",  # the pause form writes what 'halfway pause --all' writes
+        "replies",
+        "replies.tokens",  # the forms' guard
+        "schedule",
+        "store",
+    },
     "digestcmds": {
         "commands",
         "deliveries",
         "digest",
         "digest_render",
         "digest_send",
+        "linkcmds",  # the same links, and the same warning about another daemon
+        "links",
         "reading",
-        "replies",
-        "replies.tokens",
         "schedule",
         "settings",
         "store",
     },
+    "linkcmds": {"commands", "config", "erase", "links", "lookahead", "runlock", "settings"},
 }
 
 

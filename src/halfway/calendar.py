@@ -1,28 +1,25 @@
 """The calendar feed: planned talks and the weekly reviews as iCalendar, for a phone's
 calendar to subscribe to at `GET /calendar/{token}.ics`.
 
-The token is an HMAC of a fixed text with the data folder's key: only this machine
-can make it, `halfway calendar-url` prints it, and a request without it gets a bare
-403 that says nothing. Each event is at its local time in the configured zone
-(with its VTIMEZONE); with `discreet = true` no title names a topic or a practice.
+The token is the feed's own (see `links`): `halfway calendar-url` and `halfway links`
+print the address, `halfway links revoke calendar` replaces it, and a request without
+the current one gets a bare 403 that says nothing. Each event is at its local time in
+the configured zone (with its VTIMEZONE); with `discreet = true` no title names a topic or a practice.
 The reviews' times come from the same schedule code that fires them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
-import hmac
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halfway import cursors, schedule
 from halfway.config import Settings
 from halfway.deliveries import at
-from halfway.replies import tokens
+from halfway.links import Links
 from halfway.store import Store, View
 
 if TYPE_CHECKING:
@@ -34,40 +31,11 @@ TALK_LENGTH = timedelta(hours=1)
 REVIEW_LENGTH = timedelta(minutes=15)
 REVIEWS_AHEAD = 8  # the next this many fires of each weekly review
 REVIEWS_SPAN = timedelta(days=120)  # and none further ahead than this
-_MESSAGE = b"halfway calendar feed"
-
-
-# the token ---------------------------------------------------------------------------
-
-
-def token(key: bytes) -> str:
-    """The feed's token: an HMAC of a fixed text with the data folder's key."""
-    digest = hmac.new(key, _MESSAGE, hashlib.sha256).digest()[:18]
-    return base64.urlsafe_b64encode(digest).decode()
-
-
-def valid(key: bytes, candidate: str) -> bool:
-    """Whether `candidate` is the feed's token (compared in constant time)."""
-    return hmac.compare_digest(candidate.encode("utf-8"), token(key).encode())
-
-
-def existing_key(data_dir: Path) -> bytes | None:
-    """The data folder's key if halfway has made one (this never makes it)."""
-    path = Path(data_dir) / tokens.KEY_FILE
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    return key if len(key) >= 32 else None
 
 
 def _opaque(text: str) -> str:
     """A stable id that does not show `text` (a nudge's id may name the practice)."""
     return hashlib.sha256(text.encode()).hexdigest()[:20]
-
-
-def url(settings: Settings, key: bytes) -> str:
-    return f"{settings.server.public_url}/calendar/{token(key)}.ics"
 
 
 # the feed ----------------------------------------------------------------------------
@@ -155,12 +123,12 @@ class Feed:
         self,
         settings: Callable[[], Settings],
         store: Store,
-        key: bytes,
+        links: Links,
         clock: Callable[[], datetime],
     ) -> None:
         self.settings = settings  # read at each request: a reload may change `discreet`
         self.store = store
-        self.key = key
+        self.links = links  # read at each request: a revoked token is refused at once
         self.clock = clock
 
     def add_routes(self, app: web.Application) -> None:
@@ -173,7 +141,7 @@ class Feed:
         from aiohttp import web
 
         name = request.match_info["name"]  # no-store and the rest: harden, on every answer
-        if not name.endswith(".ics") or not valid(self.key, name.removesuffix(".ics")):
+        if not name.endswith(".ics") or not self.links.valid("calendar", name.removesuffix(".ics")):
             return web.Response(status=403)
         body = await asyncio.get_running_loop().run_in_executor(None, self.build)
         return web.Response(body=body, content_type="text/calendar", charset="utf-8")

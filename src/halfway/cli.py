@@ -20,7 +20,6 @@ from halfway import __version__
 from halfway.channeltest import cmd_test_channel
 from halfway.commands import (
     UsageError,
-    cmd_calendar_url,
     cmd_check,
     cmd_init,
     cmd_log,
@@ -34,6 +33,7 @@ from halfway.commands import (
 from halfway.demodata import add_command as add_demo_data_command
 from halfway.digestcmds import add_command as add_digest_command
 from halfway.ledgercmds import add_commands as add_ledger_commands
+from halfway.linkcmds import add_commands as add_link_commands
 from halfway.lookahead import cmd_status, cmd_upcoming
 from halfway.reading import cmd_export, cmd_history
 from halfway.talkcmds import (
@@ -204,11 +204,7 @@ def build_parser() -> Parser:
     add_ledger_commands(command, common)  # ask, boundary
     add_digest_command(command)
     add_demo_data_command(command)
-    command(
-        "calendar-url",
-        cmd_calendar_url,
-        "print the address of your calendar feed (planned talks, weekly reviews)",
-    )
+    add_link_commands(command, common)  # links, links revoke, calendar-url, erase
     p = command("history", cmd_history, "show what was sent and written, oldest first")
     p.add_argument("--since", type=a_date, metavar="DATE", help="only from this date (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="print JSON instead of lines")

@@ -300,22 +300,6 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_calendar_url(args: argparse.Namespace) -> int:
-    from halfway import calendar
-
-    settings = load_settings(args)
-    key = calendar.existing_key(settings.data_dir)  # never made here: the daemon makes it
-    if key is None:
-        print(
-            f"halfway calendar-url: no key in {settings.data_dir} yet; start halfway once "
-            "('halfway run'), then ask again",
-            file=sys.stderr,
-        )
-        return 1
-    print(calendar.url(settings, key))
-    return 0
-
-
 def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
     """Each nudge's cursor, so upcoming fires are counted as the daemon will fire them."""
     from halfway import cursors

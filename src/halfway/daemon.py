@@ -59,7 +59,7 @@ class Daemon:
         self.clock = clock
         self.reload_settings = reload
         self.send = send
-        self.key = keys.reply_key(store, new_key)
+        self.key, self.links = keys.start_keys(store, new_key)
         self.use(settings)
         self.ready = False  # every catch-up decided
         self.problem: str | None = None  # why the last pass failed, while it does
@@ -83,7 +83,7 @@ class Daemon:
         self.outbox = Outbox(settings, self.store, self.clock, self.send)
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
-        self.digest = DigestNudges(settings, self.store, self.clock, self.key)
+        self.digest = DigestNudges(settings, self.store, self.clock, self.links)
 
     # the units of work, in one pass ---------------------------------------------
 

@@ -158,9 +158,13 @@ def mail_html(d: Digest, link: str | None) -> str:
     return str(_template("digest_mail.html").render(**context(d, link)))
 
 
-def page_html(d: Digest, earlier: list[tuple[str, str]], here: str) -> str:
-    """The private page: this digest, and links (week, url) to earlier weeks."""
-    return str(_template("digest_page.html").render(**context(d), earlier=earlier, here=here))
+def page_html(
+    d: Digest, earlier: list[tuple[str, str]], here: str, pause: dict[str, Any] | None = None
+) -> str:
+    """The private page: this digest, links (week, url) to earlier weeks, and the "pause
+    everything" form's state (see `digest_web`; templates/pause_form.html)."""
+    page = _template("digest_page.html")
+    return str(page.render(**context(d), earlier=earlier, here=here, pause=pause))
 
 
 def text(d: Digest, link: str | None = None) -> str:

@@ -9,21 +9,18 @@ meta (`meta["digest"]`: `checked`, `week`), and a week that already has its deli
 never recorded again, so a restart, a catch-up or a second process sends no duplicate.
 
 The private link is `{public_url}/digest/{week}?t=TOKEN` (or `/?t=TOKEN`, the latest
-week): TOKEN is an HMAC of a fixed text with the data folder's key, one for every
-week, so the page's links to earlier weeks carry it too.
+week): TOKEN is the private page's own token (see `links`), one for every week until
+it is revoked, so the page's links to earlier weeks carry it too.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
-from halfway import cursors, digest, digest_render, practices, schedule
+from halfway import cursors, digest, digest_render, links, practices, schedule
 from halfway.config import Settings, check_nudge
 from halfway.deliveries import PENDING, at, iso
 from halfway.store import Record, Store, Tables, View, new_id
@@ -34,31 +31,10 @@ DIGEST_ID = "digest"  # the id pauses use ('halfway pause --all' pauses the dige
 META = "digest"
 KIND = "digest"
 LINK_LIFE = timedelta(days=7)  # how long the delivery counts as current (not the link's life)
-_MESSAGE = b"halfway digest pages"
 
 
 def nudge_id(week: str) -> str:
     return f"{DIGEST_ID}:{week}"
-
-
-# the link ----------------------------------------------------------------------------
-
-
-def token(key: bytes) -> str:
-    """The pages' token: an HMAC of a fixed text with the data folder's key."""
-    mac = hmac.new(key, _MESSAGE, hashlib.sha256).digest()[:18]
-    return base64.urlsafe_b64encode(mac).decode()
-
-
-def valid(key: bytes, candidate: str | None) -> bool:
-    """Whether `candidate` is the pages' token (compared in constant time)."""
-    return hmac.compare_digest((candidate or "").encode("utf-8"), token(key).encode())
-
-
-def url(base: str, key: bytes, week: str | None = None) -> str:
-    """The signed address of a week's page (None: the latest week's)."""
-    path = f"/digest/{week}" if week else "/"
-    return f"{base.rstrip('/')}{path}?t={token(key)}"
 
 
 # reading -----------------------------------------------------------------------------
@@ -83,12 +59,16 @@ class DigestNudges:
     """Records the weekly digest's delivery on schedule, once per week."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Callable[[], datetime], key: bytes
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], datetime],
+        tokens: links.Links | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.key = key
+        self.links = tokens or links.Links(store.data_dir)
         self.check = check_nudge(DIGEST_ID, settings.digest.cron, list(settings.digest.channels))
 
     def channels(self) -> list[str]:
@@ -140,7 +120,9 @@ class DigestNudges:
     ) -> Record:
         """The delivery of one week's digest: built and rendered now, due now."""
         found = build(self.store, self.settings, week, now)
-        link = url(self.settings.server.public_url, self.key, week)
+        # a token gone or damaged opens no link: a new one, rather than no digest at all
+        token = self.links.token("digest") or links.ensure(self.store.data_dir)["digest"]
+        link = links.digest_url(self.settings.server.public_url, token, week)
         title, body = digest_render.push(found, link, self.settings.discreet)
         return {
             "id": new_id("d"),

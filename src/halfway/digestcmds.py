@@ -4,6 +4,7 @@ now through the outbox, or print the signed address of its private page."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,8 @@ def add_command(command: Callable[..., Any]) -> None:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from halfway import digest, digest_render, digest_send, schedule
+    from halfway import digest, digest_render, digest_send, links, schedule
     from halfway.deliveries import at
-    from halfway.replies import tokens
     from halfway.store import Store
 
     settings = load_settings(args)
@@ -58,9 +58,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(f"--week: {error}") from None
     store = Store(settings.data_dir, create=args.send)  # only --send writes
-    if args.link:
-        key = tokens.load_key(store.data_dir)
-        print(digest_send.url(settings.server.public_url, key, week if args.week else None))
+    if args.link:  # from this config's public_url; the token is the private page's own
+        from halfway.linkcmds import other_daemon
+
+        token = links.required(store.data_dir)["digest"]
+        print(links.digest_url(settings.server.public_url, token, week if args.week else None))
+        warning = other_daemon(settings)
+        if warning:
+            print(warning, file=sys.stderr)
         return 0
     if args.send:
         sent = [
@@ -91,10 +96,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def send(settings: Any, store: Any, week: str) -> int:
+    from halfway import links
     from halfway.digest_send import DigestNudges
-    from halfway.replies import tokens
 
-    nudges = DigestNudges(settings, store, utc_now, tokens.load_key(store.data_dir))
+    links.required(store.data_dir)  # the page's link goes with it: made by the daemon
+    nudges = DigestNudges(settings, store, utc_now)
     if not nudges.channels():
         raise UsageError("--send: no channel to send to; add one under [channels]")
     return send_recorded(settings, store, nudges.send_now(week))

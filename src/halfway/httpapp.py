@@ -31,8 +31,8 @@ def build(daemon: Daemon) -> web.Application:
     settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
     pages = ReplyPages(daemon.store, daemon.key, daemon.clock, daemon.settings.tz, daemon.replied)
     pages.add_routes(app)
-    Feed(settings, daemon.store, daemon.key, daemon.clock).add_routes(app)
-    DigestPages(settings, daemon.store, daemon.key, daemon.clock).add_routes(app)
+    Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
+    DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key).add_routes(app)
     return app
 
 

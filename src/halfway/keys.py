@@ -1,11 +1,28 @@
 """The reply key of a data folder: made by the daemon's first start only, and checked
-against the one the data was made with (its fingerprint is kept in the hot file).
+against the one the data was made with (its fingerprint is kept in the hot file); and
+the private links' own tokens beside it (see `links`).
 """
 
 from __future__ import annotations
 
+from halfway import links
 from halfway.replies import tokens
 from halfway.store import Store, StoreError
+
+
+def start_keys(store: Store, new_key: bool = False) -> tuple[bytes, links.Links]:
+    """The daemon's start: the reply key (`reply_key`), and the private links' tokens,
+    made if missing. An install from before links.json (its reply key known to the
+    data) keeps the links it had, once; after that (`meta["links"]`) a missing token is
+    always a new random one, so no revoked link can come back."""
+    meta = store.view().meta
+    key = reply_key(store, new_key)  # a key it makes or accepts marks the links as own too
+    older = meta.get("key_id") == tokens.fingerprint(key) and not meta.get("links")
+    links.ensure(store.data_dir, key if older else None)
+    if older:
+        with store.transaction() as tx:
+            tx.set_meta({"links": "own"})
+    return key, links.Links(store.data_dir)
 
 
 def reply_key(store: Store, new_key: bool = False) -> bytes:
@@ -31,5 +48,5 @@ def reply_key(store: Store, new_key: bool = False) -> bytes:
         )
     if found != known:
         with store.transaction() as tx:
-            tx.set_meta({"key_id": found})
+            tx.set_meta({"key_id": found, "links": "own"})
     return key

@@ -119,7 +119,7 @@ def weekly_checks(
 
     planner = Planner(settings, store, clock, b"")  # no key: nothing is made or sent here
     wakes = (
-        ("weekly digest", DIGEST_ID, DigestNudges(settings, store, clock, b"").next_wake()),
+        ("weekly digest", DIGEST_ID, DigestNudges(settings, store, clock).next_wake()),
         ("care check", CARE_ID, CareNudges(settings, store, clock, planner).next_wake()),
     )
     by_id = {row["id"]: row for row in store.view().records("nudges")}
