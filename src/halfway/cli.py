@@ -44,7 +44,7 @@ from halfway.talkcmds import (
     cmd_talk_move,
 )
 
-ENTRY_KINDS = ("gesture", "initiation", "boundary", "note")
+ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")  # as ledger.ENTRY_KINDS
 
 
 class Parser(argparse.ArgumentParser):
@@ -194,8 +194,13 @@ def build_parser() -> Parser:
         checks_channels=True,
     )
     command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
-    p = command("log", cmd_log, "write down a gesture, initiation, boundary or note")
-    p.add_argument("kind", metavar="KIND", choices=ENTRY_KINDS, help=", ".join(ENTRY_KINDS))
+    p = command("log", cmd_log, "write down a gesture, initiation, boundary, note or hurt")
+    p.add_argument(
+        "kind",
+        metavar="KIND",
+        choices=ENTRY_KINDS,
+        help=", ".join(ENTRY_KINDS) + " (hurt: something that hurt or worried you)",
+    )
     p.add_argument("text", metavar="TEXT", help='what happened, e.g. "made me tea"')
     p.add_argument(
         "--by", choices=("me", "partner"), help="who it was (for initiations: default me)"
