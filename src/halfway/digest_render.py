@@ -68,7 +68,7 @@ CARE_WORDS = {
     "couples counselling, a time like this, when you are both taking part, can be a good "
     "time to begin.",
     care.BOUNDARY_SAFETY: "A boundary that matters to you has not held several times lately. "
-    "That is hard, and it is not your fault. You deserve to feel safe and at ease at home.",
+    "That is hard, and none of it is on you. You deserve to feel safe and at ease at home.",
 }
 SAFETY_NOTES = frozenset({care.BOUNDARY_SAFETY})  # the safety line follows these notes
 DISCREET_TITLE = "halfway · your weekly note"
