@@ -170,7 +170,18 @@ ALLOWED = {
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
     "care": {"deliveries"},
     "review": {"asks", "deliveries", "store"},
-    "care_nudges": {"care", "config", "cursors", "deliveries", "planner", "schedule", "store"},
+    # what the digest and the care check share, so that a care note comes once
+    "care_share": {"care", "config", "cursors", "schedule"},
+    "care_nudges": {
+        "care",
+        "care_share",
+        "config",
+        "cursors",
+        "deliveries",
+        "planner",
+        "schedule",
+        "store",
+    },
     "calendar": {
         "config",
         "cursors",
@@ -227,9 +238,11 @@ ALLOWED = {
         "talkbook",
     },
     # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
-    "digest": {"asks", "care", "deliveries"},
-    "digest_render": {"digest", "words"},
+    "digest": {"care", "deliveries"},
+    "digest_render": {"care", "digest", "words"},
     "digest_send": {
+        "care",
+        "care_share",
         "config",
         "cursors",
         "deliveries",
