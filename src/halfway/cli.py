@@ -253,6 +253,11 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
     p = action("add", cmd_talk_add, "plan a talk at WHEN and the nudges around it")
     p.add_argument("when", metavar="WHEN", help=WHEN_HELP + ", in your configured time zone")
     p.add_argument("--topic", metavar="TEXT", help="what the talk is about (a few words)")
+    p.add_argument(
+        "--by",
+        choices=("me", "partner"),
+        help="whose idea the talk was (partner: they began it, and that is movement)",
+    )
     action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
     p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
     p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
