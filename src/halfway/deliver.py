@@ -186,15 +186,13 @@ def send(
     return results
 
 
-# The text part of an e-mail whose HTML halfway wrote with its own text beside it (the
-# digest: `digest.txt`), by that HTML. Apprise's e-mail service would otherwise make
-# the text part by converting the HTML; `_own_text` has it take this one instead.
-_OWN_TEXT: dict[str, str] = {}
+_OWN_TEXT: dict[str, str] = {}  # an e-mail's own text part (the digest's), by its HTML
 
 
 def _own_text(html: str, text: str) -> None:
     """Have apprise's e-mail service (mailto://) use `text` as the text part of the
-    message whose HTML is `html`; any other conversion is apprise's own, unchanged."""
+    message whose HTML is `html`, instead of converting the HTML; any other
+    conversion is apprise's own, unchanged."""
     import importlib
 
     module: Any = importlib.import_module("apprise.plugins.email.base")
