@@ -270,6 +270,21 @@ def test_a_boundary_not_holding_in_three_of_four_answers_is_one_gentle_note() ->
     assert care.BOUNDARY_NOT_HELD == (3, 4)
 
 
+def test_long_quiet_after_writing_stopped_brings_the_counsellors_word_once() -> None:
+    h = History()
+    h.check = lambda monday: History.check(h, monday, (care.LONG_QUIET,))  # type: ignore[method-assign]
+    h.review(W[0] + timedelta(days=6), "none")  # then nothing at all is written down
+    sent = {monday: h.check(monday) for monday in W[1:14]}
+    assert [m for m, notes in sent.items() if notes] == [W[9]]  # W[1]–W[8]: eight weeks
+    assert h.fired[care.LONG_QUIET]["run"] == W[1].isoformat()
+    assert care.QUIET_WEEKS == 8
+
+
+def test_a_new_install_with_nothing_before_it_is_never_called_long_quiet() -> None:
+    h = History()
+    assert all(h.check(monday) == [] for monday in W[1:16])
+
+
 def test_the_new_notes_carry_no_diagnosis_and_the_safety_note_the_safety_line() -> None:
     from halfway import digest_render, practices, words
 

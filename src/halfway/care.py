@@ -29,6 +29,9 @@ The care notes, each at most once per occurrence (every number is in THRESHOLDS)
 - `boundary_safety`: BOUNDARY_NOT_HELD[0] of the last BOUNDARY_NOT_HELD[1] boundary
   answers say it did not hold: one gentle note with the safety pointer. Named by the
   answer at which that began to be so.
+- `long_quiet`: QUIET_WEEKS weeks in a row with nothing written down, after a week
+  that had something: the counsellor's word, once, with no nagging to write again
+  (someone who stops logging would otherwise never hear it). Named by its first week.
 
 A week is a local ISO week (Monday to Sunday in the user's zone), named by its Monday.
 Only whole weeks count: at `now`, the last week looked at is the one before now's
@@ -53,7 +56,15 @@ REVISIT_BOUNDARIES = "revisit_boundaries"
 COUNSELLOR = "counsellor"
 MOVEMENT_RETURNS_NOTE = "movement_returns"
 BOUNDARY_SAFETY = "boundary_safety"
-TRIGGERS = (STEP_BACK, REVISIT_BOUNDARIES, COUNSELLOR, MOVEMENT_RETURNS_NOTE, BOUNDARY_SAFETY)
+LONG_QUIET = "long_quiet"
+TRIGGERS = (
+    STEP_BACK,
+    REVISIT_BOUNDARIES,
+    COUNSELLOR,
+    MOVEMENT_RETURNS_NOTE,
+    BOUNDARY_SAFETY,
+    LONG_QUIET,
+)
 
 # The practice (words.toml section) each trigger sends.
 KIND_OF = {
@@ -62,6 +73,7 @@ KIND_OF = {
     COUNSELLOR: "care_counsel",
     MOVEMENT_RETURNS_NOTE: "care_movement",
     BOUNDARY_SAFETY: "care_safety",
+    LONG_QUIET: "care_counsel",
 }
 
 # --- the thresholds: every number care and the digest decide by -----------------------
@@ -71,6 +83,7 @@ STILL_WEEKS = {REVISIT_BOUNDARIES: 3, COUNSELLOR: 6}  # still weeks in a row
 STILL_STRETCH = 3  # still weeks in a row before movement returns …
 MOVEMENT_RETURNS = (3, 4)  # … then movement in 3 of the last 4 weeks
 BOUNDARY_NOT_HELD = (3, 4)  # 3 of the last 4 boundary answers: it did not hold
+QUIET_WEEKS = 8  # weeks in a row with nothing written down, after writing had stopped
 LOOK_BACK_WEEKS = 12  # no trigger needs more history than this
 THRESHOLDS = {
     "step_back_at": STEP_BACK_AT,
@@ -79,6 +92,7 @@ THRESHOLDS = {
     "still_stretch": STILL_STRETCH,
     "movement_returns": MOVEMENT_RETURNS,
     "boundary_not_held": BOUNDARY_NOT_HELD,
+    "quiet_weeks": QUIET_WEEKS,
     "look_back_weeks": LOOK_BACK_WEEKS,
 }
 
@@ -271,6 +285,19 @@ def movement_returned(by_week: Mapping[date, Week], last: date) -> date | None:
     return stretch[0] if stretch and stretch[1] >= STILL_STRETCH else None
 
 
+def quiet_run(by_week: Mapping[date, Week], last: date) -> date | None:
+    """The first Monday of a run of QUIET_WEEKS or more weeks with nothing written down
+    that ends with week `last` and follows a week that had something (so a new install,
+    with nothing before it, never has one)."""
+    length = 0
+    while (week := by_week.get(last - timedelta(weeks=length))) is not None and not week.active:
+        length += 1
+    before = by_week.get(last - timedelta(weeks=length))
+    if length < QUIET_WEEKS or before is None:
+        return None
+    return last - timedelta(weeks=length - 1)
+
+
 def boundary_answers(records: Mapping[str, Iterable[Record]]) -> list[tuple[datetime, str]]:
     """Every boundary answer (instant, value), oldest first."""
     found = [
@@ -318,6 +345,9 @@ def occurrences(
     returned = movement_returned(by_week, last)
     if returned:
         found[MOVEMENT_RETURNS_NOTE] = returned.isoformat()
+    quiet = quiet_run(by_week, last)
+    if quiet:
+        found[LONG_QUIET] = quiet.isoformat()
     if end is not None:
         began = boundary_not_holding(answers, end)
         if began:

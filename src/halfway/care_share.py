@@ -24,8 +24,9 @@ DIGEST_ID = "digest"  # the id pauses use ('halfway pause --all' pauses the dige
 
 
 def enabled(settings: Settings) -> list[str]:
-    """The care triggers that are on. The note that movement has returned follows the
-    counsellor switch (it speaks of counselling); the boundary note, the boundaries one."""
+    """The care triggers that are on. The notes that movement has returned and that
+    nothing has been written for long follow the counsellor switch (they speak of
+    counselling); the boundary note, the boundaries one."""
     own = settings.care
     switches = {
         care.STEP_BACK: own.step_back,
@@ -33,6 +34,7 @@ def enabled(settings: Settings) -> list[str]:
         care.COUNSELLOR: own.counsellor,
         care.MOVEMENT_RETURNS_NOTE: own.counsellor,
         care.BOUNDARY_SAFETY: own.revisit_boundaries,
+        care.LONG_QUIET: own.counsellor,
     }
     return [trigger for trigger in care.TRIGGERS if switches[trigger]]
 

@@ -69,8 +69,13 @@ CARE_WORDS = {
     "time to begin.",
     care.BOUNDARY_SAFETY: "A boundary that matters to you has not held several times lately. "
     "That is hard, and none of it is on you. You deserve to feel safe and at ease at home.",
+    care.LONG_QUIET: "Nothing has been written down here for a while, and that is okay; "
+    "there is nothing to catch up on. If things feel heavy, a counsellor can help, with your "
+    "partner or just for you.",
 }
-SAFETY_NOTES = frozenset({care.BOUNDARY_SAFETY})  # the safety line follows these notes
+SAFETY_NOTES = frozenset(
+    {care.BOUNDARY_SAFETY, care.LONG_QUIET}
+)  # the safety line follows these notes
 DISCREET_TITLE = "halfway · your weekly note"
 DISCREET_BODY = "Your week's look back is ready, whenever you have a minute."
 TITLE = "Your week, gently"
