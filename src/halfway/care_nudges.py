@@ -3,11 +3,13 @@ record the nudges they call for, as the planner records any fire.
 
 What has been looked at and what has fired is remembered in the hot file's meta
 (`meta["care"]`: `checked`, the last check, and `fired`, per trigger the occurrence
-it fired for), so a restart neither repeats a nudge nor loses one. The weekly digest
-writes `fired` too when it says a note (`care_share`), and while a digest is still to
-go out this week the check leaves its notes to it: a note comes once, never twice. The weeks are read
-from the archives of the last few months and the hot file, once per check: the
-cost does not grow with history.
+it fired for), so a restart neither repeats a nudge nor loses one. The weeks are
+read from the archives of the last few months and the hot file, once per check:
+the cost does not grow with history.
+
+The weekly digest writes `fired` too when it says a note (`care_share`), and while
+a digest is still to go out this week the check leaves its notes to it: a note
+comes once, in the digest or on its own, never both.
 """
 
 from __future__ import annotations

@@ -6,13 +6,15 @@ push channels' short summary as `title`/`body`, the e-mail's HTML as `html` and 
 text part as `text` (the `halfway digest` text, never converted from the HTML), the
 care notes it says as `care`, and the private page as `link`.
 
+The outbox sends it, retries it and recovers it after a crash as it does every nudge.
+What was checked and for which week is kept in the hot file's meta (`meta["digest"]`:
+`checked`, `week`), and a week that already has its delivery is never recorded again,
+so a restart, a catch-up or a second process sends no duplicate.
+
 Care notes come once (`care_share`): the digest of the last whole week asks `care`
 which notes are due, says them, and records them as fired in the same transaction,
-so the care check later that week finds them given; the care check leaves its notes
-to a digest still to come that week. The outbox sends it, retries it and recovers it after a crash
-as it does every nudge. What was checked and for which week is kept in the hot file's
-meta (`meta["digest"]`: `checked`, `week`), and a week that already has its delivery is
-never recorded again, so a restart, a catch-up or a second process sends no duplicate.
+so the care check later that week finds them said; the care check leaves its notes
+to a digest still to come that week.
 
 The private link is `{public_url}/digest/{week}?t=TOKEN` (or `/?t=TOKEN`, the latest
 week): TOKEN is an HMAC of a fixed text with the data folder's key, one for every
@@ -30,7 +32,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from halfway import care, care_share, cursors, digest, digest_render, practices, schedule
-from halfway.config import Settings, check_nudge
+from halfway.config import Settings
 from halfway.deliveries import PENDING, at, iso
 from halfway.store import Record, Store, Tables, View, new_id
 
@@ -114,7 +116,6 @@ class DigestNudges:
         self.store = store
         self.clock = clock
         self.key = key
-        self.check = check_nudge(DIGEST_ID, settings.digest.cron, list(settings.digest.channels))
 
     def channels(self) -> list[str]:
         return care_share.digest_channels(self.settings)
