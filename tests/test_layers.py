@@ -168,10 +168,11 @@ ALLOWED = {
     "channeltest": {"commands", "deliver", "settings"},
     "talkbook": {"config", "deliveries", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
-    "care": {"deliveries"},
+    "movement": {"deliveries"},
+    "care": {"deliveries", "movement"},
     "review": {"asks", "deliveries", "store"},
     # what the digest and the care check share, so that a care note comes once
-    "care_share": {"care", "config", "cursors", "schedule"},
+    "care_share": {"care", "config", "cursors", "schedule"},  # care's week_of
     "care_nudges": {
         "care",
         "care_share",
@@ -238,8 +239,8 @@ ALLOWED = {
         "talkbook",
     },
     # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
-    "digest": {"care", "deliveries"},
-    "digest_render": {"care", "digest", "words"},
+    "digest": {"care", "deliveries", "movement"},
+    "digest_render": {"care", "digest", "movement", "words"},
     "digest_send": {
         "care",
         "care_share",

@@ -8,8 +8,8 @@ gesture answered after midnight stays with its evening.
 
 No score: the digest keeps no ratio of who tries, no comparison with last week and no
 count of what was skipped or missed (those are in `halfway status`). What counts as
-movement, as a small moment, and as neither, is `care`'s one rule (`care.weeks`), so
-the strip of weeks and the care notes never disagree. The person's own side is
+movement, as a small moment, and as neither, is one rule (`movement.weeks`), shared
+with the care notes, so the strip of weeks and the care notes never disagree. The person's own side is
 theirs alone: what they did, and their own energy as their own trend.
 
 Nothing here reads the clock or the disk: the records and `now` are given.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from halfway import care
+from halfway import care, movement
 from halfway.deliveries import REACHED, at
 
 Record = dict[str, Any]
@@ -33,7 +33,7 @@ MOVEMENT_CODES = ("agreed_time", "acknowledged", "small_change", "none")
 NO_MOVEMENT = frozenset({"none", "avoided", "refused"})  # shown together, as "no movement"
 OWN = ("digest:", "care:")  # halfway's own messages are not check-ins
 WEEK_TEXT = re.compile(r"(\d{4})-W(\d{1,2})")
-SAID = care.SAID
+SAID = movement.SAID
 DRAFT = "draft"  # an ask not said yet: only the person's own
 RESTING = "resting"
 
@@ -63,7 +63,7 @@ class BoundaryCheck:
 @dataclass(frozen=True)
 class StripWeek:
     monday: date
-    mark: str  # care.MARKS
+    mark: str  # movement.MARKS
     energy: int | None  # the weekly review's 1–5 energy answer, if given
 
 
@@ -119,7 +119,7 @@ def week_name(monday: date) -> str:
 
 
 def last_complete_week(now: datetime, zone: tzinfo) -> str:
-    return week_name(care.last_whole_week(now, zone))
+    return week_name(movement.last_whole_week(now, zone))
 
 
 def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
@@ -133,7 +133,7 @@ def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
         raise ValueError(f"{week}: {year} has no week {number}") from None
-    if monday > care.week_of(now, zone):
+    if monday > movement.week_of(now, zone):
         raise ValueError(f"{week} has not begun yet")
     return monday
 
@@ -141,7 +141,7 @@ def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
 def months_needed(monday: date) -> tuple[str, str]:
     """The archive months (UTC) that can hold what the digest of `monday`'s week reads:
     care's look-back, to the day after the week (a zone is at most a day off)."""
-    first = monday - timedelta(weeks=care.LOOK_BACK_WEEKS, days=1)
+    first = monday - timedelta(weeks=movement.LOOK_BACK_WEEKS, days=1)
     last = monday + timedelta(days=8)
     return first.strftime("%Y-%m"), last.strftime("%Y-%m")
 
@@ -167,7 +167,7 @@ class _Week:
         for reply in records.get("replies", ()):
             delivery = deliveries.get(reply.get("delivery_id", ""), {})
             when = delivery.get("scheduled_for") or reply.get("received_at")
-            if self.inside(when) and reply.get("value") not in care.NOT_ANSWERS:
+            if self.inside(when) and reply.get("value") not in movement.NOT_ANSWERS:
                 self.replies.append((reply, delivery))
         self.entries = sorted(
             (e for e in records.get("entries", ()) if self.inside(e.get("at"))),
@@ -175,7 +175,7 @@ class _Week:
         )
 
     def inside(self, instant: str | None) -> bool:
-        return bool(instant) and care.week_of(at(str(instant)), self.zone) == self.monday
+        return bool(instant) and movement.week_of(at(str(instant)), self.zone) == self.monday
 
     def day(self, instant: str) -> date:
         return at(instant).astimezone(self.zone).date()
@@ -185,7 +185,7 @@ class _Week:
 
     def movement(self) -> dict[str, int]:
         counts = dict.fromkeys(MOVEMENT_CODES, 0)
-        for kind in sorted(care.ASKS_MOVEMENT):
+        for kind in sorted(movement.ASKS_MOVEMENT):
             for reply in self.replies_to(kind):
                 value = str(reply.get("value"))
                 code = "none" if value in NO_MOVEMENT else value
@@ -205,7 +205,7 @@ class _Week:
             if e.get("kind") == "gesture" and e.get("text")
         ]
         for reply, delivery in self.replies:
-            if care.is_gesture_answer(delivery, reply.get("value")):
+            if movement.is_gesture_answer(delivery, reply.get("value")):
                 when = delivery.get("scheduled_for") or reply["received_at"]
                 found.append((at(when), Gesture(self.day(when), str(reply["value"]).strip())))
         return tuple(g for _, g in sorted(found, key=lambda pair: pair[0]))
@@ -268,7 +268,7 @@ def _asks_agreed(records: Mapping[str, Iterable[Record]], week: _Week) -> int:
     return sum(
         1
         for ask in records.get("asks", ())
-        if any(week.inside(instant) for instant in care.asks_agreed(ask))
+        if any(week.inside(instant) for instant in movement.asks_agreed(ask))
     )
 
 
@@ -285,9 +285,9 @@ def build(
     monday = monday_of(week, now, zone)
     tables = {name: list(rows) for name, rows in records.items()}
     this = _Week(tables, monday, zone)
-    by_week = care.weeks(tables, zone, monday, count=care.LOOK_BACK_WEEKS)
+    by_week = movement.weeks(tables, zone, monday, count=movement.LOOK_BACK_WEEKS)
     strip = tuple(
-        StripWeek(w.monday, care.week_mark(w), w.energy)
+        StripWeek(w.monday, movement.week_mark(w), w.energy)
         for w in list(by_week.values())[-STRIP_WEEKS:]
     )
     latest, resting = _asks(tables, monday + timedelta(weeks=1), zone)
@@ -314,7 +314,7 @@ def build(
         gestures=this.gestures(),
         hurt=this.hurt(),
         strip=strip,
-        moved_weeks=sum(1 for w in strip if w.mark == care.MARK_MOVEMENT),
+        moved_weeks=sum(1 for w in strip if w.mark == movement.MARK_MOVEMENT),
         latest_ask=latest,
         resting_asks=resting,
         care_notes=tuple(n for n in care.TRIGGERS if n in set(care_notes)),

@@ -19,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from halfway import care, words
+from halfway import care, movement, words
 from halfway.digest import Digest, StripWeek
 
 NOT_ADVICE = (
@@ -27,16 +27,16 @@ NOT_ADVICE = (
     "crisis service, and it never tells you to stay or to leave."
 )
 MARK_WORDS = {
-    care.MARK_MOVEMENT: "movement noted",
-    care.MARK_MOMENTS: "small moments noticed",
-    care.MARK_NO_MOVEMENT: "no movement noted",
-    care.MARK_NOTHING: "nothing written down",
+    movement.MARK_MOVEMENT: "movement noted",
+    movement.MARK_MOMENTS: "small moments noticed",
+    movement.MARK_NO_MOVEMENT: "no movement noted",
+    movement.MARK_NOTHING: "nothing written down",
 }
 MARK_COLOURS = {  # fill, border
-    care.MARK_MOVEMENT: ("#3f7d73", "#3f7d73"),
-    care.MARK_MOMENTS: ("#a9cfc7", "#3f7d73"),
-    care.MARK_NO_MOVEMENT: ("#ffffff", "#8a9494"),
-    care.MARK_NOTHING: ("#f5f1ea", "#d9d3c8"),
+    movement.MARK_MOVEMENT: ("#3f7d73", "#3f7d73"),
+    movement.MARK_MOMENTS: ("#a9cfc7", "#3f7d73"),
+    movement.MARK_NO_MOVEMENT: ("#ffffff", "#8a9494"),
+    movement.MARK_NOTHING: ("#f5f1ea", "#d9d3c8"),
 }
 MOVEMENT_WORDS = {
     "agreed_time": "they agreed to a time",
@@ -290,11 +290,11 @@ def push(d: Digest, link: str, discreet: bool) -> tuple[str, str]:
         return DISCREET_TITLE, f"{DISCREET_BODY}\n{link}"
     if d.empty:
         summary = "Nothing was written down this week, and that's okay."
-    elif d.mark == care.MARK_MOVEMENT:
+    elif d.mark == movement.MARK_MOVEMENT:
         summary = "You noted some movement this week."
     elif d.gestures:
         summary = f"You noticed {_count(len(d.gestures), 'a small moment', 'small moments')}."
-    elif d.mark == care.MARK_MOMENTS:
+    elif d.mark == movement.MARK_MOMENTS:
         summary = "You noticed a small moment."
     else:
         summary = "You wrote your week down; no movement was noted."
