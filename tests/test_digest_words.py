@@ -68,6 +68,7 @@ def test_hurt_is_shown_gently_beside_the_moments_not_counted_with_them() -> None
     d = digest.build(four_kinds_of_week().tables, "2026-W47", BERLIN, NOW)
     text = digest_render.text(d)
     assert "WHAT HURT OR WORRIED YOU" in text
+    assert "- You put into words what hurt or worried you." in text  # never "a restful week"
     assert "- Tue 17 Nov: shouted about money" in text
     assert "a kind moment does not cancel it out" in text
     assert "None written down this week." in text  # no small moments: hurt is not one

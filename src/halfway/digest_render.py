@@ -132,6 +132,8 @@ def did_lines(d: Digest) -> list[str]:
         lines.append(f"You reached out {_times(d.my_initiations)}.")
     if d.energy is not None:
         lines.append(f"The energy you gave to reaching out: {d.energy} of 5.")
+    if not lines and d.hurt:
+        lines.append("You put into words what hurt or worried you. That is looking after yourself.")
     return lines or ["A restful week on your side. Rest is part of this too."]
 
 
