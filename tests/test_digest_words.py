@@ -72,6 +72,8 @@ def test_hurt_is_shown_gently_beside_the_moments_not_counted_with_them() -> None
     assert "- Tue 17 Nov: shouted about money" in text
     assert "a kind moment does not cancel it out" in text
     assert "None written down this week." in text  # no small moments: hurt is not one
+    assert "- No movement on what you asked was noted this week." in text
+    assert "Nothing was written down on their side" not in text  # something was
     assert "Movement noted in 1 of the last 8 weeks." in text
     assert "shouted about money" in digest_render.page_html(d, [], "")
 
@@ -114,7 +116,10 @@ def test_the_mail_text_has_no_run_of_blank_lines_and_the_asks_rest() -> None:
     h.ask("Twenty minutes on Saturday?", "2026-11-25 17:00")
     text = digest_render.text(digest.build(h.tables, "2026-W48", BERLIN, NOW), LINK)
     assert "\n\n\n" not in text
-    assert "Your latest ask: “Twenty minutes on Saturday?”" in text
+    assert (
+        "Your latest ask: “Twenty minutes on Saturday?”, said 25 Nov: waiting for an answer."
+        in text
+    )
     assert "2 earlier asks are resting." in text
     assert "Dinner out?" not in text
 

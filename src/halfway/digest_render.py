@@ -45,8 +45,8 @@ MOVEMENT_WORDS = {
 }
 BOUNDARY_WORDS = {"held": "held", "strained": "felt strained", "crossed": "did not hold this time"}
 ASK_WORDS = {
-    "made": "said, waiting for an answer",
-    "asked": "said, waiting for an answer",
+    "made": "waiting for an answer",
+    "asked": "waiting for an answer",
     "agreed": "they said yes",
     "declined": "they said no, for now",
     "no_answer": "no answer yet",
@@ -150,7 +150,7 @@ def moved_lines(d: Digest) -> list[str]:
         lines.append("They began a talk or a plan.")
     if not d.moved and d.movement.get("none"):
         lines.append("You noted no movement this week.")
-    if not lines and not (d.gestures or d.partner_initiations):
+    if not lines and not (d.gestures or d.partner_initiations or d.hurt):
         lines.append(
             "Nothing was written down on their side this week. "
             "What gets written down is rarely all that happened."
@@ -203,10 +203,12 @@ def asks_lines(d: Digest) -> list[str]:
         return []
     a = d.latest_ask
     state = ASK_WORDS.get(a.state, a.state.replace("_", " "))
-    lines = [f"Your latest ask: “{a.text}” ({a.since.strftime('%-d %b')}, {state})."]
-    if d.resting_asks:
+    lines = [f"Your latest ask: “{a.text}”, said {a.since.strftime('%-d %b')}: {state}."]
+    if d.resting_asks == 1:
+        lines.append("One earlier ask is resting. You don't need to carry it into every week.")
+    elif d.resting_asks:
         lines.append(
-            f"{_count(d.resting_asks, 'One earlier ask is', 'earlier asks are')} resting. "
+            f"{d.resting_asks} earlier asks are resting. "
             "You don't need to carry them into every week."
         )
     return lines
