@@ -9,7 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from halfway import care
-from halfway.care import COUNSELLOR, REVISIT_BOUNDARIES, STEP_BACK
+from halfway.care import (
+    BOUNDARY_SAFETY,
+    COUNSELLOR,
+    MOVEMENT_RETURNS_NOTE,
+    REVISIT_BOUNDARIES,
+    STEP_BACK,
+)
 from halfway.deliveries import iso
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,8 +31,13 @@ class History:
             "entries": [],
             "replies": [],
             "deliveries": [],
+            "boundaries": [{"id": "b_1", "text": "my evenings", "active": True, "answers": []}],
         }
         self.fired: dict[str, Any] = {}
+
+    def boundary(self, day: date, value: str) -> None:
+        answer = {"value": value, "at": self.instant(day, time(9)), "delivery_id": "d_x"}
+        self.tables["boundaries"][0]["answers"].append(answer)
 
     def instant(self, day: date, clock: time = time(12, 0)) -> str:
         return iso(datetime.combine(day, clock, tzinfo=self.zone))
@@ -74,14 +85,15 @@ W = mondays(date(2026, 9, 7), 16)  # sixteen Mondays from 7 Sep 2026
 # step back ----------------------------------------------------------------------------
 
 
-def test_step_back_fires_once_when_my_initiations_rise_two_weeks_and_theirs_do_not() -> None:
+def test_step_back_fires_once_when_my_initiations_climb_to_four_rising_twice() -> None:
     h = History()
     h.check = lambda monday: History.check(h, monday, (STEP_BACK,))  # type: ignore[method-assign]
-    for monday, mine in zip(W[:3], (1, 2, 3), strict=True):
+    for monday, mine in zip(W[:3], (2, 3, 4), strict=True):
         h.initiations(monday, mine, theirs=1)
     assert h.check(W[2]) == []  # only one rise among the weeks that have ended
-    assert h.check(W[3]) == [STEP_BACK]
-    assert h.fired[STEP_BACK] == {"run": W[0].isoformat(), "week": W[2].isoformat()}
+    assert h.check(W[3]) == [STEP_BACK]  # 2 → 3 → 4: four, and rising twice
+    rose_from = W[0] - timedelta(weeks=1)  # from nothing, the week before, to 2, 3, 4
+    assert h.fired[STEP_BACK] == {"run": rose_from.isoformat(), "week": W[2].isoformat()}
     assert h.check(W[3]) == []  # asked again the same day: nothing new
     h.initiations(W[3], 5, theirs=1)
     assert h.check(W[4]) == []  # still the same run of rising weeks: once is enough
@@ -95,30 +107,47 @@ def test_step_back_fires_once_when_my_initiations_rise_two_weeks_and_theirs_do_n
 
 
 @pytest.mark.parametrize(
-    ("mine", "theirs"),
+    ("mine", "moved"),
     [
-        ((1, 2, 3), (0, 1, 1)),  # the partner responded more too
-        ((1, 2, 3), (1, 0, 2)),  # their responses rose in the last week
-        ((1, 3, 3), (0, 0, 0)),  # mine rose only one week
-        ((3, 2, 1), (0, 0, 0)),  # mine fell
+        ((0, 1, 2), (0, 0, 0)),  # rising twice, but two is not "a lot"
+        ((1, 2, 3), (0, 0, 0)),  # rising twice, still under four
+        ((2, 3, 4), (0, 1, 1)),  # movement rose too
+        ((2, 3, 4), (1, 0, 1)),  # movement rose in the last week
+        ((3, 3, 4), (0, 0, 0)),  # mine rose only one week
+        ((6, 5, 4), (0, 0, 0)),  # mine fell
         ((0, 0, 0), (0, 0, 0)),  # nothing at all
     ],
 )
-def test_step_back_stays_quiet_otherwise(mine: tuple[int, ...], theirs: tuple[int, ...]) -> None:
+def test_step_back_stays_quiet_without_a_real_climb(
+    mine: tuple[int, ...], moved: tuple[int, ...]
+) -> None:
     h = History()
-    for monday, m, t in zip(W[:3], mine, theirs, strict=True):
-        h.initiations(monday, m, theirs=t)
+    for monday, m, t in zip(W[:3], mine, moved, strict=True):
+        h.initiations(monday, m, theirs=2)  # the partner reaching out: a moment, not movement
+        h.review(monday + timedelta(days=6), "acknowledged" if t else "none")
     assert STEP_BACK not in h.check(W[3])
+
+
+@pytest.mark.parametrize("mine", [(2, 3, 4), (4, 5, 6), (0, 3, 9)])
+def test_step_back_fires_on_four_or_more_and_rising_two_weeks_running(
+    mine: tuple[int, ...],
+) -> None:
+    h = History()
+    for monday, m in zip(W[:3], mine, strict=True):
+        h.initiations(monday, m)
+    assert STEP_BACK in h.check(W[3])
+    assert care.STEP_BACK_AT == 4
+    assert care.RISING_WEEKS == 2
 
 
 def test_movement_answered_counts_as_the_partners_response() -> None:
     h = History()
-    for monday, mine in zip(W[:3], (1, 2, 3), strict=True):
+    for monday, mine in zip(W[:3], (2, 3, 4), strict=True):
         h.initiations(monday, mine)
     h.review(W[2] + timedelta(days=6), "acknowledged")  # movement in the third week
     assert STEP_BACK not in h.check(W[3])
     h2 = History()
-    for monday, mine in zip(W[:3], (1, 2, 3), strict=True):
+    for monday, mine in zip(W[:3], (2, 3, 4), strict=True):
         h2.initiations(monday, mine)
     h2.review(W[2] + timedelta(days=6), "none")  # no movement: not a response
     assert STEP_BACK in h2.check(W[3])
@@ -189,6 +218,85 @@ def test_a_late_answer_counts_in_the_week_of_the_review_it_answers() -> None:
     assert h.check(W[3] + timedelta(days=0)) == [REVISIT_BOUNDARIES]
 
 
+def test_a_week_with_gestures_is_never_called_still() -> None:
+    h = History()
+    for monday in W[:6]:
+        h.review(monday + timedelta(days=6), "none")
+        h.entry(monday + timedelta(days=2), "gesture", None)  # a small moment noticed
+    assert [h.check(monday) for monday in W[1:7]] == [[]] * 6
+
+
+# movement returns; a boundary that keeps not holding ---------------------------------------
+
+
+def test_movement_in_three_of_four_weeks_after_a_still_stretch_is_said_once() -> None:
+    h = History()
+    h.check = lambda monday: History.check(h, monday, (MOVEMENT_RETURNS_NOTE,))  # type: ignore[method-assign]
+    answers = ["none"] * 3 + ["small_change", "none", "agreed_time", "acknowledged"]
+    answers += ["small_change", "acknowledged", "none", "agreed_time"]
+    for monday, value in zip(W, answers, strict=False):
+        h.review(monday + timedelta(days=6), value)
+    sent = {monday: h.check(monday) for monday in W[1:12]}
+    assert [m for m, notes in sent.items() if notes] == [W[7]]  # after W[3], W[5], W[6]
+    assert sent[W[7]] == [MOVEMENT_RETURNS_NOTE]
+    assert h.fired[MOVEMENT_RETURNS_NOTE]["run"] == W[0].isoformat()  # the still stretch
+
+
+def test_steady_movement_with_no_still_stretch_before_it_brings_no_note() -> None:
+    h = History()
+    for monday, value in zip(W[:6], ["small_change", "none"] * 3, strict=True):
+        h.review(monday + timedelta(days=6), value)
+    h.review(W[6] + timedelta(days=6), "acknowledged")
+    h.review(W[7] + timedelta(days=6), "acknowledged")
+    assert all(MOVEMENT_RETURNS_NOTE not in h.check(m) for m in W[1:9])
+
+
+def test_a_boundary_not_holding_in_three_of_four_answers_is_one_gentle_note() -> None:
+    h = History()
+    h.check = lambda monday: History.check(h, monday, (BOUNDARY_SAFETY,))  # type: ignore[method-assign]
+    # one answer a week: the last four read 2, then 3, then 3 again, then 2 "did not hold"
+    for monday, value in zip(
+        W[:6], ["held", "crossed", "crossed", "held", "crossed", "crossed"], strict=True
+    ):
+        h.boundary(monday + timedelta(days=1), value)
+    for monday, value in zip(
+        W[6:12], ["held", "held", "strained", "crossed", "crossed", "crossed"], strict=True
+    ):
+        h.boundary(monday + timedelta(days=1), value)
+    sent = {monday: h.check(monday) for monday in W[1:13]}
+    assert [m for m, notes in sent.items() if notes] == [W[5], W[12]]
+    assert h.fired[BOUNDARY_SAFETY]["week"] == W[11].isoformat()
+    # "strained" is not "did not hold"; three of the last four must say it did not
+    assert care.BOUNDARY_NOT_HELD == (3, 4)
+
+
+def test_long_quiet_after_writing_stopped_brings_the_counsellors_word_once() -> None:
+    h = History()
+    h.check = lambda monday: History.check(h, monday, (care.LONG_QUIET,))  # type: ignore[method-assign]
+    h.review(W[0] + timedelta(days=6), "none")  # then nothing at all is written down
+    sent = {monday: h.check(monday) for monday in W[1:14]}
+    assert [m for m, notes in sent.items() if notes] == [W[9]]  # W[1]–W[8]: eight weeks
+    assert h.fired[care.LONG_QUIET]["run"] == W[1].isoformat()
+    assert care.QUIET_WEEKS == 8
+
+
+def test_a_new_install_with_nothing_before_it_is_never_called_long_quiet() -> None:
+    h = History()
+    assert all(h.check(monday) == [] for monday in W[1:16])
+
+
+def test_the_new_notes_carry_no_diagnosis_and_the_safety_note_the_safety_line() -> None:
+    from halfway import digest_render, practices, words
+
+    for kind in ("care_movement", "care_safety"):
+        title, text = practices.render(kind, None, seed="x")
+        note = text.split("\n\n")[0]  # the safety line aside
+        assert title
+        assert not any(w in note.lower() for w in ("abus", "narciss", "toxic", "disorder"))
+    assert practices.render("care_safety", None, seed="x")[1].endswith(words.safety_line())
+    assert digest_render.care_lines([BOUNDARY_SAFETY])[0].endswith(words.safety_line())
+
+
 # weeks: across the year, and far from UTC ---------------------------------------------------
 
 
@@ -197,7 +305,7 @@ def test_weeks_run_across_a_year_boundary() -> None:
     mondays_ = mondays(date(2026, 12, 14), 4)
     assert mondays_[2] == date(2026, 12, 28)
     h = History()
-    for monday, mine in zip(mondays_[:3], (1, 2, 3), strict=True):
+    for monday, mine in zip(mondays_[:3], (2, 3, 4), strict=True):
         h.initiations(monday, 0)
         for k in range(mine):  # each on the week's Sunday; the last one is 3 January 2027
             h.entry(monday + timedelta(days=6), "initiation", "me", time(20, k))
@@ -209,20 +317,21 @@ def test_weeks_run_across_a_year_boundary() -> None:
 
 def test_weeks_are_the_users_local_weeks_far_from_utc() -> None:
     h = History(KIRITIMATI)
-    # 1, 2, 3 initiations in three local weeks; the first and last week's on Monday
+    # 2, 3, 4 initiations in three local weeks; the first and last week's on Monday
     # 05:00 local, which in UTC is still the Sunday of the week before.
-    h.entry(W[0], "initiation", "me", time(5))
-    h.entry(W[1] + timedelta(days=2), "initiation", "me", time(12))
-    h.entry(W[1] + timedelta(days=2), "initiation", "me", time(13))
+    for k in range(2):
+        h.entry(W[0], "initiation", "me", time(5, k))
     for k in range(3):
+        h.entry(W[1] + timedelta(days=2), "initiation", "me", time(12, k))
+    for k in range(4):
         h.entry(W[2], "initiation", "me", time(5, k))
     first = datetime.combine(W[0], time(5), tzinfo=KIRITIMATI).astimezone(UTC)
     assert first.date() == W[0] - timedelta(days=1)
     assert STEP_BACK in h.check(W[3])
-    # Counted in UTC weeks the same entries read 1, 0, 5: no rise two weeks running.
+    # Counted in UTC weeks the same entries read 2, 0, 7: no rise two weeks running.
     now = datetime.combine(W[3], time(10), tzinfo=KIRITIMATI)
     by_week = care.weeks(h.tables, UTC, care.last_whole_week(now, UTC))
-    assert [by_week[m - timedelta(days=7)].mine for m in W[:3]] == [1, 0, 5]
+    assert [by_week[m - timedelta(days=7)].mine for m in W[:3]] == [2, 0, 7]
     assert STEP_BACK not in care.evaluate(h.tables, UTC, now).send
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from halfway import digest, pauses
 from halfway.deliveries import iso
 
 from .conftest import Clock
@@ -22,9 +23,9 @@ def local(day: date, clock: time) -> str:
 
 
 def rising_initiations(daemon) -> None:  # type: ignore[no-untyped-def]
-    """1, 2, 3 initiations of mine in the weeks of W[0], W[1], W[2]; none of theirs."""
+    """2, 3, 4 initiations of mine in the weeks of W[0], W[1], W[2]; none of theirs."""
     with daemon.store.transaction() as tx:
-        for week, count in zip(W[:3], (1, 2, 3), strict=True):
+        for week, count in zip(W[:3], (2, 3, 4), strict=True):
             for k in range(count):
                 moment = datetime.combine(week + timedelta(days=k), time(12), tzinfo=BERLIN)
                 entry = {"id": f"e_{week}_{k}", "kind": "initiation", "text": "I reached out"}
@@ -39,50 +40,83 @@ def care_sent(daemon) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-
     ]
 
 
+def in_digests(daemon) -> list[tuple[str, list[str]]]:  # type: ignore[no-untyped-def]
+    return [
+        (d["week"], d["care"]) for d in deliveries(daemon) if d["nudge_id"].startswith("digest:")
+    ]
+
+
 def care_bodies(receiver) -> list[dict]:
     """What the receiver got, without the weekly digest (it comes on Mondays too)."""
     return [b for b in receiver.bodies() if "/digest/" not in b["message"]]
 
 
-def test_the_weekly_check_records_and_sends_the_care_nudges_once(tmp_path, http_receiver) -> None:
+def no_digest(daemon) -> None:  # type: ignore[no-untyped-def]
+    """The digest paused for good: the care notes then come on their own."""
+    pauses.pause(daemon.store, ["digest"], daemon.clock(), None)
+
+
+def test_with_no_digest_the_weekly_check_sends_each_care_nudge_once(
+    tmp_path, http_receiver
+) -> None:
     clock = Clock(local(W[1] + timedelta(days=6), time(12, 0)))  # the second week's Sunday
     daemon = make_daemon(tmp_path, "", clock, phone=http_receiver.json_url())
+    no_digest(daemon)
     rising_initiations(daemon)
     run_tick(daemon)  # a new install: no check before the first one after it began
     assert care_sent(daemon) == []
     assert "care" not in daemon.store.view().meta
     assert daemon.care.next_wake() == datetime.combine(W[2], time(10), tzinfo=BERLIN)
-    assert daemon.plan() <= daemon.care.next_wake()  # wakes for it (or the digest before)
     clock.set(local(W[2], time(10, 0)))
-    run_tick(daemon)  # 0, 1, 2 initiations: two rises, none of theirs
-    assert care_sent(daemon) == [("care:step_back", "step_back", "sent")]
+    run_tick(daemon)  # 2 → 3: rising, but not yet a real climb
+    assert care_sent(daemon) == []
+    clock.set(local(W[3], time(10, 0)))
+    run_tick(daemon)  # 2 → 3 → 4, and three weeks with nothing but my own reaching out
+    assert care_sent(daemon) == [
+        ("care:step_back", "step_back", "sent"),
+        ("care:revisit_boundaries", "care", "sent"),
+    ]
     record = next(d for d in deliveries(daemon) if d["nudge_id"] == "care:step_back")
     assert record["words_title"] == "Room for your own life"
     assert "/r/" in record["link"]
     meta = daemon.store.view().meta["care"]
-    assert meta["fired"]["step_back"]["week"] == W[1].isoformat()
+    assert meta["fired"]["step_back"]["week"] == W[2].isoformat()
     run_tick(daemon)  # the same check again: nothing new
-    clock.set(local(W[3], time(10, 0)))
     again = make_daemon(tmp_path, "", clock, phone=http_receiver.json_url())  # a restart
-    run_tick(again)  # still rising (the same run), and three weeks without movement
-    assert care_sent(again) == [
-        ("care:step_back", "step_back", "sent"),
-        ("care:revisit_boundaries", "care", "sent"),
-    ]
-    assert len(care_bodies(http_receiver)) == 2
+    run_tick(again)
     clock.set(local(W[3] + timedelta(weeks=1), time(10, 0)))
     run_tick(again)  # a week with nothing recorded ends both runs
     assert len(care_sent(again)) == 2
+    assert len(care_bodies(http_receiver)) == 2
+    assert in_digests(again) == []
 
 
-def test_a_check_made_late_after_downtime_still_sends(tmp_path, http_receiver) -> None:
+def test_a_note_due_in_a_digest_week_comes_inside_the_digest_only(tmp_path, http_receiver) -> None:
+    clock = Clock(local(W[1] + timedelta(days=6), time(12, 0)))
+    daemon = make_daemon(tmp_path, "", clock, phone=http_receiver.json_url())
+    rising_initiations(daemon)
+    run_tick(daemon)
+    clock.set(local(W[3], time(10, 0)))  # the 08:00 digest and the 10:00 check both due
+    run_tick(daemon)
+    assert care_sent(daemon) == []
+    assert in_digests(daemon) == [(digest.week_name(W[2]), ["step_back", "revisit_boundaries"])]
+    clock.set(local(W[3], time(10, 30)))
+    run_tick(daemon)
+    assert care_sent(daemon) == []
+    assert len([b for b in http_receiver.bodies() if "/digest/" in b["message"]]) == 1
+    assert care_bodies(http_receiver) == []
+
+
+def test_a_check_made_late_after_downtime_still_says_its_notes_once(
+    tmp_path, http_receiver
+) -> None:
     clock = Clock(local(W[0], time(9, 0)))  # halfway began weeks ago …
     daemon = make_daemon(tmp_path, "", clock, phone=http_receiver.json_url())
     rising_initiations(daemon)
-    clock.set(local(W[3], time(9, 0)))  # … and was down since before last Monday's check
-    run_tick(daemon)  # last Monday's check is made now, on this week's figures
-    assert [state for _, _, state in care_sent(daemon)] == ["sent", "sent"]
-    assert len(care_bodies(http_receiver)) == 2
+    clock.set(local(W[3], time(11, 0)))  # … and was down since before this Monday's checks
+    run_tick(daemon)  # made now, on last week's figures: inside the digest
+    assert care_sent(daemon) == []
+    assert in_digests(daemon) == [(digest.week_name(W[2]), ["step_back", "revisit_boundaries"])]
 
 
 def test_care_nudges_can_be_turned_off_and_rescheduled(tmp_path, http_receiver) -> None:
@@ -90,6 +124,7 @@ def test_care_nudges_can_be_turned_off_and_rescheduled(tmp_path, http_receiver) 
     body = '[care]\nstep_back = false\nat = "Mon 08:30"\n'
     daemon = make_daemon(tmp_path, body, clock, phone=http_receiver.json_url())
     assert daemon.settings.care.cron == "30 8 * * mon"
+    no_digest(daemon)
     rising_initiations(daemon)
     clock.set(local(W[3], time(8, 30)))
     run_tick(daemon)

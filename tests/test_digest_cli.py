@@ -100,3 +100,31 @@ def test_link_before_the_first_start_says_how_to_make_it(halfway, seeded) -> Non
     assert ran.code == 1
     assert "no private links yet" in ran.err
     assert "'halfway run'" in ran.err
+
+
+def test_a_talk_the_partner_began_and_a_hurt_logged_reach_this_weeks_digest(
+    halfway, config_file
+) -> None:
+    """`talk add --by partner` is movement; `log hurt` is shown and counts as nothing."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from halfway import digest
+
+    path = str(config_file().path)
+    week = digest.week_name(digest.care.week_of(datetime.now(UTC), ZoneInfo("Europe/Berlin")))
+    before = halfway("digest", "--week", week, "--config", path).out
+    assert "Movement noted in 0 of the last 8 weeks." in before
+    logged = halfway("log", "hurt", "the door slammed", "--by", "partner", "--config", path)
+    assert logged.code == 0, logged.err
+    hurt = halfway("digest", "--week", week, "--config", path).out
+    assert "the door slammed" in hurt
+    assert ": no movement noted (this week)" in hurt
+    assert "Movement noted in 0 of the last 8 weeks." in hurt
+    planned = halfway("talk", "add", "in 3 days 19:00", "--by", "partner", "--config", path)
+    assert planned.code == 0, planned.err
+    assert ", their idea" in planned.out
+    moved = halfway("digest", "--week", week, "--config", path).out
+    assert "- They began a talk or a plan." in moved
+    assert ": movement noted (this week)" in moved
+    assert "Movement noted in 1 of the last 8 weeks." in moved

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import digest
+from halfway import care, digest
 
 from .digest_history import History
 
@@ -47,39 +47,152 @@ def a_week_with_movement() -> History:
 def test_a_week_with_movement_counts_what_i_did_and_what_moved() -> None:
     d = digest.build(a_week_with_movement().tables, "2026-W48", BERLIN, NOW)
     assert (d.week, d.monday, d.sunday) == ("2026-W48", date(2026, 11, 23), date(2026, 11, 29))
-    assert (d.sent, d.answered, d.self_regulation, d.asks_made) == (7, 5, 1, 1)
-    assert dict(d.boundaries) == {"held": 1, "strained": 1, "crossed": 0}
+    assert (d.sent, d.self_regulation, d.asks_said) == (7, 1, 1)
+    assert [(b.text, b.value) for b in d.boundaries] == [
+        ("my evenings", "held"),
+        ("my evenings", "strained"),
+    ]
     assert (d.my_initiations, d.partner_initiations) == (2, 1)
     assert dict(d.movement) == {"agreed_time": 1, "acknowledged": 1, "small_change": 0, "none": 0}
-    assert d.moved == 2
-    assert dict(d.asks_answered) == {"agreed": 1, "declined": 0, "no_answer": 0}
+    # two movement answers, and the ask they agreed to
+    assert (d.asks_agreed, d.partner_talks, d.moved) == (1, 0, 3)
     assert [(g.day, g.text, g.by) for g in d.gestures] == [
         (date(2026, 11, 24), "tea in the morning", None),
         (date(2026, 11, 26), "a note on the fridge", "partner"),
     ]
-    assert (d.missed, d.skipped) == (3, 1)
-    assert [(a.text, a.state, a.since) for a in d.open_asks] == [
-        ("A walk together?", "made", date(2026, 11, 10)),
-        ("Twenty minutes on Saturday?", "agreed", date(2026, 11, 23)),
-    ]
-    assert d.empty is False
+    assert d.latest_ask == digest.LatestAsk(
+        "Twenty minutes on Saturday?", "agreed", date(2026, 11, 23)
+    )
+    assert d.resting_asks == 0
+    assert (d.empty, d.mark) == (False, "movement")
+    # no score is kept: nothing of the old balance, comparison or missed counts is left
+    for gone in ("balance", "compared", "missed", "skipped", "answered", "open_asks"):
+        assert not hasattr(d, gone), gone
 
 
-def test_the_trend_the_balance_and_last_week_compared() -> None:
-    d = digest.build(a_week_with_movement().tables, "2026-W48", BERLIN, NOW)
-    assert [w.week for w in d.trend] == [f"2026-W{n}" for n in range(41, 49)]
-    # their side: this week the partner's initiation, their gesture, two movement answers
-    assert [(w.movement, w.theirs, w.mine) for w in d.trend[-2:]] == [(0, 0, 1), (2, 4, 2)]
-    # theirs 4·1 + 0·2^(-1/4); all 6·1 + 1·2^(-1/4) = 6.8409 → 58 %
-    assert d.balance == 58
-    assert d.balance_before == 0
-    assert [(c.name, c.now, c.before, c.direction) for c in d.compared] == [
-        ("movement", 2, 0, "up"),
-        ("their side", 4, 0, "up"),
-        ("my reaching out", 2, 1, "up"),
-        ("check-ins answered", 5, 1, "up"),
-        ("gestures noticed", 2, 1, "up"),
+def test_the_strip_marks_each_week_by_what_was_written_down() -> None:
+    """One constructed history, a week of each kind, with the exact strip expected."""
+    h = History()
+    # W41 (5 Oct): nothing at all — nothing written down
+    # W42 (12 Oct): only gestures — small moments noticed
+    h.answer("gesture_log", "2026-10-13 20:00", "he made tea")
+    h.answer("gesture_log", "2026-10-14 20:00", "none")  # "none today" is no gesture
+    h.log("gesture", "2026-10-15 08:00", "a kind text")
+    # W43 (19 Oct): an ask the partner agreed to — movement
+    h.ask("A walk on Sunday?", "2026-10-12 18:00", ("agreed", "2026-10-20 19:00"))
+    # W44 (26 Oct): only hurt entries by the partner — written down, nothing counted
+    h.log("hurt", "2026-10-27 22:00", "shouted at me about money", by="partner")
+    h.log("hurt", "2026-10-29 22:00", "read my messages", by="partner")
+    # W45 (2 Nov): a boundary and a note by the partner — never their effort
+    h.log("boundary", "2026-11-03 09:00", "phone checked again", by="partner")
+    h.log("note", "2026-11-04 09:00", "a long day", by="partner")
+    # W46 (9 Nov): the partner reached out — a small moment, not movement
+    h.log("initiation", "2026-11-10 19:00", by="partner")
+    # W47 (16 Nov): a review answer of movement, with gestures too — movement
+    h.answer("pattern_review", "2026-11-22 18:00", "small_change")
+    h.log("gesture", "2026-11-19 08:00", "held my hand")
+    # W48 (23 Nov): an empty week — nothing written down (a check-in came by, unanswered)
+    h.nudge("gesture_log", "2026-11-24 20:00")
+    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert [(w.monday, w.mark) for w in d.strip] == [
+        (date(2026, 10, 5), "nothing"),
+        (date(2026, 10, 12), "moments"),
+        (date(2026, 10, 19), "movement"),
+        (date(2026, 10, 26), "no_movement"),
+        (date(2026, 11, 2), "no_movement"),
+        (date(2026, 11, 9), "moments"),
+        (date(2026, 11, 16), "movement"),
+        (date(2026, 11, 23), "nothing"),
     ]
+    assert d.moved_weeks == 2
+    assert (d.empty, d.sent) == (True, 1)
+
+
+def test_hurt_by_the_partner_is_shown_and_never_counted_as_effort() -> None:
+    """A week with only `hurt` entries by the partner: no movement, no small moments.
+    Its mark is "no movement noted", not "nothing written down": the person did write
+    something down, and the strip must not erase it."""
+    h = History()
+    h.log("hurt", "2026-11-24 22:00", "he mocked me in front of friends", by="partner")
+    h.log("hurt", "2026-11-26 22:00", "she took my keys", by="partner")
+    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert (d.moved, d.partner_initiations, d.gestures) == (0, 0, ())
+    assert [(x.day, x.text) for x in d.hurt] == [
+        (date(2026, 11, 24), "he mocked me in front of friends"),
+        (date(2026, 11, 26), "she took my keys"),
+    ]
+    assert (d.mark, d.empty, d.moved_weeks) == ("no_movement", False, 0)
+    week = care.weeks(h.tables, BERLIN, date(2026, 11, 23), count=1)[date(2026, 11, 23)]
+    assert (week.movement, week.moments, week.still) == (0, 0, True)
+
+
+def test_a_week_with_only_gestures_is_small_moments_never_still() -> None:
+    h = History()
+    h.answer("gesture_log", "2026-11-24 20:00", "tea brought to my desk")
+    h.log("gesture", "2026-11-26 08:00", "a note on the fridge", by="partner")
+    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert (d.mark, d.moved, len(d.gestures), d.moved_weeks) == ("moments", 0, 2, 0)
+    week = care.weeks(h.tables, BERLIN, date(2026, 11, 23), count=1)[date(2026, 11, 23)]
+    assert (week.moments, week.still) == (2, False)
+
+
+def test_a_week_with_an_agreed_ask_is_movement() -> None:
+    h = History()
+    h.ask("Twenty minutes on Saturday?", "2026-11-16 17:00", ("agreed", "2026-11-25 21:00"))
+    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert (d.mark, d.moved, d.asks_agreed, d.moved_weeks) == ("movement", 1, 1, 1)
+    assert d.asks_said == 0  # said the week before
+    assert [w.mark for w in d.strip[-2:]] == ["no_movement", "movement"]
+
+
+def test_a_talk_the_partner_began_is_movement() -> None:
+    h = History()
+    h.tables["talks"].append(
+        {
+            "id": "t_1",
+            "at": h.at("2026-11-28 19:00"),
+            "topic": "the holidays",
+            "state": "planned",
+            "by": "partner",
+            "created_at": h.at("2026-11-24 12:00"),
+            "history": [],
+        }
+    )
+    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert (d.partner_talks, d.moved, d.mark) == (1, 1, "movement")
+
+
+def test_the_latest_ask_and_how_many_earlier_ones_rest() -> None:
+    h = History()
+    h.ask("Dinner out?", "2026-09-01 17:00", ("declined", "2026-09-05 10:00"))
+    h.ask("A walk?", "2026-09-20 17:00", ("resting", "2026-10-11 10:00"))
+    h.ask("Call my mum together?", "2026-10-01 17:00", ("resting", "2026-10-22 10:00"))
+    h.ask("Twenty minutes on Saturday?", "2026-11-25 17:00")
+    h.tables["asks"].append(
+        {
+            "id": "a_draft",
+            "text": "Only written down",
+            "state": "draft",
+            "at": h.at("2026-11-27 17:00"),
+            "history": [{"state": "draft", "at": h.at("2026-11-27 17:00")}],
+        }
+    )
+    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert d.latest_ask == digest.LatestAsk(
+        "Twenty minutes on Saturday?", "made", date(2026, 11, 25)
+    )
+    assert d.resting_asks == 2  # the declined one is not listed, nor counted
+    assert d.asks_said == 1  # the draft is not an ask said
+
+
+def test_the_energy_scale_is_the_persons_own_trend() -> None:
+    h = History()
+    for monday, scale in (("2026-11-08", 4), ("2026-11-15", 3), ("2026-11-29", 2)):
+        reply = h.answer("pattern_review", f"{monday} 18:00", "none")
+        reply["scale"] = scale
+    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert [w.energy for w in d.strip] == [None, None, None, None, 4, 3, None, 2]  # Sundays
+    assert d.energy == 2
 
 
 def test_a_week_without_movement_is_named_gently_as_none() -> None:
@@ -90,26 +203,14 @@ def test_a_week_without_movement_is_named_gently_as_none() -> None:
     d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
     assert dict(d.movement) == {"agreed_time": 0, "acknowledged": 0, "small_change": 0, "none": 2}
     assert (d.moved, d.partner_initiations, d.my_initiations) == (0, 0, 1)
-    assert d.balance == 0
-    assert d.empty is False
+    assert (d.mark, d.empty) == ("no_movement", False)
 
 
-def test_an_empty_week_is_flagged_not_an_error() -> None:
-    h = History()
-    h.nudge("gesture_log", "2026-11-24 20:00")  # sent, nothing answered
-    h.log("initiation", "2026-11-18 19:00", by="partner")  # the week before
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
-    assert d.empty is True
-    assert (d.sent, d.answered, d.gestures, d.moved) == (1, 0, (), 0)
-    assert d.balance == 100  # the week before still counts: all of it was their side
-    assert d.care_notes == ()
-
-
-def test_nothing_at_all_gives_an_empty_week_with_no_balance() -> None:
+def test_nothing_at_all_gives_an_empty_week() -> None:
     d = digest.build(History().tables, "2026-W48", BERLIN, NOW)
     assert d.empty is True
-    assert d.balance is None
-    assert len(d.trend) == 8
+    assert [w.mark for w in d.strip] == ["nothing"] * 8
+    assert (d.moved_weeks, d.latest_ask, d.care_notes) == (0, None, ())
 
 
 def test_a_week_across_the_autumn_clock_change_keeps_local_midnights() -> None:
@@ -158,13 +259,9 @@ def test_a_zone_far_from_utc_cuts_weeks_at_its_own_midnight(
     assert [g.text for g in digest.build(h.tables, "2026-W49", tz, NOW).gestures] == ["Monday"]
 
 
-def test_three_still_weeks_bring_the_boundaries_note_once() -> None:
-    h = History()
-    for monday in ("2026-11-09", "2026-11-16", "2026-11-23", "2026-11-30"):
-        h.answer("pattern_review", f"{monday} 18:00", "none")
-    assert digest.build(h.tables, "2026-W47", BERLIN, NOW).care_notes == ()
-    assert digest.build(h.tables, "2026-W48", BERLIN, NOW).care_notes == ("revisit_boundaries",)
-    assert digest.build(h.tables, "2026-W49", BERLIN, NOW).care_notes == ()
+def test_the_digest_says_the_care_notes_it_is_given_in_their_order() -> None:
+    d = digest.build({}, "2026-W48", BERLIN, NOW, care_notes=["counsellor", "step_back"])
+    assert d.care_notes == ("step_back", "counsellor")
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ def test_the_latest_week_at_phone_width_with_links_to_earlier_weeks(served, phon
     shutil.copyfile(shot, ARTIFACTS / "digest-page-phone-latest.png")
     earlier = phone_page.get_by_role("navigation", name="Earlier weeks").get_by_role("link")
     assert earlier.count() == 12
+    assert earlier.first.inner_text().startswith("week of ")  # a date, never "2026-W47"
     earlier.first.click()  # the week before, through its own signed link
     assert "/digest/" in phone_page.url
     assert phone_page.get_by_role("heading", name="Your week, gently").is_visible()
@@ -64,7 +65,9 @@ def test_a_week_at_desktop_width(served, browser) -> None:
         response = page.goto(link.replace("/?t=", f"/digest/{week}?t="))
         assert response is not None
         assert response.status == 200
-        assert page.get_by_text("The last 8 weeks").is_visible()
+        assert page.get_by_role("heading", name="The last 8 weeks").is_visible()
+        assert page.locator("tr.strip-week").count() == 8
+        assert page.get_by_text("Movement noted in 1 of the last 8 weeks.").is_visible()
         screenshot(page, "digest-page-desktop")
     finally:
         context.close()

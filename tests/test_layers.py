@@ -169,9 +169,21 @@ ALLOWED = {
     "channeltest": {"commands", "deliver", "settings"},
     "talkbook": {"asks", "config", "deliveries", "gaps", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
-    "care": {"deliveries"},
+    "movement": {"deliveries"},
+    "care": {"deliveries", "movement"},
     "review": {"asks", "deliveries", "store"},
-    "care_nudges": {"care", "config", "cursors", "deliveries", "planner", "schedule", "store"},
+    # what the digest and the care check share, so that a care note comes once
+    "care_share": {"care", "config", "cursors", "schedule"},  # care's week_of
+    "care_nudges": {
+        "care",
+        "care_share",
+        "config",
+        "cursors",
+        "deliveries",
+        "planner",
+        "schedule",
+        "store",
+    },
     "calendar": {"config", "cursors", "deliveries", "links", "schedule", "store"},
     "talkcmds": {
         "commands",
@@ -221,9 +233,11 @@ ALLOWED = {
         "talkbook",
     },
     # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
-    "digest": {"asks", "care", "deliveries"},
-    "digest_render": {"digest", "words"},
+    "digest": {"care", "deliveries", "movement"},
+    "digest_render": {"care", "digest", "movement", "words"},
     "digest_send": {
+        "care",
+        "care_share",
         "config",
         "cursors",
         "deliveries",

@@ -12,6 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.sync_api import expect
 
+from halfway import care, digest
+
 from .browser import screenshot
 from .conftest import Clock, soon, wait_for
 from .engine import deliveries, make_daemon, run_tick
@@ -88,6 +90,42 @@ def test_an_initiation_without_who_is_mine_like_the_cli(sent) -> None:
 
     assert talk_to(daemon, steps) == 303
     assert [(e["kind"], e["by"]) for e in entries(daemon)] == [("initiation", "me")]
+
+
+def test_something_that_hurt_is_logged_shown_and_never_counted_as_effort(
+    sent, config_file, halfway
+) -> None:
+    """`hurt` from the page's form and from `halfway log hurt`: recorded, in the history
+    and the digest, and never movement or a small moment."""
+    daemon, token, _clock = sent
+
+    async def steps(client) -> tuple[int, str]:
+        page = await (await client.get(f"/r/{token}")).text()
+        guard = re.search(r'name="guard" value="([^"]+)"', page).group(1)
+        form = {"guard": guard, "kind": "hurt", "by": "partner", "text": "shouted at me"}
+        posted = await client.post(f"/r/{token}/log", data=form, allow_redirects=False)
+        return posted.status, page
+
+    status, page = talk_to(daemon, steps)
+    assert status == 303
+    assert '<option value="hurt">Something that hurt or worried me</option>' in page
+    path = config_file().path  # the same data folder as the daemon's
+    ran = halfway("log", "hurt", "read my messages", "--by", "partner", "--config", str(path))
+    assert (ran.code, ran.err) == (0, "")
+    assert [(e["kind"], e["by"], e["text"]) for e in entries(daemon)] == [
+        ("hurt", "partner", "shouted at me"),
+        ("hurt", "partner", "read my messages"),
+    ]
+    history = halfway("history", "--config", str(path))
+    assert "hurt by partner: shouted at me" in history.out, history.out
+    week = care.week_of(daemon.clock(), daemon.settings.tz)
+    found = care.weeks(daemon.store.everything(), daemon.settings.tz, week, count=1)[week]
+    assert (found.movement, found.moments, found.active, found.mark) == (0, 0, True, "no_movement")
+    shown = digest.build(
+        daemon.store.everything(), digest.week_name(week), daemon.settings.tz, daemon.clock()
+    )
+    assert [h.text for h in shown.hurt] == ["shouted at me"]  # the CLI's is of today
+    assert (shown.moved, shown.partner_initiations, shown.gestures) == (0, 0, ())
 
 
 def test_forged_token_or_guard_is_403_and_bad_text_422_and_nothing_is_written(sent) -> None:

@@ -98,6 +98,8 @@ CODES = {
     "step_back": ("try_it", "not_now"),
     "care": ("still_right", "change_one"),
     "care_counsel": ("will_consider", "not_now"),
+    "care_movement": ("will_consider", "not_now"),
+    "care_safety": ("okay", "not_now"),
 }
 SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 FIELDS = {"boundary": "no work calls after 22:00", "topic": "weekend time"}

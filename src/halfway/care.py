@@ -1,22 +1,28 @@
-"""Care that notices trends: pure triggers over the records, by week.
+"""Care that notices trends: pure triggers over the weeks (`movement`), each at most
+once per occurrence. Every number they decide by is here, in THRESHOLDS:
 
-Three gentle nudges, each at most once per occurrence:
+- `step_back`: the person's own initiations reached STEP_BACK_AT in the week and rose
+  RISING_WEEKS weeks running, while movement did not rise. An occurrence is the run
+  of rising weeks, named by the week it rose from.
+- `revisit_boundaries` / `counsellor`: STILL_WEEKS still weeks in a row; an occurrence
+  is the still run, named by its first week. The counsellor note comes alone.
+- `movement_returns`: movement in MOVEMENT_RETURNS[0] of the last MOVEMENT_RETURNS[1]
+  weeks, right after a still stretch of STILL_STRETCH weeks or more: a warm note, and
+  that couples counselling may help now. Named by the still stretch's first week.
+- `boundary_safety`: BOUNDARY_NOT_HELD[0] of the last BOUNDARY_NOT_HELD[1] boundary
+  answers say it did not hold: one gentle note with the safety pointer. Named by the
+  answer at which that began to be so.
+- `long_quiet`: QUIET_WEEKS weeks in a row with nothing written down, after a week
+  that had something: the counsellor's word, once, with no nagging to write again
+  (someone who stops logging would otherwise never hear it). Named by its first week.
 
-- `step_back`: the user's own initiations (entries of kind initiation by me) rose
-  two weeks running while the partner's responses (entries by the partner, and
-  movement answered in a pattern review or talk reflection) did not rise at all.
-  An occurrence is a run of rising weeks, named by the week it rose from.
-- `revisit_boundaries`: three or more weeks in a row with no movement recorded.
-- `counsellor`: six or more such weeks; mentions, once, that a counsellor or a
-  therapist can help (its words carry the safety line).
-  An occurrence of these two is a run of still weeks, named by its first week.
+Only whole weeks count: at `now`, the last week looked at is the one before now's
+week. The digest and the care nudge ask `evaluate` the same question and share what
+fired (the hot file's `meta["care"]["fired"]`), so a note goes out once: in the
+digest, or on its own. Never a diagnosis.
 
-A week is a local ISO week (Monday to Sunday in the user's zone), named by the
-date of its Monday. A week is *still* when the user recorded something in it (an
-entry or a reply) and none of it was movement: halfway never calls a week still
-when it simply knows nothing about it, so a week with no records ends a run.
-Only whole weeks count: at `now`, the last week looked at is the one before
-now's week. A reply counts in the week of the nudge it answers.
+What a week holds is `movement`'s; `weeks`, `week_of` and `last_whole_week` are
+reached through here too.
 
 Nothing here reads the clock or the disk: the records and `now` are given.
 """
@@ -29,88 +35,57 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from halfway.deliveries import at
+from halfway.movement import LOOK_BACK_WEEKS as LOOK_BACK_WEEKS
+from halfway.movement import NOT_HELD, Week
+from halfway.movement import last_whole_week as last_whole_week
+from halfway.movement import week_of as week_of
+from halfway.movement import weeks as weeks
 
 STEP_BACK = "step_back"
 REVISIT_BOUNDARIES = "revisit_boundaries"
 COUNSELLOR = "counsellor"
-TRIGGERS = (STEP_BACK, REVISIT_BOUNDARIES, COUNSELLOR)
+MOVEMENT_RETURNS_NOTE = "movement_returns"
+BOUNDARY_SAFETY = "boundary_safety"
+LONG_QUIET = "long_quiet"
+TRIGGERS = (
+    STEP_BACK,
+    REVISIT_BOUNDARIES,
+    COUNSELLOR,
+    MOVEMENT_RETURNS_NOTE,
+    BOUNDARY_SAFETY,
+    LONG_QUIET,
+)
 
-# The practice (words) each trigger sends.
-KIND_OF = {STEP_BACK: "step_back", REVISIT_BOUNDARIES: "care", COUNSELLOR: "care_counsel"}
+# The practice (words.toml section) each trigger sends.
+KIND_OF = {
+    STEP_BACK: "step_back",
+    REVISIT_BOUNDARIES: "care",
+    COUNSELLOR: "care_counsel",
+    MOVEMENT_RETURNS_NOTE: "care_movement",
+    BOUNDARY_SAFETY: "care_safety",
+    LONG_QUIET: "care_counsel",
+}
 
-MOVEMENT = frozenset({"agreed_time", "acknowledged", "small_change"})
-ASKS_MOVEMENT = frozenset({"pattern_review", "talk_reflection"})
-STILL_WEEKS = {REVISIT_BOUNDARIES: 3, COUNSELLOR: 6}
-RISING_WEEKS = 2  # the user's initiations rose this many weeks in a row
-LOOK_BACK_WEEKS = 12  # no trigger needs more history than this
+# --- the thresholds: every number care and the digest decide by -----------------------
+STEP_BACK_AT = 4  # at least this many of the person's own initiations in the week …
+RISING_WEEKS = 2  # … after rising this many weeks running (e.g. 2 → 3 → 4)
+STILL_WEEKS = {REVISIT_BOUNDARIES: 3, COUNSELLOR: 6}  # still weeks in a row
+STILL_STRETCH = 3  # still weeks in a row before movement returns …
+MOVEMENT_RETURNS = (3, 4)  # … then movement in 3 of the last 4 weeks
+BOUNDARY_NOT_HELD = (3, 4)  # 3 of the last 4 boundary answers: it did not hold
+QUIET_WEEKS = 8  # weeks in a row with nothing written down, after writing had stopped
+THRESHOLDS = {
+    "step_back_at": STEP_BACK_AT,
+    "rising_weeks": RISING_WEEKS,
+    "still_weeks": STILL_WEEKS,
+    "still_stretch": STILL_STRETCH,
+    "movement_returns": MOVEMENT_RETURNS,
+    "boundary_not_held": BOUNDARY_NOT_HELD,
+    "quiet_weeks": QUIET_WEEKS,
+    "look_back_weeks": LOOK_BACK_WEEKS,
+}
 
 Record = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Week:
-    """What one local week holds."""
-
-    monday: date
-    mine: int = 0  # the user's own initiations
-    theirs: int = 0  # the partner's responses: their entries and movement answered
-    movement: int = 0  # movement answered (agreed a time, acknowledged, a small change)
-    active: bool = False  # the user recorded anything at all
-
-    @property
-    def still(self) -> bool:
-        return self.active and self.movement == 0
-
-
-def week_of(instant: datetime, zone: tzinfo) -> date:
-    """The Monday of the local ISO week that holds `instant`."""
-    local = instant.astimezone(zone).date()
-    return local - timedelta(days=local.weekday())
-
-
-def last_whole_week(now: datetime, zone: tzinfo) -> date:
-    """The Monday of the last week that has ended at `now`."""
-    return week_of(now, zone) - timedelta(weeks=1)
-
-
-def weeks(
-    records: Mapping[str, Iterable[Record]],
-    zone: tzinfo,
-    until: date,
-    count: int = LOOK_BACK_WEEKS,
-) -> dict[date, Week]:
-    """Each week up to the week of Monday `until`, `count` of them, oldest first.
-
-    `records` holds the tables `entries`, `replies` and `deliveries` (a reply's kind
-    and week are its delivery's)."""
-    first = until - timedelta(weeks=count - 1)
-    counts: dict[date, dict[str, int]] = {
-        first + timedelta(weeks=i): {"mine": 0, "theirs": 0, "movement": 0, "active": 0}
-        for i in range(count)
-    }
-
-    def add(instant: str | None, **more: int) -> None:
-        if not instant:
-            return
-        week = counts.get(week_of(at(instant), zone))
-        if week is not None:
-            week["active"] += 1
-            for name, n in more.items():
-                week[name] += n
-
-    for entry in records.get("entries", ()):
-        by = entry.get("by")
-        mine = int(entry.get("kind") == "initiation" and by in (None, "me"))
-        add(entry.get("at"), mine=mine, theirs=int(by == "partner"))
-    sent = {d["id"]: d for d in records.get("deliveries", ()) if "id" in d}
-    for reply in records.get("replies", ()):
-        delivery = sent.get(reply.get("delivery_id", ""), {})
-        moved = int(delivery.get("kind") in ASKS_MOVEMENT and reply.get("value") in MOVEMENT)
-        add(delivery.get("scheduled_for") or reply.get("received_at"), theirs=moved, movement=moved)
-    return {
-        monday: Week(monday, c["mine"], c["theirs"], c["movement"], c["active"] > 0)
-        for monday, c in counts.items()
-    }
 
 
 def still_run(by_week: Mapping[date, Week], last: date) -> tuple[date, int] | None:
@@ -124,14 +99,15 @@ def still_run(by_week: Mapping[date, Week], last: date) -> tuple[date, int] | No
 
 
 def rising_run(by_week: Mapping[date, Week], last: date) -> tuple[date, int] | None:
-    """The run of weeks in which the user's initiations rose each week, ending with
-    week `last`, while the partner's responses never rose: the Monday it rose from
-    and how many weeks it rose."""
+    """The run of weeks in which the person's initiations rose each week, ending with
+    week `last`, while movement never rose: the Monday it rose from and how many weeks."""
     rises = 0
     while True:
         now = by_week.get(last - timedelta(weeks=rises))
         before = by_week.get(last - timedelta(weeks=rises + 1))
-        if now is None or before is None or now.mine <= before.mine or now.theirs > before.theirs:
+        if now is None or before is None:
+            break
+        if now.mine <= before.mine or now.movement > before.movement:
             break
         rises += 1
     if not rises:
@@ -139,17 +115,94 @@ def rising_run(by_week: Mapping[date, Week], last: date) -> tuple[date, int] | N
     return last - timedelta(weeks=rises), rises
 
 
-def occurrences(by_week: Mapping[date, Week], last: date) -> dict[str, date]:
-    """Each trigger whose condition holds at week `last`, with the Monday its occurrence
-    began (the same for as long as the run goes on)."""
-    found: dict[str, date] = {}
+def climbing(by_week: Mapping[date, Week], last: date) -> date | None:
+    """Where the person's real climb began, if week `last` ends one (see STEP_BACK_AT)."""
     rising = rising_run(by_week, last)
-    if rising and rising[1] >= RISING_WEEKS:
-        found[STEP_BACK] = rising[0]
+    week = by_week.get(last)
+    if rising is None or week is None or rising[1] < RISING_WEEKS or week.mine < STEP_BACK_AT:
+        return None
+    return rising[0]
+
+
+def movement_returned(by_week: Mapping[date, Week], last: date) -> date | None:
+    """The first Monday of the still stretch that movement came back after, if movement
+    is noted in 3 of the last 4 weeks (MOVEMENT_RETURNS) right after one."""
+    needed, window = MOVEMENT_RETURNS
+    recent = [by_week.get(last - timedelta(weeks=n)) for n in range(window - 1, -1, -1)]
+    moved = [w for w in recent if w is not None and w.movement]
+    if len(moved) < needed:
+        return None
+    stretch = still_run(by_week, moved[0].monday - timedelta(weeks=1))
+    return stretch[0] if stretch and stretch[1] >= STILL_STRETCH else None
+
+
+def quiet_run(by_week: Mapping[date, Week], last: date) -> date | None:
+    """The first Monday of a run of QUIET_WEEKS or more weeks with nothing written down
+    that ends with week `last` and follows a week that had something (so a new install,
+    with nothing before it, never has one)."""
+    length = 0
+    while (week := by_week.get(last - timedelta(weeks=length))) is not None and not week.active:
+        length += 1
+    before = by_week.get(last - timedelta(weeks=length))
+    if length < QUIET_WEEKS or before is None:
+        return None
+    return last - timedelta(weeks=length - 1)
+
+
+def boundary_answers(records: Mapping[str, Iterable[Record]]) -> list[tuple[datetime, str]]:
+    """Every boundary answer (instant, value), oldest first."""
+    found = [
+        (at(str(a["at"])), str(a.get("value")))
+        for boundary in records.get("boundaries", ())
+        for a in boundary.get("answers", ())
+        if a.get("at")
+    ]
+    return sorted(found)
+
+
+def boundary_not_holding(
+    answers: Iterable[tuple[datetime, str]], before: datetime
+) -> datetime | None:
+    """When the answers began to say, and still say at `before`, that a boundary did not
+    hold in 3 of the last 4 (BOUNDARY_NOT_HELD); None if they do not say so now."""
+    needed, window = BOUNDARY_NOT_HELD
+    values: list[str] = []
+    began: datetime | None = None
+    for instant, value in answers:
+        if instant >= before:
+            break
+        values.append(value)
+        holds = sum(v == NOT_HELD for v in values[-window:]) >= needed
+        began = (began or instant) if holds else None
+    return began
+
+
+def occurrences(
+    by_week: Mapping[date, Week],
+    last: date,
+    answers: Iterable[tuple[datetime, str]] = (),
+    end: datetime | None = None,
+) -> dict[str, str]:
+    """Each trigger whose condition holds at week `last`, with the name of its occurrence
+    (the same for as long as it goes on). `end` is when week `last` ended."""
+    found: dict[str, str] = {}
+    climb = climbing(by_week, last)
+    if climb:
+        found[STEP_BACK] = climb.isoformat()
     still = still_run(by_week, last)
     for trigger, needed in STILL_WEEKS.items():
         if still and still[1] >= needed:
-            found[trigger] = still[0]
+            found[trigger] = still[0].isoformat()
+    returned = movement_returned(by_week, last)
+    if returned:
+        found[MOVEMENT_RETURNS_NOTE] = returned.isoformat()
+    quiet = quiet_run(by_week, last)
+    if quiet:
+        found[LONG_QUIET] = quiet.isoformat()
+    if end is not None:
+        began = boundary_not_holding(answers, end)
+        if began:
+            found[BOUNDARY_SAFETY] = began.isoformat()
     return found
 
 
@@ -161,6 +214,15 @@ class Due:
     remember: dict[str, dict[str, str]]
 
 
+def _same(remembered: str | None, run: str, first_seen: date) -> bool:
+    """Whether `run` is the occurrence that already fired: the same name, or a run that
+    reaches back to the first week looked at and fired earlier than that (a long run
+    whose start has passed out of sight)."""
+    if remembered is None:
+        return False
+    return remembered == run or (run == first_seen.isoformat() and remembered < run)
+
+
 def evaluate(
     records: Mapping[str, Iterable[Record]],
     zone: tzinfo,
@@ -169,24 +231,27 @@ def evaluate(
     enabled: Collection[str] = TRIGGERS,
 ) -> Due:
     """The triggers to send at `now`: those that hold for the last whole week, are
-    enabled, and have not fired for this occurrence yet.
+    enabled, and have not fired for this occurrence yet (in the digest or on their own).
 
-    `fired` is what an earlier evaluation remembered (trigger -> {"run": Monday the
-    occurrence began, "week": Monday of the week it fired for}). The counsellor line
+    `fired` is what an earlier evaluation remembered (trigger -> {"run": the
+    occurrence's name, "week": Monday of the week it fired for}). The counsellor line
     comes alone: when it is due, the boundaries suggestion of the same run is counted
     as given, so one quiet message arrives, not two."""
     last = last_whole_week(now, zone)
-    found = occurrences(weeks(records, zone, last), last)
+    by_week = weeks(records, zone, last)
+    end = datetime.combine(last + timedelta(weeks=1), datetime.min.time(), tzinfo=zone)
+    found = occurrences(by_week, last, boundary_answers(records), end)
+    first_seen = min(by_week)
     remember = {k: dict(v) for k, v in (fired or {}).items() if isinstance(v, Mapping)}
     send = []
     for trigger in TRIGGERS:
         run = found.get(trigger)
         if trigger not in enabled or run is None:
             continue
-        if remember.get(trigger, {}).get("run") == run.isoformat():
-            continue  # this occurrence has had its nudge
+        if _same(remember.get(trigger, {}).get("run"), run, first_seen):
+            continue  # this occurrence has had its note
         send.append(trigger)
-        remember[trigger] = {"run": run.isoformat(), "week": last.isoformat()}
+        remember[trigger] = {"run": run, "week": last.isoformat()}
     if COUNSELLOR in send and REVISIT_BOUNDARIES in send:
         send.remove(REVISIT_BOUNDARIES)
     return Due(send, remember)

@@ -2,10 +2,14 @@
 record the nudges they call for, as the planner records any fire.
 
 What has been looked at and what has fired is remembered in the hot file's meta
-(`meta["care"]`: `checked`, the last check, and `fired`, per trigger the run it
-fired for), so a restart neither repeats a nudge nor loses one. The weeks are read
-from the archives of the last few months and the hot file, once per check: the
-cost does not grow with history.
+(`meta["care"]`: `checked`, the last check, and `fired`, per trigger the occurrence
+it fired for), so a restart neither repeats a nudge nor loses one. The weeks are
+read from the archives of the last few months and the hot file, once per check:
+the cost does not grow with history.
+
+The weekly digest writes `fired` too when it says a note (`care_share`), and while
+a digest is still to go out this week the check leaves its notes to it: a note
+comes once, in the digest or on its own, never both.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from halfway import care, cursors, schedule
+from halfway import care, care_share, cursors, schedule
 from halfway.config import Nudge, Settings, check_nudge
 from halfway.deliveries import at, iso
 from halfway.planner import Planner
@@ -49,13 +53,7 @@ class CareNudges:
         self.check = check_nudge(CARE_ID, settings.care.cron, list(settings.care.channels))
 
     def enabled(self) -> list[str]:
-        own = self.settings.care
-        switches = {
-            care.STEP_BACK: own.step_back,
-            care.REVISIT_BOUNDARIES: own.revisit_boundaries,
-            care.COUNSELLOR: own.counsellor,
-        }
-        return [trigger for trigger, on in switches.items() if on]
+        return care_share.enabled(self.settings)
 
     def _since(self, view: View, now: datetime) -> datetime:
         return cursors.check_since(view.meta, META, now)
@@ -88,15 +86,22 @@ class CareNudges:
         zone = self.settings.tz
         first = care.last_whole_week(now, zone) - timedelta(weeks=care.LOOK_BACK_WEEKS + 1)
         records = self.store.everything(since_month=first.strftime("%Y-%m"))
-        remembered: dict[str, Any] = dict(view.meta.get(META) or {})
-        found = care.evaluate(records, zone, now, remembered.get("fired"), self.enabled())
-        pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, CARE_ID)
+        nudges = {c["id"]: c for c in view.records("nudges")}
+        digest_pauses = cursors.pauses(nudges, care_share.DIGEST_ID)
+        if care_share.digest_this_week(self.settings, view.meta, digest_pauses, now):
+            with self.store.transaction() as tx:  # the digest will say what is due
+                if not self._checked(tx.meta, fire):
+                    tx.set_meta({META: {**dict(tx.meta.get(META) or {}), "checked": iso(now)}})
+            log.info("care: the week's notes are left to this week's digest")
+            return []
+        pauses = cursors.pauses(nudges, CARE_ID)
         paused = schedule.paused_at(fire.due_at, pauses)
-        added = [] if paused else [self.record(trigger, fire, now) for trigger in found.send]
+        fired = care_share.fired(view.meta)  # what the digest said counts as said
+        found = care.evaluate(records, zone, now, fired, self.enabled())
+        added = [] if paused else [self.record(t, fire, now) for t in found.send]
         with self.store.transaction() as tx:
-            meta = dict(tx.meta.get(META) or {})
-            if meta.get("checked") and at(meta["checked"]) >= fire.scheduled_for:
-                return []  # another process made this check
+            if self._checked(tx.meta, fire) or care_share.fired(tx.meta) != fired:
+                return []  # another process made this check, or a digest said a note
             for record in added:
                 tx.put("deliveries", record)
             tx.set_meta({META: {"checked": iso(now), "fired": found.remember}})
@@ -110,6 +115,11 @@ class CareNudges:
         if paused and found.send:
             log.info("care: %s not sent, halfway is paused", ", ".join(found.send))
         return added
+
+    @staticmethod
+    def _checked(meta: Any, fire: schedule.Fire) -> bool:
+        mine = meta.get(META) or {}
+        return bool(mine.get("checked")) and at(mine["checked"]) >= fire.scheduled_for
 
     def record(self, trigger: str, fire: schedule.Fire, now: datetime) -> Record:
         """The delivery of one care nudge, made as every fire is made: due now, even when

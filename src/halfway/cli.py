@@ -44,7 +44,7 @@ from halfway.talkcmds import (
     cmd_talk_move,
 )
 
-ENTRY_KINDS = ("gesture", "initiation", "boundary", "note")
+ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")  # as ledger.ENTRY_KINDS
 
 
 class Parser(argparse.ArgumentParser):
@@ -194,8 +194,13 @@ def build_parser() -> Parser:
         checks_channels=True,
     )
     command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
-    p = command("log", cmd_log, "write down a gesture, initiation, boundary or note")
-    p.add_argument("kind", metavar="KIND", choices=ENTRY_KINDS, help=", ".join(ENTRY_KINDS))
+    p = command("log", cmd_log, "write down a gesture, initiation, boundary, note or hurt")
+    p.add_argument(
+        "kind",
+        metavar="KIND",
+        choices=ENTRY_KINDS,
+        help=", ".join(ENTRY_KINDS) + " (hurt: something that hurt or worried you)",
+    )
     p.add_argument("text", metavar="TEXT", help='what happened, e.g. "made me tea"')
     p.add_argument(
         "--by", choices=("me", "partner"), help="who it was (for initiations: default me)"
@@ -244,6 +249,11 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
     p = action("add", cmd_talk_add, "plan a talk at WHEN and the nudges around it")
     p.add_argument("when", metavar="WHEN", help=WHEN_HELP + ", in your configured time zone")
     p.add_argument("--topic", metavar="TEXT", help="what the talk is about (a few words)")
+    p.add_argument(
+        "--by",
+        choices=("me", "partner"),
+        help="whose idea the talk was (partner: they began it, and that is movement)",
+    )
     action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
     p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
     p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")

@@ -131,13 +131,14 @@ def send(
     timeout: float,
     push: Push | None = None,
     html: str | None = None,
+    text: str | None = None,
 ) -> dict[str, ChannelResult]:
     """Send one message to every channel, all bounded by `timeout`; a result per channel.
 
     ntfy URLs are published as ntfy's own JSON (with the tap target and reply
     buttons) when `push` is given; e-mail gets an HTML part of its own (see
-    `mail_html`), or `html` when given (the weekly digest's own); everything else
-    goes through apprise as plain text. A failed
+    `mail_html`), or `html` when given (the weekly digest's own, with `text` as its
+    own text part); everything else goes through apprise as plain text. A failed
     channel's error is apprise's most specific reason, with no secret in it.
     """
     apprise = _apprise()
@@ -153,11 +154,18 @@ def send(
             elif plugin is None or not hub.add(url, tag=name):
                 results[name] = ChannelResult(False, "apprise did not accept this channel's URL")
     calls: list[tuple[Any, str, str | None]] = [(plain, body, None)] if len(plain) else []
+    own = ""
     if len(mail):
         own = html or mail_html(title, body, push.click if push else None)
         calls.append((mail, own, "html"))
+        if html and text:
+            _own_text(own, text)
     errors: dict[str, list[str]] = {}
-    for outcome in _notify_all(calls, title, timeout):
+    try:
+        outcomes = _notify_all(calls, title, timeout)
+    finally:
+        _OWN_TEXT.pop(own, None)
+    for outcome in outcomes:
         for service in outcome:
             if not bool(service):
                 reason = failure_reason(service.logs()) or (
@@ -176,6 +184,28 @@ def send(
             error = redact(" | ".join(failure), channels[name]) if failure else None
             results[name] = ChannelResult(not failure, error)
     return results
+
+
+_OWN_TEXT: dict[str, str] = {}  # an e-mail's own text part (the digest's), by its HTML
+
+
+def _own_text(html: str, text: str) -> None:
+    """Have apprise's e-mail service (mailto://) use `text` as the text part of the
+    message whose HTML is `html`, instead of converting the HTML; any other
+    conversion is apprise's own, unchanged."""
+    import importlib
+
+    module: Any = importlib.import_module("apprise.plugins.email.base")
+    original = module.convert_between
+    if not getattr(original, "halfway_own_text", False):
+
+        def convert(from_format: Any, to_format: Any, content: Any) -> Any:
+            own = _OWN_TEXT.get(content) if isinstance(content, str) else None
+            return own if own is not None else original(from_format, to_format, content)
+
+        convert.halfway_own_text = True  # type: ignore[attr-defined]
+        module.convert_between = convert
+    _OWN_TEXT[html] = text
 
 
 def _notify_all(calls: list[tuple[Any, str, str | None]], title: str, timeout: float) -> list[Any]:
@@ -244,7 +274,8 @@ def redact(text: str, urls: list[str]) -> str:
 
 
 # Apprise's e-mail services: they take the HTML part halfway writes (apprise makes the
-# text part from it). Every other service gets the plain text, as it is.
+# text part from it, except the digest's, which carries its own). Every other service
+# gets the plain text, as it is.
 MAIL_PLUGINS = frozenset(
     {
         "NotifyEmail",  # mailto:// and mailtos://

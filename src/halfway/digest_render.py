@@ -1,42 +1,81 @@
 """The weekly digest in words: the e-mail's HTML, the private page, a plain-text form and
 a short push summary, all from one `digest.Digest` and the templates in `templates/`.
 
-Jinja2 (autoescaped: every figure and gesture is text) is loaded on first use. The
-8-week trend is drawn as table-based bars: a table cell whose width is the bar's
-length, with a background colour. That shows the same in Gmail, Apple Mail,
-Thunderbird and Outlook, needs no image to be attached or fetched (nothing is loaded
-from anywhere when the mail is opened), and reads as numbers in the text part and to
-a screen reader. An inline PNG would need an image library and a multipart/related
-mail that apprise does not build for us.
+No score anywhere: no percentage, no them-against-you bars, no arrows. The 8 weeks are
+one strip, one mark per week (movement noted, small moments noticed, no movement
+noted, nothing written down), drawn in HTML as a table of small coloured squares with
+their words beside them (mail clients show tables the same everywhere; nothing is
+fetched), and in text as one short line per week. The text form is the mail's own
+text part too (`digest_send` carries it), never converted from the HTML.
+
+Jinja2 (autoescaped for HTML: every gesture is text) is loaded on first use.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from typing import Any
 
-from halfway import digest, words
-from halfway.digest import Digest
+from halfway import care, movement, words
+from halfway.digest import Digest, StripWeek
 
 NOT_ADVICE = (
     "halfway is a companion, not professional advice. It is not therapy, counselling or a "
     "crisis service, and it never tells you to stay or to leave."
 )
+MARK_WORDS = {
+    movement.MARK_MOVEMENT: "movement noted",
+    movement.MARK_MOMENTS: "small moments noticed",
+    movement.MARK_NO_MOVEMENT: "no movement noted",
+    movement.MARK_NOTHING: "nothing written down",
+}
+MARK_COLOURS = {  # fill, border
+    movement.MARK_MOVEMENT: ("#3f7d73", "#3f7d73"),
+    movement.MARK_MOMENTS: ("#a9cfc7", "#3f7d73"),
+    movement.MARK_NO_MOVEMENT: ("#ffffff", "#8a9494"),
+    movement.MARK_NOTHING: ("#f5f1ea", "#d9d3c8"),
+}
 MOVEMENT_WORDS = {
-    "agreed_time": "agreed to a time",
-    "acknowledged": "acknowledged your feelings",
-    "small_change": "made a small change",
+    "agreed_time": "they agreed to a time",
+    "acknowledged": "they acknowledged your feelings",
+    "small_change": "they made a small change",
+}
+BOUNDARY_WORDS = {"held": "held", "strained": "felt strained", "crossed": "did not hold this time"}
+ASK_WORDS = {
+    "made": "waiting for an answer",
+    "asked": "waiting for an answer",
+    "agreed": "they said yes",
+    "declined": "they said no, for now",
+    "no_answer": "no answer yet",
+    "followed_up": "followed up",
+    "resting": "resting",
 }
 CARE_WORDS = {
-    "step_back": "Your reaching out has risen two weeks running while their side has not. "
-    "Stepping back a little can leave room, for you and for them.",
-    "revisit_boundaries": "It has been three quiet weeks, and that can wear on you. It may be "
-    "a good moment to look at your boundaries again: do they still look after you?",
-    "counsellor": "Six quiet weeks is a lot to carry alone. A couples counsellor, or a "
-    "therapist just for you, can help you think it through.",
+    care.STEP_BACK: "Your reaching out has been climbing for a few weeks, more than usual. "
+    "That is a very common pattern, not a failing. Some of that energy could go into your "
+    "own life for a while: a friend, a walk, something that is just yours.",
+    care.REVISIT_BOUNDARIES: "A few weeks now with no movement on what you asked and no "
+    "small moments written down. That can wear on you. It may help to look at your "
+    "boundaries again: do they still look after you?",
+    care.COUNSELLOR: "This has been a long stretch to carry. A counsellor can help, with your "
+    "partner or just for you; many people start on their own. Nothing has to be decided "
+    "today.",
+    care.MOVEMENT_RETURNS_NOTE: "Something has been moving: you noted movement in most of the "
+    "last few weeks, after a still time. That is worth noticing. If you have wondered about "
+    "couples counselling, a time like this, when you are both taking part, can be a good "
+    "time to begin.",
+    care.BOUNDARY_SAFETY: "A boundary that matters to you has not held several times lately. "
+    "That is hard, and none of it is on you. You deserve to feel safe and at ease at home.",
+    care.LONG_QUIET: "Nothing has been written down here for a while, and that is okay; "
+    "there is nothing to catch up on. If things feel heavy, a counsellor can help, with your "
+    "partner or just for you.",
 }
-ARROWS = {"up": "▲ up", "down": "▼ down", "same": "= same"}
+SAFETY_NOTES = frozenset(
+    {care.BOUNDARY_SAFETY, care.LONG_QUIET}
+)  # the safety line follows these notes
 DISCREET_TITLE = "halfway · your weekly note"
 DISCREET_BODY = "Your week's look back is ready, whenever you have a minute."
 TITLE = "Your week, gently"
@@ -54,100 +93,168 @@ def _long(day: date) -> str:
     return day.strftime("%-d %b %Y")
 
 
-def _times(n: int, one: str, many: str | None = None) -> str:
-    if one == "time" and n in (1, 2):
-        return ("once", "twice")[n - 1]
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+def week_label(monday: date) -> str:
+    """'week of 23 Nov': a week by its date, never by its ISO code."""
+    return f"week of {monday.strftime('%-d %b')}"
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return one if n == 1 else f"{n} {many}"
+
+
+def boundary_line(d: Digest) -> str | None:
+    """That they checked in on their boundaries, and how each felt: no tallies."""
+    felt: dict[str, list[str]] = {}
+    for check in d.boundaries:
+        felt.setdefault(check.text, []).append(BOUNDARY_WORDS.get(check.value, check.value))
+    if not felt:
+        return None
+    parts = [
+        f"“{text}” {', then '.join(how)}" if text else ", then ".join(how)
+        for text, how in felt.items()
+    ]
+    return "You checked in with your boundaries: " + "; ".join(parts) + "."
 
 
 def did_lines(d: Digest) -> list[str]:
     lines = []
-    if d.sent:
-        lines.append(f"You answered {d.answered} of {_times(d.sent, 'check-in')}.")
     if d.self_regulation:
-        lines.append(f"You took a calm minute before a talk {_times(d.self_regulation, 'time')}.")
-    if d.asks_made:
-        lines.append(f"You made {_times(d.asks_made, 'clear ask')}.")
-    held = [f"{kind} {n}" for kind, n in d.boundaries.items() if n]
-    if held:
-        lines.append("Your boundaries: " + ", ".join(held) + ".")
+        lines.append(f"You took a calm minute for yourself {_times(d.self_regulation)}.")
+    if d.asks_said:
+        lines.append(f"You put {_count(d.asks_said, 'one clear ask', 'clear asks')} into words.")
+    if line := boundary_line(d):
+        lines.append(line)
     if d.my_initiations:
-        lines.append(f"You reached out {_times(d.my_initiations, 'time')}.")
-    return lines or ["A quiet week on your side too, and that is allowed."]
+        lines.append(f"You reached out {_times(d.my_initiations)}.")
+    if d.energy is not None:
+        lines.append(f"The energy you gave to reaching out: {d.energy} of 5.")
+    if not lines and d.hurt:
+        lines.append("You put into words what hurt or worried you. That is looking after yourself.")
+    return lines or ["A restful week on your side. Rest is part of this too."]
 
 
 def moved_lines(d: Digest) -> list[str]:
-    moved = [f"{MOVEMENT_WORDS[c]} ({n})" for c, n in d.movement.items() if n and c != "none"]
-    lines = ["Movement noted: " + ", ".join(moved) + "."] if moved else []
-    if not moved and d.movement.get("none"):
+    moved = [
+        MOVEMENT_WORDS[code] + ("" if n == 1 else f" ({_times(n)})")
+        for code, n in d.movement.items()
+        if n and code in MOVEMENT_WORDS
+    ]
+    lines = ["You noted movement: " + "; ".join(moved) + "."] if moved else []
+    if d.asks_agreed:
+        lines.append(f"They said yes to {_count(d.asks_agreed, 'an ask', 'asks')}.")
+    if d.partner_talks:
+        lines.append("They began a talk or a plan.")
+    if not d.moved and d.movement.get("none"):
         lines.append("You noted no movement this week.")
-    if d.partner_initiations:
-        lines.append(f"They reached out {_times(d.partner_initiations, 'time')}.")
-    answered = [f"{s.replace('_', ' ')} {n}" for s, n in d.asks_answered.items() if n]
-    if answered:
-        lines.append("Asks answered: " + ", ".join(answered) + ".")
-    return lines or ["Nothing was noted on their side this week."]
+    if not lines and not (d.gestures or d.partner_initiations or d.hurt):
+        lines.append(
+            "Nothing was written down on their side this week. "
+            "What gets written down is rarely all that happened."
+        )
+    return lines
 
 
-def gap_line(d: Digest) -> str | None:
-    parts = []
-    if d.missed:
-        parts.append(f"{_times(d.missed, 'check-in')} missed while halfway was not running")
-    if d.skipped:
-        parts.append(f"{d.skipped} skipped (paused, or eased off)")
-    return ("; ".join(parts) + ".").capitalize() if parts else None
+def moments_line(d: Digest) -> str | None:
+    if not d.partner_initiations:
+        return None
+    return f"They reached out {_times(d.partner_initiations)}."
 
 
-def balance_line(d: Digest) -> str:
-    if d.balance is None:
-        return "Balance: not enough reaching out recorded yet to say."
-    was = f" (last week {d.balance_before} %)" if d.balance_before is not None else ""
-    return f"Balance: {d.balance} % from their side{was}."
+def strip(d: Digest) -> list[dict[str, Any]]:
+    """Each week of the strip: its date, its mark in words and colours."""
+    return [_strip_week(w, w.monday == d.monday) for w in d.strip]
 
 
-def bars(d: Digest) -> list[dict[str, Any]]:
-    """Each trend week with its two bars' widths, in % of the largest figure."""
-    top = max([1, *(w.theirs for w in d.trend), *(w.mine for w in d.trend)])
+def _strip_week(w: StripWeek, current: bool) -> dict[str, Any]:
+    fill, border = MARK_COLOURS[w.mark]
+    return {
+        "label": week_label(w.monday),
+        "short": w.monday.strftime("%-d %b"),
+        "mark": w.mark,
+        "words": MARK_WORDS[w.mark],
+        "fill": fill,
+        "border": border,
+        "current": current,
+    }
+
+
+def strip_line(d: Digest) -> str:
+    """'Movement noted in 3 of the last 8 weeks.'"""
+    return f"Movement noted in {d.moved_weeks} of the last {len(d.strip)} weeks."
+
+
+def energy_line(d: Digest) -> str | None:
+    """The person's own energy over the weeks, as their own trend: no arrows, no verdict."""
+    if all(w.energy is None for w in d.strip):
+        return None
+    values = " · ".join("–" if w.energy is None else str(w.energy) for w in d.strip)
+    return (
+        f"The energy you gave to reaching out, week by week: {values} "
+        "(1 a little, 5 a lot). Yours to read; less is not a drop."
+    )
+
+
+def asks_lines(d: Digest) -> list[str]:
+    if d.latest_ask is None:
+        return []
+    a = d.latest_ask
+    state = ASK_WORDS.get(a.state, a.state.replace("_", " "))
+    lines = [f"Your latest ask: “{a.text}”, said {a.since.strftime('%-d %b')}: {state}."]
+    if d.resting_asks == 1:
+        lines.append("One earlier ask is resting. You don't need to carry it into every week.")
+    elif d.resting_asks:
+        lines.append(
+            f"{d.resting_asks} earlier asks are resting. "
+            "You don't need to carry them into every week."
+        )
+    return lines
+
+
+def care_lines(notes: Iterable[str]) -> list[str]:
     return [
-        {
-            "label": w.monday.strftime("%-d %b"),
-            "week": w.week,
-            "theirs": w.theirs,
-            "mine": w.mine,
-            "theirs_width": max(2, round(88 * w.theirs / top)) if w.theirs else 0,
-            "mine_width": max(2, round(88 * w.mine / top)) if w.mine else 0,
-            "current": w.week == d.week,
-        }
-        for w in d.trend
+        CARE_WORDS[n] + (f" {words.safety_line()}" if n in SAFETY_NOTES else "")
+        for n in notes
+        if n in CARE_WORDS
     ]
 
 
+def empty_lines(d: Digest) -> list[str]:
+    lines = [
+        "Nothing was written down this week, and that is okay. Some weeks are for living, "
+        "not logging.",
+        "If a small moment comes back to you, you can still note it. Next week is a fresh page.",
+    ]
+    if d.sent:
+        came = _count(d.sent, "One check-in", "check-ins")
+        lines.append(f"{came} came by; none of them needed anything from you.")
+    return lines
+
+
 def context(d: Digest, link: str | None = None) -> dict[str, Any]:
-    """What every form of the digest shows, in words and numbers."""
+    """What every form of the digest shows, in words."""
     return {
         "d": d,
         "title": TITLE,
         "span": span(d),
+        "empty_lines": empty_lines(d),
         "did": did_lines(d),
         "moved": moved_lines(d),
+        "moments": moments_line(d),
         "gestures": [
             {"day": g.day.strftime("%a %-d %b"), "text": g.text, "by": g.by} for g in d.gestures
         ],
-        "compared": [
-            {"name": c.name, "now": c.now, "before": c.before, "arrow": ARROWS[c.direction]}
-            for c in d.compared
-        ],
-        "balance": balance_line(d),
-        "balance_how": digest.BALANCE_LINE,
-        "trend_how": "Each week: their side (movement noted, and anything they began) "
-        "beside your own reaching out.",
-        "bars": bars(d),
-        "gaps": gap_line(d),
-        "open_asks": [
-            {"text": a.text, "state": a.state, "since": a.since.strftime("%-d %b")}
-            for a in d.open_asks
-        ],
-        "care": [CARE_WORDS[n] for n in d.care_notes],
+        "hurt": [{"day": h.day.strftime("%a %-d %b"), "text": h.text} for h in d.hurt],
+        "hurt_how": "You also wrote down what hurt or worried you. It matters as much as the "
+        "good moments; a kind moment does not cancel it out.",
+        "strip": strip(d),
+        "strip_line": strip_line(d),
+        "energy_line": energy_line(d),
+        "asks": asks_lines(d),
+        "care": care_lines(d.care_notes),
         "link": link,
         "not_advice": NOT_ADVICE,
         "safety": words.safety_line(),
@@ -161,29 +268,45 @@ def mail_html(d: Digest, link: str | None) -> str:
 def page_html(
     d: Digest, earlier: list[tuple[str, str]], here: str, pause: dict[str, Any] | None = None
 ) -> str:
-    """The private page: this digest, links (week, url) to earlier weeks, and the "pause
-    everything" form's state (see `digest_web`; templates/pause_form.html)."""
+    """The private page: this digest, links (week, url) to earlier weeks, each shown by its
+    date ('week of 16 Nov'), and the "pause everything" form's state (see `digest_web`;
+    templates/pause_form.html)."""
+    shown = [(_label_of(week), url) for week, url in earlier]
     page = _template("digest_page.html")
-    return str(page.render(**context(d), earlier=earlier, here=here, pause=pause))
+    return str(page.render(**context(d), earlier=shown, here=here, pause=pause))
+
+
+def _label_of(week: str) -> str:
+    try:
+        year, number = week.split("-W")
+        return week_label(date.fromisocalendar(int(year), int(number), 1))
+    except ValueError:
+        return week
 
 
 def text(d: Digest, link: str | None = None) -> str:
-    return str(_template("digest.txt").render(**context(d, link))).strip() + "\n"
+    """The plain-text digest (`halfway digest`, and the e-mail's text part)."""
+    made = str(_template("digest.txt").render(**context(d, link)))
+    made = "\n".join(line.rstrip() for line in made.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", made).strip() + "\n"
 
 
 def push(d: Digest, link: str, discreet: bool) -> tuple[str, str]:
-    """A push channel's (title, body): a short summary and the link to the page."""
+    """A push channel's (title, body): what the person noticed, and that the look back
+    is ready. No tally of who reached out."""
     if discreet:
         return DISCREET_TITLE, f"{DISCREET_BODY}\n{link}"
     if d.empty:
-        summary = "A quiet week, with nothing written down. That's okay."
+        summary = "Nothing was written down this week, and that's okay."
+    elif d.mark == movement.MARK_MOVEMENT:
+        summary = "You noted some movement this week."
+    elif d.gestures:
+        summary = f"You noticed {_count(len(d.gestures), 'a small moment', 'small moments')}."
+    elif d.mark == movement.MARK_MOMENTS:
+        summary = "You noticed a small moment."
     else:
-        summary = (
-            f"Movement noted: {d.moved}. You reached out {_times(d.my_initiations, 'time')},"
-            f" they did {_times(d.partner_initiations, 'time')}."
-            f" {_times(len(d.gestures), 'small gesture')} noticed."
-        )
-    return f"{TITLE} · {span(d)}", f"{summary}\n\nThe whole week: {link}"
+        summary = "You wrote your week down; no movement was noted."
+    return f"{TITLE} · {span(d)}", f"{summary} Your look back is ready.\n\n{link}"
 
 
 @cache

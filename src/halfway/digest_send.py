@@ -2,11 +2,19 @@
 and, on `[digest]`'s schedule, its delivery recorded in the durable outbox like any fire.
 
 A digest delivery carries `nudge_id` `digest:2026-W48` (a ':' no config nudge has), the
-push channels' short summary as `title`/`body`, the e-mail's HTML as `html`, and the
-private page as `link`. The outbox sends it, retries it and recovers it after a crash
-as it does every nudge. What was checked and for which week is kept in the hot file's
-meta (`meta["digest"]`: `checked`, `week`), and a week that already has its delivery is
-never recorded again, so a restart, a catch-up or a second process sends no duplicate.
+push channels' short summary as `title`/`body`, the e-mail's HTML as `html` and its own
+text part as `text` (the `halfway digest` text, never converted from the HTML), the
+care notes it says as `care`, and the private page as `link`.
+
+The outbox sends it, retries it and recovers it after a crash as it does every nudge.
+What was checked and for which week is kept in the hot file's meta (`meta["digest"]`:
+`checked`, `week`), and a week that already has its delivery is never recorded again,
+so a restart, a catch-up or a second process sends no duplicate.
+
+Care notes come once (`care_share`): the digest of the last whole week asks `care`
+which notes are due, says them, and records them as fired in the same transaction,
+so the care check later that week finds them said; the care check leaves its notes
+to a digest still to come that week.
 
 The private link is `{public_url}/digest/{week}?t=TOKEN` (or `/?t=TOKEN`, the latest
 week): TOKEN is the private page's own token (see `links`), one for every week until
@@ -20,15 +28,15 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
-from halfway import cursors, digest, digest_render, links, practices, schedule
-from halfway.config import Settings, check_nudge
+from halfway import care, care_share, cursors, digest, digest_render, links, practices, schedule
+from halfway.config import Settings
 from halfway.deliveries import PENDING, at, iso
 from halfway.store import Record, Store, Tables, View, new_id
 
 log = logging.getLogger("halfway")
 
-DIGEST_ID = "digest"  # the id pauses use ('halfway pause --all' pauses the digest too)
-META = "digest"
+DIGEST_ID = care_share.DIGEST_ID  # the id pauses use ('pause --all' pauses the digest too)
+META = care_share.DIGEST_META
 KIND = "digest"
 LINK_LIFE = timedelta(days=7)  # how long the delivery counts as current (not the link's life)
 
@@ -46,10 +54,29 @@ def records_for(store: Store, monday: date) -> Tables:
     return store.everything(since_month=since, until_month=until)
 
 
-def build(store: Store, settings: Settings, week: str, now: datetime) -> digest.Digest:
-    """The digest of `week`; ValueError (one line) for a week that cannot be shown."""
+def build(
+    store: Store,
+    settings: Settings,
+    week: str,
+    now: datetime,
+    care_notes: list[str] | None = None,
+) -> digest.Digest:
+    """The digest of `week`; ValueError (one line) for a week that cannot be shown. With
+    `care_notes` None, the notes are those its sent digest said (none if none was)."""
     monday = digest.monday_of(week, now, settings.tz)
-    return digest.build(records_for(store, monday), week, settings.tz, now)
+    records = records_for(store, monday)
+    if care_notes is None:
+        said = [d for d in records.get("deliveries", ()) if d.get("nudge_id") == nudge_id(week)]
+        care_notes = [str(n) for d in said for n in d.get("care") or ()]
+    return digest.build(records, week, settings.tz, now, care_notes)
+
+
+def care_due(store: Store, settings: Settings, now: datetime) -> care.Due:
+    """The care notes due for the last whole week, that the digest of it will say."""
+    monday = care.last_whole_week(now, settings.tz)
+    records = records_for(store, monday)
+    fired = care_share.fired(store.view().meta)
+    return care.evaluate(records, settings.tz, now, fired, care_share.enabled(settings))
 
 
 # recording ---------------------------------------------------------------------------
@@ -69,19 +96,12 @@ class DigestNudges:
         self.store = store
         self.clock = clock
         self.links = tokens or links.Links(store.data_dir)
-        self.check = check_nudge(DIGEST_ID, settings.digest.cron, list(settings.digest.channels))
 
     def channels(self) -> list[str]:
-        return list(self.settings.channels_of(list(self.settings.digest.channels)))
-
-    def _since(self, view: View, now: datetime) -> datetime:
-        return cursors.check_since(view.meta, META, now)
+        return care_share.digest_channels(self.settings)
 
     def _next(self, view: View, now: datetime) -> schedule.Fire | None:
-        if not self.channels():
-            return None
-        zone, quiet = self.settings.tz, self.settings.quiet_hours
-        return schedule.next_fire(self.check, zone, quiet, self._since(view, now))
+        return care_share.next_digest(self.settings, view.meta, now)
 
     def next_wake(self) -> datetime | None:
         """When the next digest is due (now, if one is waiting)."""
@@ -101,13 +121,20 @@ class DigestNudges:
         pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, DIGEST_ID)
         paused = schedule.paused_at(fire.due_at, pauses)
         done = any(d.get("nudge_id") == nudge_id(week) for d in view.records("deliveries"))
-        record = None if paused or done else self.record(week, fire.scheduled_for, now)
+        due = None if paused or done else care_due(self.store, self.settings, now)
+        record = None
+        if due is not None:
+            record = self.record(week, fire.scheduled_for, now, care_notes=due.send)
         with self.store.transaction() as tx:
             meta = dict(tx.meta.get(META) or {})
             if meta.get("checked") and at(meta["checked"]) >= fire.scheduled_for:
                 return None  # another process made this check
-            if record is not None:
+            if record is not None and due is not None:
                 tx.put("deliveries", record)
+                if due.send:  # said in the digest: the care check will not say them again
+                    tx.set_meta(
+                        {care_share.CARE_META: care_share.with_fired(tx.meta, due.remember)}
+                    )
             tx.set_meta({META: {"checked": iso(now), "week": week}})
         if record is not None:
             log.info("digest for %s recorded, %d channel(s)", week, len(record["channels"]))
@@ -116,10 +143,16 @@ class DigestNudges:
         return record
 
     def record(
-        self, week: str, scheduled_for: datetime, now: datetime, manual: bool = False
+        self,
+        week: str,
+        scheduled_for: datetime,
+        now: datetime,
+        manual: bool = False,
+        care_notes: list[str] | None = None,
     ) -> Record:
-        """The delivery of one week's digest: built and rendered now, due now."""
-        found = build(self.store, self.settings, week, now)
+        """The delivery of one week's digest, saying `care_notes`: built and rendered now,
+        due now."""
+        found = build(self.store, self.settings, week, now, care_notes or [])
         # a token gone or damaged opens no link: a new one, rather than no digest at all
         token = self.links.token("digest") or links.ensure(self.store.data_dir)["digest"]
         link = links.digest_url(self.settings.server.public_url, token, week)
@@ -141,6 +174,8 @@ class DigestNudges:
             "title": title,
             "body": body,
             "html": digest_render.mail_html(found, link),
+            "text": digest_render.text(found, link),
+            "care": list(found.care_notes),
             "link": link,
             "reply": asdict(practices.Shape(takes_reply=False)),
             "channels": {

@@ -22,7 +22,9 @@ from halfway import asks, boundaries
 from halfway.deliveries import iso
 from halfway.store import Record, Store, Tx, View, new_id
 
-ENTRY_KINDS = ("gesture", "initiation", "boundary", "note")
+# `hurt`: something that hurt or worried me. Recorded and shown (history, digest), never
+# counted as anyone's effort; nor are boundaries and notes (see `care`).
+ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")
 BY = ("me", "partner")
 MAX_ENTRY = 2000
 NOT_ANSWERS = ("later", "pause_week")  # replies that say nothing about the ask or boundary

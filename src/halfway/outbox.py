@@ -160,7 +160,9 @@ class Outbox:
         names = delivery["claimed"]
         known = {n: self.settings.channels[n] for n in names if n in self.settings.channels}
         faults.point("send")
-        own_html = {"html": delivery["html"]} if delivery.get("html") else {}  # the digest's
+        own_html = (  # the digest's own HTML, and its own text part
+            {"html": delivery["html"], "text": delivery.get("text")} if delivery.get("html") else {}
+        )
         results = self.send(
             known,
             delivery["title"],

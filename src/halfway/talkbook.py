@@ -122,10 +122,16 @@ def _left_out(kind: str, due: datetime, reason: str) -> Record:
 
 
 def add(
-    store: Store, settings: Settings, when: datetime, topic: str | None, now: datetime
+    store: Store,
+    settings: Settings,
+    when: datetime,
+    topic: str | None,
+    now: datetime,
+    by: str | None = None,
 ) -> Record:
-    """Plan a talk at `when` about `topic`, with its chain; TalkError if it cannot be."""
-    talk: Record = dict(talks.new_talk(new_id("t"), when, topic, now))
+    """Plan a talk at `when` about `topic`, with its chain; TalkError if it cannot be.
+    `by="partner"`: the partner began it (movement, in the digest)."""
+    talk: Record = dict(talks.new_talk(new_id("t"), when, topic, now, by))
     talk["chain"] = plan_steps(when, now, settings)
     with store.transaction() as tx:
         tx.put("talks", talk)

@@ -27,7 +27,8 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
     now = utc_now()
     when = read_when(args.when, settings, now)
     try:
-        talk = talkbook.add(Store(settings.data_dir), settings, when.at, args.topic, now)
+        store = Store(settings.data_dir)
+        talk = talkbook.add(store, settings, when.at, args.topic, now, by=args.by)
     except talkbook.TalkError as error:
         raise UsageError(str(error)) from None
     print(f"planned talk {talk['id']}: {talk_head(talk, settings.tz)}")
@@ -127,7 +128,8 @@ def talk_head(talk: Record, zone: tzinfo) -> str:
     from halfway.schedule import clock_text
 
     topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
-    return f"{clock_text(at(talk['at']), zone)}{topic}"
+    theirs = ", their idea" if talk.get("by") == "partner" else ""
+    return f"{clock_text(at(talk['at']), zone)}{topic}{theirs}"
 
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:

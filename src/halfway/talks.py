@@ -50,6 +50,7 @@ class Talk(TypedDict):
     state: str  # PLANNED, DONE or CANCELLED
     history: list[HistoryEntry]  # what happened to it, and when (`at`: the moment it happened)
     created_at: str
+    by: NotRequired[str]  # "partner" when the partner began it (movement); else left out
 
 
 class TalkError(ValueError):
@@ -238,10 +239,13 @@ def moved_chain(
 # the talk record -------------------------------------------------------------------
 
 
-def new_talk(talk_id: str, when: datetime, topic: str | None, now: datetime) -> Talk:
-    """A talk planned for `when` (aware, after `now`) about `topic` (optional)."""
+def new_talk(
+    talk_id: str, when: datetime, topic: str | None, now: datetime, by: str | None = None
+) -> Talk:
+    """A talk planned for `when` (aware, after `now`) about `topic` (optional); `by` is
+    kept only as "partner" (the partner began it)."""
     _ahead(when, now)
-    return {
+    talk: Talk = {
         "id": talk_id,
         "at": iso(when),
         "topic": _topic(topic),
@@ -249,6 +253,9 @@ def new_talk(talk_id: str, when: datetime, topic: str | None, now: datetime) -> 
         "history": [{"state": PLANNED, "at": iso(now)}],
         "created_at": iso(now),
     }
+    if by == "partner":
+        talk["by"] = by
+    return talk
 
 
 def moved(talk: Talk, new_at: datetime, now: datetime) -> Talk:
