@@ -13,8 +13,9 @@ ALLOWED = {
     "cron": set(),
     "faults": set(),
     "notify": set(),
-    "practices": {"words"},
+    "practices": {"discretion", "words"},
     "words": set(),
+    "discretion": {"words"},  # the discreet words and every page's frame (issue 15)
     "reminders": set(),
     "deliveries": set(),
     "when": set(),
@@ -31,6 +32,7 @@ ALLOWED = {
         "config_errors",
         "config_practices",
         "config_types",
+        "discretion",  # the defaults of discreet_title and quick_exit_url
         "words",
     },
     "config": {
@@ -67,6 +69,7 @@ ALLOWED = {
         "store",
     },
     "replies.web": {
+        "discretion",
         "ledger",
         "logs",  # the HTTP loggers' filter: short, rate-limited lines (issue 11)
         "review",
@@ -97,6 +100,7 @@ ALLOWED = {
         "config",
         "deliver",
         "deliveries",
+        "discretion",
         "faults",
         "reminders",
         "replies",
@@ -126,7 +130,15 @@ ALLOWED = {
         "store",
         "talkbook",
     },
-    "httpapp": {"calendar", "daemon", "digest_web", "replies", "replies.web", "store"},
+    "httpapp": {
+        "calendar",
+        "daemon",
+        "digest_web",
+        "discretion",
+        "replies",
+        "replies.web",
+        "store",
+    },
     "keys": {"replies", "replies.tokens", "store"},
     "launch": {"config", "daemon", "runlock", "store"},
     "commands": {
@@ -175,6 +187,7 @@ ALLOWED = {
         "config",
         "cursors",
         "deliveries",
+        "discretion",
         "replies",
         "replies.tokens",
         "schedule",
@@ -228,24 +241,26 @@ ALLOWED = {
     },
     # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
     "digest": {"asks", "care", "deliveries"},
-    "digest_render": {"digest", "words"},
+    "digest_render": {"digest", "discretion"},
     "digest_send": {
         "config",
         "cursors",
         "deliveries",
         "digest",
         "digest_render",
+        "discretion",
         "practices",
         "schedule",
         "store",
     },
-    "digest_web": {"config", "digest", "digest_render", "digest_send", "store"},
+    "digest_web": {"config", "digest", "digest_render", "digest_send", "discretion", "store"},
     "digestcmds": {
         "commands",
         "deliveries",
         "digest",
         "digest_render",
         "digest_send",
+        "discretion",
         "reading",
         "replies",
         "replies.tokens",

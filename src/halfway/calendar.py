@@ -4,7 +4,9 @@ calendar to subscribe to at `GET /calendar/{token}.ics`.
 The token is an HMAC of a fixed text with the data folder's key: only this machine
 can make it, `halfway calendar-url` prints it, and a request without it gets a bare
 403 that says nothing. Each event is at its local time in the configured zone
-(with its VTIMEZONE); with `discreet = true` no title names a topic or a practice.
+(with its VTIMEZONE). Calendars are often shared, so no title ever names a topic or a
+practice, discreet or not: discreet, each event and the calendar carry the user's
+`discreet_title`; not discreet, the plain words of `halfway.discretion`.
 The reviews' times come from the same schedule code that fires them.
 """
 
@@ -19,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from halfway import cursors, schedule
+from halfway import cursors, discretion, schedule
 from halfway.config import Settings
 from halfway.deliveries import at
 from halfway.replies import tokens
@@ -28,7 +30,6 @@ from halfway.store import Store, View
 if TYPE_CHECKING:
     from aiohttp import web
 
-DISCREET_TITLE = "halfway · a planned moment"
 REVIEW_KIND = "pattern_review"
 TALK_LENGTH = timedelta(hours=1)
 REVIEW_LENGTH = timedelta(minutes=15)
@@ -81,8 +82,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
         if talk.get("state") != "planned" or not talk.get("at"):
             continue
         start = at(talk["at"]).astimezone(zone)
-        topic = talk.get("topic")
-        title = DISCREET_TITLE if settings.discreet else f"Talk: {topic}" if topic else "A talk"
+        title = settings.discreet_title if settings.discreet else discretion.CALENDAR_TALK
         moves = sum(1 for h in talk.get("history", []) if h.get("state") == "moved")
         found.append(
             {
@@ -97,6 +97,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
     rows = view.records("nudges")
     pauses = cursors.all_pauses(rows, [n.id for n in reviews])
     since = {n.id: cursors.since(view.get("nudges", n.id), n, zone, now) for n in reviews}
+    review_title = settings.discreet_title if settings.discreet else discretion.CALENDAR_REVIEW
     for nudge in reviews:
         fires = schedule.upcoming(
             [nudge],
@@ -116,7 +117,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
                     "uid": f"r{_opaque(f'{nudge.id}-{stamp}')}@halfway",  # names nothing
                     "start": start,
                     "end": start + REVIEW_LENGTH,
-                    "title": DISCREET_TITLE if settings.discreet else "Weekly review",
+                    "title": review_title,
                     "sequence": 0,
                 }
             )
@@ -130,7 +131,7 @@ def feed(settings: Settings, view: View, now: datetime) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//halfway//calendar feed//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "halfway")
+    cal.add("x-wr-calname", settings.discreet_title)  # a shared calendar's list shows it
     for found in events(settings, view, now):
         event = icalendar.Event()
         event.add("uid", found["uid"])

@@ -16,13 +16,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from halfway import digest, words
+from halfway import digest, discretion
 from halfway.digest import Digest
 
-NOT_ADVICE = (
-    "halfway is a companion, not professional advice. It is not therapy, counselling or a "
-    "crisis service, and it never tells you to stay or to leave."
-)
+NOT_ADVICE = discretion.NOT_ADVICE  # one footer for every page and digest (discretion.Frame)
 MOVEMENT_WORDS = {
     "agreed_time": "agreed to a time",
     "acknowledged": "acknowledged your feelings",
@@ -37,8 +34,6 @@ CARE_WORDS = {
     "therapist just for you, can help you think it through.",
 }
 ARROWS = {"up": "▲ up", "down": "▼ down", "same": "= same"}
-DISCREET_TITLE = "halfway · your weekly note"
-DISCREET_BODY = "Your week's look back is ready, whenever you have a minute."
 TITLE = "Your week, gently"
 
 
@@ -122,8 +117,12 @@ def bars(d: Digest) -> list[dict[str, Any]]:
     ]
 
 
-def context(d: Digest, link: str | None = None) -> dict[str, Any]:
-    """What every form of the digest shows, in words and numbers."""
+def context(
+    d: Digest, link: str | None = None, frame: discretion.Frame | None = None, page: bool = False
+) -> dict[str, Any]:
+    """What every form of the digest shows, in words and numbers, and the frame around it
+    (the footer: not advice, the safety line and helpline; on a page, the quick exit)."""
+    frame = frame or discretion.Frame()
     return {
         "d": d,
         "title": TITLE,
@@ -149,37 +148,39 @@ def context(d: Digest, link: str | None = None) -> dict[str, Any]:
         ],
         "care": [CARE_WORDS[n] for n in d.care_notes],
         "link": link,
-        "not_advice": NOT_ADVICE,
-        "safety": words.safety_line(),
+        **frame.footer(page),
+        "page_title": frame.page_title(f"halfway · {TITLE} · {span(d)}"),
     }
 
 
-def mail_html(d: Digest, link: str | None) -> str:
-    return str(_template("digest_mail.html").render(**context(d, link)))
+def mail_html(d: Digest, link: str | None, frame: discretion.Frame | None = None) -> str:
+    return str(_template("digest_mail.html").render(**context(d, link, frame)))
 
 
-def page_html(d: Digest, earlier: list[tuple[str, str]], here: str) -> str:
+def page_html(
+    d: Digest, earlier: list[tuple[str, str]], here: str, frame: discretion.Frame | None = None
+) -> str:
     """The private page: this digest, and links (week, url) to earlier weeks."""
-    return str(_template("digest_page.html").render(**context(d), earlier=earlier, here=here))
+    found = context(d, frame=frame, page=True)
+    return str(_template("digest_page.html").render(**found, earlier=earlier, here=here))
 
 
-def text(d: Digest, link: str | None = None) -> str:
-    return str(_template("digest.txt").render(**context(d, link))).strip() + "\n"
+def text(d: Digest, link: str | None = None, frame: discretion.Frame | None = None) -> str:
+    return str(_template("digest.txt").render(**context(d, link, frame))).strip() + "\n"
 
 
-def push(d: Digest, link: str, discreet: bool) -> tuple[str, str]:
-    """A push channel's (title, body): a short summary and the link to the page."""
-    if discreet:
-        return DISCREET_TITLE, f"{DISCREET_BODY}\n{link}"
+def push(d: Digest, link: str) -> tuple[str, str]:
+    """A push channel's (title, body) when not discreet: what the person noticed, and
+    that the look back is ready; never a tally of them against their partner. (Discreet:
+    `discretion.digest_body`, see digest_send.)"""
+    noticed = len(d.gestures)
     if d.empty:
-        summary = "A quiet week, with nothing written down. That's okay."
+        summary = "Nothing was written down this week, and that's okay. "
+    elif noticed:
+        summary = f"You noticed {_times(noticed, 'small moment')} this week. "
     else:
-        summary = (
-            f"Movement noted: {d.moved}. You reached out {_times(d.my_initiations, 'time')},"
-            f" they did {_times(d.partner_initiations, 'time')}."
-            f" {_times(len(d.gestures), 'small gesture')} noticed."
-        )
-    return f"{TITLE} · {span(d)}", f"{summary}\n\nThe whole week: {link}"
+        summary = ""
+    return f"{TITLE} · {span(d)}", f"{summary}Your look back is ready.\n\n{link}"
 
 
 @cache

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
-from halfway import cursors, digest, digest_render, practices, schedule
+from halfway import cursors, digest, digest_render, discretion, practices, schedule
 from halfway.config import Settings, check_nudge
 from halfway.deliveries import PENDING, at, iso
 from halfway.store import Record, Store, Tables, View, new_id
@@ -141,7 +141,7 @@ class DigestNudges:
         """The delivery of one week's digest: built and rendered now, due now."""
         found = build(self.store, self.settings, week, now)
         link = url(self.settings.server.public_url, self.key, week)
-        title, body = digest_render.push(found, link, self.settings.discreet)
+        title, body, html = self.message(found, link)
         return {
             "id": new_id("d"),
             "nudge_id": nudge_id(week),
@@ -158,14 +158,29 @@ class DigestNudges:
             "words": digest_render.text(found),
             "title": title,
             "body": body,
-            "html": digest_render.mail_html(found, link),
+            "html": html,
             "link": link,
+            "discreet": self.settings.discreet,
             "reply": asdict(practices.Shape(takes_reply=False)),
             "channels": {
                 name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
                 for name in self.channels()
             },
         }
+
+    def message(self, found: digest.Digest, link: str) -> tuple[str, str, str | None]:
+        """The (title, push body, e-mail HTML) of a week's digest. Discreet: the user's
+        `discreet_title`, and only the neutral line and the link in the push and in both
+        parts of the e-mail (no HTML of its own: the e-mail is made from the body like a
+        nudge's), so a mail preview shows nothing of the week; `[digest] full_in_email`
+        puts the whole digest in the e-mail, still under that title."""
+        settings, frame = self.settings, discretion.frame(self.settings)
+        if not settings.discreet:
+            title, body = digest_render.push(found, link)
+            return title, body, digest_render.mail_html(found, link, frame)
+        full = settings.digest.full_in_email
+        html = digest_render.mail_html(found, link, frame) if full else None
+        return settings.discreet_title, discretion.digest_body(link), html
 
     def send_now(self, week: str) -> Record:
         """`halfway digest --send`: record this week's digest for now (the outbox sends it)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from halfway import digest, digest_render, digest_send
+from halfway import digest, digest_render, digest_send, discretion
 from halfway.config import Settings
 from halfway.store import Store
 
@@ -55,14 +55,15 @@ class DigestPages:
         try:
             found = digest_send.build(self.store, settings, shown, now)
         except ValueError as error:
-            return 404, f"<!doctype html><title>halfway</title><p>{_escape(str(error))}</p>"
+            title = _escape(discretion.frame(settings).page_title("halfway"))
+            return 404, f"<!doctype html><title>{title}</title><p>{_escape(str(error))}</p>"
         base = ""  # links stay on this host, whatever public_url says
         earlier = []
         for back in range(1, EARLIER_WEEKS + 1):
             name = digest.week_name(found.monday - timedelta(weeks=back))
             earlier.append((name, digest_send.url(base, self.key, name)))
         here = digest_send.url(base, self.key) if week else ""
-        return 200, digest_render.page_html(found, earlier, here)
+        return 200, digest_render.page_html(found, earlier, here, discretion.frame(settings))
 
     async def serve(self, request: web.Request) -> web.Response:
         from aiohttp import web

@@ -189,7 +189,12 @@ class Planner:
             # a boundary nudge names one boundary (see ledger); its own words name none
             fields, extra = nudge_fields(self.store.view(), nudge.kind)
         words_title, words = practices.render(
-            nudge.kind, nudge.text, seed=delivery_id, fields=fields, catalogue=self.catalogue
+            nudge.kind,
+            nudge.text,
+            seed=delivery_id,
+            fields=fields,
+            catalogue=self.catalogue,
+            helpline=self.settings.care.helpline,
         )
         shape = practices.shape(nudge.kind, nudge.choices, nudge.reply, catalogue=self.catalogue)
         discreet = self.settings.discreet
@@ -200,6 +205,7 @@ class Planner:
             link if shape.takes_reply or discreet or offer_pause else None,
             discreet,
             offer_pause=offer_pause,
+            discreet_title=self.settings.discreet_title,
         )
         return {
             "id": delivery_id,
@@ -219,6 +225,7 @@ class Planner:
             "link": link,
             "reply": asdict(shape),
             "offer_pause": offer_pause,
+            "discreet": discreet,  # its push then carries no choice (outbox.push_of)
             **extra,
             "channels": {
                 name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
@@ -334,6 +341,7 @@ class Planner:
             delivery["link"],
             self.settings.discreet,
             reminder=True,
+            discreet_title=self.settings.discreet_title,
         )
         kept = ("nudge_id", "kind", "expires_at", "words_title", "words", "link", "reply")
         return {
@@ -347,6 +355,7 @@ class Planner:
             "manual": False,
             "title": title,
             "body": body,
+            "discreet": self.settings.discreet,
             "reminder_of": delivery["id"],
             "reason": reason,
             "channels": {
