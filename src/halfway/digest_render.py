@@ -165,6 +165,13 @@ def page_html(
     return str(_template("digest_page.html").render(**found, earlier=earlier, here=here))
 
 
+def missing_html(message: str, frame: discretion.Frame | None = None) -> str:
+    """A private page that is not there: `message`, in every page's frame."""
+    frame = frame or discretion.Frame()
+    found = {**frame.footer(), "page_title": frame.page_title("halfway"), "message": message}
+    return str(_template("page_missing.html").render(**found))
+
+
 def text(d: Digest, link: str | None = None, frame: discretion.Frame | None = None) -> str:
     return str(_template("digest.txt").render(**context(d, link, frame))).strip() + "\n"
 

@@ -55,8 +55,7 @@ class DigestPages:
         try:
             found = digest_send.build(self.store, settings, shown, now)
         except ValueError as error:
-            title = _escape(discretion.frame(settings).page_title("halfway"))
-            return 404, f"<!doctype html><title>{title}</title><p>{_escape(str(error))}</p>"
+            return 404, digest_render.missing_html(str(error), discretion.frame(settings))
         base = ""  # links stay on this host, whatever public_url says
         earlier = []
         for back in range(1, EARLIER_WEEKS + 1):
@@ -76,7 +75,3 @@ class DigestPages:
         return web.Response(
             status=status, text=html, content_type="text/html", charset="utf-8", headers=HEADERS
         )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
