@@ -132,3 +132,21 @@ def test_an_ntfy_test_message_takes_the_path_every_nudge_takes(
     assert published["title"] == "Reminder"
     assert published["priority"] == 4  # the URL's options, as a nudge would carry them
     assert "click" not in published  # nothing to tap: there is no reply page for a test
+
+
+def test_a_test_message_names_halfway_only_when_not_discreet(
+    halfway, config_file, http_receiver
+) -> None:
+    written = config_file(
+        "discreet = false\n" + EVENING, channels={"push": http_receiver.json_url()}
+    )
+    assert halfway("test-channel", "push", "--config", str(written.path)).code == 0
+    written = config_file(
+        'discreet_title = "Errand"\n' + EVENING, channels={"push": http_receiver.json_url()}
+    )
+    assert halfway("test-channel", "push", "--config", str(written.path)).code == 0
+    plain, discreet = http_receiver.bodies()
+    assert plain["title"] == "halfway test message"
+    assert plain["message"].startswith("halfway test message — ")
+    assert discreet["title"] == "Errand"
+    assert "halfway" not in discreet["message"].lower()
