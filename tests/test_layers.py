@@ -108,7 +108,7 @@ ALLOWED = {
         "schedule",
         "store",
     },
-    "alerts": {"config", "deliveries", "schedule", "store"},
+    "alerts": {"config", "deliveries", "discretion", "schedule", "store"},
     "status": {"config", "cursors", "deliveries", "schedule"},
     "export": {"replies", "replies.service"},
     "history": {"replies", "replies.service"},
@@ -177,7 +177,7 @@ ALLOWED = {
     },
     "settings": {"config", "deliver", "demo", "logs"},
     "reading": {"commands", "export", "history", "settings", "store"},
-    "channeltest": {"commands", "deliver", "settings"},
+    "channeltest": {"commands", "deliver", "discretion", "settings"},
     "talkbook": {"config", "deliveries", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
     "care": {"deliveries"},

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from halfway import schedule
+from halfway import discretion, schedule
 from halfway.config import Settings
 from halfway.deliveries import at, iso
 from halfway.store import Store
@@ -113,10 +113,7 @@ def alert_words(name: str, since: str, discreet: bool, discreet_title: str) -> t
     """The (title, body) telling that channel `name` has failed since `since`; discreet,
     under the user's own title and without the app's name."""
     if discreet:
-        return discreet_title, (
-            f"Your reminders could not reach your '{name}' channel since {since}. "
-            "They are waiting and will go out once it works again."
-        )
+        return discreet_title, discretion.CHANNEL_DOWN.format(name=name, since=since)
     return "halfway · a channel needs a look", (
         f"halfway has not been able to reach your '{name}' channel since {since}. "
         "Your nudges for it are waiting and will go out once it works again."

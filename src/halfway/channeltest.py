@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import argparse
 
+from halfway import discretion
 from halfway.commands import UsageError
 from halfway.settings import load_settings
 
 TITLE = "halfway test message"
-DISCREET = "A test of your reminders"  # discreet: no app's name on a lock screen
 
 
 def test_message(name: str, discreet: bool) -> str:
     """The words of a test message: unmistakably a test, and nothing personal."""
     return (
-        f"{DISCREET if discreet else TITLE} — if this reached you, your '{name}' channel works.\n"
+        f"{discretion.TEST if discreet else TITLE} — if this reached you, your '{name}' channel works.\n"
         "Nothing was recorded and no answer is needed."
     )
 

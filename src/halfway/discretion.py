@@ -32,6 +32,12 @@ AGAIN = "Your own reminder again, in case the first one slipped by."
 EASE = "Your own reminder. If these come too often, you can pause them from the link."
 DIGEST = "Your weekly page is ready, from the reminder you set for yourself."
 
+CHANNEL_DOWN = (  # the alert that a channel has failed since {since}
+    "Your reminders could not reach your '{name}' channel since {since}. "
+    "They are waiting and will go out once it works again."
+)
+TEST = "A test of your reminders"  # `halfway test-channel`, before what it says
+
 # The push buttons a discreet message may carry: open the page, and later.
 OPEN = "Open"
 LATER = "Later"
@@ -56,6 +62,8 @@ def lines() -> tuple[str, ...]:
         AGAIN,
         EASE,
         DIGEST,
+        CHANNEL_DOWN,
+        TEST,
         OPEN,
         LATER,
         CALENDAR_TALK,
