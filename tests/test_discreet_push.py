@@ -132,3 +132,30 @@ def test_tapping_later_on_a_discreet_push_is_recorded_by_the_running_daemon(
     [reply] = exported["replies"]
     assert (reply["value"], reply["via"]) == ("later", "push")
     assert daemon.stop() == 0
+
+
+LOCK_SCREEN = (
+    discretion.TITLE,
+    discretion.NUDGE,
+    discretion.AGAIN,
+    discretion.EASE,
+    discretion.DIGEST,
+    discretion.CHANNEL_DOWN,
+    discretion.TEST,
+    discretion.OPEN,
+    discretion.LATER,
+    discretion.CALENDAR_TALK,
+    discretion.CALENDAR_REVIEW,
+)
+TELLING = ("halfway", "partner", "boundar", "talk", "gesture", "ask", "review", "relationship")
+
+
+def test_every_line_a_lock_screen_or_calendar_shows_names_nothing_and_is_your_own() -> None:
+    assert set(LOCK_SCREEN) <= set(discretion.lines())  # the voice test reads them all
+    for line in LOCK_SCREEN:
+        for word in TELLING:
+            assert word not in line.lower(), (word, line)
+    for line in (discretion.NUDGE, discretion.AGAIN, discretion.EASE, discretion.DIGEST):
+        # clearly the person's own reminder, never a message from someone else
+        assert re.search(r"\byourself\b|\byour own\b", line.lower()), line
+        assert len(line) <= 90, line  # one line on a lock screen
