@@ -106,3 +106,15 @@ def test_the_safety_line_names_fear_and_carries_the_helpline_wherever_it_is_show
     assert note.endswith(own)
     settings = settings_of(tmp_path, '[care]\nhelpline = "Helpline 0800 116 016"\n')
     assert discretion.frame(settings).footer()["safety"] == own
+
+
+def test_check_warns_when_the_discreet_title_names_halfway(halfway, config_file) -> None:
+    path = config_file('discreet_title = "Halfway check-in"\n').path
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 0, ran.err
+    assert (
+        f"warning: {path}: discreet_title: 'Halfway check-in' names halfway on every lock"
+        " screen; a plain word of your own keeps it discreet"
+    ) in ran.out + ran.err
+    plain = halfway("check", "--config", str(config_file('discreet_title = "Post"\n').path))
+    assert "discreet_title" not in plain.out + plain.err
