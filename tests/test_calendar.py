@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from halfway import calendar, config, links
+from halfway import calendar, config, discretion, links
 from halfway.deliveries import iso
 from halfway.replies import tokens
 from halfway.store import Store
@@ -54,8 +54,8 @@ def test_the_feed_holds_the_planned_talk_at_its_local_time_and_the_next_reviews(
     plan_talks(store)
     feed = calendar.feed(settings, store.view(), NOW)
     found = events(feed)
-    talks = [e for e in found if str(e["summary"]).startswith("Talk")]
-    assert [str(e["summary"]) for e in talks] == ["Talk: weekend time"]  # not the cancelled one
+    talks = [e for e in found if str(e["summary"]) == discretion.CALENDAR_TALK]
+    assert [str(e["uid"]) for e in talks] == ["t_1a2b3c@halfway"]  # not the cancelled one
     start = talks[0].decoded("dtstart")
     assert start == TALK_AT
     assert start.utcoffset() == timedelta(hours=1)
@@ -63,7 +63,7 @@ def test_the_feed_holds_the_planned_talk_at_its_local_time_and_the_next_reviews(
     assert talks[0].decoded("dtend") - start == timedelta(hours=1)
     assert b"BEGIN:VTIMEZONE" in feed
     assert b"TZID:Europe/Berlin" in feed
-    reviews = [e for e in found if str(e["summary"]) == "Weekly review"]
+    reviews = [e for e in found if str(e["summary"]) == discretion.CALENDAR_REVIEW]
     starts = [e.decoded("dtstart").astimezone(BERLIN) for e in reviews]
     assert len(starts) == 8
     assert starts[0] == datetime(2026, 12, 6, 18, 0, tzinfo=BERLIN)
@@ -77,9 +77,39 @@ def test_a_discreet_feed_names_no_topic_and_no_practice(tmp_path) -> None:
     plan_talks(store)
     feed = calendar.feed(settings, store.view(), NOW)
     titles = {str(e["summary"]) for e in events(feed)}
-    assert titles == {"halfway · a planned moment"}
+    assert titles == {"Reminder"}  # the default discreet_title
+    assert str(icalendar.Calendar.from_ical(feed)["x-wr-calname"]) == "Reminder"
     assert b"weekend" not in feed
     assert b"review" not in feed.lower()
+
+
+def test_a_feed_that_is_not_discreet_still_names_no_topic_practice_or_app(tmp_path) -> None:
+    # Calendars are often shared: the titles are plain words whatever `discreet` says.
+    settings = settings_of(tmp_path, discreet=False)
+    store = Store(settings.data_dir)
+    plan_talks(store)
+    feed = calendar.feed(settings, store.view(), NOW)
+    found = events(feed)
+    titles = [str(e["summary"]) for e in found]
+    assert set(titles) == {discretion.CALENDAR_TALK, discretion.CALENDAR_REVIEW}
+    assert len(titles) == 9  # the talk and the next 8 reviews: every event is there
+    for title in titles:
+        for word in ("talk", "weekend", "review", "halfway", "partner", "boundar"):
+            assert word not in title.lower(), title
+    shown = b"\n".join(
+        line for line in feed.splitlines() if line.startswith((b"SUMMARY", b"DESCRIPTION", b"X-WR"))
+    )
+    assert b"weekend" not in shown
+    assert b"halfway" not in shown.lower()
+
+
+def test_the_calendar_titles_are_the_users_own_discreet_title(tmp_path) -> None:
+    body = f'discreet_title = "Errand"\n{REVIEW}'
+    settings = config.build(tomllib.loads(config_text(body, data_dir=tmp_path / "d")), "test")
+    store = Store(settings.data_dir)
+    plan_talks(store)
+    titles = {str(e["summary"]) for e in events(calendar.feed(settings, store.view(), NOW))}
+    assert titles == {"Errand"}
 
 
 def test_a_moved_talk_keeps_its_uid_with_a_higher_sequence(tmp_path) -> None:
@@ -138,7 +168,7 @@ def test_the_daemon_serves_the_feed_at_the_url_calendar_url_prints(
     assert status == 200
     assert headers["Content-Type"].startswith("text/calendar")
     assert headers["Cache-Control"] == "no-store"
-    [talk] = [e for e in events(body) if str(e["summary"]) == "Talk: weekend time"]
+    [talk] = [e for e in events(body) if str(e["summary"]) == discretion.CALENDAR_TALK]
     assert talk.decoded("dtstart") == TALK_AT
     base = f"http://{written.listen}/calendar/"
     token = url.removeprefix(base).removesuffix(".ics")

@@ -38,9 +38,9 @@ def test_a_test_message_goes_out_marked_and_nothing_is_recorded(
     assert ran.out.startswith("mail: test message sent (mailto://")
     [message] = smtp_receiver.messages
     mail = message_from_bytes(message.content, policy=email.policy.default)
-    assert mail["Subject"] == "halfway test message"
+    assert mail["Subject"] == "Reminder"  # discreet by default: no app's name
     text = mail.get_body(("plain",)).get_content()
-    assert text.startswith("halfway test message — if this reached you, your 'mail' channel works.")
+    assert text.startswith("A test of your reminders — if this reached you, your 'mail' channel")
     assert mail.get_body(("html",)) is not None  # an e-mail like any other
     assert not data_dir(written).exists()  # not even the data folder is made
 
@@ -56,8 +56,8 @@ def test_a_test_message_changes_nothing_in_an_existing_data_folder(
     ran = halfway("test-channel", "push", "--config", path)
     assert ran.code == 0, ran.err
     [posted] = http_receiver.bodies()
-    assert posted["title"] == "halfway test message"
-    assert posted["message"].startswith("halfway test message — ")
+    assert posted["title"] == "Reminder"
+    assert posted["message"].startswith("A test of your reminders — ")
     assert snapshot(data_dir(written)) == before
     assert "nothing yet" in halfway("status", "--config", path).out  # no delivery recorded
 
@@ -129,6 +129,24 @@ def test_an_ntfy_test_message_takes_the_path_every_nudge_takes(
     assert ran.code == 0, ran.out
     [published] = http_receiver.bodies()
     assert published["topic"] == "halfway-k2v9x7q4m1z8w3p6"
-    assert published["title"] == "halfway test message"
+    assert published["title"] == "Reminder"
     assert published["priority"] == 4  # the URL's options, as a nudge would carry them
     assert "click" not in published  # nothing to tap: there is no reply page for a test
+
+
+def test_a_test_message_names_halfway_only_when_not_discreet(
+    halfway, config_file, http_receiver
+) -> None:
+    written = config_file(
+        "discreet = false\n" + EVENING, channels={"push": http_receiver.json_url()}
+    )
+    assert halfway("test-channel", "push", "--config", str(written.path)).code == 0
+    written = config_file(
+        'discreet_title = "Errand"\n' + EVENING, channels={"push": http_receiver.json_url()}
+    )
+    assert halfway("test-channel", "push", "--config", str(written.path)).code == 0
+    plain, discreet = http_receiver.bodies()
+    assert plain["title"] == "halfway test message"
+    assert plain["message"].startswith("halfway test message — ")
+    assert discreet["title"] == "Errand"
+    assert "halfway" not in discreet["message"].lower()

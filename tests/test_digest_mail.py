@@ -14,7 +14,7 @@ from email.policy import default
 
 import pytest
 
-from halfway import care, digest
+from halfway import care, digest, discretion, words
 from halfway.deliveries import iso
 from halfway.store import Store
 
@@ -23,7 +23,9 @@ from .conftest import wait_for
 from .digest_history import History
 
 BERLIN = "Europe/Berlin"
-EVERY_MINUTE = '[digest]\ncron = "* * * * *"\nchannels = ["mail"]\n'
+# The whole week in the mail: discreet (the default) mails only a line and the link
+# unless `full_in_email` says so (see tests/test_discreet_digest.py).
+EVERY_MINUTE = '[digest]\ncron = "* * * * *"\nchannels = ["mail"]\nfull_in_email = true\n'
 
 
 def last_week_history() -> tuple[History, str]:
@@ -78,7 +80,7 @@ def mailed(config_file, smtp_receiver, start_daemon):
 
 def test_the_digest_arrives_as_text_and_html_with_chart_and_footer(mailed) -> None:
     message, written, week, _daemon = mailed
-    assert message["Subject"] == "halfway · your weekly note"  # discreet, by default
+    assert message["Subject"] == "Reminder"  # discreet by default: the discreet_title
     found = parts(message)
     assert set(found) == {"text/plain", "text/html"}
     html, text = found["text/html"], found["text/plain"]
@@ -92,10 +94,7 @@ def test_the_digest_arrives_as_text_and_html_with_chart_and_footer(mailed) -> No
     assert "tea brought to my desk" in text
     assert "Twenty minutes on Saturday?" in text
     # the footer
-    for line in (
-        "halfway is a companion, not professional advice.",
-        "If you ever feel unsafe, please contact your local emergency services",
-    ):
+    for line in (discretion.NOT_ADVICE, words.safety_line()):
         assert line in html
         assert line in text
     # nothing from outside: no script, no image, no stylesheet, and the only URL is ours

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import config, demodata, digest, digest_render
+from halfway import config, demodata, digest, digest_render, discretion
 from halfway.store import Store
 
 from .digest_history import History
@@ -129,7 +129,7 @@ def test_the_push_says_what_was_noticed_never_a_tally() -> None:
     h.log("initiation", "2026-11-24 19:00")
     h.log("initiation", "2026-11-25 19:00", by="partner")
     h.log("gesture", "2026-11-26 08:00", "a note on the fridge", by="partner")
-    title, body = digest_render.push(digest.build(h.tables, "2026-W48", BERLIN, NOW), LINK, False)
+    title, body = digest_render.push(digest.build(h.tables, "2026-W48", BERLIN, NOW), LINK)
     assert title == "Your week, gently · 23 – 29 Nov 2026"
     assert body == f"You noticed a small moment. Your look back is ready.\n\n{LINK}"
 
@@ -139,8 +139,8 @@ def every_form(d: digest.Digest) -> list[str]:
         digest_render.text(d, LINK),
         digest_render.mail_html(d, LINK),
         digest_render.page_html(d, [("2026-W47", "/digest/2026-W47?t=x")], "/?t=x"),
-        *digest_render.push(d, LINK, False),
-        *digest_render.push(d, LINK, True),
+        *digest_render.push(d, LINK),
+        discretion.digest_body(LINK),
     ]
 
 

@@ -9,6 +9,8 @@ import stat
 import time
 from email import message_from_bytes
 
+from halfway import discretion
+
 from .conftest import free_port, wait_for
 
 WORDS = "Was there one small kindness today? Even a tiny one counts."
@@ -193,13 +195,13 @@ def test_discreet_mode_keeps_every_word_of_the_nudge_off_the_lock_screen(
         "one",
     }  # words of the nudge, not of the discreet line
     for body in http_receiver.bodies():
-        assert body["title"] == "halfway · a small check-in"
+        assert body["title"] == "Reminder"  # the default discreet_title
         first_line = body["message"].splitlines()[0]
-        assert first_line == "Something small is waiting for you, whenever you have a minute."
+        assert first_line == discretion.NUDGE
         assert not secret_words & set(body["message"].lower().split())
         assert f"http://{listen}/r/" in body["message"]  # the words are behind the link
     mail = message_from_bytes(smtp_receiver.messages[0].content, policy=email.policy.default)
-    assert mail["Subject"] == "halfway · a small check-in"
+    assert mail["Subject"] == "Reminder"
     text = next(
         p.get_payload(decode=True).decode()
         for p in mail.walk()

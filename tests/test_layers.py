@@ -13,8 +13,9 @@ ALLOWED = {
     "cron": set(),
     "faults": set(),
     "notify": set(),
-    "practices": {"words"},
+    "practices": {"discretion", "words"},
     "words": set(),
+    "discretion": {"words"},  # the discreet words and every page's frame (issue 15)
     "reminders": set(),
     "deliveries": set(),
     "when": set(),
@@ -31,6 +32,7 @@ ALLOWED = {
         "config_errors",
         "config_practices",
         "config_types",
+        "discretion",  # the defaults of discreet_title and quick_exit_url
         "words",
     },
     "config": {
@@ -69,6 +71,7 @@ ALLOWED = {
         "store",
     },
     "replies.web": {
+        "discretion",
         "ledger",
         "logs",  # the HTTP loggers' filter: short, rate-limited lines (issue 11)
         "review",
@@ -99,6 +102,7 @@ ALLOWED = {
         "config",
         "deliver",
         "deliveries",
+        "discretion",
         "faults",
         "reminders",
         "replies",
@@ -106,7 +110,7 @@ ALLOWED = {
         "schedule",
         "store",
     },
-    "alerts": {"config", "deliveries", "schedule", "store"},
+    "alerts": {"config", "deliveries", "discretion", "schedule", "store"},
     "status": {"config", "cursors", "deliveries", "schedule"},
     "export": {"asks", "replies", "replies.service"},
     "history": {"asks", "replies", "replies.service"},
@@ -128,7 +132,15 @@ ALLOWED = {
         "store",
         "talkbook",
     },
-    "httpapp": {"calendar", "daemon", "digest_web", "replies", "replies.web", "store"},
+    "httpapp": {
+        "calendar",
+        "daemon",
+        "digest_web",
+        "discretion",
+        "replies",
+        "replies.web",
+        "store",
+    },
     "keys": {"links", "replies", "replies.tokens", "store"},
     "launch": {"config", "daemon", "runlock", "store"},
     "commands": {
@@ -166,7 +178,7 @@ ALLOWED = {
     },
     "settings": {"config", "deliver", "demo", "logs"},
     "reading": {"commands", "export", "history", "settings", "store"},
-    "channeltest": {"commands", "deliver", "settings"},
+    "channeltest": {"commands", "deliver", "discretion", "settings"},
     "talkbook": {"asks", "config", "deliveries", "gaps", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
     "movement": {"deliveries"},
@@ -184,7 +196,7 @@ ALLOWED = {
         "schedule",
         "store",
     },
-    "calendar": {"config", "cursors", "deliveries", "links", "schedule", "store"},
+    "calendar": {"config", "cursors", "deliveries", "discretion", "links", "schedule", "store"},
     "talkcmds": {
         "commands",
         "config",
@@ -234,7 +246,7 @@ ALLOWED = {
     },
     # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
     "digest": {"care", "deliveries", "movement"},
-    "digest_render": {"care", "digest", "movement", "words"},
+    "digest_render": {"care", "digest", "discretion", "movement", "words"},
     "digest_send": {
         "care",
         "care_share",
@@ -243,6 +255,7 @@ ALLOWED = {
         "deliveries",
         "digest",
         "digest_render",
+        "discretion",
         "links",
         "practices",
         "schedule",
@@ -255,6 +268,7 @@ ALLOWED = {
         "digest",
         "digest_render",
         "digest_send",
+        "discretion",
         "links",
         "pauses",  # the pause form writes what 'halfway pause --all' writes
         "replies",
@@ -268,6 +282,7 @@ ALLOWED = {
         "digest",
         "digest_render",
         "digest_send",
+        "discretion",
         "linkcmds",  # the same links, and the same warning about another daemon
         "links",
         "reading",

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 from typing import Any
 
-from halfway import deliver
+from halfway import deliver, discretion
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick
@@ -121,13 +121,12 @@ def test_a_discreet_email_keeps_its_words_behind_the_button(tmp_path, smtp_recei
     link, raw = sent_mail(tmp_path, smtp_receiver, discreet=True)
     mail, plain, html = parts(raw)
     assert mail.get_content_type() == "multipart/alternative"
-    assert mail["Subject"] == "halfway · a small check-in"
+    assert mail["Subject"] == "Reminder"
     assert_a_real_html_part(html, link)
     for text in (plain, html):
         assert "kindness" not in text.lower()
-    assert (
-        plain.splitlines()[0] == "Something small is waiting for you, whenever you have a minute."
-    )
+        assert "halfway" not in text.lower()  # nor the app's name, in any part
+    assert plain.splitlines()[0] == discretion.NUDGE
     assert link in plain.splitlines()
 
 

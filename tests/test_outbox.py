@@ -6,6 +6,8 @@ against a real store and real loopback servers.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 from datetime import datetime, timedelta
 
@@ -287,9 +289,14 @@ def test_a_channel_failing_too_long_is_reported_through_another_once(
         clock.advance(minutes=40)
         daemon.outbox.drain()
         daemon.alerts.check()
-    alerts = [m for m in smtp_receiver.messages if b"has not been able to reach" in m.content]
+    alerts = [m for m in smtp_receiver.messages if b"could not reach" in m.content]
     assert len(alerts) == 1
     assert b"'push'" in alerts[0].content
+    alert = email.message_from_bytes(alerts[0].content, policy=email.policy.default)
+    assert alert["Subject"] == "Reminder"  # discreet: no app's name on it
+    for part in alert.walk():
+        if part.get_content_maintype() == "text":
+            assert "halfway" not in part.get_content().lower()
     assert len(smtp_receiver.messages) == 2  # the nudge itself, and the one alert
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from halfway import schedule
+from halfway import discretion, schedule
 from halfway.config import Settings
 from halfway.deliveries import at, iso
 from halfway.store import Store
@@ -75,13 +75,10 @@ class Alerts:
         if not others:
             return False
         local = schedule.clock_text(since, self.settings.tz)
-        text = (
-            f"halfway has not been able to reach your '{name}' channel since {local}. "
-            "Your nudges for it are waiting and will go out once it works again."
-        )
+        title, text = alert_words(name, local, self.settings.discreet, self.settings.discreet_title)
         results = self.send(
             others,
-            "halfway · a channel needs a look",
+            title,
             text,
             self.settings.send_timeout.total_seconds(),
         )
@@ -110,6 +107,17 @@ class Alerts:
         except (OSError, ValueError) as error:
             log.warning("heartbeat ping failed: %s", getattr(error, "reason", error))
             return False
+
+
+def alert_words(name: str, since: str, discreet: bool, discreet_title: str) -> tuple[str, str]:
+    """The (title, body) telling that channel `name` has failed since `since`; discreet,
+    under the user's own title and without the app's name."""
+    if discreet:
+        return discreet_title, discretion.CHANNEL_DOWN.format(name=name, since=since)
+    return "halfway · a channel needs a look", (
+        f"halfway has not been able to reach your '{name}' channel since {since}. "
+        "Your nudges for it are waiting and will go out once it works again."
+    )
 
 
 def ping_url(url: str, kind: str) -> str:

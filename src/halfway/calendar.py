@@ -4,7 +4,9 @@ calendar to subscribe to at `GET /calendar/{token}.ics`.
 The token is the feed's own (see `links`): `halfway calendar-url` and `halfway links`
 print the address, `halfway links revoke calendar` replaces it, and a request without
 the current one gets a bare 403 that says nothing. Each event is at its local time in
-the configured zone (with its VTIMEZONE); with `discreet = true` no title names a topic or a practice.
+the configured zone (with its VTIMEZONE). Calendars are often shared, so no title ever
+names a topic or a practice, discreet or not: discreet, each event and the calendar
+carry the user's `discreet_title`; not discreet, the plain words of `halfway.discretion`.
 The reviews' times come from the same schedule code that fires them.
 """
 
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from halfway import cursors, schedule
+from halfway import cursors, discretion, schedule
 from halfway.config import Settings
 from halfway.deliveries import at
 from halfway.links import Links
@@ -25,7 +27,6 @@ from halfway.store import Store, View
 if TYPE_CHECKING:
     from aiohttp import web
 
-DISCREET_TITLE = "halfway · a planned moment"
 REVIEW_KIND = "pattern_review"
 TALK_LENGTH = timedelta(hours=1)
 REVIEW_LENGTH = timedelta(minutes=15)
@@ -49,8 +50,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
         if talk.get("state") != "planned" or not talk.get("at"):
             continue
         start = at(talk["at"]).astimezone(zone)
-        topic = talk.get("topic")
-        title = DISCREET_TITLE if settings.discreet else f"Talk: {topic}" if topic else "A talk"
+        title = settings.discreet_title if settings.discreet else discretion.CALENDAR_TALK
         moves = sum(1 for h in talk.get("history", []) if h.get("state") == "moved")
         found.append(
             {
@@ -65,6 +65,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
     rows = view.records("nudges")
     pauses = cursors.all_pauses(rows, [n.id for n in reviews])
     since = {n.id: cursors.since(view.get("nudges", n.id), n, zone, now) for n in reviews}
+    review_title = settings.discreet_title if settings.discreet else discretion.CALENDAR_REVIEW
     for nudge in reviews:
         fires = schedule.upcoming(
             [nudge],
@@ -84,7 +85,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
                     "uid": f"r{_opaque(f'{nudge.id}-{stamp}')}@halfway",  # names nothing
                     "start": start,
                     "end": start + REVIEW_LENGTH,
-                    "title": DISCREET_TITLE if settings.discreet else "Weekly review",
+                    "title": review_title,
                     "sequence": 0,
                 }
             )
@@ -98,7 +99,7 @@ def feed(settings: Settings, view: View, now: datetime) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//halfway//calendar feed//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "halfway")
+    cal.add("x-wr-calname", settings.discreet_title)  # a shared calendar's list shows it
     for found in events(settings, view, now):
         event = icalendar.Event()
         event.add("uid", found["uid"])

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import argparse
 
+from halfway import discretion
 from halfway.commands import UsageError
 from halfway.settings import load_settings
 
 TITLE = "halfway test message"
 
 
-def test_message(name: str) -> str:
+def test_message(name: str, discreet: bool) -> str:
     """The words of a test message: unmistakably a test, and nothing personal."""
     return (
-        f"{TITLE} — if this reached you, your '{name}' channel works.\n"
+        f"{discretion.TEST if discreet else TITLE} — if this reached you, your '{name}' channel works.\n"
         "Nothing was recorded and no answer is needed."
     )
 
@@ -34,8 +35,8 @@ def cmd_test_channel(args: argparse.Namespace) -> int:
     where = ", ".join(deliver.mask(url) for url in urls)
     result = deliver.send(
         {args.name: urls},
-        TITLE,
-        test_message(args.name),
+        settings.discreet_title if settings.discreet else TITLE,
+        test_message(args.name, settings.discreet),
         settings.send_timeout.total_seconds(),
         # the path every nudge takes (ntfy in its JSON form), with nothing to tap
         push=deliver.Push(click="", action_url=""),

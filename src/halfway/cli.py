@@ -160,7 +160,8 @@ def build_parser() -> Parser:
         checks_channels=True,
     )
     p.description = (
-        "Send one clearly marked test message ('halfway test message — …') through the "
+        "Send one clearly marked test message ('A test of your reminders — …' under your "
+        "discreet_title; 'halfway test message — …' when not discreet) through the "
         "channel NAME and say whether it went out, with the channel's reason if not. "
         "Nothing is recorded, and the data folder is not touched."
     )

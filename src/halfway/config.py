@@ -173,8 +173,10 @@ def unusable(settings: Settings, source: str) -> list[str]:
 def advice(settings: Settings, source: str, now: datetime) -> list[str]:
     """What `check` warns about in a valid config, one 'warning: …' line each: example
     addresses left in, reply links a phone cannot open, no channels or no nudges, a
-    one-off nudge whose time has passed, and HALFWAY_* variables that set nothing."""
+    one-off nudge whose time has passed, a discreet_title that names halfway, and
+    HALFWAY_* variables that set nothing."""
     lines = _placeholders(settings) + _links(settings) + _nothing(settings) + _past(settings, now)
+    lines += _telling(settings)
     found = [blame(line, source, os.environ) for line in lines]
     found += [
         f"{name}: not a setting halfway knows, so it changes nothing (check the spelling)"
@@ -269,6 +271,16 @@ def _nothing(settings: Settings) -> list[str]:
     if not settings.nudges:
         lines.append("nudges: none yet, so halfway has nothing to send; add a [[nudges]] block")
     return lines
+
+
+def _telling(settings: Settings) -> list[str]:
+    """A discreet_title that says what the messages are: a lock screen shows it."""
+    if settings.discreet and "halfway" in settings.discreet_title.lower():
+        return [
+            f"discreet_title: '{settings.discreet_title}' names halfway on every lock screen;"
+            " a plain word of your own keeps it discreet"
+        ]
+    return []
 
 
 def _past(settings: Settings, now: datetime) -> list[str]:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from halfway import discretion
 from halfway.config_defaults import default_data_dir, local_zone
 from halfway.config_errors import Environment, explain, in_order
 from halfway.config_practices import Asks, Boundary, Care, Digest, Strict, Talks
@@ -34,6 +35,8 @@ from halfway.config_types import (
     Duration,
     NameId,
     NameList,
+    TitleText,
+    WebAddress,
     as_list,
 )
 from halfway.words import check_overrides
@@ -195,7 +198,13 @@ class Settings(BaseSettings):
     heartbeat_every: Duration = Field(timedelta(minutes=5), description="how often to ping it")
     server: Server = Field(default_factory=Server)
     outbox: Outbox = Field(default_factory=Outbox)
-    discreet: bool = Field(True, description="lock-screen safe titles and first lines")
+    discreet: bool = Field(True, description="nothing personal on a lock screen or preview")
+    discreet_title: TitleText = Field(
+        discretion.TITLE, description="the title of every discreet message and page"
+    )
+    quick_exit_url: WebAddress = Field(
+        discretion.QUICK_EXIT_URL, description="where every page's quick-exit link goes"
+    )
     imap: Imap | None = None
     quiet_hours: QuietHours | None = None
     channels: dict[str, NameList] = Field(default_factory=dict)

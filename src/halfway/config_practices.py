@@ -10,7 +10,7 @@ from datetime import time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from halfway.config_types import Clock, CronText, Duration, NameId, NameList
+from halfway.config_types import Clock, CronText, Duration, LineText, NameId, NameList
 
 
 class Strict(BaseModel):
@@ -22,6 +22,9 @@ class Strict(BaseModel):
 class Digest(Strict):
     cron: CronText = Field("0 8 * * mon", description="when the weekly digest is mailed")
     channels: NameList = Field(default_factory=list, description="channel names; empty = all")
+    full_in_email: bool = Field(
+        False, description="when discreet, the whole digest in the mail, not only its link"
+    )
 
 
 class Talks(Strict):
@@ -86,6 +89,9 @@ class Care(Strict):
     channels: NameList = Field(default_factory=list, description="channel names; empty = all")
     cron: CronText = Field("0 10 * * mon", description="when the weeks are looked at")
     at: str | None = Field(None, description="instead of cron: a weekday and time, 'Mon 09:00'")
+    helpline: LineText | None = Field(
+        None, description="your own helpline, in every page's footer and every safety note"
+    )
 
     @field_validator("at")
     @classmethod

@@ -5,6 +5,7 @@ plus the pydantic field type that uses it. Pure; knows nothing of the settings' 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Annotated, Any
 
@@ -88,3 +89,37 @@ def _name(value: str) -> str:
 
 #: A nudge's or a boundary's id: [a-z0-9-].
 NameId = Annotated[str, AfterValidator(_name)]
+
+
+def _one_line(limit: int) -> Callable[[str], str]:
+    """A check for a text of one line, not empty, at most `limit` characters (trimmed)."""
+
+    def check(value: str) -> str:
+        text = value.strip()
+        if not text:
+            raise ValueError("must be a text that is not empty")
+        if "\n" in text or "\r" in text:
+            raise ValueError("must be one line")
+        if len(text) > limit:
+            raise ValueError(f"must be at most {limit} characters (it has {len(text)})")
+        return text
+
+    return check
+
+
+#: A lock-screen title: one short line.
+TitleText = Annotated[str, AfterValidator(_one_line(40))]
+#: A line shown in every page's footer (a helpline's name and number).
+LineText = Annotated[str, AfterValidator(_one_line(200))]
+
+_WEB = re.compile(r"https?://[^/\s?#]+\S*")
+
+
+def _web_address(value: str) -> str:
+    if not _WEB.fullmatch(value.strip()):
+        raise ValueError(f"'{value}' is not an http:// or https:// address")
+    return value.strip()
+
+
+#: An http(s) address, e.g. where a page's quick-exit link goes.
+WebAddress = Annotated[str, AfterValidator(_web_address)]

@@ -36,16 +36,26 @@ class ChannelResult:
     error: str | None = None
 
 
+NTFY_ACTIONS = 3  # ntfy shows at most this many buttons on a notification
+
+
 @dataclass(frozen=True)
 class Push:
-    """What a push service can show beyond title and body: a tap target and reply buttons."""
+    """What a push service can show beyond title and body: a tap target and buttons."""
 
     click: str  # the reply page
     action_url: str  # where a button POSTs its reply
-    buttons: tuple[tuple[str, str], ...] = ()  # (label, value), at most 3 on ntfy
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, value) posted back
+    open_label: str | None = None  # a first button that opens the page (`click`)
 
     def ntfy_actions(self) -> list[dict[str, Any]]:
-        return [
+        """ntfy's actions: the open button first, then as many reply buttons as fit."""
+        actions: list[dict[str, Any]] = []
+        if self.open_label and self.click:
+            actions.append(
+                {"action": "view", "label": self.open_label, "url": self.click, "clear": True}
+            )
+        return actions + [
             {
                 "action": "http",
                 "label": label,
@@ -55,7 +65,7 @@ class Push:
                 "body": json.dumps({"value": value, "via": "push"}),
                 "clear": True,
             }
-            for label, value in self.buttons[:3]
+            for label, value in self.buttons[: NTFY_ACTIONS - len(actions)]
         ]
 
 

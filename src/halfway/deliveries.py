@@ -78,6 +78,7 @@ class Delivery(TypedDict):
     link: NotRequired[str]
     reply: NotRequired[dict[str, Any]]
     offer_pause: NotRequired[bool]
+    discreet: NotRequired[bool]  # made discreet: its push offers only open and later
     reminder_of: NotRequired[str]
     # A reminder's: "remind" or "snooze". A missed or skipped fire's (see `gaps`):
     # "down", "quiet_hours", "paused" or "backoff"; absent in records made before 0.2.

@@ -19,13 +19,10 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from halfway import care, movement, words
+from halfway import care, discretion, movement, words
 from halfway.digest import Digest, StripWeek
 
-NOT_ADVICE = (
-    "halfway is a companion, not professional advice. It is not therapy, counselling or a "
-    "crisis service, and it never tells you to stay or to leave."
-)
+NOT_ADVICE = discretion.NOT_ADVICE  # one footer for every page and digest (discretion.Frame)
 MARK_WORDS = {
     movement.MARK_MOVEMENT: "movement noted",
     movement.MARK_MOMENTS: "small moments noticed",
@@ -76,8 +73,6 @@ CARE_WORDS = {
 SAFETY_NOTES = frozenset(
     {care.BOUNDARY_SAFETY, care.LONG_QUIET}
 )  # the safety line follows these notes
-DISCREET_TITLE = "halfway · your weekly note"
-DISCREET_BODY = "Your week's look back is ready, whenever you have a minute."
 TITLE = "Your week, gently"
 
 
@@ -214,9 +209,9 @@ def asks_lines(d: Digest) -> list[str]:
     return lines
 
 
-def care_lines(notes: Iterable[str]) -> list[str]:
+def care_lines(notes: Iterable[str], helpline: str | None = None) -> list[str]:
     return [
-        CARE_WORDS[n] + (f" {words.safety_line()}" if n in SAFETY_NOTES else "")
+        CARE_WORDS[n] + (f" {words.safety_line(helpline)}" if n in SAFETY_NOTES else "")
         for n in notes
         if n in CARE_WORDS
     ]
@@ -234,8 +229,12 @@ def empty_lines(d: Digest) -> list[str]:
     return lines
 
 
-def context(d: Digest, link: str | None = None) -> dict[str, Any]:
-    """What every form of the digest shows, in words."""
+def context(
+    d: Digest, link: str | None = None, frame: discretion.Frame | None = None, page: bool = False
+) -> dict[str, Any]:
+    """What every form of the digest shows, in words, and the frame around it (the
+    footer: not advice, the safety line and helpline; on a page, the quick exit)."""
+    frame = frame or discretion.Frame()
     return {
         "d": d,
         "title": TITLE,
@@ -254,26 +253,31 @@ def context(d: Digest, link: str | None = None) -> dict[str, Any]:
         "strip_line": strip_line(d),
         "energy_line": energy_line(d),
         "asks": asks_lines(d),
-        "care": care_lines(d.care_notes),
+        "care": care_lines(d.care_notes, frame.helpline),
         "link": link,
-        "not_advice": NOT_ADVICE,
-        "safety": words.safety_line(),
+        **frame.footer(page),
+        "page_title": frame.page_title(f"halfway · {TITLE} · {span(d)}"),
     }
 
 
-def mail_html(d: Digest, link: str | None) -> str:
-    return str(_template("digest_mail.html").render(**context(d, link)))
+def mail_html(d: Digest, link: str | None, frame: discretion.Frame | None = None) -> str:
+    return str(_template("digest_mail.html").render(**context(d, link, frame)))
 
 
 def page_html(
-    d: Digest, earlier: list[tuple[str, str]], here: str, pause: dict[str, Any] | None = None
+    d: Digest,
+    earlier: list[tuple[str, str]],
+    here: str,
+    frame: discretion.Frame | None = None,
+    pause: dict[str, Any] | None = None,
 ) -> str:
     """The private page: this digest, links (week, url) to earlier weeks, each shown by its
     date ('week of 16 Nov'), and the "pause everything" form's state (see `digest_web`;
     templates/pause_form.html)."""
     shown = [(_label_of(week), url) for week, url in earlier]
+    found = context(d, frame=frame, page=True)
     page = _template("digest_page.html")
-    return str(page.render(**context(d), earlier=shown, here=here, pause=pause))
+    return str(page.render(**found, earlier=shown, here=here, pause=pause))
 
 
 def _label_of(week: str) -> str:
@@ -284,18 +288,24 @@ def _label_of(week: str) -> str:
         return week
 
 
-def text(d: Digest, link: str | None = None) -> str:
+def missing_html(message: str, frame: discretion.Frame | None = None) -> str:
+    """A private page that is not there: `message`, in every page's frame."""
+    frame = frame or discretion.Frame()
+    found = {**frame.footer(), "page_title": frame.page_title("halfway"), "message": message}
+    return str(_template("page_missing.html").render(**found))
+
+
+def text(d: Digest, link: str | None = None, frame: discretion.Frame | None = None) -> str:
     """The plain-text digest (`halfway digest`, and the e-mail's text part)."""
-    made = str(_template("digest.txt").render(**context(d, link)))
+    made = str(_template("digest.txt").render(**context(d, link, frame)))
     made = "\n".join(line.rstrip() for line in made.splitlines())
     return re.sub(r"\n{3,}", "\n\n", made).strip() + "\n"
 
 
-def push(d: Digest, link: str, discreet: bool) -> tuple[str, str]:
-    """A push channel's (title, body): what the person noticed, and that the look back
-    is ready. No tally of who reached out."""
-    if discreet:
-        return DISCREET_TITLE, f"{DISCREET_BODY}\n{link}"
+def push(d: Digest, link: str) -> tuple[str, str]:
+    """A push channel's (title, body) when not discreet: what the person noticed, and
+    that the look back is ready; never a tally of them against their partner. (Discreet:
+    `discretion.digest_body`, see digest_send.)"""
     if d.empty:
         summary = "Nothing was written down this week, and that's okay."
     elif d.mark == movement.MARK_MOVEMENT:

@@ -28,7 +28,17 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
-from halfway import care, care_share, cursors, digest, digest_render, links, practices, schedule
+from halfway import (
+    care,
+    care_share,
+    cursors,
+    digest,
+    digest_render,
+    discretion,
+    links,
+    practices,
+    schedule,
+)
 from halfway.config import Settings
 from halfway.deliveries import PENDING, at, iso
 from halfway.store import Record, Store, Tables, View, new_id
@@ -156,7 +166,7 @@ class DigestNudges:
         # a token gone or damaged opens no link: a new one, rather than no digest at all
         token = self.links.token("digest") or links.ensure(self.store.data_dir)["digest"]
         link = links.digest_url(self.settings.server.public_url, token, week)
-        title, body = digest_render.push(found, link, self.settings.discreet)
+        title, body, html, text = self.message(found, link)
         return {
             "id": new_id("d"),
             "nudge_id": nudge_id(week),
@@ -173,16 +183,33 @@ class DigestNudges:
             "words": digest_render.text(found),
             "title": title,
             "body": body,
-            "html": digest_render.mail_html(found, link),
-            "text": digest_render.text(found, link),
+            "html": html,
+            "text": text,
             "care": list(found.care_notes),
             "link": link,
+            "discreet": self.settings.discreet,
             "reply": asdict(practices.Shape(takes_reply=False)),
             "channels": {
                 name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
                 for name in self.channels()
             },
         }
+
+    def message(self, found: digest.Digest, link: str) -> tuple[str, str, str | None, str | None]:
+        """The (title, push body, e-mail HTML, e-mail text) of a week's digest. Discreet:
+        the user's `discreet_title`, and only the neutral line and the link in the push and
+        in both parts of the e-mail (no HTML or text of its own: the e-mail is made from
+        the body like a nudge's), so a mail preview shows nothing of the week;
+        `[digest] full_in_email` puts the whole digest in the e-mail, still under that
+        title. The text part is the `halfway digest` text, never converted from the HTML."""
+        settings, frame = self.settings, discretion.frame(self.settings)
+        full = not settings.discreet or settings.digest.full_in_email
+        html = digest_render.mail_html(found, link, frame) if full else None
+        text = digest_render.text(found, link, frame) if full else None
+        if not settings.discreet:
+            title, body = digest_render.push(found, link)
+            return title, body, html, text
+        return settings.discreet_title, discretion.digest_body(link), html, text
 
     def send_now(self, week: str) -> Record:
         """`halfway digest --send`: record this week's digest for now (the outbox sends it)."""

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from halfway import cursors, digest, digest_render, digest_send, pauses, schedule
+from halfway import cursors, digest, digest_render, digest_send, discretion, pauses, schedule
 from halfway.config import Settings
 from halfway.deliveries import at
 from halfway.links import Links, digest_url
@@ -95,7 +95,7 @@ class DigestPages:
         try:
             found = digest_send.build(self.store, settings, shown, now)
         except ValueError as error:
-            return 404, f"<!doctype html><title>halfway</title><p>{_escape(str(error))}</p>"
+            return 404, digest_render.missing_html(str(error), discretion.frame(settings))
         base = ""  # links stay on this host, whatever public_url says
         earlier = []
         for back in range(1, EARLIER_WEEKS + 1):
@@ -103,7 +103,8 @@ class DigestPages:
             earlier.append((name, digest_url(base, token, name)))
         here = digest_url(base, token) if week else ""
         pause = self.pause_state(token, done)
-        return 200, digest_render.page_html(found, earlier, here, pause)
+        frame = discretion.frame(settings)
+        return 200, digest_render.page_html(found, earlier, here, frame, pause)
 
     async def serve(self, request: web.Request) -> web.Response:
         from aiohttp import web
@@ -176,7 +177,3 @@ def _same(candidate: str, expected: str) -> bool:
     import hmac
 
     return candidate.isascii() and hmac.compare_digest(candidate.encode(), expected.encode())
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

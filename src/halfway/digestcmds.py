@@ -46,7 +46,7 @@ def add_command(command: Callable[..., Any]) -> None:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from halfway import digest, digest_render, digest_send, links, schedule
+    from halfway import digest, digest_render, digest_send, discretion, links, schedule
     from halfway.deliveries import at
     from halfway.store import Store
 
@@ -84,14 +84,14 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.out:
         from halfway.reading import write_private
 
-        html = digest_render.mail_html(found, None).encode()
+        html = digest_render.mail_html(found, None, discretion.frame(settings)).encode()
         try:
             write_private(Path(args.out), html, args.force)
         except UsageError as error:
             raise UsageError(str(error).replace("--output", "--out", 1)) from None
         print(f"wrote {args.out} (readable by you only)")
         return 0
-    print(digest_render.text(found), end="")
+    print(digest_render.text(found, frame=discretion.frame(settings)), end="")
     return 0
 
 

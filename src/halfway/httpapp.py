@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from halfway import __version__
+from halfway import __version__, discretion
 from halfway.calendar import Feed
 from halfway.digest_web import DigestPages
 from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
@@ -29,7 +29,10 @@ def build(daemon: Daemon) -> web.Application:
 
     app.router.add_get("/healthz", healthz)
     settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
-    pages = ReplyPages(daemon.store, daemon.key, daemon.clock, daemon.settings.tz, daemon.replied)
+    frame = lambda: discretion.frame(daemon.settings)  # noqa: E731 - each request, as settings
+    pages = ReplyPages(
+        daemon.store, daemon.key, daemon.clock, daemon.settings.tz, daemon.replied, frame
+    )
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
     DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key).add_routes(app)

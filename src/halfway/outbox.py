@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from halfway import deliver, deliveries, faults, reminders, schedule
+from halfway import deliver, deliveries, discretion, faults, reminders, schedule
 from halfway.config import Settings
 from halfway.deliveries import FAILED, PENDING, SENDING, Owner, at, iso
 from halfway.replies import service
@@ -264,14 +264,27 @@ def channel_health(
 
 
 def push_of(delivery: Record) -> deliver.Push | None:
-    """The tap target and reply buttons a push service can show for this delivery."""
-    if not delivery.get("link"):
+    """The tap target and buttons a push service can show for this delivery.
+
+    Discreet (and a record that does not say): open the page, and later; no choice
+    names a feeling or a boundary on a lock screen. Not discreet: every choice as a
+    button when all fit beside the pause offer; when they do not, none (no answer is
+    favoured over an honest "no movement"), only open the page, and later or the offer.
+    """
+    link = delivery.get("link")
+    if not link:
         return None
     shape = service.shape_of(delivery)
-    buttons = tuple((label, code) for code, label in shape.choices) if shape.takes_reply else ()
-    if delivery.get("offer_pause"):
-        buttons = (*buttons[:2], ("Pause for a week", reminders.PAUSE_WEEK))
-    return deliver.Push(click=delivery["link"], action_url=delivery["link"], buttons=buttons[:3])
+    later = ((discretion.LATER, reminders.LATER),) if shape.takes_reply else ()
+    if delivery.get("discreet", True):
+        return deliver.Push(click=link, action_url=link, buttons=later, open_label=discretion.OPEN)
+    choices = tuple((label, code) for code, label in shape.choices) if shape.takes_reply else ()
+    pause = (("Pause for a week", reminders.PAUSE_WEEK),) if delivery.get("offer_pause") else ()
+    if len(choices) + len(pause) <= deliver.NTFY_ACTIONS:
+        return deliver.Push(click=link, action_url=link, buttons=choices + pause)
+    return deliver.Push(
+        click=link, action_url=link, buttons=pause or later, open_label=discretion.OPEN
+    )
 
 
 def describe_retry(change: Record) -> str:

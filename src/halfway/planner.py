@@ -197,7 +197,12 @@ class Planner:
             # a boundary nudge names one boundary (see ledger); its own words name none
             fields, extra = nudge_fields(self.store.view(), nudge.kind)
         words_title, words = practices.render(
-            nudge.kind, nudge.text, seed=delivery_id, fields=fields, catalogue=self.catalogue
+            nudge.kind,
+            nudge.text,
+            seed=delivery_id,
+            fields=fields,
+            catalogue=self.catalogue,
+            helpline=self.settings.care.helpline,
         )
         shape = practices.shape(nudge.kind, nudge.choices, nudge.reply, catalogue=self.catalogue)
         discreet = self.settings.discreet
@@ -208,6 +213,7 @@ class Planner:
             link if shape.takes_reply or discreet or offer_pause else None,
             discreet,
             offer_pause=offer_pause,
+            discreet_title=self.settings.discreet_title,
         )
         return {
             "id": delivery_id,
@@ -227,6 +233,7 @@ class Planner:
             "link": link,
             "reply": asdict(shape),
             "offer_pause": offer_pause,
+            "discreet": discreet,  # its push then carries no choice (outbox.push_of)
             **extra,
             "channels": {
                 name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
@@ -342,6 +349,7 @@ class Planner:
             delivery["link"],
             self.settings.discreet,
             reminder=True,
+            discreet_title=self.settings.discreet_title,
         )
         kept = ("nudge_id", "kind", "expires_at", "words_title", "words", "link", "reply")
         return {
@@ -355,6 +363,7 @@ class Planner:
             "manual": False,
             "title": title,
             "body": body,
+            "discreet": self.settings.discreet,
             "reminder_of": delivery["id"],
             "reason": reason,
             "channels": {

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from halfway import discretion
 from halfway.words import (
     LATER,
     PAUSE_WEEK,
@@ -28,8 +29,6 @@ from halfway.words import (
 )
 
 __all__ = [
-    "DISCREET_BODY",
-    "DISCREET_TITLE",
     "LATER",
     "MAX_TEXT",
     "MOVEMENT",
@@ -57,8 +56,6 @@ MOVEMENT = (
     ("none", "No movement"),
 )
 MAX_TEXT = 2000
-DISCREET_TITLE = "halfway · a small check-in"
-DISCREET_BODY = "Something small is waiting for you, whenever you have a minute."
 
 
 def render(
@@ -67,13 +64,15 @@ def render(
     seed: str | None = None,
     fields: Mapping[str, str | None] | None = None,
     catalogue: Mapping[str, Practice] | None = None,
+    helpline: str | None = None,
 ) -> tuple[str, str]:
     """The (title, words) of a nudge: its own `text` if given, else a variant of its kind's
-    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in."""
+    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in;
+    a kind with the safety line ends with it (and the user's `helpline`)."""
     practice = (catalogue or PRACTICES)[kind]
     body = fill((text or "").strip() or pick(practice.variants, seed), fields)
     if practice.safety:
-        body = f"{body}\n\n{safety_line()}"
+        body = f"{body}\n\n{safety_line(helpline)}"
     return practice.title, body
 
 
@@ -149,11 +148,13 @@ def message(
     discreet: bool,
     reminder: bool = False,
     offer_pause: bool = False,
+    discreet_title: str = discretion.TITLE,
 ) -> tuple[str, str]:
-    """The (title, body) that leaves the machine. Discreet: nothing personal on a lock screen."""
-    extra = [REMINDER_LINE] if reminder else []
+    """The (title, body) that leaves the machine. Discreet: exactly `discreet_title`, and
+    one neutral line with the link (see `halfway.discretion`); nothing on a lock screen
+    or in a mail preview says what the nudge is about."""
     if discreet:
-        lines = [DISCREET_BODY, *extra, *([PAUSE_OFFER] if offer_pause else [])]
-        return DISCREET_TITLE, "\n".join(lines) + (f"\n{link}" if link else "")
+        return discreet_title, discretion.nudge_body(link, reminder, offer_pause)
+    extra = [REMINDER_LINE] if reminder else []
     lines = [*extra, words, *([PAUSE_OFFER] if offer_pause else [])]
     return title, "\n\n".join(lines) + (f"\n\nReply: {link}" if link else "")

@@ -191,9 +191,15 @@ def kinds() -> tuple[str, ...]:
     return tuple(shipped().kinds)
 
 
-def safety_line() -> str:
-    """The line that points to help when someone feels unsafe."""
-    return shipped().safety
+def safety_line(helpline: str | None = None) -> str:
+    """The line that points to help when someone feels afraid or unsafe, with the user's
+    own helpline (`[care] helpline`) after it when they saved one. The same line closes
+    every page, every digest and every safety note."""
+    line = shipped().safety
+    return f"{line} {HELPLINE.format(helpline.strip())}" if helpline and helpline.strip() else line
+
+
+HELPLINE = "The helpline you saved: {}"
 
 
 class _Defaults(Mapping[str, Practice]):

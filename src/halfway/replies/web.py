@@ -27,7 +27,7 @@ from aiohttp import web, web_response, web_urldispatcher
 from aiohttp.http_exceptions import HttpProcessingError
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from halfway import ledger, logs, review, schedule
+from halfway import discretion, ledger, logs, review, schedule
 from halfway.replies import service, tokens
 from halfway.store import Record, Store, StoreError
 
@@ -66,12 +66,14 @@ class ReplyPages:
         clock: Callable[[], datetime],
         zone: Any,
         on_reply: Callable[[Record, Record, bool], None] | None = None,
+        frame: Callable[[], discretion.Frame] = discretion.Frame,
     ) -> None:
         self.store = store
         self.key = key
         self.clock = clock
         self.zone = zone
         self.on_reply = on_reply
+        self.frame = frame  # read at each request: a reload may change `discreet`
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/r/{token}", self.page)
@@ -91,7 +93,7 @@ class ReplyPages:
         return delivery
 
     def _html(self, status: int, **context: Any) -> web.Response:
-        text = _templates.get_template("reply.html").render(**context)
+        text = page(self.frame(), **context)
         headers = {  # no-store, no-referrer, nosniff: on every answer (see harden)
             "X-Frame-Options": "DENY",
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -361,8 +363,20 @@ async def calm_errors(
 def answer(request: web.Request, status: int, message: str) -> web.Response:
     if wants_json(request):
         return web.json_response({"error": message}, status=status)
-    text = _templates.get_template("reply.html").render(error=message)
+    text = page(discretion.Frame(), error=message)  # discreet: the settings are out of reach
     return web.Response(text=text, status=status, content_type="text/html")
+
+
+def page(frame: discretion.Frame, **context: Any) -> str:
+    """The reply page (or its error form) inside every page's frame: a neutral title when
+    discreet, the footer with the safety line and helpline, the quick exit."""
+    delivery = context.get("delivery")
+    own = f"halfway · {delivery['words_title']}" if delivery else "halfway"
+    return str(
+        _templates.get_template("reply.html").render(
+            **context, **frame.footer(), page_title=frame.page_title(own)
+        )
+    )
 
 
 def route(request: web.Request) -> str:
