@@ -153,7 +153,7 @@ def test_a_form_post_needs_the_pages_guard_and_then_redirects_303(running, halfw
     assert status == 303
     assert headers["Location"].endswith("?saved=1")
     page = request(link + "?saved=1")[2].decode()
-    assert "Noted: <strong>Crossed</strong>" in page
+    assert "Noted: <strong>Did not hold this time</strong>" in page
     [reply] = export(halfway, path)["replies"]
     assert (reply["value"], reply["note"], reply["via"]) == ("crossed", "oh", "web")
 

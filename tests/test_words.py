@@ -178,7 +178,7 @@ def test_the_movement_kinds_have_their_reply_shapes() -> None:
     review = PRACTICES["pattern_review"]
     assert review.choices == practices.MOVEMENT
     assert review.scale
-    assert "pursuing" in review.scale
+    assert "energy" in review.scale  # their own energy, never "pursuing" (CARE-REVIEW)
     assert review.note
     reflection = PRACTICES["talk_reflection"]
     assert reflection.note
@@ -206,6 +206,48 @@ def test_every_variant_renders_with_and_without_its_fields(kind: str) -> None:
             assert FIELDS[name] in full, variant
             assert FIELDS[name] not in bare, variant
             assert words.shipped().placeholders[name].empty in bare
+
+
+def test_a_variant_that_names_a_field_is_picked_only_when_the_field_is_given() -> None:
+    seeds = [f"d_{n:04}" for n in range(200)]
+    alone = {render("self_regulation", seed=seed)[1] for seed in seeds}
+    assert not [body for body in alone if "talk" in body]  # no talk, no word of one
+    with_topic = {render("self_regulation", seed=seed, fields=FIELDS)[1] for seed in seeds}
+    assert len(with_topic) == len(PRACTICES["self_regulation"].variants)
+    # a kind whose every variant names its field still renders, with the empty words
+    assert "your boundary" in render("boundary", seed="d_1")[1]
+
+
+def test_the_nudges_read_as_the_counsellor_asked() -> None:
+    boundary = dict(PRACTICES["boundary"].choices)
+    assert (boundary["strained"], boundary["crossed"]) == (
+        "Felt strained",
+        "Did not hold this time",
+    )
+    reflection = PRACTICES["talk_reflection"]
+    assert dict(reflection.choices)["refused"] == "Said no"
+    assert reflection.note_label == "What helped, or what to try next time"
+    assert any("steady" in variant for variant in reflection.variants)
+    assert PRACTICES["self_regulation"].title == "A calm minute for you"
+    assert any("this talk" in variant for variant in PRACTICES["self_regulation"].variants)
+    assert any("story" in variant for variant in PRACTICES["gesture_log"].variants)
+    assert any("just for you" in v for v in PRACTICES["clarity_ask"].variants)
+    review = PRACTICES["pattern_review"]
+    assert not [v for v in (*review.variants, review.scale) if "pursu" in str(v)]
+    assert not [v for v in review.variants if "was yours" in v]
+    assert not [v for v in PRACTICES["reframe"].variants if "when …" in v]
+
+
+def test_the_note_field_has_its_kind_s_own_words_on_the_page() -> None:
+    assert practices.shape("talk_reflection").note_label == "What helped, or what to try next time"
+    assert practices.shape("boundary").note_label == words.NOTE_LABEL
+    own = practices.with_overrides({"boundary": {"note_label": " How it went "}})
+    assert practices.shape("boundary", catalogue=own).note_label == "How it went"
+    assert practices.check_overrides({"gesture_log": {"note_label": "x"}}) == [
+        "words.gesture_log.note_label: gesture_log has no note field"
+    ]
+    # a delivery stored before the label existed still reads
+    assert practices.Shape(note=True).note_label == words.NOTE_LABEL
 
 
 def test_the_variant_is_stable_per_delivery_and_they_all_come_round() -> None:
@@ -276,7 +318,7 @@ def test_an_override_rewords_a_kind_and_keeps_its_codes() -> None:
     assert merged.variants == ("How is {boundary}?", "Still okay?")
     assert merged.choices == (
         ("held", "Held"),
-        ("strained", "Strained"),
+        ("strained", "Felt strained"),
         ("crossed", "It got crossed"),
     )
     assert (merged.note, merged.free_text) == (True, False)
@@ -326,7 +368,7 @@ def test_overrides_reach_render_and_shape_through_the_catalogue() -> None:
         ),
         (
             {"titel": "x"},
-            "words.gesture_log.titel: unknown key (one of: title, variants, choices, text_label, scale)",
+            "words.gesture_log.titel: unknown key (one of: title, variants, choices, text_label, note_label, scale)",
         ),
         ("x", "words.gesture_log: must be a table"),
     ],

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from halfway.words import (
     LATER,
+    NOTE_LABEL,
     PAUSE_WEEK,
+    PLACEHOLDER,
     PRACTICES,
     Practice,
     WordsError,
@@ -69,12 +71,21 @@ def render(
     catalogue: Mapping[str, Practice] | None = None,
 ) -> tuple[str, str]:
     """The (title, words) of a nudge: its own `text` if given, else a variant of its kind's
-    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in."""
+    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in.
+    A variant that names a field is picked only when that field is given (a calm minute
+    with no talk never says "your talk"), unless every variant names one."""
     practice = (catalogue or PRACTICES)[kind]
-    body = fill((text or "").strip() or pick(practice.variants, seed), fields)
+    body = fill((text or "").strip() or pick(_fitting(practice.variants, fields), seed), fields)
     if practice.safety:
         body = f"{body}\n\n{safety_line()}"
     return practice.title, body
+
+
+def _fitting(variants: tuple[str, ...], fields: Mapping[str, str | None] | None) -> tuple[str, ...]:
+    """The variants whose every placeholder has words in `fields` (all, if none has)."""
+    given = {name for name, value in (fields or {}).items() if value and value.strip()}
+    fitting = tuple(v for v in variants if set(PLACEHOLDER.findall(v)) <= given)
+    return fitting or variants
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class Shape:
     note: bool = False
     text_label: str = "Your words"
     takes_reply: bool = field(default=True)
+    note_label: str = NOTE_LABEL  # the words over the note field
 
     def problem(self, value: str, scale: str | None = None) -> str | None:
         """Why `value` (and `scale`) is not a reply this shape takes, or None if it is."""
@@ -132,6 +144,7 @@ def shape(
         scale=practice.scale,
         note=practice.note or bool(own),
         text_label=practice.text_label,
+        note_label=practice.note_label,
     )
 
 
