@@ -173,6 +173,8 @@ def test_an_expired_link_is_410(config_file, http_receiver, start_daemon, halfwa
     status, _, body = request(link)
     assert status == 410
     assert "has closed" in body.decode()
+    assert "Nothing more is needed from you." in body.decode()  # no promise of more
+    assert "come along soon" not in body.decode()
     assert daemon.stop() == 0
 
 

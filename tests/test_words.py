@@ -11,73 +11,13 @@ import pytest
 from halfway import config_models, practices, words
 from halfway.practices import PRACTICES, render
 
+from . import voice
+from .voice import MAX_BODY, MAX_TITLE, Text
+
 ROOT = Path(__file__).resolve().parent.parent
 
-# A notification's title shows on one line: in portrait at the default font size, Android's
-# collapsed notification and the iOS lock screen show about 40–50 characters before cutting
-# it with "…". 48 keeps every title whole.
-MAX_TITLE = 48
-# An expanded notification (Android's big text, iOS's lock screen) shows six or seven lines of
-# about 35–40 characters; 240 reads in one glance, without "more", safety line included.
-MAX_BODY = 240
-
-# Blame and diagnosis of the partner, verdicts, and pushing the user: never in halfway's words.
-# Each matches at the start of a word ("gaslight" also finds "gaslighting").
-FORBIDDEN = (
-    "narcissist",
-    "toxic",
-    "gaslight",
-    "abusive",
-    "abuser",
-    "manipulat",
-    "sociopath",
-    "psychopath",
-    "disorder",
-    "personality",
-    "borderline",
-    "bipolar",
-    "avoidant",
-    "attachment style",
-    "codependen",
-    "co-dependen",
-    "selfish",
-    "lazy",
-    "immature",
-    "cold-hearted",
-    "controlling",
-    "red flag",
-    "your fault",
-    "their fault",
-    "his fault",
-    "her fault",
-    "they always",
-    "they never",
-    "he always",
-    "he never",
-    "she always",
-    "she never",
-    "doesn't care",
-    "does not care",
-    "don't care",
-    "doesn't love",
-    "does not love",
-    "leave them",
-    "leave him",
-    "leave her",
-    "should leave",
-    "should stay",
-    "break up",
-    "divorce",
-    "you must",
-    "you should",
-    "you have to",
-    "you need to",
-    "you forgot",
-    "you failed",
-    "you missed",
-)
-FORBIDDEN_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in FORBIDDEN) + ")", re.IGNORECASE)
-
+# The lengths and the words halfway never says are kept in one place, tests/voice.py,
+# which tests/test_voice.py holds every other text a person reads to.
 # The codes are stored and exported: they never change (labels may).
 CODES = {
     "self_regulation": ("ready", "need_more_time"),
@@ -105,7 +45,10 @@ LONG_FIELD = "x" * 40  # a long boundary, like "no phone calls about work after 
 
 
 def blamed(text: str) -> list[str]:
-    return FORBIDDEN_RE.findall(text.replace("’", "'"))
+    """What in `text` blames or diagnoses the partner, pushes the person, or makes them
+    feel guilty (the voice test's rules)."""
+    rules = ("blames", "pushes", "guilt")
+    return [problem for problem in voice.problems(Text("t", text)) if problem.startswith(rules)]
 
 
 def every_text() -> list[tuple[str, str]]:
