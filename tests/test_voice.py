@@ -280,19 +280,20 @@ def nudges_world(discreet: bool) -> dict[str, Any]:
         Store(settings.data_dir)  # the hot file
         clock = Clock(datetime.now(UTC).isoformat())
         daemon = Daemon(settings, Store(settings.data_dir, clock=clock), clock=clock)
-        cli_words = [Text("halfway check", run("check", "--config", str(path)))]
-        cli_words.append(Text("halfway upcoming", run("upcoming", "--config", str(path))))
+        cli_words = [Text("halfway check", run("check", "--config", str(path)), "cli")]
+        cli_words.append(Text("halfway upcoming", run("upcoming", "--config", str(path)), "cli"))
         for kind in config_models.KINDS:
             with recording():
                 out = run("send", kind.replace("_", "-"), "--config", str(path))
-            cli_words.append(Text(f"halfway send {kind}", out))
+            cli_words.append(Text(f"halfway send {kind}", out, "cli"))
         for delivery in Store(settings.data_dir).everything()["deliveries"]:
             codes = [code for code, _ in delivery["reply"].get("choices", ())]
             for value in [*codes, "later"]:
                 out = run("reply", delivery["id"], value, "--config", str(path))
-                cli_words.append(Text(f"halfway reply ({delivery['kind']}) {value}", out))
+                cli_words.append(Text(f"halfway reply ({delivery['kind']}) {value}", out, "cli"))
         cli_words.append(Text("halfway history", run("history", "--config", str(path))))
-        cli_words.append(Text("halfway status", run("status", "--config", str(path), ok=(0, 3))))
+        status = run("status", "--config", str(path), ok=(0, 3))
+        cli_words.append(Text("halfway status", status, "cli"))
         sent = receiver.texts(f"sent ({'discreet' if discreet else 'open'})")
     finally:
         receiver.close()
@@ -411,6 +412,7 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
                         Text(
                             "halfway digest --send",
                             run("digest", "--week", week, "--send", "--force", *config),
+                            "cli",
                         )
                     )
                 found["sent"] += receiver.texts(f"digest {week} ({mode}) sent", digest=True)
@@ -432,7 +434,7 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
             found["calendar"] += calendar_texts(daemons[discreet], path, discreet)
         found["cli"].append(Text("halfway history", run("history", "--config", str(paths[False]))))
         found["cli"].append(
-            Text("halfway status", run("status", "--config", str(paths[False]), ok=(0, 3)))
+            Text("halfway status", run("status", "--config", str(paths[False]), ok=(0, 3)), "cli")
         )
         found["reply"] = [t for texts in reply_pages_demo(daemons[False], clock) for t in texts]
     finally:
@@ -582,6 +584,7 @@ def test_every_template_is_read_by_a_source() -> None:
         ("They never listen", "text", "blames"),
         ("Their abusive words", "text", "blames"),
         ("You should leave him.", "text", "pushes"),
+        ("You must talk tonight.", "text", "demands"),
         ("Time to break up?", "text", "pushes"),
         ("Balance: 56 % from their side", "digest", "keeps score"),
         ("my reaching out ▲ up", "digest", "keeps score"),

@@ -47,7 +47,7 @@ LONG_FIELD = "x" * 40  # a long boundary, like "no phone calls about work after 
 def blamed(text: str) -> list[str]:
     """What in `text` blames or diagnoses the partner, pushes the person, or makes them
     feel guilty (the voice test's rules)."""
-    rules = ("blames", "pushes", "guilt")
+    rules = ("blames", "pushes", "demands", "guilt")
     return [problem for problem in voice.problems(Text("t", text)) if problem.startswith(rules)]
 
 

@@ -55,7 +55,7 @@ BLAME = _words(
     r"(?:doesn't|does not|don't|do not|never) (?:care|cares|love|loves|try|tries)",
     r"not (?:even )?trying",
 )
-# Pushing the person to stay or to leave, or telling them what they must do.
+# Pushing the person to stay or to leave.
 PUSH = _words(
     r"leave (?:them|him|her)",
     r"(?:should|must|need to|have to) (?:leave|stay|go)",
@@ -63,8 +63,10 @@ PUSH = _words(
     r"divorce\w*",
     r"walk away",
     r"give up on (?:them|him|her|us)",
-    r"you (?:must|should|have to|need to)",
 )
+# Telling the person what they must do: a nudge invites (a command's usage line may
+# say what it needs, so "cli" texts are not held to this).
+DEMAND = _words(r"you (?:must|should|have to|need to|ought to)")
 # Guilt for what was not done: never said to the person.
 GUILT = _words(
     r"you missed",
@@ -101,7 +103,8 @@ URL = re.compile(r"\S+://\S+")
 class Text:
     """Words a person reads, and where they came from.
 
-    role: "text" (anything), "title" (a push title or a nudge's title: a lock screen),
+    role: "text" (anything), "cli" (a command's output: it may say what it needs),
+    "title" (a push title or a nudge's title: a lock screen),
     "heading" (a page's <title>, a mail's subject), "push" (a push body: its words,
     without the link), "digest" (the digest, in any of its forms)."""
 
@@ -148,6 +151,8 @@ def findings(item: Text, extra_lines: tuple[str, ...] = ()) -> list[tuple[str, s
 
     each("blames or diagnoses", BLAME)
     each("pushes", PUSH)
+    if item.role != "cli":
+        each("demands", DEMAND)
     each("guilt", GUILT)
     each("keeps score", SCORE)
     if item.role == "digest":
