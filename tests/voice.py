@@ -82,7 +82,7 @@ DIGEST_GUILT = _words(r"missed", r"\d+ skipped", r"unanswered")
 # A score of the partner: a percentage, arrows, a balance, a ratio of check-ins.
 SCORE = re.compile(
     r"%|[▲▼↑↓]"
-    r"|\b(?:balance|ratio|score|scores|scored|share of)\b"
+    r"|\b(?:balance|ratio|share of)\b"
     r"|\b\d+ (?:of|out of) \d+ (?:check-ins?|nudges?|reminders?|messages?|questions?|asks?)\b",
     re.IGNORECASE,
 )
@@ -121,12 +121,24 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]
 
 
+CLAUSE = re.compile(r"[,;:·()]|\s[–-]\s|\band\b|\bbut\b|\bwhile\b")
+
+
 def tallies(text: str) -> list[str]:
-    """Sentences that count both the person and the partner ("them 2 · you 3", "You
-    reached out 3 times, they did twice"): a race, whoever is ahead."""
+    """Sentences that count the person and the partner side by side ("them 2 · you 3",
+    "You reached out 3 times, they did twice"): a race, whoever is ahead. A count that
+    names no side ("in 3 of the last 8 weeks") is not one."""
     found = []
     for sentence in _sentences(DATES.sub(" ", URL.sub(" ", text))):
-        if len(_found(COUNT, sentence)) >= 2 and ME.search(sentence) and THEM.search(sentence):
+        sides: set[str] = set()
+        for clause in CLAUSE.split(sentence):
+            counts = len(_found(COUNT, clause))
+            me, them = bool(ME.search(clause)), bool(THEM.search(clause))
+            if counts >= 2 and me and them:
+                sides |= {"me", "them"}
+            elif counts and me != them:
+                sides.add("me" if me else "them")
+        if sides == {"me", "them"}:
             found.append(sentence.strip())
     return found
 
@@ -158,10 +170,11 @@ def findings(item: Text, extra_lines: tuple[str, ...] = ()) -> list[tuple[str, s
     if item.role == "digest":
         each("guilt (belongs in status)", DIGEST_GUILT)
     found += [("keeps score (a tally of both of you)", s) for s in tallies(text)]
-    theirs, yours = THEIR_SIDE.search(text), YOUR_SIDE.search(text)
-    if theirs and yours:
-        pair = f"{theirs.group(0)!r} / {yours.group(0)!r}"
-        found.append((f"keeps score (their side against yours): {pair}", ""))
+    for line in text.splitlines():
+        theirs, yours = THEIR_SIDE.search(line), YOUR_SIDE.search(line)
+        if theirs and yours:
+            pair = f"{theirs.group(0)!r} / {yours.group(0)!r}"
+            found.append((f"keeps score (their side against yours): {pair}", line.strip()))
     shown = " ".join(item.text.split())[:100]
     if item.role == "title" and (len(item.text) > MAX_TITLE or "\n" in item.text):
         found.append((f"a title longer than {MAX_TITLE} characters ({len(item.text)})", shown))
