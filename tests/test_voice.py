@@ -343,10 +343,10 @@ def reply_pages(daemon: Daemon, clock: Clock) -> dict[str, list[Text]]:
 
 for _discreet in (False, True):
     _mode = "discreet" if _discreet else "open"
-    source(f"cli:check+upcoming+send+history+status[{_mode}]")(
+    source(f"cli:check+upcoming+send+reply+history+status:{_mode}")(
         functools.partial(lambda d: nudges_world(d)["cli"], _discreet)
     )
-    source(f"sent:push+ntfy+e-mail[{_mode}]")(
+    source(f"sent:push+ntfy+e-mail:{_mode}")(
         functools.partial(lambda d: nudges_world(d)["sent"], _discreet)
     )
 
@@ -354,7 +354,7 @@ for _kind in (*config_models.KINDS, "refused"):
     source(f"reply-page:{_kind}")(
         functools.partial(lambda k: nudges_world(False)["pages"].get(k, []), _kind)
     )
-source("reply-page:all[discreet]")(
+source("reply-page:all-kinds:discreet")(
     lambda: [t for found in nudges_world(True)["pages"].values() for t in found]
 )
 
@@ -495,7 +495,7 @@ for _seed, _weeks in DEMOS:
             "reply": "reply-page:sample-data",
             "calendar": "calendar:feed",
         }[_form]
-        source(f"{_name}[{_at}]")(
+        source(f"{_name}:{_at}")(
             functools.partial(lambda s, w, f: demo_world(s, w)[f], _seed, _weeks, _form)
         )
 

@@ -247,7 +247,7 @@ class _Visible(HTMLParser):
         if self.in_title:
             self.titles.append(data.strip())
         elif not self.hidden:
-            self.parts.append(data)
+            self.parts.append(re.sub(r"\s+", " ", data))  # a page's line ends where a block does
 
 
 def visible(html: str) -> tuple[str, list[str]]:
