@@ -566,7 +566,7 @@ def test_every_template_is_read_by_a_source() -> None:
     for name in RENDERED:
         text = (TEMPLATES / name).read_text(encoding="utf-8")
         included |= set(re.findall(r"""{%-?\s*(?:include|extends|import)\s+["']([^"']+)""", text))
-    every = {p.name for p in TEMPLATES.iterdir() if p.is_file()}
+    every = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*") if p.is_file()}
     assert every - RENDERED - included == set()
     assert resources.files("halfway").joinpath("templates").is_dir()
 

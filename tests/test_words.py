@@ -359,6 +359,12 @@ def test_the_readme_says_it_is_not_professional_advice_and_points_to_safety() ->
     assert practices.safety_line() in flat
 
 
+def test_the_readme_s_tagline_looks_at_what_comes_back_over_the_weeks() -> None:
+    tagline = "Do your half, gently — and see, over the weeks, what comes back."
+    assert f"*{tagline}*" in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:5]
+    assert "meets you halfway" not in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 def test_a_broken_words_file_is_refused_naming_the_key() -> None:
     raw = {
         "safety": "Help line.",
