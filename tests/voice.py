@@ -50,7 +50,7 @@ BLAME = _words(
     r"heartless",
     r"controlling",
     r"red flags?",
-    r"(?:your|their|his|her|my) fault",
+    r"(?<!not )(?<!n't )(?:your|their|his|her|my) fault",  # "it is not your fault" is kind
     r"(?:they|he|she) (?:always|never)",
     r"(?:doesn't|does not|don't|do not|never) (?:care|cares|love|loves|try|tries)",
     r"not (?:even )?trying",
@@ -121,6 +121,7 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]
 
 
+YOUR_PARTNER = _words(r"(?:your|my) partner")  # the partner's side, not the person's
 CLAUSE = re.compile(r"[,;:·()]|\s[–-]\s|\band\b|\bbut\b|\bwhile\b")
 
 
@@ -131,7 +132,7 @@ def tallies(text: str) -> list[str]:
     found = []
     for sentence in _sentences(DATES.sub(" ", URL.sub(" ", text))):
         sides: set[str] = set()
-        for clause in CLAUSE.split(sentence):
+        for clause in CLAUSE.split(YOUR_PARTNER.sub("partner", sentence)):
             counts = len(_found(COUNT, clause))
             me, them = bool(ME.search(clause)), bool(THEM.search(clause))
             if counts >= 2 and me and them:
