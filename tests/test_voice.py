@@ -26,6 +26,7 @@ import re
 import shutil
 import tempfile
 import threading
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -248,6 +249,20 @@ def message_texts() -> list[Text]:
                     Text(f"{at} title", sent[0], "title"),
                     Text(f"{at} body", sent[1], "push"),
                 ]
+    return found
+
+
+@source("demo.toml")
+def demo_texts() -> list[Text]:
+    """The built-in demo's own words ('halfway run --demo')."""
+    demo = tomllib.loads(resources.files("halfway").joinpath("demo.toml").read_text("utf-8"))
+    found = []
+    for nudge in demo.get("nudges", ()):
+        title, body = practices.render(nudge["kind"], nudge.get("text"), "d_1", FIELDS)
+        found += [
+            Text(f"demo.toml {nudge['id']}", body, "push"),
+            Text("demo title", title, "title"),
+        ]
     return found
 
 
