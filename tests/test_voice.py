@@ -266,6 +266,14 @@ def demo_texts() -> list[Text]:
     return found
 
 
+@source("config.example.toml")
+def example_config_texts() -> list[Text]:
+    """The example config a person reads and copies ('halfway init' writes it): its
+    comments and its words (it may say what a key needs, like a command)."""
+    example = resources.files("halfway").joinpath("config.example.toml").read_text("utf-8")
+    return [Text("config.example.toml", example, "cli")]
+
+
 # the nudges, sent ---------------------------------------------------------------------
 
 BOUNDARY = "no work calls after 22:00"
