@@ -155,6 +155,7 @@ class Receiver:
     def texts(self, where: str, digest: bool = False) -> list[Text]:
         """What a person reads of everything sent so far: titles, bodies, buttons, mails."""
         body_role = "digest" if digest else "push"
+        mail_role = "digest" if digest else "text"  # a mail is read opened, not on a lock screen
         found: list[Text] = []
         for path, sent in self.posts:
             kind = "ntfy" if path == "/" else "push"
@@ -170,10 +171,10 @@ class Receiver:
             for part in mail.walk():
                 if part.get_content_type() == "text/plain":
                     text = part.get_content()
-                    found.append(Text(f"{where} e-mail text part", text, body_role))
+                    found.append(Text(f"{where} e-mail text part", text, mail_role))
                 elif part.get_content_type() == "text/html":
                     html = part.get_content()
-                    found += page_texts(f"{where} e-mail html part", html, body_role)
+                    found += page_texts(f"{where} e-mail html part", html, mail_role)
         return found
 
 
