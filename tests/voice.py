@@ -7,9 +7,11 @@ reads as a sentence, not as a regular expression.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from pathlib import Path
 
 # A notification's title shows on one line: in portrait at the default font size, Android's
 # collapsed notification and the iOS lock screen show about 40–50 characters before cutting
@@ -264,3 +266,40 @@ def page_texts(where: str, html: str, role: str = "text") -> list[Text]:
     """A page's (or an HTML mail's) visible text and its title, as Texts."""
     text, titles = visible(html)
     return [Text(where, text, role), *(Text(f"{where} <title>", t, "heading") for t in titles)]
+
+
+# --- the strings in the code -----------------------------------------------------------
+
+
+def literals(path: Path) -> list[str]:
+    """Every string literal of a module that is not a docstring (f-strings' fixed parts)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and re.search(r"[A-Za-z]{2,} [A-Za-z]{2,}", node.value)  # words, not codes or keys
+    ]
+
+
+def code_problems(items: list[Text]) -> list[str]:
+    """The problems of a module's string literals: blame, pushing, guilt said to the
+    person, arrows, their side against yours (a program's own failure, a state named
+    'missed', a '%' in a format or 'you must' in a usage line are not about the partner)."""
+    kept = ("blames", "pushes", "guilt: 'you", "keeps score: '▲", "keeps score: '▼")
+    return [
+        f"{item.where}: {problem}\n    in: {item.text[:200]!r}"
+        for item in items
+        for problem in problems(Text(item.where, item.text))
+        if problem.startswith((*kept, "keeps score (their side"))
+    ]
