@@ -8,7 +8,9 @@ calendar feed; the CLI's history and status; and the reply pages the hot file ho
 from __future__ import annotations
 
 import functools
+import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +34,18 @@ from .voice_sources import (
     source,
     visible_page,
 )
+
+
+def quiet(work: Callable[[], object]) -> None:
+    """Run `work` with halfway's log at warnings only, as `halfway demo-data` does."""
+    logger = logging.getLogger("halfway")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        work()
+    finally:
+        logger.setLevel(level)
+
 
 # The sample data: (seed, weeks) of `halfway demo-data`, ended at a fixed instant.
 DEMOS = ((7, 12), (3, 8), (11, 20))
@@ -63,7 +77,7 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
         paths = {d: demo_config(folder, receiver.channels(), d) for d in (False, True)}
         settings = load_settings_from(paths[False])
         with recording():
-            demodata.fill(settings, weeks, seed, DEMO_END)
+            quiet(lambda: demodata.fill(settings, weeks, seed, DEMO_END))
         monday = DEMO_END.date() - timedelta(days=DEMO_END.weekday())
         shown = [monday - timedelta(weeks=n) for n in range(1, DIGEST_WEEKS + 1)]
         shown.append(monday - timedelta(weeks=weeks + 2))  # nothing written down yet
