@@ -171,7 +171,7 @@ def test_send_delivers_one_nudge_now_and_records_it(halfway, config_file, http_r
     ran = halfway("send", "breathe", "--config", path)
     assert ran.code == 0, ran.err
     assert ran.out.strip() == "phone: sent"
-    assert http_receiver.bodies()[0]["title"] == "A minute for you, before the talk"
+    assert http_receiver.bodies()[0]["title"] == "A calm minute for you"
     delivery = json.loads(halfway("export", "--config", path).out)["deliveries"][0]
     assert delivery["manual"] is True
     assert delivery["channels"]["phone"]["state"] == "sent"

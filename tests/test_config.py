@@ -324,7 +324,7 @@ def test_the_examples_commented_out_in_the_example_config_are_valid(tmp_path) ->
         ("evening-walk", "I take my evening walk, whatever the mood at home.")
     ]
     assert settings.words["gesture_log"]["text_label"] == "What I noticed"
-    assert settings.words["pattern_review"]["scale"].startswith("How much did I chase")
+    assert settings.words["pattern_review"]["scale"].startswith("How much of my energy")
 
 
 def test_every_key_of_the_config_is_in_the_example_config() -> None:

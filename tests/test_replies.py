@@ -153,7 +153,7 @@ def test_a_form_post_needs_the_pages_guard_and_then_redirects_303(running, halfw
     assert status == 303
     assert headers["Location"].endswith("?saved=1")
     page = request(link + "?saved=1")[2].decode()
-    assert "Noted: <strong>Crossed</strong>" in page
+    assert "Noted: <strong>Did not hold this time</strong>" in page
     [reply] = export(halfway, path)["replies"]
     assert (reply["value"], reply["note"], reply["via"]) == ("crossed", "oh", "web")
 
@@ -173,6 +173,8 @@ def test_an_expired_link_is_410(config_file, http_receiver, start_daemon, halfwa
     status, _, body = request(link)
     assert status == 410
     assert "has closed" in body.decode()
+    assert "Nothing more is needed from you." in body.decode()  # no promise of more
+    assert "come along soon" not in body.decode()
     assert daemon.stop() == 0
 
 

@@ -59,8 +59,8 @@ def test_tap_a_choice_see_it_noted_then_change_it(phone_page, sent_link, halfway
     assert (reply["value"], reply["via"]) == ("held", "web")
 
     phone_page.fill("#note", "a hard evening, but I kept it")
-    phone_page.get_by_role("button", name="Strained").tap()
-    expect(phone_page.get_by_role("status")).to_contain_text("Noted: Strained")
+    phone_page.get_by_role("button", name="Felt strained").tap()
+    expect(phone_page.get_by_role("status")).to_contain_text("Noted: Felt strained")
     [reply] = replies(halfway, path)
     assert (reply["value"], reply["note"]) == ("strained", "a hard evening, but I kept it")
     assert [v["value"] for v in reply["history"]] == ["held"]

@@ -25,7 +25,7 @@ OPEN = "discreet = false\n"
 TITLES = {
     talks.CLARITY_ASK: "One small, clear ask",
     talks.REFRAME: "An invitation, not a problem",
-    talks.SELF_REGULATION: "A minute for you, before the talk",
+    talks.SELF_REGULATION: "A calm minute for you",
 }
 
 

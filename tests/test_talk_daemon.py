@@ -46,7 +46,7 @@ def test_a_step_planned_before_a_restart_goes_out_at_its_time(
     assert due <= arrived < due + timedelta(seconds=5)
     assert again.stop() == 0
     [body_sent] = http_receiver.bodies()
-    assert body_sent["title"] == "A minute for you, before the talk"
+    assert body_sent["title"] == "A calm minute for you"
 
     export = json.loads(halfway("export", "--format", "json", "--config", path).out)
     [delivery] = export["deliveries"]  # one message, sent once

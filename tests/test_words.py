@@ -11,73 +11,13 @@ import pytest
 from halfway import config_models, practices, words
 from halfway.practices import PRACTICES, render
 
+from . import voice
+from .voice import MAX_BODY, MAX_TITLE, Text
+
 ROOT = Path(__file__).resolve().parent.parent
 
-# A notification's title shows on one line: in portrait at the default font size, Android's
-# collapsed notification and the iOS lock screen show about 40–50 characters before cutting
-# it with "…". 48 keeps every title whole.
-MAX_TITLE = 48
-# An expanded notification (Android's big text, iOS's lock screen) shows six or seven lines of
-# about 35–40 characters; 240 reads in one glance, without "more", safety line included.
-MAX_BODY = 240
-
-# Blame and diagnosis of the partner, verdicts, and pushing the user: never in halfway's words.
-# Each matches at the start of a word ("gaslight" also finds "gaslighting").
-FORBIDDEN = (
-    "narcissist",
-    "toxic",
-    "gaslight",
-    "abusive",
-    "abuser",
-    "manipulat",
-    "sociopath",
-    "psychopath",
-    "disorder",
-    "personality",
-    "borderline",
-    "bipolar",
-    "avoidant",
-    "attachment style",
-    "codependen",
-    "co-dependen",
-    "selfish",
-    "lazy",
-    "immature",
-    "cold-hearted",
-    "controlling",
-    "red flag",
-    "your fault",
-    "their fault",
-    "his fault",
-    "her fault",
-    "they always",
-    "they never",
-    "he always",
-    "he never",
-    "she always",
-    "she never",
-    "doesn't care",
-    "does not care",
-    "don't care",
-    "doesn't love",
-    "does not love",
-    "leave them",
-    "leave him",
-    "leave her",
-    "should leave",
-    "should stay",
-    "break up",
-    "divorce",
-    "you must",
-    "you should",
-    "you have to",
-    "you need to",
-    "you forgot",
-    "you failed",
-    "you missed",
-)
-FORBIDDEN_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in FORBIDDEN) + ")", re.IGNORECASE)
-
+# The lengths and the words halfway never says are kept in one place, tests/voice.py,
+# which tests/test_voice.py holds every other text a person reads to.
 # The codes are stored and exported: they never change (labels may).
 CODES = {
     "self_regulation": ("ready", "need_more_time"),
@@ -107,7 +47,10 @@ LONG_FIELD = "x" * 40  # a long boundary, like "no phone calls about work after 
 
 
 def blamed(text: str) -> list[str]:
-    return FORBIDDEN_RE.findall(text.replace("’", "'"))
+    """What in `text` blames or diagnoses the partner, pushes the person, or makes them
+    feel guilty (the voice test's rules)."""
+    rules = ("blames", "pushes", "demands", "guilt")
+    return [problem for problem in voice.problems(Text("t", text)) if problem.startswith(rules)]
 
 
 def every_text() -> list[tuple[str, str]]:
@@ -180,7 +123,7 @@ def test_the_movement_kinds_have_their_reply_shapes() -> None:
     review = PRACTICES["pattern_review"]
     assert review.choices == practices.MOVEMENT
     assert review.scale
-    assert "pursuing" in review.scale
+    assert "energy" in review.scale  # their own energy, never "pursuing" (CARE-REVIEW)
     assert review.note
     reflection = PRACTICES["talk_reflection"]
     assert reflection.note
@@ -208,6 +151,48 @@ def test_every_variant_renders_with_and_without_its_fields(kind: str) -> None:
             assert FIELDS[name] in full, variant
             assert FIELDS[name] not in bare, variant
             assert words.shipped().placeholders[name].empty in bare
+
+
+def test_a_variant_that_names_a_field_is_picked_only_when_the_field_is_given() -> None:
+    seeds = [f"d_{n:04}" for n in range(200)]
+    alone = {render("self_regulation", seed=seed)[1] for seed in seeds}
+    assert not [body for body in alone if "talk" in body]  # no talk, no word of one
+    with_topic = {render("self_regulation", seed=seed, fields=FIELDS)[1] for seed in seeds}
+    assert len(with_topic) == len(PRACTICES["self_regulation"].variants)
+    # a kind whose every variant names its field still renders, with the empty words
+    assert "your boundary" in render("boundary", seed="d_1")[1]
+
+
+def test_the_nudges_read_as_the_counsellor_asked() -> None:
+    boundary = dict(PRACTICES["boundary"].choices)
+    assert (boundary["strained"], boundary["crossed"]) == (
+        "Felt strained",
+        "Did not hold this time",
+    )
+    reflection = PRACTICES["talk_reflection"]
+    assert dict(reflection.choices)["refused"] == "Said no"
+    assert reflection.note_label == "What helped, or what to try next time"
+    assert any("steady" in variant for variant in reflection.variants)
+    assert PRACTICES["self_regulation"].title == "A calm minute for you"
+    assert any("this talk" in variant for variant in PRACTICES["self_regulation"].variants)
+    assert any("story" in variant for variant in PRACTICES["gesture_log"].variants)
+    assert any("just for you" in v for v in PRACTICES["clarity_ask"].variants)
+    review = PRACTICES["pattern_review"]
+    assert not [v for v in (*review.variants, review.scale) if "pursu" in str(v)]
+    assert not [v for v in review.variants if "was yours" in v]
+    assert not [v for v in PRACTICES["reframe"].variants if "when …" in v]
+
+
+def test_the_note_field_has_its_kind_s_own_words_on_the_page() -> None:
+    assert practices.shape("talk_reflection").note_label == "What helped, or what to try next time"
+    assert practices.shape("boundary").note_label == words.NOTE_LABEL
+    own = practices.with_overrides({"boundary": {"note_label": " How it went "}})
+    assert practices.shape("boundary", catalogue=own).note_label == "How it went"
+    assert practices.check_overrides({"gesture_log": {"note_label": "x"}}) == [
+        "words.gesture_log.note_label: gesture_log has no note field"
+    ]
+    # a delivery stored before the label existed still reads
+    assert practices.Shape(note=True).note_label == words.NOTE_LABEL
 
 
 def test_the_variant_is_stable_per_delivery_and_they_all_come_round() -> None:
@@ -278,7 +263,7 @@ def test_an_override_rewords_a_kind_and_keeps_its_codes() -> None:
     assert merged.variants == ("How is {boundary}?", "Still okay?")
     assert merged.choices == (
         ("held", "Held"),
-        ("strained", "Strained"),
+        ("strained", "Felt strained"),
         ("crossed", "It got crossed"),
     )
     assert (merged.note, merged.free_text) == (True, False)
@@ -328,7 +313,7 @@ def test_overrides_reach_render_and_shape_through_the_catalogue() -> None:
         ),
         (
             {"titel": "x"},
-            "words.gesture_log.titel: unknown key (one of: title, variants, choices, text_label, scale)",
+            "words.gesture_log.titel: unknown key (one of: title, variants, choices, text_label, note_label, scale)",
         ),
         ("x", "words.gesture_log: must be a table"),
     ],
@@ -374,6 +359,12 @@ def test_the_readme_says_it_is_not_professional_advice_and_points_to_safety() ->
     flat = " ".join(flat.split())
     assert "not professional advice" in flat
     assert practices.safety_line() in flat
+
+
+def test_the_readme_s_tagline_looks_at_what_comes_back_over_the_weeks() -> None:
+    tagline = "Do your half, gently — and see, over the weeks, what comes back."
+    assert f"*{tagline}*" in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:5]
+    assert "meets you halfway" not in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_a_broken_words_file_is_refused_naming_the_key() -> None:

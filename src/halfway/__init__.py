@@ -1,3 +1,3 @@
-"""halfway: do your half, gently — and see, week by week, whether anyone meets you halfway."""
+"""halfway: do your half, gently — and see, over the weeks, what comes back."""
 
 __version__ = "0.1.0"

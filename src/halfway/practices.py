@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from halfway import discretion
 from halfway.words import (
     LATER,
+    NOTE_LABEL,
     PAUSE_WEEK,
+    PLACEHOLDER,
     PRACTICES,
     Practice,
     WordsError,
@@ -67,13 +69,22 @@ def render(
     helpline: str | None = None,
 ) -> tuple[str, str]:
     """The (title, words) of a nudge: its own `text` if given, else a variant of its kind's
-    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in;
-    a kind with the safety line ends with it (and the user's `helpline`)."""
+    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in.
+    A variant that names a field is picked only when that field is given (a calm minute
+    with no talk never says "your talk"), unless every variant names one. A kind with
+    the safety line ends with it (and the user's `helpline`)."""
     practice = (catalogue or PRACTICES)[kind]
-    body = fill((text or "").strip() or pick(practice.variants, seed), fields)
+    body = fill((text or "").strip() or pick(_fitting(practice.variants, fields), seed), fields)
     if practice.safety:
         body = f"{body}\n\n{safety_line(helpline)}"
     return practice.title, body
+
+
+def _fitting(variants: tuple[str, ...], fields: Mapping[str, str | None] | None) -> tuple[str, ...]:
+    """The variants whose every placeholder has words in `fields` (all, if none has)."""
+    given = {name for name, value in (fields or {}).items() if value and value.strip()}
+    fitting = tuple(v for v in variants if set(PLACEHOLDER.findall(v)) <= given)
+    return fitting or variants
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,7 @@ class Shape:
     note: bool = False
     text_label: str = "Your words"
     takes_reply: bool = field(default=True)
+    note_label: str = NOTE_LABEL  # the words over the note field
 
     def problem(self, value: str, scale: str | None = None) -> str | None:
         """Why `value` (and `scale`) is not a reply this shape takes, or None if it is."""
@@ -131,6 +143,7 @@ def shape(
         scale=practice.scale,
         note=practice.note or bool(own),
         text_label=practice.text_label,
+        note_label=practice.note_label,
     )
 
 

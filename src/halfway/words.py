@@ -28,6 +28,7 @@ MAX_FIELD = 80  # a field's words (a boundary, a topic) are cut to this many cha
 MAX_TITLE = 100
 MAX_VARIANT = 1000
 MAX_LABEL = 60
+NOTE_LABEL = "A note, if you like"  # over a note field, unless a kind has its own words
 
 
 class WordsError(ValueError):
@@ -50,6 +51,7 @@ class Practice:
     note: bool = False  # a note field beside the value
     text_label: str = "Your words"
     safety: bool = False  # the safety line closes every text
+    note_label: str = NOTE_LABEL  # the words over the note field
 
     @property
     def text(self) -> str:
@@ -152,7 +154,7 @@ def _parse(raw: Mapping[str, Any]) -> WordsFile:
         found = _variants_problems(
             table.get("variants"), f"{at}.variants", frozenset(placeholders), kind, MAX_VARIANT
         )
-        for key in ("scale", "text_label"):
+        for key in ("scale", "text_label", "note_label"):
             if key in table and (problem := _text_problem(table[key], MAX_TITLE)):
                 found.append(f"{at}.{key}: {problem}")
         choices = dict(table.get("choices", {}))
@@ -173,6 +175,7 @@ def _parse(raw: Mapping[str, Any]) -> WordsFile:
             note=bool(table.get("note", False)),
             text_label=table.get("text_label", "Your words"),
             safety=bool(table.get("safety", False)),
+            note_label=table.get("note_label", NOTE_LABEL),
         )
     if problems:
         raise WordsError(problems)
@@ -220,7 +223,7 @@ PRACTICES: Mapping[str, Practice] = _Defaults()
 
 # --- the user's own words over the defaults ---------------------------------------------------
 
-OVERRIDABLE = ("title", "variants", "choices", "text_label", "scale")
+OVERRIDABLE = ("title", "variants", "choices", "text_label", "note_label", "scale")
 FIXED = ("free_text", "note", "safety")
 
 
@@ -229,7 +232,7 @@ def override_problems(kind: str, override: object, where: str | None = None) -> 
 
     `override` has the shape of the kind's table in words.toml, every key optional:
     title, variants, choices (code = "label", for some of the kind's codes),
-    text_label, scale."""
+    text_label, note_label, scale."""
     where = where or f"words.{kind}"
     base = PRACTICES.get(kind)
     if base is None:
@@ -254,8 +257,10 @@ def override_problems(kind: str, override: object, where: str | None = None) -> 
             problems.append(f"{at}: {kind} asks no scale question")
         elif key == "text_label" and not base.free_text:
             problems.append(f"{at}: {kind} takes no words of your own")
-        elif key in ("scale", "text_label"):
-            problem = _text_problem(value, MAX_LABEL if key == "text_label" else MAX_TITLE)
+        elif key == "note_label" and not base.note:
+            problems.append(f"{at}: {kind} has no note field")
+        elif key in ("scale", "text_label", "note_label"):
+            problem = _text_problem(value, MAX_TITLE if key == "scale" else MAX_LABEL)
             problems += [f"{at}: {problem}"] if problem else []
         elif key == "safety":
             problems.append(f"{at}: the safety line always stays")
@@ -285,7 +290,9 @@ def merge(kind: str, override: Mapping[str, Any], where: str | None = None) -> P
     base = PRACTICES[kind]
     labels = dict(override.get("choices", {}))
     changed: dict[str, Any] = {
-        key: override[key].strip() for key in ("title", "text_label", "scale") if key in override
+        key: override[key].strip()
+        for key in ("title", "text_label", "note_label", "scale")
+        if key in override
     }
     if "variants" in override:
         changed["variants"] = tuple(text.strip() for text in override["variants"])

@@ -42,7 +42,7 @@ def delivery_for(store: Store, key: bytes, token: str) -> Record:
     return dict(delivery)
 
 
-CLOSED = "This check-in has closed. The next one will come along soon."
+CLOSED = "This check-in has closed. Nothing more is needed from you."
 
 
 def expired(delivery: Record, now: datetime) -> bool:

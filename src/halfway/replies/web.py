@@ -141,12 +141,7 @@ class ReplyPages:
             and reply is None
             and service.shape_of(delivery).takes_reply
         ):
-            return self._error(
-                request,
-                service.ReplyError(
-                    410, "This check-in has closed. The next one will come along soon."
-                ),
-            )
+            return self._error(request, service.ReplyError(410, service.CLOSED))
         saved = None
         if request.query.get("saved") and reply:
             saved = service.shape_of(delivery).label(reply["value"])

@@ -1,0 +1,108 @@
+"""Every word a person can read is held to halfway's voice (tests/voice.py): no blame or
+diagnosis of the partner, no push to stay or leave, no score against the partner, no
+guilt for what was skipped, and titles and push bodies short enough for a lock screen.
+
+Each source of words is its own test id, so a failure names where the words came from:
+words.toml kind by kind; every message a nudge sends (push, ntfy, e-mail, discreet and
+not) through `halfway send` to real servers on loopback; the reply page of every kind
+through the real aiohttp app (open, answered, closed, refused); the digest as text, file,
+page, e-mail and push, made from `halfway demo-data` over a few seeds and lengths; the
+CLI's words on that sample data; and every string literal in halfway's code.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from halfway import practices
+
+from . import voice_sample  # noqa: F401 - registers the sample data's sources
+from .voice import Text, code_problems, problems, report, tallies
+from .voice_sources import RENDERED, SOURCES, TEMPLATES
+
+EXTRA_LINES = (practices.REMINDER_LINE, practices.PAUSE_OFFER)  # a push's standard lines
+SHOWN = 40  # a failure lists this many problems, then how many more
+
+
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_every_word_keeps_halfway_s_voice(name: str) -> None:
+    items = SOURCES[name]()
+    assert items, f"{name}: found no words at all (the source is broken)"
+    found = code_problems(items) if name.startswith("code:") else report(items, EXTRA_LINES)
+    shown = found[:SHOWN] + ([f"… and {len(found) - SHOWN} more"] if len(found) > SHOWN else [])
+    assert not found, f"{len(found)} problem(s) in {name}:\n" + "\n".join(shown)
+
+
+def test_every_template_is_read_by_a_source() -> None:
+    """A template added later is a new source of words: it must be rendered here too."""
+    for name, read in SOURCES.items():
+        if not name.startswith("code:"):
+            read()
+    included = set()
+    for name in RENDERED:
+        text = (TEMPLATES / name).read_text(encoding="utf-8")
+        included |= set(re.findall(r"""{%-?\s*(?:include|extends|import)\s+["']([^"']+)""", text))
+    every = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*") if p.is_file()}
+    assert every, "no templates found"
+    assert every - RENDERED - included == set()
+
+
+# --- the checks themselves ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "rule"),
+    [
+        ("He is such a NARCISSIST.", "text", "blames"),
+        ("Classic gaslighting.", "text", "blames"),
+        ("That was manipulative", "text", "blames"),
+        ("It’s your fault", "text", "blames"),
+        ("They never listen", "text", "blames"),
+        ("Their abusive words", "text", "blames"),
+        ("You should leave him.", "text", "pushes"),
+        ("You must talk tonight.", "text", "demands"),
+        ("Time to break up?", "text", "pushes"),
+        ("Balance: 56 % from their side", "digest", "keeps score"),
+        ("my reaching out ▲ up", "digest", "keeps score"),
+        ("You answered 9 of 11 check-ins.", "digest", "keeps score"),
+        ("5 Oct   them  2 · you  3", "digest", "keeps score"),
+        ("You reached out 3 times, they did twice.", "push", "keeps score"),
+        ("Nothing on their side; a quiet week on your side too.", "digest", "keeps score"),
+        ("their side · your reaching out", "digest", "keeps score"),
+        ("You took a calm minute twice, and they reached out once.", "text", "keeps score"),
+        ("Your partner began a talk twice; you reached out 4 times.", "text", "keeps score"),
+        ("You missed two check-ins.", "text", "guilt"),
+        ("You forgot to answer.", "text", "guilt"),
+        ("You didn't answer yesterday.", "text", "guilt"),
+        ("2 check-ins missed while halfway was not running", "digest", "guilt"),
+        ("t" * 49, "title", "a title"),
+        ("t" * 61, "heading", "a heading"),
+        ("w" * 241 + "\nReply: http://x/r/1", "push", "a push body"),
+    ],
+)
+def test_the_checks_find_what_they_are_for(text: str, role: str, rule: str) -> None:
+    assert [p for p in problems(Text("t", text, role)) if p.startswith(rule)], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you ever feel afraid or unsafe, please contact your local emergency services "
+        "or a domestic-abuse helpline.",
+        "Movement noted in 3 of the last 8 weeks.",
+        "In 3 of the last 8 weeks, you noted movement from your partner.",
+        "You noted 2 small moments from them this week.",
+        "If you are afraid, it is not your fault. It's not your fault either way.",
+        "This is not a score; what you wrote down is rarely all that happened.",
+        "Tue 24 Nov: they asked about my day",
+        "You took a calm minute twice. They reached out once.",
+        "Skipping is always fine. None today is an honest answer.",
+        "halfway is a companion, not professional advice; it never tells you to stay or to leave.",
+        "Your week, gently · 23 – 29 Nov 2026",
+    ],
+)
+def test_the_checks_let_kind_words_through(text: str) -> None:
+    assert problems(Text("t", text, "digest")) == []
+    assert tallies(text) == []
