@@ -121,6 +121,17 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
                 status, html = serve(daemons[discreet], page)
                 assert status == 200, (week, mode, status)
                 found["page"] += visible_page(f"digest page {week} ({mode})", html, True)
+        for discreet, path in paths.items():  # a week that has not begun: the missing page
+            token = urlsplit(run("digest", "--link", "--config", str(path)).strip()).query
+            missing = f"/digest/2099-W01?{token}"
+
+            async def not_yet(client: TestClient, address: str = missing) -> tuple[int, str]:
+                return await get(client, address)
+
+            with recording():
+                status, html = serve(daemons[discreet], not_yet)
+            assert status == 404, (missing, status)
+            found["page"] += visible_page("digest page not begun", html, True)
         topic = ("--topic", "weekend time")
         run("talk", "add", "in 3 days 18:00", *topic, "--config", str(paths[False]))
         for discreet, path in paths.items():

@@ -49,7 +49,7 @@ CALENDAR_REVIEW = "A few minutes for yourself"
 # Every page's footer and its quick exit.
 NOT_ADVICE = (
     "These reminders are a companion, not professional advice: not therapy, counselling "
-    "or a crisis service, and they never tell you to stay or to leave."
+    "or a crisis service, and not here to tell you to stay or to leave."
 )
 QUICK_EXIT = "Leave quickly"
 
