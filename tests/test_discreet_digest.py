@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from halfway import deliver, discretion
+from halfway import discretion, mailbody
 
 from .conftest import ConfigFile, HttpReceiver, SmtpReceiver
 
@@ -108,7 +108,7 @@ def test_a_discreet_digest_mail_and_push_hold_only_a_plain_line_and_the_link(
     [link] = set(re.findall(r"https?://\S+", plain))
     assert f"{written.listen}/digest/" in link
     # the line, the button and its address, the mail's own footer: nothing else
-    only = [*discretion.DIGEST.split(), *deliver.MAIL_BUTTON.split(), link, *MAIL_FOOTER]
+    only = [*discretion.DIGEST.split(), *mailbody.MAIL_BUTTON.split(), link, *MAIL_FOOTER]
     assert plain.split() == only
     assert visible(html).split() == ["Reminder", *only]
     shown = visible(html)

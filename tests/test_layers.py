@@ -49,7 +49,8 @@ ALLOWED = {
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
     "store": {"datafile", "deliveries", "layout"},
-    "deliver": set(),
+    "deliver": {"mailbody"},
+    "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": set(),
     "runlock": set(),
     "links": {"store"},  # issue 15: the private links' own tokens

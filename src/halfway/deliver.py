@@ -5,7 +5,7 @@ daemon whose next nudge is hours away, or a CLI command that sends nothing,
 should not pay that up front. `send()` takes the channels of one delivery, sends to all of them in one
 apprise call bounded by a timeout, and returns a result per channel, a
 failure with apprise's most specific reason. E-mail gets an HTML part made
-from the message (`mail_html`) and a text part that keeps its lines. It
+from the message (`mailbody.mail_html`) and a text part that keeps its lines. It
 also registers `halfway://`, the demo channel that needs no account: it
 prints each nudge to the terminal and keeps a local inbox file.
 """
@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
+
+from halfway import mailbody
 
 log = logging.getLogger("halfway.deliver")
 
@@ -166,7 +168,7 @@ def send(
     calls: list[tuple[Any, str, str | None]] = [(plain, body, None)] if len(plain) else []
     own = ""
     if len(mail):
-        own = html or mail_html(title, body, push.click if push else None)
+        own = html or mailbody.mail_html(title, body, push.click if push else None)
         calls.append((mail, own, "html"))
         if html and text:
             _own_text(own, text)
@@ -302,42 +304,6 @@ MAIL_PLUGINS = frozenset(
         "NotifySparkPost",
     }
 )
-MAIL_BUTTON = "Open the reply page"
-
-
-def mail_html(title: str, body: str, link: str | None) -> str:
-    """An e-mail's HTML part: the body's paragraphs and lines, escaped, and the reply
-    link as a button (the line that carried it, like 'Reply: …', makes way for it).
-
-    Apprise makes the e-mail's text part from this HTML; the template is laid out so
-    that part keeps every line and blank line of `body`, and the link itself."""
-    paragraphs: list[list[str]] = []
-    for block in re.split(r"\n\s*\n", body.strip()):
-        lines = []
-        for line in block.splitlines():
-            if link and link in line:
-                line = line.replace(link, "").strip()
-                if not line or line.endswith(":"):
-                    continue
-            lines.append(line)
-        if lines:
-            paragraphs.append(lines)
-    html = _mail_template().render(
-        title=title, paragraphs=paragraphs, link=link, button=MAIL_BUTTON
-    )
-    return re.sub(r">\s+<", "><", html).strip()
-
-
-@cache
-def _mail_template() -> Any:
-    """The e-mail template, with Jinja2 loaded on first use (autoescaped: the words are text)."""
-    from jinja2 import Environment, PackageLoader
-
-    return Environment(loader=PackageLoader("halfway", "templates"), autoescape=True).get_template(
-        "mail.html"
-    )
-
-
 # ntfy's JSON form takes the priority as a number.
 NTFY_PRIORITY = {"min": 1, "low": 2, "default": 3, "normal": 3, "high": 4, "max": 5, "urgent": 5}
 

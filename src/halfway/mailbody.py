@@ -1,0 +1,43 @@
+"""An e-mail's own HTML part for a nudge: its paragraphs and lines, escaped, and the
+reply link as a button. Pure formatting: `deliver` sends it through apprise."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+MAIL_BUTTON = "Open the reply page"
+
+
+def mail_html(title: str, body: str, link: str | None) -> str:
+    """An e-mail's HTML part: the body's paragraphs and lines, escaped, and the reply
+    link as a button (the line that carried it, like 'Reply: …', makes way for it).
+
+    Apprise makes the e-mail's text part from this HTML; the template is laid out so
+    that part keeps every line and blank line of `body`, and the link itself."""
+    paragraphs: list[list[str]] = []
+    for block in re.split(r"\n\s*\n", body.strip()):
+        lines = []
+        for line in block.splitlines():
+            if link and link in line:
+                line = line.replace(link, "").strip()
+                if not line or line.endswith(":"):
+                    continue
+            lines.append(line)
+        if lines:
+            paragraphs.append(lines)
+    html = _mail_template().render(
+        title=title, paragraphs=paragraphs, link=link, button=MAIL_BUTTON
+    )
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+@cache
+def _mail_template() -> Any:
+    """The e-mail template, with Jinja2 loaded on first use (autoescaped: the words are text)."""
+    from jinja2 import Environment, PackageLoader
+
+    return Environment(loader=PackageLoader("halfway", "templates"), autoescape=True).get_template(
+        "mail.html"
+    )
