@@ -92,11 +92,23 @@ ALLOWED = {
         "gaps",
         "practices",
         "reminders",
+        "reminding",
         "replies",
         "replies.tokens",
         "schedule",
         "store",
         "talkbook",
+    },
+    # issue 15: asking again over the hot file, and what a pause drops
+    "reminding": {
+        "config",
+        "cursors",
+        "deliveries",
+        "gaps",
+        "practices",
+        "reminders",
+        "schedule",
+        "store",
     },
     "outbox": {
         "config",
@@ -179,7 +191,7 @@ ALLOWED = {
     "settings": {"config", "deliver", "demo", "logs"},
     "reading": {"commands", "export", "history", "settings", "store"},
     "channeltest": {"commands", "deliver", "discretion", "settings"},
-    "talkbook": {"asks", "config", "deliveries", "gaps", "schedule", "store", "talks"},
+    "talkbook": {"asks", "config", "cursors", "deliveries", "gaps", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
     "movement": {"deliveries"},
     "care": {"deliveries", "movement"},
