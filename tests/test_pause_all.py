@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from freezegun import freeze_time
+
 from halfway import gaps, pauses, talkbook, talks
 
 from .conftest import Clock
@@ -226,3 +228,35 @@ def test_the_care_note_and_the_digest_are_not_sent_in_a_pause_nor_after_it(
     meta = daemon.store.view().meta  # both checks were made that morning, and sent nothing
     assert datetime.fromisoformat(meta["care"]["checked"]) >= berlin(f"{monday} 10:00")
     assert datetime.fromisoformat(meta["digest"]["checked"]) >= berlin(f"{monday} 08:00")
+
+
+# what `pause`, `upcoming` and `status` say ---------------------------------------------
+
+
+@freeze_time("2026-11-26T09:00:00Z")  # Thursday 10:00 in Berlin
+def test_upcoming_and_status_show_a_talk_step_held_back_by_a_pause_of_everything(
+    halfway, config_file
+) -> None:
+    path = str(config_file(OPEN).path)
+    assert halfway("talk", "add", "2026-11-26 19:00", "--config", path).code == 0
+    paused = halfway("pause", "--all", "--until", "2026-11-26T20:00", "--config", path)
+    assert paused.out.strip() == (
+        "paused everything until Thu 2026-11-26 20:00 CET: no fire, reminder, talk step,"
+        " care note or digest is sent meanwhile, nor saved up for after"
+    )
+    held = "(self_regulation) (skipped: everything is paused then)"
+    pause_line = (
+        "paused: every nudge until Thu 2026-11-26 20:00 CET (nothing is sent meanwhile:"
+        " fires, reminders, talk steps, care notes and the digest are skipped, not saved up)"
+    )
+    lines = halfway("upcoming", "--days", "2", "--config", path).out.splitlines()
+    [step] = [line for line in lines if "self_regulation" in line]
+    assert step.startswith("Thu 2026-11-26 18:00 CET  talk t_")
+    assert step.endswith(held)
+    [after] = [line for line in lines if "talk_reflection" in line]
+    assert after.startswith("Thu 2026-11-26 21:00 CET  talk t_")
+    assert after.endswith("(talk_reflection)")  # after the pause: it goes
+    assert lines[-1] == pause_line
+    shown = halfway("status", "--config", path).out
+    assert held in shown.split("next fires:")[1]
+    assert pause_line in shown
