@@ -260,3 +260,8 @@ def test_upcoming_and_status_show_a_talk_step_held_back_by_a_pause_of_everything
     shown = halfway("status", "--config", path).out
     assert held in shown.split("next fires:")[1]
     assert pause_line in shown
+    listed = halfway("talk", "list", "--config", path).out.splitlines()
+    assert "  self_regulation  Thu 2026-11-26 18:00 CET (skipped: everything is paused then)" in (
+        listed
+    )
+    assert "  talk_reflection  Thu 2026-11-26 21:00 CET" in listed

@@ -95,7 +95,7 @@ TABLES_SHOWN = ("deliveries", "nudges", "channels")
 def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[datetime, str, bool]]:
     """Each planned step of a talk: when the planner sends it, what it is, and whether
     quiet hours moved it; a step inside a pause of everything says it is skipped."""
-    from halfway import status, talkbook
+    from halfway import talkbook
 
     view = store.view()
     spans = talkbook.paused_all(view.records("nudges"))
@@ -104,7 +104,7 @@ def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[date
         sends, deferred = talkbook.sends_at(entry, settings, now)
         text = talkbook.step_text(talk, entry)
         if talkbook.held_at(datetime.fromisoformat(entry["due_at"]), sends, spans):
-            text, deferred = f"{text} ({status.STEP_HELD})", False
+            text, deferred = f"{text} ({talkbook.PAUSED_AHEAD})", False
         steps.append((sends, text, deferred))
     return sorted(steps, key=lambda step: step[0])
 

@@ -46,7 +46,6 @@ HOLDS_ALL = (
     "nothing is sent meanwhile: fires, reminders, talk steps, care notes and the digest"
     " are skipped, not saved up"
 )
-STEP_HELD = "skipped: everything is paused then"  # a talk step due inside a pause of all
 
 
 def held_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:

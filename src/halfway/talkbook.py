@@ -75,6 +75,7 @@ TALK_DONE = "the talk had already taken place"
 ASK_WAITING = gaps.why(gaps.ASK_WAITING)  # the same words as the skipped delivery
 EVERYTHING_PAUSED = "everything was paused then"  # the skipped delivery's words
 PAUSED_ALL = f"skipped: {EVERYTHING_PAUSED}"
+PAUSED_AHEAD = "skipped: everything is paused then"  # a planned step, as lists show it
 
 Spans = tuple[tuple[datetime, datetime | None], ...]  # pauses: (from, until or None)
 
