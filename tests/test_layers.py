@@ -112,6 +112,7 @@ ALLOWED = {
     },
     "outbox": {
         "config",
+        "cursors",  # a send still waiting when a pause begins is not sent (issue 15)
         "deliver",
         "deliveries",
         "discretion",
@@ -122,7 +123,7 @@ ALLOWED = {
         "schedule",
         "store",
     },
-    "alerts": {"config", "deliveries", "discretion", "schedule", "store"},
+    "alerts": {"config", "cursors", "deliveries", "discretion", "schedule", "store"},
     "status": {"config", "cursors", "deliveries", "schedule"},
     "export": {"asks", "replies", "replies.service"},
     "history": {"asks", "replies", "replies.service"},
