@@ -1,5 +1,5 @@
 """Pause everything, with the real `halfway run` and a real loopback receiver: once
-`halfway pause --all` is written, neither a nudge's reminders nor a planned talk's step
+`halfway pause --all` is written, neither a nudge's reminder nor a planned talk's step
 reach the phone; each is recorded as skipped when its time comes."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from .conftest import soon, wait_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
-STEP_AHEAD = 10  # seconds from now to the talk's self-regulation step
+STEP_AHEAD = 13  # seconds from now to the talk's self-regulation step
 
 
 def test_nothing_arrives_from_the_running_daemon_during_a_pause_of_everything(
@@ -25,7 +25,7 @@ def test_nothing_arrives_from_the_running_daemon_during_a_pause_of_everything(
     body = (
         f'discreet = false\n[talks]\nself_regulation_before = "{before}s"\n'
         '[[nudges]]\nid = "b"\nkind = "boundary"\n'
-        f'at = "{soon(2)}"\nremind_after = "5s"\nremind_max = 2\n'
+        f'at = "{soon(2)}"\nremind_after = "8s"\nremind_max = 1\n'
     )
     written = config_file(body, server=True, channels={"push": http_receiver.json_url()})
     path, listen = str(written.path), written.listen
@@ -42,11 +42,12 @@ def test_nothing_arrives_from_the_running_daemon_during_a_pause_of_everything(
         export = json.loads(halfway("export", "--format", "json", "--config", path).out)
         return [d for d in export["deliveries"] if d["state"] == "skipped"]
 
-    # Both reminders (due 7 s and 12 s after the nudge) and the step come due in the pause.
-    wait_for(lambda: len(http_receiver.posts()) > 1 or len(skipped()) == 3, timeout=30)
+    # The reminder (due 8 s after the nudge) and the step (13 s from the start) come due
+    # in the pause; there is room for a slow start before the pause is written.
+    wait_for(lambda: len(http_receiver.posts()) > 1 or len(skipped()) == 2, timeout=30)
     assert len(http_receiver.posts()) == 1  # nothing at all arrived during the pause
     found = skipped()
-    assert sorted(d["kind"] for d in found) == ["boundary", "boundary", "self_regulation"]
+    assert sorted(d["kind"] for d in found) == ["boundary", "self_regulation"]
     assert {d["reason"] for d in found} == {"paused"}
     health = daemon.health(listen) or {}
     assert health.get("status") == "ok"
