@@ -47,7 +47,9 @@ def asked_again(daemon) -> list[tuple[str, str, str]]:
     ]
 
 
-def test_a_reminder_due_inside_a_pause_of_everything_is_never_sent(tmp_path, http_receiver) -> None:
+def test_a_reminder_due_inside_a_pause_of_everything_is_never_sent(
+    tmp_path, http_receiver, halfway, config_file
+) -> None:
     clock = Clock("2026-11-25T10:00:00+01:00")
     body = OPEN + BOUNDARY + 'remind_after = "1h"\nremind_max = 1\n'
     daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
@@ -71,6 +73,9 @@ def test_a_reminder_due_inside_a_pause_of_everything_is_never_sent(tmp_path, htt
         tick_at(daemon, clock, moment)
     assert len(http_receiver.posts()) == 1  # not saved up for after the pause
     assert len(asked_again(daemon)) == 1
+    path = str(config_file(body, channels={"push": http_receiver.json_url()}).path)
+    told = halfway("history", "--since", "2026-11-25", "--config", path)
+    assert "21:00  b (boundary): skipped (a reminder, not sent: paused then)" in told.out
 
 
 def test_a_pause_drops_only_the_reminders_inside_it(tmp_path, http_receiver) -> None:
