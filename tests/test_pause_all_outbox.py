@@ -64,8 +64,9 @@ def test_an_alert_about_a_failing_channel_waits_for_the_end_of_a_pause(
     tmp_path, http_receiver, smtp_receiver
 ) -> None:
     clock = Clock("2026-11-25T19:00:00+01:00")
+    body = "discreet = false\n" + BOUNDARY + RETRY  # the alert's words say what it is
     daemon = make_daemon(
-        tmp_path, BOUNDARY + RETRY, clock, push=http_receiver.json_url(), mail=smtp_receiver.url()
+        tmp_path, body, clock, push=http_receiver.json_url(), mail=smtp_receiver.url()
     )
     http_receiver.status = 500
     tick_at(daemon, clock, "2026-11-25 20:00:00")  # to push (fails) and mail
