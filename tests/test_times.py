@@ -94,7 +94,7 @@ def test_upcoming_leaves_out_the_fires_a_pause_skips_and_says_so(halfway, config
     assert ran.out.splitlines() == [
         "Fri 2026-11-27 20:00 CET  evening (gesture_log)",
         "Sat 2026-11-28 20:00 CET  evening (gesture_log)",
-        "paused: evening until Fri 2026-11-27 00:00 CET (its fires are skipped meanwhile)",
+        "paused: evening until Fri 2026-11-27 00:00 CET (its fires and reminders are skipped meanwhile)",
     ]
 
 
@@ -107,7 +107,7 @@ def test_status_shows_a_paused_nudge_apart_not_under_next_fires(tmp_path) -> Non
     upcoming = text.split("next fires:")[1].split("\n\n")[0]
     assert "evening" in upcoming
     assert "noon" not in upcoming
-    assert "paused: noon until you resume (its fires are skipped meanwhile)" in text
+    assert "paused: noon until you resume (its fires and reminders are skipped meanwhile)" in text
 
 
 def test_status_shows_seconds_when_the_schedule_needs_them(tmp_path) -> None:

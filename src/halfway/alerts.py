@@ -3,7 +3,9 @@
 conventions: the plain URL means all is well, `/fail` that the work fails, `/start`
 that the daemon is starting).
 
-Both read the channels' running health in the hot file, never the history.
+Both read the channels' running health in the hot file, never the history. While
+everything is paused (`halfway pause --all`) no alert is sent: it waits for the end of
+the pause, as it waits for the end of quiet hours (the channel may fail still then).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from halfway import discretion, schedule
+from halfway import cursors, discretion, schedule
 from halfway.config import Settings
 from halfway.deliveries import at, iso
 from halfway.store import Store
@@ -50,6 +52,9 @@ class Alerts:
         now = self.clock()
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
             return []  # an alert can wait for the morning like everything else
+        everything = self.store.view().get("nudges", cursors.ALL)
+        if everything and cursors.in_force(everything, now):
+            return []  # … and for the end of a pause of everything
         before: dict[str, str] = dict(self.store.view().meta.get("alerted", {}))
         alerted = dict(before)
         failing = failing_since(self.store)

@@ -168,7 +168,12 @@ def build_parser() -> Parser:
     p.epilog = "Exit 0 when it went out, 1 when it did not, 2 for an unknown NAME."
     p.add_argument("name", metavar="NAME", help="a channel's name from [channels] in the config")
     for name, func, text in (
-        ("pause", cmd_pause, "pause nudges: their fires are skipped until you resume"),
+        (
+            "pause",
+            cmd_pause,
+            "pause nudges (their fires and reminders), or --all: everything halfway sends;"
+            " what comes due meanwhile is skipped, never sent later",
+        ),
         ("resume", cmd_resume, "resume paused nudges (--all: every pause)"),
     ):
         p = command(name, func, text)

@@ -224,9 +224,16 @@ def cmd_pause(args: argparse.Namespace) -> int:
     if until is not None and until <= now:
         raise UsageError(f"--until: '{args.until}' is already past")
     pauses.pause(Store(settings.data_dir), targets, now, until)
-    names = "every nudge" if targets == ["*"] else ", ".join(targets)
     end = f"until {schedule.clock_text(until, settings.tz)}" if until else "until you resume"
-    print(f"paused {names} {end}; their fires are skipped, not saved up")
+    if targets == ["*"]:
+        print(
+            f"paused everything {end}: no fire, reminder, talk step, care note or digest"
+            " is sent meanwhile, nor saved up for after"
+        )
+    else:
+        print(
+            f"paused {', '.join(targets)} {end}; their fires and reminders are skipped, not saved up"
+        )
     return 0
 
 

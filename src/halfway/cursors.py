@@ -5,7 +5,8 @@ One small record per nudge in the hot file, so a tick never reads history:
 - `last`: the last fire recorded (an `every` nudge's rhythm counts from it);
 - `fingerprint`: the schedule it was counted for; a changed schedule counts anew
   from the change instead of inventing missed fires under the new one;
-- `pauses`: spans in which fires are skipped. The row with id "*" pauses them all.
+- `pauses`: spans in which fires (and reminders, see reminding) are skipped. The row
+  with id "*" pauses everything: every nudge, a talk's steps, care notes, the digest.
 """
 
 from __future__ import annotations

@@ -80,6 +80,9 @@ class Delivery(TypedDict):
     offer_pause: NotRequired[bool]
     discreet: NotRequired[bool]  # made discreet: its push offers only open and later
     reminder_of: NotRequired[str]
+    asks_again: NotRequired[
+        str
+    ]  # a re-ask a pause dropped (see reminding): its "remind" or "snooze"
     # A reminder's: "remind" or "snooze". A missed or skipped fire's (see `gaps`):
     # "down", "quiet_hours", "paused" or "backoff"; absent in records made before 0.2.
     reason: NotRequired[str]

@@ -56,8 +56,8 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
         print(f"… and more; use --limit to see more than {args.limit}")
     if not planned:
         print(f"nothing planned in the next {args.days} day(s)")
-    for line in status.pause_lines(settings, rows, now):
-        print(f"{line} (its fires are skipped meanwhile)")
+    for line in status.held_lines(settings, rows, now):
+        print(line)
     return 0
 
 
@@ -94,13 +94,18 @@ TABLES_SHOWN = ("deliveries", "nudges", "channels")
 
 def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[datetime, str, bool]]:
     """Each planned step of a talk: when the planner sends it, what it is, and whether
-    quiet hours moved it."""
+    quiet hours moved it; a step inside a pause of everything says it is skipped."""
     from halfway import talkbook
 
+    view = store.view()
+    spans = talkbook.paused_all(view.records("nudges"))
     steps = []
-    for _, talk, entry in talkbook.upcoming(store.view(), datetime.max.replace(tzinfo=UTC)):
+    for _, talk, entry in talkbook.upcoming(view, datetime.max.replace(tzinfo=UTC)):
         sends, deferred = talkbook.sends_at(entry, settings, now)
-        steps.append((sends, talkbook.step_text(talk, entry), deferred))
+        text = talkbook.step_text(talk, entry)
+        if talkbook.held_at(datetime.fromisoformat(entry["due_at"]), sends, spans):
+            text, deferred = f"{text} ({talkbook.PAUSED_AHEAD})", False
+        steps.append((sends, text, deferred))
     return sorted(steps, key=lambda step: step[0])
 
 

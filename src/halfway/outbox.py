@@ -4,7 +4,9 @@ A claim marks a channel send `sending` under a lease (owner: boot id, pid, its
 start time and a per-process nonce; a deadline). A send whose owner is gone or
 whose lease ran out was cut off by a crash: `recover()` puts it back in line,
 marked `resent_after_crash`. Nothing is claimed inside quiet hours, and no retry
-is planned before they end. The rules themselves live in `deliveries`.
+is planned before they end. A send still waiting when a pause of its nudge (or of
+everything) is in force is not sent: it is `cancelled` ("paused then"), not kept
+for after the pause; a send asked for by hand (`halfway send`) is never held. The rules themselves live in `deliveries`.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from halfway import deliver, deliveries, discretion, faults, reminders, schedule
+from halfway import cursors, deliver, deliveries, discretion, faults, reminders, schedule
 from halfway.config import Settings
-from halfway.deliveries import FAILED, PENDING, SENDING, Owner, at, iso
+from halfway.deliveries import CANCELLED, FAILED, PENDING, SENDING, Owner, at, iso
 from halfway.replies import service
 from halfway.store import Record, Store
 
 log = logging.getLogger("halfway")
 
 NONCE = secrets.token_hex(8)  # this process, even where another once had the same pid
+PAUSED_THEN = "not sent: paused then"  # a waiting send a pause held (its channels' error)
 
 
 def utc_now() -> datetime:
@@ -57,6 +60,24 @@ def me() -> Owner:
     if start is not None:
         owner["started"] = start
     return owner
+
+
+def held(delivery: Record, rows: dict[str, Record], now: datetime) -> bool:
+    """Whether a pause in force now holds this send: its nudge's own or everything's
+    (a talk's step, a care note, the digest: only everything's). Never a manual send."""
+    if delivery.get("manual"):
+        return False
+    return schedule.paused_at(now, cursors.pauses(rows, delivery["nudge_id"]))
+
+
+def dropped(delivery: Record) -> Record:
+    """The delivery with its sends not yet out cancelled: a pause holds them."""
+    waiting = {
+        name: {"state": CANCELLED, "error": PAUSED_THEN}
+        for name, send in delivery["channels"].items()
+        if send["state"] in (PENDING, FAILED)
+    }
+    return deliveries.with_channels(delivery, waiting)
 
 
 def alive(owner: dict[str, Any]) -> bool:
@@ -116,9 +137,14 @@ class Outbox:
             return []  # the common case: no write at all
         claimed = []
         with self.store.transaction() as tx:
+            rows = {row["id"]: row for row in tx.records("nudges")}
             for delivery_id in due:
                 delivery = tx.get("deliveries", delivery_id)
                 if delivery is None:
+                    continue
+                if only is None and held(delivery, rows, now):
+                    tx.put("deliveries", dropped(delivery))
+                    log.info("%s (%s) not sent: paused", delivery_id, delivery["nudge_id"])
                     continue
                 changed, names = deliveries.claim(delivery, now, self.owner, self.lease, give_up)
                 if changed is not delivery:

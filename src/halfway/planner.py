@@ -7,7 +7,7 @@
   it with the missed or skipped ones, in one write. The hot file's cursors, not
   APScheduler's memory, are the record of what fired, so one code path covers a
   normal fire, a restart after downtime and a clock that jumped.
-- `remind()`: record the reminders and snoozes that are due.
+- `remind()`: record the reminders and snoozes that are due (a pause drops them).
 - `next_wake()`: when any of this next has something to do.
 Everything reads the hot file only: its cost does not grow with history.
 """
@@ -19,7 +19,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
 
-from halfway import cursors, deliveries, demo, gaps, practices, reminders, schedule, talkbook
+from halfway import (
+    cursors,
+    deliveries,
+    demo,
+    gaps,
+    practices,
+    reminders,
+    reminding,
+    schedule,
+    talkbook,
+)
 from halfway.config import Nudge, Settings
 from halfway.deliveries import MISSED, PENDING, SKIPPED, at, iso
 from halfway.ledger import nudge_fields, on_fire, rest_asks, sync_boundaries
@@ -278,25 +288,31 @@ class Planner:
     # unit of work: asking again ------------------------------------------------
 
     def remind(self) -> datetime | None:
-        """Record the reminders and snoozes that are due; return when the next one is."""
+        """Record the reminders and snoozes that are due, and as skipped those a pause
+        holds (see reminding); return when the next one is."""
         now = self.clock()
         quiet_end = schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
         if quiet_end:
             return quiet_end  # reminders wait for the morning too
-        due_now, upcoming = self.reminders_due(self.store.view(), now)
+        view = self.store.view()
+        due_now, upcoming = reminding.due(self.settings, view, now)
         if due_now:
-            known = {deliveries.identity(d) for d in self.store.view().records("deliveries")}
-            records = [self.reminder_record(d, now, reason) for d, reason in due_now]
+            known = {deliveries.identity(d) for d in view.records("deliveries")}
+            rows = view.records("nudges")
+            records = [
+                reminding.skipped(d, when, now, reason)
+                if reminding.held(rows, d, when, now)
+                else reminding.record(self.settings, d, now, reason)
+                for d, reason, when in due_now
+            ]
             records = [r for r in records if deliveries.identity(r) not in known]
             with self.store.transaction() as tx:
                 for record in records:
                     tx.put("deliveries", record)
             for record in records:
+                said = record.get("why") if record["state"] == SKIPPED else record["reason"]
                 log.info(
-                    "reminder for %s (%s): %s",
-                    record["reminder_of"],
-                    record["nudge_id"],
-                    record["reason"],
+                    "reminder for %s (%s): %s", record["reminder_of"], record["nudge_id"], said
                 )
                 if self.demo:
                     log.info("  ↳ %s", demo.explain(record))
@@ -305,72 +321,11 @@ class Planner:
     def next_reminder(self) -> datetime | None:
         """When the next reminder or snooze is due (not before quiet hours end)."""
         now = self.clock()
-        due_now, upcoming = self.reminders_due(self.store.view(), now)
+        due_now, upcoming = reminding.due(self.settings, self.store.view(), now)
         first = now if due_now else min(upcoming, default=None)
         if first is None:
             return None
         return schedule.quiet_end(first, self.settings.tz, self.settings.quiet_hours) or first
-
-    def reminders_due(
-        self, view: View, now: datetime
-    ) -> tuple[list[tuple[Record, str]], list[datetime]]:
-        """The deliveries to ask about again now (with why), and when later ones are."""
-        hot = view.records("deliveries")
-        replies = {r["delivery_id"]: r for r in view.records("replies")}
-        asked: dict[str, list[Record]] = {}
-        for d in hot:
-            if d.get("reminder_of"):
-                asked.setdefault(d["reminder_of"], []).append(d)
-        due_now, upcoming = [], []
-        for delivery in hot:
-            nudge = self.settings.nudge(delivery["nudge_id"])
-            if nudge is None or deliveries.expired(delivery, now):
-                continue
-            found = reminders.next_reminder(
-                delivery,
-                replies.get(delivery["id"]),
-                asked.get(delivery["id"], []),
-                nudge.remind_after,
-                nudge.remind_max,
-                nudge.snooze,
-            )
-            if found is not None:
-                when, reason = found
-                if when <= now:
-                    due_now.append((delivery, reason))
-                else:
-                    upcoming.append(when)
-        return due_now, upcoming
-
-    def reminder_record(self, delivery: Record, now: datetime, reason: str) -> Record:
-        title, body = practices.message(
-            delivery["words_title"],
-            delivery["words"],
-            delivery["link"],
-            self.settings.discreet,
-            reminder=True,
-            discreet_title=self.settings.discreet_title,
-        )
-        kept = ("nudge_id", "kind", "expires_at", "words_title", "words", "link", "reply")
-        return {
-            **{k: delivery[k] for k in kept},
-            "id": new_id("d"),
-            "scheduled_for": iso(now),
-            "due_at": iso(now),
-            "created_at": iso(now),
-            "state": PENDING,
-            "late": False,
-            "manual": False,
-            "title": title,
-            "body": body,
-            "discreet": self.settings.discreet,
-            "reminder_of": delivery["id"],
-            "reason": reason,
-            "channels": {
-                name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
-                for name in delivery["channels"]
-            },
-        }
 
     # when next --------------------------------------------------------------------
 

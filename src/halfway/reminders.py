@@ -3,6 +3,8 @@
 - A nudge with `remind_after` is asked again if unanswered, at most
   `remind_max` times; any reply stops it at once.
 - A "later" reply asks again once, `snooze` after it came.
+- A pause drops a reminder or re-ask due inside it; the dropped one still counts
+  (see reminding).
 - When several sends of a nudge in a row went unanswered, halfway sends that
   nudge only every other time and offers to pause it for a week, instead of
   nagging harder. One answer ends the back-off.
@@ -16,6 +18,8 @@ from typing import Any
 Record = dict[str, Any]
 
 LATER = "later"
+REMIND = "remind"  # a reminder's reason: no answer after `remind_after`
+SNOOZE = "snooze"  # … and a re-ask's: "later" was the answer
 PAUSE_WEEK = "pause_week"
 BACK_OFF_AFTER = 3  # unanswered sends in a row before halfway eases off
 REACHED = ("sent", "late", "partial")
@@ -42,14 +46,15 @@ def next_reminder(
         asked = datetime.fromisoformat(reply["received_at"])
         if any(datetime.fromisoformat(r["scheduled_for"]) > asked for r in reminders):
             return None
-        return asked + snooze, "snooze"
+        return asked + snooze, SNOOZE
     if remind_after is None:
         return None
-    reminded = [r for r in reminders if r.get("reason") == "remind"]
+    # A reminder a pause dropped counts too (`asks_again`, see reminding): it is not owed.
+    reminded = [r for r in reminders if REMIND in (r.get("reason"), r.get("asks_again"))]
     if len(reminded) >= remind_max:
         return None
     base = datetime.fromisoformat(delivery["due_at"])
-    return base + remind_after * (len(reminded) + 1), "remind"
+    return base + remind_after * (len(reminded) + 1), REMIND
 
 
 def backing_off(history: list[Record], answered: set[str]) -> tuple[bool, bool]:

@@ -40,6 +40,23 @@ def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[s
     return lines
 
 
+# What a pause holds back, said after its line (see reminding, talkbook, care_nudges, digest_send).
+HOLDS_ONE = "its fires and reminders are skipped meanwhile"
+HOLDS_ALL = (
+    "nothing is sent meanwhile: fires, reminders, talk steps, care notes and the digest"
+    " are skipped, not saved up"
+)
+
+
+def held_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:
+    """The pauses in force now (see `pause_lines`), each with what it holds back."""
+    held = []
+    for row in sorted(rows, key=lambda r: str(r["id"])):
+        holds = HOLDS_ALL if row["id"] == cursors.ALL else HOLDS_ONE
+        held += [f"{line} ({holds})" for line in pause_lines(settings, [row], now)]
+    return held
+
+
 def render(
     settings: Settings,
     hot: dict[str, list[Record]],
@@ -153,9 +170,9 @@ def next_fire_lines(
         + (" (after quiet hours)" if deferred else "")
         for due, text, deferred in ahead
     ]
-    paused = pause_lines(settings, rows, now)
+    paused = held_lines(settings, rows, now)
     if paused:
-        out += ["", *(f"{line} (its fires are skipped meanwhile)" for line in paused)]
+        out += ["", *paused]
     return out, seconds
 
 

@@ -8,6 +8,11 @@ A step too late to help is `left_out` with its reason; a called-off talk's steps
 `cancelled`. Stored instants are UTC (`deliveries.iso`); `due_at` is when the step
 may go, quiet hours already counted in (`deferred: true` says they moved it).
 
+Pause everything (`halfway pause --all`, the private page's form): a step due inside
+that pause, or that would go out inside it, is `left_out` with the reason PAUSED_ALL
+and a `skipped` delivery with the reason `paused`; it is not sent after the pause
+(`paused_all`, `held`). Steps due after the pause ends go out as usual.
+
 One ask at a time (`[asks] one_at_a_time`): a clarity-ask step that comes due while
 an ask said waits for its answer is `left_out`, and a `skipped` delivery with the
 reason `ask_waiting` (see gaps) says so in history and the log (`ask_waits`).
@@ -23,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from halfway import asks, gaps, schedule, talks
+from halfway import asks, cursors, gaps, schedule, talks
 from halfway.config import Nudge, Settings
 from halfway.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, at, iso, with_channels
 from halfway.store import Record, Store, Tx, View, new_id
@@ -40,9 +45,11 @@ __all__ = [
     "cancel",
     "chain_of",
     "done",
+    "held_at",
     "listing",
     "move",
     "next_due",
+    "paused_all",
     "record_due",
     "sends_at",
     "step_text",
@@ -66,6 +73,11 @@ TOO_OLD = "its time passed long ago, while halfway was not running"
 TALK_CANCELLED = "the talk was cancelled"
 TALK_DONE = "the talk had already taken place"
 ASK_WAITING = gaps.why(gaps.ASK_WAITING)  # the same words as the skipped delivery
+EVERYTHING_PAUSED = "everything was paused then"  # the skipped delivery's words
+PAUSED_ALL = f"skipped: {EVERYTHING_PAUSED}"
+PAUSED_AHEAD = "skipped: everything is paused then"  # a planned step, as lists show it
+
+Spans = tuple[tuple[datetime, datetime | None], ...]  # pauses: (from, until or None)
 
 # What makes a step's delivery (Planner.fire_record): (nudge, fire, late, offer_pause,
 # fields) -> the delivery record.
@@ -261,11 +273,14 @@ def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord
     added: list[Record] = []
     with store.transaction() as tx:
         waits = ask_waits(settings, talks.CLARITY_ASK, tx, now)
+        spans = paused_all(tx.records("nudges"))
         for talk in tx.records("talks"):
             if talk["state"] == talks.CANCELLED:
                 continue
             steps = talk.get("chain", [])
-            chain = [_step_due(talk, e, now, settings, after, make, added, waits) for e in steps]
+            chain = [
+                _step_due(talk, e, now, settings, after, make, added, waits, spans) for e in steps
+            ]
             if chain != steps:
                 tx.put("talks", {**talk, "chain": chain})
         for record in added:
@@ -282,6 +297,7 @@ def _step_due(
     make: MakeRecord,
     added: list[Record],
     waits: bool = False,
+    spans: Spans = (),
 ) -> Record:
     due = at(entry["due_at"])
     if entry["state"] != STEP_PLANNED or due > now:
@@ -293,15 +309,32 @@ def _step_due(
         return {**entry, "state": STEP_LEFT_OUT, "reason": TOO_OLD}
     nudge = step_nudge(settings, talk["id"], kind)
     fire = schedule.Fire(nudge.id, due, due)
-    if waits and kind == talks.CLARITY_ASK:
+    held = held_at(due, now, spans)
+    if held or (waits and kind == talks.CLARITY_ASK):
+        code, words = (gaps.PAUSED, PAUSED_ALL) if held else (gaps.ASK_WAITING, ASK_WAITING)
         channels = list(settings.channels_of(nudge.channels))
-        gap = gaps.record(new_id("d"), nudge, (fire,), SKIPPED, 0, channels, now, gaps.ASK_WAITING)
-        added.append({**gap, "talk_id": talk["id"]})
-        return {**entry, "state": STEP_LEFT_OUT, "reason": ASK_WAITING, "delivery_id": gap["id"]}
+        gap = gaps.record(new_id("d"), nudge, (fire,), SKIPPED, 0, channels, now, code)
+        gap = {**gap, "talk_id": talk["id"]} | ({"why": EVERYTHING_PAUSED} if held else {})
+        added.append(gap)
+        return {**entry, "state": STEP_LEFT_OUT, "reason": words, "delivery_id": gap["id"]}
     record = make(nudge, fire, now - due > ON_TIME, False, {"topic": talk.get("topic")})
     record = {**record, "talk_id": talk["id"]}
     added.append(record)
     return {**entry, "state": STEP_SENT, "delivery_id": record["id"]}
+
+
+def paused_all(rows: Iterable[Record]) -> Spans:
+    """The spans of the pause of everything (the cursor '*'): no talk step goes out in them.
+    A pause of one nudge by name never holds a talk's steps (they have nudge ids of their own)."""
+    found = cursors.pauses(
+        {row["id"]: row for row in rows if row["id"] == cursors.ALL}, cursors.ALL
+    )
+    return tuple(dict.fromkeys(found))  # '*' is its own and everything's: once each
+
+
+def held_at(due: datetime, now: datetime, spans: Spans) -> bool:
+    """Whether a step due at `due`, going out `now`, falls in a pause of everything."""
+    return schedule.paused_at(due, list(spans)) or schedule.paused_at(now, list(spans))
 
 
 def ask_waits(settings: Settings, kind: str, records: View | Tx, now: datetime) -> bool:

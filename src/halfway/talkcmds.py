@@ -133,13 +133,24 @@ def talk_head(talk: Record, zone: tzinfo) -> str:
 
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
-    for line in chain_lines(talk, settings, now):
+    from halfway import talkbook
+    from halfway.store import Store
+
+    # A step inside a pause of everything is skipped when its time comes: say so now.
+    spans = talkbook.paused_all(Store(settings.data_dir, create=False).view().records("nudges"))
+    for line in chain_lines(talk, settings, now, spans):
         print(f"  {line}")
 
 
-def chain_lines(talk: Record, settings: Settings, now: datetime) -> list[str]:
+def chain_lines(
+    talk: Record,
+    settings: Settings,
+    now: datetime,
+    spans: tuple[tuple[datetime, datetime | None], ...] = (),
+) -> list[str]:
     """One line per step: its kind and its time (as the planner sends it, and whether
-    quiet hours moved it), or what became of it."""
+    quiet hours moved it, or a pause of everything in `spans` skips it), or what became
+    of it."""
     from halfway import talkbook
     from halfway.deliveries import at
     from halfway.schedule import clock_text
@@ -156,6 +167,8 @@ def chain_lines(talk: Record, settings: Settings, now: datetime) -> list[str]:
             sends, deferred = talkbook.sends_at(entry, settings, now)
             later = " (after quiet hours)" if deferred else ""
             shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
+            if talkbook.held_at(due, sends, spans):
+                shown = f"{clock_text(sends, zone, seconds)} ({talkbook.PAUSED_AHEAD})"
         elif state == talkbook.STEP_LEFT_OUT:
             shown = f"left out: {reason}"
         elif state == talkbook.STEP_SENT:
