@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -135,3 +136,36 @@ def reply_to(store: Store, delivery_id: str) -> Record | None:
     """The reply to a delivery in the hot file, if any."""
     view = store.view()
     return next((r for r in view.records("replies") if r["delivery_id"] == delivery_id), None)
+
+
+# a reply's fields, as sent -------------------------------------------------------------
+
+UNREADABLE = "That reply could not be read."
+
+
+def json_fields(body: bytes) -> dict[str, str]:
+    """A JSON reply's fields: one flat object of texts and numbers, nothing nested."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise ReplyError(422, UNREADABLE) from None
+    if not isinstance(data, dict):
+        raise ReplyError(422, "Send a JSON object with a 'value'.")
+    fields: dict[str, str] = {}
+    for name, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, dict | list):
+            raise ReplyError(422, f"'{name[:40]}' must be a text or a number.")
+        fields[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return clean(fields)
+
+
+def clean(fields: dict[str, str]) -> dict[str, str]:
+    """Refuse text that cannot be stored: a lone surrogate (JSON's `"\\ud800"`)."""
+    for name, value in fields.items():
+        try:
+            name.encode("utf-8"), value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ReplyError(422, UNREADABLE) from None
+    return fields

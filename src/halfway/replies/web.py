@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -39,7 +38,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
-UNREADABLE = "That reply could not be read."
 FORGED = "This link is not one halfway made, or it has been mistyped."
 TROUBLE = "Something went wrong on halfway's side. Nothing was changed; please try again later."
 NOT_SAVED = "Your answer could not be saved just now. Please try again in a little while."
@@ -242,16 +240,16 @@ class ReplyPages:
             raise service.ReplyError(413, "That reply is too long to take.")
         try:
             if request.content_type == "application/json":
-                return json_fields(await request.read())
+                return service.json_fields(await request.read())
             form = await request.post()
         except web.HTTPRequestEntityTooLarge:
             raise service.ReplyError(413, "That reply is too long to take.") from None
         except (web.RequestPayloadError, HttpProcessingError, ConnectionError):
             # `Content-Encoding: gzip` on a body that is not gzip, a body cut short
-            raise service.ReplyError(400, UNREADABLE) from None
+            raise service.ReplyError(400, service.UNREADABLE) from None
         except (ValueError, LookupError):
             # bad JSON or form, an unknown charset, a truncated multipart body
-            raise service.ReplyError(422, UNREADABLE) from None
+            raise service.ReplyError(422, service.UNREADABLE) from None
         if request.headers.get("Sec-Fetch-Site") == "cross-site" or form.get(
             "guard"
         ) != tokens.form_guard(self.key, token):
@@ -260,35 +258,7 @@ class ReplyPages:
             )
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         fields.pop("via", None)  # a form is always the web page
-        return clean(fields)
-
-
-def json_fields(body: bytes) -> dict[str, str]:
-    """A JSON reply's fields: one flat object of texts and numbers, nothing nested."""
-    try:
-        data = json.loads(body)
-    except RecursionError:
-        raise service.ReplyError(422, UNREADABLE) from None
-    if not isinstance(data, dict):
-        raise service.ReplyError(422, "Send a JSON object with a 'value'.")
-    fields: dict[str, str] = {}
-    for name, value in data.items():
-        if value is None:
-            continue
-        if isinstance(value, dict | list):
-            raise service.ReplyError(422, f"'{name[:40]}' must be a text or a number.")
-        fields[name] = str(value).lower() if isinstance(value, bool) else str(value)
-    return clean(fields)
-
-
-def clean(fields: dict[str, str]) -> dict[str, str]:
-    """Refuse text that cannot be stored: a lone surrogate (JSON's `"\\ud800"`)."""
-    for name, value in fields.items():
-        try:
-            name.encode("utf-8"), value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise service.ReplyError(422, UNREADABLE) from None
-    return fields
+        return service.clean(fields)
 
 
 # every answer of the server ----------------------------------------------------------
