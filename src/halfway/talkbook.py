@@ -191,9 +191,9 @@ def _cancel_step(tx: Tx, entry: Record) -> Record:
 # what is planned -----------------------------------------------------------------------
 
 
-def listing(view: View) -> list[Record]:
-    """Every talk: the planned ones first, soonest first; then the others, latest first."""
-    every = view.records("talks")
+def listing(every: Iterable[Record]) -> list[Record]:
+    """The talks: the planned ones first, soonest first; then the others, latest first."""
+    every = list(every)
     planned = sorted((t for t in every if t["state"] == talks.PLANNED), key=lambda t: at(t["at"]))
     others = sorted(
         (t for t in every if t["state"] != talks.PLANNED), key=lambda t: at(t["at"]), reverse=True
