@@ -147,9 +147,17 @@ def fire_figure(daemon: Daemon, count: int = 40) -> float:
 
 
 def idle_rss(folder: Path) -> str:
+    short = ("--idle-seconds", "5", "--settle", "5")
     ran = subprocess.run(
-        [sys.executable, str(HERE / "daemon.py"), "--only", "idle", "--data-dir", str(folder)]
-        + ["--idle-seconds", "5", "--settle", "5"],  # noqa: RUF005 - two lines of arguments
+        [
+            sys.executable,
+            str(HERE / "daemon.py"),
+            "--only",
+            "idle",
+            "--data-dir",
+            str(folder),
+            *short,
+        ],
         capture_output=True,
         text=True,
         check=True,
