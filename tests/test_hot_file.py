@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from halfway import config, demodata, digest_send, layout, ledger
+from halfway import config, demodata, digest_send, layout, ledger, talkbook, talks
 from halfway.deliveries import KEEP_ENTRIES_HOT, KEEP_HOT, at, backs_off
 from halfway.store import Store
 
@@ -22,6 +22,7 @@ from .hot_history import History, build
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 LIMIT = 300_000  # bytes: the hot file's ceiling, however many years
+HOUR = timedelta(hours=1)
 
 
 def check_hot_by_kind(store: Store, made: History) -> None:
@@ -221,3 +222,19 @@ def test_digests_and_care_notes_keep_no_last_fires_but_a_config_nudge_does() -> 
     )
     moved = {r["id"] for tables in found.moves.values() for r in tables.get("deliveries", [])}
     assert {r["id"] for r in records} - moved == {"d_204", "d_205", "d_206", "d_207"}
+
+
+def test_a_talk_that_left_can_still_be_marked_and_comes_back_hot(tmp_path) -> None:
+    store = Store(tmp_path)
+    planned_at = datetime(2026, 9, 1, 18, tzinfo=UTC)
+    with store.transaction() as tx:
+        tx.put("talks", talks.new_talk("t_old", planned_at, "weekend time", planned_at - HOUR))
+        done = talks.done(talks.new_talk("t_done", planned_at, None, planned_at - HOUR), planned_at)
+        tx.put("talks", done)
+    assert store.compact(NOW) == 2  # one done, one left planned for months
+    assert store.view().records("talks") == []
+    marked = talkbook.done(store, "t_old", NOW)
+    assert marked["state"] == "done"
+    assert store.view().get("talks", "t_old") == marked
+    with pytest.raises(talkbook.TalkError, match="already marked done"):
+        talkbook.done(store, "t_done", NOW)
