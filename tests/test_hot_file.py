@@ -238,3 +238,27 @@ def test_a_talk_that_left_can_still_be_marked_and_comes_back_hot(tmp_path) -> No
     assert store.view().get("talks", "t_old") == marked
     with pytest.raises(talkbook.TalkError, match="already marked done"):
         talkbook.done(store, "t_done", NOW)
+
+
+def test_a_digest_sheds_its_mail_once_sent_and_keeps_it_while_a_send_is_open(tmp_path) -> None:
+    store = Store(tmp_path)
+    when = (NOW - HOUR).isoformat()
+    send = {"state": "sent", "attempts": 1, "sent_at": when, "error": None}
+    base = {"kind": "digest", "scheduled_for": when, "due_at": when, "html": "<p>week</p>" * 999}
+    with store.transaction() as tx:
+        tx.put(
+            "deliveries",
+            {**base, "id": "d_sent", "nudge_id": "digest:2026-W47"}
+            | {"state": "sent", "channels": {"mail": send}},
+        )
+        failed = {**send, "state": "failed", "next_attempt": NOW.isoformat()}
+        tx.put(
+            "deliveries",
+            {**base, "id": "d_open", "nudge_id": "digest:2026-W46"}
+            | {"state": "pending", "channels": {"mail": failed}},
+        )
+    before = (tmp_path / "halfway.json").stat().st_size
+    assert store.compact(NOW) == 0  # nothing leaves yet: both are recent
+    assert "html" not in store.view().get("deliveries", "d_sent")
+    assert store.view().get("deliveries", "d_open")["html"] == base["html"]
+    assert (tmp_path / "halfway.json").stat().st_size < before - 10_000

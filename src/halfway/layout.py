@@ -9,7 +9,8 @@ What leaves the hot file, by kind (`choose_moves` applies it; this is the one pl
   (8 days) ago; a config nudge's last KEEP_LAST_FIRES fires stay whatever their age
   (the back-off rule reads them). Digests (`digest:2026-W48`) and care notes
   (`care:step_back`) have no back-off, so none of them is kept for it
-  (`deliveries.archivable`). Its month: the month it was scheduled for.
+  (`deliveries.archivable`). Its month: the month it was scheduled for. What it
+  carried only to be sent (SENT_ONLY: a digest's e-mail) is dropped once it is sent.
 - a reply: with its delivery, into that month; one whose delivery left before, KEEP_HOT
   after it came.
 - an entry: KEEP_ENTRIES_HOT (14 days) after it was written.
@@ -75,6 +76,9 @@ TIME_FIELDS = (
 )
 # Words rendered for sending; a fire decided without sending never needs them.
 RENDERED = ("title", "body", "link", "words_title", "words")
+# What a delivery carries only to be sent (the digest's e-mail, ~20 KB): dropped once
+# nothing is left to send. The digest's page and `halfway digest` render it afresh.
+SENT_ONLY = ("html",)
 
 Record = dict[str, Any]
 Moves = dict[str, dict[str, list[Record]]]  # month -> table -> records
@@ -168,9 +172,14 @@ def choose_moves(records: Callable[[str], list[Record]], now: datetime) -> Compa
     moving, _ = deliveries.archivable(hot, now, KEEP_LAST_FIRES)
     month = {}
     for delivery in hot:
+        sent_only = not deliveries.is_open(delivery) and any(f in delivery for f in SENT_ONLY)
+        if sent_only:
+            delivery = {k: v for k, v in delivery.items() if k not in SENT_ONLY}
         if delivery["id"] in moving:
             month[delivery["id"]] = month_of(delivery["scheduled_for"])
             found.move(month[delivery["id"]], "deliveries", delivery)
+        elif sent_only:
+            found.rewrite.setdefault("deliveries", []).append(delivery)
     hot_ids = {d["id"] for d in hot}
     for reply in records("replies"):
         target = reply["delivery_id"]
