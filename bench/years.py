@@ -12,7 +12,8 @@ the real reply endpoint on loopback, fsynced before it answers, `--replies` of t
 boundary nudges fired just before for every size alike); the CPU of this process per fire
 (recorded, claimed, sent to a fake channel, its outcome recorded, the next wake
 planned: as `core.py`); the idle RSS of the real daemon process on a copy of the folder
-(`daemon.py --only idle`, 5 s after ready).
+(`daemon.py --only idle`, 5 s after ready). Each is measured on a copy of the history,
+compacted first as the daemon does when it starts.
 
 Run: .venv/bin/python bench/years.py [--years 0,1,5,10] [--replies 200] [--keep DIR]
 """
@@ -194,11 +195,12 @@ def main() -> None:
         for years in (int(y) for y in args.years.split(",")):
             folder = work / f"y{years}"
             took = build(folder, years, end) if not (folder / "halfway.json").exists() else 0.0
-            found = held(folder)
             measure = work / f"m{years}"  # measured on a copy: the history stays as built
             shutil.rmtree(measure, ignore_errors=True)
             shutil.copytree(folder, measure)
-            rss = idle_rss(folder)
+            Store(measure).compact(datetime.now(UTC))  # as the daemon does when it starts
+            found = held(measure)
+            rss = idle_rss(measure)
             daemon = fresh(measure)
             p50, p99 = reply_figures(daemon, args.replies)
             fire = fire_figure(daemon)
