@@ -13,9 +13,11 @@ boundary nudges fired just before for every size alike); the CPU of this process
 (recorded, claimed, sent to a fake channel, its outcome recorded, the next wake
 planned: as `core.py`); the idle RSS of the real daemon process on a copy of the folder
 (`daemon.py --only idle`, 5 s after ready). Each is measured on a copy of the history,
-compacted first as the daemon does when it starts.
+compacted first as the daemon does when it starts. Replies and fires are measured in
+`--rounds` (3) rounds, the sizes in turn, each round on a fresh copy; p50/p99 and the
+median are over all rounds.
 
-Run: .venv/bin/python bench/years.py [--years 0,1,5,10] [--replies 200] [--keep DIR]
+Run: .venv/bin/python bench/years.py [--years 0,1,5,10] [--replies 200] [--rounds 3] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -72,15 +74,13 @@ def no_fsync() -> Iterator[None]:
         os.fsync = real
 
 
-def build(folder: Path, years: int, end: datetime) -> float:
-    """`years` of the story up to `end` in `folder` (empty for 0); seconds taken."""
-    started = time.perf_counter()
+def build(folder: Path, years: int, end: datetime) -> None:
+    """`years` of the story up to `end` in `folder` (empty for 0)."""
     if years:
         with no_fsync():
             demodata.fill(settings_for(folder), 52 * years, demodata.DEFAULT_SEED, end)
     else:
         Store(folder)
-    return time.perf_counter() - started
 
 
 def fresh(folder: Path) -> Daemon:
@@ -97,7 +97,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def reply_figures(daemon: Daemon, count: int) -> tuple[float, float]:
+def reply_timings(daemon: Daemon, count: int) -> list[float]:
     nudge = next(n for n in daemon.settings.nudges if n.kind == "boundary")
     for _ in range(5):  # fresh links, for every size alike
         record = daemon.planner.manual(nudge)
@@ -131,11 +131,11 @@ def reply_figures(daemon: Daemon, count: int) -> tuple[float, float]:
     loop.call_soon_threadsafe(loop.stop)
     thread.join()
     loop.run_until_complete(runner.cleanup())
-    return pct(timings, 0.5), pct(timings, 0.99)
+    return timings
 
 
-def fire_figure(daemon: Daemon, count: int = 40) -> float:
-    """CPU (this process) per fire, in ms: median of `count`."""
+def fire_timings(daemon: Daemon, count: int = 40) -> list[float]:
+    """CPU (this process) of each of `count` fires, in ms."""
     nudge = next(n for n in daemon.settings.nudges if n.kind == "gesture_log")
     each = []
     for _ in range(count):
@@ -144,7 +144,7 @@ def fire_figure(daemon: Daemon, count: int = 40) -> float:
         daemon.outbox.drain(only=record["id"])
         daemon.plan()
         each.append((time.process_time() - start) * 1000)
-    return statistics.median(each)
+    return each
 
 
 def idle_rss(folder: Path) -> str:
@@ -184,37 +184,58 @@ def held(folder: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--years", default="0,1,5,10")
-    parser.add_argument("--replies", type=int, default=200)
+    parser.add_argument("--replies", type=int, default=200, help="per size and round")
+    parser.add_argument("--rounds", type=int, default=3, help="sizes measured in turn")
     parser.add_argument("--keep", type=Path, help="build the folders here and keep them")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="halfway-years-"))
     work.mkdir(parents=True, exist_ok=True)
     end = datetime.now(UTC)
-    rows = []
+    sizes = [int(y) for y in args.years.split(",")]
+    base: dict[int, Path] = {}
+    found: dict[int, dict[str, Any]] = {}
+    rss: dict[int, str] = {}
+    took: dict[int, float] = {}
+    replies: dict[int, list[float]] = {y: [] for y in sizes}
+    fires: dict[int, list[float]] = {y: [] for y in sizes}
     try:
-        for years in (int(y) for y in args.years.split(",")):
+        for years in sizes:
             folder = work / f"y{years}"
-            took = build(folder, years, end) if not (folder / "halfway.json").exists() else 0.0
-            measure = work / f"m{years}"  # measured on a copy: the history stays as built
-            shutil.rmtree(measure, ignore_errors=True)
-            shutil.copytree(folder, measure)
-            Store(measure).compact(datetime.now(UTC))  # as the daemon does when it starts
-            found = held(measure)
-            rss = idle_rss(measure)
-            daemon = fresh(measure)
-            p50, p99 = reply_figures(daemon, args.replies)
-            fire = fire_figure(daemon)
-            shutil.rmtree(measure, ignore_errors=True)
-            rows.append((years, found, p50, p99, fire, rss))
+            started = time.perf_counter()
+            if not (folder / "halfway.json").exists():
+                build(folder, years, end)
+            took[years] = time.perf_counter() - started
+            base[years] = work / f"c{years}"  # a copy, compacted as the daemon does at start
+            shutil.rmtree(base[years], ignore_errors=True)
+            shutil.copytree(folder, base[years])
+            Store(base[years]).compact(datetime.now(UTC))
+            found[years] = held(base[years])
+            rss[years] = idle_rss(base[years])
+        # The sizes in turn, each round on a fresh copy, so that a busy moment of the
+        # machine falls on every size alike.
+        for _ in range(args.rounds):
+            for years in sizes:
+                measure = work / f"m{years}"
+                shutil.rmtree(measure, ignore_errors=True)
+                shutil.copytree(base[years], measure)
+                daemon = fresh(measure)
+                replies[years] += reply_timings(daemon, args.replies)
+                fires[years] += fire_timings(daemon)
+                shutil.rmtree(measure, ignore_errors=True)
+        for years in sizes:
+            got, p50 = found[years], pct(replies[years], 0.5)
+            built = " (reused)" if took[years] < 1 and years else ""
             print(
-                f"| {years} | {found['hot'] / 1000:.1f} KB | {p50:.1f} ms | {p99:.1f} ms"
-                f" | {fire:.1f} ms | {rss} | {found['all']['deliveries']:,}"
-                f" · {found['digests']} · {found['care']} · {found['all']['asks']}"
-                f" · {found['all']['talks']} · {found['all']['boundaries']}/{found['answers']}"
-                f" · {found['all']['entries']:,} | {took:.0f} s |",
+                f"| {years} | {got['hot'] / 1000:.1f} KB | {p50:.1f} ms"
+                f" | {pct(replies[years], 0.99):.1f} ms | {statistics.median(fires[years]):.1f} ms"
+                f" | {rss[years]} | {got['all']['deliveries']:,}"
+                f" · {got['digests']} · {got['care']} · {got['all']['asks']}"
+                f" · {got['all']['talks']} · {got['all']['boundaries']}/{got['answers']}"
+                f" · {got['all']['entries']:,} | {took[years]:.0f} s{built} |",
                 flush=True,
             )
-            print(f"<!-- hot tables at {years} y: {found['hot_tables']} -->", flush=True)
+        for years in sizes:
+            print(f"<!-- hot tables at {years} y: {found[years]['hot_tables']} -->")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
