@@ -156,6 +156,22 @@ def test_what_left_is_still_read_where_it_must_be(tmp_path, halfway, config_file
     monday = answered - timedelta(days=answered.weekday())
     found = digest_send.records_for(store, monday)
     assert ask["id"] in {a["id"] for a in found["asks"]}
+    # ... and so are the boundary answers of that week, though the boundary is hot.
+    sunday = monday + timedelta(days=6)
+    given = [
+        a
+        for b in store.everything()["boundaries"]
+        for a in b["answers"]
+        if monday <= at(a["at"]).date() <= sunday
+    ]
+    seen = [
+        a
+        for b in found["boundaries"]
+        for a in b["answers"]
+        if monday <= at(a["at"]).date() <= sunday
+    ]
+    assert given
+    assert seen == given
     assert ask["id"] not in {a["id"] for a in store.view().records("asks")}
 
     # An ask settled long ago can still change: it comes back to the hot file.
