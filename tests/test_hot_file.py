@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from halfway import config, demodata, digest_send, layout, ledger, talkbook, talks
+from halfway import asks, config, demodata, digest_send, layout, ledger, talkbook, talks
 from halfway.deliveries import KEEP_ENTRIES_HOT, KEEP_HOT, at, backs_off
 from halfway.store import Store
 
@@ -278,3 +278,38 @@ def test_a_digest_sheds_its_mail_once_sent_and_keeps_it_while_a_send_is_open(tmp
     assert "html" not in store.view().get("deliveries", "d_sent")
     assert store.view().get("deliveries", "d_open")["html"] == base["html"]
     assert (tmp_path / "halfway.json").stat().st_size < before - 10_000
+
+
+def test_a_settled_ask_stays_hot_while_the_reply_that_moved_it_can_still_change(
+    tmp_path,
+) -> None:
+    """A reply window longer than 8 days: the reflection's reply can still be changed,
+    and changing it takes back what it did to the ask, so the ask must still be hot."""
+    store = Store(tmp_path)
+    made = NOW - timedelta(days=30)
+    moved_at = NOW - timedelta(days=20)
+    send = {"state": "sent", "attempts": 1, "sent_at": moved_at.isoformat(), "error": None}
+    reflection = {
+        "id": "d_reflect",
+        "nudge_id": "talk:t_1:talk_reflection",
+        "kind": "talk_reflection",
+        "talk_id": "t_1",
+        "scheduled_for": moved_at.isoformat(),
+        "due_at": moved_at.isoformat(),
+        "expires_at": (NOW + timedelta(days=5)).isoformat(),  # a 25-day reply window
+        "state": "sent",
+        "channels": {"p": send},
+    }
+    ask = asks.moved(asks.new_ask("a_1", "Twenty minutes", made), "agreed", moved_at)
+    ask["history"][-1]["delivery_id"] = "d_reflect"
+    other = asks.moved(asks.new_ask("a_2", "A walk", made), "agreed", moved_at)
+    with store.transaction() as tx:
+        tx.put("deliveries", reflection)
+        tx.put("asks", ask)
+        tx.put("asks", other)
+    store.compact(NOW)
+    assert [a["id"] for a in store.view().records("asks")] == ["a_1"]
+    later = NOW + timedelta(days=14)  # the window closed 9 days ago: both have left
+    store.compact(later)
+    assert store.view().records("asks") == []
+    assert store.view().records("deliveries") == []

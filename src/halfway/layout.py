@@ -19,6 +19,8 @@ What leaves the hot file, by kind (`choose_moves` applies it; this is the one pl
   its chain is still planned.
 - an ask: settled (SETTLED_ASKS, by name: agreed, declined, no answer, followed up,
   resting), KEEP_HOT after its last change. Drafts and asks waiting for an answer stay.
+  A talk, an ask or a boundary that a delivery still hot names (`in_use`: its reply can
+  still come or change) stays too, so a reply always finds what it moves.
 - a boundary: retired, KEEP_HOT after it was retired. An active one stays, but its
   answers older than KEEP_HOT beyond its last KEEP_LAST_ANSWERS go to their months'
   archives, each in a copy of the boundary that holds only them; readers join the
@@ -190,19 +192,40 @@ def choose_moves(records: Callable[[str], list[Record]], now: datetime) -> Compa
     for entry in records("entries"):
         if now - at(entry["at"]) > deliveries.KEEP_ENTRIES_HOT:
             found.move(month_of(entry["at"]), "entries", entry)
+    staying = _names([d for d in hot if d["id"] not in moving])
     for table in ("talks", "asks"):
         for record in records(table):
-            if leaves(table, record, now):
+            if leaves(table, record, now) and not in_use(table, record, staying):
                 found.move(month_of(iso(last_change(record))), table, record)
     for boundary in records("boundaries"):
-        _boundary_moves(found, boundary, now)
+        _boundary_moves(found, boundary, now, in_use("boundaries", boundary, staying))
     return found
 
 
-def _boundary_moves(found: Compaction, boundary: Record, now: datetime) -> None:
-    """A retired boundary leaves whole; an active one only its old answers, each month's
-    in a copy of the boundary holding just those."""
-    whole = leaves("boundaries", boundary, now)
+def _names(staying: list[Record]) -> dict[str, set[str]]:
+    """What the deliveries staying hot name: their ids, their talks, their boundaries."""
+    return {
+        "asks": {d["id"] for d in staying},
+        "talks": {d["talk_id"] for d in staying if d.get("talk_id")},
+        "boundaries": {d["boundary_id"] for d in staying if d.get("boundary_id")},
+    }
+
+
+def in_use(table: str, record: Record, staying: dict[str, set[str]]) -> bool:
+    """Whether a delivery still hot (its reply can still come or change) names the
+    record: a talk by its steps, an ask by the reply that made or moved it, a boundary
+    by its nudge (`staying`: see `_names`). Such a record stays hot however settled,
+    so a reply always finds it."""
+    if table != "asks":
+        return record["id"] in staying[table]
+    ids = {record.get("delivery_id")} | {h.get("delivery_id") for h in record.get("history", [])}
+    return not staying["asks"].isdisjoint(ids)
+
+
+def _boundary_moves(found: Compaction, boundary: Record, now: datetime, used: bool) -> None:
+    """A retired boundary leaves whole (unless `used`); an active one only its old
+    answers, each month's in a copy of the boundary holding just those."""
+    whole = leaves("boundaries", boundary, now) and not used
     answers = sorted(boundary.get("answers") or [], key=lambda a: at(a["at"]))
     recent = answers[-KEEP_LAST_ANSWERS:] if not whole else []
     old = [a for a in answers if a not in recent and (whole or now - at(a["at"]) > KEEP_HOT)]
