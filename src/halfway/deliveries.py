@@ -285,6 +285,13 @@ def finished(delivery: Record, now: datetime) -> bool:
     return expires is None or at(expires) <= now
 
 
+def backs_off(delivery: Record) -> bool:
+    """A fire of a config nudge, whose last fires the back-off rule reads. halfway's own
+    nudges (a talk's steps, digests, care notes) have a ':' in their id; no config
+    nudge may."""
+    return is_fire(delivery) and not delivery.get("talk_id") and ":" not in delivery["nudge_id"]
+
+
 def archivable(
     deliveries: list[Record], now: datetime, keep_last: int
 ) -> tuple[set[str], set[str]]:
@@ -292,12 +299,14 @@ def archivable(
 
     A delivery moves once it is finished, was due more than KEEP_HOT ago, is no
     open delivery's reminder target, and is not among the last `keep_last` fires
-    of its nudge (the back-off rule reads those). A talk's steps each have a
-    nudge id of their own and no back-off: they move like any finished delivery.
+    of its nudge (the back-off rule reads those). Only a config nudge backs off:
+    a talk's steps, the weekly digests and the care notes each have a nudge id with
+    a ':' ('talk:t_…:reframe', 'digest:2026-W48', 'care:step_back') and no back-off,
+    so they move like any finished delivery.
     """
     by_nudge: dict[str, list[Record]] = {}
     for delivery in deliveries:
-        if is_fire(delivery) and not delivery.get("talk_id"):
+        if backs_off(delivery):
             by_nudge.setdefault(delivery["nudge_id"], []).append(delivery)
     keep = {
         d["id"]

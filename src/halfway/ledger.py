@@ -100,7 +100,7 @@ def add_ask(store: Store, text: str, now: datetime, draft: bool = False) -> Reco
 def update_ask(store: Store, ask_id: str, state: str, now: datetime) -> Record:
     """Move an ask on; LedgerError for an unknown id, AskError for a state it cannot take."""
     with store.transaction() as tx:
-        ask = tx.get("asks", ask_id)
+        ask = tx.get("asks", ask_id) or store.archived("asks", ask_id)  # a settled one
         if ask is None:
             raise LedgerError(f"no ask '{ask_id}' (see 'halfway ask list --all')")
         changed = asks.moved(ask, state, now)

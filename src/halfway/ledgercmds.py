@@ -32,7 +32,11 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     )
     a.add_argument("--draft", action="store_true", help="not said yet: keep it as a draft")
     a = actions.add_parser("list", parents=[common], help="the open asks (--all: every ask)")
-    a.add_argument("--all", action="store_true", help="also the resting and followed-up asks")
+    a.add_argument(
+        "--all",
+        action="store_true",
+        help="also the resting and followed-up asks (archived ones too)",
+    )
     a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
     a.add_argument("ask_id", metavar="ID", help="from 'halfway ask list'")
     a.add_argument("state", metavar="STATE", help=", ".join(asks.STATES[1:]))
@@ -48,7 +52,10 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     a.add_argument(
         "text", metavar="TEXT", help='the boundary, in your words, e.g. "I take my evening walk"'
     )
-    actions.add_parser("list", parents=[common], help="your boundaries and their latest answers")
+    a = actions.add_parser(
+        "list", parents=[common], help="your boundaries and their latest answers"
+    )
+    a.add_argument("--all", action="store_true", help="also those retired long ago (archived)")
     a = actions.add_parser("retire", parents=[common], help="set a boundary aside; answers stay")
     a.add_argument("boundary_id", metavar="ID", help="from 'halfway boundary list'")
 
@@ -97,7 +104,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
             raise UsageError(f"STATE: {error}") from None
         print(f"ask {ask['id']} is now {ask['state']}")
         return 0
-    records = asks.all_current(store.view().records("asks"), now, settings.asks.rest_after)
+    # Settled asks leave the hot file a week after their last change (layout.py).
+    found = store.everything()["asks"] if args.all else store.view().records("asks")
+    records = asks.all_current(found, now, settings.asks.rest_after)
     shown = asks.listed(records, everything=args.all)
     for ask in shown:
         print(f"{ask['id']}  {when(ask['at'], settings.tz)}  {ask['state']:<11}  {ask['text']}")
@@ -131,7 +140,10 @@ def cmd_boundary(args: argparse.Namespace) -> int:
         raise UsageError(f"{'TEXT' if args.action == 'add' else 'ID'}: {error}") from None
     except ledger.LedgerError as error:
         raise UsageError(f"ID: {error}") from None
-    records = store.view().records("boundaries")
+    # A retired boundary leaves the hot file a week after (layout.py); --all reads the
+    # archives too.
+    all_of = getattr(args, "all", False)
+    records = store.everything()["boundaries"] if all_of else store.view().records("boundaries")
     shown = boundaries.active(records) + [b for b in records if not b.get("active")]
     for boundary in shown:
         answers = boundary.get("answers") or []

@@ -2,7 +2,8 @@
 
 Layout of the data folder:
 - `halfway.json`: the *hot* file (TinyDB): meta, a cursor per nudge, the open and
-  recent deliveries with their replies, recent entries, talks, channel health.
+  recent deliveries with their replies, recent entries, the talks, asks and boundaries
+  still in play, channel health (what leaves it, and when: `layout.py`).
   Everything periodic (tick, claim, reply, status) reads and writes only this.
 - `archive/YYYY-MM.json`: read-only archives (TinyDB files of the same shape),
   holding finished records by month. History, export and the digest read them.
@@ -233,11 +234,19 @@ class Store:
                 until_month is None or month <= until_month
             ):
                 for name, records in self.archive(month).items():
-                    merged.setdefault(name, {}).update((r["id"], r) for r in records)
+                    layout.merge_into(name, merged.setdefault(name, {}), records)
         view = self.view()
         for name in merged:
-            merged[name].update((r["id"], r) for r in view.records(name) if "id" in r)
+            layout.merge_into(name, merged[name], view.records(name))
         return {name: list(records.values()) for name, records in merged.items()}
+
+    def archived(self, table: str, record_id: str) -> Record | None:
+        """A record that has left the hot file (its latest copy in the archives), or None.
+        Put back in the hot file with a change, the hot copy is the one every reader sees."""
+        found: dict[str, Record] = {}
+        for month in self.months():
+            layout.merge_into(table, found, self.archive(month).get(table, []))
+        return found.get(record_id)
 
     # writing ---------------------------------------------------------------------
 
@@ -285,16 +294,21 @@ class Store:
         readers merge by id and the next compaction finishes.
         """
         with self.transaction() as tx:
-            moves = layout.choose_moves(tx.records, now)
-            for month, tables in sorted(moves.items()):
+            found = layout.choose_moves(tx.records, now)
+            for month, tables in sorted(found.moves.items()):
                 self.append_archive(month, tables)
-            for month_tables in moves.values():
+            for month_tables in found.moves.values():
                 for name, records in month_tables.items():
-                    tx.remove(name, (r["id"] for r in records))
-        return sum(len(r) for tables in moves.values() for r in tables.values())
+                    staying = {r["id"] for r in found.rewrite.get(name, [])}
+                    tx.remove(name, (r["id"] for r in records if r["id"] not in staying))
+            for name, records in found.rewrite.items():
+                for record in records:
+                    tx.put(name, record)
+        return found.count()
 
     def append_archive(self, month: str, tables: Tables) -> None:
-        """Add records to one month's archive (replacing those with the same id); crash-safe."""
+        """Add records to one month's archive (replacing those with the same id, a
+        boundary's answers joined: `layout.merged`); crash-safe."""
         self.archive_dir.mkdir(mode=0o700, exist_ok=True)
         path = self.archive_dir / f"{month}.json"
         data = read_file(path) or {"meta": {"1": layout.new_meta()}}
@@ -306,7 +320,7 @@ class Store:
                 key = known.get(record["id"])
                 if key is None:
                     key, next_key = str(next_key), next_key + 1
-                table[key] = record
+                table[key] = layout.merged(name, table.get(key), record)
         write_file(path, data)
 
     # the single-file layout of halfway 0.1 ----------------------------------------

@@ -153,7 +153,7 @@ def add(
 def move(store: Store, settings: Settings, talk_id: str, when: datetime, now: datetime) -> Record:
     """Move a planned talk to `when`: the steps not yet sent are planned afresh."""
     with store.transaction() as tx:
-        talk = _talk(tx, talk_id)
+        talk = _talk(store, tx, talk_id)
         changed: Record = dict(talks.moved(cast(talks.Talk, talk), when, now))
         sent = [e for e in talk.get("chain", []) if e["state"] == STEP_SENT]
         changed["chain"] = plan_steps(when, now, settings, keep=sent)
@@ -164,7 +164,7 @@ def move(store: Store, settings: Settings, talk_id: str, when: datetime, now: da
 def cancel(store: Store, talk_id: str, now: datetime) -> Record:
     """Call a talk off: its planned steps, and any step's delivery not yet out, cancelled."""
     with store.transaction() as tx:
-        talk = _talk(tx, talk_id)
+        talk = _talk(store, tx, talk_id)
         changed: Record = dict(talks.cancelled(cast(talks.Talk, talk), now))
         changed["chain"] = [_cancel_step(tx, entry) for entry in talk.get("chain", [])]
         tx.put("talks", changed)
@@ -174,7 +174,7 @@ def cancel(store: Store, talk_id: str, now: datetime) -> Record:
 def done(store: Store, talk_id: str, now: datetime) -> Record:
     """The talk took place: steps still waiting before it are dropped; the reflection stays."""
     with store.transaction() as tx:
-        talk = _talk(tx, talk_id)
+        talk = _talk(store, tx, talk_id)
         changed: Record = dict(talks.done(cast(talks.Talk, talk), now))
         changed["chain"] = [
             {**entry, "state": STEP_CANCELLED, "reason": TALK_DONE}
@@ -186,8 +186,10 @@ def done(store: Store, talk_id: str, now: datetime) -> Record:
     return changed
 
 
-def _talk(tx: Tx, talk_id: str) -> Record:
-    talk = tx.get("talks", talk_id)
+def _talk(store: Store, tx: Tx, talk_id: str) -> Record:
+    # A talk done or cancelled (or long past) leaves the hot file (layout.py); one read
+    # back from its archive and changed is hot again.
+    talk = tx.get("talks", talk_id) or store.archived("talks", talk_id)
     if talk is None:
         raise TalkError(f"there is no talk '{talk_id}' (see 'halfway talk list')")
     return talk
@@ -215,9 +217,9 @@ def _cancel_step(tx: Tx, entry: Record) -> Record:
 # what is planned -----------------------------------------------------------------------
 
 
-def listing(view: View) -> list[Record]:
-    """Every talk: the planned ones first, soonest first; then the others, latest first."""
-    every = view.records("talks")
+def listing(every: Iterable[Record]) -> list[Record]:
+    """The talks: the planned ones first, soonest first; then the others, latest first."""
+    every = list(every)
     planned = sorted((t for t in every if t["state"] == talks.PLANNED), key=lambda t: at(t["at"]))
     others = sorted(
         (t for t in every if t["state"] != talks.PLANNED), key=lambda t: at(t["at"]), reverse=True

@@ -43,7 +43,11 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     from halfway.store import Store
 
     settings = load_settings(args)
-    everything = talkbook.listing(Store(settings.data_dir, create=False).view())
+    store = Store(settings.data_dir, create=False)
+    # A talk done or cancelled leaves the hot file after a week (layout.py); --all reads
+    # the archives too.
+    found = store.everything()["talks"] if args.all else store.view().records("talks")
+    everything = talkbook.listing(found)
     if not everything:
         print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
     now = utc_now()
