@@ -161,8 +161,10 @@ def test_no_percent_and_no_arrows_in_any_digest_of_the_sample_data(
     sent = [d for d in every["deliveries"] if d["nudge_id"].startswith("digest:")]
     assert len(sent) >= 9
     for delivery in sent:
+        # a sent digest sheds its e-mail at compaction (layout.SENT_ONLY); every_form
+        # below renders it afresh
         for field in ("title", "body", "html", "text"):
-            assert not SCORE.search(delivery[field]), (delivery["week"], field)
+            assert not SCORE.search(delivery.get(field) or ""), (delivery["week"], field)
     shown = 0
     for delivery in sent:
         d = digest.build(every, delivery["week"], BERLIN, end)
