@@ -83,9 +83,17 @@ _FULL_DAYS = {
 class Care(Strict):
     """The care nudges that notice trends (see halfway.care), each of which can be off."""
 
-    step_back: bool = Field(True, description="suggest stepping back when pursuit climbs")
-    revisit_boundaries: bool = Field(True, description="after 3 still weeks: your boundaries")
-    counsellor: bool = Field(True, description="after 6 still weeks: once, a counsellor")
+    step_back: bool = Field(
+        True, description="suggest stepping back when your own reaching out really climbs"
+    )
+    revisit_boundaries: bool = Field(
+        True, description="after 3 still weeks: your boundaries; and when one keeps not holding"
+    )
+    counsellor: bool = Field(
+        True,
+        description="after 6 still weeks, when movement returns, or after a long quiet: "
+        "once, a counsellor",
+    )
     channels: NameList = Field(default_factory=list, description="channel names; empty = all")
     cron: CronText = Field("0 10 * * mon", description="when the weeks are looked at")
     at: str | None = Field(None, description="instead of cron: a weekday and time, 'Mon 09:00'")
