@@ -86,6 +86,9 @@ def test_demo_data_fills_a_fresh_folder_that_the_commands_and_the_daemon_then_us
     initiations = Counter(e["by"] for e in export["entries"] if e["kind"] == "initiation")
     assert initiations["me"] > initiations["partner"] > 0
     assert any(e["kind"] == "gesture" for e in export["entries"])
+    # what hurt is part of the story too (never counted), and one talk was their idea
+    assert any(e["kind"] == "hurt" and e["by"] == "partner" for e in export["entries"])
+    assert [t.get("by") for t in export["talks"]].count("partner") == 1
     assert 2 <= len(export["talks"]) <= 4
     assert {t["state"] for t in export["talks"]} == {"done"}
     assert any(len(t["history"]) > 2 for t in export["talks"])  # one was moved

@@ -64,6 +64,11 @@ BOUNDARIES = (
     "Thursday evenings are for my friends",
     "I go to bed at eleven instead of waiting up",
 )
+HURT = (  # what hurt or worried the person: shown in the digest, never counted as effort
+    "a sharp word when I brought up the weekend",
+    "went quiet for the whole evening",
+    "made plans for both of us without asking",
+)
 STRAINED = ("I nearly asked a third time", "hard evening, but I kept to it", "wavered a bit")
 CROSSED = ("I waited up again", "I pushed for a talk when I was tired")
 NOTES = ("felt calmer this week", "tired, but steady", "a lot on at work for both of us")
@@ -103,6 +108,9 @@ class Story:
     ) -> None:
         self.settings, self.daemon, self.store = settings, daemon, daemon.store
         self.clock, self.rng = clock, rng
+        # what the story gained later draws from a generator of its own, so the same
+        # seed tells the same story as before, plus these
+        self.later = random.Random(hash(rng.getstate()))  # noqa: S311 - a story, not a secret
         self.events: list[tuple[datetime, int, Callable[[], None]]] = []
         self.seq = 0  # same-time events keep their order
         self.down: list[tuple[datetime, datetime]] = []
@@ -138,8 +146,9 @@ class Story:
             self.weeks[monday] = week
             self.plan_week(week)
         talks = max(1, count // 4)  # each in a whole week, never in this one
-        for i in range(talks):
-            self.plan_talk(first + timedelta(weeks=(i + 1) * count // (talks + 1)), i == 0)
+        for i in range(talks):  # the last of several was their idea: movement
+            by = "partner" if talks > 1 and i == talks - 1 else None
+            self.plan_talk(first + timedelta(weeks=(i + 1) * count // (talks + 1)), i == 0, by)
         if not self.settings.boundaries:
             self.at(self.local(first, 8 * 60), self.add_boundaries)
 
@@ -155,6 +164,8 @@ class Story:
             self.log_at(week, "gesture", r.choice(GESTURES), "partner")
         if r.random() < 0.3:
             self.log_at(week, "note", r.choice(NOTES), None)
+        if not week.moved and self.later.random() < 0.3:  # something that hurt
+            self.hurt_at(week)
         if r.random() < 0.3:  # an ask made face to face, noted with `halfway ask add`
             when = self.local(day + timedelta(days=r.randrange(7)), r.randint(9 * 60, 21 * 60))
             text = r.choice(ASKS)
@@ -175,17 +186,25 @@ class Story:
         when = self.local(day, self.rng.randint(8 * 60, 21 * 60))
         self.at(when, lambda: self.log(kind, text, by))
 
+    def hurt_at(self, week: Week) -> None:
+        """Something that hurt, one evening of `week` (drawn from the later generator)."""
+        later = self.later
+        evening = week.monday + timedelta(days=later.randrange(7))
+        when, text = self.local(evening, later.randint(17 * 60, 22 * 60)), later.choice(HURT)
+        self.at(when, lambda: self.log("hurt", text, "partner"))
+
     def log(self, kind: str, text: str, by: str | None) -> None:
         """What `halfway log KIND TEXT [--by …]` writes."""
         ledger.add_entry(self.store, kind, text, by, self.clock())
 
-    def plan_talk(self, monday: date, move: bool) -> None:
-        """Planned on Tuesday for Saturday 19:00, with its chain; done after it."""
+    def plan_talk(self, monday: date, move: bool, by: str | None = None) -> None:
+        """Planned on Tuesday for Saturday 19:00, with its chain; done after it. `by`
+        partner: it was their idea."""
         topic = self.rng.choice(TOPICS)
         talk_at = self.local(monday + timedelta(days=5), 19 * 60)  # Saturday evening
 
         def add() -> None:
-            talk = talkbook.add(self.store, self.settings, talk_at, topic, self.clock())
+            talk = talkbook.add(self.store, self.settings, talk_at, topic, self.clock(), by=by)
             if move:  # on Thursday, to Sunday afternoon
                 later = self.local(monday + timedelta(days=6), 17 * 60)
                 when = self.local(monday + timedelta(days=3), 9 * 60)
