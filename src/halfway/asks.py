@@ -52,7 +52,6 @@ NO_ANSWER = "no_answer"
 RESTING = "resting"
 FOLLOWED_UP = "followed_up"
 STATES = (DRAFT, ASKED, AGREED, DECLINED, NO_ANSWER, RESTING, FOLLOWED_UP)
-RESPONSES = (AGREED, DECLINED, NO_ANSWER)
 MADE = "made"  # what versions before drafts stored for `asked`; read as ASKED
 LEGACY = {MADE: ASKED}
 RESTS_ON_ITS_OWN = (DRAFT, ASKED)  # what rests after `rest_after` without change
