@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from halfway import cursors, digest, digest_render, digest_send, discretion, pauses, schedule
 from halfway.config import Settings
 from halfway.deliveries import at
-from halfway.links import Links, digest_url
+from halfway.links import Links, digest_url, same
 from halfway.replies import tokens
 from halfway.store import Store
 
@@ -134,8 +134,8 @@ class DigestPages:
         except Exception:  # a body that is not a form, cut short, too large
             return web.Response(status=400, text="That form could not be read.", headers=HEADERS)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        if request.headers.get("Sec-Fetch-Site") == "cross-site" or not _same(
-            fields.get("guard", ""), self.guard(token)
+        if request.headers.get("Sec-Fetch-Site") == "cross-site" or not same(
+            fields.get("guard"), self.guard(token)
         ):
             return web.Response(status=403, text=NOT_CHECKED, headers=HEADERS)
         return token, fields
@@ -171,9 +171,3 @@ class DigestPages:
             None, pauses.resume, self.store, [cursors.ALL], self.clock()
         )
         raise web.HTTPSeeOther(location=digest_url("", token) + "&done=resumed")
-
-
-def _same(candidate: str, expected: str) -> bool:
-    import hmac
-
-    return candidate.isascii() and hmac.compare_digest(candidate.encode(), expected.encode())
