@@ -1,5 +1,5 @@
 """The private page, served by the daemon: `GET /digest/{week}` and `GET /` (the last
-whole week), each only with the signed link's `?t=TOKEN` (see `links`), and its "pause
+whole week), each only with the private link's `?t=TOKEN` (see `links`), and its "pause
 everything" form: `POST /pause?t=TOKEN` (a day, a week, or until resumed) and
 `POST /resume?t=TOKEN`, which write exactly what `halfway pause --all [--until …]` and
 `halfway resume --all` write (through `pauses`), then answer 303 back to the page.
