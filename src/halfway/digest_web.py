@@ -91,11 +91,12 @@ class DigestPages:
     def page(self, week: str | None, token: str, done: str | None = None) -> tuple[int, str]:
         """(status, HTML) of a week's page; the latest week when `week` is None."""
         settings, now = self.settings(), self.clock()
+        frame = discretion.frame(settings)
         shown = week or digest.last_complete_week(now, settings.tz)
         try:
             found = digest_send.build(self.store, settings, shown, now)
         except ValueError as error:
-            return 404, digest_render.missing_html(str(error), discretion.frame(settings))
+            return 404, digest_render.missing_html(str(error), frame)
         base = ""  # links stay on this host, whatever public_url says
         earlier = []
         for back in range(1, EARLIER_WEEKS + 1):
@@ -103,7 +104,6 @@ class DigestPages:
             earlier.append((name, digest_url(base, token, name)))
         here = digest_url(base, token) if week else ""
         pause = self.pause_state(token, done)
-        frame = discretion.frame(settings)
         return 200, digest_render.page_html(found, earlier, here, frame, pause)
 
     async def serve(self, request: web.Request) -> web.Response:
