@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from halfway import cursors, digest, digest_render, digest_send, discretion, pauses, schedule
 from halfway.config import Settings
 from halfway.deliveries import at
-from halfway.links import Links, digest_url, same
+from halfway.links import Links, digest_url
 from halfway.replies import tokens
 from halfway.store import Store
 
@@ -42,6 +42,7 @@ SPANS: dict[str, timedelta | None] = {
     "week": timedelta(days=7),
     "open": None,
 }
+GUARDED = "pause:"  # what the forms' guard signs, before the token (apart from reply pages')
 NOT_CHECKED = "This form could not be checked. Nothing was changed; please open your link again."
 
 
@@ -70,7 +71,7 @@ class DigestPages:
         app.router.add_post("/resume", self.resume)
 
     def guard(self, token: str) -> str:
-        return tokens.form_guard(self.key, f"pause:{token}")
+        return tokens.form_guard(self.key, GUARDED + token)
 
     def pause_state(self, token: str, done: str | None) -> dict[str, Any]:
         """What the pause form shows: whether everything is paused now and until when."""
@@ -134,9 +135,8 @@ class DigestPages:
         except Exception:  # a body that is not a form, cut short, too large
             return web.Response(status=400, text="That form could not be read.", headers=HEADERS)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        if request.headers.get("Sec-Fetch-Site") == "cross-site" or not same(
-            fields.get("guard"), self.guard(token)
-        ):
+        fetch_site = request.headers.get("Sec-Fetch-Site")
+        if not tokens.genuine_form(self.key, GUARDED + token, fields.get("guard"), fetch_site):
             return web.Response(status=403, text=NOT_CHECKED, headers=HEADERS)
         return token, fields
 

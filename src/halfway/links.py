@@ -189,12 +189,6 @@ class Links:
     def valid(self, kind: str, candidate: str | None) -> bool:
         """Whether `candidate` is this link's token now (compared in constant time)."""
         token = self.token(kind)
-        return token is not None and same(candidate, token)
-
-
-def same(candidate: str | None, expected: str) -> bool:
-    """Whether `candidate` is `expected`, compared in constant time (a token, a form's
-    guard); an empty or non-ASCII one never is."""
-    if not candidate or not candidate.isascii():
-        return False
-    return hmac.compare_digest(candidate.encode(), expected.encode())
+        if token is None or not candidate or not candidate.isascii():
+            return False
+        return hmac.compare_digest(candidate.encode(), token.encode())

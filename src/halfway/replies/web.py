@@ -258,9 +258,9 @@ class ReplyPages:
         except (ValueError, LookupError):
             # bad JSON or form, an unknown charset, a truncated multipart body
             raise service.ReplyError(422, service.UNREADABLE) from None
-        if request.headers.get("Sec-Fetch-Site") == "cross-site" or form.get(
-            "guard"
-        ) != tokens.form_guard(self.key, token):
+        if not tokens.genuine_form(
+            self.key, token, form.get("guard"), request.headers.get("Sec-Fetch-Site")
+        ):
             raise service.ReplyError(
                 403, "This form could not be checked. Please open the link again."
             )
