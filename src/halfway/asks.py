@@ -240,11 +240,6 @@ def resting(records: Iterable[Ask]) -> list[Ask]:
     )
 
 
-def waiting(records: Iterable[Ask]) -> list[Ask]:
-    """The asks said and waiting for an answer (a draft waits for nothing)."""
-    return [read(a) for a in records if read(a).get("state") == ASKED]
-
-
 def one_waits(records: Iterable[Ask], now: datetime, rest_after: timedelta) -> bool:
     """Whether an ask said is waiting for its answer at `now` (one at rest does not)."""
     return any(current(a, now, rest_after).get("state") == ASKED for a in records)
