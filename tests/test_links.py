@@ -215,13 +215,19 @@ def test_help_names_the_commands(halfway) -> None:
 # two configs, two daemons --------------------------------------------------------------
 
 
+def two_configs(config_file) -> list:
+    """Two configs, each with its own port and its own data folder."""
+    configs = [config_file(server=True, name=f"{name}/config.toml") for name in ("first", "second")]
+    for number, written in enumerate(configs):
+        text = written.path.read_text().replace('/data"', f'/data-{number}"')
+        written.path.write_text(text)
+    return configs
+
+
 def test_digest_link_with_two_configs_prints_each_configs_own_address(
     config_file, start_daemon, halfway
 ) -> None:
-    configs = [config_file(server=True, name=f"{name}/config.toml") for name in ("first", "second")]
-    for number, written in enumerate(configs):  # each its own data folder
-        text = written.path.read_text().replace('/data"', f'/data-{number}"')
-        written.path.write_text(text)
+    configs = two_configs(config_file)
     daemons = [start_daemon("--config", str(w.path)) for w in configs]
     try:
         for daemon, written in zip(daemons, configs, strict=True):
@@ -253,10 +259,7 @@ def test_a_link_pointing_at_another_configs_daemon_says_so(
     """Two configs, one daemon each; a command whose address (here through the
     environment) reaches the other daemon's port prints its own data's link with a note
     that it will not open there."""
-    configs = [config_file(server=True, name=f"{name}/config.toml") for name in ("first", "second")]
-    for number, written in enumerate(configs):
-        text = written.path.read_text().replace('/data"', f'/data-{number}"')
-        written.path.write_text(text)
+    configs = two_configs(config_file)
     daemons = [start_daemon("--config", str(w.path)) for w in configs]
     try:
         for daemon, written in zip(daemons, configs, strict=True):

@@ -52,7 +52,6 @@ NO_ANSWER = "no_answer"
 RESTING = "resting"
 FOLLOWED_UP = "followed_up"
 STATES = (DRAFT, ASKED, AGREED, DECLINED, NO_ANSWER, RESTING, FOLLOWED_UP)
-RESPONSES = (AGREED, DECLINED, NO_ANSWER)
 MADE = "made"  # what versions before drafts stored for `asked`; read as ASKED
 LEGACY = {MADE: ASKED}
 RESTS_ON_ITS_OWN = (DRAFT, ASKED)  # what rests after `rest_after` without change
@@ -239,11 +238,6 @@ def resting(records: Iterable[Ask]) -> list[Ask]:
     return sorted(
         (read(a) for a in records if read(a).get("state") == RESTING), key=lambda a: at(a["at"])
     )
-
-
-def waiting(records: Iterable[Ask]) -> list[Ask]:
-    """The asks said and waiting for an answer (a draft waits for nothing)."""
-    return [read(a) for a in records if read(a).get("state") == ASKED]
 
 
 def one_waits(records: Iterable[Ask], now: datetime, rest_after: timedelta) -> bool:

@@ -55,15 +55,19 @@ def digest_channels(settings: Settings) -> list[str]:
 
 def next_digest(settings: Settings, meta: Mapping[str, Any], now: datetime) -> schedule.Fire | None:
     """The digest's next fire after its last check (None: it has nowhere to go)."""
-    if not digest_channels(settings):
+    channels = digest_channels(settings)
+    if not channels:
         return None
-    check = check_nudge(DIGEST_ID, settings.digest.cron, digest_channels(settings))
+    check = check_nudge(DIGEST_ID, settings.digest.cron, channels)
     since = cursors.check_since(dict(meta), DIGEST_META, now)
     return schedule.next_fire(check, settings.tz, settings.quiet_hours, since)
 
 
 def digest_this_week(
-    settings: Settings, meta: Mapping[str, Any], pauses: Any, now: datetime
+    settings: Settings,
+    meta: Mapping[str, Any],
+    pauses: list[tuple[datetime, datetime | None]],
+    now: datetime,
 ) -> bool:
     """Whether a digest is still to be recorded in now's local week, not paused then."""
     fire = next_digest(settings, meta, now)

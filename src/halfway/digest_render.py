@@ -22,7 +22,6 @@ from typing import Any
 from halfway import care, discretion, movement, words
 from halfway.digest import Digest, StripWeek
 
-NOT_ADVICE = discretion.NOT_ADVICE  # one footer for every page and digest (discretion.Frame)
 MARK_WORDS = {
     movement.MARK_MOVEMENT: "movement noted",
     movement.MARK_MOMENTS: "small moments noticed",

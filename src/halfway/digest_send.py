@@ -1,4 +1,4 @@
-"""The weekly digest at work: the records a week's digest reads, its signed private link,
+"""The weekly digest at work: the records a week's digest reads, its private link,
 and, on `[digest]`'s schedule, its delivery recorded in the durable outbox like any fire.
 
 A digest delivery carries `nudge_id` `digest:2026-W48` (a ':' no config nudge has), the

@@ -1,5 +1,5 @@
 """The private page, served by the daemon: `GET /digest/{week}` and `GET /` (the last
-whole week), each only with the signed link's `?t=TOKEN` (see `links`), and its "pause
+whole week), each only with the private link's `?t=TOKEN` (see `links`), and its "pause
 everything" form: `POST /pause?t=TOKEN` (a day, a week, or until resumed) and
 `POST /resume?t=TOKEN`, which write exactly what `halfway pause --all [--until …]` and
 `halfway resume --all` write (through `pauses`), then answer 303 back to the page.
@@ -42,6 +42,7 @@ SPANS: dict[str, timedelta | None] = {
     "week": timedelta(days=7),
     "open": None,
 }
+GUARDED = "pause:"  # what the forms' guard signs, before the token (apart from reply pages')
 NOT_CHECKED = "This form could not be checked. Nothing was changed; please open your link again."
 
 
@@ -70,7 +71,7 @@ class DigestPages:
         app.router.add_post("/resume", self.resume)
 
     def guard(self, token: str) -> str:
-        return tokens.form_guard(self.key, f"pause:{token}")
+        return tokens.form_guard(self.key, GUARDED + token)
 
     def pause_state(self, token: str, done: str | None) -> dict[str, Any]:
         """What the pause form shows: whether everything is paused now and until when."""
@@ -91,11 +92,12 @@ class DigestPages:
     def page(self, week: str | None, token: str, done: str | None = None) -> tuple[int, str]:
         """(status, HTML) of a week's page; the latest week when `week` is None."""
         settings, now = self.settings(), self.clock()
+        frame = discretion.frame(settings)
         shown = week or digest.last_complete_week(now, settings.tz)
         try:
             found = digest_send.build(self.store, settings, shown, now)
         except ValueError as error:
-            return 404, digest_render.missing_html(str(error), discretion.frame(settings))
+            return 404, digest_render.missing_html(str(error), frame)
         base = ""  # links stay on this host, whatever public_url says
         earlier = []
         for back in range(1, EARLIER_WEEKS + 1):
@@ -103,7 +105,6 @@ class DigestPages:
             earlier.append((name, digest_url(base, token, name)))
         here = digest_url(base, token) if week else ""
         pause = self.pause_state(token, done)
-        frame = discretion.frame(settings)
         return 200, digest_render.page_html(found, earlier, here, frame, pause)
 
     async def serve(self, request: web.Request) -> web.Response:
@@ -134,9 +135,8 @@ class DigestPages:
         except Exception:  # a body that is not a form, cut short, too large
             return web.Response(status=400, text="That form could not be read.", headers=HEADERS)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        if request.headers.get("Sec-Fetch-Site") == "cross-site" or not _same(
-            fields.get("guard", ""), self.guard(token)
-        ):
+        fetch_site = request.headers.get("Sec-Fetch-Site")
+        if not tokens.genuine_form(self.key, GUARDED + token, fields.get("guard"), fetch_site):
             return web.Response(status=403, text=NOT_CHECKED, headers=HEADERS)
         return token, fields
 
@@ -171,9 +171,3 @@ class DigestPages:
             None, pauses.resume, self.store, [cursors.ALL], self.clock()
         )
         raise web.HTTPSeeOther(location=digest_url("", token) + "&done=resumed")
-
-
-def _same(candidate: str, expected: str) -> bool:
-    import hmac
-
-    return candidate.isascii() and hmac.compare_digest(candidate.encode(), expected.encode())

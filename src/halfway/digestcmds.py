@@ -1,5 +1,5 @@
 """`halfway digest`: preview a week's digest in the terminal or as an HTML file, send it
-now through the outbox, or print the signed address of its private page."""
+now through the outbox, or print the address of its private page."""
 
 from __future__ import annotations
 
@@ -40,9 +40,7 @@ def add_command(command: Callable[..., Any]) -> None:
     p.add_argument(
         "--send", action="store_true", help="send it now to the [digest] channels (the outbox)"
     )
-    p.add_argument(
-        "--link", action="store_true", help="print the signed address of its private page"
-    )
+    p.add_argument("--link", action="store_true", help="print the address of its private page")
 
 
 def cmd_digest(args: argparse.Namespace) -> int:

@@ -147,7 +147,7 @@ def write(data_dir: Path, tokens: dict[str, str]) -> None:
 
 
 def digest_url(base: str, token: str, week: str | None = None) -> str:
-    """The signed address of a week's private page (None: the latest week's)."""
+    """The address of a week's private page (None: the latest week's)."""
     path = f"/digest/{week}" if week else "/"
     return f"{base.rstrip('/')}{path}?t={token}"
 

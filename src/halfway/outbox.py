@@ -6,7 +6,8 @@ whose lease ran out was cut off by a crash: `recover()` puts it back in line,
 marked `resent_after_crash`. Nothing is claimed inside quiet hours, and no retry
 is planned before they end. A send still waiting when a pause of its nudge (or of
 everything) is in force is not sent: it is `cancelled` ("paused then"), not kept
-for after the pause; a send asked for by hand (`halfway send`) is never held. The rules themselves live in `deliveries`.
+for after the pause; a send asked for by hand (`halfway send`) is never held. The
+rules themselves live in `deliveries`.
 """
 
 from __future__ import annotations

@@ -298,10 +298,10 @@ class Planner:
         due_now, upcoming = reminding.due(self.settings, view, now)
         if due_now:
             known = {deliveries.identity(d) for d in view.records("deliveries")}
-            rows = view.records("nudges")
+            rows = {row["id"]: row for row in view.records("nudges")}
             records = [
                 reminding.skipped(d, when, now, reason)
-                if reminding.held(rows, d, when, now)
+                if reminding.held(d, rows, when, now)
                 else reminding.record(self.settings, d, now, reason)
                 for d, reason, when in due_now
             ]

@@ -14,7 +14,6 @@ the daemon for it again. A reminder due after the pause has ended goes out as us
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from halfway import cursors, deliveries, gaps, practices, reminders, schedule
 from halfway.config import Settings
@@ -62,10 +61,10 @@ def due(settings: Settings, view: View, now: datetime) -> tuple[list[Due], list[
     return due_now, upcoming
 
 
-def held(rows: list[dict[str, Any]], delivery: Record, when: datetime, now: datetime) -> bool:
+def held(delivery: Record, rows: dict[str, Record], when: datetime, now: datetime) -> bool:
     """Whether a pause of the delivery's nudge (its own, or everything's) holds a re-ask
-    due at `when` that would go out `now`."""
-    spans = cursors.pauses({row["id"]: row for row in rows}, delivery["nudge_id"])
+    due at `when` that would go out `now` (`rows`: the cursors by id, as `outbox.held`)."""
+    spans = cursors.pauses(rows, delivery["nudge_id"])
     return schedule.paused_at(when, spans) or schedule.paused_at(now, spans)
 
 

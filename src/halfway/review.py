@@ -17,7 +17,7 @@ from halfway.store import Record, View
 
 KIND = "pattern_review"
 WEEK = timedelta(days=7)
-MAX_SHOWN = 20  # a page, not an archive: the most recent this many of each
+MAX_SHOWN = 20  # a page, not an archive: the most recent this many gestures
 NOT_GESTURES = frozenset({"none", "later", "pause_week"})  # gesture_log answers that say none
 
 

@@ -85,3 +85,12 @@ def check(key: bytes, token: str) -> str | None:
 def form_guard(key: bytes, token: str) -> str:
     """The hidden form field that proves a form POST came from our own reply page."""
     return _sign(key, f"form:{token}")
+
+
+def genuine_form(key: bytes, token: str, guard: object, fetch_site: str | None) -> bool:
+    """Whether a form POST came from one of our own pages: not sent from another site
+    (`Sec-Fetch-Site`), and its `guard` field is `form_guard(key, token)` (compared in
+    constant time)."""
+    if fetch_site == "cross-site" or not isinstance(guard, str) or not guard.isascii():
+        return False
+    return hmac.compare_digest(guard, form_guard(key, token))

@@ -127,6 +127,11 @@ class ReplyPages:
             else "it closes",
         }
 
+    def _beside(self, delivery: Record) -> tuple[dict[str, Any] | None, list[Record]]:
+        """What the page shows beside its question, from one version of the hot file."""
+        view = self.store.view()
+        return review.grounding(view, delivery, self.zone), ledger.drafts_on(view, delivery)
+
     async def page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         try:
@@ -145,12 +150,9 @@ class ReplyPages:
             saved = service.shape_of(delivery).label(reply["value"])
         logged = bool(request.query.get("logged"))
         context = self._context(token, delivery, reply, saved)
-        # a weekly review shows the open asks and the week's gestures beside its question
-        context["review"] = await self._run(
-            lambda: review.grounding(self.store.view(), delivery, self.zone)
-        )
-        # the drafts this page can mark as said ("I have said it")
-        context["drafts"] = await self._run(lambda: ledger.drafts_on(self.store.view(), delivery))
+        # a weekly review shows the open asks and the week's gestures beside its question;
+        # the drafts are those this page can mark as said ("I have said it")
+        context["review"], context["drafts"] = await self._run(self._beside, delivery)
         context["said"] = bool(request.query.get("said"))
         return self._html(
             200, **context, logged=logged, log_action=f"{token}/log", said_action=f"{token}/said"
@@ -197,18 +199,13 @@ class ReplyPages:
         """`POST /r/{token}/log`: the page's "log a gesture or a moment" form, checked like a
         reply; it writes the same entry as `halfway log`."""
         token = request.match_info["token"]
-        try:
-            delivery = await self._delivery(token)
-            if service.expired(delivery, self.clock()):
-                raise service.ReplyError(410, service.CLOSED)
-            fields = await self._fields(request, token)
+
+        def write(delivery: Record, fields: dict[str, str]) -> Record:
             kind, by = fields.get("kind") or "gesture", fields.get("by") or None
-            try:
-                entry = await self._run(
-                    ledger.add_entry, self.store, kind, fields.get("text", ""), by, self.clock()
-                )
-            except ledger.LedgerError as error:
-                raise service.ReplyError(422, f"That could not be noted ({error}).") from None
+            return ledger.add_entry(self.store, kind, fields.get("text", ""), by, self.clock())
+
+        try:
+            entry = await self._noted(request, token, write)
         except service.ReplyError as error:
             return self._error(request, error)
         if wants_json(request):
@@ -218,22 +215,33 @@ class ReplyPages:
     async def said(self, request: web.Request) -> web.Response:
         """`POST /r/{token}/said` with `ask`: a draft this page offers is now said."""
         token = request.match_info["token"]
+
+        def write(delivery: Record, fields: dict[str, str]) -> Record:
+            return ledger.mark_said(self.store, delivery, fields.get("ask", ""), self.clock())
+
         try:
-            delivery = await self._delivery(token)
-            if service.expired(delivery, self.clock()):
-                raise service.ReplyError(410, service.CLOSED)
-            fields = await self._fields(request, token)
-            try:
-                ask = await self._run(
-                    ledger.mark_said, self.store, delivery, fields.get("ask", ""), self.clock()
-                )
-            except ledger.LedgerError as error:
-                raise service.ReplyError(422, f"That could not be noted ({error}).") from None
+            ask = await self._noted(request, token, write)
         except service.ReplyError as error:
             return self._error(request, error)
         if wants_json(request):
             return web.json_response({"status": "noted", "ask": ask["id"], "state": ask["state"]})
         raise web.HTTPSeeOther(location=f"/r/{token}?said=1")
+
+    async def _noted(
+        self, request: web.Request, token: str, write: Callable[[Record, dict[str, str]], Record]
+    ) -> Record:
+        """What `write(delivery, fields)` noted for a page's form (the log, "I have said
+        it"): only while the page is open and the form checks out, else a ReplyError (a
+        LedgerError is a 422)."""
+        delivery = await self._delivery(token)
+        if service.expired(delivery, self.clock()):
+            raise service.ReplyError(410, service.CLOSED)
+        fields = await self._fields(request, token)
+        try:
+            noted: Record = await self._run(write, delivery, fields)
+        except ledger.LedgerError as error:
+            raise service.ReplyError(422, f"That could not be noted ({error}).") from None
+        return noted
 
     async def _fields(self, request: web.Request, token: str) -> dict[str, str]:
         if request.content_length is not None and request.content_length > MAX_BODY:
@@ -250,9 +258,9 @@ class ReplyPages:
         except (ValueError, LookupError):
             # bad JSON or form, an unknown charset, a truncated multipart body
             raise service.ReplyError(422, service.UNREADABLE) from None
-        if request.headers.get("Sec-Fetch-Site") == "cross-site" or form.get(
-            "guard"
-        ) != tokens.form_guard(self.key, token):
+        if not tokens.genuine_form(
+            self.key, token, form.get("guard"), request.headers.get("Sec-Fetch-Site")
+        ):
             raise service.ReplyError(
                 403, "This form could not be checked. Please open the link again."
             )
