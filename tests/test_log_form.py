@@ -209,3 +209,10 @@ def test_log_a_moment_from_the_phone(
         )
     finally:
         daemon.stop()
+
+
+def test_the_command_line_offers_exactly_the_kinds_the_ledger_writes() -> None:
+    """cli keeps its own copy (it loads no tinydb to build its parser): the two agree."""
+    from halfway import cli, ledger
+
+    assert cli.ENTRY_KINDS == ledger.ENTRY_KINDS
