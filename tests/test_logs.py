@@ -105,3 +105,20 @@ def test_the_secrets_finder_is_the_callers_choice(handler: Kept) -> None:
     logs.install_redactor(["x://anything"], secrets_in=lambda url: {"found-by-caller"})
     logging.getLogger("halfway.test").warning("found-by-caller")
     assert handler.lines == ["****"]
+
+
+def test_a_traceback_and_stack_info_have_their_secrets_blanked_too(handler: Kept) -> None:
+    """Issue 16, item 15: `log.exception` (as `Daemon.failed` logs) printed the
+    exception's own words, a channel URL with its password, verbatim."""
+    url = "mailto://me:hunter2secret@smtp.example.net?to=me@example.net"
+    logs.install_redactor([url])
+    log = logging.getLogger("halfway.test")
+    try:
+        raise ValueError(f"could not reach {url}")
+    except ValueError:
+        log.exception("send_due failed")
+    log.warning("where %s was", "hunter2secret", stack_info=True)
+    written = "\n".join(handler.lines)
+    assert "hunter2secret" not in written
+    assert "ValueError: could not reach mailto://me:****@smtp.example.net" in written
+    assert "Stack (most recent call last)" in written
