@@ -277,7 +277,8 @@ def to_csv(data: Record) -> str:
     every cell: a delivery's `channels` as `name:state;…` and their `channel_errors` as
     `name: error;…`, a reply's `nudge_id` from the delivery it answers, a talk's or an
     ask's `history` as `state at;…` (a move `… from A to B`), a boundary's `answers` as
-    `value at: note;…` and `active` as `true`/`false`."""
+    `value at: note;…` and `active` as `true`/`false`. A cell that would begin a formula
+    begins with `'` (see `inert`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -300,8 +301,20 @@ def to_csv(data: Record) -> str:
                 row[index["answers"]] = answers_cell(record["answers"])
             if isinstance(record.get("active"), bool):
                 row[index["active"]] = "true" if record["active"] else "false"
-            writer.writerow(row)
+            writer.writerow([inert(cell) for cell in row])
     return out.getvalue()
+
+
+# What a spreadsheet reads as a formula when a cell begins with it (OWASP, CSV injection).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def inert(cell: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula ('=HYPERLINK(…)', '@SUM(…)',
+    '-2+3') with a `'` before it, so that it is shown as the text it is."""
+    if isinstance(cell, str) and cell[:1] in FORMULA_STARTS:
+        return "'" + cell
+    return cell
 
 
 def history_cell(history: list[Any]) -> str:
