@@ -286,6 +286,7 @@ def to_csv(data: Record) -> str:
     at, nudge_id = index["at"], index["nudge_id"]
     channels, errors = index["channels"], index["channel_errors"]
     nudge_of = {d["id"]: d.get("nudge_id") for d in data["deliveries"]}
+    starts = FORMULA_STARTS
     for name, record_type, time_field in CSV_TABLES:
         for record in data.get(name, []):
             row = [record.get(column) for column in CSV_COLUMNS]
@@ -301,7 +302,8 @@ def to_csv(data: Record) -> str:
                 row[index["answers"]] = answers_cell(record["answers"])
             if isinstance(record.get("active"), bool):
                 row[index["active"]] = "true" if record["active"] else "false"
-            writer.writerow([inert(cell) for cell in row])
+            # `inert` on each cell, inline: years of history are millions of cells
+            writer.writerow(["'" + c if c.__class__ is str and c[:1] in starts else c for c in row])
     return out.getvalue()
 
 
