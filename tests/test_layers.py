@@ -273,7 +273,7 @@ ALLOWED = {
     },
     # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
     "digest": {"care", "deliveries", "movement"},
-    "digest_render": {"care", "digest", "discretion", "movement", "words"},
+    "digest_render": {"care", "digest", "discretion", "movement", "plaintext", "words"},
     "digest_send": {
         "care",
         "care_share",

@@ -8,12 +8,14 @@ import asyncio
 import csv
 import io
 import json
+from datetime import date
 
 from halfway import export, plaintext
 from halfway.store import Store
 
 from .conftest import Clock
 from .engine import make_daemon, run_tick
+from .test_digest_mail import last_week_history, seed
 from .test_kinds import post_all
 
 
@@ -142,3 +144,25 @@ def test_text_stored_raw_before_this_check_still_prints_safely(halfway, config_f
     assert ran.code == 0, ran.err
     assert is_safe_for_a_terminal(ran.out)
     assert len(ran.out.splitlines()) == 1
+
+
+def test_the_digest_shows_words_stored_raw_before_as_plain_text(
+    halfway, config_file, tmp_path
+) -> None:
+    history, week = last_week_history()
+    history.log("gesture", f"{week_day(week, 2)} 09:00", HOSTILE)
+    history.ask(HOSTILE, f"{week_day(week, 3)} 17:00")
+    written = config_file()
+    seed(written.data_dir, history)
+    path = str(written.path)
+    ran = halfway("digest", "--week", week, "--config", path)
+    assert ran.code == 0, ran.err
+    out = tmp_path / "week.html"
+    assert halfway("digest", "--week", week, "--out", str(out), "--config", path).code == 0
+    for shown in (ran.out, out.read_text()):  # the text part and the HTML of the mail
+        assert is_safe_for_a_terminal(shown)
+        assert "tea brought ⏎ 2026-11-25 19:00" in shown
+
+
+def week_day(week: str, n: int) -> str:
+    return str(date.fromisocalendar(int(week[:4]), int(week[6:]), n))
