@@ -166,3 +166,31 @@ def test_the_digest_shows_words_stored_raw_before_as_plain_text(
 
 def week_day(week: str, n: int) -> str:
     return str(date.fromisocalendar(int(week[:4]), int(week[6:]), n))
+
+
+def test_a_reply_by_e_mail_is_stored_plain(tmp_path, http_receiver) -> None:
+    from halfway.replies import service, tokens
+    from halfway.replies.imap import parse_reply
+
+    from .test_imap import mail
+
+    clock = Clock("2026-11-25T19:59:00+01:00")
+    body = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T20:00:00+01:00")
+    run_tick(daemon)
+    [delivery] = daemon.store.view().records("deliveries")
+    link = f"https://halfway.example/r/{tokens.make(daemon.key, delivery['id'])}"
+    raw = mail(
+        "tea\x1b]0;owned\x07 brought \u202eevil\n"
+        "and\x00 a smile\x1b[2J\n\n"
+        "On Mon, 30 Nov 2026 at 20:00, halfway <halfway@example.org> wrote:\n"
+        f"> Answer: {link}\n"
+    )
+    found = parse_reply(raw)
+    assert found is not None
+    # what the e-mail door (replies.mail.poll) hands over, as it hands it over
+    service.accept(daemon.store, delivery, found.value, "email", clock(), note=found.note)
+    [reply] = daemon.store.view().records("replies")
+    assert reply["value"] == "tea brought evil"
+    assert reply["note"] == "and a smile"
