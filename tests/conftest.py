@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from halfway import cli
+from halfway import cli, faults
 
 from .browser import browser, phone_page  # noqa: F401 - fixtures for the page tests
 
@@ -243,11 +245,24 @@ def config_file(tmp_path: Path) -> Callable[..., ConfigFile]:
     return write
 
 
+@pytest.fixture(scope="session")
+def armed_switches() -> Iterator[str]:
+    """`HALFWAY_TEST_SWITCHES` for this session: the test-only switches (HALFWAY_TEST_KILL)
+    work only in a process that has it and while its file exists (see `halfway.faults`)."""
+    nonce = secrets.token_hex(24)
+    descriptor, name = tempfile.mkstemp(prefix="halfway-test-switches-")
+    with os.fdopen(descriptor, "w") as file:
+        file.write(f"{faults.ARMED} {nonce}\n")
+    yield f"{nonce}:{name}"
+    os.unlink(name)
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, armed_switches: str) -> None:
     for name in list(os.environ):
         if name.startswith("HALFWAY_") or name in ("STATE_DIRECTORY", "JOURNAL_STREAM"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv(faults.SWITCHES, armed_switches)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
 

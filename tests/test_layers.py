@@ -12,6 +12,7 @@ ALLOWED = {
     # pure rules and plain record types: they import nothing that touches the world
     "cron": set(),
     "faults": set(),
+    "plaintext": set(),  # text from outside made plain (issue 16, item 11)
     "notify": set(),
     "practices": {"discretion", "words"},
     "words": set(),
@@ -19,9 +20,9 @@ ALLOWED = {
     "reminders": set(),
     "deliveries": set(),
     "when": set(),
-    "talks": {"deliveries", "when"},
-    "asks": {"deliveries"},
-    "boundaries": {"deliveries"},
+    "talks": {"deliveries", "plaintext", "when"},
+    "asks": {"deliveries", "plaintext"},
+    "boundaries": {"deliveries", "plaintext"},
     "layout": {"deliveries"},
     "config_types": {"cron"},
     "config_errors": set(),
@@ -60,11 +61,12 @@ ALLOWED = {
     "replies.htmltext": set(),
     "replies.mailparse": {"replies.htmltext"},
     "replies.imap": {"replies.mailparse"},
-    "ledger": {"asks", "boundaries", "deliveries", "store"},
+    "ledger": {"asks", "boundaries", "deliveries", "plaintext", "store"},
     "replies.service": {
         "cursors",
         "deliveries",
         "ledger",
+        "plaintext",
         "practices",
         "reminders",
         "replies",
@@ -127,7 +129,7 @@ ALLOWED = {
     "alerts": {"config", "cursors", "deliveries", "discretion", "schedule", "store"},
     "status": {"config", "cursors", "deliveries", "schedule"},
     "export": {"asks", "replies", "replies.service"},
-    "history": {"asks", "replies", "replies.service"},
+    "history": {"asks", "plaintext", "replies", "replies.service"},
     # wiring
     "daemon": {
         "alerts",
@@ -166,6 +168,7 @@ ALLOWED = {
         "logs",
         "outbox",
         "pauses",
+        "plaintext",
         "planner",
         "replies",
         "replies.service",
@@ -215,6 +218,7 @@ ALLOWED = {
         "commands",
         "config",
         "deliveries",
+        "plaintext",
         "schedule",
         "settings",
         "store",
@@ -236,7 +240,16 @@ ALLOWED = {
         "store",
         "talkcmds",
     },
-    "ledgercmds": {"asks", "boundaries", "commands", "deliveries", "ledger", "settings", "store"},
+    "ledgercmds": {
+        "asks",
+        "boundaries",
+        "commands",
+        "deliveries",
+        "ledger",
+        "plaintext",
+        "settings",
+        "store",
+    },
     # issue 10 point 5: sample data, made by the daemon and the commands' own writes
     "demodata": {
         "commands",
@@ -260,7 +273,7 @@ ALLOWED = {
     },
     # issue 10: the weekly digest (figures pure; words, sending, page and command apart)
     "digest": {"care", "deliveries", "movement"},
-    "digest_render": {"care", "digest", "discretion", "movement", "words"},
+    "digest_render": {"care", "digest", "discretion", "movement", "plaintext", "words"},
     "digest_send": {
         "care",
         "care_share",

@@ -105,3 +105,45 @@ def test_the_secrets_finder_is_the_callers_choice(handler: Kept) -> None:
     logs.install_redactor(["x://anything"], secrets_in=lambda url: {"found-by-caller"})
     logging.getLogger("halfway.test").warning("found-by-caller")
     assert handler.lines == ["****"]
+
+
+def test_a_traceback_and_stack_info_have_their_secrets_blanked_too(handler: Kept) -> None:
+    """Issue 16, item 15: `log.exception` (as `Daemon.failed` logs) printed the
+    exception's own words, a channel URL with its password, verbatim."""
+    url = "mailto://me:hunter2secret@smtp.example.net?to=me@example.net"
+    logs.install_redactor([url])
+    log = logging.getLogger("halfway.test")
+    try:
+        raise ValueError(f"could not reach {url}")
+    except ValueError:
+        log.exception("send_due failed")
+    log.warning("where %s was", "hunter2secret", stack_info=True)
+    written = "\n".join(handler.lines)
+    assert "hunter2secret" not in written
+    assert "ValueError: could not reach mailto://me:****@smtp.example.net" in written
+    assert "Stack (most recent call last)" in written
+
+
+def test_a_failed_pass_logged_by_the_daemon_keeps_the_channel_password_out(
+    handler: Kept, tmp_path
+) -> None:
+    from halfway import deliver, settings
+
+    from .conftest import Clock
+    from .engine import make_daemon
+
+    url = "mailto://me:Hunter2.secret@smtp.example.net?to=me@example.net"
+    daemon = make_daemon(tmp_path, "", Clock("2026-11-25T19:59:00+01:00"), mail=url)
+    settings.install_redactor(daemon.settings, deliver.secrets_in)
+
+    def send_due() -> None:
+        raise ConnectionError(f"could not reach {url}")
+
+    try:
+        send_due()
+    except ConnectionError:
+        daemon.failed("sending failed", send_due)
+    written = "\n".join(handler.lines)
+    assert "send_due failed" in written
+    assert "ConnectionError: could not reach mailto://me:****@" in written
+    assert "Hunter2.secret" not in written

@@ -42,6 +42,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from halfway import plaintext
 from halfway.deliveries import at, iso
 
 DRAFT = "draft"
@@ -87,8 +88,9 @@ class AskError(ValueError):
 
 
 def text_of(text: str) -> str:
-    """The ask's words, checked: not empty, not longer than MAX_TEXT."""
-    words = (text or "").strip()
+    """The ask's words, plain (see `plaintext`) and checked: not empty, not longer than
+    MAX_TEXT."""
+    words = plaintext.clean(text or "").strip()
     if not words:
         raise AskError("an ask needs a few words")
     if len(words) > MAX_TEXT:

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from halfway import plaintext
 from halfway.deliveries import at, iso
 
 KIND = "boundary"  # the practice whose nudge names a boundary
@@ -37,7 +38,7 @@ class BoundaryError(ValueError):
 
 
 def text_of(text: str) -> str:
-    words = " ".join((text or "").split())  # one line: it is put into a nudge
+    words = " ".join(plaintext.clean(text or "").split())  # one line: it is put into a nudge
     if not words:
         raise BoundaryError("a boundary needs a few words")
     if len(words) > MAX_TEXT:

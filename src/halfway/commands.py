@@ -173,6 +173,7 @@ def send_recorded(settings: Settings, store: Any, added: dict[str, Any]) -> int:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
+    from halfway.plaintext import one_line
     from halfway.replies import service
     from halfway.store import Store
 
@@ -189,7 +190,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
         reply, first = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
     except service.ReplyError as error:
         raise UsageError(f"VALUE: {error.message}") from None
-    label = service.shape_of(delivery).label(reply["value"])
+    label = one_line(service.shape_of(delivery).label(reply["value"]))
     print(f"noted: {label}" + ("" if first else " (your earlier answer is kept in its history)"))
     return 0
 

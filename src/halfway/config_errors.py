@@ -17,7 +17,7 @@ from pydantic_settings import EnvSettingsSource
 
 PREFIX = "HALFWAY_"
 #: HALFWAY_* variables that are read by halfway but are not settings.
-NOT_SETTINGS = frozenset({"HALFWAY_CONFIG", "HALFWAY_TEST_KILL"})
+NOT_SETTINGS = frozenset({"HALFWAY_CONFIG", "HALFWAY_TEST_KILL", "HALFWAY_TEST_SWITCHES"})
 UNKNOWN_KEY = "unknown key (check the spelling)"
 
 

@@ -19,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from halfway import care, discretion, movement, words
+from halfway import care, discretion, movement, plaintext, words
 from halfway.digest import Digest, StripWeek
 
 MARK_WORDS = {
@@ -104,7 +104,9 @@ def boundary_line(d: Digest) -> str | None:
     """That they checked in on their boundaries, and how each felt: no tallies."""
     felt: dict[str, list[str]] = {}
     for check in d.boundaries:
-        felt.setdefault(check.text, []).append(BOUNDARY_WORDS.get(check.value, check.value))
+        felt.setdefault(plaintext.one_line(check.text), []).append(
+            BOUNDARY_WORDS.get(check.value, check.value)
+        )
     if not felt:
         return None
     parts = [
@@ -197,7 +199,9 @@ def asks_lines(d: Digest) -> list[str]:
         return []
     a = d.latest_ask
     state = ASK_WORDS.get(a.state, a.state.replace("_", " "))
-    lines = [f"Your latest ask: “{a.text}”, said {a.since.strftime('%-d %b')}: {state}."]
+    lines = [
+        f"Your latest ask: “{plaintext.one_line(a.text)}”, said {a.since.strftime('%-d %b')}: {state}."
+    ]
     if d.resting_asks == 1:
         lines.append("One earlier ask is resting. You don't need to carry it into every week.")
     elif d.resting_asks:
@@ -233,6 +237,7 @@ def context(
 ) -> dict[str, Any]:
     """What every form of the digest shows, in words, and the frame around it (the
     footer: not advice, the safety line and helpline; on a page, the quick exit)."""
+    one_line = plaintext.one_line  # what was stored raw before words were made plain
     frame = frame or discretion.Frame()
     return {
         "d": d,
@@ -243,9 +248,10 @@ def context(
         "moved": moved_lines(d),
         "moments": moments_line(d),
         "gestures": [
-            {"day": g.day.strftime("%a %-d %b"), "text": g.text, "by": g.by} for g in d.gestures
+            {"day": g.day.strftime("%a %-d %b"), "text": one_line(g.text), "by": g.by}
+            for g in d.gestures
         ],
-        "hurt": [{"day": h.day.strftime("%a %-d %b"), "text": h.text} for h in d.hurt],
+        "hurt": [{"day": h.day.strftime("%a %-d %b"), "text": one_line(h.text)} for h in d.hurt],
         "hurt_how": "You also wrote down what hurt or worried you. It matters as much as the "
         "good moments; a kind moment does not cancel it out.",
         "strip": strip(d),

@@ -83,10 +83,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         from halfway.reading import write_private
 
         html = digest_render.mail_html(found, None, discretion.frame(settings)).encode()
-        try:
-            write_private(Path(args.out), html, args.force)
-        except UsageError as error:
-            raise UsageError(str(error).replace("--output", "--out", 1)) from None
+        write_private(Path(args.out), html, args.force, option="--out")
         print(f"wrote {args.out} (readable by you only)")
         return 0
     print(digest_render.text(found, frame=discretion.frame(settings)), end="")

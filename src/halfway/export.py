@@ -277,7 +277,8 @@ def to_csv(data: Record) -> str:
     every cell: a delivery's `channels` as `name:state;…` and their `channel_errors` as
     `name: error;…`, a reply's `nudge_id` from the delivery it answers, a talk's or an
     ask's `history` as `state at;…` (a move `… from A to B`), a boundary's `answers` as
-    `value at: note;…` and `active` as `true`/`false`."""
+    `value at: note;…` and `active` as `true`/`false`. A cell that would begin a formula
+    begins with `'` (see `inert`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -285,6 +286,7 @@ def to_csv(data: Record) -> str:
     at, nudge_id = index["at"], index["nudge_id"]
     channels, errors = index["channels"], index["channel_errors"]
     nudge_of = {d["id"]: d.get("nudge_id") for d in data["deliveries"]}
+    starts = FORMULA_STARTS
     for name, record_type, time_field in CSV_TABLES:
         for record in data.get(name, []):
             row = [record.get(column) for column in CSV_COLUMNS]
@@ -300,8 +302,21 @@ def to_csv(data: Record) -> str:
                 row[index["answers"]] = answers_cell(record["answers"])
             if isinstance(record.get("active"), bool):
                 row[index["active"]] = "true" if record["active"] else "false"
-            writer.writerow(row)
+            # `inert` on each cell, inline: years of history are millions of cells
+            writer.writerow(["'" + c if c.__class__ is str and c[:1] in starts else c for c in row])
     return out.getvalue()
+
+
+# What a spreadsheet reads as a formula when a cell begins with it (OWASP, CSV injection).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def inert(cell: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula ('=HYPERLINK(…)', '@SUM(…)',
+    '-2+3') with a `'` before it, so that it is shown as the text it is."""
+    if isinstance(cell, str) and cell[:1] in FORMULA_STARTS:
+        return "'" + cell
+    return cell
 
 
 def history_cell(history: list[Any]) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from halfway import asks
+from halfway import asks, plaintext
 from halfway.replies import service
 
 Record = dict[str, Any]
@@ -94,7 +94,8 @@ def practice_rows(data: Record, shown: Callable[[str], str]) -> list[Record]:
 def history_lines(rows: list[Record]) -> list[str]:
     """`halfway history` as lines: each row's local time, then its words. Times show
     their seconds when a fire shown was scheduled off the whole minute (an `every`
-    under a minute, say), so two fires a few seconds apart read apart."""
+    under a minute, say), so two fires a few seconds apart read apart. Each row is one
+    line whatever its words hold (see `plaintext.one_line`)."""
     seconds = any(
         r["record"] == "delivery"
         and not r.get("manual")
@@ -102,7 +103,8 @@ def history_lines(rows: list[Record]) -> list[str]:
         and r["at"][17:19] not in ("", "00")
         for r in rows
     )
-    return [f"{clock(r['at'], seconds)}  {describe(r, seconds)}" for r in rows]
+    line = plaintext.one_line
+    return [f"{clock(r['at'], seconds)}  {line(describe(r, seconds))}" for r in rows]
 
 
 def clock(text: str, seconds: bool = False) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import asks, boundaries
+from halfway import asks, boundaries, plaintext
 from halfway.deliveries import iso
 from halfway.store import Record, Store, Tx, View, new_id
 
@@ -170,7 +170,7 @@ def entry(kind: str, text: str, by: str | None, now: datetime) -> Record:
     `by` is kept when given; an initiation without one is the user's own."""
     if kind not in ENTRY_KINDS:
         raise LedgerError(f"kind: '{kind}' is not one of {', '.join(ENTRY_KINDS)}")
-    words = (text or "").strip()
+    words = plaintext.clean(text or "").strip()  # newlines kept, nothing that acts
     if not words:
         raise LedgerError("text: is empty; write a few words")
     if len(words) > MAX_ENTRY:

@@ -12,6 +12,7 @@ from typing import Any
 
 from halfway import asks
 from halfway.commands import UsageError, utc_now
+from halfway.plaintext import one_line
 from halfway.settings import load_settings
 
 
@@ -109,7 +110,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     records = asks.all_current(found, now, settings.asks.rest_after)
     shown = asks.listed(records, everything=args.all)
     for ask in shown:
-        print(f"{ask['id']}  {when(ask['at'], settings.tz)}  {ask['state']:<11}  {ask['text']}")
+        text = one_line(ask["text"])
+        print(f"{ask['id']}  {when(ask['at'], settings.tz)}  {ask['state']:<11}  {text}")
     resting = len(asks.resting(records))
     if not shown:
         print("no asks yet" if args.all or not records else "no open asks")
@@ -130,7 +132,7 @@ def cmd_boundary(args: argparse.Namespace) -> int:
         store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
         if args.action == "add":
             added = ledger.add_boundary(store, args.text, now)
-            print(f"added boundary {added['id']}: {added['text']}")
+            print(f"added boundary {added['id']}: {one_line(added['text'])}")
             return 0
         if args.action == "retire":
             retired = ledger.retire_boundary(store, args.boundary_id, now)
@@ -150,7 +152,7 @@ def cmd_boundary(args: argparse.Namespace) -> int:
         latest = max(answers, key=lambda a: at(a["at"]), default=None)
         last = f" · last: {latest['value']} ({when(latest['at'], settings.tz)})" if latest else ""
         state = "" if boundary.get("active") else " (retired)"
-        print(f"{boundary['id']}{state}: {boundary['text']}{last}")
+        print(f"{boundary['id']}{state}: {one_line(boundary['text'])}{last}")
     if not shown:
         print("no boundaries yet; add one with 'halfway boundary add TEXT'")
     return 0

@@ -42,7 +42,9 @@ def setup_logging(debug: bool) -> None:
 
 
 class Redactor(logging.Filter):
-    """A log filter that blanks out every known secret, whatever logged it."""
+    """A log filter that blanks out every known secret, whatever logged it: in the
+    message, in the traceback of `log.exception` (whose last line repeats what the
+    exception says, a URL with its password, say) and in `stack_info`."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -50,11 +52,24 @@ class Redactor(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "****")
-            record.msg, record.args = message, None
+            record.msg, record.args = self.hidden(record.getMessage()), None
+            if record.exc_info and not record.exc_text:
+                # Formatted here, once, as a handler's Formatter would; a handler that
+                # finds `exc_text` set writes it instead of formatting the exception.
+                record.exc_text = FORMATTER.formatException(record.exc_info)
+            if record.exc_text:
+                record.exc_text = self.hidden(record.exc_text)
+            if record.stack_info:
+                record.stack_info = self.hidden(record.stack_info)
         return True
+
+    def hidden(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "****")
+        return text
+
+
+FORMATTER = logging.Formatter()
 
 
 def url_secrets(url: str) -> set[str]:

@@ -1,16 +1,18 @@
 """The commands that read the whole record: `history` and `export`.
 
 Unlike the others they read every monthly archive, so they build one large
-record tree: the garbage collector is held while they do, and an export to a
-file is written for its owner's eyes only.
+record tree: the garbage collector is held while they do. `write_private` writes
+every private output file (an export, a digest page) whole or not at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,18 +89,52 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_private(path: Path, data: bytes, force: bool) -> None:
-    """Write an export only its owner can read; an existing file only with --force."""
+def write_private(path: Path, data: bytes, force: bool, option: str = "--output") -> None:
+    """Write an output file (`export --output`, `digest --out`) for its owner's eyes only,
+    whole or not at all.
+
+    The bytes go to a temporary file (0600) in the same folder, are fsynced, and only
+    then take `path`'s name: without `force` by a link that fails if `path` exists by
+    then, with it by a rename over it. On any failure the temporary file is removed, so
+    a full disk leaves no truncated file to block the next try. UsageError (exit 2) for
+    an existing file without `force`; StoreError (exit 1) when the folder cannot take it,
+    in one line naming the file, the folder and why.
+    """
+    from halfway.store import StoreError
+
     if path.exists() and not force:
-        raise UsageError(f"--output: {path} already exists; add --force to replace it")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
+        raise UsageError(f"{option}: {path} already exists; add --force to replace it")
+    folder = path.parent
+    temp: str | None = None
     try:
-        descriptor = os.open(path, flags, 0o600)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if force:
+            os.replace(temp, path)
+        else:
+            os.link(temp, path)  # never over a file that appeared meanwhile
+            os.unlink(temp)
+        temp = None
+    except FileExistsError:
+        raise UsageError(f"{option}: {path} already exists; add --force to replace it") from None
     except OSError as error:
-        raise UsageError(f"--output: cannot write {path} ({error.strerror})") from None
-    os.fchmod(descriptor, 0o600)  # a file replaced with --force keeps no wider mode
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(data)
+        raise StoreError(f"{option}: {path} was not written: {why(folder, error)}") from None
+    finally:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+
+
+def why(folder: Path, error: OSError) -> str:
+    """Why `folder` could not take a file, in words that name its disk."""
+    where = folder.resolve()
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk holding {where} is full; free some space and try again"
+    if error.errno == errno.EROFS:
+        return f"the disk holding {where} is read-only"
+    return f"{error.strerror or error} (in {where})"
 
 
 def snapshot(store: Any, since_month: str | None = None) -> dict[str, Any]:

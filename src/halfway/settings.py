@@ -32,11 +32,16 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def install_redactor(settings: Settings, secrets_in: Callable[[str], set[str]]) -> None:
-    """Keep the channels' secrets and the IMAP password out of every log line."""
+    """Keep the channels' secrets and the IMAP password out of every log line: what
+    `secrets_in` finds, and always the obvious ones (`logs.url_secrets`: apprise's
+    reading leaves out a password with a dot in it, `pa.ss.word`)."""
     from halfway import logs
 
+    def found(url: str) -> set[str]:
+        return secrets_in(url) | logs.url_secrets(url)
+
     urls = [url for urls in settings.channels.values() for url in urls]
-    logs.install_redactor(urls, [settings.imap.password] if settings.imap else [], secrets_in)
+    logs.install_redactor(urls, [settings.imap.password] if settings.imap else [], found)
 
 
 def demo_settings(args: argparse.Namespace) -> Settings:

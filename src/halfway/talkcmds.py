@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from halfway.commands import UsageError, utc_now
+from halfway.plaintext import one_line
 from halfway.settings import load_settings
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ def talk_head(talk: Record, zone: tzinfo) -> str:
 
     topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
     theirs = ", their idea" if talk.get("by") == "partner" else ""
-    return f"{clock_text(at(talk['at']), zone)}{topic}{theirs}"
+    return one_line(f"{clock_text(at(talk['at']), zone)}{topic}{theirs}")
 
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:

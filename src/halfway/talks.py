@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import NotRequired, TypedDict
 
+from halfway import plaintext
 from halfway.deliveries import at, iso
 from halfway.when import local_instant
 
@@ -312,7 +313,7 @@ def _ahead(when: datetime, now: datetime) -> None:
 def _topic(topic: str | None) -> str | None:
     if topic is None:
         return None
-    text = " ".join(topic.split())  # one line: no newlines or tabs reach a message
+    text = " ".join(plaintext.clean(topic).split())  # one line, nothing that acts
     if len(text) > MAX_TOPIC:
         raise TalkError(f"a topic is at most {MAX_TOPIC} characters; this one has {len(text)}")
     return text or None

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import cursors, deliveries, ledger, practices, reminders
+from halfway import cursors, deliveries, ledger, plaintext, practices, reminders
 from halfway.deliveries import CANCELLED, FAILED, PENDING, iso
 from halfway.replies import tokens
 from halfway.store import Record, Store, Tx, new_id
@@ -67,12 +67,13 @@ def accept(
     """
     if expired(delivery, now):
         raise ReplyError(410, CLOSED)
-    value = (value or "").strip()
+    # Every door (page, push, e-mail, CLI) comes here: its words are made plain once.
+    value = plaintext.clean(value or "").strip()
     pause = value == reminders.PAUSE_WEEK and bool(delivery.get("offer_pause"))
     problem = None if pause else shape_of(delivery).problem(value, scale)
     if problem:
         raise ReplyError(422, problem[0].upper() + problem[1:] + ".")
-    note = (note or "").strip() or None
+    note = plaintext.clean(note or "").strip() or None
     if note and len(note) > MAX_NOTE:
         raise ReplyError(422, f"The note is longer than {MAX_NOTE} characters.")
     version: Record = {
