@@ -26,18 +26,21 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from halfway import discretion
 from halfway.config_defaults import default_data_dir, local_zone
 from halfway.config_errors import Environment, explain, in_order
-from halfway.config_practices import Asks, Boundary, Care, Digest, Strict, Talks
+from halfway.config_practices import Asks, Boundary, Care, Digest, Imap, Outbox, Strict, Talks
 from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
     Clock,
     CronText,
+    DayDuration,
     Duration,
+    HourDuration,
     NameId,
     NameList,
     TitleText,
     WebAddress,
     as_list,
+    instant_problem,
 )
 from halfway.words import check_overrides
 
@@ -114,7 +117,7 @@ class Nudge(Strict):
     text: str | None = Field(None, description="words that replace the kind's default")
     catch_up: Duration = Field(timedelta(hours=6), description="how late a fire may still go")
     remind_after: Duration | None = Field(None, description="remind if unanswered after this")
-    remind_max: int = Field(1, ge=0, description="at most this many reminders")
+    remind_max: int = Field(1, ge=0, le=20, description="at most this many reminders")
     reply_window: Duration = Field(timedelta(days=7), description="how long the reply link works")
     snooze: Duration = Field(
         timedelta(hours=1), description="a 'later' reply asks again after this"
@@ -144,6 +147,14 @@ class Nudge(Strict):
                 ) from None
         return value
 
+    @field_validator("at")
+    @classmethod
+    def _at_in_range(cls, value: datetime | None) -> datetime | None:
+        problem = instant_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _one_timing(self) -> Nudge:
         problem = _timing_problem({"cron": self.cron, "every": self.every, "at": self.at})
@@ -161,26 +172,6 @@ def _timing_problem(item: dict[str, Any]) -> str | None:
     return f"needs exactly one of cron, every or at ({found})"
 
 
-class Outbox(Strict):
-    retry_first: Duration = Field(timedelta(seconds=30), description="wait before the first retry")
-    retry_max: Duration = Field(timedelta(hours=1), description="the longest wait between retries")
-    give_up_after: Duration = Field(timedelta(days=1), description="stop retrying a send this old")
-    alert_after: Duration = Field(
-        timedelta(hours=6), description="say so through another channel when one fails this long"
-    )
-
-
-class Imap(Strict):
-    host: str = Field(description="IMAP server that receives replies to halfway's e-mails")
-    port: int = Field(993, gt=0, lt=65536)
-    user: str = Field(description="login name")
-    password: str = Field(description="login password (never printed or logged)")
-    folder: str = Field("INBOX", description="where replies arrive")
-    tls: Literal["ssl", "starttls", "none"] = Field("ssl", description="ssl, starttls or none")
-    poll: Duration = Field(timedelta(minutes=1), description="how often to look")
-    move_to: str | None = Field(None, description="move handled replies to this folder")
-
-
 class Settings(BaseSettings):
     """The whole configuration. Field order matters: channels before their users."""
 
@@ -193,9 +184,11 @@ class Settings(BaseSettings):
 
     timezone: str = Field(default_factory=lambda: local_zone(), description="IANA zone name")
     data_dir: Path = Field(default_factory=lambda: default_data_dir(), description="data folder")
-    send_timeout: Duration = Field(timedelta(seconds=30), description="longest one send may take")
+    send_timeout: HourDuration = Field(
+        timedelta(seconds=30), description="longest one send may take"
+    )
     heartbeat_url: str | None = Field(None, description="pinged while halfway runs")
-    heartbeat_every: Duration = Field(timedelta(minutes=5), description="how often to ping it")
+    heartbeat_every: DayDuration = Field(timedelta(minutes=5), description="how often to ping it")
     server: Server = Field(default_factory=Server)
     outbox: Outbox = Field(default_factory=Outbox)
     discreet: bool = Field(True, description="nothing personal on a lock screen or preview")

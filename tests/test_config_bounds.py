@@ -1,0 +1,125 @@
+"""Issue 16: every duration and instant of the config is bounded where it is read (exit 2,
+one line naming the key and the bound), and a value that still overflows at run time
+skips its own nudge only; nudge texts are held to the [words] limits."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from .conftest import Clock
+from .engine import make_daemon
+
+NUDGE = '[[nudges]]\nid = "n"\nkind = "custom"\n'
+PHONE = {"phone": "json://127.0.0.1:9/hook"}
+CRON = 'cron = "0 9 * * *"\n'
+
+
+def refused(halfway, config_file, body: str, **kwargs) -> str:
+    """`check` on a config of `body`: exit 2 and the one line it says (the file's name off)."""
+    config = config_file(body, channels=PHONE, **kwargs)
+    ran = halfway("check", "--config", str(config.path))
+    assert ran.code == 2, (ran.out, ran.err)
+    lines = ran.err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "Traceback" not in ran.err
+    assert "Error" not in ran.err
+    prefix = f"{config.path}: "
+    assert lines[0].startswith(prefix), lines[0]
+    return lines[0].removeprefix(prefix)
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        (
+            NUDGE + CRON + 'reply_window = "999999999d"\n',
+            "nudges[0].reply_window: '999999999d' is longer than 366d (a year), the most it may be",
+        ),
+        (
+            NUDGE + 'every = "999999999d"\n',
+            "nudges[0].every: '999999999d' is longer than 366d (a year), the most it may be",
+        ),
+        (
+            NUDGE + CRON + 'catch_up = "99999999999999999999d"\n',
+            "nudges[0].catch_up: '99999999999999999999d' is longer than 366d (a year),"
+            " the most it may be",
+        ),
+        (
+            NUDGE + CRON + 'snooze = "367d"\n',
+            "nudges[0].snooze: '367d' is longer than 366d (a year), the most it may be",
+        ),
+        (
+            NUDGE + 'at = "0001-01-01T00:00"\n',
+            "nudges[0].at: '0001-01-01T00:00:00' is outside the years 1970 to 9000",
+        ),
+        (
+            NUDGE + "at = 9999-12-31T23:59:00\n",
+            "nudges[0].at: '9999-12-31T23:59:00' is outside the years 1970 to 9000",
+        ),
+        (
+            NUDGE + CRON + "remind_max = 99999999999\n",
+            "nudges[0].remind_max: Input should be less than or equal to 20",
+        ),
+        (
+            NUDGE + CRON + '[outbox]\ngive_up_after = "9999999w"\n',
+            "outbox.give_up_after: '9999999w' is longer than 366d (a year), the most it may be",
+        ),
+        (
+            NUDGE + CRON + '[talks]\nreply_window = "400d"\n',
+            "talks.reply_window: '400d' is longer than 366d (a year), the most it may be",
+        ),
+        (
+            'heartbeat_every = "2d"\n' + NUDGE + CRON,
+            "heartbeat_every: '2d' is longer than 1d, the most it may be",
+        ),
+    ],
+)
+def test_a_huge_duration_or_instant_is_one_line_naming_the_key_and_its_bound(
+    halfway, config_file, body, line
+) -> None:
+    assert refused(halfway, config_file, body) == line
+
+
+def test_a_send_timeout_is_at_most_an_hour(halfway, config_file) -> None:
+    assert (
+        refused(halfway, config_file, NUDGE + CRON, send_timeout="99999999999999999999s")
+        == "send_timeout: '99999999999999999999s' is longer than 1h, the most it may be"
+    )
+
+
+def test_the_bounds_themselves_are_taken(halfway, config_file) -> None:
+    body = (
+        NUDGE
+        + 'every = "366d"\ncatch_up = "366d"\nreply_window = "52w2d"\nremind_after = "366d"\n'
+        + "remind_max = 20\n"
+        + '[[nudges]]\nid = "m"\nkind = "custom"\nat = "9000-12-31T23:59"\n'
+        + '[[nudges]]\nid = "o"\nkind = "custom"\nat = "1970-01-01T00:00"\n'
+    )
+    config = config_file(body, channels=PHONE)
+    ran = halfway("check", "--config", str(config.path))
+    assert ran.code == 0, ran.err
+
+
+def test_a_nudge_whose_times_overflow_is_skipped_alone_and_logged_once(tmp_path, caplog) -> None:
+    """Were a value past the config's bounds to reach the planner, its nudge is skipped
+    (one log line) and the healthy nudge beside it still fires."""
+    clock = Clock("2026-12-01T09:00:00+01:00")
+    body = (
+        '[[nudges]]\nid = "healthy"\nkind = "custom"\nevery = "1m"\n'
+        '[[nudges]]\nid = "huge"\nkind = "custom"\nevery = "1m"\n'
+    )
+    daemon = make_daemon(tmp_path, body, clock, phone="json://127.0.0.1:9/hook")
+    healthy, huge = daemon.settings.nudges
+    huge = huge.model_copy(update={"reply_window": timedelta(days=999_999_999)})
+    daemon.use(daemon.settings.model_copy(update={"nudges": [healthy, huge]}))
+    with caplog.at_level(logging.INFO, logger="halfway"):
+        for _ in range(3):
+            clock.advance(minutes=1)
+            fired = daemon.planner.tick()
+            assert [r["nudge_id"] for r in fired] == ["healthy"]
+    skipped = [r.getMessage() for r in caplog.records if "huge" in r.getMessage()]
+    assert skipped == ["nudge huge is skipped: its times overflow (date value out of range)"]
+    assert "huge" not in daemon.planner.next_fires()  # no wake-up loop on it either
