@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from halfway import words
+
 from .conftest import Clock
 from .engine import make_daemon
 
@@ -123,3 +125,15 @@ def test_a_nudge_whose_times_overflow_is_skipped_alone_and_logged_once(tmp_path,
     skipped = [r.getMessage() for r in caplog.records if "huge" in r.getMessage()]
     assert skipped == ["nudge huge is skipped: its times overflow (date value out of range)"]
     assert "huge" not in daemon.planner.next_fires()  # no wake-up loop on it either
+
+
+def test_a_nudge_text_is_held_to_the_words_limit(halfway, config_file) -> None:
+    long = "x" * (words.MAX_VARIANT + 1)
+    line = refused(halfway, config_file, NUDGE + CRON + f'text = "{long}"\n')
+    assert line == (
+        f"nudges[0].text: must be at most {words.MAX_VARIANT} characters"
+        f" (it has {words.MAX_VARIANT + 1})"
+    )
+    body = NUDGE + CRON + f'text = "{"x" * words.MAX_VARIANT}"\n'
+    ran = halfway("check", "--config", str(config_file(body, channels=PHONE).path))
+    assert ran.code == 0, ran.err

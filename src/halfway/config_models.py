@@ -42,7 +42,7 @@ from halfway.config_types import (
     as_list,
     instant_problem,
 )
-from halfway.words import check_overrides
+from halfway.words import MAX_VARIANT, check_overrides
 
 Kind = Literal[
     "self_regulation",
@@ -133,6 +133,16 @@ class Nudge(Strict):
         for code in value or []:
             if not NAME.fullmatch(code.replace("_", "-")):
                 raise ValueError(f"'{code}' may only use a-z, 0-9, '_' and '-'")
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        # the same bound as a kind's own words ([words]): the text is stored with every fire
+        if value is not None and len(value.strip()) > MAX_VARIANT:
+            raise ValueError(
+                f"must be at most {MAX_VARIANT} characters (it has {len(value.strip())})"
+            )
         return value
 
     @field_validator("at", mode="before")
