@@ -33,13 +33,12 @@ from halfway.config_models import (
     KINDS,
     Kind,
     Nudge,
-    QuietHours,
     Server,
     Settings,
     check_nudge,
     checking_urls,
 )
-from halfway.config_practices import Digest, Imap, Outbox, Strict
+from halfway.config_practices import Digest, Imap, Outbox, QuietHours, Strict
 from halfway.config_types import (
     Clock,
     CronText,

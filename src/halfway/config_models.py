@@ -26,11 +26,20 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from halfway import discretion
 from halfway.config_defaults import default_data_dir, local_zone
 from halfway.config_errors import Environment, explain, in_order
-from halfway.config_practices import Asks, Boundary, Care, Digest, Imap, Outbox, Strict, Talks
+from halfway.config_practices import (
+    Asks,
+    Boundary,
+    Care,
+    Digest,
+    Imap,
+    Outbox,
+    QuietHours,
+    Strict,
+    Talks,
+)
 from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
-    Clock,
     CronText,
     DayDuration,
     Duration,
@@ -94,17 +103,6 @@ class Server(Strict):
     @property
     def port(self) -> int:
         return int(self.listen.rpartition(":")[2])
-
-
-class QuietHours(Strict):
-    start: Clock = Field(description="local time quiet hours begin")
-    end: Clock = Field(description="local time they end; fires inside are deferred to it")
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> QuietHours:
-        if self.start == self.end:
-            raise ValueError("start and end are the same time; leave [quiet_hours] out instead")
-        return self
 
 
 class Nudge(Strict):

@@ -1,4 +1,4 @@
-"""The config tables around the nudges: the weekly digest, planned talks, asks, the
+"""The config tables around the nudges: quiet hours, the weekly digest, planned talks, asks, the
 user's boundaries and the care nudges, the outbox's retries and the IMAP mailbox; and
 `Strict`, the base of every table.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -26,6 +26,27 @@ class Strict(BaseModel):
     """Every nested table refuses keys it does not know."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuietHours(Strict):
+    start: Clock = Field(description="local time quiet hours begin")
+    end: Clock = Field(description="local time they end; fires inside are deferred to it")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _given(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data:  # e.g. start and end commented out
+            raise ValueError(
+                "has neither start nor end: give both, or leave the [quiet_hours] table out"
+                " to have no quiet hours"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end are the same time; leave [quiet_hours] out instead")
+        return self
 
 
 class Digest(Strict):
