@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 NUDGE = '[[nudges]]\nid = "late"\nkind = "custom"\ncron = "0 23 * * *"\n'
 PHONE = {"phone": "json://127.0.0.1:9/hook"}
 HINT = "(or leave the [quiet_hours] table out to have no quiet hours)"
@@ -49,3 +51,34 @@ def test_quiet_hours_without_their_times_say_that_leaving_the_table_out_ends_the
     )
     only_end = '[quiet_hours]\nend = "07:30"\n' + NUDGE
     assert refused(halfway, config_file, only_end) == f"quiet_hours.start: is required {HINT}"
+
+
+@pytest.mark.parametrize(
+    ("url", "line"),
+    [
+        (
+            "mailto://127.0.0.1:2525?to=me@home.lan",
+            "channels.mail: is not a valid 'mailto://' URL: it has no sender address apprise"
+            " can use; add from= (e.g. ?to=me@home.lan&from=halfway@home.lan)",
+        ),
+        (
+            "http://127.0.0.1:8080/hook",
+            "channels.mail: 'http://' is a web address, not a channel: for an ntfy server write"
+            " ntfy://host/topic, for a web hook that takes JSON json://host/path",
+        ),
+        (
+            "https://push.home.lan/halfway",
+            "channels.mail: 'https://' is a web address, not a channel: for an ntfy server"
+            " write ntfys://host/topic, for a web hook that takes JSON jsons://host/path",
+        ),
+    ],
+)
+def test_a_refused_channel_url_names_what_to_write(halfway, config_file, url, line) -> None:
+    body = NUDGE + 'channels = ["mail"]\n'
+    assert refused(halfway, config_file, body, channels={"mail": url}) == line
+
+
+def test_a_mail_url_with_its_sender_is_taken(halfway, config_file) -> None:
+    url = "mailto://127.0.0.1:2525?to=me@home.lan&from=halfway@home.lan"
+    ran = halfway("check", "--config", str(config_file(NUDGE, channels={"mail": url}).path))
+    assert ran.code == 0, ran.err
