@@ -4,14 +4,21 @@ skips its own nudge only; nudge texts are held to the [words] limits."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import re
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from halfway import words
+from halfway import cli, words
 
-from .conftest import Clock
+from .conftest import Clock, config_text
 from .engine import make_daemon
 
 NUDGE = '[[nudges]]\nid = "n"\nkind = "custom"\n'
@@ -137,3 +144,59 @@ def test_a_nudge_text_is_held_to_the_words_limit(halfway, config_file) -> None:
     body = NUDGE + CRON + f'text = "{"x" * words.MAX_VARIANT}"\n'
     ran = halfway("check", "--config", str(config_file(body, channels=PHONE).path))
     assert ran.code == 0, ran.err
+
+
+DURATION_KEYS = ["every", "catch_up", "remind_after", "snooze", "reply_window"]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    key=st.sampled_from(DURATION_KEYS),
+    number=st.one_of(st.integers(1, 400), st.integers(1, 10**22)),
+    unit=st.sampled_from("smhdw"),
+    moment=st.datetimes(),
+)
+def test_any_duration_or_instant_is_taken_or_refused_by_name_never_a_crash(
+    key, number, unit, moment
+) -> None:
+    """`check` on one nudge with a drawn duration and another with a drawn instant: exit
+    0, or exit 2 with a line naming the key; never exit 1."""
+    timing = "" if key == "every" else 'cron = "0 9 * * *"\n'
+    body = NUDGE + timing + f'{key} = "{number}{unit}"\n'
+    body += f'[[nudges]]\nid = "m"\nkind = "custom"\nat = "{moment.isoformat()}"\n'
+    with tempfile.TemporaryDirectory() as home:
+        path = Path(home) / "config.toml"
+        path.write_text(config_text(body, data_dir=Path(home) / "data", channels=PHONE))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(["check", "--config", str(path)])
+    assert code in (0, 2), err.getvalue()
+    if code == 2:
+        lines = err.getvalue().splitlines()
+        assert lines
+        assert all(
+            re.match(rf"{re.escape(str(path))}: nudges\[[01]\]\.(at|{key}): ", line)
+            for line in lines
+        ), lines
+
+
+def test_the_longest_durations_at_the_last_instant_still_fire(tmp_path) -> None:
+    """The bounds leave room for the sums the planner does: a one-off at the end of year
+    9000 with every span at its most fires, and its reply link's end is written down."""
+    clock = Clock("9000-12-31T23:58:00+01:00")
+    body = (
+        '[[nudges]]\nid = "last"\nkind = "custom"\nat = "9000-12-31T23:59"\n'
+        'catch_up = "366d"\nreply_window = "366d"\nremind_after = "366d"\nremind_max = 20\n'
+        'snooze = "366d"\n'
+        '[[nudges]]\nid = "yearly"\nkind = "custom"\nevery = "366d"\ncatch_up = "366d"\n'
+        'reply_window = "366d"\n'
+    )
+    daemon = make_daemon(tmp_path, body, clock, phone="json://127.0.0.1:9/hook")
+    clock.advance(minutes=2)
+    fired = daemon.planner.tick()
+    assert [r["nudge_id"] for r in fired] == ["last"]
+    assert fired[0]["expires_at"].startswith("9002-01-01")
+    clock.advance(days=366)
+    daemon.planner.remind()
+    assert [r["nudge_id"] for r in daemon.planner.tick()] == ["yearly"]
+    assert daemon.planner.broken == set()
