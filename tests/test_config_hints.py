@@ -51,6 +51,10 @@ def test_quiet_hours_without_their_times_say_that_leaving_the_table_out_ends_the
     )
     only_end = '[quiet_hours]\nend = "07:30"\n' + NUDGE
     assert refused(halfway, config_file, only_end) == f"quiet_hours.start: is required {HINT}"
+    no_password = '[imap]\nhost = "127.0.0.1"\nuser = "me"\n' + NUDGE
+    assert refused(halfway, config_file, no_password) == (
+        "imap.password: is required (or leave the [imap] table out to take no replies by e-mail)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
-"""The config tables around the nudges: quiet hours, the weekly digest, planned talks, asks, the
-user's boundaries and the care nudges, the outbox's retries and the IMAP mailbox; and
-`Strict`, the base of every table.
+"""The config tables around the nudges: quiet hours, the weekly digest, planned talks,
+asks, the user's boundaries and the care nudges, the outbox's retries and the IMAP
+mailbox; and `Strict`, the base of every table.
 """
 
 from __future__ import annotations
