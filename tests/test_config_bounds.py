@@ -200,3 +200,13 @@ def test_the_longest_durations_at_the_last_instant_still_fire(tmp_path) -> None:
     daemon.planner.remind()
     assert [r["nudge_id"] for r in daemon.planner.tick()] == ["yearly"]
     assert daemon.planner.broken == set()
+
+
+@pytest.mark.parametrize("days", ["3661", "3660000", "99999999999"])
+def test_upcoming_looks_at_most_ten_years_ahead(halfway, config_file, days) -> None:
+    path = config_file(NUDGE + CRON, channels=PHONE).path
+    ran = halfway("upcoming", "--days", days, "--config", str(path))
+    assert ran.code == 2, ran.err  # it overflowed: exit 1
+    assert f"'{days}' is more than 3660 days (10 years)" in ran.err
+    assert len(ran.err.strip().splitlines()) == 1
+    assert halfway("upcoming", "--days", "3660", "--config", str(path)).code == 0
