@@ -54,6 +54,8 @@ def test_out_writes_html_for_its_owner_only_and_never_over_a_file(
         ("2026-W99", "2026 has no week 99"),
         ("2999-W01", "2999-W01 has not begun yet"),
         ("48", "'48' is not a week like 2026-W48"),
+        ("0001-W01", "0001-W01: halfway has no weeks before 1970"),  # overflowed: exit 1
+        ("1969-W52", "1969-W52: halfway has no weeks before 1970"),
     ],
 )
 def test_an_impossible_week_is_exit_2_with_one_line(halfway, seeded, week, problem) -> None:

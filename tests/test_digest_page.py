@@ -94,3 +94,7 @@ def test_a_week_that_cannot_be_is_404_even_with_the_token(served) -> None:
     status, body = status_of(f"http://{written.listen}/digest/2026-W99?t={token}")
     assert status == 404
     assert "2026 has no week 99" in body
+    for week in ("0001-W01", "0001-W14"):  # these overflowed: 500
+        status, body = status_of(f"http://{written.listen}/digest/{week}?t={token}")
+        assert status == 404, week
+        assert f"{week}: halfway has no weeks before 1970" in body

@@ -63,6 +63,13 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+def days_ahead(text: str) -> int:
+    """A number of days to look ahead: at most ten years, past which the dates overflow."""
+    if positive_int(text) > 3660:
+        raise argparse.ArgumentTypeError(f"'{text}' is more than 3660 days (10 years)")
+    return int(text)
+
+
 def a_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -141,7 +148,7 @@ def build_parser() -> Parser:
         " already sent stop working)",
     )
     p = command("upcoming", cmd_upcoming, "list the fires planned in the next days")
-    p.add_argument("--days", type=positive_int, default=7, help="how many days ahead (default 7)")
+    p.add_argument("--days", type=days_ahead, default=7, help="how many days ahead (default 7)")
     p.add_argument(
         "--limit", type=positive_int, default=20, help="show at most N fires (default 20)"
     )

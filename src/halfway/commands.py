@@ -109,7 +109,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             [nudge], zone, settings.quiet_hours, now, now + timedelta(days=3660), 3, since
         )
         seconds = schedule.shows_seconds(fires, [nudge])  # as `upcoming` shows them
-        when = ", ".join(schedule.clock_text(f.due_at, zone, seconds) for f in fires)
+        when = ", ".join(
+            schedule.clock_text(f.due_at, zone, seconds)
+            + (" (after quiet hours)" if f.deferred else "")  # as status and upcoming say
+            for f in fires
+        )
         when = when or "no fire ahead"
         print(f"  {nudge.id} ({nudge.kind}): {when}")
     sys.stdout.flush()

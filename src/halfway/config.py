@@ -31,17 +31,14 @@ from halfway.config_errors import blame, explain, setting_path
 # `from halfway.config import Settings` and `config.parse_duration` keep working.
 from halfway.config_models import (
     KINDS,
-    Imap,
     Kind,
     Nudge,
-    Outbox,
-    QuietHours,
     Server,
     Settings,
     check_nudge,
     checking_urls,
 )
-from halfway.config_practices import Digest, Strict
+from halfway.config_practices import Digest, Imap, Outbox, QuietHours, Strict
 from halfway.config_types import (
     Clock,
     CronText,

@@ -19,6 +19,11 @@ PREFIX = "HALFWAY_"
 #: HALFWAY_* variables that are read by halfway but are not settings.
 NOT_SETTINGS = frozenset({"HALFWAY_CONFIG", "HALFWAY_TEST_KILL", "HALFWAY_TEST_SWITCHES"})
 UNKNOWN_KEY = "unknown key (check the spelling)"
+# What leaving out a whole optional table means, said beside a key it is missing.
+_OPTIONAL = {
+    "quiet_hours": " (or leave the [quiet_hours] table out to have no quiet hours)",
+    "imap": " (or leave the [imap] table out to take no replies by e-mail)",
+}
 
 
 class NotJson:
@@ -56,7 +61,7 @@ def explain(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
         elif kind == "extra_forbidden":
             message = UNKNOWN_KEY
         elif kind == "missing":
-            message = "is required"
+            message = "is required" + _OPTIONAL.get(str(item["loc"][0]) if item["loc"] else "", "")
         elif kind == "literal_error":
             allowed = re.findall(r"'([^']*)'", str(item.get("ctx", {}).get("expected", "")))
             message = f"'{item['input']}' is not one of: {', '.join(allowed)}"

@@ -26,20 +26,32 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from halfway import discretion
 from halfway.config_defaults import default_data_dir, local_zone
 from halfway.config_errors import Environment, explain, in_order
-from halfway.config_practices import Asks, Boundary, Care, Digest, Strict, Talks
+from halfway.config_practices import (
+    Asks,
+    Boundary,
+    Care,
+    Digest,
+    Imap,
+    Outbox,
+    QuietHours,
+    Strict,
+    Talks,
+)
 from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
-    Clock,
     CronText,
+    DayDuration,
     Duration,
+    HourDuration,
     NameId,
     NameList,
     TitleText,
     WebAddress,
     as_list,
+    instant_problem,
 )
-from halfway.words import check_overrides
+from halfway.words import MAX_VARIANT, check_overrides
 
 Kind = Literal[
     "self_regulation",
@@ -93,17 +105,6 @@ class Server(Strict):
         return int(self.listen.rpartition(":")[2])
 
 
-class QuietHours(Strict):
-    start: Clock = Field(description="local time quiet hours begin")
-    end: Clock = Field(description="local time they end; fires inside are deferred to it")
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> QuietHours:
-        if self.start == self.end:
-            raise ValueError("start and end are the same time; leave [quiet_hours] out instead")
-        return self
-
-
 class Nudge(Strict):
     id: NameId = Field(description="unique name, [a-z0-9-]")
     kind: Kind = Field(description="which practice this nudge is")
@@ -114,7 +115,7 @@ class Nudge(Strict):
     text: str | None = Field(None, description="words that replace the kind's default")
     catch_up: Duration = Field(timedelta(hours=6), description="how late a fire may still go")
     remind_after: Duration | None = Field(None, description="remind if unanswered after this")
-    remind_max: int = Field(1, ge=0, description="at most this many reminders")
+    remind_max: int = Field(1, ge=0, le=20, description="at most this many reminders")
     reply_window: Duration = Field(timedelta(days=7), description="how long the reply link works")
     snooze: Duration = Field(
         timedelta(hours=1), description="a 'later' reply asks again after this"
@@ -132,6 +133,16 @@ class Nudge(Strict):
                 raise ValueError(f"'{code}' may only use a-z, 0-9, '_' and '-'")
         return value
 
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        # the same bound as a kind's own words ([words]): the text is stored with every fire
+        if value is not None and len(value.strip()) > MAX_VARIANT:
+            raise ValueError(
+                f"must be at most {MAX_VARIANT} characters (it has {len(value.strip())})"
+            )
+        return value
+
     @field_validator("at", mode="before")
     @classmethod
     def _at(cls, value: Any) -> Any:
@@ -142,6 +153,14 @@ class Nudge(Strict):
                 raise ValueError(
                     f"'{value}' is not an ISO date-time (e.g. '2026-12-01T09:00')"
                 ) from None
+        return value
+
+    @field_validator("at")
+    @classmethod
+    def _at_in_range(cls, value: datetime | None) -> datetime | None:
+        problem = instant_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -161,26 +180,6 @@ def _timing_problem(item: dict[str, Any]) -> str | None:
     return f"needs exactly one of cron, every or at ({found})"
 
 
-class Outbox(Strict):
-    retry_first: Duration = Field(timedelta(seconds=30), description="wait before the first retry")
-    retry_max: Duration = Field(timedelta(hours=1), description="the longest wait between retries")
-    give_up_after: Duration = Field(timedelta(days=1), description="stop retrying a send this old")
-    alert_after: Duration = Field(
-        timedelta(hours=6), description="say so through another channel when one fails this long"
-    )
-
-
-class Imap(Strict):
-    host: str = Field(description="IMAP server that receives replies to halfway's e-mails")
-    port: int = Field(993, gt=0, lt=65536)
-    user: str = Field(description="login name")
-    password: str = Field(description="login password (never printed or logged)")
-    folder: str = Field("INBOX", description="where replies arrive")
-    tls: Literal["ssl", "starttls", "none"] = Field("ssl", description="ssl, starttls or none")
-    poll: Duration = Field(timedelta(minutes=1), description="how often to look")
-    move_to: str | None = Field(None, description="move handled replies to this folder")
-
-
 class Settings(BaseSettings):
     """The whole configuration. Field order matters: channels before their users."""
 
@@ -193,9 +192,11 @@ class Settings(BaseSettings):
 
     timezone: str = Field(default_factory=lambda: local_zone(), description="IANA zone name")
     data_dir: Path = Field(default_factory=lambda: default_data_dir(), description="data folder")
-    send_timeout: Duration = Field(timedelta(seconds=30), description="longest one send may take")
+    send_timeout: HourDuration = Field(
+        timedelta(seconds=30), description="longest one send may take"
+    )
     heartbeat_url: str | None = Field(None, description="pinged while halfway runs")
-    heartbeat_every: Duration = Field(timedelta(minutes=5), description="how often to ping it")
+    heartbeat_every: DayDuration = Field(timedelta(minutes=5), description="how often to ping it")
     server: Server = Field(default_factory=Server)
     outbox: Outbox = Field(default_factory=Outbox)
     discreet: bool = Field(True, description="nothing personal on a lock screen or preview")

@@ -1,22 +1,52 @@
-"""The config tables of the practices around the nudges: the weekly digest, planned
-talks, asks, the user's boundaries and the care nudges; and `Strict`, the base of every
-table.
+"""The config tables around the nudges: quiet hours, the weekly digest, planned talks,
+asks, the user's boundaries and the care nudges, the outbox's retries and the IMAP
+mailbox; and `Strict`, the base of every table.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from halfway.config_types import Clock, CronText, Duration, LineText, NameId, NameList
+from halfway.config_types import (
+    Clock,
+    CronText,
+    DayDuration,
+    Duration,
+    LineText,
+    NameId,
+    NameList,
+)
 
 
 class Strict(BaseModel):
     """Every nested table refuses keys it does not know."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuietHours(Strict):
+    start: Clock = Field(description="local time quiet hours begin")
+    end: Clock = Field(description="local time they end; fires inside are deferred to it")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _given(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data:  # e.g. start and end commented out
+            raise ValueError(
+                "has neither start nor end: give both, or leave the [quiet_hours] table out"
+                " to have no quiet hours"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end are the same time; leave [quiet_hours] out instead")
+        return self
 
 
 class Digest(Strict):
@@ -127,3 +157,23 @@ def _weekly_cron(text: str) -> str | None:
     if day[:3] not in _FULL_DAYS or day not in (day[:3], _FULL_DAYS[day[:3]]):
         return None
     return f"{int(match.group(3))} {int(match.group(2))} * * {day[:3]}"
+
+
+class Outbox(Strict):
+    retry_first: Duration = Field(timedelta(seconds=30), description="wait before the first retry")
+    retry_max: Duration = Field(timedelta(hours=1), description="the longest wait between retries")
+    give_up_after: Duration = Field(timedelta(days=1), description="stop retrying a send this old")
+    alert_after: Duration = Field(
+        timedelta(hours=6), description="say so through another channel when one fails this long"
+    )
+
+
+class Imap(Strict):
+    host: str = Field(description="IMAP server that receives replies to halfway's e-mails")
+    port: int = Field(993, gt=0, lt=65536)
+    user: str = Field(description="login name")
+    password: str = Field(description="login password (never printed or logged)")
+    folder: str = Field("INBOX", description="where replies arrive")
+    tls: Literal["ssl", "starttls", "none"] = Field("ssl", description="ssl, starttls or none")
+    poll: DayDuration = Field(timedelta(minutes=1), description="how often to look")
+    move_to: str | None = Field(None, description="move handled replies to this folder")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -22,8 +22,17 @@ NAME = re.compile(r"[a-z0-9-]+")
 CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 
 
-def parse_duration(text: str) -> timedelta:
-    """'90s', '6h', '3d', '1h30m' -> timedelta; ValueError if not of that form."""
+#: The longest a duration may be anywhere (a config key has its own, shorter, bound):
+#: past it, time arithmetic overflows (`timedelta` ends at 999,999,999 days).
+LONGEST = timedelta(days=3660)
+LONGEST_SAID = "3660d (10 years)"
+#: The instants a config may name: outside them a date and a duration overflow.
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+
+
+def parse_duration(text: str, longest: timedelta = LONGEST, said: str = LONGEST_SAID) -> timedelta:
+    """'90s', '6h', '3d', '1h30m' -> timedelta; ValueError if not of that form, or longer
+    than `longest` (`said` as a person reads it, e.g. '366d (a year)')."""
     cleaned = text.strip().replace(" ", "")
     if not cleaned or _DURATION.sub("", cleaned):
         raise ValueError(
@@ -32,6 +41,8 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION.findall(cleaned))
     if seconds <= 0:
         raise ValueError(f"'{text}' must be longer than zero")
+    if seconds > longest.total_seconds():
+        raise ValueError(f"'{text}' is longer than {said}, the most it may be")
     return timedelta(seconds=seconds)
 
 
@@ -45,12 +56,28 @@ def duration_text(span: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
-def _duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"'{value}' is not a duration (write it as text, e.g. '6h')")
-    return parse_duration(value)
+def _duration_upto(longest: timedelta, said: str) -> Callable[[Any], timedelta]:
+    """A config key's duration, no longer than `longest` (`said` as a person reads it)."""
+
+    def check(value: Any) -> timedelta:
+        if isinstance(value, timedelta):
+            if value > longest:
+                raise ValueError(
+                    f"'{duration_text(value)}' is longer than {said}, the most it may be"
+                )
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"'{value}' is not a duration (write it as text, e.g. '6h')")
+        return parse_duration(value, longest, said)
+
+    return check
+
+
+def instant_problem(moment: datetime) -> str | None:
+    """Why a date-time cannot be a config's instant (outside FIRST_YEAR..LAST_YEAR), or None."""
+    if FIRST_YEAR <= moment.year <= LAST_YEAR:
+        return None
+    return f"'{moment.isoformat()}' is outside the years {FIRST_YEAR} to {LAST_YEAR}"
 
 
 def _clock(value: Any) -> time:
@@ -75,7 +102,14 @@ def _cron(value: str) -> str:
     return value
 
 
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+#: A duration of at most a year: every schedule's, reply's and retry's span.
+Duration = Annotated[
+    timedelta, BeforeValidator(_duration_upto(timedelta(days=366), "366d (a year)"))
+]
+#: A duration of at most a day: how often halfway looks or pings.
+DayDuration = Annotated[timedelta, BeforeValidator(_duration_upto(timedelta(days=1), "1d"))]
+#: A duration of at most an hour: how long one send may take.
+HourDuration = Annotated[timedelta, BeforeValidator(_duration_upto(timedelta(hours=1), "1h"))]
 CronText = Annotated[str, AfterValidator(_cron)]
 Clock = Annotated[time, BeforeValidator(_clock)]
 NameList = Annotated[list[str], BeforeValidator(as_list)]

@@ -32,6 +32,7 @@ STRIP_WEEKS = 8
 MOVEMENT_CODES = ("agreed_time", "acknowledged", "small_change", "none")
 NO_MOVEMENT = frozenset({"none", "avoided", "refused"})  # shown together, as "no movement"
 OWN = ("digest:", "care:")  # halfway's own messages are not check-ins
+FIRST_YEAR = 1970  # the first year a week may be asked for
 WEEK_TEXT = re.compile(r"(\d{4})-W(\d{1,2})")
 SAID = movement.SAID
 DRAFT = "draft"  # an ask not said yet: only the person's own
@@ -129,6 +130,8 @@ def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
     if found is None:
         raise ValueError(f"'{week}' is not a week like 2026-W48")
     year, number = int(found[1]), int(found[2])
+    if year < FIRST_YEAR:  # nothing is kept from before; and a week of year 1 overflows
+        raise ValueError(f"{week}: halfway has no weeks before {FIRST_YEAR}")
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:

@@ -15,7 +15,8 @@ Everything reads the hot file only: its cost does not grow with history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 
@@ -61,6 +62,18 @@ class Planner:
         self.demo = demo.Demo(clock()) if demo_run else None
         # the words, with the config's [words.<kind>] over them (checked when it was read)
         self.catalogue = practices.with_overrides(settings.words)
+        self.broken: set[str] = set()  # nudges whose times overflow: logged once, skipped
+
+    @contextmanager
+    def alone(self, nudge: Nudge) -> Iterator[None]:
+        """Around one nudge's sums: a value that overflows (the config bounds every one, so
+        it should never) skips that nudge, logged once; the other nudges go on."""
+        try:
+            yield
+        except OverflowError as error:
+            if nudge.id not in self.broken:
+                self.broken.add(nudge.id)
+                log.error("nudge %s is skipped: its times overflow (%s)", nudge.id, error)
 
     # cursors -------------------------------------------------------------------
 
@@ -93,11 +106,16 @@ class Planner:
     # unit of work: fires -------------------------------------------------------
 
     def next_fire(self, nudge: Nudge, since: datetime) -> schedule.Fire | None:
-        """The first fire after `since`, remembered until the cursor moves."""
+        """The first fire after `since`, remembered until the cursor moves; none for a
+        nudge skipped because its times overflow (until a reload brings a new planner)."""
+        if nudge.id in self.broken:
+            return None
         known = self._next.get(nudge.id)
         if known is None or known[0] != since:
             zone, quiet = self.settings.tz, self.settings.quiet_hours
-            known = (since, schedule.next_fire(nudge, zone, quiet, since, since))
+            known = (since, None)
+            with self.alone(nudge):
+                known = (since, schedule.next_fire(nudge, zone, quiet, since, since))
             self._next[nudge.id] = known
         return known[1]
 
@@ -123,10 +141,13 @@ class Planner:
         return self.record(due, now, view)
 
     def record(self, due: list[Nudge], now: datetime, view: View) -> list[Record]:
-        plans = {nudge.id: self.decide(nudge, now, view) for nudge in due}
+        plans: dict[str, tuple[list[Record], datetime]] = {}
+        for nudge in due:
+            with self.alone(nudge):
+                plans[nudge.id] = self.decide(nudge, now, view)
         added: list[Record] = []
         with self.store.transaction() as tx:
-            for nudge in due:
+            for nudge in (n for n in due if n.id in plans):
                 cursor = tx.get("nudges", nudge.id) or cursors.fresh(nudge.id, now)
                 records, last = plans[nudge.id]
                 if cursor.get("last") and at(cursor["last"]) >= last:
