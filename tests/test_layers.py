@@ -50,7 +50,8 @@ ALLOWED = {
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
     "store": {"datafile", "deliveries", "layout"},
-    "deliver": {"mailbody"},
+    "deliver": {"mailbody", "sendfailure"},
+    "sendfailure": set(),  # pure: a failed send's reason, from apprise's log lines
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": set(),
     "runlock": set(),

@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
 
-from halfway import mailbody
+from halfway import mailbody, sendfailure
 
 log = logging.getLogger("halfway.deliver")
 
@@ -193,7 +193,7 @@ def send(
     for outcome in outcomes:
         for service in outcome:
             if not bool(service):
-                reason = failure_reason(service.logs()) or (
+                reason = sendfailure.reason(service.logs()) or (
                     "timed out" if "TIMEOUT" in str(service.status) else "failed"
                 )
                 # Each URL was added with its channel's name as its only tag.
@@ -254,34 +254,6 @@ def _notify_all(calls: list[tuple[Any, str, str | None]], title: str, timeout: f
         return [notify(call) for call in calls]
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(notify, calls))
-
-
-# "Socket Exception: SMTP AUTH extension not supported by server." and the like: what
-# apprise logs at DEBUG right after its WARNING that something failed.
-EXCEPTION_LINE = re.compile(r"^[A-Za-z ]*(?:Exception|Error): *(?P<detail>\S.*)$", re.DOTALL)
-MAX_DETAIL = 300
-MAX_LINE = 2000
-
-
-def failure_reason(entries: Any) -> str | None:
-    """One failed service's reason from its captured log lines: each warning, with the
-    exception logged after it (the specific cause), e.g. 'Connection error while
-    submitting email to "smtp.example.net": SMTP AUTH extension not supported by server.'"""
-    parts: list[str] = []
-    for entry in entries:
-        message = " ".join(str(entry.message)[:MAX_LINE].split())  # a server's words: bounded
-        if entry.level in ("WARNING", "ERROR", "CRITICAL"):
-            parts.append(message)
-            continue
-        found = EXCEPTION_LINE.match(message) if entry.level == "DEBUG" else None
-        if found is None:
-            continue
-        detail = found["detail"][:MAX_DETAIL]
-        if not parts:
-            parts.append(detail)
-        elif detail not in parts[-1]:
-            parts[-1] = f"{parts[-1].rstrip('.')}: {detail}"
-    return "; ".join(dict.fromkeys(parts)) or None
 
 
 def redact(text: str, urls: list[str]) -> str:
