@@ -171,3 +171,104 @@ def test_a_failing_digest_is_tried_again_later_and_never_holds_the_outbox(tmp_pa
 
 def digests(store: Store) -> list[dict[str, Any]]:
     return [d for d in store.view().records("deliveries") if d["nudge_id"].startswith("digest:")]
+
+
+# 8. a month deleted or cut short is said, never read as less -----------------------------
+
+
+def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
+    config_file, http_receiver, start_daemon, halfway
+) -> None:
+    written = config_file(
+        OFTEN, server=True, send_timeout="5s", channels={"push": http_receiver.json_url()}
+    )
+    data, listen, path = written.data_dir, written.listen, str(written.path)
+    assert data is not None
+    months = archived_folder(data, datetime.now(UTC))
+    assert len(months) >= 3
+    listed = json.loads((data / "halfway.json").read_text())["meta"]["1"]["archives"]
+    assert listed == {month: 4 for month in months}  # the list, with each month's count
+    assert halfway("export", "--config", path).code == 0
+    gone = data / "archive" / f"{months[1]}.json"
+    gone.unlink()
+
+    daemon = start_daemon("--config", path)
+
+    def failing() -> dict[str, Any] | None:
+        status, text = get(f"http://{listen}/healthz")
+        body: dict[str, Any] = json.loads(text) if text else {}
+        return body if status == 503 else None
+
+    body = wait_for(failing, timeout=30)
+    assert body["problem"].startswith("archives: ")
+    assert f"{gone}: this archive month is missing (4 record(s)" in body["problem"]
+    wait_for(lambda: nudge_posts(http_receiver), timeout=20)  # the nudges go on
+    shown = halfway("status", "--config", path)
+    assert shown.code == 1
+    assert str(gone) in shown.out
+    for command in ("export", "history"):
+        refused = halfway(command, "--config", path)
+        assert refused.code == 1
+        assert refused.out == ""  # nothing shown rather than less than was written
+        assert refused.err.count("\n") == 1
+        assert f"{gone}: this archive month is missing" in refused.err
+    assert daemon.stop() == 0
+    assert daemon.stderr().count(str(gone)) == 1  # one log line
+
+    stopped = halfway("status", "--config", path)  # no daemon: the data still says it
+    assert str(gone) in stopped.out
+
+
+def test_an_archive_month_cut_short_is_refused_by_its_readers(config_file, halfway) -> None:
+    written = config_file(OFTEN, channels={"push": "json://127.0.0.1:9/hook"})
+    assert written.data_dir is not None
+    months = archived_folder(written.data_dir, datetime.now(UTC))
+    month = written.data_dir / "archive" / f"{months[0]}.json"
+    data = json.loads(month.read_text())
+    del data["deliveries"]["2"]
+    month.write_text(json.dumps(data))
+    refused = halfway("export", "--config", str(written.path))
+    assert refused.code == 1
+    assert f"{month}: this archive month holds 3 record(s), 4 were written" in refused.err
+
+
+def test_a_folder_from_before_the_list_gets_it_at_the_next_compaction(tmp_path) -> None:
+    now = datetime.now(UTC)
+    months = archived_folder(tmp_path / "data", now)
+    store = Store(tmp_path / "data")
+    hot = json.loads(store.path.read_text())
+    del hot["meta"]["1"]["archives"]  # as an older halfway left it
+    store.path.write_text(json.dumps(hot))
+    store = Store(tmp_path / "data")
+    (store.archive_dir / f"{months[0]}.json").unlink()  # lost before the list: unknown
+    assert len(store.everything()["deliveries"]) == 4 * 2 + 5
+    store.compact(now)
+    assert store.view().meta["archives"] == {month: 4 for month in months[1:]}
+    (store.archive_dir / f"{months[1]}.json").unlink()
+    assert store.archive_problem() is not None
+    assert months[1] in str(store.archive_problem())
+
+
+# 9. a malformed archived record is named; the rest are shown ----------------------------
+
+
+def test_a_malformed_archived_record_is_named_and_the_others_are_shown(
+    config_file, halfway, caplog
+) -> None:
+    written = config_file(OFTEN, channels={"push": "json://127.0.0.1:9/hook"})
+    assert written.data_dir is not None
+    months = archived_folder(written.data_dir, datetime.now(UTC), months=1)
+    month = written.data_dir / "archive" / f"{months[0]}.json"
+    data = json.loads(month.read_text())
+    del data["deliveries"]["2"]["scheduled_for"]  # as the issue found it
+    data["entries"] = {"1": {"id": "e_bad", "kind": "note", "text": "x", "at": 5}}
+    month.write_text(json.dumps(data))
+    with caplog.at_level("WARNING", logger="halfway"):
+        shown = halfway("history", "--config", str(written.path))
+    assert shown.code == 0
+    assert "KeyError" not in shown.err
+    assert shown.out.count("often (custom): sent") == 4 - 1 + 5
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"{month}: record 2 of 'deliveries' (d_0001) has no 'scheduled_for'" in said[0]
+    assert f"{month}: record 1 of 'entries' (e_bad) 'at' is not a time" in said[1]
+    assert len(said) == 2
