@@ -218,6 +218,12 @@ def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
     stopped = halfway("status", "--config", path)  # no daemon: the data still says it
     assert str(gone) in stopped.out
 
+    accepted = halfway("accept-loss", months[1], "--config", path)  # no backup had it
+    assert accepted.code == 0
+    assert "4 record(s) accepted as lost" in accepted.out
+    assert str(gone) not in halfway("status", "--config", path).out
+    assert halfway("history", "--config", path).code == 0
+
 
 def test_an_archive_month_cut_short_is_refused_by_its_readers(config_file, halfway) -> None:
     written = config_file(OFTEN, channels={"push": "json://127.0.0.1:9/hook"})
@@ -230,6 +236,13 @@ def test_an_archive_month_cut_short_is_refused_by_its_readers(config_file, halfw
     refused = halfway("export", "--config", str(written.path))
     assert refused.code == 1
     assert f"{month}: this archive month holds 3 record(s), 4 were written" in refused.err
+    path = str(written.path)
+    assert halfway("accept-loss", "2001-01", "--config", path).code == 2  # not a month of it
+    assert halfway("accept-loss", months[1], "--config", path).out.endswith("nothing changed\n")
+    assert halfway("accept-loss", months[0], "--config", path).code == 0
+    exported = halfway("export", "--config", path)
+    assert exported.code == 0
+    assert len(json.loads(exported.out)["deliveries"]) == 4 * 3 - 1 + 5
 
 
 def test_a_folder_from_before_the_list_gets_it_at_the_next_compaction(tmp_path) -> None:
