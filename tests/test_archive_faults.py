@@ -190,19 +190,22 @@ def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
     assert listed == {month: 4 for month in months}  # the list, with each month's count
     assert halfway("export", "--config", path).code == 0
     gone = data / "archive" / f"{months[1]}.json"
-    gone.unlink()
+    kept = gone.read_bytes()
 
     daemon = start_daemon("--config", path)
 
-    def failing() -> dict[str, Any] | None:
+    def health() -> tuple[int, dict[str, Any]]:
         status, text = get(f"http://{listen}/healthz")
-        body: dict[str, Any] = json.loads(text) if text else {}
-        return body if status == 503 else None
+        return status, json.loads(text) if text else {}
 
-    body = wait_for(failing, timeout=30)
+    wait_for(lambda: health()[0] == 200, timeout=30)
+    gone.unlink()
+    status, body = health()  # at once, not only at the next pass
+    assert status == 503
     assert body["problem"].startswith("archives: ")
     assert f"{gone}: this archive month is missing (4 record(s)" in body["problem"]
-    wait_for(lambda: nudge_posts(http_receiver), timeout=20)  # the nudges go on
+    sent = len(nudge_posts(http_receiver))
+    wait_for(lambda: len(nudge_posts(http_receiver)) > sent, timeout=20)  # the nudges go on
     shown = halfway("status", "--config", path)
     assert shown.code == 1
     assert str(gone) in shown.out
@@ -212,9 +215,14 @@ def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
         assert refused.out == ""  # nothing shown rather than less than was written
         assert refused.err.count("\n") == 1
         assert f"{gone}: this archive month is missing" in refused.err
+    gone.write_bytes(kept)  # restored from a backup: all carries on
+    wait_for(lambda: health()[0] == 200, timeout=40)
     assert daemon.stop() == 0
-    assert daemon.stderr().count(str(gone)) == 1  # one log line
+    log = daemon.stderr()
+    assert log.count(str(gone)) == 1  # one log line
+    assert "working again" in log
 
+    gone.unlink()
     stopped = halfway("status", "--config", path)  # no daemon: the data still says it
     assert str(gone) in stopped.out
 

@@ -31,7 +31,7 @@ from halfway.outbox import Outbox, utc_now
 from halfway.planner import Planner
 from halfway.replies import mail
 from halfway.store import Record, Store, StoreError
-from halfway.units import Units, check_archives
+from halfway.units import Units
 
 log = logging.getLogger("halfway")
 
@@ -85,7 +85,9 @@ class Daemon:
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
         self.digest = DigestNudges(settings, self.store, self.clock, self.links)
-        self.units = Units(self.clock, self.failed)  # a reload tries failing ones at once
+        self.units = Units(
+            self.store, self.clock, self.failed
+        )  # a reload tries failing ones at once
 
     # the units of work, in one pass ---------------------------------------------
 
@@ -108,9 +110,9 @@ class Daemon:
             ("care", self.care.tick),  # the weekly look at the trends, when it is due
             ("digest", self.digest.tick),  # the weekly digest, when it is due
             ("alerts", self.alerts.check),
-            ("archives", lambda: check_archives(self.store)),
         ):
             self.units.run(name, unit)  # one failing never stops the others, nor the sends
+        self.units.run("archives", self.units.check_archives, hold=False)  # one stat a month
         return self.outbox.claim()
 
     def run_once(self) -> list[Record]:

@@ -65,6 +65,10 @@ async def health(daemon: Daemon) -> web.Response:
     if full and full != daemon.problem:
         daemon.problem = full  # seen here first; a pass says it in the log and heartbeat
         daemon.wake_soon()
+    lost = await daemon.loop.run_in_executor(daemon.pool, daemon.units.archives_gone)
+    if lost and lost != daemon.problem:
+        daemon.problem = lost  # an archive month deleted: as the disk, said by a pass
+        daemon.wake_soon()
     if not daemon.ready:
         answer["status"] = "starting"
     if daemon.problem:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway.store import StoreError
+from halfway.store import Store, StoreError
 
 RETRY = timedelta(minutes=5)  # a failing unit is tried again this long after it failed
 
@@ -22,6 +22,7 @@ RETRY = timedelta(minutes=5)  # a failing unit is tried again this long after it
 class Failing:
     problem: str
     retry_at: datetime
+    raw: str  # the error itself, without the unit's name
 
 
 class Units:
@@ -29,30 +30,36 @@ class Units:
 
     def __init__(
         self,
+        store: Store,
         clock: Callable[[], datetime],
         failed: Callable[[str, Callable[..., Any] | None], None],
     ) -> None:
+        self.store = store
         self.clock = clock
         self.failed = failed  # the daemon's: keeps the problem, logs it once per change
         self.failing: dict[str, Failing] = {}
 
-    def run(self, name: str, func: Callable[[], Any]) -> None:
-        """`func`, unless it failed less than RETRY ago; a failure is kept, not raised."""
+    def run(self, name: str, func: Callable[[], Any], hold: bool = True) -> None:
+        """`func`, unless it failed less than RETRY ago (with `hold`: a cheap check runs
+        every pass, so a file put back is seen at once); a failure is kept, not raised."""
         now = self.clock()
         earlier = self.failing.get(name)
-        if earlier is not None and now < earlier.retry_at:
+        if hold and earlier is not None and now < earlier.retry_at:
             return
         try:
             func()
         except StoreError as error:  # says the file and why: no traceback
-            problem, trace = f"{name}: {error}", None
+            raw, problem, trace = str(error), f"{name}: {error}", None
         except Exception as error:
-            problem, trace = f"{name} failed: {type(error).__name__}: {error}", func
+            raw = f"{type(error).__name__}: {error}"
+            problem, trace = f"{name} failed: {raw}", func
         else:
             self.failing.pop(name, None)
             return
-        self.failing[name] = Failing(problem, now + RETRY)
-        self.failed(problem, trace)
+        said = any(f.raw == raw for other, f in self.failing.items() if other != name)
+        self.failing[name] = Failing(problem, now + RETRY, raw)
+        if not said:  # one damaged file read by two units (care, digest): one line
+            self.failed(problem, trace)
 
     def held(self, name: str, wake: datetime | None) -> datetime | None:
         """When a unit that wants to run at `wake` may: not before its retry if it fails
@@ -62,13 +69,22 @@ class Units:
             return wake
         return max(wake, failing.retry_at)
 
+    def check_archives(self) -> None:
+        """A unit: every archive month the hot file lists is still there (one stat each)."""
+        problem = self.store.archive_problem()
+        if problem:
+            raise StoreError(problem)
+
+    def archives_gone(self) -> str | None:
+        """For /healthz, at once: a listed month gone, unless a pass says it already."""
+        if "archives" in self.failing:
+            return None
+        try:
+            problem = self.store.archive_problem()
+        except StoreError:
+            return None  # the hot file's own problem: the pass and health say that
+        return f"archives: {problem}" if problem else None
+
     def problem(self) -> str | None:
         """The problem of a unit that fails still, or None."""
         return next((f.problem for f in self.failing.values()), None)
-
-
-def check_archives(store: Any) -> None:
-    """A unit: every archive month the hot file lists is still there (one stat each)."""
-    problem = store.archive_problem()
-    if problem:
-        raise StoreError(problem)
