@@ -13,7 +13,7 @@ A record that lacks what every reader needs (a delivery without `scheduled_for`,
 is named with its file and left out; the records beside it are read.
 
 Pure apart from `missing`, which only looks whether the files are there (one stat per
-month: cheap enough for every pass of the daemon).
+month: cheap enough for every pass of the daemon), and `counts`, which reads them once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from halfway.datafile import StoreError, read_file
 
 META = "archives"
 Record = dict[str, Any]
@@ -87,6 +89,18 @@ def well_formed(path: Path, data: Mapping[str, Any]) -> tuple[dict[str, list[Rec
 def count(data: Mapping[str, Any]) -> int:
     """The records an archive holds (every table but the meta)."""
     return sum(len(table) for name, table in data.items() if name != "meta")
+
+
+def counts(folder: Path, months: list[str]) -> dict[str, int]:
+    """Each month there is with the records it holds now, for a folder from before the
+    list (a damaged one left out: its readers say so)."""
+    found = {}
+    for month in months:
+        try:
+            found[month] = count(read_file(folder / f"{month}.json") or {})
+        except StoreError:
+            continue
+    return found
 
 
 def known(meta: Mapping[str, Any]) -> dict[str, int] | None:

@@ -324,7 +324,7 @@ class Store:
             found = layout.choose_moves(tx.records, now)
             expected = archives.known(tx.meta)
             if expected is None:  # a folder from before the list: what is there now
-                expected = self._counts()
+                expected = archives.counts(self.archive_dir, self.months())
             written = {
                 month: self.append_archive(month, tables, expected)
                 for month, tables in sorted(found.moves.items())
@@ -340,17 +340,6 @@ class Store:
             if months is not None or archives.known(tx.meta) is None:
                 tx.set_meta({archives.META: months or expected})
         return found.count()
-
-    def _counts(self) -> dict[str, int]:
-        """Each month there is with the records it holds now (a damaged one left out:
-        its readers say so)."""
-        counts = {}
-        for month in self.months():
-            try:
-                counts[month] = archives.count(read_file(self.archive_dir / f"{month}.json") or {})
-            except StoreError:
-                continue
-        return counts
 
     def append_archive(
         self, month: str, tables: Tables, expected: dict[str, int] | None = None
