@@ -8,9 +8,12 @@ the wrong shape is named with its file, and the records beside it are still show
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -136,7 +139,8 @@ def nudge_posts(receiver: Any) -> list[dict[str, Any]]:
     return [r for r in receiver.requests if r["path"] == "/hook" and r["body"]]
 
 
-def test_a_failing_digest_is_tried_again_later_and_never_holds_the_outbox(tmp_path) -> None:
+def test_a_failing_digest_is_tried_again_later_and_never_holds_the_outbox(tmp_path, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="halfway")
     clock = Clock("2026-11-30T08:00:30+01:00")  # Monday, just after the digest's time
     body = OFTEN.replace('every = "3s"', 'every = "1m"') + DIGEST
     daemon = make_daemon(tmp_path, body, clock, push="json://127.0.0.1:9/hook")
@@ -158,6 +162,13 @@ def test_a_failing_digest_is_tried_again_later_and_never_holds_the_outbox(tmp_pa
     wake = daemon.plan()
     assert wake is not None
     assert wake > clock()
+    with store.transaction() as tx:  # finished: compaction moves it into the damaged month
+        tx.put("entries", {**entry, "id": "e_2", "at": "2026-11-10T10:00:00+00:00"})
+    asyncio.run(compact(daemon))
+    assert store.view().get("entries", "e_2") is not None  # not moved: the month is refused
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1  # one fault, one line: the digest's
+    assert errors[0].startswith(f"digest: {path}")
 
     path.write_bytes(good)
     clock.advance(minutes=1)
@@ -167,6 +178,13 @@ def test_a_failing_digest_is_tried_again_later_and_never_holds_the_outbox(tmp_pa
     daemon.decide()
     assert [d["nudge_id"] for d in digests(store)] == ["digest:2026-W48"]
     assert daemon.units.problem() is None
+
+
+async def compact(daemon: Any) -> None:
+    """Compaction as the daemon runs it: in its pool, a failure kept and said."""
+    daemon.loop = asyncio.get_running_loop()
+    daemon.pool = ThreadPoolExecutor(1)
+    await daemon.work(daemon.store.compact, daemon.clock())
 
 
 def digests(store: Store) -> list[dict[str, Any]]:

@@ -269,7 +269,7 @@ class Daemon:
         """Keep `problem` as the daemon's until a pass succeeds; log it once, not per pass."""
         self.problem = problem
         self.failures += 1
-        if problem != self.logged:
+        if problem != self.logged and not self.units.says(problem):
             self.logged = problem
             if func is None:
                 log.error("%s", problem)

@@ -85,6 +85,11 @@ class Units:
             return None  # the hot file's own problem: the pass and health say that
         return f"archives: {problem}" if problem else None
 
+    def says(self, raw: str) -> bool:
+        """Whether a failing unit says this error already (compaction writing into the
+        damaged month the digest reads: one fault, one log line)."""
+        return any(f.raw == raw for f in self.failing.values())
+
     def problem(self) -> str | None:
         """The problem of a unit that fails still, or None."""
         return next((f.problem for f in self.failing.values()), None)
