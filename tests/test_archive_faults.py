@@ -233,6 +233,7 @@ def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
         assert refused.out == ""  # nothing shown rather than less than was written
         assert refused.err.count("\n") == 1
         assert f"{gone}: this archive month is missing" in refused.err
+        assert f"'halfway accept-loss {months[1]}'" in refused.err  # if no backup has it
     gone.write_bytes(kept)  # restored from a backup: all carries on
     wait_for(lambda: health()[0] == 200, timeout=40)
     assert daemon.stop() == 0

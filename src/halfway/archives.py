@@ -115,7 +115,7 @@ def shrunk(path: Path, month: str, held: int, expected: Mapping[str, int] | None
         return None
     return (
         f"{path}: this archive month holds {held} record(s), {expected[month]} were"
-        f" written to it; it was cut short or replaced. {REMEDY}"
+        f" written to it; it was cut short or replaced. {remedy(month)}"
     )
 
 
@@ -125,14 +125,20 @@ def missing(folder: Path, expected: Mapping[str, int] | None) -> str | None:
         path = folder / f"{month}.json"
         if not path.exists():
             held = (expected or {})[month]
-            return f"{path}: this archive month is missing ({held} record(s) were written to it). {REMEDY}"
+            return (
+                f"{path}: this archive month is missing ({held} record(s) were written"
+                f" to it). {remedy(month)}"
+            )
     return None
 
 
-REMEDY = (
-    "History, export and the digests that read it refuse rather than show less;"
-    " restore it from a backup"
-)
+def remedy(month: str) -> str:
+    """What to do about a month missing or cut short (said with it, once)."""
+    return (
+        "History, export and the digests that read it refuse rather than show less;"
+        " restore it from a backup, or, if none has it, accept the loss with"
+        f" 'halfway accept-loss {month}'"
+    )
 
 
 def with_counts(expected: Mapping[str, int], written: Mapping[str, int]) -> dict[str, int] | None:
