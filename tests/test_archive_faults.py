@@ -92,6 +92,7 @@ def test_a_damaged_archive_month_fails_the_digest_but_the_nudges_go_on(
     store = Store(data)
     with store.transaction() as tx:  # begun an hour ago: the digest is due at the start
         tx.set_meta({"created_at": iso(now - timedelta(hours=1))})
+        tx.set_meta({"care": {"checked": iso(now)}})  # the weekly care look: not now
     newest = month_of(iso(now - timedelta(days=7)))  # a month the digest reads
     damaged = data / "archive" / f"{newest}.json"
     entry = {"id": "e_1", "kind": "note", "text": "x", "at": iso(now - timedelta(days=7))}
