@@ -112,7 +112,7 @@ class Daemon:
             ("alerts", self.alerts.check),
         ):
             self.units.run(name, unit)  # one failing never stops the others, nor the sends
-        self.units.run("archives", self.units.check_archives, hold=False)  # one stat a month
+        self.units.run("archives", self.units.check_archives, hold=False)  # one listing, each pass
         return self.outbox.claim()
 
     def run_once(self) -> list[Record]:

@@ -262,7 +262,7 @@ class Store:
         return {name: list(records.values()) for name, records in merged.items()}
 
     def archive_problem(self) -> str | None:
-        """A month the hot file's list names whose file is gone (one stat per month)."""
+        """A month the hot file's list names whose file is gone (one listing of the folder)."""
         return archives.missing(self.archive_dir, archives.known(self.view().meta))
 
     def archived(self, table: str, record_id: str) -> Record | None:

@@ -70,7 +70,7 @@ class Units:
         return max(wake, failing.retry_at)
 
     def check_archives(self) -> None:
-        """A unit: every archive month the hot file lists is still there (one stat each)."""
+        """A unit: every archive month the hot file lists is still there (one listing of its folder)."""
         problem = self.store.archive_problem()
         if problem:
             raise StoreError(problem)
