@@ -85,9 +85,7 @@ class Daemon:
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
         self.digest = DigestNudges(settings, self.store, self.clock, self.links)
-        self.units = Units(
-            self.store, self.clock, self.failed
-        )  # a reload tries failing ones at once
+        self.units = Units(self.store, self.clock, self.failed)  # a reload: all tried at once
 
     # the units of work, in one pass ---------------------------------------------
 
@@ -112,7 +110,7 @@ class Daemon:
             ("alerts", self.alerts.check),
         ):
             self.units.run(name, unit)  # one failing never stops the others, nor the sends
-        self.units.run("archives", self.units.check_archives, hold=False)  # one listing, each pass
+        self.units.run("archives", self.units.check_archives, hold=False)  # cheap: every pass
         return self.outbox.claim()
 
     def run_once(self) -> list[Record]:

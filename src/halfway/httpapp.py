@@ -36,9 +36,8 @@ def build(daemon: Daemon) -> web.Application:
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
     said = lambda: daemon.problem  # noqa: E731 - a damaged month the daemon says already
-    DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key, said).add_routes(
-        app
-    )
+    digests = DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key, said)
+    digests.add_routes(app)
     return app
 
 
