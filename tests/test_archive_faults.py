@@ -127,9 +127,11 @@ def test_a_damaged_archive_month_fails_the_digest_but_the_nudges_go_on(
     assert "cannot be shown just now" in page
     assert "Traceback" not in page
 
-    shown = halfway("export", "--config", str(written.path))
-    assert shown.code == 1
-    assert str(damaged) in shown.err
+    for command in ("export", "history"):
+        shown = halfway(command, "--config", str(written.path))
+        assert shown.code == 1
+        assert shown.err.count("\n") == 1
+        assert str(damaged) in shown.err
     assert daemon.stop() == 0
     log = daemon.stderr()
     assert "Traceback" not in log
