@@ -49,7 +49,9 @@ ALLOWED = {
     "gaps": {"config", "deliveries", "reminders", "schedule"},
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
-    "store": {"datafile", "deliveries", "layout"},
+    "archives": {"datafile"},  # issue 16: the months listed in the hot file, records' shape
+    "store": {"archives", "datafile", "deliveries", "layout"},
+    "units": {"store"},  # issue 16: the pass's units of work, each on its own
     "deliver": {"mailbody", "sendfailure"},
     "sendfailure": set(),  # pure: a failed send's reason, from apprise's log lines
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
@@ -148,6 +150,7 @@ ALLOWED = {
         "schedule",
         "store",
         "talkbook",
+        "units",
     },
     "httpapp": {
         "calendar",
@@ -195,7 +198,7 @@ ALLOWED = {
         "talkbook",
     },
     "settings": {"config", "deliver", "demo", "logs"},
-    "reading": {"commands", "export", "history", "settings", "store"},
+    "reading": {"archives", "commands", "export", "history", "settings", "store"},
     "channeltest": {"commands", "deliver", "discretion", "settings"},
     "talkbook": {"asks", "config", "cursors", "deliveries", "gaps", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed

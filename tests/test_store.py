@@ -243,7 +243,12 @@ def test_compaction_moves_finished_records_by_month_and_keeps_what_is_open_or_re
         tx.put("deliveries", open_one)
         tx.put(
             "replies",
-            {"id": "r_1", "delivery_id": "d_0000", "received_at": "2026-09-03T19:30:00+00:00"},
+            {
+                "id": "r_1",
+                "delivery_id": "d_0000",
+                "value": "seen",
+                "received_at": "2026-09-03T19:30:00+00:00",
+            },
         )
     moved = store.compact(datetime(2026, 11, 25, tzinfo=UTC))
     hot = {d["id"] for d in store.view().records("deliveries")}

@@ -35,7 +35,7 @@ from halfway.digestcmds import add_command as add_digest_command
 from halfway.ledgercmds import add_commands as add_ledger_commands
 from halfway.linkcmds import add_commands as add_link_commands
 from halfway.lookahead import cmd_status, cmd_upcoming
-from halfway.reading import cmd_export, cmd_history
+from halfway.reading import cmd_accept_loss, cmd_export, cmd_history
 from halfway.talkcmds import (
     cmd_talk_add,
     cmd_talk_cancel,
@@ -236,6 +236,13 @@ def build_parser() -> Parser:
         help="write to FILE (readable by you only) instead of standard output",
     )
     p.add_argument("--force", action="store_true", help="with --output: replace FILE if it exists")
+    p = command(
+        "accept-loss",
+        cmd_accept_loss,
+        "accept that an archive month was deleted or cut short, after no backup had it:"
+        " history, export and the digests then read what is left of it",
+    )
+    p.add_argument("month", metavar="YYYY-MM", help="the month its file is named after")
     return parser
 
 

@@ -31,6 +31,7 @@ from halfway.outbox import Outbox, utc_now
 from halfway.planner import Planner
 from halfway.replies import mail
 from halfway.store import Record, Store, StoreError
+from halfway.units import Units
 
 log = logging.getLogger("halfway")
 
@@ -84,6 +85,7 @@ class Daemon:
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
         self.digest = DigestNudges(settings, self.store, self.clock, self.links)
+        self.units = Units(self.store, self.clock, self.failed)  # a reload: all tried at once
 
     # the units of work, in one pass ---------------------------------------------
 
@@ -97,13 +99,18 @@ class Daemon:
         full = self.store.space_problem()
         if full:
             raise StoreError(full)  # every write would fail: say so, once, and wait
+        self.store.view()  # the hot file itself: a fault there stops the pass, loudly
         self.outbox.recover()
-        self.planner.tick()
-        self.planner.tick_talks()
-        self.planner.remind()
-        self.care.tick()  # the weekly look at the trends, when it is due
-        self.digest.tick()  # the weekly digest, when it is due
-        self.alerts.check()
+        for name, unit in (
+            ("nudges", self.planner.tick),
+            ("talks", self.planner.tick_talks),
+            ("reminders", self.planner.remind),
+            ("care", self.care.tick),  # the weekly look at the trends, when it is due
+            ("digest", self.digest.tick),  # the weekly digest, when it is due
+            ("alerts", self.alerts.check),
+        ):
+            self.units.run(name, unit)  # one failing never stops the others, nor the sends
+        self.units.run("archives", self.units.check_archives, hold=False)  # cheap: every pass
         return self.outbox.claim()
 
     def run_once(self) -> list[Record]:
@@ -118,8 +125,8 @@ class Daemon:
         later = (
             self.planner.next_reminder(),
             self.outbox.next_retry(),
-            self.care.next_wake(),
-            self.digest.next_wake(),
+            self.units.held("care", self.care.next_wake()),
+            self.units.held("digest", self.digest.next_wake()),
         )
         wakes += [w for w in later if w is not None]
         return min(wakes, default=None)
@@ -260,7 +267,7 @@ class Daemon:
         """Keep `problem` as the daemon's until a pass succeeds; log it once, not per pass."""
         self.problem = problem
         self.failures += 1
-        if problem != self.logged:
+        if problem != self.logged and not self.units.says(problem):
             self.logged = problem
             if func is None:
                 log.error("%s", problem)
@@ -289,9 +296,11 @@ class Daemon:
             claimed = await self.work(self.decide)
             await asyncio.gather(*(self.work(self.outbox.send_claimed, d) for d in claimed or []))
             self.wake_at = await self.work(self.plan)
-            if claimed is not None and self.failures == failures and self.problem:
-                self.problem = self.logged = None
-                log.info("working again")
+            still = self.units.problem()  # a unit failing still, though skipped this pass
+            if claimed is not None and self.failures == failures and self.problem != still:
+                self.problem = self.logged = still
+                if still is None:
+                    log.info("working again")
             if self.beat_ok is not None and self.beat_ok != (self.problem is None):
                 self.beat_now()
             if self.wake_at is None:

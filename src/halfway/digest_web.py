@@ -16,6 +16,7 @@ resource from anywhere (its styles are inline); its forms post to this server on
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from halfway.config import Settings
 from halfway.deliveries import at
 from halfway.links import Links, digest_url
 from halfway.replies import tokens
-from halfway.store import Store
+from halfway.store import Store, StoreError
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -43,6 +44,12 @@ SPANS: dict[str, timedelta | None] = {
     "open": None,
 }
 GUARDED = "pause:"  # what the forms' guard signs, before the token (apart from reply pages')
+log = logging.getLogger("halfway")
+# A month of the record it reads is damaged or missing (the daemon's health names it).
+UNAVAILABLE = (
+    "This page cannot be shown just now: a saved file it reads needs attention."
+    " The server's status says which."
+)
 NOT_CHECKED = "This form could not be checked. Nothing was changed; please open your link again."
 
 
@@ -57,12 +64,15 @@ class DigestPages:
         links: Links,
         clock: Callable[[], datetime],
         key: bytes,
+        said: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.settings = settings  # read at each request: a reload may change the zone
         self.store = store
         self.links = links  # read at each request: a revoked token is refused at once
         self.clock = clock
         self.key = key  # the reply key: it signs the forms' guard
+        self.told: str | None = None  # the file problem last logged (once, not per request)
+        self.said = said  # what the daemon says is failing now: not logged twice
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.serve)
@@ -98,6 +108,11 @@ class DigestPages:
             found = digest_send.build(self.store, settings, shown, now)
         except ValueError as error:
             return 404, digest_render.missing_html(str(error), frame)
+        except StoreError as error:  # a damaged or missing archive month: 503, calmly
+            if str(error) != self.told and str(error) not in (self.said() or ""):
+                self.told = str(error)
+                log.error("the digest page of %s cannot be shown: %s", shown, error)
+            return 503, digest_render.missing_html(UNAVAILABLE, frame)
         base = ""  # links stay on this host, whatever public_url says
         earlier = []
         for back in range(1, EARLIER_WEEKS + 1):

@@ -35,7 +35,9 @@ def build(daemon: Daemon) -> web.Application:
     )
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
-    DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key).add_routes(app)
+    said = lambda: daemon.problem  # noqa: E731 - a damaged month the daemon says already
+    digests = DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key, said)
+    digests.add_routes(app)
     return app
 
 
@@ -61,6 +63,10 @@ async def health(daemon: Daemon) -> web.Response:
     full = await daemon.loop.run_in_executor(daemon.pool, daemon.store.space_problem)
     if full and full != daemon.problem:
         daemon.problem = full  # seen here first; a pass says it in the log and heartbeat
+        daemon.wake_soon()
+    lost = await daemon.loop.run_in_executor(daemon.pool, daemon.units.archives_gone)
+    if lost and lost != daemon.problem:
+        daemon.problem = lost  # an archive month deleted: as the disk, said by a pass
         daemon.wake_soon()
     if not daemon.ready:
         answer["status"] = "starting"

@@ -84,9 +84,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     checks = weekly_checks(settings, store, now) if settings.db_path.exists() else []
     ahead = (talk_steps(settings, store, now), checks)  # none before the daemon's first start
     print(status.render(settings, hot, health, now, since, *ahead))
+    lost = store.archive_problem()  # a month deleted: said even while no daemon runs
+    if lost and lost not in str((health or {}).get("problem")):
+        print(f"\nthe data: {lost}")
     if health is None or other:
         return 3
-    return 1 if health.get("status") == "failing" else 0
+    return 1 if lost or health.get("status") == "failing" else 0
 
 
 TABLES_SHOWN = ("deliveries", "nudges", "channels")

@@ -89,6 +89,35 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accept_loss(args: argparse.Namespace) -> int:
+    """`halfway accept-loss YYYY-MM`: the person's own decision that a month the hot
+    file lists is lost (or cut short) for good. The list then names what is there, so
+    its readers stop refusing; nothing else changes, and a month still whole is left."""
+    from halfway import archives
+    from halfway.store import Store, read_file
+
+    settings = load_settings(args)
+    store = Store(settings.data_dir, create=False)
+    path = store.archive_dir / f"{args.month}.json"
+    with store.transaction() as tx:
+        listed = archives.known(tx.meta) or {}
+        if args.month not in listed:
+            raise UsageError(f"YYYY-MM: {args.month} is not an archive month of {store.data_dir}")
+        held = archives.count(read_file(path) or {})  # a damaged file: said, nothing changed
+        if held >= listed[args.month]:
+            print(f"{path}: nothing is missing from it ({held} record(s)); nothing changed")
+            return 0
+        months = {**listed, args.month: held}
+        if not path.exists():
+            del months[args.month]
+        tx.set_meta({archives.META: months})
+    lost = listed[args.month] - held
+    print(
+        f"{path}: {lost} record(s) accepted as lost; history, export and the digests read the rest"
+    )
+    return 0
+
+
 def write_private(path: Path, data: bytes, force: bool, option: str = "--output") -> None:
     """Write an output file (`export --output`, `digest --out`) for its owner's eyes only,
     whole or not at all.

@@ -20,6 +20,7 @@ written only under it too) and uses a fresh TinyDB instance. Reads need no lock.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import time
@@ -34,7 +35,7 @@ from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from halfway import layout
+from halfway import archives, layout
 from halfway.datafile import (
     AtomicStorage,
     StoreError,
@@ -62,6 +63,8 @@ __all__ = [
     "read_file",
     "write_file",
 ]
+
+log = logging.getLogger("halfway")
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
 Record = dict[str, Any]
@@ -105,6 +108,7 @@ class Store:
         self._file_id: str | None = None  # that file's id, to notice another in its place
         self._cache: tuple[tuple[int, int, int], View] | None = None
         self._written: tuple[int, int, int] | None = None
+        self._told: set[str] = set()  # archived records of the wrong shape, warned of once
         self.readonly = not create and not self.path.exists()
         if self.readonly:
             if any((self.data_dir / n).exists() for n in HELD_SIGNS):
@@ -221,24 +225,45 @@ class Store:
             return []
         return sorted(p.stem for p in self.archive_dir.glob("????-??.json"))
 
-    def archive(self, month: str) -> Tables:
-        data = read_file(self.archive_dir / f"{month}.json") or {}
-        return {name: list(table.values()) for name, table in data.items() if name != "meta"}
+    def archive(self, month: str, expected: dict[str, int] | None = None) -> Tables:
+        """One month's records; a record of the wrong shape is named once (a warning) and
+        left out. StoreError if the month holds fewer records than `expected` says (the
+        hot file's list, see `archives`) were written to it."""
+        path = self.archive_dir / f"{month}.json"
+        data = read_file(path) or {}
+        problem = archives.shrunk(path, month, archives.count(data), expected)
+        if problem:
+            raise StoreError(problem)
+        tables, malformed = archives.well_formed(path, data)
+        for line in malformed:
+            if line not in self._told:
+                self._told.add(line)
+                log.warning("%s", line)
+        return tables
 
     def everything(self, since_month: str | None = None, until_month: str | None = None) -> Tables:
         """Every record from the archives (from `since_month` on, up to `until_month`) and
-        the hot file, one per id."""
+        the hot file, one per id. StoreError for a month in that span the hot file's list
+        names that is missing or cut short: never less than was written, quietly."""
         merged: dict[str, dict[str, Record]] = {name: {} for name in layout.TABLES}
-        for month in self.months():
+        view = self.view()
+        expected = archives.known(view.meta)
+        for month in sorted(set(self.months()) | set(expected or {})):
             if (since_month is None or month >= since_month) and (
                 until_month is None or month <= until_month
             ):
-                for name, records in self.archive(month).items():
+                gone = archives.missing(self.archive_dir, {month: (expected or {}).get(month, 0)})
+                if gone:
+                    raise StoreError(gone)
+                for name, records in self.archive(month, expected).items():
                     layout.merge_into(name, merged.setdefault(name, {}), records)
-        view = self.view()
         for name in merged:
             layout.merge_into(name, merged[name], view.records(name))
         return {name: list(records.values()) for name, records in merged.items()}
+
+    def archive_problem(self) -> str | None:
+        """A month the hot file's list names whose file is gone (one listing of the folder)."""
+        return archives.missing(self.archive_dir, archives.known(self.view().meta))
 
     def archived(self, table: str, record_id: str) -> Record | None:
         """A record that has left the hot file (its latest copy in the archives), or None.
@@ -291,12 +316,19 @@ class Store:
         """Move finished records from the hot file to the archives; how many moved.
 
         Archive first, hot file after: a kill between leaves copies in both, which
-        readers merge by id and the next compaction finishes.
+        readers merge by id and the next compaction finishes. The months and their
+        counts go into the hot file's meta with it (`archives`): a month written but
+        not yet listed holds more than the list says, never less.
         """
         with self.transaction() as tx:
             found = layout.choose_moves(tx.records, now)
-            for month, tables in sorted(found.moves.items()):
-                self.append_archive(month, tables)
+            expected = archives.known(tx.meta)
+            if expected is None:  # a folder from before the list: what is there now
+                expected = archives.counts(self.archive_dir, self.months())
+            written = {
+                month: self.append_archive(month, tables, expected)
+                for month, tables in sorted(found.moves.items())
+            }
             for month_tables in found.moves.values():
                 for name, records in month_tables.items():
                     staying = {r["id"] for r in found.rewrite.get(name, [])}
@@ -304,14 +336,27 @@ class Store:
             for name, records in found.rewrite.items():
                 for record in records:
                     tx.put(name, record)
+            months = archives.with_counts(expected, written)
+            if months is not None or archives.known(tx.meta) is None:
+                tx.set_meta({archives.META: months or expected})
         return found.count()
 
-    def append_archive(self, month: str, tables: Tables) -> None:
+    def append_archive(
+        self, month: str, tables: Tables, expected: dict[str, int] | None = None
+    ) -> int:
         """Add records to one month's archive (replacing those with the same id, a
-        boundary's answers joined: `layout.merged`); crash-safe."""
+        boundary's answers joined: `layout.merged`), crash-safe; how many it holds now.
+        A month the list names that is gone or cut short is refused, never begun anew."""
         self.archive_dir.mkdir(mode=0o700, exist_ok=True)
         path = self.archive_dir / f"{month}.json"
+        listed = {month: expected[month]} if expected and month in expected else None
+        gone = archives.missing(self.archive_dir, listed)
+        if gone:
+            raise StoreError(gone)
         data = read_file(path) or {"meta": {"1": layout.new_meta()}}
+        cut = archives.shrunk(path, month, archives.count(data), expected)
+        if cut:
+            raise StoreError(cut)
         for name, records in tables.items():
             table = data.setdefault(name, {})
             known = {r["id"]: key for key, r in table.items()}
@@ -322,6 +367,7 @@ class Store:
                     key, next_key = str(next_key), next_key + 1
                 table[key] = layout.merged(name, table.get(key), record)
         write_file(path, data)
+        return archives.count(data)
 
     # the single-file layout of halfway 0.1 ----------------------------------------
 
