@@ -48,7 +48,8 @@ ALLOWED = {
     "gaps": {"config", "deliveries", "reminders", "schedule"},
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
-    "store": {"datafile", "deliveries", "layout"},
+    "store": {"datafile", "deliveries", "layout", "owners"},
+    "owners": {"datafile"},  # issue 16: only the data folder's owner writes in it
     "deliver": {"mailbody"},
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": set(),
@@ -165,6 +166,7 @@ ALLOWED = {
         "ledger",
         "logs",
         "outbox",
+        "owners",
         "pauses",
         "planner",
         "replies",
@@ -231,6 +233,7 @@ ALLOWED = {
         "linkcmds",
         "logs",
         "lookahead",
+        "owners",
         "reading",
         "replies.tokens",
         "store",

@@ -63,7 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from halfway import config, deliver, schedule, status
+    from halfway import config, deliver, owners, schedule, status
     from halfway.store import Store
 
     settings = load_settings(args)
@@ -96,6 +96,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"({imap.tls}, every {config.duration_text(imap.poll)})"
         )
     print("nudges (next 3 fires, local time):")
+    owners.check(settings.data_dir, writing=False)  # a folder the service cannot read
     rows = (
         Store(settings.data_dir, create=False).view().records("nudges")
         if settings.db_path.exists()
@@ -314,7 +315,7 @@ def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
 
     if not settings.db_path.exists():
         return {}
-    view = Store(settings.data_dir).view()
+    view = Store(settings.data_dir, create=False).view()  # reading only
     return {
         n.id: cursors.since(view.get("nudges", n.id), n, settings.tz, now) for n in settings.nudges
     }

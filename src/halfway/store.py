@@ -34,7 +34,7 @@ from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from halfway import layout
+from halfway import layout, owners
 from halfway.datafile import (
     AtomicStorage,
     StoreError,
@@ -106,6 +106,9 @@ class Store:
         self._cache: tuple[tuple[int, int, int], View] | None = None
         self._written: tuple[int, int, int] | None = None
         self.readonly = not create and not self.path.exists()
+        if owners.check(self.data_dir, writing=create):  # root, reading another's folder:
+            self.readonly = True  # no lock file, no clean-up, no upgrade; nothing written
+            return
         if self.readonly:
             if any((self.data_dir / n).exists() for n in HELD_SIGNS):
                 raise StoreError(
