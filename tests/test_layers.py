@@ -50,6 +50,7 @@ ALLOWED = {
     "datafile": {"deliveries", "faults", "layout"},
     "store": {"datafile", "deliveries", "layout", "owners"},
     "owners": {"datafile"},  # issue 16: only the data folder's owner writes in it
+    "samples": {"config", "datafile"},  # issue 16: sample data prints, never sends
     "deliver": {"mailbody"},
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": set(),
@@ -173,6 +174,7 @@ ALLOWED = {
         "replies.service",
         "replies.tokens",
         "runlock",
+        "samples",
         "schedule",
         "settings",
         "status",
@@ -248,6 +250,7 @@ ALLOWED = {
         "deliver",
         "demostory",
         "runlock",
+        "samples",
         "settings",
         "store",
     },
@@ -303,6 +306,7 @@ ALLOWED = {
         "linkcmds",  # the same links, and the same warning about another daemon
         "links",
         "reading",
+        "samples",
         "schedule",
         "settings",
         "store",

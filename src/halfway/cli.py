@@ -133,6 +133,11 @@ def build_parser() -> Parser:
     )
     run.add_argument("--data-dir", metavar="DIR", help="with --demo: where the demo keeps its data")
     run.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="on sample data (made by demo-data): send to the config's channels, not here",
+    )
+    run.add_argument(
         "--start-over",
         action="store_true",
         help="begin a new, empty data file where the old one was lost (it never happens"
@@ -157,6 +162,11 @@ def build_parser() -> Parser:
         checks_channels=True,
     )
     p.add_argument("nudge_id", metavar="NUDGE_ID", help="a nudge's id from the config")
+    p.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="on sample data (made by demo-data): send to the config's channels, not here",
+    )
     p = command(
         "test-channel",
         cmd_test_channel,

@@ -120,16 +120,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from halfway import launch
+    from halfway import launch, samples
     from halfway.store import Store
 
     if getattr(args, "data_dir", None) and not args.demo:
         raise UsageError(
             "--data-dir: only with --demo; for your own data, set data_dir in the config"
         )
-    settings = demo_settings(args) if args.demo else load_settings(args)
+    real = args.demo or getattr(args, "real_channels", False)
+    settings = demo_settings(args) if args.demo else samples.printing(load_settings(args), real)
     try:
-        reload = None if args.demo else (lambda: load_settings(args))
+        reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
         start_over = getattr(args, "start_over", False)
         make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
         code = launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
@@ -147,11 +148,12 @@ DEMO_STOPPED = (
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from halfway import samples
     from halfway.planner import Planner
     from halfway.replies import tokens
     from halfway.store import Store
 
-    settings = load_settings(args)
+    settings = samples.printing(load_settings(args), args.real_channels)
     nudge = known_nudges(args, settings, [args.nudge_id])[0]
     store = Store(settings.data_dir)
     key = tokens.load_key(store.data_dir)
