@@ -55,7 +55,7 @@ ALLOWED = {
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": set(),
     "runlock": set(),
-    "links": {"store"},  # issue 15: the private links' own tokens
+    "links": {"owners", "store"},  # issue 15: the private links' own tokens
     "erase": {"runlock"},
     # services: units of work over the store
     "replies.tokens": set(),

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from halfway import links
+
 from .conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +117,7 @@ def test_root_cannot_take_the_service_users_data_file(halfway, base) -> None:
     config = write_config(base)
     data = base / "data"
     assert halfway("log", "note", "made by the service user", "--config", str(config)).code == 0
+    links.ensure(data)  # as the daemon's first start makes them
     give(data, user.pw_uid, user.pw_gid)  # as if the service (User=halfway) had made it
     before = {p: p.read_bytes() for p in data.rglob("*") if p.is_file()}
 
@@ -127,6 +130,11 @@ def test_root_cannot_take_the_service_users_data_file(halfway, base) -> None:
     assert owners_of(data) == {"nobody"}
     assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
     assert oct((data / "halfway.json").stat().st_mode & 0o777) == "0o600"
+
+    ran = halfway("links", "revoke", "digest", "--config", str(config))
+    assert ran.code == 2, ran.err
+    assert "sudo -u nobody" in ran.err
+    assert {p: p.read_bytes() for p in data.rglob("*") if p.is_file()} == before
 
     # reading commands stay open to root, and leave no file of root's behind
     history = halfway("history", "--config", str(config))
