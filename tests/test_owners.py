@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from halfway import links
+from halfway import links, runlock
 
 from .conftest import free_port
 
@@ -221,3 +221,10 @@ def test_the_daemon_as_root_on_the_service_folder_stops_without_a_restart_loop(
     assert owners_of(data) == {"nobody"}
     unit = (ROOT / "systemd" / "halfway.service").read_text()
     assert "RestartPreventExitStatus=2" in unit
+
+
+def test_asking_whether_a_daemon_runs_leaves_no_lock_file(tmp_path) -> None:
+    """`runlock.running` (status, erase, links) only looks: a lock file it made as root
+    would be root's, and the service could not take its own lock."""
+    assert runlock.running(tmp_path) is None
+    assert list(tmp_path.iterdir()) == []
