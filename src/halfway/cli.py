@@ -346,7 +346,7 @@ def run_as(error: WrongOwner, args: argparse.Namespace, argv: Sequence[str] | No
     source = getattr(args, "source", None)
     if "--config" not in words and source and Path(source).is_file():
         words = ["--config", str(Path(source).resolve()), *words]
-    prog = sys.argv[0] if Path(sys.argv[0]).name == "halfway" else "halfway"
+    prog = os.path.abspath(sys.argv[0]) if Path(sys.argv[0]).name == "halfway" else "halfway"
     return f"; run it as that user: sudo -u {error.run_as} {shlex.join([prog, *words])}"
 
 

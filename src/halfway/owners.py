@@ -73,9 +73,8 @@ def other_owner(data_dir: Path, owner: int, me: int) -> WrongOwner:
             f" chown -R {name_of(me)}: {data_dir}"
         )
     return WrongOwner(
-        f"{data_dir}: belongs to the user {name_of(owner)}, and only {name_of(owner)} may"
-        f" change it (a file written as {name_of(me)} would shut {name_of(owner)} out of"
-        " its own data); halfway changed nothing",
+        f"{data_dir}: belongs to the user {name_of(owner)}; a file written as {name_of(me)}"
+        f" would shut {name_of(owner)} out of its own data, so halfway changed nothing",
         run_as=name_of(owner),
     )
 
