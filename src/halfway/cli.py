@@ -1,7 +1,8 @@
 """The `halfway` command: the argument parser, and the exit codes around each command.
 
 Exit codes: 0 success, 2 bad input (config or arguments, with a one-line
-reason per problem), 1 anything else. No traceback unless --debug.
+reason per problem; or run as another user than the data folder's owner, with the
+`sudo -u OWNER …` line), 1 anything else. No traceback unless --debug.
 
 Nothing heavy is imported before a command runs, and then only what it uses
 (see `commands`): `--version` does not even load the settings' models.
