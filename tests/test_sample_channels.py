@@ -38,6 +38,8 @@ def test_send_and_digest_send_on_sample_data_print_unless_told_real(
 ) -> None:
     written = sample_folder(halfway, config_file, http_receiver, smtp_receiver)
     config = str(written.path)
+    checked = halfway("check", "--config", config)
+    assert "sample data (made by 'halfway demo-data')" in checked.out, checked.err
 
     sent = halfway("send", "evening", "--config", config)
     assert sent.code == 0, sent.err

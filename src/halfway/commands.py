@@ -63,7 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from halfway import config, deliver, owners, schedule, status
+    from halfway import config, deliver, owners, samples, schedule, status
     from halfway.store import Store
 
     settings = load_settings(args)
@@ -76,6 +76,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     many = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"{args.source}: valid" + (f" ({many}, at the end)" if warnings else ""))
     print(f"time zone {settings.timezone}; data in {settings.data_dir}")
+    if samples.is_sample(settings.data_dir):
+        print(
+            "  sample data (made by 'halfway demo-data'): run, send and digest --send print"
+            " what goes out here; --real-channels sends it to the channels below"
+        )
     print("channels:" if settings.channels else "channels: none yet")
     for name, urls in settings.channels.items():
         for url in urls:
