@@ -96,7 +96,7 @@ def served(halfway, config_file, http_receiver, start_daemon):
     )
     ran = halfway("demo-data", "--weeks", "2", "--config", str(written.path))
     assert ran.code == 0, ran.err
-    daemon = start_daemon("--config", str(written.path))
+    daemon = start_daemon("--real-channels", "--config", str(written.path))  # sample data
     wait_for(lambda: http_receiver.posts(), timeout=30)
     [message] = http_receiver.bodies()
     link = re.search(r"http://\S+/r/\S+", message["message"]).group(0)

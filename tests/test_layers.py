@@ -50,14 +50,16 @@ ALLOWED = {
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
     "archives": {"datafile"},  # issue 16: the months listed in the hot file, records' shape
-    "store": {"archives", "datafile", "deliveries", "layout"},
+    "store": {"archives", "datafile", "deliveries", "layout", "owners"},
     "units": {"store"},  # issue 16: the pass's units of work, each on its own
+    "owners": {"datafile"},  # issue 16: only the data folder's owner writes in it
+    "samples": {"config", "datafile"},  # issue 16: sample data prints, never sends
     "deliver": {"mailbody", "sendfailure"},
     "sendfailure": set(),  # pure: a failed send's reason, from apprise's log lines
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": set(),
     "runlock": set(),
-    "links": {"store"},  # issue 15: the private links' own tokens
+    "links": {"owners", "store"},  # issue 15: the private links' own tokens
     "erase": {"runlock"},
     # services: units of work over the store
     "replies.tokens": set(),
@@ -171,6 +173,7 @@ ALLOWED = {
         "ledger",
         "logs",
         "outbox",
+        "owners",
         "pauses",
         "plaintext",
         "planner",
@@ -178,6 +181,7 @@ ALLOWED = {
         "replies.service",
         "replies.tokens",
         "runlock",
+        "samples",
         "schedule",
         "settings",
         "status",
@@ -239,6 +243,7 @@ ALLOWED = {
         "linkcmds",
         "logs",
         "lookahead",
+        "owners",
         "reading",
         "replies.tokens",
         "store",
@@ -262,6 +267,7 @@ ALLOWED = {
         "deliver",
         "demostory",
         "runlock",
+        "samples",
         "settings",
         "store",
     },
@@ -317,6 +323,7 @@ ALLOWED = {
         "linkcmds",  # the same links, and the same warning about another daemon
         "links",
         "reading",
+        "samples",
         "schedule",
         "settings",
         "store",

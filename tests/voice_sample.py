@@ -104,7 +104,15 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
                     found["cli"].append(
                         Text(
                             "halfway digest --send",
-                            run("digest", "--week", week, "--send", "--force", *config),
+                            run(  # sample data: sent for real only when told
+                                "digest",
+                                "--week",
+                                week,
+                                "--send",
+                                "--force",
+                                "--real-channels",
+                                *config,
+                            ),
                             "cli",
                         )
                     )

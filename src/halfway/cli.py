@@ -1,7 +1,8 @@
 """The `halfway` command: the argument parser, and the exit codes around each command.
 
 Exit codes: 0 success, 2 bad input (config or arguments, with a one-line
-reason per problem), 1 anything else. No traceback unless --debug.
+reason per problem; or run as another user than the data folder's owner, with the
+`sudo -u OWNER …` line), 1 anything else. No traceback unless --debug.
 
 Nothing heavy is imported before a command runs, and then only what it uses
 (see `commands`): `--version` does not even load the settings' models.
@@ -14,7 +15,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from halfway import __version__
 from halfway.channeltest import cmd_test_channel
@@ -43,6 +45,9 @@ from halfway.talkcmds import (
     cmd_talk_list,
     cmd_talk_move,
 )
+
+if TYPE_CHECKING:
+    from halfway.owners import WrongOwner
 
 ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")  # as ledger.ENTRY_KINDS
 
@@ -136,6 +141,11 @@ def build_parser() -> Parser:
     )
     run.add_argument("--data-dir", metavar="DIR", help="with --demo: where the demo keeps its data")
     run.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="on sample data (made by demo-data): send to the config's channels, not here",
+    )
+    run.add_argument(
         "--start-over",
         action="store_true",
         help="begin a new, empty data file where the old one was lost (it never happens"
@@ -160,6 +170,11 @@ def build_parser() -> Parser:
         checks_channels=True,
     )
     p.add_argument("nudge_id", metavar="NUDGE_ID", help="a nudge's id from the config")
+    p.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="on sample data (made by demo-data): send to the config's channels, not here",
+    )
     p = command(
         "test-channel",
         cmd_test_channel,
@@ -299,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Not before here: `--version` and `--help` need none of it.
     from halfway import logs
     from halfway.config import ConfigError
+    from halfway.owners import WrongOwner
     from halfway.replies.tokens import KeyMissing
     from halfway.store import StoreError
 
@@ -311,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except UsageError as error:
         print(f"halfway {args.command}: {error}", file=sys.stderr)
+        return 2
+    except WrongOwner as error:  # exit 2: the command, as another user, would change nothing
+        print(f"halfway: {error}{run_as(error, args, argv)}", file=sys.stderr)
         return 2
     except (StoreError, KeyMissing) as error:
         print(f"halfway: {error}", file=sys.stderr)
@@ -329,6 +348,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def run_as(error: WrongOwner, args: argparse.Namespace, argv: Sequence[str] | None) -> str:
+    """'; run it as USER: sudo -u USER halfway --config FILE …', the command as typed, for a
+    data folder of another user ('' when the fix is a chown, which the message says)."""
+    import shlex
+
+    if error.run_as is None:
+        return ""
+    words = list(sys.argv[1:] if argv is None else argv)
+    source = getattr(args, "source", None)
+    if "--config" not in words and source and Path(source).is_file():
+        words = ["--config", str(Path(source).resolve()), *words]
+    prog = os.path.abspath(sys.argv[0]) if Path(sys.argv[0]).name == "halfway" else "halfway"
+    return f"; run it as that user: sudo -u {error.run_as} {shlex.join([prog, *words])}"
 
 
 def run_main() -> None:

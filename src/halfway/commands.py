@@ -63,7 +63,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from halfway import config, deliver, schedule, status
+    from halfway import config, deliver, owners, samples, schedule, status
     from halfway.store import Store
 
     settings = load_settings(args)
@@ -76,6 +76,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     many = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"{args.source}: valid" + (f" ({many}, at the end)" if warnings else ""))
     print(f"time zone {settings.timezone}; data in {settings.data_dir}")
+    if samples.is_sample(settings.data_dir):
+        print(
+            "  sample data (made by 'halfway demo-data'): run, send and digest --send print"
+            " what goes out here; --real-channels sends it to the channels below"
+        )
     print("channels:" if settings.channels else "channels: none yet")
     for name, urls in settings.channels.items():
         for url in urls:
@@ -96,6 +101,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"({imap.tls}, every {config.duration_text(imap.poll)})"
         )
     print("nudges (next 3 fires, local time):")
+    owners.check(settings.data_dir, writing=False)  # a folder the service cannot read
     rows = (
         Store(settings.data_dir, create=False).view().records("nudges")
         if settings.db_path.exists()
@@ -123,16 +129,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from halfway import launch
+    from halfway import launch, samples
     from halfway.store import Store
 
     if getattr(args, "data_dir", None) and not args.demo:
         raise UsageError(
             "--data-dir: only with --demo; for your own data, set data_dir in the config"
         )
-    settings = demo_settings(args) if args.demo else load_settings(args)
+    real = args.demo or getattr(args, "real_channels", False)
+    settings = demo_settings(args) if args.demo else samples.printing(load_settings(args), real)
     try:
-        reload = None if args.demo else (lambda: load_settings(args))
+        reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
         start_over = getattr(args, "start_over", False)
         make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
         code = launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
@@ -150,11 +157,12 @@ DEMO_STOPPED = (
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from halfway import samples
     from halfway.planner import Planner
     from halfway.replies import tokens
     from halfway.store import Store
 
-    settings = load_settings(args)
+    settings = samples.printing(load_settings(args), args.real_channels)
     nudge = known_nudges(args, settings, [args.nudge_id])[0]
     store = Store(settings.data_dir)
     key = tokens.load_key(store.data_dir)
@@ -319,7 +327,7 @@ def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
 
     if not settings.db_path.exists():
         return {}
-    view = Store(settings.data_dir).view()
+    view = Store(settings.data_dir, create=False).view()  # reading only
     return {
         n.id: cursors.since(view.get("nudges", n.id), n, settings.tz, now) for n in settings.nudges
     }

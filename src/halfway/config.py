@@ -331,11 +331,32 @@ def _data_dir_problem(folder: Path) -> str | None:
             return f"'{folder}' cannot be created: {probe} is a file, not a folder"
         if not os.access(probe, os.W_OK | os.X_OK):
             if probe == folder:
-                return f"'{folder}' cannot be written by this user"
+                return f"'{folder}' cannot be written by this user" + _whose(folder, folder)
             return f"'{folder}' cannot be created: {probe} cannot be written by this user"
         hot = folder / "halfway.json"
         if hot.exists() and not os.access(hot, os.W_OK):
-            return f"'{hot}' cannot be written by this user"
+            return f"'{hot}' cannot be written by this user" + _whose(hot, folder)
     except OSError as error:
         return f"'{folder}' cannot be reached ({error.strerror})"
     return None
+
+
+def _whose(path: Path, folder: Path) -> str:
+    """Whose `path` is, and the fix, when another user owns it: the Quick start run as
+    root leaves root's files in a folder later given to the service user."""
+    import pwd
+
+    def name(uid: int) -> str:
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return str(uid)
+
+    owner, me = path.stat().st_uid, os.geteuid()
+    if owner == me:
+        return ""
+    if owner == 0:
+        return f": it belongs to root, not to {name(me)}; as root: chown -R {name(me)}: {folder}"
+    return (
+        f": it belongs to {name(owner)}; run halfway as that user: sudo -u {name(owner)} halfway …"
+    )

@@ -122,7 +122,7 @@ def summary(
         "Next, on this folder:\n"
         f"  {again('digest --out digest.html')}   # a week's digest\n"
         f"  {again('history')}   # everything\n"
-        f"  {again('run')}   # carries on from here\n"
+        f"  {again('run')}   # carries on here; prints what it sends (--real-channels: sends)\n"
         "For your real data, point data_dir at a new, empty folder."
     )
 
@@ -160,7 +160,7 @@ def fill(user: Settings, weeks: int, seed: int, end: datetime) -> dict[str, int]
     """Play `weeks` weeks (and this week so far) up to `end` into the config's empty data
     folder; the count of each kind of record made. StoreError, changing nothing, if the
     folder holds data already or a daemon runs on it."""
-    from halfway import runlock
+    from halfway import runlock, samples
     from halfway.daemon import Daemon
     from halfway.demostory import SimClock, Story
     from halfway.store import Store, StoreError
@@ -174,6 +174,8 @@ def fill(user: Settings, weeks: int, seed: int, end: datetime) -> dict[str, int]
         )
     clock = SimClock(start_of(end, weeks, user))
     store = Store(user.data_dir, clock=clock)
+    with store.transaction() as tx:  # run, send and digest --send there print, not send
+        tx.set_meta({samples.MARK: "demo-data"})
     try:
         lock = runlock.hold(store.data_dir)
     except runlock.AlreadyRunning as error:

@@ -41,10 +41,15 @@ def add_command(command: Callable[..., Any]) -> None:
         "--send", action="store_true", help="send it now to the [digest] channels (the outbox)"
     )
     p.add_argument("--link", action="store_true", help="print the address of its private page")
+    p.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="with --send on sample data (demo-data): send to the config's channels",
+    )
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from halfway import digest, digest_render, digest_send, discretion, links, schedule
+    from halfway import digest, digest_render, digest_send, discretion, links, samples, schedule
     from halfway.deliveries import at
     from halfway.store import Store
 
@@ -66,6 +71,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
             print(warning, file=sys.stderr)
         return 0
     if args.send:
+        settings = samples.printing(settings, args.real_channels)
         sent = [
             d
             for d in store.everything(since_month=week[:4] + "-01")["deliveries"]

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import orjson
 
+from halfway import owners
 from halfway.store import StoreError
 
 FILE = "links.json"
@@ -120,7 +121,10 @@ def revoke(data_dir: Path, kind: str) -> dict[str, str]:
 
 
 def write(data_dir: Path, tokens: dict[str, str]) -> None:
-    """Replace links.json whole: a temporary file (0600), fsynced, renamed, folder fsynced."""
+    """Replace links.json whole: a temporary file (0600), fsynced, renamed, folder fsynced.
+    Only as the data folder's owner (owners.WrongOwner otherwise): a root-owned file would
+    shut the service out of its own links."""
+    owners.check(Path(data_dir), writing=True)
     path = path_of(data_dir)
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{FILE}.", suffix=".tmp", dir=path.parent)

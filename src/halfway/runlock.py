@@ -71,7 +71,10 @@ def present(data_dir: Path) -> bool:
 
 
 def running(data_dir: Path) -> int | None:
-    """The pid of the daemon running on this data, or None if none is."""
+    """The pid of the daemon running on this data, or None if none is. Looking creates
+    nothing: a lock file made by root's `halfway erase` would shut the service out."""
+    if not present(data_dir):
+        return None
     lock = _lock(data_dir)
     try:
         lock.acquire(timeout=0)

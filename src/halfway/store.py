@@ -35,7 +35,7 @@ from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from halfway import archives, layout
+from halfway import archives, layout, owners
 from halfway.datafile import (
     AtomicStorage,
     StoreError,
@@ -110,6 +110,9 @@ class Store:
         self._written: tuple[int, int, int] | None = None
         self._told: set[str] = set()  # archived records of the wrong shape, warned of once
         self.readonly = not create and not self.path.exists()
+        if owners.check(self.data_dir, writing=create):  # root, reading another's folder:
+            self.readonly = True  # no lock file, no clean-up, no upgrade; nothing written
+            return
         if self.readonly:
             if any((self.data_dir / n).exists() for n in HELD_SIGNS):
                 raise StoreError(
