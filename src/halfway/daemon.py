@@ -53,6 +53,7 @@ class Daemon:
         send: Callable[..., Any] = deliver.send,
         demo: bool = False,
         new_key: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.demo = demo  # `halfway run --demo`: the planner plays the demo's story
         self.store = store
@@ -70,7 +71,10 @@ class Daemon:
         self.next_fire_at: datetime | None = None  # shown: the next nudge or talk step
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
         self.offset = time.time() - time.monotonic()
-        self.compacted = 0.0  # monotonic time of the last compaction
+        self.monotonic = monotonic
+        # monotonic time of the last compaction; None: not yet, so the first look compacts
+        # (monotonic time counts from boot: a "long ago" of 0.0 is not long ago after a reboot)
+        self.compacted: float | None = None
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.busy = 0  # pool threads running a unit of work (see counted)
         self.busy_lock = threading.Lock()
@@ -125,10 +129,11 @@ class Daemon:
         return min(wakes, default=None)
 
     def maybe_compact(self) -> None:
-        if time.monotonic() - self.compacted < COMPACT_EVERY.total_seconds():
+        last = self.compacted
+        if last is not None and self.monotonic() - last < COMPACT_EVERY.total_seconds():
             return
         moved = self.store.compact(self.clock())
-        self.compacted = time.monotonic()
+        self.compacted = self.monotonic()
         if moved:
             log.info("moved %d finished record(s) to the archive", moved)
 
