@@ -46,6 +46,7 @@ ALLOWED = {
     "cursors": {"config", "deliveries", "schedule"},
     "pauses": {"cursors", "store"},
     "gaps": {"config", "deliveries", "reminders", "schedule"},
+    "clockjump": {"config", "deliveries", "schedule"},
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
     "store": {"datafile", "deliveries", "layout"},
@@ -86,6 +87,7 @@ ALLOWED = {
     "demo": {"deliveries", "replies", "replies.service", "store"},
     "planner": {
         "ledger",
+        "clockjump",  # a clock that went back: cursors and gap records (issue 16)
         "config",
         "cursors",
         "deliveries",
@@ -132,6 +134,7 @@ ALLOWED = {
     "daemon": {
         "alerts",
         "care_nudges",
+        "clockjump",  # the wall clock against the monotonic one (issue 16)
         "config",
         "deliver",
         "digest_send",

@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, httpapp, keys, notify, schedule
+from halfway import __version__, clockjump, deliver, httpapp, keys, notify, schedule
 from halfway.alerts import Alerts
 from halfway.care_nudges import CareNudges
 from halfway.config import Settings
@@ -36,7 +36,6 @@ log = logging.getLogger("halfway")
 
 STOP_GRACE_SECONDS = 4.0  # systemd and the tests expect a stop within 5 s
 SAFETY_SECONDS = 30.0  # look for clock jumps and CLI writes this often (monotonic)
-CLOCK_JUMP = timedelta(seconds=2)  # wall clock moved this much against the monotonic one
 COMPACT_EVERY = timedelta(hours=6)  # move finished records to the archives
 WORKERS = 4
 
@@ -53,7 +52,7 @@ class Daemon:
         send: Callable[..., Any] = deliver.send,
         demo: bool = False,
         new_key: bool = False,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.demo = demo  # `halfway run --demo`: the planner plays the demo's story
         self.store = store
@@ -61,6 +60,10 @@ class Daemon:
         self.reload_settings = reload
         self.send = send
         self.key, self.links = keys.start_keys(store, new_key)
+        if monotonic is None:  # a clock passed in moves as a test's time passes: no jump
+            monotonic = time.monotonic if clock is utc_now else lambda: clock().timestamp()
+        self.monotonic = monotonic
+        self.watch = clockjump.Watch(clock, monotonic)  # a jump is not downtime
         self.use(settings)
         self.ready = False  # every catch-up decided
         self.problem: str | None = None  # why the last pass failed, while it does
@@ -70,11 +73,7 @@ class Daemon:
         self.wake_at: datetime | None = None
         self.next_fire_at: datetime | None = None  # shown: the next nudge or talk step
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
-        self.offset = time.time() - time.monotonic()
-        self.monotonic = monotonic
-        # monotonic time of the last compaction; None: not yet, so the first look compacts
-        # (monotonic time counts from boot: a "long ago" of 0.0 is not long ago after a reboot)
-        self.compacted: float | None = None
+        self.compacted: float | None = None  # monotonic; None: compact at start (issue 16)
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.busy = 0  # pool threads running a unit of work (see counted)
         self.busy_lock = threading.Lock()
@@ -83,7 +82,9 @@ class Daemon:
 
     def use(self, settings: Settings) -> None:
         self.settings = settings
-        self.planner = Planner(settings, self.store, self.clock, self.key, self.demo)
+        self.planner = Planner(
+            settings, self.store, self.clock, self.key, self.demo, self.watch.spans
+        )
         self.outbox = Outbox(settings, self.store, self.clock, self.send)
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
@@ -98,6 +99,7 @@ class Daemon:
 
     def decide(self) -> list[Record]:
         """Record what is due and claim what is to send: fires, reminders, retries."""
+        self.watch.look()  # before the fires: those a jump passed over say so
         full = self.store.space_problem()
         if full:
             raise StoreError(full)  # every write would fail: say so, once, and wait
@@ -142,11 +144,7 @@ class Daemon:
 
         One stat and two clock reads: cheap enough to run on the event loop itself.
         """
-        offset = time.time() - time.monotonic()
-        jumped = abs(offset - self.offset) > CLOCK_JUMP.total_seconds()
-        self.offset = offset
-        if jumped:
-            log.info("the clock jumped; looking again at what is due")
+        jumped = self.watch.look() is not None  # it logs the jump, one line
         due = self.wake_at is not None and self.clock() >= self.wake_at
         return jumped or due or self.store.stamp() != self.seen
 

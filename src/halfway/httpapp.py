@@ -62,6 +62,8 @@ async def health(daemon: Daemon) -> web.Response:
     if full and full != daemon.problem:
         daemon.problem = full  # seen here first; a pass says it in the log and heartbeat
         daemon.wake_soon()
+    if said := daemon.watch.said():
+        answer["clock"] = said  # a jump is no failure: the sends go on
     if not daemon.ready:
         answer["status"] = "starting"
     if daemon.problem:

@@ -18,8 +18,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
+from itertools import islice
 
 from halfway import (
+    clockjump,
     cursors,
     deliveries,
     demo,
@@ -50,11 +52,13 @@ class Planner:
         clock: Callable[[], datetime],
         key: bytes,
         demo_run: bool = False,
+        jumped: Callable[[], list[clockjump.Span]] = list,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.key = key
+        self.jumped = jumped  # the wall time jumps ahead passed over while it ran (daemon)
         # nudge id -> (the `since` it was computed from, that nudge's next fire after it)
         self._next: dict[str, tuple[datetime, schedule.Fire | None]] = {}
         # `halfway run --demo`: it answers the first nudges and explains each event
@@ -97,13 +101,16 @@ class Planner:
         known = self._next.get(nudge.id)
         if known is None or known[0] != since:
             zone, quiet = self.settings.tz, self.settings.quiet_hours
-            known = (since, schedule.next_fire(nudge, zone, quiet, since, since))
+            done = clockjump.recorded(self.store.view().records("deliveries"), nudge.id, since)
+            ahead = islice(schedule.fires(nudge, zone, quiet, since, since), len(done) + 1)
+            known = (since, next((f for f in ahead if f.scheduled_for not in done), None))
             self._next[nudge.id] = known
         return known[1]
 
     def tick(self) -> list[Record]:
         """Record what has come due for every nudge, in one write; return the new records."""
         now = self.clock()
+        self.rewind(now)
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
             return []  # catch-up waits for the morning, never 3 a.m.
         for ask in rest_asks(self.store, self.settings.asks.rest_after, now):
@@ -121,6 +128,28 @@ class Planner:
         if not due:
             return []
         return self.record(due, now, view)
+
+    def rewind(self, now: datetime) -> None:
+        """After a clock that went back: cursors ahead of `now` come back to it, and the gap
+        records ahead of it give their fires back, so those come due at their real time."""
+        view, settings = self.store.view(), self.settings
+        ids = {nudge.id for nudge in settings.nudges}
+        rows = [c for c in view.records("nudges") if c["id"] in ids]
+        if not clockjump.marks_back(view.meta, now) and not any(
+            clockjump.ahead(c, now) for c in rows
+        ):
+            return  # the common case: no write at all
+        with self.store.transaction() as tx:
+            if marks := clockjump.marks_back(tx.meta, now):  # the digest's, the care look's
+                tx.set_meta(marks)
+            back = clockjump.rewind(tx.records("nudges"), tx.records("deliveries"), settings, now)
+            for row in back.cursors:
+                tx.put("nudges", row)
+            for gap in back.gaps:
+                tx.put("deliveries", gap)
+            tx.remove("deliveries", back.gone)
+        named = ", ".join(row["id"] for row in back.cursors) or "halfway's own checks"
+        log.info("the clock is behind the last fires of %s; they count from now", named)
 
     def record(self, due: list[Nudge], now: datetime, view: View) -> list[Record]:
         plans = {nudge.id: self.decide(nudge, now, view) for nudge in due}
@@ -143,20 +172,26 @@ class Planner:
     def decide(self, nudge: Nudge, now: datetime, view: View) -> tuple[list[Record], datetime]:
         """The records for `nudge`'s due fires, and the last fire they account for."""
         zone, quiet = self.settings.tz, self.settings.quiet_hours
-        due, older = schedule.due_fires(nudge, zone, quiet, self.since(nudge, view), now)
+        since = self.since(nudge, view)
+        every, older = schedule.due_fires(nudge, zone, quiet, since, now)
+        # fires recorded before a clock went back are never recorded again
+        done = clockjump.recorded(view.records("deliveries"), nudge.id, since)
+        due = [fire for fire in every if fire.scheduled_for not in done]
         pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, nudge.id)
         decision = schedule.decide(due, now, nudge.catch_up, pauses, older)
         records = []
         if decision.missed:
-            reason = gaps.missed_reason(decision, nudge.catch_up, zone, quiet)
+            jumped = self.jumped()
+            reason = gaps.missed_reason(decision, nudge.catch_up, zone, quiet, jumped)
             missed, older = decision.missed, decision.older_missed
-            records.append(self.gap_record(nudge, missed, MISSED, older, reason))
+            gap = self.gap_record(nudge, missed, MISSED, older, reason)
+            records.append({**gap, "after": iso(since)} if older else gap)  # see clockjump
         if decision.skipped:
             records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, gaps.PAUSED))
         if decision.send:
             records.append(self.fire_or_back_off(nudge, decision.send, decision.late, view))
         records.sort(key=lambda r: at(r["scheduled_for"]))
-        return records, due[-1].scheduled_for
+        return records, every[-1].scheduled_for
 
     def fire_or_back_off(self, nudge: Nudge, fire: schedule.Fire, late: bool, view: View) -> Record:
         """The fire to send, unless an ask said still waits for its answer (a clarity ask,
