@@ -186,3 +186,13 @@ def records(daemon: Daemon) -> list[dict[str, Any]]:
 
 def is_sent(delivery: dict[str, Any]) -> bool:
     return delivery["state"] in ("sent", "late")
+
+
+def test_a_jump_of_a_day_measured_a_hair_short_reads_a_day() -> None:
+    from halfway.clockjump import Jump
+
+    seen = datetime.fromisoformat("2026-12-02T10:00:00+00:00")
+    jump = Jump(seen, timedelta(seconds=86_399.6), 0.0)  # the two clocks read a moment apart
+    assert jump.words().startswith("the clock jumped 1 d ahead at 2026-12-02T10:00:00+00:00")
+    back = Jump(seen, -timedelta(hours=1, seconds=0.3), 0.0)
+    assert back.words().startswith("the clock went back 1 h at")

@@ -72,7 +72,7 @@ class Jump:
 
 def duration_words(span: timedelta) -> str:
     """'1 d 2 h', '3 h 5 min', '45 s'."""
-    seconds = int(span.total_seconds())
+    seconds = round(span.total_seconds())  # a jump of a day reads a day, not 23 h 59 min
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes, secs = divmod(rest, 60)

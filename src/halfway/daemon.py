@@ -308,6 +308,7 @@ class Daemon:
                 id="wake",
                 replace_existing=True,
                 misfire_grace_time=None,
+                max_instances=2,  # due at once (a clock jumped mid-pass): next, not skipped
             )
 
     async def woken(self) -> None:
