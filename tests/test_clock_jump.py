@@ -188,6 +188,23 @@ def is_sent(delivery: dict[str, Any]) -> bool:
     return delivery["state"] in ("sent", "late")
 
 
+def test_a_failed_send_after_a_clock_set_back_is_retried_after_its_wait_not_the_jump() -> None:
+    from halfway import deliveries
+
+    now = datetime.fromisoformat("2026-12-01T10:00:00+00:00")
+    ahead = now + timedelta(days=1)  # it failed while the clock read a day ahead
+    send = {
+        "state": "failed",
+        "attempts": 1,
+        "finished_at": ahead.isoformat(),
+        "next_attempt": (ahead + timedelta(seconds=30)).isoformat(),
+    }
+    assert deliveries.send_due(send, now)
+    assert deliveries.next_attempt([{"channels": {"push": send}}], now) == now
+    on_time = {**send, "finished_at": now.isoformat(), "next_attempt": "2026-12-01T10:00:30+00:00"}
+    assert not deliveries.send_due(on_time, now)  # an ordinary retry waits its wait
+
+
 def test_a_jump_of_a_day_measured_a_hair_short_reads_a_day() -> None:
     from halfway.clockjump import Jump
 
