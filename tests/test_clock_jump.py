@@ -213,3 +213,18 @@ def test_a_jump_of_a_day_measured_a_hair_short_reads_a_day() -> None:
     assert jump.words().startswith("the clock jumped 1 d ahead at 2026-12-02T10:00:00+00:00")
     back = Jump(seen, -timedelta(hours=1, seconds=0.3), 0.0)
     assert back.words().startswith("the clock went back 1 h at")
+
+
+def test_the_digest_s_mark_left_ahead_by_a_clock_set_back_holds_back_no_digest(tmp_path) -> None:
+    digest = '[digest]\ncron = "0 8 * * mon"\nchannels = ["push"]\n'
+    clock, mono = Clock("2026-12-07T07:59:00+01:00"), Mono()  # a Monday, a minute before
+    daemon = running(tmp_path, EVERY_MINUTE + digest, clock, mono)
+    with daemon.store.transaction() as tx:  # as a clock three days ahead had left it
+        tx.set_meta({"digest": {"checked": "2026-12-10T08:00:00+01:00", "week": "2026-W49"}})
+    daemon.run_once()
+    assert daemon.digest.next_wake() == datetime.fromisoformat("2026-12-07T08:00:00+01:00")
+    clock.advance(minutes=1, seconds=5)
+    mono.now += 65
+    daemon.run_once()
+    digests = [d for d in records(daemon) if d["nudge_id"].startswith("digest:")]
+    assert [d["nudge_id"] for d in digests] == ["digest:2026-W49"]
