@@ -228,3 +228,32 @@ def test_the_digest_s_mark_left_ahead_by_a_clock_set_back_holds_back_no_digest(t
     daemon.run_once()
     digests = [d for d in records(daemon) if d["nudge_id"].startswith("digest:")]
     assert [d["nudge_id"] for d in digests] == ["digest:2026-W49"]
+
+
+def test_a_talk_s_steps_left_out_by_a_clock_ahead_go_out_at_their_time(tmp_path) -> None:
+    from zoneinfo import ZoneInfo
+
+    from halfway import talkbook
+
+    clock, mono = Clock("2026-12-03T12:00:00+01:00"), Mono()
+    daemon = running(tmp_path, EVERY_MINUTE, clock, mono)
+    talk_at = datetime(2026, 12, 3, 19, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    talk = talkbook.add(daemon.store, daemon.settings, talk_at, None, clock())
+    steps = lambda: {  # noqa: E731
+        e["kind"]: e["state"] for e in daemon.store.view().get("talks", talk["id"])["chain"]
+    }
+    assert steps()["self_regulation"] == "planned"
+    clock.advance(days=1)  # a day ahead: the talk seems to have begun
+    mono.now += 1
+    daemon.run_once()
+    assert steps()["self_regulation"] == "left_out"
+    clock.set("2026-12-03T12:00:02+01:00")  # set right
+    mono.now += 1
+    daemon.run_once()
+    assert steps()["self_regulation"] == "planned"
+    clock.set("2026-12-03T18:00:05+01:00")
+    mono.now += 6 * 3600
+    daemon.run_once()
+    assert steps()["self_regulation"] == "sent"
+    sent = [d["kind"] for d in records(daemon) if d.get("talk_id") and is_sent(d)]
+    assert len(sent) == len(set(sent))  # no step twice

@@ -135,11 +135,11 @@ class Planner:
         view, settings = self.store.view(), self.settings
         ids = {nudge.id for nudge in settings.nudges}
         rows = [c for c in view.records("nudges") if c["id"] in ids]
-        if not clockjump.marks_back(view.meta, now) and not any(
-            clockjump.ahead(c, now) for c in rows
-        ):
+        ahead = any(clockjump.ahead(c, now) for c in rows) or clockjump.marks_back(view.meta, now)
+        if not ahead and not talkbook.left_out_ahead(view, now):
             return  # the common case: no write at all
         with self.store.transaction() as tx:
+            talkbook.give_back(tx, now)  # a talk's steps left out by a clock ahead
             if marks := clockjump.marks_back(tx.meta, now):  # the digest's, the care look's
                 tx.set_meta(marks)
             back = clockjump.rewind(tx.records("nudges"), tx.records("deliveries"), settings, now)
@@ -148,7 +148,7 @@ class Planner:
             for gap in back.gaps:
                 tx.put("deliveries", gap)
             tx.remove("deliveries", back.gone)
-        named = ", ".join(row["id"] for row in back.cursors) or "halfway's own checks"
+        named = ", ".join(row["id"] for row in back.cursors) or "a talk's steps and own checks"
         log.info("the clock is behind the last fires of %s; they count from now", named)
 
     def record(self, due: list[Nudge], now: datetime, view: View) -> list[Record]:
