@@ -257,3 +257,17 @@ def test_a_talk_s_steps_left_out_by_a_clock_ahead_go_out_at_their_time(tmp_path)
     assert steps()["self_regulation"] == "sent"
     sent = [d["kind"] for d in records(daemon) if d.get("talk_id") and is_sent(d)]
     assert len(sent) == len(set(sent))  # no step twice
+
+
+def test_a_slow_drift_between_the_clocks_is_no_jump() -> None:
+    from halfway.clockjump import Watch
+
+    wall, mono = Clock("2026-12-01T10:00:00+00:00"), Mono()
+    watch = Watch(wall, mono)
+    for _ in range(240):  # two hours of looks every 30 s; NTP slews the wall clock 10 ms
+        wall.advance(seconds=29.99)
+        mono.now += 30
+        assert watch.look() is None
+    wall.advance(seconds=33)
+    mono.now += 30
+    assert watch.look() is not None  # 3 s in one look is a jump

@@ -89,11 +89,8 @@ class Watch:
         self.wall = wall
         self.mono = mono
         self.lock = threading.Lock()  # the safety loop and a pool thread may both look
-        self.base = self._offset()
+        self.base = wall().timestamp() - mono()  # the offset between them at the last look
         self.jumps: list[Jump] = []
-
-    def _offset(self) -> float:
-        return self.wall().timestamp() - self.mono()
 
     def look(self) -> Jump | None:
         """The jump since the last look, if the clocks moved apart by more than JUMP;
@@ -101,9 +98,9 @@ class Watch:
         with self.lock:
             seen, mono = self.wall(), self.mono()
             by = seen.timestamp() - mono - self.base
+            self.base = seen.timestamp() - mono  # between looks: a slow drift is no jump
             if abs(by) <= JUMP.total_seconds():
                 return None
-            self.base = seen.timestamp() - mono
             jump = Jump(seen, timedelta(seconds=by), mono)
             self.jumps = [*self.jumps, jump][-KEEP:]
         log.warning("%s", jump.words())
@@ -118,11 +115,6 @@ class Watch:
         if not self.jumps or self.mono() - self.jumps[-1].mono > SAID_FOR.total_seconds():
             return None
         return self.jumps[-1].words()
-
-
-def passed_over(moment: datetime, spans: list[Span]) -> bool:
-    """Whether `moment` lies in wall time a jump ahead passed over."""
-    return any(start < moment <= end for start, end in spans)
 
 
 # a clock that went back ---------------------------------------------------------------
