@@ -47,6 +47,7 @@ ALLOWED = {
     "pauses": {"cursors", "store"},
     "gaps": {"config", "deliveries", "reminders", "schedule"},
     "clockjump": {"config", "deliveries", "schedule"},
+    "rewinding": {"clockjump", "config", "store", "talkbook"},  # a clock set back (issue 16)
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
     "store": {"datafile", "deliveries", "layout"},
@@ -98,6 +99,7 @@ ALLOWED = {
         "reminding",
         "replies",
         "replies.tokens",
+        "rewinding",
         "schedule",
         "store",
         "talkbook",

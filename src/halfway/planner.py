@@ -29,6 +29,7 @@ from halfway import (
     practices,
     reminders,
     reminding,
+    rewinding,
     schedule,
     talkbook,
 )
@@ -110,7 +111,7 @@ class Planner:
     def tick(self) -> list[Record]:
         """Record what has come due for every nudge, in one write; return the new records."""
         now = self.clock()
-        self.rewind(now)
+        rewinding.rewind(self.store, self.settings, now)  # after a clock set back
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
             return []  # catch-up waits for the morning, never 3 a.m.
         for ask in rest_asks(self.store, self.settings.asks.rest_after, now):
@@ -128,28 +129,6 @@ class Planner:
         if not due:
             return []
         return self.record(due, now, view)
-
-    def rewind(self, now: datetime) -> None:
-        """After a clock that went back: cursors ahead of `now` come back to it, and the gap
-        records ahead of it give their fires back, so those come due at their real time."""
-        view, settings = self.store.view(), self.settings
-        ids = {nudge.id for nudge in settings.nudges}
-        rows = [c for c in view.records("nudges") if c["id"] in ids]
-        ahead = any(clockjump.ahead(c, now) for c in rows) or clockjump.marks_back(view.meta, now)
-        if not ahead and not talkbook.left_out_ahead(view, now):
-            return  # the common case: no write at all
-        with self.store.transaction() as tx:
-            talkbook.give_back(tx, now)  # a talk's steps left out by a clock ahead
-            if marks := clockjump.marks_back(tx.meta, now):  # the digest's, the care look's
-                tx.set_meta(marks)
-            back = clockjump.rewind(tx.records("nudges"), tx.records("deliveries"), settings, now)
-            for row in back.cursors:
-                tx.put("nudges", row)
-            for gap in back.gaps:
-                tx.put("deliveries", gap)
-            tx.remove("deliveries", back.gone)
-        named = ", ".join(row["id"] for row in back.cursors) or "a talk's steps and own checks"
-        log.info("the clock is behind the last fires of %s; they count from now", named)
 
     def record(self, due: list[Nudge], now: datetime, view: View) -> list[Record]:
         plans = {nudge.id: self.decide(nudge, now, view) for nudge in due}
