@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -79,6 +80,12 @@ def duration_words(span: timedelta) -> str:
     parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
     said = [f"{n} {unit}" for n, unit in parts if n][:2]
     return " ".join(said) or "0 s"
+
+
+def monotonic(clock: Callable[[], datetime], real: Callable[[], datetime]) -> Callable[[], float]:
+    """The monotonic clock to watch `clock` with: the system's for the `real` clock; a
+    clock passed in (a test's, the sample data's) is its own, so moving it is no jump."""
+    return time.monotonic if clock is real else lambda: clock().timestamp()
 
 
 class Watch:

@@ -60,10 +60,8 @@ class Daemon:
         self.reload_settings = reload
         self.send = send
         self.key, self.links = keys.start_keys(store, new_key)
-        if monotonic is None:  # a clock passed in moves as a test's time passes: no jump
-            monotonic = time.monotonic if clock is utc_now else lambda: clock().timestamp()
-        self.monotonic = monotonic
-        self.watch = clockjump.Watch(clock, monotonic)  # a jump is not downtime
+        self.watch = clockjump.Watch(clock, monotonic or clockjump.monotonic(clock, utc_now))
+        self.monotonic = self.watch.mono  # a jump is not downtime; compaction's clock
         self.use(settings)
         self.ready = False  # every catch-up decided
         self.problem: str | None = None  # why the last pass failed, while it does
