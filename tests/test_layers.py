@@ -88,7 +88,7 @@ ALLOWED = {
     "demo": {"deliveries", "replies", "replies.service", "store"},
     "planner": {
         "ledger",
-        "clockjump",  # a clock that went back: cursors and gap records (issue 16)
+        "clockjump",  # fires recorded before a clock went back; what a jump passed over
         "config",
         "cursors",
         "deliveries",
