@@ -47,6 +47,8 @@ ALLOWED = {
     "cursors": {"config", "deliveries", "schedule"},
     "pauses": {"cursors", "store"},
     "gaps": {"config", "deliveries", "reminders", "schedule"},
+    "clockjump": {"config", "deliveries", "schedule"},
+    "rewinding": {"clockjump", "config", "store", "talkbook"},  # a clock set back (issue 16)
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
     "archives": {"datafile"},  # issue 16: the months listed in the hot file, records' shape
@@ -93,6 +95,7 @@ ALLOWED = {
     "demo": {"deliveries", "replies", "replies.service", "store"},
     "planner": {
         "ledger",
+        "clockjump",  # fires recorded before a clock went back; what a jump passed over
         "config",
         "cursors",
         "deliveries",
@@ -103,6 +106,7 @@ ALLOWED = {
         "reminding",
         "replies",
         "replies.tokens",
+        "rewinding",
         "schedule",
         "store",
         "talkbook",
@@ -139,6 +143,7 @@ ALLOWED = {
     "daemon": {
         "alerts",
         "care_nudges",
+        "clockjump",  # the wall clock against the monotonic one (issue 16)
         "config",
         "deliver",
         "digest_send",

@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, deliver, httpapp, keys, notify, schedule
+from halfway import __version__, clockjump, deliver, httpapp, keys, notify, schedule
 from halfway.alerts import Alerts
 from halfway.care_nudges import CareNudges
 from halfway.config import Settings
@@ -37,7 +37,6 @@ log = logging.getLogger("halfway")
 
 STOP_GRACE_SECONDS = 4.0  # systemd and the tests expect a stop within 5 s
 SAFETY_SECONDS = 30.0  # look for clock jumps and CLI writes this often (monotonic)
-CLOCK_JUMP = timedelta(seconds=2)  # wall clock moved this much against the monotonic one
 COMPACT_EVERY = timedelta(hours=6)  # move finished records to the archives
 WORKERS = 4
 
@@ -54,6 +53,7 @@ class Daemon:
         send: Callable[..., Any] = deliver.send,
         demo: bool = False,
         new_key: bool = False,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.demo = demo  # `halfway run --demo`: the planner plays the demo's story
         self.store = store
@@ -61,6 +61,8 @@ class Daemon:
         self.reload_settings = reload
         self.send = send
         self.key, self.links = keys.start_keys(store, new_key)
+        self.watch = clockjump.Watch(clock, monotonic or clockjump.monotonic(clock, utc_now))
+        self.monotonic = self.watch.mono  # a jump is not downtime; compaction's clock
         self.use(settings)
         self.ready = False  # every catch-up decided
         self.problem: str | None = None  # why the last pass failed, while it does
@@ -70,8 +72,7 @@ class Daemon:
         self.wake_at: datetime | None = None
         self.next_fire_at: datetime | None = None  # shown: the next nudge or talk step
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
-        self.offset = time.time() - time.monotonic()
-        self.compacted = 0.0  # monotonic time of the last compaction
+        self.compacted: float | None = None  # monotonic; None: compact at start (issue 16)
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.busy = 0  # pool threads running a unit of work (see counted)
         self.busy_lock = threading.Lock()
@@ -80,7 +81,9 @@ class Daemon:
 
     def use(self, settings: Settings) -> None:
         self.settings = settings
-        self.planner = Planner(settings, self.store, self.clock, self.key, self.demo)
+        self.planner = Planner(
+            settings, self.store, self.clock, self.key, self.demo, self.watch.spans
+        )
         self.outbox = Outbox(settings, self.store, self.clock, self.send)
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
@@ -96,6 +99,7 @@ class Daemon:
 
     def decide(self) -> list[Record]:
         """Record what is due and claim what is to send: fires, reminders, retries."""
+        self.watch.look()  # before the fires: those a jump passed over say so
         full = self.store.space_problem()
         if full:
             raise StoreError(full)  # every write would fail: say so, once, and wait
@@ -132,10 +136,11 @@ class Daemon:
         return min(wakes, default=None)
 
     def maybe_compact(self) -> None:
-        if time.monotonic() - self.compacted < COMPACT_EVERY.total_seconds():
+        last = self.compacted
+        if last is not None and self.monotonic() - last < COMPACT_EVERY.total_seconds():
             return
         moved = self.store.compact(self.clock())
-        self.compacted = time.monotonic()
+        self.compacted = self.monotonic()
         if moved:
             log.info("moved %d finished record(s) to the archive", moved)
 
@@ -144,11 +149,7 @@ class Daemon:
 
         One stat and two clock reads: cheap enough to run on the event loop itself.
         """
-        offset = time.time() - time.monotonic()
-        jumped = abs(offset - self.offset) > CLOCK_JUMP.total_seconds()
-        self.offset = offset
-        if jumped:
-            log.info("the clock jumped; looking again at what is due")
+        jumped = self.watch.look() is not None  # it logs the jump, one line
         due = self.wake_at is not None and self.clock() >= self.wake_at
         return jumped or due or self.store.stamp() != self.seen
 
@@ -314,6 +315,7 @@ class Daemon:
                 id="wake",
                 replace_existing=True,
                 misfire_grace_time=None,
+                max_instances=2,  # due at once (a clock jumped mid-pass): next, not skipped
             )
 
     async def woken(self) -> None:

@@ -178,11 +178,17 @@ def send_due(send: Record, now: datetime) -> bool:
     """A channel send to try now: pending, or failed with its next attempt come."""
     if send["state"] == PENDING:
         return True
-    return (
-        send["state"] == FAILED
-        and send.get("next_attempt") is not None
-        and at(send["next_attempt"]) <= now
-    )
+    retry = retry_at(send, now)
+    return retry is not None and retry <= now
+
+
+def retry_at(send: Record, now: datetime) -> datetime | None:
+    """When a failed send is tried again: its next attempt, or now if it failed after
+    `now` (a clock set back since: a retry waits its wait, never the clock's jump)."""
+    if send["state"] != FAILED or not send.get("next_attempt"):
+        return None
+    failed = send.get("finished_at")
+    return now if failed and at(failed) > now else at(send["next_attempt"])
 
 
 def too_old(delivery: Record, now: datetime, give_up_after: timedelta) -> bool:
@@ -242,13 +248,13 @@ def retry_wait(attempts: int, first: timedelta, longest: timedelta) -> timedelta
     return min(longest, wait)
 
 
-def next_attempt(deliveries: list[Record]) -> datetime | None:
-    """The earliest retry among open sends, if any."""
+def next_attempt(deliveries: list[Record], now: datetime) -> datetime | None:
+    """The earliest retry among open sends, if any (see `retry_at`)."""
     times = [
-        at(send["next_attempt"])
+        retry
         for delivery in deliveries
         for send in delivery["channels"].values()
-        if send["state"] == FAILED and send.get("next_attempt")
+        if (retry := retry_at(send, now)) is not None
     ]
     return min(times, default=None)
 

@@ -1,12 +1,12 @@
 """Fires decided without sending, as pure rules: one record for a run of them, and why.
 
 A gap record stands for one or more fires of a nudge that were not sent: `missed`
-(halfway was not running when they were due) or `skipped` (the nudge was paused,
-halfway eased off after sends went unanswered, or, for a clarity ask, an ask said
-is still waiting for its answer: `[asks] one_at_a_time`). It carries `reason`, a stable
-code, and `why`, the same in a few words for people, so `history`, `status`,
-`export` and the log all say it alike. Records from before halfway said why have
-neither, and every reader takes them as they are.
+(halfway was not running when they were due, or the wall clock jumped ahead over them
+while it ran) or `skipped` (the nudge was paused, halfway eased off after sends went
+unanswered, or, for a clarity ask, an ask said is still waiting for its answer:
+`[asks] one_at_a_time`). It carries `reason`, a stable code, and `why`, the same in a
+few words for people, so `history`, `status`, `export` and the log all say it alike.
+Records from before halfway said why have neither, and every reader takes them as they are.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ BACKOFF = "backoff"  # `reminders.backing_off` reads this code on the last fire
 DOWN = "down"
 QUIET_HOURS = "quiet_hours"
 ASK_WAITING = "ask_waiting"  # a clarity ask while an ask said waits (one at a time)
+CLOCK_JUMPED = "clock_jumped"  # the wall clock jumped ahead over them while halfway ran
 
 
 def why(reason: str, unanswered: int = 0) -> str:
@@ -36,20 +37,29 @@ def why(reason: str, unanswered: int = 0) -> str:
         DOWN: "halfway was not running then",
         QUIET_HOURS: "halfway was not running then, and its catch-up window ended in quiet hours",
         ASK_WAITING: "one ask at a time: the last one you said is still waiting for its answer",
+        CLOCK_JUMPED: "the clock jumped",
     }
     return words.get(reason, reason)
 
 
 def missed_reason(
-    decision: schedule.Decision, catch_up: timedelta, zone: tzinfo, quiet: QuietHours | None
+    decision: schedule.Decision,
+    catch_up: timedelta,
+    zone: tzinfo,
+    quiet: QuietHours | None,
+    jumped: Sequence[tuple[datetime, datetime]] = (),
 ) -> str:
     """Why the fires of `decision.missed` were not sent.
 
     A running daemon sends every fire (deferred out of quiet hours, never dropped),
-    so a missed one was due while halfway was not running. When none was sent and the
-    latest one's catch-up window closed inside quiet hours, those kept it back too.
+    so a missed one was due while halfway was not running, unless the wall clock
+    jumped ahead over it while halfway ran (`jumped`: the wall time passed over, see
+    clockjump). When none was sent and the latest one's catch-up window closed inside
+    quiet hours, those kept it back too.
     """
     latest = decision.missed[-1]
+    if any(start < latest.due_at <= end for start, end in jumped):
+        return CLOCK_JUMPED
     if decision.send is None and schedule.quiet_end(latest.due_at + catch_up, zone, quiet):
         return QUIET_HOURS
     return DOWN

@@ -68,6 +68,8 @@ async def health(daemon: Daemon) -> web.Response:
     if lost and lost != daemon.problem:
         daemon.problem = lost  # an archive month deleted: as the disk, said by a pass
         daemon.wake_soon()
+    if said := daemon.watch.said():
+        answer["clock"] = said  # a jump is no failure: the sends go on
     if not daemon.ready:
         answer["status"] = "starting"
     if daemon.problem:

@@ -256,7 +256,7 @@ class Outbox:
     def next_retry(self) -> datetime | None:
         """When the outbox next has work: a retry, a lease running out, or quiet hours ending."""
         hot = self.open_deliveries()
-        times = [t for t in [deliveries.next_attempt(hot)] if t is not None]
+        times = [t for t in [deliveries.next_attempt(hot, self.clock())] if t is not None]
         times += [
             at(send["lease_until"])
             for d in hot

@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
+from itertools import islice
 
 from halfway import (
+    clockjump,
     cursors,
     deliveries,
     demo,
@@ -28,6 +30,7 @@ from halfway import (
     practices,
     reminders,
     reminding,
+    rewinding,
     schedule,
     talkbook,
 )
@@ -51,11 +54,13 @@ class Planner:
         clock: Callable[[], datetime],
         key: bytes,
         demo_run: bool = False,
+        jumped: Callable[[], list[clockjump.Span]] = list,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
         self.key = key
+        self.jumped = jumped  # the wall time jumps ahead passed over while it ran (daemon)
         # nudge id -> (the `since` it was computed from, that nudge's next fire after it)
         self._next: dict[str, tuple[datetime, schedule.Fire | None]] = {}
         # `halfway run --demo`: it answers the first nudges and explains each event
@@ -115,13 +120,16 @@ class Planner:
             zone, quiet = self.settings.tz, self.settings.quiet_hours
             known = (since, None)
             with self.alone(nudge):
-                known = (since, schedule.next_fire(nudge, zone, quiet, since, since))
+                done = clockjump.recorded(self.store.view().records("deliveries"), nudge.id, since)
+                ahead = islice(schedule.fires(nudge, zone, quiet, since, since), len(done) + 1)
+                known = (since, next((f for f in ahead if f.scheduled_for not in done), None))
             self._next[nudge.id] = known
         return known[1]
 
     def tick(self) -> list[Record]:
         """Record what has come due for every nudge, in one write; return the new records."""
         now = self.clock()
+        rewinding.rewind(self.store, self.settings, now)  # after a clock set back
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
             return []  # catch-up waits for the morning, never 3 a.m.
         for ask in rest_asks(self.store, self.settings.asks.rest_after, now):
@@ -164,20 +172,26 @@ class Planner:
     def decide(self, nudge: Nudge, now: datetime, view: View) -> tuple[list[Record], datetime]:
         """The records for `nudge`'s due fires, and the last fire they account for."""
         zone, quiet = self.settings.tz, self.settings.quiet_hours
-        due, older = schedule.due_fires(nudge, zone, quiet, self.since(nudge, view), now)
+        since = self.since(nudge, view)
+        every, older = schedule.due_fires(nudge, zone, quiet, since, now)
+        # fires recorded before a clock went back are never recorded again
+        done = clockjump.recorded(view.records("deliveries"), nudge.id, since)
+        due = [fire for fire in every if fire.scheduled_for not in done]
         pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, nudge.id)
         decision = schedule.decide(due, now, nudge.catch_up, pauses, older)
         records = []
         if decision.missed:
-            reason = gaps.missed_reason(decision, nudge.catch_up, zone, quiet)
+            jumped = self.jumped()
+            reason = gaps.missed_reason(decision, nudge.catch_up, zone, quiet, jumped)
             missed, older = decision.missed, decision.older_missed
-            records.append(self.gap_record(nudge, missed, MISSED, older, reason))
+            gap = self.gap_record(nudge, missed, MISSED, older, reason)
+            records.append({**gap, "after": iso(since)} if older else gap)  # see clockjump
         if decision.skipped:
             records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, gaps.PAUSED))
         if decision.send:
             records.append(self.fire_or_back_off(nudge, decision.send, decision.late, view))
         records.sort(key=lambda r: at(r["scheduled_for"]))
-        return records, due[-1].scheduled_for
+        return records, every[-1].scheduled_for
 
     def fire_or_back_off(self, nudge: Nudge, fire: schedule.Fire, late: bool, view: View) -> Record:
         """The fire to send, unless an ask said still waits for its answer (a clarity ask,

@@ -325,6 +325,34 @@ def _step_due(
     return {**entry, "state": STEP_SENT, "delivery_id": record["id"]}
 
 
+# Left out when its time came (not QUIET_TOO_LONG, left out when planned): one whose time
+# is still ahead was left out by a clock that read ahead, and is planned again.
+_LEFT_OUT_WHEN_DUE = (BEGUN, TOO_OLD, PAUSED_ALL, ASK_WAITING)
+
+
+def _given_back(entry: Record, now: datetime) -> bool:
+    left = entry["state"] == STEP_LEFT_OUT and entry.get("reason") in _LEFT_OUT_WHEN_DUE
+    return left and at(entry["due_at"]) > now
+
+
+def left_out_ahead(view: View, now: datetime) -> bool:
+    """Whether a step was left out at a time still ahead of `now` (see `give_back`)."""
+    return any(_given_back(e, now) for t in view.records("talks") for e in t.get("chain", []))
+
+
+def give_back(tx: Tx, now: datetime) -> None:
+    """After a clock set back: the steps left out at a time still ahead are planned
+    again, and the skipped record of one goes (it comes due again at its real time)."""
+    for talk in tx.records("talks"):
+        chain = talk.get("chain", [])
+        back = [e for e in chain if _given_back(e, now)]
+        if back:
+            tx.remove("deliveries", [e["delivery_id"] for e in back if e.get("delivery_id")])
+            fresh = [{k: e[k] for k in ("kind", "due_at", "deferred") if k in e} for e in back]
+            again = {id(e): {**f, "state": STEP_PLANNED} for e, f in zip(back, fresh, strict=True)}
+            tx.put("talks", {**talk, "chain": [again.get(id(e), e) for e in chain]})
+
+
 def paused_all(rows: Iterable[Record]) -> Spans:
     """The spans of the pause of everything (the cursor '*'): no talk step goes out in them.
     A pause of one nudge by name never holds a talk's steps (they have nudge ids of their own)."""
