@@ -29,7 +29,7 @@ from halfway.config import Settings
 from halfway.digest_send import DigestNudges
 from halfway.outbox import Outbox, utc_now
 from halfway.planner import Planner
-from halfway.replies import mail
+from halfway.replies import mail, service
 from halfway.store import Record, Store, StoreError
 from halfway.units import Units
 
@@ -219,7 +219,7 @@ class Daemon:
         gc.freeze()
 
     def background(self) -> list[Any]:
-        jobs = [self.safety(), self.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
+        jobs = [self.safety(), notify.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
         if self.settings.imap:
             jobs.append(self.every(self.settings.imap.poll, self.poll_mail))
         jobs.append(self.heartbeats())
@@ -366,7 +366,7 @@ class Daemon:
             self.beat_ok = ok
 
     def poll_mail(self) -> int:
-        return mail.poll(self.settings, self.store, self.key, self.clock, self.replied)
+        return mail.poll(self.settings, self.store, self.key, self.clock, service.logged)
 
     async def reload(self) -> None:
         if self.reload_settings is None:
@@ -385,25 +385,6 @@ class Daemon:
             await self.wake()
             log.info("reloaded: %d nudge(s)", len(new.nudges))
         notify.notify("READY=1")
-
-    async def watchdog(self) -> None:
-        """WATCHDOG=1 from the event loop itself: if the loop hangs, systemd restarts us."""
-        interval = notify.watchdog_interval()
-        if interval is None:
-            return
-        while True:
-            notify.notify("WATCHDOG=1")
-            await asyncio.sleep(interval)
-
-    def replied(self, delivery: Record, reply: Record, first: bool) -> None:
-        """A reply arrived (any way): log it."""
-        log.info(
-            "reply to %s (%s) via %s%s",
-            delivery["id"],
-            delivery["nudge_id"],
-            reply["via"],
-            "" if first else ", changed",
-        )
 
     # HTTP: the routes live in httpapp ----------------------------------------------
 

@@ -13,6 +13,7 @@ from aiohttp import web
 from halfway import __version__, discretion
 from halfway.calendar import Feed
 from halfway.digest_web import DigestPages
+from halfway.replies import service
 from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
 from halfway.store import StoreError
 
@@ -31,7 +32,7 @@ def build(daemon: Daemon) -> web.Application:
     settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
     frame = lambda: discretion.frame(daemon.settings)  # noqa: E731 - each request, as settings
     pages = ReplyPages(
-        daemon.store, daemon.key, daemon.clock, daemon.settings.tz, daemon.replied, frame
+        daemon.store, daemon.key, daemon.clock, daemon.settings.tz, service.logged, frame
     )
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)

@@ -7,6 +7,7 @@ systemd (no $NOTIFY_SOCKET) every call does nothing.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 
@@ -34,3 +35,13 @@ def watchdog_interval() -> float | None:
     if not usec.isdigit() or int(usec) == 0 or (pid and pid != str(os.getpid())):
         return None
     return int(usec) / 2_000_000
+
+
+async def watchdog() -> None:
+    """WATCHDOG=1 from the event loop itself: if the loop hangs, systemd restarts us."""
+    interval = watchdog_interval()
+    if interval is None:
+        return
+    while True:
+        notify("WATCHDOG=1")
+        await asyncio.sleep(interval)

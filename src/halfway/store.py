@@ -12,10 +12,9 @@ Crash safety: every change of a file is written whole to a temporary file in the
 same folder, fsynced, renamed over the old file, and the folder fsynced, so a
 reader or a restart after SIGKILL sees the old file or the new one, never a torn one.
 Records move to an archive first and leave the hot file after, so a kill between
-the two leaves a record in both; readers keep one copy per `id` (the hot one).
-
-Concurrency: each read-modify-write holds one inter-process file lock (archives are
-written only under it too) and uses a fresh TinyDB instance. Reads need no lock.
+the two leaves a record in both; readers keep one copy per `id` (the hot one). Each
+read-modify-write holds one inter-process file lock (archives are written only under
+it too) and uses a fresh TinyDB instance. Reads need no lock.
 """
 
 from __future__ import annotations

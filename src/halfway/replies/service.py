@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,8 @@ from halfway import cursors, deliveries, ledger, plaintext, practices, reminders
 from halfway.deliveries import CANCELLED, FAILED, PENDING, iso
 from halfway.replies import tokens
 from halfway.store import Record, Store, Tx, new_id
+
+log = logging.getLogger("halfway")
 
 VIA = ("push", "web", "email", "cli")
 MAX_NOTE = 4000
@@ -170,3 +173,14 @@ def clean(fields: dict[str, str]) -> dict[str, str]:
         except UnicodeEncodeError:
             raise ReplyError(422, UNREADABLE) from None
     return fields
+
+
+def logged(delivery: Record, reply: Record, first: bool) -> None:
+    """A reply arrived (any way): one log line."""
+    log.info(
+        "reply to %s (%s) via %s%s",
+        delivery["id"],
+        delivery["nudge_id"],
+        reply["via"],
+        "" if first else ", changed",
+    )
