@@ -154,6 +154,7 @@ ALLOWED = {
         "planner",
         "replies",
         "replies.mail",
+        "replies.service",  # a reply's log line
         "schedule",
         "store",
         "talkbook",
@@ -165,6 +166,7 @@ ALLOWED = {
         "digest_web",
         "discretion",
         "replies",
+        "replies.service",  # a reply's log line
         "replies.web",
         "store",
     },

@@ -3,8 +3,8 @@
 Layout of the data folder:
 - `halfway.json`: the *hot* file (TinyDB): meta, a cursor per nudge, the open and
   recent deliveries with their replies, recent entries, the talks, asks and boundaries
-  still in play, channel health (what leaves it, and when: `layout.py`).
-  Everything periodic (tick, claim, reply, status) reads and writes only this.
+  still in play, channel health (what leaves, and when: `layout.py`). Everything
+  periodic (tick, claim, reply, status) reads and writes only this.
 - `archive/YYYY-MM.json`: read-only archives (TinyDB files of the same shape),
   holding finished records by month. History, export and the digest read them.
 
@@ -109,8 +109,8 @@ class Store:
         self._written: tuple[int, int, int] | None = None
         self._told: set[str] = set()  # archived records of the wrong shape, warned of once
         self.readonly = not create and not self.path.exists()
-        if owners.check(self.data_dir, writing=create):  # root, reading another's folder:
-            self.readonly = True  # no lock file, no clean-up, no upgrade; nothing written
+        if owners.check(self.data_dir, writing=create):  # root reading another's folder:
+            self.readonly = True  # no lock, no clean-up, no upgrade; nothing written
             return
         if self.readonly:
             if any((self.data_dir / n).exists() for n in HELD_SIGNS):
@@ -251,9 +251,7 @@ class Store:
         view = self.view()
         expected = archives.known(view.meta)
         for month in sorted(set(self.months()) | set(expected or {})):
-            if (since_month is None or month >= since_month) and (
-                until_month is None or month <= until_month
-            ):
+            if (since_month or month) <= month <= (until_month or month):
                 gone = archives.missing(self.archive_dir, {month: (expected or {}).get(month, 0)})
                 if gone:
                     raise StoreError(gone)
