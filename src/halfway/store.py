@@ -169,8 +169,9 @@ class Store:
         return self._cache[1]
 
     def new_meta(self) -> Record:
-        """A new hot file's meta: its schema, its id, and when it was begun."""
-        return {**layout.new_meta(), "file_id": new_id("f"), "created_at": iso(self.clock())}
+        """A new hot file's meta: schema, id, when begun, no archive months yet."""
+        meta = {**layout.new_meta(), "file_id": new_id("f"), "created_at": iso(self.clock())}
+        return {**meta, archives.META: {}}
 
     def same_file(self, data: dict[str, Any] | None) -> None:
         """StoreError if the hot file this Store opened is gone or another took its place.
