@@ -40,10 +40,10 @@ def test_the_daemon_sends_records_serves_health_and_stops_cleanly(
     path, listen = str(written.path), written.listen
     daemon = start_daemon("--config", path)
 
-    health = wait_for(lambda: daemon.health(listen))
+    # on a busy machine /healthz can answer between two passes before one has planned
+    health = wait_for(lambda: (h := daemon.health(listen)) and h.get("next_fire") and h)
     assert health["status"] == "ok"
     assert health["version"] == "0.1.0"
-    assert health["next_fire"] is not None
     assert isinstance(health["outbox_pending"], int)
 
     wait_for(lambda: len(http_receiver.requests) >= 3 and len(smtp_receiver.messages) >= 3)
