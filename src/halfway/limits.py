@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import resource
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -75,3 +77,32 @@ def http(environ: dict[str, str] | None = None) -> Http:
             change: dict[str, Any] = {name: number}
             bounds = replace(bounds, **change)
     return bounds
+
+
+class LinkWrites:
+    """A token bucket per link: LINK_BURST writes at once, then one every
+    LINK_REFILL_SECONDS. Only genuine links get a bucket (a forged token is refused
+    before), and a full bucket is forgotten."""
+
+    def __init__(
+        self,
+        burst: int = LINK_BURST,
+        refill: float = LINK_REFILL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.burst, self.refill, self.clock = burst, refill, clock
+        self.buckets: dict[str, tuple[float, float]] = {}  # link -> (writes left, when)
+
+    def take(self, link: str) -> bool:
+        """Whether `link` may write now (and, if so, one write less for it)."""
+        now = self.clock()
+        left = min(self.burst, self.left(link, now))
+        allowed = left >= 1
+        self.buckets[link] = (left - 1 if allowed else left, now)
+        if len(self.buckets) > 1000:
+            self.buckets = {k: v for k, v in self.buckets.items() if self.left(k, now) < self.burst}
+        return allowed
+
+    def left(self, link: str, now: float) -> float:
+        writes, when = self.buckets.get(link, (self.burst, now))
+        return writes + (now - when) / self.refill

@@ -26,7 +26,7 @@ from aiohttp import web, web_response, web_urldispatcher
 from aiohttp.http_exceptions import HttpProcessingError
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from halfway import discretion, ledger, logs, review, schedule
+from halfway import discretion, ledger, limits, logs, review, schedule
 from halfway.replies import service, tokens
 from halfway.store import Record, Store, StoreError
 
@@ -41,6 +41,7 @@ SECURITY_HEADERS = {
 FORGED = "This link is not one halfway made, or it has been mistyped."
 TROUBLE = "Something went wrong on halfway's side. Nothing was changed; please try again later."
 NOT_SAVED = "Your answer could not be saved just now. Please try again in a little while."
+TOO_MANY = "That is a lot of answers in a short time. Please wait a minute, then try again."
 
 log = logging.getLogger("halfway.http")
 
@@ -72,6 +73,7 @@ class ReplyPages:
         self.zone = zone
         self.on_reply = on_reply
         self.frame = frame  # read at each request: a reload may change `discreet`
+        self.writes = limits.LinkWrites()  # each link's writes, at a person's pace
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/r/{token}", self.page)
@@ -89,6 +91,11 @@ class ReplyPages:
             raise service.ReplyError(403, FORGED)
         delivery: Record = await self._run(service.delivery_for, self.store, self.key, token)
         return delivery
+
+    def _paced(self, delivery: Record) -> None:
+        """ReplyError 429 when this link writes faster than a person would."""
+        if not self.writes.take(delivery["id"]):
+            raise service.ReplyError(429, TOO_MANY)
 
     def _html(self, status: int, **context: Any) -> web.Response:
         text = page(self.frame(), **context)
@@ -160,6 +167,7 @@ class ReplyPages:
         token = request.match_info["token"]
         try:
             delivery = await self._delivery(token)
+            self._paced(delivery)
             fields = await self._fields(request, token)
             value = fields.get("value") or fields.get("text") or ""
             # The door decides `via`, not the body: this is the HTTP door, whose only
@@ -201,11 +209,18 @@ class ReplyPages:
             delivery = await self._delivery(token)
             if service.expired(delivery, self.clock()):
                 raise service.ReplyError(410, service.CLOSED)
+            self._paced(delivery)
             fields = await self._fields(request, token)
             kind, by = fields.get("kind") or "gesture", fields.get("by") or None
             try:
                 entry = await self._run(
-                    ledger.add_entry, self.store, kind, fields.get("text", ""), by, self.clock()
+                    ledger.add_link_entry,
+                    self.store,
+                    delivery["id"],
+                    kind,
+                    fields.get("text", ""),
+                    by,
+                    self.clock(),
                 )
             except ledger.LedgerError as error:
                 raise service.ReplyError(422, f"That could not be noted ({error}).") from None
@@ -222,6 +237,7 @@ class ReplyPages:
             delivery = await self._delivery(token)
             if service.expired(delivery, self.clock()):
                 raise service.ReplyError(410, service.CLOSED)
+            self._paced(delivery)
             fields = await self._fields(request, token)
             try:
                 ask = await self._run(
