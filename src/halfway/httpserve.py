@@ -1,9 +1,10 @@
 """The daemon's HTTP listener, bounded (see `limits`): no client, slow, silent or many,
 can hold the server, and none can take the file descriptors the sending needs.
 
-- Headers: aiohttp's keep-alive timer starts at connect and is not put off by data
-  that is not yet a whole request, so `keepalive_timeout` bounds both the time to send
-  the headers and an idle kept-alive connection.
+- Headers: aiohttp's keep-alive timer starts at connect (from 3.14) and is not put off
+  by data that is not yet a whole request, so `keepalive_timeout` bounds both the time
+  to send the headers and an idle kept-alive connection; `sweep` closes a connection
+  whose first request has not come in by then whatever the version.
 - Body: `body_in_time` waits at most `body` seconds for a request's whole body, then
   answers 408 and closes.
 - Life: a connection still open after `life` seconds is asked to close after its
@@ -44,11 +45,13 @@ class Serving:
     def __init__(self, app: web.Application, sock: socket.socket, bounds: limits.Http) -> None:
         self.bounds = bounds
         self.sock = sock
+        app.middlewares.append(self.first_request)
         app.middlewares.append(body_in_time(bounds.body))
         self.runner = web.AppRunner(
             app, access_log=None, keepalive_timeout=bounds.header, lingering_time=bounds.body
         )
         self.born: dict[Any, float] = {}  # each connection's handler: when it was made (monotonic)
+        self.asked: set[Any] = set()  # the connections whose first request's headers came in
         self.said = -limits.CAP_LOG_SECONDS  # when the cap was last logged (monotonic)
         self.refused = 0  # connections refused since
 
@@ -76,6 +79,16 @@ class Serving:
                     cut(handler)
                 elif now - born >= self.bounds.life:
                     handler.close()  # after the request it is answering, if any
+                elif now - born >= self.bounds.header and handler not in self.asked:
+                    handler.force_close()  # no whole request yet (aiohttp before 3.14 waits)
+
+    @web.middleware
+    async def first_request(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Note that this connection's headers came in (`sweep` closes one that took too long)."""
+        self.asked.add(request.protocol)
+        return await handler(request)
 
     def accept(self) -> asyncio.BaseProtocol:
         """The protocol for a new connection: aiohttp's, or a 503 and close at the cap."""
@@ -96,6 +109,7 @@ class Serving:
         assert self.runner.server is not None
         open_now = set(self.runner.server.connections)
         self.born = {h: t for h, t in self.born.items() if h in open_now or now - t < 1}
+        self.asked &= self.born.keys()
 
     def at_cap(self, now: float) -> None:
         self.refused += 1
