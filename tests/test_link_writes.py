@@ -51,6 +51,8 @@ def flood(daemon: Any, token: str, value: str, posts: int) -> list[tuple[str, in
                     path, body = f"/r/{token}", {"value": value, "note": f"{n} " + "y" * 3990}
                 answer = await client.post(path, json=body)
                 found.append((path.rsplit("/", 1)[1], answer.status, await answer.text()))
+                if answer.status == 429:
+                    assert answer.headers["Retry-After"] == "6"
         return found
 
     return asyncio.run(run())

@@ -172,3 +172,20 @@ def test_a_connection_that_lives_too_long_is_closed(limited) -> None:
     finally:
         conn.close()
     assert LIFE - MARGIN <= lived < LIFE + BODY + MARGIN
+
+
+def test_a_body_cut_short_is_answered_408_after_its_timeout(limited) -> None:
+    daemon, listen = limited
+    head = b"POST /r/a.b HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    conn = connect(listen, head + b'Content-Length: 100\r\n\r\n{"value":')
+    sent = time.monotonic()
+    try:
+        conn.settimeout(BODY + MARGIN)
+        answer = conn.recv(65536)
+        waited = time.monotonic() - sent
+    finally:
+        conn.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer
+    assert b"too slowly" in answer
+    assert BODY - 0.5 <= waited < BODY + MARGIN
+    assert "Traceback" not in daemon.stderr()

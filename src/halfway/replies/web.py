@@ -113,6 +113,8 @@ class ReplyPages:
             response = self._html(error.status, error=error.message)
         if error.status == 400:  # a body that could not be decoded: close the connection
             response.force_close()
+        if error.status == 429:  # the link's next write, at the earliest
+            response.headers["Retry-After"] = str(round(limits.LINK_REFILL_SECONDS))
         return response
 
     def _context(
