@@ -9,6 +9,9 @@ slow socket is closed after its timeout, the log stays a few lines, /healthz ans
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import logging
 import os
 import resource
 import select
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from halfway import limits
+from halfway import httpserve, limits
 
 from .conftest import DaemonProcess, wait_for
 
@@ -189,3 +192,36 @@ def test_a_body_cut_short_is_answered_408_after_its_timeout(limited) -> None:
     assert b"too slowly" in answer
     assert BODY - 0.5 <= waited < BODY + MARGIN
     assert "Traceback" not in daemon.stderr()
+
+
+@pytest.mark.parametrize("limited", ["life=30"], indirect=True)  # 10 s for a body
+def test_a_stop_does_not_wait_for_slow_clients(limited) -> None:
+    daemon, listen = limited
+    conns = slow_kinds(listen, 30)
+    try:
+        wait_for(lambda: "running" in daemon.stderr())
+        asked = time.monotonic()
+        assert daemon.stop() == 0
+        took = time.monotonic() - asked
+    finally:
+        for conn in conns:
+            conn.close()
+    assert took < 5, daemon.stderr()  # systemd and the tests expect a stop within 5 s
+
+
+def test_asyncios_accept_error_is_one_line_a_minute(caplog) -> None:
+    """At the descriptor limit asyncio reports the accept error once per waiting
+    connection per tick, with a traceback: 284,210 times in 52 s in the issue."""
+
+    async def flood() -> None:
+        loop = asyncio.get_running_loop()
+        httpserve.quiet_accept_errors(loop)
+        error = OSError(errno.EMFILE, "Too many open files")
+        for _ in range(1000):
+            loop.call_exception_handler({"message": httpserve.OUT_OF_FDS, "exception": error})
+
+    with caplog.at_level(logging.INFO):
+        asyncio.run(flood())
+    assert len(caplog.records) == 1
+    assert "out of file descriptors" in caplog.records[0].getMessage()
+    assert caplog.records[0].exc_info is None

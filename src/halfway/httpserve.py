@@ -48,7 +48,11 @@ class Serving:
         app.middlewares.append(self.first_request)
         app.middlewares.append(body_in_time(bounds.body))
         self.runner = web.AppRunner(
-            app, access_log=None, keepalive_timeout=bounds.header, lingering_time=bounds.body
+            app,
+            access_log=None,
+            keepalive_timeout=bounds.header,
+            lingering_time=bounds.body,
+            shutdown_timeout=limits.SHUTDOWN_SECONDS,  # a stop waits for no slow client
         )
         self.born: dict[Any, float] = {}  # each connection's handler: when it was made (monotonic)
         self.asked: set[Any] = set()  # the connections whose first request's headers came in

@@ -29,6 +29,7 @@ BODY_SECONDS = 10.0  # to read a request's body, once its headers are in
 LIFE_SECONDS = 60.0  # any one connection, whatever it does (a client that never reads)
 MAX_CONNECTIONS = 200  # open HTTP connections; more are answered 503 and closed at once
 FD_RESERVE = 64  # file descriptors kept for the sending, the data file and the logs
+SHUTDOWN_SECONDS = 1.0  # at a stop, what a request being answered still gets
 CAP_LOG_SECONDS = 60.0  # "connections at the cap" is logged at most once this often
 
 # writes from one link (a delivery's token) --------------------------------------------
