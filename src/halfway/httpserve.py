@@ -56,6 +56,7 @@ class Serving:
         )
         self.born: dict[Any, float] = {}  # each connection's handler: when it was made (monotonic)
         self.asked: set[Any] = set()  # the connections whose first request's headers came in
+        self.pending: set[Any] = set()  # handlers made whose connection aiohttp counts soon
         self.said = -limits.CAP_LOG_SECONDS  # when the cap was last logged (monotonic)
         self.refused = 0  # connections refused since
 
@@ -77,7 +78,7 @@ class Serving:
         while True:
             await asyncio.sleep(min(1.0, self.bounds.life / 4))
             now = time.monotonic()
-            self.forget(now)
+            self.forget()
             for handler, born in list(self.born.items()):
                 if now - born >= self.bounds.life + self.bounds.body:
                     cut(handler)
@@ -96,23 +97,25 @@ class Serving:
 
     def accept(self) -> asyncio.BaseProtocol:
         """The protocol for a new connection: aiohttp's, or a 503 and close at the cap."""
-        now = time.monotonic()
-        self.forget(now)
-        if len(self.born) >= self.cap:
-            self.at_cap(now)
+        server = self.runner.server
+        assert server is not None
+        if len(self.pending.union(server.connections)) >= self.cap:  # one made may be both
+            self.at_cap(time.monotonic())
             return Refuse()
-        assert self.runner.server is not None
-        handler = self.runner.server()
-        self.born[handler] = now
+        handler = server()
+        self.born[handler] = time.monotonic()
+        # aiohttp counts a connection from its connection_made, which asyncio calls
+        # soon after this returns: until then it is pending (two turns of the loop)
+        self.pending.add(handler)
+        loop = asyncio.get_running_loop()
+        loop.call_soon(loop.call_soon, self.pending.discard, handler)
         return handler
 
-    def forget(self, now: float) -> None:
-        """Keep the connections open, and those made less than a second ago: aiohttp
-        counts a connection once it is made (a tick after `accept`), and forgets it once
-        it is lost."""
+    def forget(self) -> None:
+        """Forget the connections aiohttp has forgotten (lost)."""
         assert self.runner.server is not None
-        open_now = set(self.runner.server.connections)
-        self.born = {h: t for h, t in self.born.items() if h in open_now or now - t < 1}
+        open_now = set(self.runner.server.connections) | self.pending
+        self.born = {h: t for h, t in self.born.items() if h in open_now}
         self.asked &= self.born.keys()
 
     def at_cap(self, now: float) -> None:

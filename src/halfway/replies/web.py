@@ -93,7 +93,8 @@ class ReplyPages:
         return delivery
 
     def _paced(self, delivery: Record) -> None:
-        """ReplyError 429 when this link writes faster than a person would."""
+        """ReplyError 429 when this link writes faster than a person would (asked once
+        a request is read and checked: what is refused unwritten costs nothing)."""
         if not self.writes.take(delivery["id"]):
             raise service.ReplyError(429, TOO_MANY)
 
@@ -169,8 +170,8 @@ class ReplyPages:
         token = request.match_info["token"]
         try:
             delivery = await self._delivery(token)
-            self._paced(delivery)
             fields = await self._fields(request, token)
+            self._paced(delivery)  # a request that would write: at a person's pace
             value = fields.get("value") or fields.get("text") or ""
             # The door decides `via`, not the body: this is the HTTP door, whose only
             # two ways in are the page ("web") and a push service's button ("push").
@@ -211,8 +212,8 @@ class ReplyPages:
             delivery = await self._delivery(token)
             if service.expired(delivery, self.clock()):
                 raise service.ReplyError(410, service.CLOSED)
-            self._paced(delivery)
             fields = await self._fields(request, token)
+            self._paced(delivery)
             kind, by = fields.get("kind") or "gesture", fields.get("by") or None
             try:
                 entry = await self._run(
@@ -239,8 +240,8 @@ class ReplyPages:
             delivery = await self._delivery(token)
             if service.expired(delivery, self.clock()):
                 raise service.ReplyError(410, service.CLOSED)
-            self._paced(delivery)
             fields = await self._fields(request, token)
+            self._paced(delivery)
             try:
                 ask = await self._run(
                     ledger.mark_said, self.store, delivery, fields.get("ask", ""), self.clock()
