@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from halfway import limits
+from halfway import limits, logs
 from halfway.replies.web import MAX_BODY, answer
 
 log = logging.getLogger("halfway.http")
@@ -77,15 +77,20 @@ class Serving:
         """Every second: close the connections that outlived `life` (see `cut`)."""
         while True:
             await asyncio.sleep(min(1.0, self.bounds.life / 4))
-            now = time.monotonic()
-            self.forget()
-            for handler, born in list(self.born.items()):
-                if now - born >= self.bounds.life + self.bounds.body:
-                    cut(handler)
-                elif now - born >= self.bounds.life:
-                    handler.close()  # after the request it is answering, if any
-                elif now - born >= self.bounds.header and handler not in self.asked:
-                    handler.force_close()  # no whole request yet (aiohttp before 3.14 waits)
+            try:
+                self.close_the_old(time.monotonic())
+            except Exception as error:  # a surprise here must not end the sweeping
+                log.error("closing old connections failed: %s", logs.describe(error))
+
+    def close_the_old(self, now: float) -> None:
+        self.forget()
+        for handler, born in list(self.born.items()):
+            if now - born >= self.bounds.life + self.bounds.body:
+                cut(handler)
+            elif now - born >= self.bounds.life:
+                handler.close()  # after the request it is answering, if any
+            elif now - born >= self.bounds.header and handler not in self.asked:
+                handler.force_close()  # no whole request yet (aiohttp before 3.14 waits)
 
     @web.middleware
     async def first_request(
