@@ -34,7 +34,7 @@ CAP_LOG_SECONDS = 60.0  # "connections at the cap" is logged at most once this o
 
 # writes from one link (a delivery's token) --------------------------------------------
 REPLY_VERSIONS = 20  # earlier answers kept in a reply's `history` (the newest ones)
-LINK_ENTRIES = 50  # log entries one link may write while they are in the hot file
+LINK_ENTRIES = 50  # log entries one link may write (counted on its delivery: entries_logged)
 LINK_BURST = 20  # writes (answer, log, said) one link may make at once …
 LINK_REFILL_SECONDS = 6.0  # … then one more every this many seconds (10 a minute)
 
