@@ -58,6 +58,9 @@ ALLOWED = {
     "samples": {"config", "datafile"},  # issue 16: sample data prints, never sends
     "deliver": {"mailbody", "sendfailure"},
     "sendfailure": set(),  # pure: a failed send's reason, from apprise's log lines
+    "limits": set(),  # issue 16: every cap on what comes from outside, in one place
+    # issue 16: the HTTP server's timeouts and connection cap
+    "httpserve": {"limits", "logs", "replies", "replies.web"},
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": set(),
     "runlock": set(),
@@ -68,7 +71,7 @@ ALLOWED = {
     "replies.htmltext": set(),
     "replies.mailparse": {"replies.htmltext"},
     "replies.imap": {"replies.mailparse"},
-    "ledger": {"asks", "boundaries", "deliveries", "plaintext", "store"},
+    "ledger": {"asks", "boundaries", "deliveries", "limits", "plaintext", "store"},
     "replies.service": {
         "cursors",
         "deliveries",
@@ -79,10 +82,12 @@ ALLOWED = {
         "replies",
         "replies.tokens",
         "store",
+        "limits",
     },
     "replies.web": {
         "discretion",
         "ledger",
+        "limits",  # a link's pace (issue 16)
         "logs",  # the HTTP loggers' filter: short, rate-limited lines (issue 11)
         "review",
         "schedule",
@@ -159,6 +164,8 @@ ALLOWED = {
         "store",
         "talkbook",
         "units",
+        "httpserve",
+        "limits",
     },
     "httpapp": {
         "calendar",

@@ -22,11 +22,12 @@ from typing import Any
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway import __version__, clockjump, deliver, httpapp, keys, notify, schedule
+from halfway import __version__, clockjump, deliver, httpapp, httpserve, keys, notify, schedule
 from halfway.alerts import Alerts
 from halfway.care_nudges import CareNudges
 from halfway.config import Settings
 from halfway.digest_send import DigestNudges
+from halfway.limits import http as http_limits
 from halfway.outbox import Outbox, utc_now
 from halfway.planner import Planner
 from halfway.replies import mail, service
@@ -164,10 +165,9 @@ class Daemon:
         self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="halfway")
         self.scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self.loop)
         self.passing = asyncio.Lock()
-        runner = web.AppRunner(self.web_app(), access_log=None)
-        await runner.setup()
+        http = httpserve.Serving(self.web_app(), sock, http_limits())  # bounded: limits.py
+        await http.start()
         server = self.settings.server
-        await web.SockSite(runner, sock).start()
         self.scheduler.start()
         # The catch-up may send (and a send may hang): a stop must not wait for it.
         catching_up = asyncio.ensure_future(self.catch_up())
@@ -177,7 +177,7 @@ class Daemon:
             catching_up.cancel()
             log.info("stopping")
             self.scheduler.shutdown(wait=False)
-            await runner.cleanup()
+            await http.stop()
             await self.wind_down()
             return
         stopped.cancel()
@@ -198,7 +198,7 @@ class Daemon:
         for task in tasks:
             task.cancel()
         self.scheduler.shutdown(wait=False)
-        await runner.cleanup()
+        await http.stop()
         await self.wind_down()
 
     async def catch_up(self) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import asks, boundaries, plaintext
+from halfway import asks, boundaries, limits, plaintext
 from halfway.deliveries import iso
 from halfway.store import Record, Store, Tx, View, new_id
 
@@ -186,3 +186,23 @@ def entry(kind: str, text: str, by: str | None, now: datetime) -> Record:
 def add_entry(store: Store, kind: str, text: str, by: str | None, now: datetime) -> Record:
     """Write one log entry (its id given here); the record `halfway log` and the page share."""
     return store.add("entries", entry(kind, text, by, now))
+
+
+def add_link_entry(
+    store: Store, delivery_id: str, kind: str, text: str, by: str | None, now: datetime
+) -> Record:
+    """The entry a reply page's form writes: the record `add_entry` writes, counted on the
+    link's delivery (`entries_logged`); LedgerError once that link wrote LINK_ENTRIES."""
+    record = {"id": new_id("e"), **entry(kind, text, by, now)}
+    with store.transaction() as tx:
+        delivery = tx.get("deliveries", delivery_id)
+        logged = int(delivery.get("entries_logged", 0)) if delivery else 0
+        if logged >= limits.LINK_ENTRIES:
+            raise LedgerError(
+                f"this link has noted {limits.LINK_ENTRIES} entries, the most one link takes;"
+                " 'halfway log' or the next check-in's page takes more"
+            )
+        if delivery is not None:
+            tx.put("deliveries", {**delivery, "entries_logged": logged + 1})
+        tx.put("entries", record)
+    return record

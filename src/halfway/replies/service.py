@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import cursors, deliveries, ledger, plaintext, practices, reminders
+from halfway import cursors, deliveries, ledger, limits, plaintext, practices, reminders
 from halfway.deliveries import CANCELLED, FAILED, PENDING, iso
 from halfway.replies import tokens
 from halfway.store import Record, Store, Tx, new_id
@@ -103,7 +103,8 @@ def accept(
 
 
 def record(tx: Tx, delivery_id: str, version: Record) -> tuple[Record, bool]:
-    """Record a reply; a later one keeps the earlier ones in `history`.
+    """Record a reply; a later one keeps the earlier ones in `history` (the newest
+    `limits.REPLY_VERSIONS` of them).
 
     Returns the reply and whether it is the delivery's first. A version carrying a
     `message_id` already recorded is ignored (a mail seen twice).
@@ -117,7 +118,9 @@ def record(tx: Tx, delivery_id: str, version: Record) -> tuple[Record, bool]:
     if version.get("message_id") and version["message_id"] in seen:
         return current, False
     earlier = {k: current.get(k) for k in version}
-    reply = {**current, **version, "history": [*current["history"], earlier]}
+    # the newest REPLY_VERSIONS earlier answers: a link posted all day grows nothing more
+    history = [*current["history"], earlier][-limits.REPLY_VERSIONS :]
+    reply = {**current, **version, "history": history}
     tx.put("replies", reply)
     return reply, False
 

@@ -26,7 +26,7 @@ from aiohttp import web, web_response, web_urldispatcher
 from aiohttp.http_exceptions import HttpProcessingError
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from halfway import discretion, ledger, logs, review, schedule
+from halfway import discretion, ledger, limits, logs, review, schedule
 from halfway.replies import service, tokens
 from halfway.store import Record, Store, StoreError
 
@@ -41,6 +41,7 @@ SECURITY_HEADERS = {
 FORGED = "This link is not one halfway made, or it has been mistyped."
 TROUBLE = "Something went wrong on halfway's side. Nothing was changed; please try again later."
 NOT_SAVED = "Your answer could not be saved just now. Please try again in a little while."
+TOO_MANY = "That is a lot of answers in a short time. Please wait a minute, then try again."
 
 log = logging.getLogger("halfway.http")
 
@@ -72,6 +73,7 @@ class ReplyPages:
         self.zone = zone
         self.on_reply = on_reply
         self.frame = frame  # read at each request: a reload may change `discreet`
+        self.writes = limits.LinkWrites()  # each link's writes, at a person's pace
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/r/{token}", self.page)
@@ -90,6 +92,12 @@ class ReplyPages:
         delivery: Record = await self._run(service.delivery_for, self.store, self.key, token)
         return delivery
 
+    def _paced(self, delivery: Record) -> None:
+        """ReplyError 429 when this link writes faster than a person would (asked once
+        a request is read and checked: what is refused unwritten costs nothing)."""
+        if not self.writes.take(delivery["id"]):
+            raise service.ReplyError(429, TOO_MANY)
+
     def _html(self, status: int, **context: Any) -> web.Response:
         text = page(self.frame(), **context)
         headers = {  # no-store, no-referrer, nosniff: on every answer (see harden)
@@ -106,6 +114,8 @@ class ReplyPages:
             response = self._html(error.status, error=error.message)
         if error.status == 400:  # a body that could not be decoded: close the connection
             response.force_close()
+        if error.status == 429:  # the link's next write, at the earliest
+            response.headers["Retry-After"] = str(round(limits.LINK_REFILL_SECONDS))
         return response
 
     def _context(
@@ -163,6 +173,7 @@ class ReplyPages:
         try:
             delivery = await self._delivery(token)
             fields = await self._fields(request, token)
+            self._paced(delivery)  # a request that would write: at a person's pace
             value = fields.get("value") or fields.get("text") or ""
             # The door decides `via`, not the body: this is the HTTP door, whose only
             # two ways in are the page ("web") and a push service's button ("push").
@@ -202,7 +213,8 @@ class ReplyPages:
 
         def write(delivery: Record, fields: dict[str, str]) -> Record:
             kind, by = fields.get("kind") or "gesture", fields.get("by") or None
-            return ledger.add_entry(self.store, kind, fields.get("text", ""), by, self.clock())
+            text, now = fields.get("text", ""), self.clock()
+            return ledger.add_link_entry(self.store, delivery["id"], kind, text, by, now)
 
         try:
             entry = await self._noted(request, token, write)
@@ -237,6 +249,7 @@ class ReplyPages:
         if service.expired(delivery, self.clock()):
             raise service.ReplyError(410, service.CLOSED)
         fields = await self._fields(request, token)
+        self._paced(delivery)
         try:
             noted: Record = await self._run(write, delivery, fields)
         except ledger.LedgerError as error:
