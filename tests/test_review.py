@@ -95,7 +95,8 @@ def test_the_review_page_of_the_real_daemon_shows_them(config_file, http_receive
     with Store(written.data_dir).transaction() as tx:
         tx.put("asks", ask("a_1", "Twenty minutes on Saturday", "made", now - timedelta(days=2)))
         tx.put("asks", ask("a_3", "Dinner out", "followed_up", now - timedelta(days=3)))
-        tx.put("asks", ask("a_4", "A film night", "resting", now - timedelta(days=30)))
+        # rested 5 days ago: still hot (a settled ask leaves 8 days after, layout.py)
+        tx.put("asks", ask("a_4", "A film night", "resting", now - timedelta(days=5)))
         tx.put("entries", gesture("e_1", "Made me tea <b>unasked</b>", now - timedelta(days=1)))
     daemon = start_daemon("--config", str(written.path))
     wait_for(lambda: len(http_receiver.posts()) == 2)
