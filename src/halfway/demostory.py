@@ -110,7 +110,7 @@ class Story:
         self.clock, self.rng = clock, rng
         # what the story gained later draws from a generator of its own, so the same
         # seed tells the same story as before, plus these
-        self.later = random.Random(hash(rng.getstate()))  # noqa: S311 - a story, not a secret
+        self.later = random.Random(repr(rng.getstate()[1][:4]))  # noqa: S311 - a story
         self.events: list[tuple[datetime, int, Callable[[], None]]] = []
         self.seq = 0  # same-time events keep their order
         self.down: list[tuple[datetime, datetime]] = []
@@ -145,6 +145,9 @@ class Story:
             week = Week(monday, moved[i], quiet=i == quiet and count >= 2, down=i == down)
             self.weeks[monday] = week
             self.plan_week(week)
+        first_still = next((w for w in self.weeks.values() if not w.moved), None)
+        if first_still is not None:  # something hurt in the first still week, at least
+            self.hurt_at(first_still)
         talks = max(1, count // 4)  # each in a whole week, never in this one
         for i in range(talks):  # the last of several was their idea: movement
             by = "partner" if talks > 1 and i == talks - 1 else None
