@@ -49,8 +49,9 @@ def free_port() -> int:
     raise RuntimeError("no free port left in this worker's range")
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, every: float = 0.05) -> Any:
-    """Poll `check` until it returns something truthy; fail the test after `timeout` s."""
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, every: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; fail the test after `timeout` s
+    (generous: it returns as soon as `check` holds, and four workers share two cores)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
