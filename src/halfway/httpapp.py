@@ -31,9 +31,8 @@ def build(daemon: Daemon) -> web.Application:
     app.router.add_get("/healthz", healthz)
     settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
     frame = lambda: discretion.frame(daemon.settings)  # noqa: E731 - each request, as settings
-    pages = ReplyPages(
-        daemon.store, daemon.key, daemon.clock, daemon.settings.tz, service.logged, frame
-    )
+    zone = lambda: daemon.settings.tz  # noqa: E731 - each request: a reload may change it
+    pages = ReplyPages(daemon.store, daemon.key, daemon.clock, zone, service.logged, frame)
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
     said = lambda: daemon.problem  # noqa: E731 - a damaged month the daemon says already

@@ -63,14 +63,14 @@ class ReplyPages:
         store: Store,
         key: bytes,
         clock: Callable[[], datetime],
-        zone: Any,
+        zone: Callable[[], Any],
         on_reply: Callable[[Record, Record, bool], None] | None = None,
         frame: Callable[[], discretion.Frame] = discretion.Frame,
     ) -> None:
         self.store = store
         self.key = key
         self.clock = clock
-        self.zone = zone
+        self.zone = zone  # read at each request: a reload may change `timezone`
         self.on_reply = on_reply
         self.frame = frame  # read at each request: a reload may change `discreet`
         self.writes = limits.LinkWrites()  # each link's writes, at a person's pace
@@ -132,7 +132,9 @@ class ReplyPages:
             "saved": saved,
             "guard": tokens.form_guard(self.key, token),
             "open": not service.expired(delivery, self.clock()),
-            "closes": schedule.clock_text(datetime.fromisoformat(delivery["expires_at"]), self.zone)
+            "closes": schedule.clock_text(
+                datetime.fromisoformat(delivery["expires_at"]), self.zone()
+            )
             if delivery.get("expires_at")
             else "it closes",
         }
@@ -140,7 +142,7 @@ class ReplyPages:
     def _beside(self, delivery: Record) -> tuple[dict[str, Any] | None, list[Record]]:
         """What the page shows beside its question, from one version of the hot file."""
         view = self.store.view()
-        return review.grounding(view, delivery, self.zone), ledger.drafts_on(view, delivery)
+        return review.grounding(view, delivery, self.zone()), ledger.drafts_on(view, delivery)
 
     async def page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
