@@ -114,6 +114,49 @@ def meta_of(data: dict[str, Any]) -> Record:
     return dict(next(iter(data.get("meta", {}).values()), {}))
 
 
+def write_count(data: dict[str, Any]) -> int:
+    """How many times the hot file was written (`meta.writes`): it only ever grows, so
+    a file whose count went down is an older copy put back."""
+    found = meta_of(data).get("writes", 0)
+    return found if isinstance(found, int) else 0
+
+
+def counted(data: dict[str, Any]) -> None:
+    """Count one more write in the meta about to be written (none yet: nothing to do)."""
+    meta = next(iter(data.get("meta", {}).values()), None)
+    if isinstance(meta, dict):
+        meta["writes"] = write_count(data) + 1
+
+
+def identity_problem(
+    path: Path, data: dict[str, Any] | None, seen: tuple[Any, int] | None
+) -> str | None:
+    """Why the hot file read now is not the one last seen (`seen`: its `file_id` and its
+    write count), or None: it is gone, another took its place, or an older copy of it
+    was put back (its count went down)."""
+    if seen is None:
+        return None
+    if data is None:
+        return (
+            f"{path}: the data file is gone; halfway will not start over by itself. Restore"
+            " it from a backup (then all carries on), or stop halfway and start it with"
+            " --start-over"
+        )
+    if meta_of(data).get("file_id") != seen[0]:
+        return (
+            f"{path}: another data file took the place of the one halfway opened; halfway"
+            " will not write into it. Put the right file back, or restart halfway to use"
+            " the new one"
+        )
+    if write_count(data) < seen[1]:
+        return (
+            f"{path}: the data file went back to an older copy (its write"
+            f" {write_count(data)}, after write {seen[1]}); halfway will not write into it."
+            " Put the newest copy back, or restart halfway to carry on from this one"
+        )
+    return None
+
+
 class AtomicStorage(Storage):
     """TinyDB storage that reads with orjson and replaces the whole file atomically."""
 
@@ -122,10 +165,12 @@ class AtomicStorage(Storage):
         path: str,
         on_write: Callable[[dict[str, Any]], None] | None = None,
         on_read: Callable[[dict[str, Any] | None], None] | None = None,
+        before_write: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.path = Path(path)
         self.on_write = on_write
         self.on_read = on_read
+        self.before_write = before_write
 
     def read(self) -> dict[str, Any] | None:
         data = read_file(self.path)
@@ -134,6 +179,8 @@ class AtomicStorage(Storage):
         return data
 
     def write(self, data: dict[str, Any]) -> None:
+        if self.before_write:
+            self.before_write(data)
         write_file(self.path, data)
         if self.on_write:
             self.on_write(data)

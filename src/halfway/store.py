@@ -40,11 +40,14 @@ from halfway.datafile import (
     StoreError,
     Tx,
     View,
+    counted,
     fsync_dir,
+    identity_problem,
     meta_of,
     read_file,
     space_problem,
     unwritable,
+    write_count,
     write_file,
 )
 from halfway.deliveries import iso
@@ -103,8 +106,8 @@ class Store:
         self.path = self.data_dir / "halfway.json"
         self.archive_dir = self.data_dir / "archive"
         self.backup = self.data_dir / layout.BACKUP_NAME
-        self._seen = False  # whether this Store has read its hot file yet
-        self._file_id: str | None = None  # that file's id, to notice another in its place
+        # the hot file last read or written: its id and its write count (None: not yet)
+        self._seen: tuple[str | None, int] | None = None
         self._cache: tuple[tuple[int, int, int], View] | None = None
         self._written: tuple[int, int, int] | None = None
         self._told: set[str] = set()  # archived records of the wrong shape, warned of once
@@ -174,27 +177,17 @@ class Store:
         return {**meta, archives.META: {}}
 
     def same_file(self, data: dict[str, Any] | None) -> None:
-        """StoreError if the hot file this Store opened is gone or another took its place.
+        """StoreError if the hot file this Store opened is gone, another took its place,
+        or an older copy of it was put back (`datafile.identity_problem`).
 
-        Every write keeps the file's `file_id`; a file that lacks one (from an older
-        halfway) is given one at its next write.
+        Every write keeps the file's `file_id` and counts itself in `writes`; a file that
+        lacks an id (from an older halfway) is given one at its next write.
         """
-        if data is None:
-            if self._seen:
-                raise StoreError(
-                    f"{self.path}: the data file is gone; halfway will not start over by"
-                    " itself. Restore it from a backup (then all carries on), or stop"
-                    " halfway and start it with --start-over"
-                )
-            return
-        found = meta_of(data).get("file_id")
-        if self._seen and found != self._file_id:
-            raise StoreError(
-                f"{self.path}: another data file took the place of the one halfway opened;"
-                " halfway will not write into it. Put the right file back, or restart"
-                " halfway to use the new one"
-            )
-        self._seen, self._file_id = True, found
+        problem = identity_problem(self.path, data, self._seen)
+        if problem:
+            raise StoreError(problem)
+        if data is not None:
+            self._seen = (meta_of(data).get("file_id"), write_count(data))
 
     def space_problem(self) -> str | None:
         """Why the next write would fail (a read-only or full disk), or None."""
@@ -221,6 +214,7 @@ class Store:
         info = self.path.stat()
         self._written = (info.st_ino, info.st_mtime_ns, info.st_size)
         self._cache = (self._written, View(data))
+        self._seen = (meta_of(data).get("file_id"), write_count(data))
 
     def months(self) -> list[str]:
         """The archive months there are, oldest first ('2026-11', …)."""
@@ -293,7 +287,9 @@ class Store:
 
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:
-        storage = partial(AtomicStorage, on_write=self._wrote, on_read=self.same_file)
+        storage = partial(
+            AtomicStorage, on_write=self._wrote, on_read=self.same_file, before_write=counted
+        )
         cache = CachingMiddleware(storage)  # type: ignore[no-untyped-call]
         cache.WRITE_CACHE_SIZE = 1 << 30  # write once, at the end
         db = TinyDB(str(self.path), storage=cache)
@@ -301,8 +297,7 @@ class Store:
         if not meta:
             db.table("meta").insert(self.new_meta())
         elif "file_id" not in meta[0]:  # a file from an older halfway: it gets its id now
-            self._file_id = new_id("f")
-            db.table("meta").update({"file_id": self._file_id})
+            db.table("meta").update({"file_id": new_id("f")})
         yield db
         db.close()  # flushes the cache, if anything changed: the one atomic write
 
