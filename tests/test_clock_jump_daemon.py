@@ -5,6 +5,7 @@ on throughout, and /healthz says why the records look as they do."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,15 @@ pytestmark = pytest.mark.skipif(
     FAKETIME is None, reason="libfaketime is not installed (Debian: apt install faketime)"
 )
 
+
+def set_offset(path: Path, offset: str) -> None:
+    """Write libfaketime's offset whole: read at every clock read, a file caught half
+    written (empty) would read as no offset, a jump back and ahead that never was."""
+    fresh = path.with_name(path.name + ".new")
+    fresh.write_text(f"{offset}\n")
+    os.replace(fresh, path)
+
+
 OFTEN = '[[nudges]]\nid = "often"\nkind = "custom"\nevery = "3s"\nreply = "none"\n'
 
 
@@ -24,7 +34,7 @@ def test_a_clock_a_day_ahead_then_back_never_stops_the_sends(
     tmp_path, config_file, http_receiver, start_daemon, halfway
 ) -> None:
     offset = tmp_path / "faketime"  # read by libfaketime at each clock read
-    offset.write_text("+0\n")
+    set_offset(offset, "+0")
     conf = config_file(OFTEN, server=True, channels={"push": http_receiver.json_url()})
     env = {
         "LD_PRELOAD": str(FAKETIME),
@@ -37,14 +47,14 @@ def test_a_clock_a_day_ahead_then_back_never_stops_the_sends(
     sent = lambda: len(http_receiver.posts())  # noqa: E731
     wait_for(lambda: sent() >= 2)
 
-    offset.write_text("+1d\n")  # a day ahead while it runs
+    set_offset(offset, "+1d")  # a day ahead while it runs
     said = wait_for(lambda: (daemon.health(conf.listen) or {}).get("clock"))
     assert "the clock jumped 1 d ahead" in said
     assert daemon.health(conf.listen)["status"] == "ok"  # type: ignore[index]
     before = sent()
     wait_for(lambda: sent() >= before + 2)  # the sends go on, a day ahead
 
-    offset.write_text("+0\n")  # set right: seen by the safety loop within 30 s
+    set_offset(offset, "+0")  # set right: seen by the safety loop within 30 s
     said = wait_for(
         lambda: "went back" in str((daemon.health(conf.listen) or {}).get("clock")), timeout=45
     )
