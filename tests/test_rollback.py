@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import urllib.error
-import urllib.request
-from typing import Any
 
 import pytest
 
 from halfway.store import Store, StoreError
 
 from .conftest import wait_for
+from .test_lost_files import health
 
 EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
 AT = "2026-11-25T10:00:00+00:00"
@@ -49,14 +47,6 @@ def test_each_write_counts_once_and_a_reader_writes_nothing(tmp_path) -> None:
     Store(tmp_path).view()
     assert store.path.read_bytes() == before
     assert meta["writes"] >= 3
-
-
-def health(listen: str) -> tuple[int, dict[str, Any]]:
-    try:
-        with urllib.request.urlopen(f"http://{listen}/healthz", timeout=2) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_the_running_daemon_says_a_rolled_back_file_loudly(
