@@ -212,7 +212,11 @@ def build_parser() -> Parser:
                 help="end the pause at WHEN: 2026-12-01, 2026-12-01T09:00 or 3d",
             )
     p = command("reply", cmd_reply, "answer a nudge from the command line")
-    p.add_argument("delivery_id", metavar="DELIVERY_ID", help="from 'halfway history'")
+    p.add_argument(
+        "delivery_id",
+        metavar="DELIVERY_ID",
+        help="from 'halfway history', or the reply link from the message (whole or its d_….… end)",
+    )
     p.add_argument("value", metavar="VALUE", help="a choice's code (e.g. held) or your words")
     p.add_argument("--note", metavar="TEXT", help="a note beside the answer")
     command(  # it refuses what the daemon would refuse, channel URLs included

@@ -186,17 +186,24 @@ def send_recorded(settings: Settings, store: Any, added: dict[str, Any]) -> int:
 
 def cmd_reply(args: argparse.Namespace) -> int:
     from halfway.plaintext import one_line
-    from halfway.replies import service
+    from halfway.replies import service, tokens
     from halfway.store import Store
 
     settings = load_settings(args)
+    # The id, or the reply link it came in (whole, or its last part): never echoed whole.
+    delivery_id = tokens.delivery_named(args.delivery_id)
+    if delivery_id is None:
+        raise UsageError(
+            "DELIVERY_ID: neither a delivery id nor a reply link"
+            " (give the id 'halfway history' shows, or the link from the message)"
+        )
     store = Store(settings.data_dir)
-    delivery = store.view().get("deliveries", args.delivery_id)
+    delivery = store.view().get("deliveries", delivery_id)
     if delivery is None:
-        archived = any(d["id"] == args.delivery_id for d in store.everything()["deliveries"])
+        archived = any(d["id"] == delivery_id for d in store.everything()["deliveries"])
         if archived:
-            raise UsageError(f"DELIVERY_ID: '{args.delivery_id}' has closed for answers")
-        raise UsageError(f"DELIVERY_ID: no delivery '{args.delivery_id}' (see 'halfway history')")
+            raise UsageError(f"DELIVERY_ID: '{delivery_id}' has closed for answers")
+        raise UsageError(f"DELIVERY_ID: no delivery '{delivery_id}' (see 'halfway history')")
     delivery = dict(delivery)
     try:
         reply, first = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)

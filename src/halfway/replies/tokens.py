@@ -17,6 +17,11 @@ from pathlib import Path
 
 KEY_FILE = "secret.key"
 PATTERN = re.compile(r"/r/([A-Za-z0-9_]+\.[A-Za-z0-9_-]{22})")
+# What `delivery_named` reads at most: a reply link as pasted (a public URL, its path, the
+# page's own `?saved=1`) is far shorter; anything longer is refused unread.
+MAX_LINK = 2048
+_ID = re.compile(r"[A-Za-z0-9_]{1,64}")  # as `store.new_id` makes them (`d_1a2b…`)
+_SIGNATURE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # `_sign`'s urlsafe base64
 
 
 class KeyMissing(Exception):
@@ -80,6 +85,32 @@ def check(key: bytes, token: str) -> str | None:
     if not dot or not delivery_id:
         return None
     return delivery_id if hmac.compare_digest(signature, _sign(key, delivery_id)) else None
+
+
+def delivery_named(text: str) -> str | None:
+    """The delivery id a person gave for a delivery: the bare id (`d_1a2b…`), the
+    token as it ends a reply link (`d_1a2b….SIGNATURE`), or the whole link
+    (`https://host/…/r/d_1a2b….SIGNATURE?…`). None for a text that is none of them.
+
+    The signature's shape is checked, not its value: whoever runs the CLI holds the
+    data folder and its key already, and the bare id answers as well.
+    """
+    text = text.strip()
+    if len(text) > MAX_LINK:
+        return None
+    if "/" not in text and "." not in text:
+        return text or None  # a bare id, looked up as it is
+    token = text
+    if "/" in text:  # a link: the segment after its last `/r/` (`…/r/TOKEN/log` too)
+        segments = text.split("#", 1)[0].split("?", 1)[0].split("/")
+        after_r = [segments[i + 1] for i in range(len(segments) - 1) if segments[i] == "r"]
+        if not after_r:
+            return None
+        token = after_r[-1]
+    delivery_id, dot, signature = token.partition(".")
+    if dot and _ID.fullmatch(delivery_id) and _SIGNATURE.fullmatch(signature):
+        return delivery_id
+    return None
 
 
 def form_guard(key: bytes, token: str) -> str:
