@@ -292,7 +292,7 @@ def test_history_says_why_fires_were_not_sent_and_shows_reply_notes(halfway, con
 
     lines = halfway("history", "--config", str(path)).out.splitlines()
     assert lines[1] == (
-        f'2026-11-20 20:00  reply to {sent["id"]} (b): held · note: "we talked it through"'
+        f'2026-11-20 20:00  reply to {sent["id"]} (b): Held · note: "we talked it through"'
     )
     assert lines[2] == "2026-11-21 20:00  b (boundary): skipped (paused)"
     assert lines[3] == (

@@ -252,7 +252,7 @@ def test_history_shows_reply_notes_their_nudge_and_why_a_fire_was_not_sent() -> 
     assert history.history_lines(rows) == [
         "2026-10-24 23:00:00  note: before",
         "2026-10-25 02:30:00  evening (boundary): sent [phone sent, mail failed]",
-        '2026-10-25 02:40:00  reply to d_1 (evening): held · note: "we talked it through"',
+        '2026-10-25 02:40:00  reply to d_1 (evening): Held · note: "we talked it through"',
         "2026-10-25 02:10:00  note: after",
         "2026-10-25 10:00:15  often (custom): skipped, 3 fires to 2026-10-25 10:00:45"
         " (eased off after 3 unanswered)",

@@ -92,3 +92,69 @@ def test_reply_takes_the_whole_link_and_an_unknown_one_is_exit_2(sent, halfway) 
 )
 def test_delivery_named_reads_an_id_a_token_or_a_link(given: str, named: str | None) -> None:
     assert tokens.delivery_named(given) == named
+
+
+def test_history_shows_a_changed_answer_by_its_label_with_the_earlier_ones(sent, halfway) -> None:
+    path, delivery_id, _link = sent
+    for at, value, note in (
+        ("2026-11-25T17:40:00Z", "later", "after dinner"),
+        ("2026-11-25T17:51:00Z", "no", None),
+        ("2026-11-25T18:02:00Z", "yes", "a walk"),
+    ):
+        with freeze_time(at):
+            args = ("--note", note) if note else ()
+            assert halfway("reply", delivery_id, value, *args, "--config", str(path)).code == 0
+    lines = halfway("history", "--config", str(path)).out.splitlines()
+    assert lines[-1] == (
+        f"2026-11-25 19:02  reply to {delivery_id} (evening): Yes (changed; earlier:"
+        ' Later at 18:40 with note "after dinner", No at 18:51) · note: "a walk"'
+    )
+    [row] = [r for r in json.loads(halfway("history", "--json", "--config", str(path)).out)
+             if r["record"] == "reply"]  # fmt: skip
+    assert (row["value"], row["label"]) == ("yes", "Yes")
+    assert [(v["label"], v["received_at"]) for v in row["history"]] == [
+        ("Later", "2026-11-25T18:40:00+01:00"),
+        ("No", "2026-11-25T18:51:00+01:00"),
+    ]
+
+
+def test_an_earlier_answer_of_another_day_shows_its_date_and_a_lost_delivery_its_code() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from halfway import export, history
+
+    reply = {
+        "id": "r_1",
+        "delivery_id": "d_1",
+        "value": "held",
+        "note": None,
+        "via": "web",
+        "received_at": "2026-11-26T08:00:00+00:00",
+        "history": [
+            {
+                "value": "later",
+                "note": None,
+                "via": "push",
+                "received_at": "2026-11-25T22:30:00+00:00",
+            }
+        ],
+    }
+    delivery = {
+        "id": "d_1",
+        "nudge_id": "b",
+        "kind": "boundary",
+        "state": "sent",
+        "scheduled_for": "2026-11-25T19:00:00+00:00",
+        "channels": {},
+        "reply": {"choices": [["held", "Held"], ["crossed", "Did not hold this time"]]},
+    }
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    local = export.local_clock(ZoneInfo("Europe/Berlin"))
+    for deliveries, answer, earlier in (([delivery], "Held", "Later"), ([], "held", "later")):
+        data = {"deliveries": deliveries, "replies": [reply], "entries": []}
+        lines = history.history_lines(history.history_rows(data, None, now, local))
+        assert lines[-1].endswith(
+            f"reply to d_1{' (b)' if deliveries else ''}: {answer}"
+            f" (changed; earlier: {earlier} at 2026-11-25 23:30)"
+        ), lines

@@ -24,7 +24,7 @@ def history_rows(
     `at` alone (and the other times the lines of `halfway history` show)."""
     shown = local or str
     answered = {r["delivery_id"] for r in data["replies"]}
-    nudge_of = {d["id"]: d["nudge_id"] for d in data["deliveries"]}
+    delivery_of = {d["id"]: d for d in data["deliveries"]}
     rows = (
         [
             {
@@ -36,15 +36,7 @@ def history_rows(
             for d in data["deliveries"]
         ]
         + [{"record": "entry", **e, "at": shown(e["at"])} for e in data["entries"]]
-        + [
-            {
-                "record": "reply",
-                **r,
-                "at": shown(r["received_at"]),
-                "nudge_id": nudge_of.get(r["delivery_id"]),
-            }
-            for r in data["replies"]
-        ]
+        + [reply_row(r, delivery_of.get(r["delivery_id"]), shown) for r in data["replies"]]
         + practice_rows(data, shown)
     )
     if local is not None:  # the other times the lines show: a run's span, a talk's time
@@ -58,6 +50,24 @@ def history_rows(
     # Local texts carry different offsets across a DST change: compare instants.
     rows.sort(key=lambda r: datetime.fromisoformat(r["at"]))
     return rows
+
+
+def reply_row(reply: Record, delivery: Record | None, shown: Callable[[str], str]) -> Record:
+    """A reply's row: its nudge, and the `label` of its answer (the words on the button
+    the person chose) and of each earlier answer in its `history`, each at its time."""
+    label = service.shape_of(delivery).label if delivery else str
+    earlier = [
+        {**v, "received_at": shown(v["received_at"]), "label": label(v["value"])}
+        for v in reply.get("history") or ()
+    ]
+    return {
+        "record": "reply",
+        **reply,
+        "at": shown(reply["received_at"]),
+        "nudge_id": delivery["nudge_id"] if delivery else None,
+        "label": label(reply["value"]),
+        "history": earlier,
+    }
 
 
 def practice_rows(data: Record, shown: Callable[[str], str]) -> list[Record]:
@@ -119,11 +129,27 @@ def describe(row: Record, seconds: bool = False) -> str:
     if row["record"] == "reply":
         nudge = f" ({row['nudge_id']})" if row.get("nudge_id") else ""
         note = f' · note: "{row["note"]}"' if row.get("note") else ""
-        return f"reply to {row['delivery_id']}{nudge}: {row['value']}{note}"
+        answer = row.get("label") or row["value"]
+        changed = f" {changes(row, seconds)}" if row.get("history") else ""
+        return f"reply to {row['delivery_id']}{nudge}: {answer}{changed}{note}"
     if row["record"] in ("talk", "ask", "boundary"):
         return describe_practice(row)
     by = f" by {row['by']}" if row.get("by") else ""
     return f"{row['kind']}{by}: {row['text']}"
+
+
+def changes(row: Record, seconds: bool = False) -> str:
+    """A changed reply's earlier answers, oldest first, each with its time (the day too
+    when it is not the row's): '(changed; earlier: Later at 18:40, Held at 18:50 with
+    note "…")'."""
+    earlier = []
+    for version in row["history"]:
+        when = clock(version["received_at"], seconds)
+        if when[:10] == row["at"][:10]:
+            when = when[11:]
+        note = f' with note "{version["note"]}"' if version.get("note") else ""
+        earlier.append(f"{version.get('label') or version['value']} at {when}{note}")
+    return f"(changed; earlier: {', '.join(earlier)})"
 
 
 def describe_practice(row: Record) -> str:
