@@ -3,6 +3,8 @@ exports (issue 16 item 24), through the real CLI."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -158,3 +160,33 @@ def test_an_earlier_answer_of_another_day_shows_its_date_and_a_lost_delivery_its
             f"reply to d_1{' (b)' if deliveries else ''}: {answer}"
             f" (changed; earlier: {earlier} at 2026-11-25 23:30)"
         ), lines
+
+
+def test_csv_holds_a_replys_earlier_versions_as_the_json_does(sent, halfway) -> None:
+    path, delivery_id, _link = sent
+    for at, value, note in (
+        ("2026-11-25T17:40:00Z", "later", "=HYPERLINK(1)"),
+        ("2026-11-25T17:51:00Z", "no", None),
+        ("2026-11-25T18:02:00Z", "yes", "a walk"),
+    ):
+        with freeze_time(at):
+            args = ("--note", note) if note else ()
+            assert halfway("reply", delivery_id, value, *args, "--config", str(path)).code == 0
+    [reply] = json.loads(export(halfway, path))["replies"]
+    rows = list(csv.DictReader(io.StringIO(export(halfway, path, "csv"))))
+    replies = [r for r in rows if r["record"] in ("reply", "reply_version")]
+    assert [r["record"] for r in replies] == ["reply", "reply_version", "reply_version"]
+    current, *earlier = replies
+    assert (current["id"], current["reply_id"], current["value"]) == (reply["id"],) * 2 + ("yes",)
+    assert len(reply["history"]) == 2
+    for row, version in zip(earlier, reply["history"], strict=True):
+        assert (row["id"], row["reply_id"]) == ("", reply["id"])
+        assert (row["delivery_id"], row["nudge_id"]) == (delivery_id, "evening")
+        assert row["at"] == version["received_at"]
+        assert (row["value"], row["via"], row["scale"]) == (
+            version["value"],
+            version["via"],
+            str(version["scale"] or ""),
+        )
+        assert row["note"].removeprefix("'") == (version["note"] or "")
+    assert earlier[0]["note"] == "'=HYPERLINK(1)"  # formula-neutral, as every cell

@@ -52,6 +52,9 @@ CSV_COLUMNS = (
     "retired_at",
     "history",
     "answers",
+    # added with a reply's earlier versions (`reply_version` rows)
+    "reply_id",
+    "scale",
 )
 # Each list of the snapshot in the CSV: its name, its `record` code, its time field.
 CSV_TABLES = (
@@ -277,13 +280,16 @@ def to_csv(data: Record) -> str:
     every cell: a delivery's `channels` as `name:state;…` and their `channel_errors` as
     `name: error;…`, a reply's `nudge_id` from the delivery it answers, a talk's or an
     ask's `history` as `state at;…` (a move `… from A to B`), a boundary's `answers` as
-    `value at: note;…` and `active` as `true`/`false`. A cell that would begin a formula
-    begins with `'` (see `inert`)."""
+    `value at: note;…` and `active` as `true`/`false`. Each earlier version of a reply
+    (its `history` in the JSON) is a `reply_version` row right after its reply, oldest
+    first, with `reply_id` naming the reply (on the reply's row too) and the version's
+    `at`, `value`, `note`, `via` and `scale`. A cell that would begin a formula begins
+    with `'` (see `inert`)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     index = {column: number for number, column in enumerate(CSV_COLUMNS)}
-    at, nudge_id = index["at"], index["nudge_id"]
+    at, nudge_id, reply_id = index["at"], index["nudge_id"], index["reply_id"]
     channels, errors = index["channels"], index["channel_errors"]
     nudge_of = {d["id"]: d.get("nudge_id") for d in data["deliveries"]}
     starts = FORMULA_STARTS
@@ -293,9 +299,12 @@ def to_csv(data: Record) -> str:
             row[0], row[at] = record_type, record.get(time_field)
             if isinstance(record.get("channels"), dict):
                 row[channels], row[errors] = channel_cells(record["channels"])
+            versions: list[Any] = []
             if record_type == "reply":
                 row[nudge_id] = nudge_of.get(record.get("delivery_id"))
-                row[index["history"]] = None  # a reply's earlier versions: in the JSON
+                row[index["history"]] = None  # a reply's earlier versions: rows of their own
+                row[reply_id] = record.get("id")
+                versions = version_rows(row, record.get("history"))
             if isinstance(record.get("history"), list) and record_type != "reply":
                 row[index["history"]] = history_cell(record["history"])
             if isinstance(record.get("answers"), list):
@@ -304,7 +313,33 @@ def to_csv(data: Record) -> str:
                 row[index["active"]] = "true" if record["active"] else "false"
             # `inert` on each cell, inline: years of history are millions of cells
             writer.writerow(["'" + c if c.__class__ is str and c[:1] in starts else c for c in row])
+            for version in versions:
+                writer.writerow([inert(cell) for cell in version])
     return out.getvalue()
+
+
+VERSION_FIELDS = ("value", "note", "via", "scale")  # and `received_at`, as the row's `at`
+
+
+def version_rows(reply_row: list[Any], history: Any) -> list[list[Any]]:
+    """A reply's earlier versions (its `history`) as `reply_version` rows: each has the
+    reply's `reply_id`, `delivery_id` and `nudge_id`, and its own time and answer."""
+    if not history or not isinstance(history, list):
+        return []
+    index = {column: number for number, column in enumerate(CSV_COLUMNS)}
+    shared = ("nudge_id", "delivery_id", "reply_id")
+    rows = []
+    for version in history:
+        if not isinstance(version, dict):
+            continue
+        row: list[Any] = [None] * len(CSV_COLUMNS)
+        row[0], row[index["at"]] = "reply_version", version.get("received_at")
+        for column in shared:
+            row[index[column]] = reply_row[index[column]]
+        for column in VERSION_FIELDS:
+            row[index[column]] = version.get(column)
+        rows.append(row)
+    return rows
 
 
 # What a spreadsheet reads as a formula when a cell begins with it (OWASP, CSV injection).
