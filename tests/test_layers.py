@@ -28,10 +28,12 @@ ALLOWED = {
     "config_errors": set(),
     "config_practices": {"config_types"},
     "config_defaults": set(),
+    "config_sources": {"config_errors"},  # a variable replaces the file's value whole
     "config_models": {
         "config_defaults",
         "config_errors",
         "config_practices",
+        "config_sources",
         "config_types",
         "discretion",  # the defaults of discreet_title and quick_exit_url
         "words",
