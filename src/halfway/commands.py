@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from halfway.settings import demo_settings, load_settings
+from halfway.settings import demo_banner, demo_settings, load_settings
 
 if TYPE_CHECKING:
     from halfway.config import Nudge, Settings
@@ -139,10 +139,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     real = args.demo or getattr(args, "real_channels", False)
     settings = demo_settings(args) if args.demo else samples.printing(load_settings(args), real)
     try:
+        sock = None
+        if args.demo:  # the port first: a busy one is one line, not a banner and then a line
+            sock = launch.listening(settings, demo=True)
+            demo_banner(settings)
         reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
         start_over = getattr(args, "start_over", False)
         make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
-        code = launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
+        new_key = getattr(args, "new_key", False)
+        code = launch.run(settings, make, reload, args.demo, new_key, sock)
     except launch.DaemonError as error:
         raise UsageError(str(error)) from None
     if args.demo:
