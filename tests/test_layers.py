@@ -29,6 +29,8 @@ ALLOWED = {
     "config_practices": {"config_types"},
     "config_defaults": set(),
     "config_sources": {"config_errors"},  # a variable replaces the file's value whole
+    # where the daemon is, from a config that does not load (issue 16.25)
+    "config_salvage": {"config", "config_defaults"},
     "config_models": {
         "config_defaults",
         "config_errors",
@@ -207,6 +209,7 @@ ALLOWED = {
         "care_nudges",  # when the care check is next due
         "commands",
         "config",
+        "config_salvage",  # status with a bad config: the daemon first (issue 16.25)
         "cursors",
         "digest_send",  # … and the weekly digest
         "planner",
