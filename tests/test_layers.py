@@ -185,6 +185,7 @@ ALLOWED = {
     "launch": {"config", "daemon", "runlock", "store"},
     "commands": {
         "config",
+        "config_salvage",  # reload with a bad config: is a daemon running (issue 16.25)
         "cursors",
         "deliver",
         "launch",

@@ -1,8 +1,11 @@
 """A config that stops loading while the daemon runs (issue 16, item 25): `status` still
 says whether the daemon runs, found through what can be read of the config and the data
-folder's lock, then the file's problem."""
+folder's lock, then the file's problem; `reload` refuses before it signals, and says the
+daemon keeps its current config."""
 
 from __future__ import annotations
+
+import signal
 
 from halfway import config
 
@@ -93,3 +96,34 @@ def test_status_falls_back_to_the_environment_and_the_defaults_and_says_so(
     assert ran.out.startswith(f"halfway is running (pid {daemon.proc.pid}, ")
     assert "could not be read" not in ran.out
     assert daemon.stop() == 0
+
+
+def test_reload_of_a_bad_config_says_the_daemon_keeps_its_own_and_sends_nothing(
+    config_file, start_daemon, halfway
+) -> None:
+    written = config_file(server=True)
+    path, listen = written.path, written.listen
+    daemon = start_daemon("--config", str(path))
+    wait_for(lambda: daemon.health(listen))
+    path.write_text(TYPO + path.read_text())
+
+    ran = halfway("reload", "--config", str(path))
+    assert ran.code == 2
+    assert ran.out == ""
+    assert ran.err.splitlines() == [
+        f"{path}: quiet_hous: unknown key (check the spelling)",
+        f"halfway reload: not reloaded: the running daemon (pid {daemon.proc.pid}) keeps its"
+        " current config",
+    ]
+    # Not signalled: the one refusal in its log is the SIGHUP sent here, after.
+    daemon.proc.send_signal(signal.SIGHUP)
+    refused = f"the running daemon keeps its current config: {path}: quiet_hous: unknown key"
+    wait_for(lambda: refused in daemon.stderr())
+    assert daemon.stderr().count("reload refused") == 1
+    assert daemon.stop() == 0
+
+    ran = halfway("reload", "--config", str(path))  # no daemon: nothing keeps anything
+    assert ran.code == 2
+    assert ran.err.splitlines()[1] == (
+        f"halfway reload: not reloaded (no daemon is running on {written.data_dir} either)"
+    )

@@ -7,6 +7,7 @@ reason per problem; or run as another user than the data folder's owner, with th
 work fails; with a config that does not load it still says first whether a daemon
 runs (found through what can be read of the config, and the data folder's lock),
 then the config's problem, and exits 2: the file stops a start and a reload alike.
+`reload` with such a config signals nothing, and says the daemon keeps its own.
 
 Nothing heavy is imported before a command runs, and then only what it uses
 (see `commands`): `--version` does not even load the settings' models.

@@ -289,9 +289,13 @@ def parse_when(text: str, zone: tzinfo, now: datetime) -> datetime:
 
 def cmd_reload(args: argparse.Namespace) -> int:
     from halfway import runlock
+    from halfway.config import ConfigError
     from halfway.store import Store
 
-    settings = load_settings(args)  # refuse here what the daemon would refuse
+    try:
+        settings = load_settings(args)  # refuse here what the daemon would refuse
+    except ConfigError as error:  # and say so: not signalled, the daemon keeps its own
+        raise ConfigError([*error.lines, not_reloaded(args)]) from None
     Store(settings.data_dir)  # the folder, as the daemon would make it
     pid = runlock.running(settings.data_dir)
     if pid is None:
@@ -308,6 +312,24 @@ def cmd_reload(args: argparse.Namespace) -> int:
         return 1
     print(f"asked the daemon (pid {pid}) to reload {args.source}")
     return 0
+
+
+def not_reloaded(args: argparse.Namespace) -> str:
+    """What `reload` adds to a config's problems: the daemon was not asked, and keeps the
+    config it has (found through what can be read of the config; see config_salvage)."""
+    from halfway import runlock
+    from halfway.config_salvage import whereabouts
+
+    data_dir = whereabouts(args.config).data_dir
+    try:
+        pid = runlock.running(data_dir)
+    except OSError:  # another user's lock: whether one runs is not known here
+        return (
+            f"halfway reload: not reloaded: a daemon running on {data_dir} keeps its current config"
+        )
+    if pid is None:
+        return f"halfway reload: not reloaded (no daemon is running on {data_dir} either)"
+    return f"halfway reload: not reloaded: the running daemon (pid {pid}) keeps its current config"
 
 
 def cmd_log(args: argparse.Namespace) -> int:
