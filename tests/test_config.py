@@ -192,6 +192,56 @@ def test_environment_overrides_win_over_the_file(monkeypatch, config_file) -> No
     assert settings.channels["phone"] == ["json://127.0.0.1:10/b"]
 
 
+TWO_CHANNELS = {"phone": "json://127.0.0.1:9/a", "mail": "json://127.0.0.1:9/m"}
+TABLES = (
+    '[server]\nlisten = "127.0.0.1:8470"\npublic_url = "https://a.example"\n'
+    '[digest]\ncron = "0 8 * * mon"\nchannels = ["mail"]\n' + NUDGE
+)
+
+
+def test_a_table_given_whole_in_the_environment_replaces_the_files(
+    halfway, monkeypatch, config_file
+) -> None:
+    path = config_file(TABLES, channels=TWO_CHANNELS).path
+    monkeypatch.setenv("HALFWAY_CHANNELS", "{}")
+    monkeypatch.setenv("HALFWAY_DIGEST", '{"cron": "0 9 * * sun"}')  # names no channel now
+    ran = halfway("check", "--config", str(path))
+    assert ran.code == 0, ran.err
+    assert "channels: none yet" in ran.out
+    assert "HALFWAY_CHANNELS: none yet, so no nudge can reach you" in ran.err
+    settings = config.load(path, deliver.url_problem)
+    assert settings.channels == {}
+    assert settings.digest.cron == "0 9 * * sun"
+    assert settings.digest.channels == []  # the file's ["mail"] went with its table
+
+    monkeypatch.setenv("HALFWAY_CHANNELS", '{"pager": "json://127.0.0.1:9/p"}')
+    monkeypatch.setenv("HALFWAY_NUDGES", "[]")
+    monkeypatch.setenv("HALFWAY_SERVER", '{"listen": "127.0.0.1:9998"}')
+    settings = config.load(path, deliver.url_problem)
+    assert settings.channels == {"pager": ["json://127.0.0.1:9/p"]}
+    assert settings.nudges == []
+    assert settings.server.public_url == "http://127.0.0.1:9998"  # not the file's
+
+
+def test_one_key_from_the_environment_leaves_the_rest_of_the_files_table(
+    monkeypatch, config_file
+) -> None:
+    path = config_file(TABLES, channels=TWO_CHANNELS).path
+    monkeypatch.setenv("HALFWAY_CHANNELS__MAIL", "json://127.0.0.1:10/m")
+    monkeypatch.setenv("HALFWAY_DIGEST__CRON", "0 9 * * sun")
+    monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "0.0.0.0:9999")
+    settings = config.load(path, deliver.url_problem)
+    assert settings.channels == {
+        "phone": ["json://127.0.0.1:9/a"],
+        "mail": ["json://127.0.0.1:10/m"],
+    }
+    assert (settings.digest.cron, settings.digest.channels) == ("0 9 * * sun", ["mail"])
+    assert (settings.server.listen, settings.server.public_url) == (
+        "0.0.0.0:9999",
+        "https://a.example",
+    )
+
+
 def test_a_bad_environment_override_is_reported_under_its_variable(
     monkeypatch, config_file
 ) -> None:

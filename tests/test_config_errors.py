@@ -96,13 +96,15 @@ def test_a_file_mistake_beside_a_good_variable_is_still_the_files(
     halfway, config_file, monkeypatch
 ) -> None:
     path = config_file('[server]\npublic_url = "ftp://x"\n' + NUDGE, channels=PHONE).path
-    monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "127.0.0.1:9999")
-    monkeypatch.setenv("HALFWAY_SERVER", '{"listen": "127.0.0.1:9998"}')
+    monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "127.0.0.1:9999")  # one key: the rest stays
     ran = halfway("check", "--config", str(path))
     assert ran.code == 2
     assert one_line(ran) == (
         f"{path}: server.public_url: 'ftp://x' is not an http:// or https:// address"
     )
+    # a whole [server] as JSON replaces the file's, its mistake with it
+    monkeypatch.setenv("HALFWAY_SERVER", '{"listen": "127.0.0.1:9998"}')
+    assert halfway("check", "--config", str(path)).code == 0
 
 
 # 10. one problem never hides another --------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 from halfway.daemon import Daemon
 from halfway.deliver import ChannelResult
 from halfway.deliveries import at
-from halfway.settings import demo_settings
+from halfway.settings import demo_banner, demo_settings
 from halfway.store import Store
 
 from .conftest import Clock
@@ -30,6 +30,7 @@ def quiet_send(channels: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str,
 
 def demo_daemon(tmp_path: Path, clock: Clock) -> Daemon:
     settings = demo_settings(argparse.Namespace(data_dir=str(tmp_path / "demo")))
+    demo_banner(settings)  # as `halfway run --demo` says it, once its port is taken
     daemon = Daemon(settings, Store(settings.data_dir), clock=clock, send=quiet_send, demo=True)
     daemon.start_up()
     return daemon
@@ -124,3 +125,27 @@ def test_the_other_demo_nudges_are_answered_first_too(tmp_path, nudge_id) -> Non
     fires = [d for d in deliveries(daemon) if d["nudge_id"] == nudge_id]
     assert fires[0]["id"] in answered(daemon)
     assert all(d["state"] == "sent" for d in fires)
+
+
+def test_the_demo_on_a_busy_port_says_so_in_one_line_before_any_banner(
+    halfway, tmp_path, monkeypatch
+) -> None:
+    import re
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        monkeypatch.setenv("HALFWAY_SERVER__LISTEN", listen)
+        ran = halfway("run", "--demo", "--data-dir", str(tmp_path / "demo"))
+    assert ran.code == 2
+    assert ran.out == ""  # no banner for a demo that does not run
+    lines = ran.err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(
+        f"halfway run: cannot listen on {listen} (Address already in use); run the demo on"
+        " another port: HALFWAY_SERVER__LISTEN=127.0.0.1:"
+    )
+    assert re.search(r"=127\.0\.0\.1:(\d+|PORT) halfway run --demo$", lines[0])
+    assert not (tmp_path / "demo").exists()  # nothing written

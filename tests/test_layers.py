@@ -28,10 +28,14 @@ ALLOWED = {
     "config_errors": set(),
     "config_practices": {"config_types"},
     "config_defaults": set(),
+    "config_sources": {"config_errors"},  # a variable replaces the file's value whole
+    # where the daemon is, from a config that does not load (issue 16.25)
+    "config_salvage": {"config", "config_defaults"},
     "config_models": {
         "config_defaults",
         "config_errors",
         "config_practices",
+        "config_sources",
         "config_types",
         "discretion",  # the defaults of discreet_title and quick_exit_url
         "words",
@@ -181,6 +185,7 @@ ALLOWED = {
     "launch": {"config", "daemon", "runlock", "store"},
     "commands": {
         "config",
+        "config_salvage",  # reload with a bad config: is a daemon running (issue 16.25)
         "cursors",
         "deliver",
         "launch",
@@ -205,6 +210,7 @@ ALLOWED = {
         "care_nudges",  # when the care check is next due
         "commands",
         "config",
+        "config_salvage",  # status with a bad config: the daemon first (issue 16.25)
         "cursors",
         "digest_send",  # … and the weekly digest
         "planner",

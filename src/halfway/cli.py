@@ -3,6 +3,11 @@
 Exit codes: 0 success, 2 bad input (config or arguments, with a one-line
 reason per problem; or run as another user than the data folder's owner, with the
 `sudo -u OWNER …` line), 1 anything else. No traceback unless --debug.
+`status` also exits 3 when no daemon runs on this data, and 1 when one runs but its
+work fails; with a config that does not load it still says first whether a daemon
+runs (found through what can be read of the config, and the data folder's lock),
+then the config's problem, and exits 2: the file stops a start and a reload alike.
+`reload` with such a config signals nothing, and says the daemon keeps its own.
 
 Nothing heavy is imported before a command runs, and then only what it uses
 (see `commands`): `--version` does not even load the settings' models.
@@ -225,7 +230,12 @@ def build_parser() -> Parser:
         "make the running daemon re-read its config (SIGHUP)",
         checks_channels=True,
     )
-    command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
+    p = command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
+    p.epilog = (
+        "Exit 0 when all is well, 1 when the daemon runs but its work fails, 3 when no daemon"
+        " runs on this data, 2 when the config does not load (whether a daemon runs is still"
+        " said first, then the config's problem)."
+    )
     p = command("log", cmd_log, "write down a gesture, initiation, boundary, note or hurt")
     p.add_argument(
         "kind",
@@ -307,7 +317,8 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; return its exit code (0 ok, 1 failure, 2 bad input)."""
+    """Run one command; return its exit code (0 ok, 1 failure, 2 bad input; status: 3 no
+    daemon)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from halfway.settings import demo_settings, load_settings
+from halfway.settings import demo_banner, demo_settings, load_settings
 
 if TYPE_CHECKING:
     from halfway.config import Nudge, Settings
@@ -139,10 +139,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     real = args.demo or getattr(args, "real_channels", False)
     settings = demo_settings(args) if args.demo else samples.printing(load_settings(args), real)
     try:
+        sock = None
+        if args.demo:  # the port first: a busy one is one line, not a banner and then a line
+            sock = launch.listening(settings, demo=True)
+            demo_banner(settings)
         reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
         start_over = getattr(args, "start_over", False)
         make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
-        code = launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
+        new_key = getattr(args, "new_key", False)
+        code = launch.run(settings, make, reload, args.demo, new_key, sock)
     except launch.DaemonError as error:
         raise UsageError(str(error)) from None
     if args.demo:
@@ -291,9 +296,13 @@ def parse_when(text: str, zone: tzinfo, now: datetime) -> datetime:
 
 def cmd_reload(args: argparse.Namespace) -> int:
     from halfway import runlock
+    from halfway.config import ConfigError
     from halfway.store import Store
 
-    settings = load_settings(args)  # refuse here what the daemon would refuse
+    try:
+        settings = load_settings(args)  # refuse here what the daemon would refuse
+    except ConfigError as error:  # and say so: not signalled, the daemon keeps its own
+        raise ConfigError([*error.lines, not_reloaded(args)]) from None
     Store(settings.data_dir)  # the folder, as the daemon would make it
     pid = runlock.running(settings.data_dir)
     if pid is None:
@@ -310,6 +319,24 @@ def cmd_reload(args: argparse.Namespace) -> int:
         return 1
     print(f"asked the daemon (pid {pid}) to reload {args.source}")
     return 0
+
+
+def not_reloaded(args: argparse.Namespace) -> str:
+    """What `reload` adds to a config's problems: the daemon was not asked, and keeps the
+    config it has (found through what can be read of the config; see config_salvage)."""
+    from halfway import runlock
+    from halfway.config_salvage import whereabouts
+
+    data_dir = whereabouts(args.config).data_dir
+    try:
+        pid = runlock.running(data_dir)
+    except OSError:  # another user's lock: whether one runs is not known here
+        return (
+            f"halfway reload: not reloaded: a daemon running on {data_dir} keeps its current config"
+        )
+    if pid is None:
+        return f"halfway reload: not reloaded (no daemon is running on {data_dir} either)"
+    return f"halfway reload: not reloaded: the running daemon (pid {pid}) keeps its current config"
 
 
 def cmd_log(args: argparse.Namespace) -> int:

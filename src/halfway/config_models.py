@@ -37,6 +37,7 @@ from halfway.config_practices import (
     Strict,
     Talks,
 )
+from halfway.config_sources import FileValues
 from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
@@ -235,8 +236,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's contents arrive as init values; the environment wins over them.
-        return (Environment(settings_cls), init_settings)
+        # The file's contents arrive as init values; the environment wins over them, and
+        # a variable replaces the file's value at its key whole (a table too, not merged).
+        return (Environment(settings_cls), FileValues(settings_cls, init_settings))
 
     @model_validator(mode="wrap")
     @classmethod

@@ -376,7 +376,7 @@ class Daemon:
             new = await self.loop.run_in_executor(None, self.reload_settings)
         except Exception as error:
             for line in getattr(error, "lines", [str(error)]):
-                log.error("reload refused, the running config stays: %s", line)
+                log.error("reload refused, the running daemon keeps its current config: %s", line)
         else:
             if new.server.listen != self.settings.server.listen:
                 log.warning("server.listen changed; that takes a restart")

@@ -26,16 +26,23 @@ class DaemonError(Exception):
     """The daemon cannot start; the message says what to change."""
 
 
-def bind(listen: str) -> socket.socket:
+def bind(listen: str, demo: bool = False) -> socket.socket:
     """The listening socket for `server.listen`, made before anything touches the data
-    folder: a second daemon on a busy port leaves nothing behind."""
+    folder: a second daemon on a busy port leaves nothing behind. For the demo, the
+    refusal says how to run it on a free port."""
     host, _, port = listen.rpartition(":")
     host = host.strip("[]")
     try:
         family = socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)[0][0]
         sock = socket.create_server((host, int(port)), family=family, backlog=128)
     except OSError as error:
-        reason = error.strerror or str(error)
+        # without create_server's "(while attempting to bind on address …)": it is said
+        reason = (error.strerror or str(error)).split(" (while attempting")[0]
+        if demo:
+            raise DaemonError(
+                f"cannot listen on {listen} ({reason}); run the demo on another port:"
+                f" HALFWAY_SERVER__LISTEN=127.0.0.1:{spare_port(int(port))} halfway run --demo"
+            ) from None
         hint = "; is another halfway running? see 'halfway status'"
         raise DaemonError(
             f"server.listen: cannot listen on {listen} ({reason})"
@@ -45,20 +52,22 @@ def bind(listen: str) -> socket.socket:
     return sock
 
 
-def run(
-    settings: Settings,
-    make_store: Callable[[], Store],
-    reload: Callable[[], Settings] | None = None,
-    demo: bool = False,
-    new_key: bool = False,
-) -> int:
-    """Run in the foreground until SIGTERM or SIGINT; return the exit code.
+def spare_port(taken: int) -> str:
+    """A loopback port free just now, near `taken` ('PORT' if none of the next 20 is)."""
+    for port in range(taken + 1, min(taken + 21, 65536)):
+        try:
+            socket.create_server(("127.0.0.1", port)).close()
+        except OSError:
+            continue
+        return str(port)
+    return "PORT"
 
-    The port is taken first, then the data folder: a daemon that cannot serve
-    writes nothing.
-    """
+
+def listening(settings: Settings, demo: bool = False) -> socket.socket:
+    """The daemon's listening socket (see `bind`); StoreError when the port is busy
+    because a daemon already runs on this data."""
     try:
-        sock = bind(settings.server.listen)
+        return bind(settings.server.listen, demo)
     except DaemonError:
         pid = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
         if pid:  # the port is busy because we already run: say that
@@ -67,6 +76,23 @@ def run(
                 f" (pid {pid})"
             ) from None
         raise
+
+
+def run(
+    settings: Settings,
+    make_store: Callable[[], Store],
+    reload: Callable[[], Settings] | None = None,
+    demo: bool = False,
+    new_key: bool = False,
+    sock: socket.socket | None = None,
+) -> int:
+    """Run in the foreground until SIGTERM or SIGINT; return the exit code.
+
+    The port is taken first (`sock`, when the caller took it already: see `listening`),
+    then the data folder: a daemon that cannot serve writes nothing.
+    """
+    if sock is None:
+        sock = listening(settings, demo)
     try:
         store = make_store()
         lock = runlock.hold(store.data_dir)

@@ -63,9 +63,14 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from halfway import runlock, status
+    from halfway.config import ConfigError
     from halfway.store import Store, StoreError
 
-    settings = load_settings(args)
+    try:
+        settings = load_settings(args)
+    except ConfigError:
+        status_unread(args)  # the daemon first, then (exit 2) the config's problem
+        raise
     now = utc_now()
     health = fetch_health(settings.server.listen)
     held = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
@@ -90,6 +95,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     if health is None or other:
         return 3
     return 1 if lost or health.get("status") == "failing" else 0
+
+
+def status_unread(args: argparse.Namespace) -> None:
+    """While the config does not load: whether a daemon runs on the data folder it names
+    (found through the folder's lock), from what can still be read of it."""
+    from halfway import runlock, status
+    from halfway.config_salvage import whereabouts
+
+    where = whereabouts(args.config)
+    try:
+        held = runlock.running(where.data_dir)
+    except OSError as error:  # e.g. another user's lock: the config's problem still comes
+        print(f"whether halfway runs on {where.data_dir} cannot be told ({error})", flush=True)
+        return
+    health = fetch_health(where.listen)
+    lines = status.unread_lines(where.data_dir, where.listen, held, health, where.unread)
+    print("\n".join(lines), flush=True)  # before the problem, which goes to stderr
 
 
 TABLES_SHOWN = ("deliveries", "nudges", "channels")

@@ -58,7 +58,12 @@ def demo_settings(args: argparse.Namespace) -> Settings:
     data["data_dir"] = str(data_dir)
     data["channels"]["terminal"] = f"halfway://terminal?inbox={data_dir / 'demo-inbox.jsonl'}"
     args.source = "the demo config"
-    settings = config.build(data, "demo config", deliver.url_problem)
+    return config.build(data, "demo config", deliver.url_problem)
+
+
+def demo_banner(settings: Settings) -> None:
+    """What the demo shows, and where its data is: said once its port is taken."""
+    data_dir = settings.data_dir
     print(
         "halfway demo: three practice nudges will appear here every few seconds.\n"
         "At first the demo answers them for you, as if you had tapped the link; then it\n"
@@ -73,4 +78,3 @@ def demo_settings(args: argparse.Namespace) -> Settings:
         "and 'halfway run'. halfway is a companion, not professional advice.",
         flush=True,
     )
-    return settings

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any
 
 from halfway import cursors, schedule
@@ -142,6 +143,42 @@ def render(
     seconds = seconds or any(at(d["scheduled_for"]).second for d in gaps)
     out += ["  " + gap_line(delivery, zone, seconds) for delivery in gaps]
     return "\n".join(out)
+
+
+def unread_lines(
+    data_dir: Path, listen: str, held: int | None, health: dict[str, Any] | None, unread: list[str]
+) -> list[str]:
+    """What `status` says while the config does not load: whether a daemon runs on the data
+    folder (its lock says, and its /healthz when it answers), what could not be read (the
+    defaults stand in), and why nothing more is shown."""
+    address = f"http://{listen}/healthz"
+    ours = health is not None and health.get("pid", held) == held
+    if held is not None and health is not None and ours:
+        out = [f"halfway is running (pid {held}, version {health.get('version')})"]
+        if health.get("status") != "ok":
+            out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
+    elif held is not None:
+        answer = "no answer at" if health is None else "another halfway answers at"
+        out = [f"halfway is running on {data_dir} (pid {held}), but {answer} {address}"]
+    elif health is not None:
+        out = [
+            f"halfway is NOT running on {data_dir} (another halfway answers at {address}:"
+            " is server.listen the same in both?)"
+        ]
+    else:
+        out = [f"halfway is NOT running on {data_dir} (no answer at {address})"]
+    if "data_dir" in unread:
+        out.append(f"  data_dir could not be read from the config: {data_dir} is the default")
+    if "server.listen" in unread:
+        out.append(f"  server.listen could not be read from the config: {listen} is the default")
+    if held is None:
+        out.append("the config has a problem, said below: halfway cannot start until it is fixed")
+    else:
+        out.append(
+            "the config has a problem, said below: the daemon keeps the config it read at its"
+            " start or last reload, and the rest of the status waits until the file is fixed"
+        )
+    return out
 
 
 def next_fire_lines(
