@@ -123,7 +123,7 @@ def read_when(text: str, settings: Settings, now: datetime) -> When:
     from halfway.when import WhenError, parse_when
 
     try:
-        return parse_when(text, now, settings.tz)
+        return parse_when(text, now, settings.tz, settings.date_order)
     except WhenError as error:
         raise UsageError(f"WHEN: {error}") from None
 

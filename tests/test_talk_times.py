@@ -1,0 +1,113 @@
+"""`halfway talk` with the times a person types (issue 16, item 21): the forms read through
+the CLI in the configured date order, a day without a time, a clock that has passed; a
+warning for two talks within an hour; `done --early`; cancelled talks folded away; and the
+line that says the nudges wait for the daemon. The CLI runs in-process on a frozen clock."""
+
+from __future__ import annotations
+
+import pytest
+from freezegun import freeze_time
+
+# Wednesday 2 December 2026, 12:00 in Berlin.
+NOON = "2026-12-02T11:00:00Z"
+
+
+def talk_id(ran) -> str:
+    assert ran.code == 0, ran.err
+    return ran.out.split()[2].rstrip(":")
+
+
+def one_line(ran) -> str:
+    assert ran.code == 2
+    assert ran.err.count("\n") == 1, ran.err
+    assert "Traceback" not in ran.err
+    return ran.err.rstrip("\n")
+
+
+# the forms, through the command line ---------------------------------------------------
+
+
+@freeze_time(NOON)
+@pytest.mark.parametrize(
+    ("when", "shown"),
+    [
+        ("in 2 hours", "Wed 2026-12-02 14:00 CET"),
+        ("in 90 minutes", "Wed 2026-12-02 13:30 CET"),
+        ("next friday at 7pm", "Fri 2026-12-04 19:00 CET"),
+        ("next sat 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("next wed 19:00", "Wed 2026-12-09 19:00 CET"),
+        ("tonight 21:00", "Wed 2026-12-02 21:00 CET"),
+        ("20:30", "Wed 2026-12-02 20:30 CET"),
+        ("at 20:30", "Wed 2026-12-02 20:30 CET"),
+        ("sat 19.00", "Sat 2026-12-05 19:00 CET"),
+        ("05.12.2026 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("5.12. 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("2026-12-05 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("in 3 days 18:00", "Sat 2026-12-05 18:00 CET"),
+    ],
+)
+def test_each_form_a_person_types_plans_the_talk(halfway, config_file, when, shown) -> None:
+    path = str(config_file('date_order = "dmy"\n').path)
+    ran = halfway("talk", "add", when, "--config", path)
+    assert ran.code == 0, ran.err
+    assert ran.out.startswith("planned talk t_")
+    assert ran.out.splitlines()[0].endswith(f": {shown}")
+
+
+@freeze_time(NOON)
+@pytest.mark.parametrize(
+    ("order", "when", "shown"),
+    [
+        ("dmy", "12/5 19:00", "Wed 2027-05-12 19:00 CEST"),
+        ("mdy", "12/5 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("ymd", "12/5 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("dmy", "05.12.2026 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("mdy", "12/05/2026 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("ymd", "2026/12/05 19:00", "Sat 2026-12-05 19:00 CET"),
+        ("mdy", "2026-12-05 19:00", "Sat 2026-12-05 19:00 CET"),
+    ],
+)
+def test_a_date_of_numbers_is_read_in_the_configs_date_order(
+    halfway, config_file, order, when, shown
+) -> None:
+    path = str(config_file(f'date_order = "{order}"\n').path)
+    ran = halfway("talk", "add", when, "--config", path)
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[0].endswith(f": {shown}")
+
+
+@freeze_time(NOON)
+def test_the_date_order_follows_the_locale_when_the_config_has_none(
+    halfway, config_file, monkeypatch
+) -> None:
+    for name in ("LC_ALL", "LC_TIME"):
+        monkeypatch.delenv(name, raising=False)
+    path = str(config_file().path)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    ran = halfway("talk", "add", "12/5 19:00", "--config", path)
+    assert ran.out.splitlines()[0].endswith(": Sat 2026-12-05 19:00 CET")
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    ran = halfway("talk", "add", "12/5 19:00", "--config", path)
+    assert ran.out.splitlines()[0].endswith(": Wed 2027-05-12 19:00 CEST")
+
+
+@freeze_time(NOON)
+def test_a_day_without_a_time_asks_for_one_and_plans_nothing(halfway, config_file) -> None:
+    path = str(config_file().path)
+    assert one_line(halfway("talk", "add", "monday", "--config", path)) == (
+        "halfway talk: WHEN: 'monday' has no time: add one, like 'monday 19:00'"
+    )
+    assert one_line(halfway("talk", "add", "tomorrow", "--config", path)) == (
+        "halfway talk: WHEN: 'tomorrow' has no time: add one, like 'tomorrow 19:00'"
+    )
+    assert halfway("talk", "list", "--config", path).out.startswith("no talks planned yet")
+
+
+@freeze_time(NOON)
+def test_a_clock_alone_that_has_passed_is_one_line_and_plans_nothing(halfway, config_file) -> None:
+    path = str(config_file().path)
+    assert one_line(halfway("talk", "add", "08:00", "--config", path)) == (
+        "halfway talk: WHEN: '08:00' is Wed 02 Dec 2026 08:00, and that time has already"
+        " passed; for tomorrow, write 'tomorrow 08:00'"
+    )
+    assert halfway("talk", "list", "--config", path).out.startswith("no talks planned yet")
