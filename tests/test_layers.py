@@ -245,6 +245,7 @@ ALLOWED = {
         "settings",
         "store",
         "talkbook",
+        "talks",  # NotBegun, a talk's states
         "when",
     },
     "cli": {

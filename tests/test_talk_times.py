@@ -111,3 +111,33 @@ def test_a_clock_alone_that_has_passed_is_one_line_and_plans_nothing(halfway, co
         " passed; for tomorrow, write 'tomorrow 08:00'"
     )
     assert halfway("talk", "list", "--config", path).out.startswith("no talks planned yet")
+
+
+# done before the talk -----------------------------------------------------------------
+
+
+def test_done_before_the_talk_has_begun_needs_early(halfway, config_file) -> None:
+    path = str(config_file().path)
+    with freeze_time(NOON):
+        talk = talk_id(halfway("talk", "add", "sat 19:00", "--config", path))
+        assert one_line(halfway("talk", "done", talk, "--config", path)) == (
+            f"halfway talk: talk {talk} has not begun yet (Sat 2026-12-05 19:00 CET);"
+            " if it took place sooner, add --early"
+        )
+        assert f"{talk}  planned" in halfway("talk", "list", "--config", path).out
+        ran = halfway("talk", "done", talk, "--early", "--config", path)
+        assert ran.code == 0, ran.err
+        assert ran.out.startswith(f"well done for showing up: talk {talk} is marked done")
+
+
+def test_done_once_the_talk_has_begun_needs_nothing_more(halfway, config_file) -> None:
+    path = str(config_file().path)
+    with freeze_time(NOON):
+        talk = talk_id(halfway("talk", "add", "sat 19:00", "--config", path))
+    with freeze_time("2026-12-05T18:00:00Z"):  # 19:00 in Berlin: it begins
+        ran = halfway("talk", "done", talk, "--config", path)
+    assert ran.code == 0, ran.err
+    with freeze_time("2026-12-05T18:05:00Z"):  # already done: said as before, --early or not
+        assert "is already marked done" in one_line(
+            halfway("talk", "done", talk, "--early", "--config", path)
+        )

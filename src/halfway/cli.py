@@ -300,6 +300,10 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
     ):
         p = action(name, func, text)
         p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+        if name == "done":
+            p.add_argument(
+                "--early", action="store_true", help="it took place before its planned time"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -93,14 +93,18 @@ def cmd_talk_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_talk_done(args: argparse.Namespace) -> int:
-    from halfway import talkbook
+    from halfway import talkbook, talks
     from halfway.deliveries import at
     from halfway.schedule import clock_text
     from halfway.store import Store
 
     settings = load_settings(args)
     try:
-        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now())
+        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now(), early=args.early)
+    except talks.NotBegun as error:
+        raise UsageError(
+            f"{error} ({clock_text(error.at, settings.tz)}); if it took place sooner, add --early"
+        ) from None
     except talkbook.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     reflection = next(
