@@ -141,3 +141,36 @@ def test_done_once_the_talk_has_begun_needs_nothing_more(halfway, config_file) -
         assert "is already marked done" in one_line(
             halfway("talk", "done", talk, "--early", "--config", path)
         )
+
+
+# cancelled talks folded away --------------------------------------------------------------
+
+
+@freeze_time(NOON)
+def test_list_folds_cancelled_talks_away_and_all_shows_them(halfway, config_file) -> None:
+    path = str(config_file().path)
+    kept = talk_id(halfway("talk", "add", "sat 19:00", "--config", path))
+    one = talk_id(halfway("talk", "add", "sun 19:00", "--config", path))
+    two = talk_id(halfway("talk", "add", "mon 19:00", "--config", path))
+    assert halfway("talk", "cancel", one, "--config", path).code == 0
+    listed = halfway("talk", "list", "--config", path).out.splitlines()
+    assert listed[0].startswith(f"{kept}  planned")
+    assert not [line for line in listed if one in line]
+    assert listed[-1] == "1 cancelled talk is hidden; 'halfway talk list --all' shows it"
+
+    assert halfway("talk", "cancel", two, "--config", path).code == 0
+    listed = halfway("talk", "list", "--config", path).out.splitlines()
+    assert listed[-1] == "2 cancelled talks are hidden; 'halfway talk list --all' shows them"
+
+    every = halfway("talk", "list", "--all", "--config", path).out.splitlines()
+    assert [line.split()[:2] for line in every if line.startswith("t_")] == [
+        [kept, "planned"],
+        [two, "cancelled"],
+        [one, "cancelled"],
+    ]
+    assert not [line for line in every if "hidden" in line]
+
+    assert halfway("talk", "cancel", kept, "--config", path).code == 0
+    assert halfway("talk", "list", "--config", path).out == (
+        "no talks planned; 3 cancelled talks are hidden; 'halfway talk list --all' shows them\n"
+    )

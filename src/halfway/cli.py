@@ -290,7 +290,9 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
         help="whose idea the talk was (partner: they began it, and that is movement)",
     )
     p = action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
-    p.add_argument("--all", action="store_true", help="also the talks of long ago (archived)")
+    p.add_argument(
+        "--all", action="store_true", help="also the cancelled talks, and those of long ago"
+    )
     p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
     p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
     p.add_argument("when", metavar="WHEN", help=WHEN_HELP)

@@ -40,24 +40,39 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
 
 
 def cmd_talk_list(args: argparse.Namespace) -> int:
-    from halfway import talkbook
+    from halfway import talkbook, talks
     from halfway.store import Store
 
     settings = load_settings(args)
     store = Store(settings.data_dir, create=False)
     # A talk done or cancelled leaves the hot file after a week (layout.py); --all reads
-    # the archives too.
+    # the archives too, and shows the cancelled ones.
     found = store.everything()["talks"] if args.all else store.view().records("talks")
     everything = talkbook.listing(found)
+    shown = [t for t in everything if args.all or t["state"] != talks.CANCELLED]
+    hidden = hidden_line(len(everything) - len(shown))
     if not everything:
         print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
+    elif not shown:
+        print(f"no talks planned; {hidden}")
     now = utc_now()
-    for talk in everything:
+    for talk in shown:
         moves = sum(1 for h in talk["history"] if h["state"] == "moved")
         moved = f" (moved {moves}×)" if moves else ""
         print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
         print_chain(talk, settings, now)
+    if shown and hidden:
+        print(hidden)
     return 0
+
+
+def hidden_line(count: int) -> str:
+    """'1 cancelled talk is hidden …', or '' when none is."""
+    if count == 0:
+        return ""
+    if count == 1:
+        return "1 cancelled talk is hidden; 'halfway talk list --all' shows it"
+    return f"{count} cancelled talks are hidden; 'halfway talk list --all' shows them"
 
 
 def cmd_talk_move(args: argparse.Namespace) -> int:
