@@ -113,6 +113,49 @@ def test_a_clock_alone_that_has_passed_is_one_line_and_plans_nothing(halfway, co
     assert halfway("talk", "list", "--config", path).out.startswith("no talks planned yet")
 
 
+# two talks within an hour ---------------------------------------------------------------
+
+
+@freeze_time(NOON)
+def test_a_talk_within_an_hour_of_another_is_planned_with_a_warning_naming_it(
+    halfway, config_file
+) -> None:
+    path = str(config_file().path)
+    first = talk_id(halfway("talk", "add", "sat 19:00", "--topic", "us", "--config", path))
+    ran = halfway("talk", "add", "sat 19:40", "--config", path)
+    second = talk_id(ran)
+    assert ran.err == (
+        f"warning: talk {first} is also planned within an hour of this one"
+        " (Sat 2026-12-05 19:00 CET, about “us”); both stay planned\n"
+    )
+    # An hour apart exactly is still within the hour; two hours is not.
+    ran = halfway("talk", "add", "sat 20:40", "--config", path)
+    assert talk_id(ran)
+    assert ran.err == (
+        f"warning: talk {second} is also planned within an hour of this one"
+        " (Sat 2026-12-05 19:40 CET); both stay planned\n"
+    )
+    assert halfway("talk", "add", "sat 22:41", "--config", path).err == ""
+    listed = halfway("talk", "list", "--config", path).out
+    assert listed.count("  planned  ") == 4
+
+
+@freeze_time(NOON)
+def test_moving_a_talk_near_another_warns_and_a_cancelled_one_does_not_count(
+    halfway, config_file
+) -> None:
+    path = str(config_file().path)
+    first = talk_id(halfway("talk", "add", "sat 19:00", "--config", path))
+    off = talk_id(halfway("talk", "add", "sun 19:00", "--config", path))
+    assert halfway("talk", "cancel", off, "--config", path).code == 0
+    moving = talk_id(halfway("talk", "add", "mon 19:00", "--config", path))
+    assert halfway("talk", "move", moving, "sun 19:30", "--config", path).err == ""
+    ran = halfway("talk", "move", moving, "sat 18:30", "--config", path)
+    assert ran.code == 0, ran.err
+    assert ran.err.startswith(f"warning: talk {first} is also planned within an hour")
+    assert ran.out.startswith(f"moved talk {moving} to Sat 2026-12-05 18:30 CET")
+
+
 # done before the talk -----------------------------------------------------------------
 
 

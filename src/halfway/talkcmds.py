@@ -7,7 +7,9 @@ one line and exit 2, and changes nothing.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, tzinfo
+import sys
+from collections.abc import Iterable
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from halfway.commands import UsageError, utc_now
@@ -18,6 +20,9 @@ if TYPE_CHECKING:
     from halfway.config import Settings
     from halfway.store import Record
     from halfway.when import When
+
+# Two talks this close may be one typed twice, or one typed in the wrong place.
+NEAR = timedelta(hours=1)
 
 
 def cmd_talk_add(args: argparse.Namespace) -> int:
@@ -36,6 +41,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
     print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
+    warn_near(talk, settings)
     return 0
 
 
@@ -90,6 +96,7 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
     print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
+    warn_near(talk, settings)
     return 0
 
 
@@ -145,6 +152,36 @@ def read_when(text: str, settings: Settings, now: datetime) -> When:
         return parse_when(text, now, settings.tz, settings.date_order)
     except WhenError as error:
         raise UsageError(f"WHEN: {error}") from None
+
+
+def warn_near(talk: Record, settings: Settings) -> None:
+    """A warning on stderr for each other planned talk within an hour of `talk`: both
+    stay planned (two talks close together may be meant), but it may be a slip."""
+    from halfway.store import Store
+
+    others = Store(settings.data_dir, create=False).view().records("talks")
+    for other in near_talks(talk, others):
+        print(
+            f"warning: talk {other['id']} is also planned within an hour of this one"
+            f" ({talk_head(other, settings.tz)}); both stay planned",
+            file=sys.stderr,
+        )
+
+
+def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR) -> list[Record]:
+    """The planned talks other than `talk` at most `within` from it, soonest first."""
+    from halfway import talks
+    from halfway.deliveries import at
+
+    when = at(talk["at"])
+    close = [
+        other
+        for other in others
+        if other["state"] == talks.PLANNED
+        and other["id"] != talk["id"]
+        and abs(at(other["at"]) - when) <= within
+    ]
+    return sorted(close, key=lambda other: at(other["at"]))
 
 
 def talk_head(talk: Record, zone: tzinfo) -> str:
