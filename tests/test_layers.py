@@ -241,6 +241,7 @@ ALLOWED = {
         "config",
         "deliveries",
         "plaintext",
+        "runlock",  # whether a daemon holds the data, as status reads it
         "schedule",
         "settings",
         "store",

@@ -223,6 +223,7 @@ def test_a_talk_half_an_hour_ahead_sends_self_regulation_at_once(
         f"  reframe          {too_close}",
         "  self_regulation  sends now",
         "  talk_reflection  Thu 2026-12-03 20:00 CET",
+        "note: halfway is not running right now; these nudges go out once it runs",
     ]
 
     # The next pass of the daemon sends it, for real.

@@ -8,8 +8,11 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
+from halfway import runlock
+
 # Wednesday 2 December 2026, 12:00 in Berlin.
 NOON = "2026-12-02T11:00:00Z"
+ASLEEP = "note: halfway is not running right now; these nudges go out once it runs"
 
 
 def talk_id(ran) -> str:
@@ -217,3 +220,23 @@ def test_list_folds_cancelled_talks_away_and_all_shows_them(halfway, config_file
     assert halfway("talk", "list", "--config", path).out == (
         "no talks planned; 3 cancelled talks are hidden; 'halfway talk list --all' shows them\n"
     )
+
+
+# no daemon running ----------------------------------------------------------------------------
+
+
+@freeze_time(NOON)
+def test_add_says_the_nudges_wait_when_no_daemon_runs(halfway, config_file) -> None:
+    written = config_file()
+    path = str(written.path)
+    ran = halfway("talk", "add", "sat 19:00", "--config", path)
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines()[-1] == ASLEEP
+
+    lock = runlock.hold(written.data_dir)  # what `halfway run` holds for its whole life
+    try:
+        ran = halfway("talk", "add", "sun 19:00", "--config", path)
+    finally:
+        runlock.release(lock, written.data_dir)
+    assert ran.code == 0, ran.err
+    assert ASLEEP not in ran.out

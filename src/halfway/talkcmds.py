@@ -41,6 +41,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
     print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
+    print_asleep(talk, settings)
     warn_near(talk, settings)
     return 0
 
@@ -182,6 +183,20 @@ def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR)
         and abs(at(other["at"]) - when) <= within
     ]
     return sorted(close, key=lambda other: at(other["at"]))
+
+
+def print_asleep(talk: Record, settings: Settings) -> None:
+    """Say so when no daemon runs on this data: the talk's nudges wait for it."""
+    from halfway import runlock, talkbook
+
+    if not any(e["state"] == talkbook.STEP_PLANNED for e in talk.get("chain", [])):
+        return
+    try:
+        if runlock.running(settings.data_dir) is not None:
+            return
+    except OSError:  # the lock cannot be read: say nothing rather than something wrong
+        return
+    print("note: halfway is not running right now; these nudges go out once it runs")
 
 
 def talk_head(talk: Record, zone: tzinfo) -> str:
