@@ -261,7 +261,11 @@ def build_parser() -> Parser:
     return parser
 
 
-WHEN_HELP = "when: 'sat 19:00', 'tomorrow 20:30', 'in 3 days 18:00' or '2026-12-05 19:00'"
+WHEN_HELP = (
+    "when: 'sat 19:00', 'next fri at 7pm', 'tomorrow 20:30', 'tonight 21:00', '20:30' (today),"
+    " 'in 2 hours', 'in 3 days 18:00', '2026-12-05 19:00' or a date in your date_order"
+    " ('05.12. 19:00', '12/5 19:00'); always with a time"
+)
 
 
 def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
