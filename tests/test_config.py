@@ -389,3 +389,53 @@ def test_every_key_of_the_config_is_in_the_example_config() -> None:
     shown = [rf"(^|[\s#\[/.]){key}(\s*=|\]|:|\.)" for key in sorted(keys)]
     missing = [pattern for pattern in shown if not re.search(pattern, text, re.MULTILINE)]
     assert missing == []
+
+
+# date_order: how a typed date of numbers is read (issue 16, item 21) ------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "order"),
+    [
+        ({"LANG": "en_US.UTF-8"}, "mdy"),
+        ({"LANG": "en_US"}, "mdy"),
+        ({"LANG": "es_PR.UTF-8"}, "mdy"),
+        ({"LANG": "de_DE.UTF-8"}, "dmy"),
+        ({"LANG": "en_GB.UTF-8"}, "dmy"),
+        ({"LANG": "ja_JP.UTF-8"}, "ymd"),
+        ({"LANG": "sv_SE.UTF-8@euro"}, "ymd"),
+        ({"LANG": "hu_HU"}, "ymd"),
+        ({"LANG": "C.UTF-8"}, "dmy"),
+        ({"LANG": "POSIX"}, "dmy"),
+        ({}, "dmy"),
+        ({"LANG": "de_DE.UTF-8", "LC_TIME": "en_US.UTF-8"}, "mdy"),
+        ({"LANG": "en_US.UTF-8", "LC_TIME": "de_DE.UTF-8", "LC_ALL": "ja_JP.UTF-8"}, "ymd"),
+        ({"LANG": "en_US.UTF-8", "LC_ALL": ""}, "mdy"),  # set but empty: not set
+    ],
+)
+def test_the_date_order_comes_from_the_locale(environ: dict[str, str], order: str) -> None:
+    from halfway.config_defaults import local_date_order
+
+    assert local_date_order(environ) == order
+
+
+def test_the_date_order_defaults_to_the_locale_and_the_config_wins(tmp_path, monkeypatch) -> None:
+    for name in ("LC_ALL", "LC_TIME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    path = tmp_path / "config.toml"
+    path.write_text('timezone = "Europe/Berlin"\n', encoding="utf-8")
+    assert config.load(path).date_order == "mdy"
+    path.write_text('timezone = "Europe/Berlin"\ndate_order = "ymd"\n', encoding="utf-8")
+    assert config.load(path).date_order == "ymd"
+    monkeypatch.setenv("HALFWAY_DATE_ORDER", "dmy")
+    assert config.load(path).date_order == "dmy"
+
+
+def test_the_config_and_the_reader_know_the_same_date_orders() -> None:
+    from typing import get_args
+
+    from halfway.config_types import DateOrder
+    from halfway.when import DATE_ORDERS
+
+    assert get_args(DateOrder) == DATE_ORDERS

@@ -153,6 +153,7 @@ def test_a_bad_field_in_a_nudge_does_not_hide_its_timing_or_its_channels(
             '[imap]\nhost = "imap.mail.test"\nuser = "me"\npassword = "pw"\ntls = "tls1.3"\n',
             "imap.tls: 'tls1.3' is not one of: ssl, starttls, none",
         ),
+        ('date_order = "dym"\n', "date_order: 'dym' is not one of: dmy, mdy, ymd"),
         (
             NUDGE.replace('"custom"', '"gratitude"'),
             "nudges[0].kind: 'gratitude' is not one of: self_regulation, clarity_ask, reframe,"

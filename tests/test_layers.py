@@ -247,10 +247,12 @@ ALLOWED = {
         "config",
         "deliveries",
         "plaintext",
+        "runlock",  # whether a daemon holds the data, as status reads it
         "schedule",
         "settings",
         "store",
         "talkbook",
+        "talks",  # NotBegun, a talk's states
         "when",
     },
     "cli": {

@@ -223,6 +223,7 @@ def test_a_talk_half_an_hour_ahead_sends_self_regulation_at_once(
         f"  reframe          {too_close}",
         "  self_regulation  sends now",
         "  talk_reflection  Thu 2026-12-03 20:00 CET",
+        "note: halfway is not running right now; these nudges go out once it runs",
     ]
 
     # The next pass of the daemon sends it, for real.
@@ -353,7 +354,7 @@ def test_talk_done_and_cancel_say_what_follows(halfway, config_file) -> None:
     path = str(config_file().path)
     first = halfway("talk", "add", "2026-12-03 19:00", "--config", path).out.split()[2][:-1]
     second = halfway("talk", "add", "2026-12-04 19:00", "--config", path).out.split()[2][:-1]
-    ran = halfway("talk", "done", first, "--config", path)
+    ran = halfway("talk", "done", first, "--early", "--config", path)  # before its time
     assert ran.code == 0, ran.err
     assert ran.out == (
         f"well done for showing up: talk {first} is marked done;"
@@ -361,8 +362,8 @@ def test_talk_done_and_cancel_say_what_follows(halfway, config_file) -> None:
     )
     ran = halfway("talk", "cancel", second, "--config", path)
     assert ran.out == f"cancelled talk {second}; 4 nudge(s) of its chain will not be sent\n"
-    assert halfway("talk", "done", first, "--config", path).code == 2  # already done
-    listed = halfway("talk", "list", "--config", path).out.splitlines()
+    assert halfway("talk", "done", first, "--early", "--config", path).code == 2  # already done
+    listed = halfway("talk", "list", "--all", "--config", path).out.splitlines()
     assert listed[0].startswith(f"{second}  cancelled")  # no planned talk: latest first
     assert any(line.startswith(f"{first}  done") for line in listed)
 

@@ -34,6 +34,7 @@ def test_a_step_planned_before_a_restart_goes_out_at_its_time(
     assert ran.code == 0, ran.err
     shown = due.astimezone(BERLIN).strftime("%a %Y-%m-%d %H:%M:%S %Z")
     assert f"  self_regulation  {shown}" in ran.out.splitlines()
+    assert "not running" not in ran.out  # the daemon holds the data: no word of waiting
     assert first.stop() == 0
     assert http_receiver.posts() == []  # its time had not come
 

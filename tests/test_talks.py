@@ -22,6 +22,7 @@ from halfway.talks import (
     SEND_NOW,
     TALK_REFLECTION,
     ChainStep,
+    NotBegun,
     Step,
     Talk,
     TalkError,
@@ -441,6 +442,15 @@ def test_a_talk_can_be_cancelled_or_marked_done() -> None:
 
 def test_a_talk_may_be_marked_done_before_its_planned_time() -> None:
     assert done(a_talk(), WEDNESDAY)["state"] == DONE
+
+
+def test_a_talk_marked_done_before_its_time_must_say_it_was_early() -> None:
+    with pytest.raises(NotBegun) as caught:
+        done(a_talk(), WEDNESDAY, early=False)
+    assert str(caught.value) == "talk t_1 has not begun yet"
+    assert caught.value.at == SATURDAY_EVENING
+    assert done(a_talk(), SATURDAY_EVENING, early=False)["state"] == DONE  # it has begun
+    assert done(a_talk(), WEDNESDAY, early=True)["state"] == DONE
 
 
 @pytest.mark.parametrize(

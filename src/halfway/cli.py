@@ -275,7 +275,11 @@ def build_parser() -> Parser:
     return parser
 
 
-WHEN_HELP = "when: 'sat 19:00', 'tomorrow 20:30', 'in 3 days 18:00' or '2026-12-05 19:00'"
+WHEN_HELP = (
+    "when: 'sat 19:00', 'next fri at 7pm', 'tomorrow 20:30', 'tonight 21:00', '20:30' (today),"
+    " 'in 2 hours', 'in 3 days 18:00', '2026-12-05 19:00' or a date in your date_order"
+    " ('05.12. 19:00', '12/5 19:00'); always with a time"
+)
 
 
 def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
@@ -304,7 +308,9 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
         help="whose idea the talk was (partner: they began it, and that is movement)",
     )
     p = action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
-    p.add_argument("--all", action="store_true", help="also the talks of long ago (archived)")
+    p.add_argument(
+        "--all", action="store_true", help="also the cancelled talks, and those of long ago"
+    )
     p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
     p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
     p.add_argument("when", metavar="WHEN", help=WHEN_HELP)
@@ -314,6 +320,10 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
     ):
         p = action(name, func, text)
         p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+        if name == "done":
+            p.add_argument(
+                "--early", action="store_true", help="it took place before its planned time"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,15 +1,16 @@
 """The config's defaults that depend on this machine and on where the config file
-lives: the time zone, and the data folder (systemd's StateDirectory, the system
+lives: the time zone, the order of a typed date, and the data folder (systemd's StateDirectory, the system
 service's /var/lib/halfway, or the user's XDG state folder).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Literal
 
 
 def local_zone() -> str:
@@ -20,6 +21,25 @@ def local_zone() -> str:
         return get_localzone_name() or "UTC"
     except Exception:  # an odd /etc/localtime is no reason to refuse to start
         return "UTC"
+
+
+# Where a date of numbers is written month first, or year first (the common short
+# date of each country); everywhere else, and with no locale set, day first.
+MONTH_FIRST = frozenset({"US", "PH", "PR", "GU", "AS", "VI", "MP", "UM", "FM", "MH", "PW"})
+YEAR_FIRST = frozenset({"CN", "JP", "KR", "KP", "TW", "HU", "LT", "MN", "SE"})
+
+
+def local_date_order(environ: Mapping[str, str] | None = None) -> Literal["dmy", "mdy", "ymd"]:
+    """How this machine's locale writes a date of numbers: "mdy" for en_US and a few
+    others, "ymd" for zh_CN, ja_JP, hu_HU, sv_SE and a few others, else "dmy". Read
+    from LC_ALL, LC_TIME or LANG (the first one set), as the C library reads them."""
+    environ = os.environ if environ is None else environ
+    name = next((environ[k] for k in ("LC_ALL", "LC_TIME", "LANG") if environ.get(k)), "")
+    # language[_TERRITORY][.codeset][@modifier]: en_US.UTF-8, sv_SE@euro
+    territory = name.split(".")[0].split("@")[0].partition("_")[2].upper()
+    if territory in MONTH_FIRST:
+        return "mdy"
+    return "ymd" if territory in YEAR_FIRST else "dmy"
 
 
 SYSTEM_CONFIG_DIR = Path("/etc/halfway")

@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from halfway import discretion
-from halfway.config_defaults import default_data_dir, local_zone
+from halfway.config_defaults import default_data_dir, local_date_order, local_zone
 from halfway.config_errors import Environment, explain, in_order
 from halfway.config_practices import (
     Asks,
@@ -42,6 +42,7 @@ from halfway.config_types import (
     CHANNEL_NAME,
     NAME,
     CronText,
+    DateOrder,
     DayDuration,
     Duration,
     HourDuration,
@@ -192,6 +193,9 @@ class Settings(BaseSettings):
     )
 
     timezone: str = Field(default_factory=lambda: local_zone(), description="IANA zone name")
+    date_order: DateOrder = Field(
+        default_factory=lambda: local_date_order(), description="a typed date: dmy, mdy or ymd"
+    )
     data_dir: Path = Field(default_factory=lambda: default_data_dir(), description="data folder")
     send_timeout: HourDuration = Field(
         timedelta(seconds=30), description="longest one send may take"

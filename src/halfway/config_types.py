@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator
 
@@ -113,6 +113,8 @@ HourDuration = Annotated[timedelta, BeforeValidator(_duration_upto(timedelta(hou
 CronText = Annotated[str, AfterValidator(_cron)]
 Clock = Annotated[time, BeforeValidator(_clock)]
 NameList = Annotated[list[str], BeforeValidator(as_list)]
+# How a typed date of numbers is read: day, month or year first (when.DATE_ORDERS).
+DateOrder = Literal["dmy", "mdy", "ymd"]
 
 
 def _name(value: str) -> str:

@@ -171,11 +171,12 @@ def cancel(store: Store, talk_id: str, now: datetime) -> Record:
     return changed
 
 
-def done(store: Store, talk_id: str, now: datetime) -> Record:
-    """The talk took place: steps still waiting before it are dropped; the reflection stays."""
+def done(store: Store, talk_id: str, now: datetime, early: bool = True) -> Record:
+    """The talk took place: steps still waiting before it are dropped; the reflection stays.
+    Before its time only with `early` (else talks.NotBegun)."""
     with store.transaction() as tx:
         talk = _talk(store, tx, talk_id)
-        changed: Record = dict(talks.done(cast(talks.Talk, talk), now))
+        changed: Record = dict(talks.done(cast(talks.Talk, talk), now, early))
         changed["chain"] = [
             {**entry, "state": STEP_CANCELLED, "reason": TALK_DONE}
             if entry["state"] == STEP_PLANNED and entry["kind"] != talks.TALK_REFLECTION

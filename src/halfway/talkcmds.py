@@ -7,7 +7,9 @@ one line and exit 2, and changes nothing.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, tzinfo
+import sys
+from collections.abc import Iterable
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from halfway.commands import UsageError, utc_now
@@ -18,6 +20,9 @@ if TYPE_CHECKING:
     from halfway.config import Settings
     from halfway.store import Record
     from halfway.when import When
+
+# Two talks this close may be one typed twice, or one typed in the wrong place.
+NEAR = timedelta(hours=1)
 
 
 def cmd_talk_add(args: argparse.Namespace) -> int:
@@ -36,28 +41,45 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
     print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
+    print_asleep(talk, settings)
+    warn_near(talk, settings)
     return 0
 
 
 def cmd_talk_list(args: argparse.Namespace) -> int:
-    from halfway import talkbook
+    from halfway import talkbook, talks
     from halfway.store import Store
 
     settings = load_settings(args)
     store = Store(settings.data_dir, create=False)
     # A talk done or cancelled leaves the hot file after a week (layout.py); --all reads
-    # the archives too.
+    # the archives too, and shows the cancelled ones.
     found = store.everything()["talks"] if args.all else store.view().records("talks")
     everything = talkbook.listing(found)
+    shown = [t for t in everything if args.all or t["state"] != talks.CANCELLED]
+    hidden = hidden_line(len(everything) - len(shown))
     if not everything:
         print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
+    elif not shown:
+        print(f"no talks planned; {hidden}")
     now = utc_now()
-    for talk in everything:
+    for talk in shown:
         moves = sum(1 for h in talk["history"] if h["state"] == "moved")
         moved = f" (moved {moves}×)" if moves else ""
         print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
         print_chain(talk, settings, now)
+    if shown and hidden:
+        print(hidden)
     return 0
+
+
+def hidden_line(count: int) -> str:
+    """'1 cancelled talk is hidden …', or '' when none is."""
+    if count == 0:
+        return ""
+    if count == 1:
+        return "1 cancelled talk is hidden; 'halfway talk list --all' shows it"
+    return f"{count} cancelled talks are hidden; 'halfway talk list --all' shows them"
 
 
 def cmd_talk_move(args: argparse.Namespace) -> int:
@@ -75,6 +97,7 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
     print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
+    warn_near(talk, settings)
     return 0
 
 
@@ -93,14 +116,18 @@ def cmd_talk_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_talk_done(args: argparse.Namespace) -> int:
-    from halfway import talkbook
+    from halfway import talkbook, talks
     from halfway.deliveries import at
     from halfway.schedule import clock_text
     from halfway.store import Store
 
     settings = load_settings(args)
     try:
-        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now())
+        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now(), early=args.early)
+    except talks.NotBegun as error:
+        raise UsageError(
+            f"{error} ({clock_text(error.at, settings.tz)}); if it took place sooner, add --early"
+        ) from None
     except talkbook.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     reflection = next(
@@ -123,9 +150,53 @@ def read_when(text: str, settings: Settings, now: datetime) -> When:
     from halfway.when import WhenError, parse_when
 
     try:
-        return parse_when(text, now, settings.tz)
+        return parse_when(text, now, settings.tz, settings.date_order)
     except WhenError as error:
         raise UsageError(f"WHEN: {error}") from None
+
+
+def warn_near(talk: Record, settings: Settings) -> None:
+    """A warning on stderr for each other planned talk within an hour of `talk`: both
+    stay planned (two talks close together may be meant), but it may be a slip."""
+    from halfway.store import Store
+
+    others = Store(settings.data_dir, create=False).view().records("talks")
+    for other in near_talks(talk, others):
+        print(
+            f"warning: talk {other['id']} is also planned within an hour of this one"
+            f" ({talk_head(other, settings.tz)}); both stay planned",
+            file=sys.stderr,
+        )
+
+
+def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR) -> list[Record]:
+    """The planned talks other than `talk` at most `within` from it, soonest first."""
+    from halfway import talks
+    from halfway.deliveries import at
+
+    when = at(talk["at"])
+    close = [
+        other
+        for other in others
+        if other["state"] == talks.PLANNED
+        and other["id"] != talk["id"]
+        and abs(at(other["at"]) - when) <= within
+    ]
+    return sorted(close, key=lambda other: at(other["at"]))
+
+
+def print_asleep(talk: Record, settings: Settings) -> None:
+    """Say so when no daemon runs on this data: the talk's nudges wait for it."""
+    from halfway import runlock, talkbook
+
+    if not any(e["state"] == talkbook.STEP_PLANNED for e in talk.get("chain", [])):
+        return
+    try:
+        if runlock.running(settings.data_dir) is not None:
+            return
+    except OSError:  # the lock cannot be read: say nothing rather than something wrong
+        return
+    print("note: halfway is not running right now; these nudges go out once it runs")
 
 
 def talk_head(talk: Record, zone: tzinfo) -> str:

@@ -58,6 +58,14 @@ class TalkError(ValueError):
     """A change a talk cannot take; its text is one calm line, fit to show the user."""
 
 
+class NotBegun(TalkError):
+    """A talk marked done before its time without saying it was early; `at` is its time."""
+
+    def __init__(self, talk_id: str, when: datetime) -> None:
+        super().__init__(f"talk {talk_id} has not begun yet")
+        self.at = when
+
+
 # the chain --------------------------------------------------------------------
 
 
@@ -275,9 +283,12 @@ def cancelled(talk: Talk, now: datetime) -> Talk:
     return _to(talk, CANCELLED, now)
 
 
-def done(talk: Talk, now: datetime) -> Talk:
-    """The talk has taken place (it may be marked so before its planned time)."""
+def done(talk: Talk, now: datetime, early: bool = True) -> Talk:
+    """The talk has taken place. It may be marked so before its planned time (it came
+    sooner) only with `early`; else that is NotBegun."""
     _still_planned(talk, "marked done")
+    if not early and now.astimezone(UTC) < at(talk["at"]):
+        raise NotBegun(talk["id"], at(talk["at"]))
     return _to(talk, DONE, now)
 
 

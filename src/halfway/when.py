@@ -1,13 +1,19 @@
 """Read the WHEN a person types for a talk: `sat 19:00`, `tomorrow 20:30`,
-`in 3 days 18:00`, `2026-12-05 19:00`, in the configured zone.
+`in 3 days 18:00`, `in 2 hours`, `next friday at 7pm`, `tonight 21:00`, `20:30`,
+`2026-12-05 19:00`, and a date in the configured order (`05.12.2026 19:00` for dmy,
+`12/5 19:00` for mdy, `2026/12/05 19:00` for ymd; the year may be left out), in the
+configured zone.
 
-Pure: the zone and `now` are passed in. A small grammar of whole words rather
-than a date-parsing library: it answers exactly for the forms the CLI promises,
-rejects the rest with one line naming them, and costs nothing at import.
+Pure: the zone, `now` and the date order are passed in. A small grammar of whole
+words rather than a date-parsing library: it answers exactly for the forms the CLI
+promises, rejects the rest with one line naming them, and costs nothing at import.
+A day without a time (`monday`, `tomorrow`) is never guessed at: the answer asks for
+the time.
 
 Daylight saving: a wall time that does not exist (the spring gap) is moved
 forward by the gap, and a wall time that exists twice (the autumn repeat) is
-its first occurrence; either way the result carries a note saying so.
+its first occurrence; either way the result carries a note saying so. `in 2 hours`
+is elapsed time, whatever the clocks do.
 """
 
 from __future__ import annotations
@@ -19,12 +25,17 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 MAX_LENGTH = 64
 # A talk further ahead than this is taken for a typo (and stays clear of datetime's limits).
 MAX_AHEAD = timedelta(days=3653)
-HINT = "try 'sat 19:00', 'tomorrow 20:30', 'in 3 days 18:00' or '2026-12-05 19:00'"
+HINT = "try 'sat 19:00', 'tomorrow 20:30', 'in 2 hours', 'next fri at 7pm' or '2026-12-05 19:00'"
+
+# How a date of numbers is read (`date_order` in the config): day, month or year first.
+DATE_ORDERS = ("dmy", "mdy", "ymd")
 
 # Fixed-width or bounded pieces, no nested repetition: matching is linear.
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_CLOCK_24 = re.compile(r"([0-9]{1,2}):([0-9]{2})")
-_CLOCK_12 = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?(am|pm)")
+# 05.12.2026, 5.12., 12/5, 12/5/26, 2026/12/05: one kind of separator, a trailing one allowed.
+_ORDERED = re.compile(r"([0-9]{1,4})([./])([0-9]{1,2})(?:\2([0-9]{1,4}))?\2?")
+_CLOCK_24 = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
+_CLOCK_12 = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(am|pm)")
 _COUNT = re.compile(r"[0-9]{1,3}")
 
 _WEEKDAYS = {
@@ -43,6 +54,9 @@ _WEEKDAYS = {
     for name in names
 }
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
+# `in N hours`, `in 90 minutes`: minutes each.
+_LATER = {"hour": 60, "hours": 60, "hr": 60, "hrs": 60}
+_LATER |= {"minute": 1, "minutes": 1, "min": 1, "mins": 1}
 
 
 class WhenError(ValueError):
@@ -62,36 +76,72 @@ class _Reading:
     day: date | int | None  # a date; a weekday number (0 = Monday); None with `ahead`
     ahead: int  # days after today ('today', 'tomorrow', 'in N days'; -1: 'yesterday')
     clock: time
+    today: bool = False  # a clock alone, or 'tonight': today's, never moved on
+    tonight: bool = False
 
 
-def parse_when(text: str, now: datetime, zone: tzinfo) -> When:
-    """The instant `text` names, in `zone`, seen from `now` (aware).
+def parse_when(text: str, now: datetime, zone: tzinfo, order: str = "dmy") -> When:
+    """The instant `text` names, in `zone`, seen from `now` (aware); a date of numbers
+    is read in `order` (one of DATE_ORDERS).
 
-    Raises WhenError for a form it cannot read, a date not on the calendar, or a
-    time that has already passed.
+    Raises WhenError for a form it cannot read, a day without a time, a date not on
+    the calendar, or a time that has already passed.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if order not in DATE_ORDERS:
+        raise ValueError(f"order must be one of {', '.join(DATE_ORDERS)}")
     if len(text) > MAX_LENGTH:
         raise WhenError(f"that is too long for a time (at most {MAX_LENGTH} characters); {HINT}")
     # One printable line, whatever was typed, so it can be shown back.
     shown = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))
-    reading = _read(shown.lower())
-    if reading is None:
-        raise WhenError(f"'{shown}' is not a time halfway can read; {HINT}")
     # Compare in UTC: two datetimes in one zone compare by their wall clocks, blind to fold.
     now = now.astimezone(UTC)
     today = now.astimezone(zone).date()
+    words = shown.lower().split()
+    if (later := _later(words)) is not None:  # elapsed time from this minute
+        return _checked(
+            When((now.replace(second=0, microsecond=0) + later).astimezone(zone)), shown, now
+        )
+    reading = _read(words, today, order)
+    if reading is None:
+        _no_time(shown, words, today, order)
+        raise WhenError(f"'{shown}' is not a time halfway can read; {HINT}")
+    if reading.tonight and reading.clock.hour < 12:  # not guessed at: 9 in the evening?
+        _morning(shown, reading.clock)
     try:
         when = _resolve(reading, today, now, zone)
     except OverflowError:  # the edge of the calendar, year 1 or 9999
         raise WhenError(f"'{shown}' is too far from today; {HINT}") from None
+    tomorrow = f"; for tomorrow, write 'tomorrow {reading.clock:%H:%M}'" if reading.today else ""
+    return _checked(when, shown, now, tomorrow)
+
+
+def _checked(when: When, shown: str, now: datetime, tomorrow: str = "") -> When:
+    """`when`, if it is ahead of `now` (UTC) and not too far."""
     if when.at.astimezone(UTC) <= now:
         local = when.at.strftime("%a %d %b %Y %H:%M")
-        raise WhenError(f"'{shown}' is {local}, and that time has already passed")
+        raise WhenError(f"'{shown}' is {local}, and that time has already passed{tomorrow}")
     if when.at.astimezone(UTC) - now > MAX_AHEAD:
         raise WhenError(f"'{shown}' is more than ten years ahead; {HINT}")
     return when
+
+
+def _morning(shown: str, clock: time) -> None:
+    """'tonight 9:00' is a morning time: say which evening (or night) time to write."""
+    if clock.hour < 5:
+        better = f"for after midnight, write 'tomorrow {clock:%H:%M}'"
+    else:
+        better = f"for the evening, write 'tonight {clock.hour + 12}:{clock:%M}'"
+    raise WhenError(f"'{shown}' would be {clock:%H:%M} in the morning; {better}")
+
+
+def _no_time(shown: str, words: list[str], today: date, order: str) -> None:
+    """A day without a time ('monday', 'tomorrow', 'next fri at') is not guessed at."""
+    day = words[:-1] if words[-1:] == ["at"] else words
+    if day and _day(day, time(0), today, order) is not None:
+        named = shown.rsplit(" ", 1)[0] if day is not words else shown
+        raise WhenError(f"'{shown}' has no time: add one, like '{named} 19:00'")
 
 
 def local_instant(day: date, clock: time, zone: tzinfo) -> When:
@@ -128,45 +178,96 @@ def _resolve(reading: _Reading, today: date, now: datetime, zone: tzinfo) -> Whe
     return when
 
 
-def _read(text: str) -> _Reading | None:
-    """The grammar: DAY [at] CLOCK, or DATE'T'CLOCK; None if it is not that."""
-    words = text.split()
+def _later(words: list[str]) -> timedelta | None:
+    """'in 2 hours', 'in 90 minutes', 'in an hour': elapsed time; None if not that."""
+    if len(words) != 3 or words[0] != "in" or words[2] not in _LATER:
+        return None
+    count = 1 if words[1] in ("a", "an") else int(words[1]) if _COUNT.fullmatch(words[1]) else 0
+    return timedelta(minutes=count * _LATER[words[2]]) if count >= 1 else None
+
+
+def _read(words: list[str], today: date, order: str) -> _Reading | None:
+    """The grammar: [DAY] [at] CLOCK, or DATE'T'CLOCK; None if it is not that."""
     if len(words) == 1 and "t" in words[0]:
         head, _, tail = words[0].partition("t")
         if _DATE.fullmatch(head):
             words = [head, tail]
     if len(words) >= 2 and words[-1] in ("am", "pm"):
         words = [*words[:-2], words[-2] + words[-1]]
-    if len(words) >= 3 and words[-2] == "at":
+    if len(words) >= 2 and words[-2] == "at":
         words = [*words[:-2], words[-1]]
-    if len(words) < 2:
-        return None
-    clock = _clock(words[-1])
+    clock = _clock(words[-1]) if words else None
     if clock is None:
         return None
-    return _day(words[:-1], clock)
+    if len(words) == 1:  # a clock alone: today
+        return _Reading(None, 0, clock, today=True)
+    return _day(words[:-1], clock, today, order)
 
 
-def _day(words: list[str], clock: time) -> _Reading | None:
-    if words == ["today"]:
-        return _Reading(None, 0, clock)
-    if words == ["tomorrow"]:
-        return _Reading(None, 1, clock)
-    if words == ["yesterday"]:  # read, so it can be told it has passed rather than unread
-        return _Reading(None, -1, clock)
+def _day(words: list[str], clock: time, today: date, order: str) -> _Reading | None:
+    if len(words) == 1 and words[0] in _NAMED_DAYS:
+        ahead, tonight = _NAMED_DAYS[words[0]]
+        return _Reading(None, ahead, clock, today=tonight, tonight=tonight)
     if len(words) == 1 and words[0] in _WEEKDAYS:
         return _Reading(_WEEKDAYS[words[0]], 0, clock)
+    if len(words) == 2 and words[0] == "next" and words[1] in _WEEKDAYS:
+        # The next such day strictly after today: on a Friday, 'next fri' is a week on.
+        return _Reading(None, (_WEEKDAYS[words[1]] - today.weekday() - 1) % 7 + 1, clock)
     if len(words) == 3 and words[0] == "in" and _COUNT.fullmatch(words[1]):
         count, unit = int(words[1]), _UNITS.get(words[2])
         if unit is None or count < 1:
             return None
         return _Reading(None, count * unit, clock)
-    if len(words) == 1 and (match := _DATE.fullmatch(words[0])):
+    if len(words) != 1:
+        return None
+    if match := _DATE.fullmatch(words[0]):  # ISO, whatever the order
         try:
             return _Reading(date(*map(int, match.groups())), 0, clock)
         except ValueError:
             return None
-    return None
+    day = _ordered(words[0], today, order)
+    return None if day is None else _Reading(day, 0, clock)
+
+
+# (days after today, whether it is 'tonight'); 'yesterday' is read, so it can be told it
+# has passed rather than unread.
+_NAMED_DAYS = {
+    "today": (0, False),
+    "tonight": (0, True),
+    "tomorrow": (1, False),
+    "yesterday": (-1, False),
+}
+
+
+def _ordered(word: str, today: date, order: str) -> date | None:
+    """A date of numbers in `order` ('05.12.2026', '12/5', '2026/12/05'); with no year,
+    the next such date from today on. None if it is not one, or not on the calendar."""
+    match = _ORDERED.fullmatch(word)
+    if match is None:
+        return None
+    first, second, third = match[1], match[3], match[4]
+    year: int | None
+    if order == "ymd" and third is not None:
+        if len(first) != 4 or len(third) > 2:
+            return None
+        year, month, day = int(first), int(second), int(third)
+    else:  # day and month (month and day in mdy and ymd), then a year of 2 or 4 digits
+        if len(first) > 2 or (third is not None and len(third) not in (2, 4)):
+            return None
+        day, month = (int(first), int(second)) if order == "dmy" else (int(second), int(first))
+        year = None if third is None else int(third) + (2000 if len(third) == 2 else 0)
+    if year is not None:
+        return _calendar(year, month, day)
+    # No year: this year's, or the next year that has it (29 February) still ahead.
+    found = (_calendar(y, month, day) for y in range(today.year, today.year + 9))
+    return next((d for d in found if d is not None and d >= today), None)
+
+
+def _calendar(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _clock(word: str) -> time | None:
