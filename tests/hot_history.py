@@ -55,7 +55,14 @@ def delivery(n: int, nudge: str, kind: str, when: datetime, **extra: Any) -> Rec
         "title": "Reminder",
         "body": "A small check-in is waiting for you.",
         "link": f"https://halfway.example.net/r/{n:024x}",
-        "reply": {"takes_reply": True, "choices": None, "text": True, "scale": None},
+        "reply": {
+            "choices": [],
+            "free_text": True,
+            "scale": None,
+            "note": False,
+            "text_label": "Your words",
+            "takes_reply": True,
+        },
         "channels": {
             "phone": {**sent, "finished_at": iso(when), "owner": None, "lease_until": None}
         },
@@ -70,9 +77,12 @@ def reply(n: int, target: Record, when: datetime) -> Record:
         "delivery_id": target["id"],
         "value": "noted",
         "note": NOTE,
-        "via": "page",
+        "scale": None,
+        "via": "web",
         "received_at": iso(when),
-        "history": [{"value": "noted", "note": NOTE, "at": iso(when), "via": "page"}],
+        "history": [
+            {"value": "noted", "note": NOTE, "scale": None, "via": "web", "received_at": iso(when)}
+        ],
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,8 +29,11 @@ class ReplyError(Exception):
 
 
 def shape_of(delivery: Record) -> practices.Shape:
-    saved: dict[str, Any] = dict(delivery.get("reply") or {})
-    saved["choices"] = tuple(tuple(pair) for pair in saved.get("choices", ()))
+    """The reply shape a delivery was sent with; keys it does not know (a record from an
+    older release, say) are left out rather than refused, so history still reads it."""
+    known = {f.name for f in fields(practices.Shape)}
+    saved: dict[str, Any] = {k: v for k, v in (delivery.get("reply") or {}).items() if k in known}
+    saved["choices"] = tuple(tuple(pair) for pair in saved.get("choices") or ())
     return practices.Shape(**saved) if saved else practices.Shape(takes_reply=False)
 
 
