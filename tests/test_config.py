@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from halfway import config, deliver
-from halfway.config import ConfigError
+from halfway.channels import sending
+from halfway.config import loader
+from halfway.config.loader import ConfigError
 
 from .conftest import ROOT
 
@@ -21,7 +22,7 @@ NUDGE = '[[nudges]]\nid = "n"\nkind = "custom"\ncron = "0 9 * * *"\n'
 
 
 def test_the_example_config_loads_with_every_section() -> None:
-    settings = config.load(ROOT / "config.example.toml", deliver.url_problem)
+    settings = loader.load(ROOT / "config.example.toml", sending.url_problem)
     assert settings.timezone == "Europe/Berlin"
     assert settings.quiet_hours is not None
     assert settings.quiet_hours.start == time(22, 0)
@@ -185,7 +186,7 @@ def test_environment_overrides_win_over_the_file(monkeypatch, config_file) -> No
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "0.0.0.0:9999")
     monkeypatch.setenv("HALFWAY_TIMEZONE", "America/New_York")
     monkeypatch.setenv("HALFWAY_CHANNELS__PHONE", "json://127.0.0.1:10/b")
-    settings = config.load(path, deliver.url_problem)
+    settings = loader.load(path, sending.url_problem)
     assert settings.server.listen == "0.0.0.0:9999"
     assert settings.server.public_url == "https://a.example"  # the rest of [server] stays
     assert settings.timezone == "America/New_York"
@@ -209,7 +210,7 @@ def test_a_table_given_whole_in_the_environment_replaces_the_files(
     assert ran.code == 0, ran.err
     assert "channels: none yet" in ran.out
     assert "HALFWAY_CHANNELS: none yet, so no nudge can reach you" in ran.err
-    settings = config.load(path, deliver.url_problem)
+    settings = loader.load(path, sending.url_problem)
     assert settings.channels == {}
     assert settings.digest.cron == "0 9 * * sun"
     assert settings.digest.channels == []  # the file's ["mail"] went with its table
@@ -217,7 +218,7 @@ def test_a_table_given_whole_in_the_environment_replaces_the_files(
     monkeypatch.setenv("HALFWAY_CHANNELS", '{"pager": "json://127.0.0.1:9/p"}')
     monkeypatch.setenv("HALFWAY_NUDGES", "[]")
     monkeypatch.setenv("HALFWAY_SERVER", '{"listen": "127.0.0.1:9998"}')
-    settings = config.load(path, deliver.url_problem)
+    settings = loader.load(path, sending.url_problem)
     assert settings.channels == {"pager": ["json://127.0.0.1:9/p"]}
     assert settings.nudges == []
     assert settings.server.public_url == "http://127.0.0.1:9998"  # not the file's
@@ -230,7 +231,7 @@ def test_one_key_from_the_environment_leaves_the_rest_of_the_files_table(
     monkeypatch.setenv("HALFWAY_CHANNELS__MAIL", "json://127.0.0.1:10/m")
     monkeypatch.setenv("HALFWAY_DIGEST__CRON", "0 9 * * sun")
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "0.0.0.0:9999")
-    settings = config.load(path, deliver.url_problem)
+    settings = loader.load(path, sending.url_problem)
     assert settings.channels == {
         "phone": ["json://127.0.0.1:9/a"],
         "mail": ["json://127.0.0.1:10/m"],
@@ -248,7 +249,7 @@ def test_a_bad_environment_override_is_reported_under_its_variable(
     path = config_file().path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "no-port")
     with pytest.raises(ConfigError) as caught:
-        config.load(path, deliver.url_problem)
+        loader.load(path, sending.url_problem)
     assert caught.value.lines == [
         "HALFWAY_SERVER__LISTEN: 'no-port' is not host:port (e.g. '127.0.0.1:8470')"
     ]
@@ -299,12 +300,12 @@ def test_a_bad_channel_url_error_never_prints_the_url(halfway, config_file) -> N
 
 
 def test_durations_take_units_and_combinations() -> None:
-    assert config.parse_duration("90s") == timedelta(seconds=90)
-    assert config.parse_duration("1h30m") == timedelta(minutes=90)
-    assert config.parse_duration("2w") == timedelta(weeks=2)
+    assert loader.parse_duration("90s") == timedelta(seconds=90)
+    assert loader.parse_duration("1h30m") == timedelta(minutes=90)
+    assert loader.parse_duration("2w") == timedelta(weeks=2)
     for bad in ("", "3", "3x", "h", "0s", "-1d"):
         with pytest.raises(ValueError, match=r"duration|longer than zero"):
-            config.parse_duration(bad)
+            loader.parse_duration(bad)
 
 
 def test_settings_never_change_on_bad_input(halfway, config_file) -> None:
@@ -320,9 +321,9 @@ def test_links_point_where_the_server_listens_unless_public_url_is_set(
 ) -> None:
     path = config_file().path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "127.0.0.1:9123")
-    assert config.load(path, deliver.url_problem).server.public_url == "http://127.0.0.1:9123"
+    assert loader.load(path, sending.url_problem).server.public_url == "http://127.0.0.1:9123"
     monkeypatch.setenv("HALFWAY_SERVER__PUBLIC_URL", "https://halfway.example.net/")
-    assert config.load(path, deliver.url_problem).server.public_url == "https://halfway.example.net"
+    assert loader.load(path, sending.url_problem).server.public_url == "https://halfway.example.net"
 
 
 def test_check_shows_where_replies_come_from_and_hides_the_imap_password(
@@ -340,7 +341,7 @@ def test_check_shows_where_replies_come_from_and_hides_the_imap_password(
 
 def test_durations_read_back_the_way_they_are_written() -> None:
     for text in ("90s", "6h", "1h30m", "3d", "2w", "1w2d"):
-        assert config.duration_text(config.parse_duration(text)) == (
+        assert loader.duration_text(loader.parse_duration(text)) == (
             text if text != "90s" else "1m30s"
         )
 
@@ -366,7 +367,7 @@ def test_the_examples_commented_out_in_the_example_config_are_valid(tmp_path) ->
         text = uncommented_block(text, first)
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
-    settings = config.load(path, deliver.url_problem)
+    settings = loader.load(path, sending.url_problem)
     walk = settings.nudge("walk")
     assert walk is not None
     assert (walk.reply, walk.choices, walk.channels) == ("text", ["walked", "skipped"], ["phone"])
@@ -379,9 +380,9 @@ def test_the_examples_commented_out_in_the_example_config_are_valid(tmp_path) ->
 
 def test_every_key_of_the_config_is_in_the_example_config() -> None:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    from halfway.config_models import Imap, Nudge, Outbox, QuietHours, Server, Settings
-    from halfway.config_practices import Boundary, Care, Digest, Talks
-    from halfway.words import OVERRIDABLE
+    from halfway.config.models import Imap, Nudge, Outbox, QuietHours, Server, Settings
+    from halfway.config.practices import Boundary, Care, Digest, Talks
+    from halfway.words.catalog import OVERRIDABLE
 
     tables = [Settings, Server, QuietHours, Nudge, Outbox, Imap, Digest, Talks, Care, Boundary]
     keys = {key for model in tables for key in model.model_fields} | set(OVERRIDABLE)
@@ -414,7 +415,7 @@ def test_every_key_of_the_config_is_in_the_example_config() -> None:
     ],
 )
 def test_the_date_order_comes_from_the_locale(environ: dict[str, str], order: str) -> None:
-    from halfway.config_defaults import local_date_order
+    from halfway.config.defaults import local_date_order
 
     assert local_date_order(environ) == order
 
@@ -425,17 +426,17 @@ def test_the_date_order_defaults_to_the_locale_and_the_config_wins(tmp_path, mon
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     path = tmp_path / "config.toml"
     path.write_text('timezone = "Europe/Berlin"\n', encoding="utf-8")
-    assert config.load(path).date_order == "mdy"
+    assert loader.load(path).date_order == "mdy"
     path.write_text('timezone = "Europe/Berlin"\ndate_order = "ymd"\n', encoding="utf-8")
-    assert config.load(path).date_order == "ymd"
+    assert loader.load(path).date_order == "ymd"
     monkeypatch.setenv("HALFWAY_DATE_ORDER", "dmy")
-    assert config.load(path).date_order == "dmy"
+    assert loader.load(path).date_order == "dmy"
 
 
 def test_the_config_and_the_reader_know_the_same_date_orders() -> None:
     from typing import get_args
 
-    from halfway.config_types import DateOrder
-    from halfway.when import DATE_ORDERS
+    from halfway.config.values import DateOrder
+    from halfway.talks.when import DATE_ORDERS
 
     assert get_args(DateOrder) == DATE_ORDERS

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from halfway import links
-from halfway.replies import tokens
+from halfway.core import tokens
+from halfway.store import links
 
 from .conftest import wait_for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from halfway.practices import PAUSE_OFFER, REMINDER_LINE
+from halfway.core.kinds import PAUSE_OFFER, REMINDER_LINE
 from halfway.replies import service
 
 from .conftest import Clock

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from halfway.replies import tokens
+from halfway.core import tokens
 
 from .engine import first_start
 
@@ -124,7 +124,7 @@ def test_an_earlier_answer_of_another_day_shows_its_date_and_a_lost_delivery_its
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from halfway import export, history
+    from halfway.records import export, history
 
     reply = {
         "id": "r_1",

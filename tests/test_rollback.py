@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from halfway.store import Store, StoreError
+from halfway.store.database import Store, StoreError
 
 from .conftest import wait_for
 from .test_lost_files import health

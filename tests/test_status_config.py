@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import signal
 
-from halfway import config
+from halfway.config import loader
 
 from .conftest import wait_for
 
@@ -74,7 +74,7 @@ def test_status_falls_back_to_the_environment_and_the_defaults_and_says_so(
     path.write_bytes(b"\xff\xfe not UTF-8")  # nothing in it can be read
     ran = halfway("status", "--config", str(path))
     assert ran.code == 2
-    default = config.default_data_dir(path)
+    default = loader.default_data_dir(path)
     assert ran.out.splitlines()[1:3] == [
         f"  data_dir could not be read from the config: {default} is the default",
         "  server.listen could not be read from the config: 127.0.0.1:8470 is the default",

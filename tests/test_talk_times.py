@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from halfway import runlock
+from halfway.store import runlock
 
 # Wednesday 2 December 2026, 12:00 in Berlin.
 NOON = "2026-12-02T11:00:00Z"

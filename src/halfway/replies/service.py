@@ -8,10 +8,10 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import cursors, deliveries, ledger, limits, plaintext, practices, reminders
-from halfway.deliveries import CANCELLED, FAILED, PENDING, iso
-from halfway.replies import tokens
-from halfway.store import Record, Store, Tx, new_id
+from halfway.core import cursors, deliveries, kinds, limits, plaintext, reminders, tokens
+from halfway.core.deliveries import CANCELLED, FAILED, PENDING, iso
+from halfway.ledger import book
+from halfway.store.database import Record, Store, Tx, new_id
 
 log = logging.getLogger("halfway")
 
@@ -28,13 +28,13 @@ class ReplyError(Exception):
         self.message = message
 
 
-def shape_of(delivery: Record) -> practices.Shape:
+def shape_of(delivery: Record) -> kinds.Shape:
     """The reply shape a delivery was sent with; keys it does not know (a record from an
     older release, say) are left out rather than refused, so history still reads it."""
-    known = {f.name for f in fields(practices.Shape)}
+    known = {f.name for f in fields(kinds.Shape)}
     saved: dict[str, Any] = {k: v for k, v in (delivery.get("reply") or {}).items() if k in known}
     saved["choices"] = tuple(tuple(pair) for pair in saved.get("choices") or ())
-    return practices.Shape(**saved) if saved else practices.Shape(takes_reply=False)
+    return kinds.Shape(**saved) if saved else kinds.Shape(takes_reply=False)
 
 
 def delivery_for(store: Store, key: bytes, token: str) -> Record:
@@ -97,7 +97,7 @@ def accept(
         reply, first = record(tx, delivery["id"], version)
         if value != reminders.LATER:
             cancel_reminders(tx, delivery["id"])
-        ledger.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
+        book.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
         if pause:
             cursor = tx.get("nudges", delivery["nudge_id"]) or cursors.fresh(
                 delivery["nudge_id"], now

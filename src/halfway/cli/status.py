@@ -1,0 +1,242 @@
+"""`halfway status`: what was sent, what waits, what failed and why, at a glance.
+
+Pure: it renders plain data (the hot file's records, the daemon's /healthz
+answer, each nudge's cursor, a `now`) to text. The hot file holds the last
+eight days and everything still open, so this never reads the archives.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from halfway.config.models import Settings
+from halfway.core import cursors, schedule
+from halfway.core.deliveries import GAVE_UP, OPEN, at
+
+Record = dict[str, Any]
+# A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
+Step = tuple[datetime, str, bool]
+# A check halfway keeps for itself: its name, when next due (None: off), whether paused then.
+Check = tuple[str, datetime | None, bool]
+
+
+def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:
+    """One line per pause in force now, e.g. 'paused: my-boundary until Fri 2026-11-27 09:00 CET'."""
+    lines = []
+    for row in sorted(rows, key=lambda r: str(r["id"])):
+        nudge_id = row["id"]
+        for pause in cursors.in_force(row, now):
+            until = pause["until"]
+            name = "every nudge" if nudge_id == "*" else nudge_id
+            end = (
+                schedule.clock_text(datetime.fromisoformat(until), settings.tz)
+                if until
+                else "you resume"
+            )
+            lines.append(f"paused: {name} until {end}")
+    return lines
+
+
+# What a pause holds back, said after its line (see reminding, talkbook, care_nudges, digest_send).
+HOLDS_ONE = "its fires and reminders are skipped meanwhile"
+HOLDS_ALL = (
+    "nothing is sent meanwhile: fires, reminders, talk steps, care notes and the digest"
+    " are skipped, not saved up"
+)
+
+
+def held_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:
+    """The pauses in force now (see `pause_lines`), each with what it holds back."""
+    held = []
+    for row in sorted(rows, key=lambda r: str(r["id"])):
+        holds = HOLDS_ALL if row["id"] == cursors.ALL else HOLDS_ONE
+        held += [f"{line} ({holds})" for line in pause_lines(settings, [row], now)]
+    return held
+
+
+def render(
+    settings: Settings,
+    hot: dict[str, list[Record]],
+    health: dict[str, Any] | None,
+    now: datetime,
+    since: dict[str, datetime],
+    steps: Sequence[Step] = (),
+    checks: Sequence[Check] = (),
+) -> str:
+    """The status page: daemon, pauses, next fires (the nudges', the talks' `steps`, the
+    weekly `checks`), the outbox, channels, the last 7 days."""
+    zone = settings.tz
+
+    def when(text: str | None) -> str:
+        return schedule.clock_text(at(text), zone) if text else "never"
+
+    out: list[str] = []
+    if health is None:
+        out.append(f"halfway is NOT running (no answer at http://{settings.server.listen}/healthz)")
+    elif health.get("status") == "other":
+        out.append(
+            f"halfway is NOT running on {settings.data_dir} (another halfway answers at"
+            f" http://{settings.server.listen}/healthz: is server.listen the same in both?)"
+        )
+    else:
+        out.append(
+            f"halfway is running (pid {health.get('pid', '?')}, version {health.get('version')})"
+        )
+        if health.get("status") != "ok":
+            out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
+    fire_lines, seconds = next_fire_lines(settings, hot["nudges"], now, since, steps)
+    out += fire_lines
+    out += check_lines(checks, zone)
+
+    deliveries = hot["deliveries"]
+    waiting = [
+        (d, name, result)
+        for d in deliveries
+        for name, result in d["channels"].items()
+        if result["state"] in OPEN
+    ]
+    out.append("")
+    out.append(f"outbox: {len(waiting)} send(s) waiting" if waiting else "outbox: empty, all sent")
+    for delivery, name, result in waiting:
+        line = f"  {delivery['nudge_id']} -> {name}: {result['state']}"
+        if result["state"] == "failed":
+            line += (
+                f" {result['attempts']}x, next try {when(result.get('next_attempt'))}"
+                f" ({result.get('error')})"
+            )
+        out.append(line)
+    week_ago = now - timedelta(days=7)
+    for delivery in deliveries:
+        for name, result in delivery["channels"].items():
+            if result["state"] == GAVE_UP and at(delivery["due_at"]) >= week_ago:
+                out.append(
+                    f"  gave up: {delivery['nudge_id']} -> {name}, due {when(delivery['due_at'])}"
+                    f" ({result.get('error')})"
+                )
+
+    health_of = {row["id"]: row for row in hot["channels"]}
+    out.append("")
+    out.append("last successful send per channel:")
+    for name in settings.channels:
+        row = health_of.get(name, {})
+        out.append(f"  {name}: {when(row.get('last_sent_at'))}")
+        if row.get("failing_since"):
+            out.append(f"    failing since {when(row['failing_since'])}: {row.get('error')}")
+
+    week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
+    counts = Counter(d["state"] for d in week)
+    summary = ", ".join(
+        f"{counts[s]} {s}"
+        for s in ("sent", "late", "partial", "pending", "failed", "missed", "skipped")
+        if counts[s]
+    )
+    out.append("")
+    out.append(f"last 7 days: {summary or 'nothing yet'}")
+    gaps = sorted(
+        (d for d in week if d["state"] in ("missed", "skipped")),
+        key=lambda d: at(d["scheduled_for"]),
+    )
+    seconds = seconds or any(at(d["scheduled_for"]).second for d in gaps)
+    out += ["  " + gap_line(delivery, zone, seconds) for delivery in gaps]
+    return "\n".join(out)
+
+
+def unread_lines(
+    data_dir: Path, listen: str, held: int | None, health: dict[str, Any] | None, unread: list[str]
+) -> list[str]:
+    """What `status` says while the config does not load: whether a daemon runs on the data
+    folder (its lock says, and its /healthz when it answers), what could not be read (the
+    defaults stand in), and why nothing more is shown."""
+    address = f"http://{listen}/healthz"
+    ours = health is not None and health.get("pid", held) == held
+    if held is not None and health is not None and ours:
+        out = [f"halfway is running (pid {held}, version {health.get('version')})"]
+        if health.get("status") != "ok":
+            out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
+    elif held is not None:
+        answer = "no answer at" if health is None else "another halfway answers at"
+        out = [f"halfway is running on {data_dir} (pid {held}), but {answer} {address}"]
+    elif health is not None:
+        out = [
+            f"halfway is NOT running on {data_dir} (another halfway answers at {address}:"
+            " is server.listen the same in both?)"
+        ]
+    else:
+        out = [f"halfway is NOT running on {data_dir} (no answer at {address})"]
+    if "data_dir" in unread:
+        out.append(f"  data_dir could not be read from the config: {data_dir} is the default")
+    if "server.listen" in unread:
+        out.append(f"  server.listen could not be read from the config: {listen} is the default")
+    if held is None:
+        out.append("the config has a problem, said below: halfway cannot start until it is fixed")
+    else:
+        out.append(
+            "the config has a problem, said below: the daemon keeps the config it read at its"
+            " start or last reload, and the rest of the status waits until the file is fixed"
+        )
+    return out
+
+
+def next_fire_lines(
+    settings: Settings,
+    rows: list[Record],
+    now: datetime,
+    since: dict[str, datetime],
+    steps: Sequence[Step] = (),
+) -> tuple[list[str], bool]:
+    """The next five fires, as the planner will send them (a paused nudge's fires are
+    skipped, so they are not listed) with the talks' steps among them, then the pauses
+    apart; and whether the times need their seconds."""
+    zone = settings.tz
+    until = now + timedelta(days=7)
+    pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
+    fires = schedule.upcoming(
+        settings.nudges, zone, settings.quiet_hours, now, until, 5, since, pauses
+    )[:5]
+    seconds = schedule.shows_seconds(fires, settings.nudges)
+    talks = [step for step in steps if step[0] <= until]
+    ahead = sorted([(f.due_at, f.nudge_id, f.deferred) for f in fires] + talks)[:5]
+    seconds = seconds or any(step[0].second for step in talks if step in ahead)
+    out = ["", "next fires:" if ahead else "next fires: none in the next 7 days"]
+    out += [
+        f"  {schedule.clock_text(due, zone, seconds)}  {text}"
+        + (" (after quiet hours)" if deferred else "")
+        for due, text, deferred in ahead
+    ]
+    paused = held_lines(settings, rows, now)
+    if paused:
+        out += ["", *paused]
+    return out, seconds
+
+
+def check_lines(checks: Sequence[Check], zone: tzinfo) -> list[str]:
+    """When the weekly digest and the care check are next due, e.g.
+    'weekly digest: next Mon 2026-12-07 08:00 CET'."""
+    out = []
+    for name, due, paused in checks:
+        if due is None:
+            why = "no channel to send it to" if name == "weekly digest" else "every trigger is off"
+            out.append(f"{name}: off ({why})")
+            continue
+        skipped = " (skipped: halfway is paused then)" if paused else ""
+        out.append(f"{name}: next {schedule.clock_text(due, zone)}{skipped}")
+    return out
+
+
+def gap_line(delivery: Record, zone: tzinfo, seconds: bool) -> str:
+    """A missed or skipped record: when, how many, and why (if it says)."""
+
+    def when(text: str) -> str:
+        return schedule.clock_text(at(text), zone, seconds)
+
+    count = delivery.get("count", 1)
+    span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""
+    why = delivery.get("why") or delivery.get("reason")
+    return (
+        f"{delivery['state']}: {delivery['nudge_id']} {when(delivery['scheduled_for'])}{span}"
+        + (f": {why}" if why else "")
+    )

@@ -1,0 +1,258 @@
+"""`halfway talk add|list|move|cancel|done`: thin commands over `talkbook`.
+
+Bad input (a WHEN it cannot read, an unknown id, a change a talk cannot take) is
+one line and exit 2, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
+
+from halfway.cli.commands import UsageError, utc_now
+from halfway.cli.invocation import load_settings
+from halfway.core.plaintext import one_line
+
+if TYPE_CHECKING:
+    from halfway.config.models import Settings
+    from halfway.store.database import Record
+    from halfway.talks.when import When
+
+# Two talks this close may be one typed twice, or one typed in the wrong place.
+NEAR = timedelta(hours=1)
+
+
+def cmd_talk_add(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    now = utc_now()
+    when = read_when(args.when, settings, now)
+    try:
+        store = Store(settings.data_dir)
+        talk = talkbook.add(store, settings, when.at, args.topic, now, by=args.by)
+    except talkbook.TalkError as error:
+        raise UsageError(str(error)) from None
+    print(f"planned talk {talk['id']}: {talk_head(talk, settings.tz)}")
+    print_chain(talk, settings, now)
+    if when.note:
+        print(f"note: {when.note}")
+    print_asleep(talk, settings)
+    warn_near(talk, settings)
+    return 0
+
+
+def cmd_talk_list(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+    from halfway.talks import rules as talks
+
+    settings = load_settings(args)
+    store = Store(settings.data_dir, create=False)
+    # A talk done or cancelled leaves the hot file after a week (layout.py); --all reads
+    # the archives too, and shows the cancelled ones.
+    found = store.everything()["talks"] if args.all else store.view().records("talks")
+    everything = talkbook.listing(found)
+    shown = [t for t in everything if args.all or t["state"] != talks.CANCELLED]
+    hidden = hidden_line(len(everything) - len(shown))
+    if not everything:
+        print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
+    elif not shown:
+        print(f"no talks planned; {hidden}")
+    now = utc_now()
+    for talk in shown:
+        moves = sum(1 for h in talk["history"] if h["state"] == "moved")
+        moved = f" (moved {moves}×)" if moves else ""
+        print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
+        print_chain(talk, settings, now)
+    if shown and hidden:
+        print(hidden)
+    return 0
+
+
+def hidden_line(count: int) -> str:
+    """'1 cancelled talk is hidden …', or '' when none is."""
+    if count == 0:
+        return ""
+    if count == 1:
+        return "1 cancelled talk is hidden; 'halfway talk list --all' shows it"
+    return f"{count} cancelled talks are hidden; 'halfway talk list --all' shows them"
+
+
+def cmd_talk_move(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    now = utc_now()
+    when = read_when(args.when, settings, now)
+    try:
+        talk = talkbook.move(Store(settings.data_dir), settings, args.id, when.at, now)
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    print(f"moved talk {talk['id']} to {talk_head(talk, settings.tz)}")
+    print_chain(talk, settings, now)
+    if when.note:
+        print(f"note: {when.note}")
+    warn_near(talk, settings)
+    return 0
+
+
+def cmd_talk_cancel(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    try:
+        talk = talkbook.cancel(Store(settings.data_dir), args.id, utc_now())
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    stopped = sum(1 for e in talk["chain"] if e.get("reason") == talkbook.TALK_CANCELLED)
+    print(f"cancelled talk {talk['id']}; {stopped} nudge(s) of its chain will not be sent")
+    return 0
+
+
+def cmd_talk_done(args: argparse.Namespace) -> int:
+    from halfway.core.deliveries import at
+    from halfway.core.schedule import clock_text
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+    from halfway.talks import rules as talks
+
+    settings = load_settings(args)
+    try:
+        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now(), early=args.early)
+    except talks.NotBegun as error:
+        raise UsageError(
+            f"{error} ({clock_text(error.at, settings.tz)}); if it took place sooner, add --early"
+        ) from None
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    reflection = next(
+        (e for e in talk["chain"] if e["kind"] == "talk_reflection" and e["state"] == "planned"),
+        None,
+    )
+    later = (
+        f"; the reflection comes {clock_text(at(reflection['due_at']), settings.tz)}"
+        if reflection
+        else ""
+    )
+    print(f"well done for showing up: talk {talk['id']} is marked done{later}")
+    return 0
+
+
+# shared pieces ------------------------------------------------------------------
+
+
+def read_when(text: str, settings: Settings, now: datetime) -> When:
+    from halfway.talks.when import WhenError, parse_when
+
+    try:
+        return parse_when(text, now, settings.tz, settings.date_order)
+    except WhenError as error:
+        raise UsageError(f"WHEN: {error}") from None
+
+
+def warn_near(talk: Record, settings: Settings) -> None:
+    """A warning on stderr for each other planned talk within an hour of `talk`: both
+    stay planned (two talks close together may be meant), but it may be a slip."""
+    from halfway.store.database import Store
+
+    others = Store(settings.data_dir, create=False).view().records("talks")
+    for other in near_talks(talk, others):
+        print(
+            f"warning: talk {other['id']} is also planned within an hour of this one"
+            f" ({talk_head(other, settings.tz)}); both stay planned",
+            file=sys.stderr,
+        )
+
+
+def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR) -> list[Record]:
+    """The planned talks other than `talk` at most `within` from it, soonest first."""
+    from halfway.core.deliveries import at
+    from halfway.talks import rules as talks
+
+    when = at(talk["at"])
+    close = [
+        other
+        for other in others
+        if other["state"] == talks.PLANNED
+        and other["id"] != talk["id"]
+        and abs(at(other["at"]) - when) <= within
+    ]
+    return sorted(close, key=lambda other: at(other["at"]))
+
+
+def print_asleep(talk: Record, settings: Settings) -> None:
+    """Say so when no daemon runs on this data: the talk's nudges wait for it."""
+    from halfway.store import runlock
+    from halfway.talks import planning as talkbook
+
+    if not any(e["state"] == talkbook.STEP_PLANNED for e in talk.get("chain", [])):
+        return
+    try:
+        if runlock.running(settings.data_dir) is not None:
+            return
+    except OSError:  # the lock cannot be read: say nothing rather than something wrong
+        return
+    print("note: halfway is not running right now; these nudges go out once it runs")
+
+
+def talk_head(talk: Record, zone: tzinfo) -> str:
+    from halfway.core.deliveries import at
+    from halfway.core.schedule import clock_text
+
+    topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
+    theirs = ", their idea" if talk.get("by") == "partner" else ""
+    return one_line(f"{clock_text(at(talk['at']), zone)}{topic}{theirs}")
+
+
+def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    # A step inside a pause of everything is skipped when its time comes: say so now.
+    spans = talkbook.paused_all(Store(settings.data_dir, create=False).view().records("nudges"))
+    for line in chain_lines(talk, settings, now, spans):
+        print(f"  {line}")
+
+
+def chain_lines(
+    talk: Record,
+    settings: Settings,
+    now: datetime,
+    spans: tuple[tuple[datetime, datetime | None], ...] = (),
+) -> list[str]:
+    """One line per step: its kind and its time (as the planner sends it, and whether
+    quiet hours moved it, or a pause of everything in `spans` skips it), or what became
+    of it."""
+    from halfway.core.deliveries import at
+    from halfway.core.schedule import clock_text
+    from halfway.talks import planning as talkbook
+
+    zone = settings.tz
+    chain = talk.get("chain", [])
+    timed = (talkbook.STEP_PLANNED, talkbook.STEP_SENT)
+    seconds = any(at(e["due_at"]).second for e in chain if e["state"] in timed)
+    lines = []
+    for entry in chain:
+        due = at(entry["due_at"])
+        state, reason = entry["state"], entry.get("reason")
+        if state == talkbook.STEP_PLANNED:
+            sends, deferred = talkbook.sends_at(entry, settings, now)
+            later = " (after quiet hours)" if deferred else ""
+            shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
+            if talkbook.held_at(due, sends, spans):
+                shown = f"{clock_text(sends, zone, seconds)} ({talkbook.PAUSED_AHEAD})"
+        elif state == talkbook.STEP_LEFT_OUT:
+            shown = f"left out: {reason}"
+        elif state == talkbook.STEP_SENT:
+            shown = f"sent {clock_text(due, zone, seconds)}"
+        else:
+            shown = f"{state}" + (f": {reason}" if reason else "")
+        lines.append(f"{entry['kind']:<16} {shown}")
+    return lines
