@@ -17,6 +17,7 @@ import pytest
 from halfway.channels.sending import ChannelResult
 from halfway.cli.invocation import demo_banner, demo_settings
 from halfway.core.deliveries import at
+from halfway.demo import answers
 from halfway.engine.daemon import Daemon
 from halfway.store.database import Store
 
@@ -31,7 +32,9 @@ def quiet_send(channels: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str,
 def demo_daemon(tmp_path: Path, clock: Clock) -> Daemon:
     settings = demo_settings(argparse.Namespace(data_dir=str(tmp_path / "demo")))
     demo_banner(settings)  # as `halfway run --demo` says it, once its port is taken
-    daemon = Daemon(settings, Store(settings.data_dir), clock=clock, send=quiet_send, demo=True)
+    daemon = Daemon(
+        settings, Store(settings.data_dir), clock=clock, send=quiet_send, demo=answers.Demo
+    )
     daemon.start_up()
     return daemon
 

@@ -17,14 +17,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from halfway.care import share, triggers
 from halfway.config.models import Nudge, Settings, check_nudge
 from halfway.core import cursors, schedule
 from halfway.core.deliveries import at, iso
-from halfway.engine.planner import Planner
 from halfway.store.database import Record, Store, View
+
+
+class Recorder(Protocol):
+    """What the care check needs from the planner: a fire made into a delivery, as the
+    planner makes every fire (a protocol, so that care does not import the engine)."""
+
+    def fire_record(self, nudge: Nudge, fire: schedule.Fire) -> Record: ...
+
 
 log = logging.getLogger("halfway")
 
@@ -45,7 +52,7 @@ class CareNudges:
         settings: Settings,
         store: Store,
         clock: Callable[[], datetime],
-        planner: Planner,
+        planner: Recorder,
     ) -> None:
         self.settings = settings
         self.store = store

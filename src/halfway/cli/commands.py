@@ -133,6 +133,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from halfway.demo import answers
     from halfway.engine import launch
     from halfway.store import samples
     from halfway.store.database import Store
@@ -152,7 +153,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         start_over = getattr(args, "start_over", False)
         make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
         new_key = getattr(args, "new_key", False)
-        code = launch.run(settings, make, reload, args.demo, new_key, sock)
+        demo = answers.Demo if args.demo else None  # the demo plugs into the planner
+        code = launch.run(settings, make, reload, demo, new_key, sock)
     except launch.DaemonError as error:
         raise UsageError(str(error)) from None
     if args.demo:

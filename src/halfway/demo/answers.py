@@ -2,7 +2,7 @@
 if you had tapped their links, then goes quiet so you can watch halfway ease off
 instead of nagging; and every event it logs gets one short line saying what it means.
 
-Only a planner made with `demo=True` (by `halfway run --demo`) plays it; everything
+Only a planner given `Demo` (by `halfway run --demo`) plays it; everything
 else is untouched by this module.
 """
 
@@ -70,6 +70,9 @@ class Demo:
             if delivery["state"] in REACHED:
                 found.append((delivery, script[index], index == len(script) - 1))
         return found
+
+    def explain(self, record: Record) -> str:
+        return explain(record)
 
     def answer(self, store: Store, now: datetime) -> int:
         """Answer what the script says is due now; log each answer with a line on it."""

@@ -32,7 +32,7 @@ from halfway.digest.weekly import DigestNudges
 from halfway.engine import httpapp, httpserve
 from halfway.engine.alerts import Alerts
 from halfway.engine.outbox import Outbox, utc_now
-from halfway.engine.planner import Planner
+from halfway.engine.planner import Planner, Player
 from halfway.engine.units import Units
 from halfway.replies import mail, service
 from halfway.store import keys
@@ -56,7 +56,7 @@ class Daemon:
         clock: Callable[[], datetime] = utc_now,
         reload: Callable[[], Settings] | None = None,
         send: Callable[..., Any] = sending.send,
-        demo: bool = False,
+        demo: Callable[[datetime], Player] | None = None,
         new_key: bool = False,
         monotonic: Callable[[], float] | None = None,
     ) -> None:

@@ -6,7 +6,7 @@ work fails.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
@@ -19,7 +19,38 @@ from halfway.store.database import StoreError
 from halfway.words import discretion
 
 if TYPE_CHECKING:
-    from halfway.engine.daemon import Daemon
+    import asyncio
+    from collections.abc import Callable
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import datetime
+
+    from halfway.config.models import Settings
+    from halfway.core.clockjump import Watch
+    from halfway.engine.outbox import Outbox
+    from halfway.engine.units import Units
+    from halfway.store.database import Store
+    from halfway.store.links import Links
+
+
+class Daemon(Protocol):
+    """What the HTTP side reads of the running daemon (`engine.daemon.Daemon` is one):
+    a protocol, so that the daemon imports this module and not the other way round."""
+
+    settings: Settings
+    store: Store
+    key: bytes
+    links: Links
+    clock: Callable[[], datetime]
+    problem: str | None
+    next_fire_at: datetime | None
+    ready: bool
+    loop: asyncio.AbstractEventLoop
+    pool: ThreadPoolExecutor
+    outbox: Outbox
+    units: Units
+    watch: Watch
+
+    def wake_soon(self) -> None: ...
 
 
 def build(daemon: Daemon) -> web.Application:

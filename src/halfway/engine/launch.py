@@ -15,9 +15,11 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
 from halfway.config.models import Settings
 from halfway.engine.daemon import Daemon
+from halfway.engine.planner import Player
 from halfway.store import runlock
 from halfway.store.database import Store, StoreError
 
@@ -82,7 +84,7 @@ def run(
     settings: Settings,
     make_store: Callable[[], Store],
     reload: Callable[[], Settings] | None = None,
-    demo: bool = False,
+    demo: Callable[[datetime], Player] | None = None,
     new_key: bool = False,
     sock: socket.socket | None = None,
 ) -> int:
@@ -92,7 +94,7 @@ def run(
     then the data folder: a daemon that cannot serve writes nothing.
     """
     if sock is None:
-        sock = listening(settings, demo)
+        sock = listening(settings, demo is not None)
     try:
         store = make_store()
         lock = runlock.hold(store.data_dir)

@@ -20,11 +20,11 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from itertools import islice
+from typing import Protocol
 
 from halfway.config.models import Nudge, Settings
 from halfway.core import clockjump, cursors, deliveries, kinds, reminders, schedule, tokens, unsent
 from halfway.core.deliveries import MISSED, PENDING, SKIPPED, at, iso
-from halfway.demo import answers
 from halfway.engine import reminding, rewinding
 from halfway.ledger.book import nudge_fields, on_fire, rest_asks, sync_boundaries
 from halfway.store.database import Record, Store, View, new_id
@@ -32,6 +32,16 @@ from halfway.talks import planning
 
 log = logging.getLogger("halfway")
 Fields = Mapping[str, str | None]  # words put into a text, e.g. a talk's topic
+
+
+class Player(Protocol):
+    """A story played into the passes: the built-in demo (`halfway run --demo`), which
+    answers the first nudges as if tapped and explains each event. The command plugs
+    it in, so that the engine does not import the demo."""
+
+    def answer(self, store: Store, now: datetime) -> int: ...
+    def this_run(self, history: list[Record]) -> list[Record]: ...
+    def explain(self, record: Record) -> str: ...
 
 
 class Planner:
@@ -43,7 +53,7 @@ class Planner:
         store: Store,
         clock: Callable[[], datetime],
         key: bytes,
-        demo_run: bool = False,
+        demo: Callable[[datetime], Player] | None = None,
         jumped: Callable[[], list[clockjump.Span]] = list,
     ) -> None:
         self.settings = settings
@@ -54,7 +64,7 @@ class Planner:
         # nudge id -> (the `since` it was computed from, that nudge's next fire after it)
         self._next: dict[str, tuple[datetime, schedule.Fire | None]] = {}
         # `halfway run --demo`: it answers the first nudges and explains each event
-        self.demo = answers.Demo(clock()) if demo_run else None
+        self.demo = demo(clock()) if demo else None
         # the words, with the config's [words.<kind>] over them (checked when it was read)
         self.catalogue = kinds.with_overrides(settings.words)
         self.broken: set[str] = set()  # nudges whose times overflow: logged once, skipped
@@ -308,7 +318,7 @@ class Planner:
         else:
             log.info("fire %s %s", record["nudge_id"], unsent.log_text(record))
         if self.demo:
-            log.info("  ↳ %s", answers.explain(record))
+            log.info("  ↳ %s", self.demo.explain(record))
 
     # unit of work: asking again ------------------------------------------------
 
@@ -340,7 +350,7 @@ class Planner:
                     "reminder for %s (%s): %s", record["reminder_of"], record["nudge_id"], said
                 )
                 if self.demo:
-                    log.info("  ↳ %s", answers.explain(record))
+                    log.info("  ↳ %s", self.demo.explain(record))
         return min(upcoming, default=None)
 
     def next_reminder(self) -> datetime | None:
