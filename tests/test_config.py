@@ -59,7 +59,10 @@ def test_check_shows_seconds_where_a_nudge_needs_them_as_upcoming_does(
     assert len(fires) == 3
     assert all(re.search(r" \d\d:\d\d:\d\d [A-Z]", fire) for fire in fires), fires
     assert len(set(fires)) == 3  # five seconds apart, told apart
-    assert re.search(r" 09:00 CE", lines["n"])  # a cron at whole minutes keeps its minutes
+    # one list, one precision: the cron's whole minutes beside them show their seconds too
+    assert re.search(r" 09:00:00 CE", lines["n"])
+    alone = halfway("check", "--config", str(config_file(NUDGE).path)).out
+    assert re.search(r" 09:00 CE", alone)  # a cron at whole minutes alone keeps its minutes
 
 
 @pytest.mark.parametrize(

@@ -107,18 +107,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         if settings.db_path.exists()
         else []
     )
-    for line in status.pause_lines(settings, rows, now):
-        print(f"  {line}")
     since = cursor_times(settings, now)
-    for nudge in settings.nudges:
-        fires = schedule.upcoming(
+    ahead = {
+        nudge.id: schedule.upcoming(
             [nudge], zone, settings.quiet_hours, now, now + timedelta(days=3660), 3, since
         )
-        seconds = schedule.shows_seconds(fires, [nudge])  # as `upcoming` shows them
+        for nudge in settings.nudges
+    }
+    # One precision for the whole list, as `upcoming` shows it: never 19:00 beside 19:00:00.
+    seconds = schedule.shows_seconds(
+        [f for fires in ahead.values() for f in fires], settings.nudges
+    )
+    for line in status.pause_lines(settings, rows, now, seconds):
+        print(f"  {line}")
+    for nudge in settings.nudges:
         when = ", ".join(
             schedule.clock_text(f.due_at, zone, seconds)
             + (" (after quiet hours)" if f.deferred else "")  # as status and upcoming say
-            for f in fires
+            for f in ahead[nudge.id]
         )
         when = when or "no fire ahead"
         print(f"  {nudge.id} ({nudge.kind}): {when}")

@@ -34,29 +34,35 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     zone, quiet, limit = settings.tz, settings.quiet_hours, args.limit
     # One more than shown: whether the list was cut.
     fires = schedule.upcoming(settings.nudges, zone, quiet, now, until, limit + 1, since, pauses)
-    seconds = schedule.shows_seconds(fires[:limit], settings.nudges)
     kinds = {n.id: n.kind for n in settings.nudges}
-    planned = [(f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred) for f in fires]
+    exact = {n.id for n in settings.nudges if schedule.needs_seconds(n)}
+    # (when, what, moved by quiet hours, whether its schedule needs seconds)
+    planned = [
+        (f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred, f.nudge_id in exact)
+        for f in fires
+    ]
     if settings.db_path.exists():  # talks' steps and the weekly checks, among the fires
         store = Store(settings.data_dir, create=False)
         steps = [s for s in talk_steps(settings, store, now) if s[0] <= until]
-        seconds = seconds or any(due.second for due, _, _ in steps[:limit])
-        planned += steps
+        planned += [(due, text, deferred, False) for due, text, deferred in steps]
         planned += [
-            (due, name, False)
+            (due, name, False, False)
             for name, due, paused in weekly_checks(settings, store, now)
             if due is not None and due <= until and not paused  # skipped: not listed
         ]
         planned.sort(key=lambda row: row[0])
     shown = planned[:limit]
-    for due, text, deferred in shown:
+    # One precision for the whole list, pauses included, seconds only if a schedule on
+    # it needs them: never 19:00 beside 19:00:00.
+    seconds = any(exact for _, _, _, exact in shown)
+    for due, text, deferred, _ in shown:
         moved = " (after quiet hours)" if deferred else ""
         print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}{moved}")
     if len(planned) > len(shown):
         print(f"… and more; use --limit to see more than {args.limit}")
     if not planned:
         print(f"nothing planned in the next {args.days} day(s)")
-    for line in status.held_lines(settings, rows, now):
+    for line in status.held_lines(settings, rows, now, seconds):
         print(line)
     return 0
 
