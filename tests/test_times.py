@@ -110,6 +110,15 @@ def test_a_fire_merely_off_the_minute_shows_no_seconds(halfway, config_file) -> 
     assert "  sometimes (custom): Sat 2026-11-28 13:00 CET, " in ran.out
 
 
+@freeze_time("2026-11-25T12:00:00Z")
+def test_upcoming_says_a_fire_moved_by_quiet_hours_in_one_parenthesis(halfway, config_file) -> None:
+    quiet = '[quiet_hours]\nstart = "19:00"\nend = "21:00"\n'
+    ran = halfway("upcoming", "--limit", "1", "--config", str(config_file(EVENING + quiet).path))
+    assert ran.out.splitlines()[0] == (
+        "Wed 2026-11-25 21:00 CET  evening (gesture_log, after quiet hours)"
+    )
+
+
 def test_upcoming_refuses_a_limit_that_is_not_a_count(halfway, config_file) -> None:
     path = str(config_file(OFTEN).path)
     ran = halfway("upcoming", "--limit", "0", "--config", path)

@@ -56,8 +56,8 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     # it needs them: never 19:00 beside 19:00:00.
     seconds = any(exact for _, _, _, exact in shown)
     for due, text, deferred, _ in shown:
-        moved = " (after quiet hours)" if deferred else ""
-        print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}{moved}")
+        text = status.annotated(text, "after quiet hours") if deferred else text
+        print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}")
     if len(planned) > len(shown):
         print(f"… and more; use --limit to see more than {args.limit}")
     if not planned:
@@ -104,7 +104,7 @@ TABLES_SHOWN = ("deliveries", "nudges", "channels")
 def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[datetime, str, bool]]:
     """Each planned step of a talk: when the planner sends it, what it is, and whether
     quiet hours moved it; a step inside a pause of everything says it is skipped."""
-    from halfway import talkbook
+    from halfway import status, talkbook
 
     view = store.view()
     spans = talkbook.paused_all(view.records("nudges"))
@@ -113,7 +113,7 @@ def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[date
         sends, deferred = talkbook.sends_at(entry, settings, now)
         text = talkbook.step_text(talk, entry)
         if talkbook.held_at(datetime.fromisoformat(entry["due_at"]), sends, spans):
-            text, deferred = f"{text} ({talkbook.PAUSED_AHEAD})", False
+            text, deferred = status.annotated(text, talkbook.PAUSED_AHEAD), False
         steps.append((sends, text, deferred))
     return sorted(steps, key=lambda step: step[0])
 

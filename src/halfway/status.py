@@ -43,6 +43,14 @@ def pause_lines(
     return lines
 
 
+def annotated(text: str, note: str) -> str:
+    """`text` with `note` said after it: inside its closing parenthesis when it ends with
+    one, so a line reads 'evening (gesture_log, after quiet hours)', never two in a row."""
+    if text.endswith(")"):
+        return f"{text[:-1]}, {note})"
+    return f"{text} ({note})"
+
+
 # What a pause holds back, said after its line (see reminding, talkbook, care_nudges, digest_send).
 HOLDS_ONE = "its fires and reminders are skipped meanwhile"
 HOLDS_ALL = (
@@ -177,8 +185,8 @@ def fire_lines(ahead: Sequence[Step], zone: tzinfo, seconds: bool) -> list[str]:
     """The next fires under their heading (the pauses are said apart, see `held_lines`)."""
     out = ["", "next fires:" if ahead else "next fires: none in the next 7 days"]
     return out + [
-        f"  {schedule.clock_text(due, zone, seconds)}  {text}"
-        + (" (after quiet hours)" if deferred else "")
+        f"  {schedule.clock_text(due, zone, seconds)}  "
+        + (annotated(text, "after quiet hours") if deferred else text)
         for due, text, deferred in ahead
     ]
 
