@@ -215,7 +215,7 @@ def test_resume_ends_a_pause_whose_end_was_given_in_local_time(halfway, config_f
         assert "paused: evening until" in halfway("status", "--config", path).out
         resumed = halfway("resume", "evening", "--config", path)
     assert resumed.code == 0
-    assert resumed.out.strip() == "resumed (1 pause(s) ended)"
+    assert resumed.out.strip() == "resumed (1 pause ended)"
 
 
 def test_export_to_a_file_is_private_and_never_overwrites_without_force(
@@ -253,7 +253,7 @@ def test_resume_all_ends_every_pause_also_one_made_by_name(halfway, config_file)
     assert halfway("pause", "--all", "--until", "3d", "--config", path).code == 0
     resumed = halfway("resume", "--all", "--config", path)
     assert resumed.code == 0
-    assert resumed.out.strip() == "resumed (2 pause(s) ended)"
+    assert resumed.out.strip() == "resumed (2 pauses ended)"
     assert "paused:" not in halfway("status", "--config", path).out
     assert "evening (gesture_log)" in halfway("upcoming", "--days", "2", "--config", path).out
 

@@ -57,7 +57,7 @@ def test_demo_data_fills_a_fresh_folder_that_the_commands_and_the_daemon_then_us
     assert data is not None
     ran = halfway("demo-data", "--config", str(written.path))
     assert ran.code == 0, ran.err
-    assert "made 12 week(s) of sample history" in ran.out
+    assert "made 12 weeks of sample history" in ran.out
     # the next commands name the same config, or they would read another folder
     assert f"  halfway --config {written.path} digest --out digest.html" in ran.out
     assert f"  halfway --config {written.path} history" in ran.out

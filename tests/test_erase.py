@@ -86,6 +86,8 @@ def test_yes_removes_everything_halfway_wrote_and_keeps_the_config(filled, halfw
         assert f"removed {folder / name}\n" in ran.out
     assert f"removed {folder / tokens.KEY_FILE}" in ran.out
     assert f"removed {folder / links.FILE}" in ran.out
+    files = ran.out.count("\nremoved ") + ran.out.startswith("removed ") - 2  # less 2 folders
+    assert f"erased {files} files and 2 folders halfway kept in {folder}\n" in ran.out
     assert written.path.read_bytes() == config
     assert f"your config file is left as it is: {written.path}" in ran.out
     # and a daemon started afterwards begins afresh: a new key, new links

@@ -16,6 +16,7 @@ ALLOWED = {
     "notify": set(),
     "practices": {"discretion", "words"},
     "words": set(),
+    "plural": set(),  # a count with its noun: '1 nudge', '3 nudges' (issue 16, item 27)
     "discretion": {"words"},  # the discreet words and every page's frame (issue 15)
     "reminders": set(),
     "deliveries": set(),
@@ -51,8 +52,9 @@ ALLOWED = {
     "rewinding": {"clockjump", "config", "store", "talkbook"},  # a clock set back (issue 16)
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
-    "archives": {"datafile"},  # issue 16: the months listed in the hot file, records' shape
-    "store": {"archives", "datafile", "deliveries", "layout", "owners"},
+    # issue 16: the months listed in the hot file, records' shape
+    "archives": {"datafile", "plural"},
+    "store": {"plural", "archives", "datafile", "deliveries", "layout", "owners"},
     "units": {"store"},  # issue 16: the pass's units of work, each on its own
     "owners": {"datafile"},  # issue 16: only the data folder's owner writes in it
     "samples": {"config", "datafile"},  # issue 16: sample data prints, never sends
@@ -60,9 +62,9 @@ ALLOWED = {
     "sendfailure": set(),  # pure: a failed send's reason, from apprise's log lines
     "limits": set(),  # issue 16: every cap on what comes from outside, in one place
     # issue 16: the HTTP server's timeouts and connection cap
-    "httpserve": {"limits", "logs", "replies", "replies.web"},
+    "httpserve": {"plural", "limits", "logs", "replies", "replies.web"},
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
-    "logs": set(),
+    "logs": {"plural"},
     "runlock": set(),
     "links": {"owners", "store"},  # issue 15: the private links' own tokens
     "erase": {"runlock"},
@@ -128,6 +130,7 @@ ALLOWED = {
         "store",
     },
     "outbox": {
+        "plural",
         "config",
         "cursors",  # a send still waiting when a pause begins is not sent (issue 15)
         "deliver",
@@ -141,11 +144,12 @@ ALLOWED = {
         "store",
     },
     "alerts": {"config", "cursors", "deliveries", "discretion", "schedule", "store"},
-    "status": {"config", "cursors", "deliveries", "schedule"},
+    "status": {"plural", "config", "cursors", "deliveries", "schedule"},
     "export": {"asks", "replies", "replies.service"},
     "history": {"asks", "plaintext", "replies", "replies.service"},
     # wiring
     "daemon": {
+        "plural",
         "alerts",
         "care_nudges",
         "clockjump",  # the wall clock against the monotonic one (issue 16)
@@ -180,6 +184,7 @@ ALLOWED = {
     "keys": {"links", "replies", "replies.tokens", "store"},
     "launch": {"config", "daemon", "runlock", "store"},
     "commands": {
+        "plural",
         "config",
         "cursors",
         "deliver",
@@ -202,6 +207,7 @@ ALLOWED = {
         "store",
     },
     "lookahead": {
+        "plural",
         "care_nudges",  # when the care check is next due
         "commands",
         "config",
@@ -216,7 +222,7 @@ ALLOWED = {
         "talkbook",
     },
     "settings": {"config", "deliver", "demo", "logs"},
-    "reading": {"archives", "commands", "export", "history", "settings", "store"},
+    "reading": {"plural", "archives", "commands", "export", "history", "settings", "store"},
     "channeltest": {"commands", "deliver", "discretion", "settings"},
     "talkbook": {"asks", "config", "cursors", "deliveries", "gaps", "schedule", "store", "talks"},
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
@@ -237,6 +243,7 @@ ALLOWED = {
     },
     "calendar": {"config", "cursors", "deliveries", "discretion", "links", "schedule", "store"},
     "talkcmds": {
+        "plural",
         "commands",
         "config",
         "deliveries",
@@ -275,6 +282,7 @@ ALLOWED = {
     },
     # issue 10 point 5: sample data, made by the daemon and the commands' own writes
     "demodata": {
+        "plural",
         "commands",
         "config",
         "daemon",
@@ -299,6 +307,7 @@ ALLOWED = {
     "digest": {"care", "deliveries", "movement"},
     "digest_render": {"care", "digest", "discretion", "movement", "plaintext", "words"},
     "digest_send": {
+        "plural",
         "care",
         "care_share",
         "config",
@@ -342,7 +351,16 @@ ALLOWED = {
         "settings",
         "store",
     },
-    "linkcmds": {"commands", "config", "erase", "links", "lookahead", "runlock", "settings"},
+    "linkcmds": {
+        "plural",
+        "commands",
+        "config",
+        "erase",
+        "links",
+        "lookahead",
+        "runlock",
+        "settings",
+    },
 }
 
 

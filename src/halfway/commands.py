@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halfway.plural import plural
 from halfway.settings import demo_settings, load_settings
 
 if TYPE_CHECKING:
@@ -264,7 +265,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     targets = pause_targets(args, settings)
     store, now = Store(settings.data_dir), utc_now()
     ended = pauses.resume(store, targets, now)
-    print(f"resumed ({ended} pause(s) ended)" if ended else "nothing was paused")
+    print(f"resumed ({plural(ended, 'pause')} ended)" if ended else "nothing was paused")
     everything = store.view().get("nudges", "*")
     if targets != ["*"] and everything and cursors.in_force(everything, now):
         print("every nudge is still paused; 'halfway resume --all' ends that pause too")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halfway.commands import utc_now
+from halfway.plural import plural
 from halfway.settings import load_settings
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def summary(
     """What was made, and the next commands on this same folder (`again` writes each)."""
     counts = " · ".join(f"{table} {n}" for table, n in made.items())
     return (
-        f"halfway demo-data: made {weeks} week(s) of sample history in {data_dir}\n"
+        f"halfway demo-data: made {plural(weeks, 'week')} of sample history in {data_dir}\n"
         f"  {counts}\n"
         "  Nothing was sent: every nudge was delivered on this machine only.\n"
         "Next, on this folder:\n"

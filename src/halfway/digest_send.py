@@ -41,6 +41,7 @@ from halfway import (
 )
 from halfway.config import Settings
 from halfway.deliveries import PENDING, at, iso
+from halfway.plural import plural
 from halfway.store import Record, Store, Tables, View, new_id
 
 log = logging.getLogger("halfway")
@@ -147,7 +148,7 @@ class DigestNudges:
                     )
             tx.set_meta({META: {"checked": iso(now), "week": week}})
         if record is not None:
-            log.info("digest for %s recorded, %d channel(s)", week, len(record["channels"]))
+            log.info("digest for %s recorded, %s", week, plural(len(record["channels"]), "channel"))
         elif paused:
             log.info("digest for %s not sent, halfway is paused", week)
         return record

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halfway.commands import UsageError
+from halfway.plural import plural
 from halfway.settings import load_settings
 
 if TYPE_CHECKING:
@@ -186,7 +187,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
         return 1
     for path in removed:
         print(f"removed {path}")
-    print(f"erased {len(removed)} file(s) and folder(s) halfway kept in {folder}")
+    folders = sum(1 for path in removed if path in (folder, folder / erase.ARCHIVE))
+    erased = plural(len(removed) - folders, "file") + (
+        f" and {plural(folders, 'folder')}" if folders else ""
+    )
+    print(f"erased {erased} halfway kept in {folder}")
     for path in left:
         print(f"left alone (not halfway's): {path}")
     print(f"your config file is left as it is: {Path(args.source).resolve()}")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from halfway.commands import cursor_times, utc_now
+from halfway.plural import plural
 from halfway.settings import load_settings
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     if len(planned) > len(shown):
         print(f"… and more; use --limit to see more than {args.limit}")
     if not planned:
-        print(f"nothing planned in the next {args.days} day(s)")
+        print(f"nothing planned in the next {plural(args.days, 'day')}")
     for line in status.held_lines(settings, rows, now, seconds):
         print(line)
     return 0

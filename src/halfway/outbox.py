@@ -24,6 +24,7 @@ from typing import Any
 from halfway import cursors, deliver, deliveries, discretion, faults, reminders, schedule
 from halfway.config import Settings
 from halfway.deliveries import CANCELLED, FAILED, PENDING, SENDING, Owner, at, iso
+from halfway.plural import plural, were
 from halfway.replies import service
 from halfway.store import Record, Store
 
@@ -177,7 +178,11 @@ class Outbox:
                     count += len(changes)
                     tx.put("deliveries", deliveries.with_channels(delivery, changes))
         if count:
-            log.warning("%d send(s) were cut off by a crash or kill; sending them again", count)
+            log.warning(
+                "%s %s cut off by a crash or kill; sending again",
+                plural(count, "send"),
+                were(count),
+            )
         return count
 
     # send and record --------------------------------------------------------------

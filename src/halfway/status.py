@@ -15,6 +15,7 @@ from typing import Any
 from halfway import cursors, schedule
 from halfway.config import Settings
 from halfway.deliveries import GAVE_UP, OPEN, at
+from halfway.plural import plural
 
 Record = dict[str, Any]
 # A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
@@ -124,7 +125,9 @@ def render(
         if result["state"] in OPEN
     ]
     out.append("")
-    out.append(f"outbox: {len(waiting)} send(s) waiting" if waiting else "outbox: empty, all sent")
+    out.append(
+        f"outbox: {plural(len(waiting), 'send')} waiting" if waiting else "outbox: empty, all sent"
+    )
     for delivery, name, result in waiting:
         line = f"  {delivery['nudge_id']} -> {name}: {result['state']}"
         if result["state"] == "failed":

@@ -51,6 +51,7 @@ from halfway.datafile import (
     write_file,
 )
 from halfway.deliveries import iso
+from halfway.plural import plural, were
 
 __all__ = [
     "AtomicStorage",
@@ -387,7 +388,8 @@ class Store:
             missing = layout.missing(read_file(self.backup) or {}, self.everything())
             if missing:
                 raise StoreError(
-                    f"{self.backup}: {len(missing)} record(s) were not found after the upgrade"
+                    f"{self.backup}: {plural(len(missing), 'record')} {were(len(missing))} not"
+                    " found after the upgrade"
                     f" (e.g. {sorted(missing)[0]}); the old file is kept"
                 )
             self.backup.unlink()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from halfway.commands import UsageError, utc_now
 from halfway.plaintext import one_line
+from halfway.plural import plural
 from halfway.settings import load_settings
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def cmd_talk_cancel(args: argparse.Namespace) -> int:
     except talkbook.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     stopped = sum(1 for e in talk["chain"] if e.get("reason") == talkbook.TALK_CANCELLED)
-    print(f"cancelled talk {talk['id']}; {stopped} nudge(s) of its chain will not be sent")
+    print(f"cancelled talk {talk['id']}; {plural(stopped, 'nudge')} of its chain will not be sent")
     return 0
 
 
