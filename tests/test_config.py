@@ -240,6 +240,8 @@ def test_check_masks_passwords_and_tokens(halfway, config_file) -> None:
     assert ran.code == 0, ran.err
     assert "smtp.example.net" in ran.out
     assert "hunter2secret" not in ran.out
+    # where the mail goes, as a person reads it: no '%40'
+    assert "  email: mailto://me:****@smtp.example.net → me@example.net\n" in ran.out
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in ran.out
 
 
