@@ -96,6 +96,7 @@ def test_a_json_post_records_and_answers_200_then_a_change_keeps_the_history(
         "value": "held",
         "label": "Held",
         "first": True,
+        "repeat": False,
     }
     status, answer = post_json(link, {"value": "strained", "note": "a long week"})
     assert status == 200

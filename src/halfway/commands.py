@@ -206,11 +206,15 @@ def cmd_reply(args: argparse.Namespace) -> int:
         raise UsageError(f"DELIVERY_ID: no delivery '{args.delivery_id}' (see 'halfway history')")
     delivery = dict(delivery)
     try:
-        reply, first = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
+        reply, took = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
     except service.ReplyError as error:
         raise UsageError(f"VALUE: {error.message}") from None
     label = one_line(service.shape_of(delivery).label(reply["value"]))
-    print(f"noted: {label}" + ("" if first else " (your earlier answer is kept in its history)"))
+    if took == service.SAME:
+        print(f"already noted: {label}")
+        return 0
+    kept = " (your earlier answer is kept in its history)" if took == service.CHANGED else ""
+    print(f"noted: {label}{kept}")
     return 0
 
 

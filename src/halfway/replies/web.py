@@ -64,7 +64,7 @@ class ReplyPages:
         key: bytes,
         clock: Callable[[], datetime],
         zone: Callable[[], Any],
-        on_reply: Callable[[Record, Record, bool], None] | None = None,
+        on_reply: Callable[[Record, Record, str], None] | None = None,
         frame: Callable[[], discretion.Frame] = discretion.Frame,
     ) -> None:
         self.store = store
@@ -180,7 +180,7 @@ class ReplyPages:
             # The door decides `via`, not the body: this is the HTTP door, whose only
             # two ways in are the page ("web") and a push service's button ("push").
             via = "push" if fields.get("via") == "push" else "web"
-            reply, first = await self._run(
+            reply, took = await self._run(
                 lambda: service.accept(
                     self.store,
                     delivery,
@@ -194,7 +194,7 @@ class ReplyPages:
         except service.ReplyError as error:
             return self._error(request, error)
         if self.on_reply:
-            await self._run(self.on_reply, delivery, reply, first)
+            await self._run(self.on_reply, delivery, reply, took)
         if wants_json(request):
             label = service.shape_of(delivery).label(reply["value"])
             return web.json_response(
@@ -203,7 +203,8 @@ class ReplyPages:
                     "delivery_id": delivery["id"],
                     "value": reply["value"],
                     "label": label,
-                    "first": first,
+                    "first": took == service.FIRST,
+                    "repeat": took == service.SAME,  # the same answer again: recorded once
                 }
             )
         raise web.HTTPSeeOther(location=f"/r/{token}?saved=1")
