@@ -98,12 +98,14 @@ def test_a_json_post_records_and_answers_200_then_a_change_keeps_the_history(
         "first": True,
         "repeat": False,
     }
+    status, answer = post_json(link, {"value": "held", "via": "push"})  # a button pressed twice
+    assert (status, answer["first"], answer["repeat"]) == (200, False, True)
     status, answer = post_json(link, {"value": "strained", "note": "a long week"})
     assert status == 200
-    assert answer["first"] is False
+    assert (answer["first"], answer["repeat"]) == (False, False)
     [reply] = export(halfway, path)["replies"]
     assert (reply["value"], reply["note"], reply["via"]) == ("strained", "a long week", "web")
-    assert reply["history"][0]["value"] == "held"
+    assert [v["value"] for v in reply["history"]] == ["held"]  # once, not twice
     assert reply["received_at"].endswith("+01:00")
 
 
@@ -245,6 +247,8 @@ def test_cli_reply_records_and_a_bad_value_is_exit_2(config_file, http_receiver,
     ran = halfway("reply", delivery_id, "made me tea without asking", "--config", str(path))
     assert ran.code == 0, ran.err
     assert ran.out.strip() == "noted: made me tea without asking"
+    again = halfway("reply", delivery_id, "made me tea without asking", "--config", str(path))
+    assert again.out.strip() == "already noted: made me tea without asking"
     assert "waiting for your answer" not in halfway("history", "--config", str(path)).out
     assert halfway("reply", delivery_id, "   ", "--config", str(path)).code == 2
     missing = halfway("reply", "d_nope", "none", "--config", str(path))

@@ -17,7 +17,7 @@ log = logging.getLogger("halfway")
 VIA = ("push", "web", "email", "cli")
 MAX_NOTE = 4000
 # What an answer did (`accept`'s second value): the delivery's first answer, a changed
-# one (the earlier kept in `history`), or the same again (a mail read twice): not recorded.
+# one (the earlier kept in `history`), or the same answer again: recorded once.
 FIRST, CHANGED, SAME = "first", "changed", "same"
 
 
@@ -68,9 +68,9 @@ def accept(
 ) -> tuple[Record, str]:
     """Check a reply against its delivery and record it (on disk before this returns).
 
-    Returns the reply and what it did: FIRST, CHANGED or SAME (nothing written: a mail
-    read twice). ReplyError 410 if the link has expired, 422 if the value is not one
-    the nudge takes.
+    Returns the reply and what it did: FIRST, CHANGED or SAME (nothing written: a button
+    pressed twice, a mail read twice). ReplyError 410 if the link has expired, 422 if
+    the value is not one the nudge takes.
     """
     if expired(delivery, now):
         raise ReplyError(410, CLOSED)
@@ -108,12 +108,17 @@ def accept(
     return reply, took
 
 
+ANSWER = ("value", "note", "scale")  # what makes two versions of a reply the same answer
+
+
 def record(tx: Tx, delivery_id: str, version: Record) -> tuple[Record, str]:
     """Record a reply; a later one keeps the earlier ones in `history` (the newest
     `limits.REPLY_VERSIONS` of them).
 
     Returns the reply and FIRST, CHANGED or SAME. SAME records nothing: a version
-    carrying a `message_id` already recorded (a mail read twice).
+    carrying a `message_id` already recorded (a mail read twice), or the answer the
+    reply holds already, said again (an ntfy button pressed twice). A "later" after the
+    re-ask it asked for is a new "later", not the same one.
     """
     current = next((r for r in tx.records("replies") if r["delivery_id"] == delivery_id), None)
     if current is None:
@@ -123,12 +128,27 @@ def record(tx: Tx, delivery_id: str, version: Record) -> tuple[Record, str]:
     seen = [current.get("message_id")] + [v.get("message_id") for v in current["history"]]
     if version.get("message_id") and version["message_id"] in seen:
         return current, SAME
+    if all(current.get(k) == version.get(k) for k in ANSWER) and not asked_again(
+        tx, delivery_id, current
+    ):
+        return current, SAME
     earlier = {k: current.get(k) for k in version}
     # the newest REPLY_VERSIONS earlier answers: a link posted all day grows nothing more
     history = [*current["history"], earlier][-limits.REPLY_VERSIONS :]
     reply = {**current, **version, "history": history}
     tx.put("replies", reply)
     return reply, CHANGED
+
+
+def asked_again(tx: Tx, delivery_id: str, reply: Record) -> bool:
+    """Whether a "later" `reply` has had its re-ask (recorded after the reply came)."""
+    if reply.get("value") != reminders.LATER:
+        return False
+    since = datetime.fromisoformat(reply["received_at"])
+    return any(
+        d.get("reminder_of") == delivery_id and datetime.fromisoformat(d["scheduled_for"]) > since
+        for d in tx.records("deliveries")
+    )
 
 
 def cancel_reminders(tx: Tx, delivery_id: str) -> None:
