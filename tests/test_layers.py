@@ -172,6 +172,7 @@ ALLOWED = {
         "limits",
     },
     "httpapp": {
+        "reminding",  # when a "later" is asked again, for the reply page (issue 16, item 27)
         "calendar",
         "daemon",
         "digest_web",
@@ -184,6 +185,7 @@ ALLOWED = {
     "keys": {"links", "replies", "replies.tokens", "store"},
     "launch": {"config", "daemon", "runlock", "store"},
     "commands": {
+        "reminding",  # when a "later" is asked again, for `reply` (issue 16, item 27)
         "plural",
         "config",
         "cursors",

@@ -194,3 +194,32 @@ def test_a_later_after_its_re_ask_is_a_new_later(tmp_path, http_receiver) -> Non
     wake(daemon)
     asked = [d["reason"] for d in deliveries(daemon) if d.get("reminder_of")]
     assert asked == ["snooze", "snooze"]  # asked again after the second "later" too
+
+
+def test_later_says_when_the_check_in_comes_back(tmp_path, http_receiver) -> None:
+    from halfway import pauses, reminding
+
+    quiet = '[quiet_hours]\nstart = "21:00"\nend = "07:30"\n'
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    body = BOUNDARY.replace("0 20", "0 19") + 'snooze = "45m"\nreply_window = "1d"\n' + quiet
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T19:00:01+01:00")
+    wake(daemon)
+    delivery = dict(daemon.store.view().get("deliveries", first_id(daemon)) or {})
+
+    def comes_back() -> str | None:
+        view = daemon.store.view()
+        [answer] = view.records("replies")
+        return reminding.comes_back(daemon.settings, view, delivery, answer)
+
+    clock.set("2026-11-25T19:10:20+01:00")
+    service.accept(daemon.store, delivery, "later", "web", clock())
+    assert comes_back() == "Wed 2026-11-25 19:55 CET"  # the snooze after the answer
+    clock.set("2026-11-25T20:40:00+01:00")
+    wake(daemon)  # asked again
+    service.accept(daemon.store, delivery, "later", "web", clock())
+    assert comes_back() == "Thu 2026-11-26 07:30 CET"  # 21:25 is in quiet hours
+    pauses.pause(daemon.store, ["b"], clock(), None)
+    assert comes_back() is None  # a pause holds it: no promise of a time
+    service.accept(daemon.store, delivery, "held", "web", clock())
+    assert comes_back() is None  # not a "later"

@@ -192,6 +192,7 @@ def send_recorded(settings: Settings, store: Any, added: dict[str, Any]) -> int:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
+    from halfway import reminding
     from halfway.plaintext import one_line
     from halfway.replies import service
     from halfway.store import Store
@@ -214,7 +215,8 @@ def cmd_reply(args: argparse.Namespace) -> int:
         print(f"already noted: {label}")
         return 0
     kept = " (your earlier answer is kept in its history)" if took == service.CHANGED else ""
-    print(f"noted: {label}{kept}")
+    again = reminding.comes_back(settings, store.view(), delivery, reply)
+    print(f"noted: {label}{kept}" + (f"; it comes back {again}" if again else ""))
     return 0
 
 

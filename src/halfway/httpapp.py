@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from halfway import __version__, discretion
+from halfway import __version__, discretion, reminding
 from halfway.calendar import Feed
 from halfway.digest_web import DigestPages
 from halfway.replies import service
 from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
-from halfway.store import StoreError
+from halfway.store import Record, StoreError
 
 if TYPE_CHECKING:
     from halfway.daemon import Daemon
@@ -32,7 +32,14 @@ def build(daemon: Daemon) -> web.Application:
     settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
     frame = lambda: discretion.frame(daemon.settings)  # noqa: E731 - each request, as settings
     zone = lambda: daemon.settings.tz  # noqa: E731 - each request: a reload may change it
-    pages = ReplyPages(daemon.store, daemon.key, daemon.clock, zone, service.logged, frame)
+
+    def comes_back(delivery: Record, reply: Record) -> str | None:
+        """After "later": when it asks again, in the zone of the moment (None: it will not)."""
+        return reminding.comes_back(daemon.settings, daemon.store.view(), delivery, reply)
+
+    pages = ReplyPages(
+        daemon.store, daemon.key, daemon.clock, zone, service.logged, frame, comes_back
+    )
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
     said = lambda: daemon.problem  # noqa: E731 - a damaged month the daemon says already
