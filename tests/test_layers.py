@@ -17,12 +17,13 @@ ALLOWED = {
     "practices": {"discretion", "words"},
     "words": set(),
     "plural": set(),  # a count with its noun: '1 nudge', '3 nudges' (issue 16, item 27)
+    "invoked": set(),  # the command as started, for hints: '.venv/bin/halfway init' (16.27)
     "discretion": {"words"},  # the discreet words and every page's frame (issue 15)
     "reminders": set(),
     "deliveries": set(),
     "when": set(),
-    "talks": {"deliveries", "plaintext", "when"},
-    "asks": {"deliveries", "plaintext"},
+    "talks": {"invoked", "deliveries", "plaintext", "when"},
+    "asks": {"invoked", "deliveries", "plaintext"},
     "boundaries": {"deliveries", "plaintext"},
     "layout": {"deliveries"},
     "config_types": {"cron"},
@@ -38,6 +39,7 @@ ALLOWED = {
         "words",
     },
     "config": {
+        "invoked",
         "config_defaults",
         "config_errors",
         "config_models",
@@ -53,8 +55,8 @@ ALLOWED = {
     # the edges: each the one home of its side effect
     "datafile": {"deliveries", "faults", "layout"},
     # issue 16: the months listed in the hot file, records' shape
-    "archives": {"datafile", "plural"},
-    "store": {"plural", "archives", "datafile", "deliveries", "layout", "owners"},
+    "archives": {"invoked", "datafile", "plural"},
+    "store": {"invoked", "plural", "archives", "datafile", "deliveries", "layout", "owners"},
     "units": {"store"},  # issue 16: the pass's units of work, each on its own
     "owners": {"datafile"},  # issue 16: only the data folder's owner writes in it
     "samples": {"config", "datafile"},  # issue 16: sample data prints, never sends
@@ -66,14 +68,14 @@ ALLOWED = {
     "mailbody": set(),  # pure: a nudge e-mail's HTML part
     "logs": {"plural"},
     "runlock": set(),
-    "links": {"owners", "store"},  # issue 15: the private links' own tokens
+    "links": {"invoked", "owners", "store"},  # issue 15: the private links' own tokens
     "erase": {"runlock"},
     # services: units of work over the store
-    "replies.tokens": set(),
+    "replies.tokens": {"invoked"},
     "replies.htmltext": set(),
     "replies.mailparse": {"replies.htmltext"},
     "replies.imap": {"replies.mailparse"},
-    "ledger": {"asks", "boundaries", "deliveries", "limits", "plaintext", "store"},
+    "ledger": {"invoked", "asks", "boundaries", "deliveries", "limits", "plaintext", "store"},
     "replies.service": {
         "cursors",
         "deliveries",
@@ -146,7 +148,7 @@ ALLOWED = {
     "alerts": {"config", "cursors", "deliveries", "discretion", "schedule", "store"},
     "status": {"plural", "config", "cursors", "deliveries", "schedule"},
     "export": {"asks", "replies", "replies.service"},
-    "history": {"asks", "plaintext", "replies", "replies.service"},
+    "history": {"invoked", "asks", "plaintext", "replies", "replies.service"},
     # wiring
     "daemon": {
         "plural",
@@ -182,9 +184,10 @@ ALLOWED = {
         "replies.web",
         "store",
     },
-    "keys": {"links", "replies", "replies.tokens", "store"},
-    "launch": {"config", "daemon", "runlock", "store"},
+    "keys": {"invoked", "links", "replies", "replies.tokens", "store"},
+    "launch": {"invoked", "config", "daemon", "runlock", "store"},
     "commands": {
+        "invoked",
         "reminding",  # when a "later" is asked again, for `reply` (issue 16, item 27)
         "plural",
         "config",
@@ -223,10 +226,20 @@ ALLOWED = {
         "store",
         "talkbook",
     },
-    "settings": {"config", "deliver", "demo", "logs"},
+    "settings": {"invoked", "config", "deliver", "demo", "logs"},
     "reading": {"plural", "archives", "commands", "export", "history", "settings", "store"},
     "channeltest": {"commands", "deliver", "discretion", "settings"},
-    "talkbook": {"asks", "config", "cursors", "deliveries", "gaps", "schedule", "store", "talks"},
+    "talkbook": {
+        "invoked",
+        "asks",
+        "config",
+        "cursors",
+        "deliveries",
+        "gaps",
+        "schedule",
+        "store",
+        "talks",
+    },
     # issue 9 points 6-8: the weekly review's grounding, care, the calendar feed
     "movement": {"deliveries"},
     "care": {"deliveries", "movement"},
@@ -245,6 +258,7 @@ ALLOWED = {
     },
     "calendar": {"config", "cursors", "deliveries", "discretion", "links", "schedule", "store"},
     "talkcmds": {
+        "invoked",
         "plural",
         "commands",
         "config",
@@ -257,6 +271,7 @@ ALLOWED = {
         "when",
     },
     "cli": {
+        "invoked",
         "channeltest",
         "commands",
         "config",
@@ -273,6 +288,7 @@ ALLOWED = {
         "talkcmds",
     },
     "ledgercmds": {
+        "invoked",
         "asks",
         "boundaries",
         "commands",
@@ -284,6 +300,7 @@ ALLOWED = {
     },
     # issue 10 point 5: sample data, made by the daemon and the commands' own writes
     "demodata": {
+        "invoked",
         "plural",
         "commands",
         "config",
@@ -339,6 +356,7 @@ ALLOWED = {
         "store",
     },
     "digestcmds": {
+        "invoked",
         "commands",
         "deliveries",
         "digest",
@@ -354,6 +372,7 @@ ALLOWED = {
         "store",
     },
     "linkcmds": {
+        "invoked",
         "plural",
         "commands",
         "config",

@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from halfway import invoked
 from halfway.datafile import StoreError, read_file
 from halfway.plural import plural, were
 
@@ -145,7 +146,7 @@ def remedy(month: str) -> str:
     return (
         "History, export and the digests that read it refuse rather than show less;"
         " restore it from a backup, or, if none has it, accept the loss with"
-        f" 'halfway accept-loss {month}'"
+        f" '{invoked.command('accept-loss')} {month}'"
     )
 
 

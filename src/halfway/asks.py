@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import plaintext
+from halfway import invoked, plaintext
 from halfway.deliveries import at, iso
 
 DRAFT = "draft"
@@ -212,7 +212,7 @@ def moved(ask: Ask, state: str, now: datetime, delivery_id: str | None = None) -
         if state in (DECLINED, NO_ANSWER) and not was_said(ask):
             raise AskError(
                 f"ask {ask['id']} has not been said yet, so it has no answer; "
-                f"when you have said it: 'halfway ask update {ask['id']} asked'"
+                f"when you have said it: '{invoked.command('ask update')} {ask['id']} asked'"
             )
         if not options:
             raise AskError(f"ask {ask['id']} is {current_state}, so it is closed")

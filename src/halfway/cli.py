@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from halfway import __version__
+from halfway import __version__, invoked
 from halfway.channeltest import cmd_test_channel
 from halfway.commands import (
     UsageError,
@@ -56,7 +56,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a mistake is one line naming the argument, and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+        words = self.prog.removeprefix("halfway").strip()  # the command, as it was started
+        self.exit(2, f"{self.prog}: {message} (see '{invoked.command(words)} --help')\n")
 
 
 # the parser ---------------------------------------------------------------
@@ -103,7 +104,8 @@ def build_parser() -> Parser:
         description="halfway: gentle, timed nudges for the person doing their half of a "
         "relationship, with every answer kept on your own machine. "
         "A companion, not professional advice.",
-        epilog="Try it with no account: 'halfway run --demo'. Start for real: 'halfway init'.",
+        epilog=f"Try it with no account: '{invoked.command('run --demo')}'."
+        f" Start for real: '{invoked.command('init')}'.",
     )
     parser.add_argument("--version", action="version", version=f"halfway {__version__}")
     sub = parser.add_subparsers(
@@ -212,7 +214,9 @@ def build_parser() -> Parser:
                 help="end the pause at WHEN: 2026-12-01, 2026-12-01T09:00 or 3d",
             )
     p = command("reply", cmd_reply, "answer a nudge from the command line")
-    p.add_argument("delivery_id", metavar="DELIVERY_ID", help="from 'halfway history'")
+    p.add_argument(
+        "delivery_id", metavar="DELIVERY_ID", help=f"from '{invoked.command('history')}'"
+    )
     p.add_argument("value", metavar="VALUE", help="a choice's code (e.g. held) or your words")
     p.add_argument("--note", metavar="TEXT", help="a note beside the answer")
     command(  # it refuses what the daemon would refuse, channel URLs included
@@ -292,14 +296,16 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
     p = action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
     p.add_argument("--all", action="store_true", help="also the talks of long ago (archived)")
     p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
-    p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+    p.add_argument("id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'")
     p.add_argument("when", metavar="WHEN", help=WHEN_HELP)
     for name, func, text in (
         ("cancel", cmd_talk_cancel, "call a talk off; its nudges not yet sent are cancelled"),
         ("done", cmd_talk_done, "mark a talk as taken place; the reflection still comes"),
     ):
         p = action(name, func, text)
-        p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+        p.add_argument(
+            "id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -361,9 +367,10 @@ def run_as(error: WrongOwner, args: argparse.Namespace, argv: Sequence[str] | No
     source = getattr(args, "source", None)
     if "--config" not in words and source and Path(source).is_file():
         words = ["--config", str(Path(source).resolve()), *words]
-    prog = os.path.abspath(sys.argv[0]) if Path(sys.argv[0]).name == "halfway" else "halfway"
-    return f"; run it as that user: sudo -u {error.run_as} {shlex.join([prog, *words])}"
+    prog = invoked.command(absolute=True)  # sudo's PATH may not find it by name
+    return f"; run it as that user: sudo -u {error.run_as} {prog} {shlex.join(words)}"
 
 
 def run_main() -> None:
+    invoked.remember(sys.argv[0], sys.executable)  # a real start: hints name its command
     sys.exit(main())

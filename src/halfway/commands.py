@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halfway import invoked
 from halfway.plural import plural
 from halfway.settings import demo_settings, load_settings
 
@@ -58,7 +59,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"wrote {path} (readable by you only)")
     print(
         'next: add a channel under [channels] in it (e.g. phone = "ntfy://ntfy.sh/your-secret-topic"),'
-        " then run 'halfway check' and 'halfway run'"
+        f" then run '{invoked.command('check')}' and '{invoked.command('run')}'"
     )
     return 0
 
@@ -153,14 +154,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     except launch.DaemonError as error:
         raise UsageError(str(error)) from None
     if args.demo:
-        print(DEMO_STOPPED, flush=True)
+        print(demo_stopped(), flush=True)
     return code
 
 
-DEMO_STOPPED = (
-    "halfway demo stopped. To use your phone: 'halfway init', add a channel under"
-    " [channels], then 'halfway check' and 'halfway run'."
-)
+def demo_stopped() -> str:
+    return (
+        f"halfway demo stopped. To use your phone: '{invoked.command('init')}', add a channel"
+        f" under [channels], then '{invoked.command('check')}' and '{invoked.command('run')}'."
+    )
 
 
 def cmd_send(args: argparse.Namespace) -> int:
@@ -187,7 +189,7 @@ def send_recorded(settings: Settings, store: Any, added: dict[str, Any]) -> int:
     for name, result in record["channels"].items():
         print(f"{name}: {result['state']}" + (f" ({result['error']})" if result["error"] else ""))
     if record["state"] == "pending":
-        print("the daemon retries what failed; 'halfway status' shows the outbox")
+        print(f"the daemon retries what failed; '{invoked.command('status')}' shows the outbox")
     return 0 if record["state"] == "sent" else 1
 
 
@@ -204,7 +206,8 @@ def cmd_reply(args: argparse.Namespace) -> int:
         archived = any(d["id"] == args.delivery_id for d in store.everything()["deliveries"])
         if archived:
             raise UsageError(f"DELIVERY_ID: '{args.delivery_id}' has closed for answers")
-        raise UsageError(f"DELIVERY_ID: no delivery '{args.delivery_id}' (see 'halfway history')")
+        listed = invoked.command("history")
+        raise UsageError(f"DELIVERY_ID: no delivery '{args.delivery_id}' (see '{listed}')")
     delivery = dict(delivery)
     try:
         reply, took = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
@@ -274,7 +277,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     print(f"resumed ({plural(ended, 'pause')} ended)" if ended else "nothing was paused")
     everything = store.view().get("nudges", "*")
     if targets != ["*"] and everything and cursors.in_force(everything, now):
-        print("every nudge is still paused; 'halfway resume --all' ends that pause too")
+        resume = invoked.command("resume --all")
+        print(f"every nudge is still paused; '{resume}' ends that pause too")
     return 0
 
 

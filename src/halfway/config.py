@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from halfway import invoked
 from halfway.config_defaults import default_data_dir, local_zone, reading_file
 from halfway.config_errors import blame, explain, setting_path
 
@@ -114,7 +115,8 @@ def find(explicit: str | Path | None) -> Path:
     raise ConfigError(
         [
             f"no config file found (looked at {default_path()} and /etc/halfway/config.toml);"
-            " run 'halfway init' to write one, or 'halfway run --demo' to try halfway first"
+            f" run '{invoked.command('init')}' to write one, or '{invoked.command('run --demo')}'"
+            " to try halfway first"
         ]
     )
 

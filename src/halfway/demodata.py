@@ -25,6 +25,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halfway import invoked
 from halfway.commands import utc_now
 from halfway.plural import plural
 from halfway.settings import load_settings
@@ -52,7 +53,8 @@ def add_command(command: Callable[..., Any]) -> None:
     p.description = (
         "Fill an empty data folder (the config's data_dir) with weeks of plausible sample "
         "history, made by halfway's own daemon and commands on a simulated clock, so "
-        "'halfway digest' and 'halfway history' have something to show. Nothing is sent. "
+        f"'{invoked.command('digest')}' and '{invoked.command('history')}' have something"
+        " to show. Nothing is sent. "
         "A folder that already holds data is refused and left as it is."
     )
     p.add_argument(
@@ -91,7 +93,7 @@ def command_line(args: argparse.Namespace) -> Callable[[str], str]:
         if os.environ.get(name) and not (name == "HALFWAY_CONFIG" and args.config)
     )
     config = f" --config {shlex.quote(str(args.config))}" if args.config else ""
-    return lambda command: f"{env}halfway{config} {command}"
+    return lambda command: f"{env}{invoked.command()}{config} {command}"
 
 
 def held_data(data_dir: Path) -> str:
@@ -112,7 +114,7 @@ def summary(
     made: dict[str, int],
     weeks: int,
     data_dir: Path,
-    again: Callable[[str], str] = lambda command: f"halfway {command}",
+    again: Callable[[str], str] = invoked.command,
 ) -> str:
     """What was made, and the next commands on this same folder (`again` writes each)."""
     counts = " · ".join(f"{table} {n}" for table, n in made.items())

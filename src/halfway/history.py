@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from halfway import asks, plaintext
+from halfway import asks, invoked, plaintext
 from halfway.replies import service
 
 Record = dict[str, Any]
@@ -149,7 +149,8 @@ def describe_delivery(row: Record, seconds: bool) -> str:
         why = row.get("why") or row.get("reason")
         return head + span + (f" ({why})" if why else "")
     channels = ", ".join(f"{n} {c['state']}" for n, c in row["channels"].items())
-    waiting = f"  · waiting for your answer: halfway reply {row['id']} …" if row["waiting"] else ""
+    reply = invoked.command(f"reply {row['id']}")
+    waiting = f"  · waiting for your answer: {reply} …" if row["waiting"] else ""
     return f"{head} [{channels}]{waiting}"
 
 

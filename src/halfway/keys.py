@@ -5,7 +5,7 @@ the private links' own tokens beside it (see `links`).
 
 from __future__ import annotations
 
-from halfway import links
+from halfway import invoked, links
 from halfway.replies import tokens
 from halfway.store import Store, StoreError
 
@@ -35,7 +35,10 @@ def reply_key(store: Store, new_key: bool = False) -> bytes:
     view = store.view()
     known = view.meta.get("key_id")
     first = known is None and not any(d.get("link") for d in view.records("deliveries"))
-    remedy = "or accept a new one with 'halfway run --new-key' (links already sent stop working)"
+    remedy = (
+        f"or accept a new one with '{invoked.command('run --new-key')}'"
+        " (links already sent stop working)"
+    )
     try:
         key = tokens.load_key(store.data_dir, create=first or new_key)
     except tokens.KeyMissing as error:

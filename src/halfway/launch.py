@@ -16,7 +16,7 @@ import socket
 import sys
 from collections.abc import Callable
 
-from halfway import runlock
+from halfway import invoked, runlock
 from halfway.config import Settings
 from halfway.daemon import Daemon
 from halfway.store import Store, StoreError
@@ -36,7 +36,7 @@ def bind(listen: str) -> socket.socket:
         sock = socket.create_server((host, int(port)), family=family, backlog=128)
     except OSError as error:
         reason = error.strerror or str(error)
-        hint = "; is another halfway running? see 'halfway status'"
+        hint = f"; is another halfway running? see '{invoked.command('status')}'"
         raise DaemonError(
             f"server.listen: cannot listen on {listen} ({reason})"
             + (hint if error.errno == errno.EADDRINUSE else "")

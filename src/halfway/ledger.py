@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import asks, boundaries, limits, plaintext
+from halfway import asks, boundaries, invoked, limits, plaintext
 from halfway.deliveries import iso
 from halfway.store import Record, Store, Tx, View, new_id
 
@@ -102,7 +102,7 @@ def update_ask(store: Store, ask_id: str, state: str, now: datetime) -> Record:
     with store.transaction() as tx:
         ask = tx.get("asks", ask_id) or store.archived("asks", ask_id)  # a settled one
         if ask is None:
-            raise LedgerError(f"no ask '{ask_id}' (see 'halfway ask list --all')")
+            raise LedgerError(f"no ask '{ask_id}' (see '{invoked.command('ask list --all')}')")
         changed = asks.moved(ask, state, now)
         tx.put("asks", changed)
     return changed
@@ -155,7 +155,8 @@ def retire_boundary(store: Store, boundary_id: str, now: datetime) -> Record:
     with store.transaction() as tx:
         boundary = tx.get("boundaries", boundary_id)
         if boundary is None:
-            raise LedgerError(f"no boundary '{boundary_id}' (see 'halfway boundary list')")
+            listed = invoked.command("boundary list")
+            raise LedgerError(f"no boundary '{boundary_id}' (see '{listed}')")
         changed = boundaries.retired(boundary, now)
         tx.put("boundaries", changed)
     return changed

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from halfway import invoked
 from halfway.commands import UsageError
 from halfway.plural import plural
 from halfway.settings import load_settings
@@ -21,12 +22,18 @@ if TYPE_CHECKING:
     from halfway.config import Settings
 
 LINKS_HELP = "print your private links: the private page (your digests) and the calendar feed"
-LINKS_EPILOG = (
-    "Each link has its own token, kept in the data folder apart from the reply key. "
-    "'halfway links revoke digest' (or 'private') or 'halfway links revoke calendar' "
-    "replaces one: its old address answers 403 at once, the running daemon included, and "
-    "the new one is printed. Reply links in your nudges keep working."
-)
+
+
+def links_epilog() -> str:
+    revoke = invoked.command("links revoke")
+    return (
+        "Each link has its own token, kept in the data folder apart from the reply key. "
+        f"'{revoke} digest' (or 'private') or '{revoke} calendar' "
+        "replaces one: its old address answers 403 at once, the running daemon included, and "
+        "the new one is printed. Reply links in your nudges keep working."
+    )
+
+
 REVOKE_HELP = "replace one private link: the old one stops opening at once"
 ERASE_HELP = "delete everything halfway keeps in the data folder, the reply key included"
 ERASE_EPILOG = (
@@ -42,13 +49,13 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     from halfway import links
 
     p = command("links", cmd_links, LINKS_HELP)
-    p.description, p.epilog = LINKS_HELP, LINKS_EPILOG
+    p.description, p.epilog = LINKS_HELP, links_epilog()
     p.set_defaults(kind=None)
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     revoke = actions.add_parser(
         "revoke", parents=[common], help=REVOKE_HELP, description=REVOKE_HELP
     )
-    revoke.epilog = LINKS_EPILOG
+    revoke.epilog = links_epilog()
     revoke.add_argument(
         "kind",
         metavar="LINK",
@@ -75,7 +82,7 @@ def _tokens(settings: Settings, name: str) -> dict[str, str] | None:
     if found is None:
         print(
             f"halfway {name}: no private links yet in {settings.data_dir}; halfway makes them"
-            " when it first starts ('halfway run'), then ask again",
+            f" when it first starts ('{invoked.command('run')}'), then ask again",
             file=sys.stderr,
         )
     return found
@@ -137,7 +144,8 @@ def cmd_links(args: argparse.Namespace) -> int:
         return 1
     for kind, url in addresses(settings, shown).items():
         print(f"{links.LABELS[kind]}: {url}")
-    print("revoke one with 'halfway links revoke digest' or 'halfway links revoke calendar'")
+    revoke = invoked.command("links revoke")
+    print(f"revoke one with '{revoke} digest' or '{revoke} calendar'")
     return 0
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from halfway import owners
+from halfway import invoked, owners
 from halfway.store import StoreError
 
 FILE = "links.json"
@@ -74,7 +74,7 @@ def read(data_dir: Path) -> dict[str, str] | None:
     if not found:
         raise StoreError(
             f"{path}: the link tokens are damaged, so no private link opens;"
-            " 'halfway links revoke digest' makes new ones for both"
+            f" '{invoked.command('links revoke digest')}' makes new ones for both"
         )
     return found
 
@@ -85,7 +85,7 @@ def required(data_dir: Path) -> dict[str, str]:
     if found is None:
         raise StoreError(
             f"{path_of(data_dir)}: no private links yet; halfway makes them when it first"
-            " starts ('halfway run')"
+            f" starts ('{invoked.command('run')}')"
         )
     return found
 

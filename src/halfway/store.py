@@ -34,7 +34,7 @@ from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from halfway import archives, layout, owners
+from halfway import archives, invoked, layout, owners
 from halfway.datafile import (
     AtomicStorage,
     StoreError,
@@ -120,7 +120,8 @@ class Store:
             if any((self.data_dir / n).exists() for n in HELD_SIGNS):
                 raise StoreError(
                     f"{self.path}: the data file is missing from a folder that held one;"
-                    " restore it from a backup, or start afresh with 'halfway run --start-over'"
+                    " restore it from a backup, or start afresh with"
+                    f" '{invoked.command('run --start-over')}'"
                 )
             return
         try:
@@ -139,7 +140,7 @@ class Store:
                     raise StoreError(
                         f"{self.path}: the data file is missing from a folder that held one;"
                         " halfway will not start over by itself. Restore it from a backup,"
-                        " or start afresh with 'halfway run --start-over'"
+                        f" or start afresh with '{invoked.command('run --start-over')}'"
                     )
                 write_file(self.path, {"meta": {"1": self.new_meta()}})
         self.view()  # refuse a damaged file now, not at the first write

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from halfway import asks, cursors, gaps, schedule, talks
+from halfway import asks, cursors, gaps, invoked, schedule, talks
 from halfway.config import Nudge, Settings
 from halfway.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, at, iso, with_channels
 from halfway.store import Record, Store, Tx, View, new_id
@@ -191,7 +191,7 @@ def _talk(store: Store, tx: Tx, talk_id: str) -> Record:
     # back from its archive and changed is hot again.
     talk = tx.get("talks", talk_id) or store.archived("talks", talk_id)
     if talk is None:
-        raise TalkError(f"there is no talk '{talk_id}' (see 'halfway talk list')")
+        raise TalkError(f"there is no talk '{talk_id}' (see '{invoked.command('talk list')}')")
     return talk
 
 

@@ -10,6 +10,7 @@ import argparse
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
+from halfway import invoked
 from halfway.commands import UsageError, utc_now
 from halfway.plaintext import one_line
 from halfway.plural import plural
@@ -51,7 +52,8 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     found = store.everything()["talks"] if args.all else store.view().records("talks")
     everything = talkbook.listing(found)
     if not everything:
-        print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
+        add = invoked.command('talk add "sat 19:00"')
+        print(f"no talks planned yet; plan one with '{add}'")
     now = utc_now()
     for talk in everything:
         moves = sum(1 for h in talk["history"] if h["state"] == "moved")

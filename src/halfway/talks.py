@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import NotRequired, TypedDict
 
-from halfway import plaintext
+from halfway import invoked, plaintext
 from halfway.deliveries import at, iso
 from halfway.when import local_instant
 
@@ -293,7 +293,7 @@ def _still_planned(talk: Talk, change: str) -> None:
         return
     if (state, change) in ((CANCELLED, "cancelled"), (DONE, "marked done")):
         raise TalkError(f"{name} is already {change}")
-    again = "; plan a new one with 'halfway talk add'" if change == "moved" else ""
+    again = f"; plan a new one with '{invoked.command('talk add')}'" if change == "moved" else ""
     if state == CANCELLED:
         raise TalkError(f"{name} was cancelled, so it cannot be {change}{again}")
     if state == DONE:
