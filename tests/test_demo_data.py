@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from halfway import config, demodata
+from halfway.datafile import SIDECAR
 from halfway.store import StoreError
 
 from .conftest import wait_for
@@ -102,6 +103,11 @@ def test_demo_data_fills_a_fresh_folder_that_the_commands_and_the_daemon_then_us
     assert len(months) >= 3  # older months live in their archives, as in real use
     hot = json.loads((data / "halfway.json").read_bytes())
     assert len(hot["deliveries"]) < len(export["deliveries"]) / 3
+    meta = next(iter(hot["meta"].values()))  # its count kept beside it, as by real use
+    assert json.loads((data / SIDECAR).read_text()) == {
+        "file_id": meta["file_id"],
+        "writes": meta["writes"],
+    }
 
     history = halfway("history", "--config", str(written.path))
     assert history.code == 0, history.err

@@ -53,7 +53,7 @@ ALLOWED = {
     "clockjump": {"config", "deliveries", "schedule"},
     "rewinding": {"clockjump", "config", "store", "talkbook"},  # a clock set back (issue 16)
     # the edges: each the one home of its side effect
-    "datafile": {"deliveries", "faults", "layout"},
+    "datafile": {"deliveries", "faults", "invoked", "layout"},
     # issue 16: the months listed in the hot file, records' shape
     "archives": {"invoked", "datafile", "plural"},
     "store": {"invoked", "plural", "archives", "datafile", "deliveries", "layout", "owners"},
@@ -185,7 +185,7 @@ ALLOWED = {
         "store",
     },
     "keys": {"invoked", "links", "replies", "replies.tokens", "store"},
-    "launch": {"invoked", "config", "daemon", "runlock", "store"},
+    "launch": {"invoked", "config", "daemon", "datafile", "deliveries", "runlock", "store"},
     "commands": {
         "invoked",
         "reminding",  # when a "later" is asked again, for `reply` (issue 16, item 27)

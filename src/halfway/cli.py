@@ -154,6 +154,12 @@ def build_parser() -> Parser:
         " by itself); the reply key and the archives are kept",
     )
     run.add_argument(
+        "--accept-copy",
+        action="store_true",
+        help="carry on from a data file that is an older copy of itself (a backup put back"
+        " on purpose); what was written after that copy is not in it",
+    )
+    run.add_argument(
         "--new-key",
         action="store_true",
         help="make a new reply key where it was lost, or accept a replaced one (links"

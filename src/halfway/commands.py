@@ -148,9 +148,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = demo_settings(args) if args.demo else samples.printing(load_settings(args), real)
     try:
         reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
-        start_over = getattr(args, "start_over", False)
-        make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
-        code = launch.run(settings, make, reload, args.demo, getattr(args, "new_key", False))
+        start_over, taken = getattr(args, "start_over", False), getattr(args, "accept_copy", False)
+        make = lambda: Store(settings.data_dir, start_over=start_over, accept_copy=taken)  # noqa: E731
+        new_key = getattr(args, "new_key", False)
+        code = launch.run(settings, make, reload, args.demo, new_key, accept_copy=taken)
     except launch.DaemonError as error:
         raise UsageError(str(error)) from None
     if args.demo:

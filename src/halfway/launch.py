@@ -19,6 +19,8 @@ from collections.abc import Callable
 from halfway import invoked, runlock
 from halfway.config import Settings
 from halfway.daemon import Daemon
+from halfway.datafile import last_write
+from halfway.deliveries import iso
 from halfway.store import Store, StoreError
 
 
@@ -51,6 +53,7 @@ def run(
     reload: Callable[[], Settings] | None = None,
     demo: bool = False,
     new_key: bool = False,
+    accept_copy: bool = False,
 ) -> int:
     """Run in the foreground until SIGTERM or SIGINT; return the exit code.
 
@@ -77,6 +80,8 @@ def run(
         sock.close()
         raise
     try:
+        if accept_copy:  # under the daemon's lock: no other daemon writes meanwhile
+            take_copy(store)
         daemon = Daemon(settings, store, reload=reload, demo=demo, new_key=new_key)
     except BaseException:
         sock.close()
@@ -101,3 +106,21 @@ def run(
         sys.stdout.flush()
         os._exit(0)
     return 0
+
+
+def take_copy(store: Store) -> None:
+    """`run --accept-copy`: carry on from the hot file as it is, an older copy of itself
+    (a backup put back on purpose). Its next write counts on from the newest copy's count
+    (`datafile.counted`), so the newest, put back later, is refused as the older one."""
+    kept, meta = last_write(store.path), store.view().meta
+    count = meta.get("writes", 0)
+    if kept is None or kept[0] != meta.get("file_id") or count >= kept[1]:
+        return  # nothing to accept: the file is as its last write left it
+    with store.transaction() as tx:
+        tx.set_meta({"copy_accepted": {"at": iso(store.clock()), "its": count, "newest": kept[1]}})
+    logging.getLogger("halfway").warning(
+        "%s: carrying on from this older copy (its write %d; write %d was the newest), as asked",
+        store.path,
+        count,
+        kept[1],
+    )

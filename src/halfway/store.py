@@ -37,17 +37,18 @@ from tinydb.middlewares import CachingMiddleware
 from halfway import archives, invoked, layout, owners
 from halfway.datafile import (
     AtomicStorage,
+    Seen,
     StoreError,
     Tx,
     View,
-    counted,
     fsync_dir,
     identity_problem,
+    kept_seen,
     meta_of,
     read_file,
+    seen_in,
     space_problem,
     unwritable,
-    write_count,
     write_file,
 )
 from halfway.deliveries import iso
@@ -94,11 +95,13 @@ class Store:
         clock: Callable[[], datetime] | None = None,
         start_over: bool = False,
         create: bool = True,
+        accept_copy: bool = False,
     ) -> None:
         """Open the data folder, making it and an empty hot file if it is new.
 
         A folder that has held a hot file (its lock file is left beside it) but lost
-        it is refused: halfway never quietly starts over; `start_over` is that act.
+        it is refused: halfway never quietly starts over; `start_over` is that act. So is
+        a hot file older than its last write (datafile.SIDECAR): `accept_copy` takes it.
         With `create=False` (the commands that only read) a folder with no data yet
         is left as it is: it reads as empty, and a write is refused.
         """
@@ -107,8 +110,8 @@ class Store:
         self.path = self.data_dir / "halfway.json"
         self.archive_dir = self.data_dir / "archive"
         self.backup = self.data_dir / layout.BACKUP_NAME
-        # the hot file last read or written: its id and its write count (None: not yet)
-        self._seen: tuple[str | None, int] | None = None
+        # the hot file last read or written (its id, its write count), else its last write
+        self._seen: Seen | None = None if accept_copy else kept_seen(self.path)
         self._cache: tuple[tuple[int, int, int], View] | None = None
         self._written: tuple[int, int, int] | None = None
         self._told: set[str] = set()  # archived records of the wrong shape, warned of once
@@ -189,7 +192,7 @@ class Store:
         if problem:
             raise StoreError(problem)
         if data is not None:
-            self._seen = (meta_of(data).get("file_id"), write_count(data))
+            self._seen = seen_in(data)
 
     def space_problem(self) -> str | None:
         """Why the next write would fail (a read-only or full disk), or None."""
@@ -216,7 +219,7 @@ class Store:
         info = self.path.stat()
         self._written = (info.st_ino, info.st_mtime_ns, info.st_size)
         self._cache = (self._written, View(data))
-        self._seen = (meta_of(data).get("file_id"), write_count(data))
+        self._seen = seen_in(data)
 
     def months(self) -> list[str]:
         """The archive months there are, oldest first ('2026-11', …)."""
@@ -289,9 +292,7 @@ class Store:
 
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:
-        storage = partial(
-            AtomicStorage, on_write=self._wrote, on_read=self.same_file, before_write=counted
-        )
+        storage = partial(AtomicStorage, on_write=self._wrote, on_read=self.same_file, counts=True)
         cache = CachingMiddleware(storage)  # type: ignore[no-untyped-call]
         cache.WRITE_CACHE_SIZE = 1 << 30  # write once, at the end
         db = TinyDB(str(self.path), storage=cache)
