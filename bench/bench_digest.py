@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import history
 
-from halfway import digest, digest_render, digest_send
-from halfway.store import Store
+from halfway.digest import figures, render, weekly
+from halfway.store.database import Store
 
 
 def timed(func: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -45,9 +45,9 @@ def timed(func: Callable[[], object], runs: int) -> tuple[float, float]:
 def one_digest(folder: Path, week: str) -> None:
     settings = history.settings_for(folder)
     store = Store(folder)
-    found = digest_send.build(store, settings, week, datetime.now(UTC))
-    digest_render.mail_html(found, "http://127.0.0.1:8470/digest/x?t=y")
-    digest_render.text(found)
+    found = weekly.build(store, settings, week, datetime.now(UTC))
+    render.mail_html(found, "http://127.0.0.1:8470/digest/x?t=y")
+    render.text(found)
 
 
 def main() -> None:
@@ -79,9 +79,9 @@ def main() -> None:
             count = len(store.everything()["deliveries"])
             zone = history.settings_for(folder).tz
             now = datetime.now(UTC)
-            last = digest.last_complete_week(now, zone)
-            middle = digest.week_name(
-                digest.monday_of(last, now, zone) - timedelta(weeks=26 * years)
+            last = figures.last_complete_week(now, zone)
+            middle = figures.week_name(
+                figures.monday_of(last, now, zone) - timedelta(weeks=26 * years)
             )
             one_digest(folder, last)  # warm: templates compiled, modules loaded
             latest = timed(lambda f=folder, w=last: one_digest(f, w), args.runs)

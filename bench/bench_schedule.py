@@ -9,8 +9,9 @@ import timeit
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from halfway.config import Nudge, QuietHours
-from halfway.schedule import next_fire, upcoming
+from halfway.config.models import Nudge
+from halfway.config.practices import QuietHours
+from halfway.core.schedule import next_fire, upcoming
 
 ZONE = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

@@ -39,10 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import history
 
-from halfway import layout
-from halfway.daemon import Daemon
-from halfway.deliveries import expired
-from halfway.store import Store
+from halfway.core.deliveries import expired
+from halfway.engine.daemon import Daemon
+from halfway.store import layout
+from halfway.store.database import Store
 
 PER_YEAR = 1_825  # five daily nudges
 

@@ -23,12 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from halfway import config
-from halfway.daemon import Daemon
-from halfway.deliver import ChannelResult
-from halfway.deliveries import at, iso
+from halfway.channels.sending import ChannelResult
+from halfway.config import loader
+from halfway.core.deliveries import at, iso
+from halfway.engine.daemon import Daemon
 from halfway.replies import service
-from halfway.store import Store
+from halfway.store.database import Store
 
 NUDGES = """
 [[nudges]]
@@ -70,13 +70,13 @@ def fake_send(channels: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, 
     return {name: ChannelResult(True) for name in channels}
 
 
-def settings_for(folder: Path) -> config.Settings:
+def settings_for(folder: Path) -> loader.Settings:
     data = tomllib.loads(
         'timezone = "Europe/Berlin"\nquiet_hours = { start = "23:00", end = "07:00" }\n' + NUDGES
     )
     data["data_dir"] = str(folder)
     data["channels"] = {"phone": "ntfy://ntfy.example.net/halfway-bench"}
-    return config.build(data, "bench config")
+    return loader.build(data, "bench config")
 
 
 def simulate(folder: Path, start: datetime, days: int, rng: random.Random) -> None:

@@ -43,10 +43,11 @@ from typing import Any
 
 from aiohttp import web
 
-from halfway import config, demodata
-from halfway.daemon import Daemon
-from halfway.deliveries import expired
-from halfway.store import Store
+from halfway.cli import demodata
+from halfway.config import loader
+from halfway.core.deliveries import expired
+from halfway.engine.daemon import Daemon
+from halfway.store.database import Store
 
 HERE = Path(__file__).resolve().parent
 EXTRA_NUDGES = (
@@ -57,8 +58,8 @@ EXTRA_NUDGES = (
 demodata.DEMO_NUDGES = (*demodata.DEMO_NUDGES, *EXTRA_NUDGES)
 
 
-def settings_for(folder: Path) -> config.Settings:
-    return config.build(
+def settings_for(folder: Path) -> loader.Settings:
+    return loader.build(
         {"timezone": "Europe/Berlin", "data_dir": str(folder), "channels": {"phone": "json://x"}},
         "bench",
     )

@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from halfway import cli, faults
+from halfway.cli import main
+from halfway.store import faults
 
 from .browser import browser, phone_page  # noqa: F401 - fixtures for the page tests
 
@@ -151,7 +152,7 @@ def halfway(capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
     """Run `halfway ARGS…` in-process through cli.main; return code and output."""
 
     def run(*args: str) -> Ran:
-        code = cli.main(list(args))
+        code = main.main(list(args))
         captured = capsys.readouterr()
         return Ran(code, captured.out, captured.err)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from halfway.deliveries import iso
+from halfway.core.deliveries import iso
 
 Record = dict[str, Any]
 _ids = itertools.count(1)

@@ -6,12 +6,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from halfway import config, deliver
-from halfway.daemon import Daemon
-from halfway.deliveries import at
-from halfway.keys import start_keys
+from halfway.channels import sending
+from halfway.config import loader
+from halfway.core.deliveries import at
+from halfway.engine.daemon import Daemon
 from halfway.replies import service
-from halfway.store import Store
+from halfway.store.database import Store
+from halfway.store.keys import start_keys
 
 from .conftest import Clock, config_text
 
@@ -19,7 +20,7 @@ from .conftest import Clock, config_text
 def make_daemon(tmp_path: Path, body: str, clock: Clock, **channels: str) -> Daemon:
     """A daemon on a config of `body` (Europe/Berlin) with `channels`, started up."""
     data = tomllib.loads(config_text(body, data_dir=tmp_path / "data", channels=channels))
-    settings = config.build(data, "test config", deliver.url_problem)
+    settings = loader.build(data, "test config", sending.url_problem)
     daemon = Daemon(settings, Store(settings.data_dir, clock=clock), clock=clock)
     daemon.start_up()
     return daemon

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from halfway import asks, boundaries, ledger, talks
-from halfway.deliveries import iso
-from halfway.store import Store, write_file
+from halfway.core.deliveries import iso
+from halfway.ledger import asks, book, boundaries
+from halfway.store.database import Store, write_file
+from halfway.talks import rules
 
 Record = dict[str, Any]
 NUDGES = ("morning-boundary", "midday-breath", "one-ask", "evening-gestures", "reframe")
@@ -106,7 +107,7 @@ def build(folder: Path, years: int, now: datetime, seed: int = 7) -> History:
         if rng.random() < 0.8:
             at = morning + timedelta(hours=13)
             if at < now:
-                put("entries", {"id": f"e_{day:08x}", **ledger.entry("gesture", NOTE, None, at)})
+                put("entries", {"id": f"e_{day:08x}", **book.entry("gesture", NOTE, None, at)})
         if day % 7 == 0 and morning + timedelta(hours=1) < now:
             n += 1
             week = (morning + timedelta(hours=1)).strftime("%G-W%V")
@@ -155,11 +156,11 @@ def _ask(put: Any, made: History, ask_id: str, when: datetime, now: datetime, op
 
 
 def _talk(put: Any, talk_id: str, when: datetime, now: datetime, rng: random.Random) -> None:
-    talk: Record = dict(talks.new_talk(talk_id, when + timedelta(days=3), "weekend time", when))
+    talk: Record = dict(rules.new_talk(talk_id, when + timedelta(days=3), "weekend time", when))
     ended = when + timedelta(days=3, hours=2)
     if ended < now:
-        finish = talks.done if rng.random() < 0.8 else talks.cancelled
-        talk = dict(finish(cast(talks.Talk, talk), ended))
+        finish = rules.done if rng.random() < 0.8 else rules.cancelled
+        talk = dict(finish(cast(rules.Talk, talk), ended))
     state = "sent" if ended < now else "planned"
     talk["chain"] = [{"kind": "talk_reflection", "due_at": iso(ended), "state": state}]
     put("talks", talk)

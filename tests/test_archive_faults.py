@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from halfway.deliveries import iso, month_of
-from halfway.links import Links
-from halfway.store import Store
+from halfway.core.deliveries import iso, month_of
+from halfway.store.database import Store
+from halfway.store.links import Links
 
 from .conftest import Clock, wait_for
 from .engine import make_daemon

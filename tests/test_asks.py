@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from halfway import asks
+from halfway.ledger import asks
 from halfway.replies import service
 
 from .conftest import Clock
@@ -142,7 +142,7 @@ at = "2026-11-28T21:00"
 def test_a_clarity_reply_writes_a_draft_and_the_reflection_moves_it_once_said(
     tmp_path, http_receiver
 ) -> None:
-    from halfway import ledger as records
+    from halfway.ledger import book as records
 
     clock = Clock("2026-11-27T18:00:00+01:00")
     daemon = make_daemon(tmp_path, NUDGES, clock, push=http_receiver.json_url())
@@ -187,11 +187,12 @@ def test_a_clarity_reply_writes_a_draft_and_the_reflection_moves_it_once_said(
 def test_a_planned_talks_reflection_moves_that_talks_ask_and_no_other(
     tmp_path, http_receiver
 ) -> None:
-    from halfway import ledger, talkbook
+    from halfway.ledger import book as ledger
+    from halfway.talks import planning
 
     clock = Clock("2026-11-26T10:00:00+01:00")
     daemon = make_daemon(tmp_path, "", clock, push=http_receiver.json_url())
-    talk = talkbook.add(
+    talk = planning.add(
         daemon.store,
         daemon.settings,
         datetime.fromisoformat("2026-11-28T19:00:00+01:00"),

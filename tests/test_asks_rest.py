@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from halfway import asks, ledger, talkbook
+from halfway.ledger import asks, book
 from halfway.replies import service
+from halfway.talks import planning
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick
@@ -36,7 +37,7 @@ def test_a_talks_reflection_saying_refused_or_avoided_leaves_its_draft_a_draft(
     clock = Clock("2026-11-26T10:00:00+01:00")
     daemon = make_daemon(tmp_path, "", clock, push=http_receiver.json_url())
     talk_at = datetime.fromisoformat("2026-11-28T19:00:00+01:00")
-    talk = talkbook.add(daemon.store, daemon.settings, talk_at, "weekend time", clock())
+    talk = planning.add(daemon.store, daemon.settings, talk_at, "weekend time", clock())
     clock.set("2026-11-27T19:00:00+01:00")
     run_tick(daemon)
     clarity = next(d for d in deliveries(daemon) if d["kind"] == "clarity_ask")
@@ -120,8 +121,8 @@ def test_the_daemon_writes_down_the_rest_on_time_and_history_shows_it(
 ) -> None:
     clock = Clock("2026-11-20T19:00:00+01:00")
     daemon = make_daemon(tmp_path, '[asks]\nrest_after = "3d"\n', clock)
-    said = ledger.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
-    draft = ledger.add_ask(daemon.store, "A film night", clock(), draft=True)
+    said = book.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
+    draft = book.add_ask(daemon.store, "A film night", clock(), draft=True)
 
     def stored() -> dict[str, str]:
         return {a["text"]: a["state"] for a in daemon.store.view().records("asks")}
@@ -156,7 +157,7 @@ def test_the_daemon_writes_down_the_rest_on_time_and_history_shows_it(
 def test_ask_list_rests_an_ask_whose_time_came_while_the_daemon_was_away(
     config_file, halfway
 ) -> None:
-    from halfway.store import Store
+    from halfway.store.database import Store
 
     written = config_file('[asks]\nrest_after = "2d"\n')
     assert written.data_dir is not None
@@ -206,7 +207,7 @@ def test_a_bad_asks_key_is_one_line_exit_2(config_file, halfway, key, value) -> 
 
 
 def test_made_reads_as_asked_in_list_history_and_export(config_file, halfway) -> None:
-    from halfway.store import Store
+    from halfway.store.database import Store
 
     written = config_file()
     assert written.data_dir is not None

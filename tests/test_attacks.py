@@ -23,8 +23,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from halfway import logs
-from halfway.store import StoreError
+from halfway.channels import logs
+from halfway.store.database import StoreError
 
 from .conftest import Clock, DaemonProcess, free_port, soon, wait_for
 from .engine import make_daemon

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from halfway import export, history
+from halfway.records import export, history
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 from freezegun import freeze_time
 
-from halfway import config
-from halfway.care_nudges import CareNudges
-from halfway.digest_send import DigestNudges
-from halfway.planner import Planner
-from halfway.schedule import clock_text
-from halfway.store import Store
+from halfway.care.nudging import CareNudges
+from halfway.config import loader
+from halfway.core.schedule import clock_text
+from halfway.digest.weekly import DigestNudges
+from halfway.engine.planner import Planner
+from halfway.store.database import Store
 
 QUIET = '[quiet_hours]\nstart = "22:00"\nend = "07:30"\n'
 EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
@@ -65,7 +65,7 @@ def test_status_and_upcoming_show_talk_steps_the_digest_and_the_care_check(
 
     # The times the daemon's own services compute, at the same instant.
     now = datetime.now(UTC)
-    settings = config.load(written.path)
+    settings = loader.load(written.path)
     store = Store(settings.data_dir, create=False)
     clock = lambda: now  # noqa: E731
     digest_at = DigestNudges(settings, store, clock).next_wake()

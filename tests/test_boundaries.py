@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from halfway import boundaries
+from halfway.ledger import boundaries
 from halfway.replies import service
 
 from .conftest import Clock
@@ -165,10 +165,10 @@ def test_cli_add_list_retire_and_the_export_keeps_answers(config_file, halfway) 
 def test_cli_bad_input_is_exit_2_and_changes_nothing(config_file, halfway, args, says) -> None:
     path = config_file(config_body({"voices": THREE["voices"]})).path
     # the CLI does not sync the config; the daemon does at start-up: do what it does
-    from halfway import ledger
-    from halfway.store import Store
+    from halfway.ledger import book
+    from halfway.store.database import Store
 
-    ledger.sync_boundaries(Store(path.parent / "data"), [("voices", THREE["voices"])], T0)
+    book.sync_boundaries(Store(path.parent / "data"), [("voices", THREE["voices"])], T0)
     before = export(halfway, path)["boundaries"]
     ran = halfway("boundary", *args, "--config", str(path))
     assert ran.code == 2

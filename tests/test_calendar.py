@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from halfway import calendar, config, discretion, links
-from halfway.deliveries import iso
-from halfway.replies import tokens
-from halfway.store import Store
+from halfway.config import loader
+from halfway.core import tokens
+from halfway.core.deliveries import iso
+from halfway.feeds import ical
+from halfway.store import links
+from halfway.store.database import Store
+from halfway.words import discretion
 
 from .conftest import config_text, wait_for
 
@@ -24,10 +27,10 @@ TALK_AT = datetime(2026, 12, 5, 19, 0, tzinfo=BERLIN)  # Saturday evening, CET (
 REVIEW = '[[nudges]]\nid = "weekly-review"\nkind = "pattern_review"\ncron = "0 18 * * sun"\n'
 
 
-def settings_of(tmp_path: Path, discreet: bool) -> config.Settings:
+def settings_of(tmp_path: Path, discreet: bool) -> loader.Settings:
     body = f"discreet = {str(discreet).lower()}\n{REVIEW}"
     data = tomllib.loads(config_text(body, data_dir=tmp_path / "data"))
-    return config.build(data, "test config")
+    return loader.build(data, "test config")
 
 
 def plan_talks(store: Store) -> None:
@@ -52,7 +55,7 @@ def test_the_feed_holds_the_planned_talk_at_its_local_time_and_the_next_reviews(
     settings = settings_of(tmp_path, discreet=False)
     store = Store(settings.data_dir)
     plan_talks(store)
-    feed = calendar.feed(settings, store.view(), NOW)
+    feed = ical.feed(settings, store.view(), NOW)
     found = events(feed)
     talks = [e for e in found if str(e["summary"]) == discretion.CALENDAR_TALK]
     assert [str(e["uid"]) for e in talks] == ["t_1a2b3c@halfway"]  # not the cancelled one
@@ -75,7 +78,7 @@ def test_a_discreet_feed_names_no_topic_and_no_practice(tmp_path) -> None:
     settings = settings_of(tmp_path, discreet=True)
     store = Store(settings.data_dir)
     plan_talks(store)
-    feed = calendar.feed(settings, store.view(), NOW)
+    feed = ical.feed(settings, store.view(), NOW)
     titles = {str(e["summary"]) for e in events(feed)}
     assert titles == {"Reminder"}  # the default discreet_title
     assert str(icalendar.Calendar.from_ical(feed)["x-wr-calname"]) == "Reminder"
@@ -88,7 +91,7 @@ def test_a_feed_that_is_not_discreet_still_names_no_topic_practice_or_app(tmp_pa
     settings = settings_of(tmp_path, discreet=False)
     store = Store(settings.data_dir)
     plan_talks(store)
-    feed = calendar.feed(settings, store.view(), NOW)
+    feed = ical.feed(settings, store.view(), NOW)
     found = events(feed)
     titles = [str(e["summary"]) for e in found]
     assert set(titles) == {discretion.CALENDAR_TALK, discretion.CALENDAR_REVIEW}
@@ -105,10 +108,10 @@ def test_a_feed_that_is_not_discreet_still_names_no_topic_practice_or_app(tmp_pa
 
 def test_the_calendar_titles_are_the_users_own_discreet_title(tmp_path) -> None:
     body = f'discreet_title = "Errand"\n{REVIEW}'
-    settings = config.build(tomllib.loads(config_text(body, data_dir=tmp_path / "d")), "test")
+    settings = loader.build(tomllib.loads(config_text(body, data_dir=tmp_path / "d")), "test")
     store = Store(settings.data_dir)
     plan_talks(store)
-    titles = {str(e["summary"]) for e in events(calendar.feed(settings, store.view(), NOW))}
+    titles = {str(e["summary"]) for e in events(ical.feed(settings, store.view(), NOW))}
     assert titles == {"Errand"}
 
 
@@ -122,9 +125,7 @@ def test_a_moved_talk_keeps_its_uid_with_a_higher_sequence(tmp_path) -> None:
         assert talk is not None
         moved = {"state": "moved", "at": iso(NOW), "from": talk["at"], "to": iso(later)}
         tx.put("talks", {**talk, "at": iso(later), "history": [*talk["history"], moved]})
-    [event] = [
-        e for e in events(calendar.feed(settings, store.view(), NOW)) if "t_1a2b3c" in e["uid"]
-    ]
+    [event] = [e for e in events(ical.feed(settings, store.view(), NOW)) if "t_1a2b3c" in e["uid"]]
     assert event.decoded("dtstart") == later
     assert int(event["sequence"]) == 1
 

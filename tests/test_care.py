@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import care
-from halfway.care import (
+from halfway.care import triggers
+from halfway.care.triggers import (
     BOUNDARY_SAFETY,
     COUNSELLOR,
     MOVEMENT_RETURNS_NOTE,
     REVISIT_BOUNDARIES,
     STEP_BACK,
 )
-from halfway.deliveries import iso
+from halfway.core.deliveries import iso
 
 BERLIN = ZoneInfo("Europe/Berlin")
 KIRITIMATI = ZoneInfo("Pacific/Kiritimati")  # UTC+14: its Monday morning is Sunday in UTC
@@ -69,7 +69,9 @@ class History:
     def check(self, monday: date, enabled: tuple[str, ...] | None = None) -> list[str]:
         """Evaluate at that Monday 10:00 local, remembering what fired as the service does."""
         now = datetime.combine(monday, time(10), tzinfo=self.zone)
-        due = care.evaluate(self.tables, self.zone, now, self.fired, enabled or care.TRIGGERS)
+        due = triggers.evaluate(
+            self.tables, self.zone, now, self.fired, enabled or triggers.TRIGGERS
+        )
         self.fired = due.remember
         return due.send
 
@@ -136,8 +138,8 @@ def test_step_back_fires_on_four_or_more_and_rising_two_weeks_running(
     for monday, m in zip(W[:3], mine, strict=True):
         h.initiations(monday, m)
     assert STEP_BACK in h.check(W[3])
-    assert care.STEP_BACK_AT == 4
-    assert care.RISING_WEEKS == 2
+    assert triggers.STEP_BACK_AT == 4
+    assert triggers.RISING_WEEKS == 2
 
 
 def test_movement_answered_counts_as_the_partners_response() -> None:
@@ -267,17 +269,17 @@ def test_a_boundary_not_holding_in_three_of_four_answers_is_one_gentle_note() ->
     assert [m for m, notes in sent.items() if notes] == [W[5], W[12]]
     assert h.fired[BOUNDARY_SAFETY]["week"] == W[11].isoformat()
     # "strained" is not "did not hold"; three of the last four must say it did not
-    assert care.BOUNDARY_NOT_HELD == (3, 4)
+    assert triggers.BOUNDARY_NOT_HELD == (3, 4)
 
 
 def test_long_quiet_after_writing_stopped_brings_the_counsellors_word_once() -> None:
     h = History()
-    h.check = lambda monday: History.check(h, monday, (care.LONG_QUIET,))  # type: ignore[method-assign]
+    h.check = lambda monday: History.check(h, monday, (triggers.LONG_QUIET,))  # type: ignore[method-assign]
     h.review(W[0] + timedelta(days=6), "none")  # then nothing at all is written down
     sent = {monday: h.check(monday) for monday in W[1:14]}
     assert [m for m, notes in sent.items() if notes] == [W[9]]  # W[1]–W[8]: eight weeks
-    assert h.fired[care.LONG_QUIET]["run"] == W[1].isoformat()
-    assert care.QUIET_WEEKS == 8
+    assert h.fired[triggers.LONG_QUIET]["run"] == W[1].isoformat()
+    assert triggers.QUIET_WEEKS == 8
 
 
 def test_a_new_install_with_nothing_before_it_is_never_called_long_quiet() -> None:
@@ -286,15 +288,17 @@ def test_a_new_install_with_nothing_before_it_is_never_called_long_quiet() -> No
 
 
 def test_the_new_notes_carry_no_diagnosis_and_the_safety_note_the_safety_line() -> None:
-    from halfway import digest_render, practices, words
+    from halfway.core import kinds
+    from halfway.digest import render
+    from halfway.words import catalog
 
     for kind in ("care_movement", "care_safety"):
-        title, text = practices.render(kind, None, seed="x")
+        title, text = kinds.render(kind, None, seed="x")
         note = text.split("\n\n")[0]  # the safety line aside
         assert title
         assert not any(w in note.lower() for w in ("abus", "narciss", "toxic", "disorder"))
-    assert practices.render("care_safety", None, seed="x")[1].endswith(words.safety_line())
-    assert digest_render.care_lines([BOUNDARY_SAFETY])[0].endswith(words.safety_line())
+    assert kinds.render("care_safety", None, seed="x")[1].endswith(catalog.safety_line())
+    assert render.care_lines([BOUNDARY_SAFETY])[0].endswith(catalog.safety_line())
 
 
 # weeks: across the year, and far from UTC ---------------------------------------------------
@@ -330,15 +334,15 @@ def test_weeks_are_the_users_local_weeks_far_from_utc() -> None:
     assert STEP_BACK in h.check(W[3])
     # Counted in UTC weeks the same entries read 2, 0, 7: no rise two weeks running.
     now = datetime.combine(W[3], time(10), tzinfo=KIRITIMATI)
-    by_week = care.weeks(h.tables, UTC, care.last_whole_week(now, UTC))
+    by_week = triggers.weeks(h.tables, UTC, triggers.last_whole_week(now, UTC))
     assert [by_week[m - timedelta(days=7)].mine for m in W[:3]] == [2, 0, 7]
-    assert STEP_BACK not in care.evaluate(h.tables, UTC, now).send
+    assert STEP_BACK not in triggers.evaluate(h.tables, UTC, now).send
 
 
 def test_weeks_are_named_by_their_local_monday() -> None:
     sunday_night = datetime(2027, 1, 3, 23, 30, tzinfo=BERLIN)
-    assert care.week_of(sunday_night, BERLIN) == date(2026, 12, 28)
-    assert care.week_of(sunday_night.astimezone(UTC), BERLIN) == date(2026, 12, 28)
-    assert care.last_whole_week(datetime(2027, 1, 4, 0, 5, tzinfo=BERLIN), BERLIN) == date(
+    assert triggers.week_of(sunday_night, BERLIN) == date(2026, 12, 28)
+    assert triggers.week_of(sunday_night.astimezone(UTC), BERLIN) == date(2026, 12, 28)
+    assert triggers.last_whole_week(datetime(2027, 1, 4, 0, 5, tzinfo=BERLIN), BERLIN) == date(
         2026, 12, 28
     )

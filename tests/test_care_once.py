@@ -9,8 +9,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from halfway import care, digest, digest_send, pauses
-from halfway.deliveries import iso
+from halfway.care import triggers
+from halfway.core.deliveries import iso
+from halfway.digest import figures, weekly
+from halfway.store import pauses
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick
@@ -108,21 +110,21 @@ def test_each_care_note_goes_out_once_in_the_digest_or_on_its_own(tmp_path, http
     ]
     said += [
         (
-            digest.last_complete_week(datetime.fromisoformat(d["scheduled_for"]), BERLIN),
+            figures.last_complete_week(datetime.fromisoformat(d["scheduled_for"]), BERLIN),
             d["nudge_id"].partition(":")[2],
             "nudge",
         )
         for d in deliveries(daemon)
         if d["nudge_id"].startswith("care:")
     ]
-    week = {n: digest.week_name(x) for n, x in enumerate(X)}
+    week = {n: figures.week_name(x) for n, x in enumerate(X)}
     assert sorted(said) == sorted(
         [
-            (week[2], care.REVISIT_BOUNDARIES, "digest"),  # X0–X2 still
-            (week[3], care.STEP_BACK, "nudge"),  # 2 → 3 → 4, the digest paused
-            (week[3], care.BOUNDARY_SAFETY, "nudge"),  # three answers: did not hold
-            (week[5], care.COUNSELLOR, "digest"),  # six still weeks
-            (week[9], care.MOVEMENT_RETURNS_NOTE, "digest"),  # X6, X8, X9 after X0–X5
+            (week[2], triggers.REVISIT_BOUNDARIES, "digest"),  # X0–X2 still
+            (week[3], triggers.STEP_BACK, "nudge"),  # 2 → 3 → 4, the digest paused
+            (week[3], triggers.BOUNDARY_SAFETY, "nudge"),  # three answers: did not hold
+            (week[5], triggers.COUNSELLOR, "digest"),  # six still weeks
+            (week[9], triggers.MOVEMENT_RETURNS_NOTE, "digest"),  # X6, X8, X9 after X0–X5
         ]
     )
     assert max(Counter(note for _, note, _ in said).values()) == 1
@@ -130,6 +132,6 @@ def test_each_care_note_goes_out_once_in_the_digest_or_on_its_own(tmp_path, http
     assert len(digests) == 9  # every Monday but the paused one
     assert all(d["state"] == "sent" for d in digests)
     # the digest of a note's week, read again later, shows what it said, no more
-    shown = digest_send.build(daemon.store, daemon.settings, week[5], clock())
-    assert shown.care_notes == (care.COUNSELLOR,)
-    assert digest_send.build(daemon.store, daemon.settings, week[3], clock()).care_notes == ()
+    shown = weekly.build(daemon.store, daemon.settings, week[5], clock())
+    assert shown.care_notes == (triggers.COUNSELLOR,)
+    assert weekly.build(daemon.store, daemon.settings, week[3], clock()).care_notes == ()

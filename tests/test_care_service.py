@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import digest, pauses
-from halfway.deliveries import iso
+from halfway.core.deliveries import iso
+from halfway.digest import figures
+from halfway.store import pauses
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick
@@ -99,7 +100,7 @@ def test_a_note_due_in_a_digest_week_comes_inside_the_digest_only(tmp_path, http
     clock.set(local(W[3], time(10, 0)))  # the 08:00 digest and the 10:00 check both due
     run_tick(daemon)
     assert care_sent(daemon) == []
-    assert in_digests(daemon) == [(digest.week_name(W[2]), ["step_back", "revisit_boundaries"])]
+    assert in_digests(daemon) == [(figures.week_name(W[2]), ["step_back", "revisit_boundaries"])]
     clock.set(local(W[3], time(10, 30)))
     run_tick(daemon)
     assert care_sent(daemon) == []
@@ -116,7 +117,7 @@ def test_a_check_made_late_after_downtime_still_says_its_notes_once(
     clock.set(local(W[3], time(11, 0)))  # … and was down since before this Monday's checks
     run_tick(daemon)  # made now, on last week's figures: inside the digest
     assert care_sent(daemon) == []
-    assert in_digests(daemon) == [(digest.week_name(W[2]), ["step_back", "revisit_boundaries"])]
+    assert in_digests(daemon) == [(figures.week_name(W[2]), ["step_back", "revisit_boundaries"])]
 
 
 def test_care_nudges_can_be_turned_off_and_rescheduled(tmp_path, http_receiver) -> None:

@@ -16,11 +16,14 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from halfway import __version__, config, deliver, pauses
-from halfway.daemon import Daemon
-from halfway.deliver import ChannelResult
+from halfway import __version__
+from halfway.channels import sending
+from halfway.channels.sending import ChannelResult
+from halfway.config import loader as config
+from halfway.engine.daemon import Daemon
 from halfway.replies import service
-from halfway.store import Store
+from halfway.store import pauses
+from halfway.store.database import Store
 
 from .conftest import ROOT, Clock
 from .engine import first_start
@@ -37,7 +40,7 @@ def test_python_dash_m_halfway_prints_the_version() -> None:
 def modules_loaded_by(*argv: str) -> tuple[int, list[str]]:
     """Run the real CLI in a fresh interpreter; its exit code and which heavy modules it loaded."""
     script = (
-        "import sys, halfway.cli as cli\n"
+        "import sys, halfway.cli.main as cli\n"
         f"code = cli.main({list(argv)!r})\n"
         "heavy = ('apprise', 'aiohttp', 'pydantic')\n"
         "print(code, *sorted(m for m in heavy if m in sys.modules))\n"
@@ -274,7 +277,7 @@ def test_resume_by_name_says_when_every_nudge_is_still_paused(halfway, config_fi
 def test_history_says_why_fires_were_not_sent_and_shows_reply_notes(halfway, config_file) -> None:
     body = '[[nudges]]\nid = "b"\nkind = "boundary"\ncron = "0 20 * * *"\n'
     path = config_file(body, channels={"push": "json://127.0.0.1:9/never-reached"}).path
-    settings = config.build(tomllib.loads(path.read_text()), str(path), deliver.url_problem)
+    settings = config.build(tomllib.loads(path.read_text()), str(path), sending.url_problem)
     clock = Clock("2026-11-20T10:00:00+01:00")
     daemon = Daemon(
         settings,
@@ -324,7 +327,7 @@ def test_run_refuses_data_dir_without_demo(halfway, config_file, tmp_path) -> No
 def test_a_hint_names_the_command_as_it_was_started(tmp_path) -> None:
     """Issue 16.27g: '.venv/bin/halfway init', 'python -m halfway init', or plain
     'halfway init' when the PATH finds it by that name."""
-    from halfway.invoked import started_as
+    from halfway.words.invoked import started_as
 
     on_path = tmp_path / "bin"
     on_path.mkdir()

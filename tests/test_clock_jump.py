@@ -7,11 +7,12 @@ import tomllib
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import config, deliver
-from halfway import daemon as daemon_module
-from halfway.daemon import Daemon
-from halfway.deliver import ChannelResult
-from halfway.store import Store
+from halfway.channels import sending
+from halfway.channels.sending import ChannelResult
+from halfway.config import loader
+from halfway.engine import daemon as daemon_module
+from halfway.engine.daemon import Daemon
+from halfway.store.database import Store
 
 from .conftest import Clock, config_text
 from .engine import make_daemon
@@ -55,7 +56,7 @@ class Mono:
 
 def running(tmp_path: Any, body: str, clock: Clock, mono: Mono) -> Daemon:
     data = tomllib.loads(config_text(body, data_dir=tmp_path / "data", channels=CHANNELS))
-    settings = config.build(data, "test config", deliver.url_problem)
+    settings = loader.build(data, "test config", sending.url_problem)
     store = Store(settings.data_dir, clock=clock)
     daemon = Daemon(settings, store, clock=clock, send=quiet_send, monotonic=mono)
     daemon.start_up()
@@ -189,7 +190,7 @@ def is_sent(delivery: dict[str, Any]) -> bool:
 
 
 def test_a_failed_send_after_a_clock_set_back_is_retried_after_its_wait_not_the_jump() -> None:
-    from halfway import deliveries
+    from halfway.core import deliveries
 
     now = datetime.fromisoformat("2026-12-01T10:00:00+00:00")
     ahead = now + timedelta(days=1)  # it failed while the clock read a day ahead
@@ -206,7 +207,7 @@ def test_a_failed_send_after_a_clock_set_back_is_retried_after_its_wait_not_the_
 
 
 def test_a_jump_of_a_day_measured_a_hair_short_reads_a_day() -> None:
-    from halfway.clockjump import Jump
+    from halfway.core.clockjump import Jump
 
     seen = datetime.fromisoformat("2026-12-02T10:00:00+00:00")
     jump = Jump(seen, timedelta(seconds=86_399.6), 0.0)  # the two clocks read a moment apart
@@ -233,12 +234,12 @@ def test_the_digest_s_mark_left_ahead_by_a_clock_set_back_holds_back_no_digest(t
 def test_a_talk_s_steps_left_out_by_a_clock_ahead_go_out_at_their_time(tmp_path) -> None:
     from zoneinfo import ZoneInfo
 
-    from halfway import talkbook
+    from halfway.talks import planning
 
     clock, mono = Clock("2026-12-03T12:00:00+01:00"), Mono()
     daemon = running(tmp_path, EVERY_MINUTE, clock, mono)
     talk_at = datetime(2026, 12, 3, 19, 0, tzinfo=ZoneInfo("Europe/Berlin"))
-    talk = talkbook.add(daemon.store, daemon.settings, talk_at, None, clock())
+    talk = planning.add(daemon.store, daemon.settings, talk_at, None, clock())
     steps = lambda: {  # noqa: E731
         e["kind"]: e["state"] for e in daemon.store.view().get("talks", talk["id"])["chain"]
     }
@@ -260,7 +261,7 @@ def test_a_talk_s_steps_left_out_by_a_clock_ahead_go_out_at_their_time(tmp_path)
 
 
 def test_a_slow_drift_between_the_clocks_is_no_jump() -> None:
-    from halfway.clockjump import Watch
+    from halfway.core.clockjump import Watch
 
     wall, mono = Clock("2026-12-01T10:00:00+00:00"), Mono()
     watch = Watch(wall, mono)

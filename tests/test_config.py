@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from halfway import config, deliver
-from halfway.config import ConfigError
+from halfway.channels import sending
+from halfway.config import loader
+from halfway.config.loader import ConfigError
 
 from .conftest import ROOT
 
@@ -21,7 +22,7 @@ NUDGE = '[[nudges]]\nid = "n"\nkind = "custom"\ncron = "0 9 * * *"\n'
 
 
 def test_the_example_config_loads_with_every_section() -> None:
-    settings = config.load(ROOT / "config.example.toml", deliver.url_problem)
+    settings = loader.load(ROOT / "config.example.toml", sending.url_problem)
     assert settings.timezone == "Europe/Berlin"
     assert settings.quiet_hours is not None
     assert settings.quiet_hours.start == time(22, 0)
@@ -188,7 +189,7 @@ def test_environment_overrides_win_over_the_file(monkeypatch, config_file) -> No
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "0.0.0.0:9999")
     monkeypatch.setenv("HALFWAY_TIMEZONE", "America/New_York")
     monkeypatch.setenv("HALFWAY_CHANNELS__PHONE", "json://127.0.0.1:10/b")
-    settings = config.load(path, deliver.url_problem)
+    settings = loader.load(path, sending.url_problem)
     assert settings.server.listen == "0.0.0.0:9999"
     assert settings.server.public_url == "https://a.example"  # the rest of [server] stays
     assert settings.timezone == "America/New_York"
@@ -201,7 +202,7 @@ def test_a_bad_environment_override_is_reported_under_its_variable(
     path = config_file().path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "no-port")
     with pytest.raises(ConfigError) as caught:
-        config.load(path, deliver.url_problem)
+        loader.load(path, sending.url_problem)
     assert caught.value.lines == [
         "HALFWAY_SERVER__LISTEN: 'no-port' is not host:port (e.g. '127.0.0.1:8470')"
     ]
@@ -254,12 +255,12 @@ def test_a_bad_channel_url_error_never_prints_the_url(halfway, config_file) -> N
 
 
 def test_durations_take_units_and_combinations() -> None:
-    assert config.parse_duration("90s") == timedelta(seconds=90)
-    assert config.parse_duration("1h30m") == timedelta(minutes=90)
-    assert config.parse_duration("2w") == timedelta(weeks=2)
+    assert loader.parse_duration("90s") == timedelta(seconds=90)
+    assert loader.parse_duration("1h30m") == timedelta(minutes=90)
+    assert loader.parse_duration("2w") == timedelta(weeks=2)
     for bad in ("", "3", "3x", "h", "0s", "-1d"):
         with pytest.raises(ValueError, match=r"duration|longer than zero"):
-            config.parse_duration(bad)
+            loader.parse_duration(bad)
 
 
 def test_settings_never_change_on_bad_input(halfway, config_file) -> None:
@@ -275,9 +276,9 @@ def test_links_point_where_the_server_listens_unless_public_url_is_set(
 ) -> None:
     path = config_file().path
     monkeypatch.setenv("HALFWAY_SERVER__LISTEN", "127.0.0.1:9123")
-    assert config.load(path, deliver.url_problem).server.public_url == "http://127.0.0.1:9123"
+    assert loader.load(path, sending.url_problem).server.public_url == "http://127.0.0.1:9123"
     monkeypatch.setenv("HALFWAY_SERVER__PUBLIC_URL", "https://halfway.example.net/")
-    assert config.load(path, deliver.url_problem).server.public_url == "https://halfway.example.net"
+    assert loader.load(path, sending.url_problem).server.public_url == "https://halfway.example.net"
 
 
 def test_check_shows_where_replies_come_from_and_hides_the_imap_password(
@@ -295,7 +296,7 @@ def test_check_shows_where_replies_come_from_and_hides_the_imap_password(
 
 def test_durations_read_back_the_way_they_are_written() -> None:
     for text in ("90s", "6h", "1h30m", "3d", "2w", "1w2d"):
-        assert config.duration_text(config.parse_duration(text)) == (
+        assert loader.duration_text(loader.parse_duration(text)) == (
             text if text != "90s" else "1m30s"
         )
 
@@ -321,7 +322,7 @@ def test_the_examples_commented_out_in_the_example_config_are_valid(tmp_path) ->
         text = uncommented_block(text, first)
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
-    settings = config.load(path, deliver.url_problem)
+    settings = loader.load(path, sending.url_problem)
     walk = settings.nudge("walk")
     assert walk is not None
     assert (walk.reply, walk.choices, walk.channels) == ("text", ["walked", "skipped"], ["phone"])
@@ -334,9 +335,9 @@ def test_the_examples_commented_out_in_the_example_config_are_valid(tmp_path) ->
 
 def test_every_key_of_the_config_is_in_the_example_config() -> None:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    from halfway.config_models import Imap, Nudge, Outbox, QuietHours, Server, Settings
-    from halfway.config_practices import Boundary, Care, Digest, Talks
-    from halfway.words import OVERRIDABLE
+    from halfway.config.models import Imap, Nudge, Outbox, QuietHours, Server, Settings
+    from halfway.config.practices import Boundary, Care, Digest, Talks
+    from halfway.words.catalog import OVERRIDABLE
 
     tables = [Settings, Server, QuietHours, Nudge, Outbox, Imap, Digest, Talks, Care, Boundary]
     keys = {key for model in tables for key in model.model_fields} | set(OVERRIDABLE)

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from halfway import cli, words
+from halfway.cli import main
+from halfway.words import catalog
 
 from .conftest import Clock, config_text
 from .engine import make_daemon
@@ -135,13 +136,13 @@ def test_a_nudge_whose_times_overflow_is_skipped_alone_and_logged_once(tmp_path,
 
 
 def test_a_nudge_text_is_held_to_the_words_limit(halfway, config_file) -> None:
-    long = "x" * (words.MAX_VARIANT + 1)
+    long = "x" * (catalog.MAX_VARIANT + 1)
     line = refused(halfway, config_file, NUDGE + CRON + f'text = "{long}"\n')
     assert line == (
-        f"nudges[0].text: must be at most {words.MAX_VARIANT} characters"
-        f" (it has {words.MAX_VARIANT + 1})"
+        f"nudges[0].text: must be at most {catalog.MAX_VARIANT} characters"
+        f" (it has {catalog.MAX_VARIANT + 1})"
     )
-    body = NUDGE + CRON + f'text = "{"x" * words.MAX_VARIANT}"\n'
+    body = NUDGE + CRON + f'text = "{"x" * catalog.MAX_VARIANT}"\n'
     ran = halfway("check", "--config", str(config_file(body, channels=PHONE).path))
     assert ran.code == 0, ran.err
 
@@ -169,7 +170,7 @@ def test_any_duration_or_instant_is_taken_or_refused_by_name_never_a_crash(
         path.write_text(config_text(body, data_dir=Path(home) / "data", channels=PHONE))
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(["check", "--config", str(path)])
+            code = main.main(["check", "--config", str(path)])
     assert code in (0, 2), err.getvalue()
     if code == 2:
         lines = err.getvalue().splitlines()

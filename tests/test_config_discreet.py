@@ -8,14 +8,15 @@ import tomllib
 
 import pytest
 
-from halfway import config, discretion
+from halfway.config import loader
+from halfway.words import discretion
 
 from .conftest import config_text
 
 
-def settings_of(tmp_path, body: str = "") -> config.Settings:
+def settings_of(tmp_path, body: str = "") -> loader.Settings:
     data = tomllib.loads(config_text(body, data_dir=tmp_path / "data"))
-    return config.build(data, "test config")
+    return loader.build(data, "test config")
 
 
 def test_the_defaults_are_discreet_with_a_plain_title_and_a_neutral_way_out(tmp_path) -> None:
@@ -92,17 +93,18 @@ def test_a_bad_value_is_one_line_naming_the_file_and_key_with_exit_2(
 def test_the_safety_line_names_fear_and_carries_the_helpline_wherever_it_is_shown(
     tmp_path,
 ) -> None:
-    from halfway import practices, words
+    from halfway.core import kinds
+    from halfway.words import catalog
 
-    line = words.safety_line()
+    line = catalog.safety_line()
     assert "afraid" in line
     assert "unsafe" in line
-    assert words.safety_line("  ") == line  # an empty helpline adds nothing
-    own = words.safety_line("Helpline 0800 116 016")
+    assert catalog.safety_line("  ") == line  # an empty helpline adds nothing
+    own = catalog.safety_line("Helpline 0800 116 016")
     assert own.startswith(line)
     assert own.endswith("Helpline 0800 116 016")
     # the safety note (a care nudge with the safety line) and every page's footer
-    _, note = practices.render("care_counsel", helpline="Helpline 0800 116 016")
+    _, note = kinds.render("care_counsel", helpline="Helpline 0800 116 016")
     assert note.endswith(own)
     settings = settings_of(tmp_path, '[care]\nhelpline = "Helpline 0800 116 016"\n')
     assert discretion.frame(settings).footer()["safety"] == own

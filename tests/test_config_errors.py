@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from halfway import config
+from halfway.config import loader
 
 NUDGE = '[[nudges]]\nid = "n"\nkind = "custom"\ncron = "0 9 * * *"\n'
 PHONE = {"phone": "json://127.0.0.1:9/hook"}
@@ -198,7 +198,7 @@ def test_init_leaves_placeholders_commented_out_and_check_asks_only_for_a_channe
     assert halfway("init", "--config", str(path)).code == 0
     text = path.read_text()
     live = [line for line in text.splitlines() if line and not line.startswith("#")]
-    assert not [line for line in live if config.example_domains(line)]
+    assert not [line for line in live if loader.example_domains(line)]
     assert not [line for line in live if line.startswith(("channels", "public_url"))]
 
     ran = halfway("check", "--config", str(path))
@@ -225,7 +225,7 @@ def test_after_init_setting_only_phone_reaches_every_nudge_and_check_is_quiet(
     ran = halfway("check", "--config", str(path))
     assert ran.code == 0, ran.err
     assert ran.err == ""
-    settings = config.load(path)
+    settings = loader.load(path)
     assert settings.nudges
     for nudge in settings.nudges:
         assert list(settings.channels_of(nudge.channels)) == ["phone"]
@@ -402,9 +402,9 @@ def test_a_default_data_dir_that_cannot_be_made_says_it_is_the_default(
 
 
 def test_example_domains_are_found_only_where_they_are() -> None:
-    assert config.example_domains("ntfys://ntfy.example.net/t") == ["ntfy.example.net"]
-    assert config.example_domains("https://example.com") == ["example.com"]
-    assert config.example_domains("json://a.example/x") == ["a.example"]
-    assert config.example_domains("ntfy://ntfy.sh/example-topic") == []
-    assert config.example_domains("https://example.mycompany.de/x") == []
-    assert config.example_domains(str(Path("/srv/example.json"))) == []
+    assert loader.example_domains("ntfys://ntfy.example.net/t") == ["ntfy.example.net"]
+    assert loader.example_domains("https://example.com") == ["example.com"]
+    assert loader.example_domains("json://a.example/x") == ["a.example"]
+    assert loader.example_domains("ntfy://ntfy.sh/example-topic") == []
+    assert loader.example_domains("https://example.mycompany.de/x") == []
+    assert loader.example_domains(str(Path("/srv/example.json"))) == []

@@ -24,7 +24,7 @@ def refused(halfway, config_file, body: str, channels=PHONE) -> str:
 
 
 def test_check_says_which_fires_quiet_hours_moved(halfway, config_file, monkeypatch) -> None:
-    from halfway import commands
+    from halfway.cli import commands
 
     monkeypatch.setattr(commands, "utc_now", lambda: datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
     body = '[quiet_hours]\nstart = "22:00"\nend = "07:30"\n' + NUDGE

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from halfway import cursors
-from halfway.store import Store
+from halfway.core import cursors
+from halfway.store.database import Store
 
 from .conftest import free_port, wait_for
 

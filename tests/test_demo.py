@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from halfway.daemon import Daemon
-from halfway.deliver import ChannelResult
-from halfway.deliveries import at
-from halfway.settings import demo_settings
-from halfway.store import Store
+from halfway.channels.sending import ChannelResult
+from halfway.cli.invocation import demo_settings
+from halfway.core.deliveries import at
+from halfway.engine.daemon import Daemon
+from halfway.store.database import Store
 
 from .conftest import Clock
 from .engine import deliveries

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import config, demodata
-from halfway.datafile import SIDECAR
-from halfway.store import StoreError
+from halfway.cli import demodata
+from halfway.config import loader
+from halfway.store.database import StoreError
+from halfway.store.datafile import SIDECAR
 
 from .conftest import wait_for
 
@@ -130,11 +131,11 @@ def test_demo_data_fills_a_fresh_folder_that_the_commands_and_the_daemon_then_us
 
 def story(folder: Path, seed: int) -> list[tuple[Any, ...]]:
     """Three weeks made in `folder`, as the records read (ids aside: they are random)."""
-    settings = config.build(
+    settings = loader.build(
         {"timezone": "Europe/Berlin", "data_dir": str(folder), "channels": PHONE}, "test"
     )
     demodata.fill(settings, 3, seed, datetime(2026, 11, 25, 12, tzinfo=UTC))
-    from halfway.store import Store
+    from halfway.store.database import Store
 
     every = Store(folder).everything()
     return sorted(
@@ -166,7 +167,7 @@ def test_a_folder_with_one_entry_is_refused_and_left_byte_for_byte(halfway, conf
     )
     assert snapshot(written.data_dir) == before
     with pytest.raises(StoreError):  # the function refuses too, whoever calls it
-        demodata.fill(config.load(written.path), 1, 1, datetime.now(UTC))
+        demodata.fill(loader.load(written.path), 1, 1, datetime.now(UTC))
     assert snapshot(written.data_dir) == before
 
 

@@ -111,10 +111,10 @@ def test_a_talk_the_partner_began_and_a_hurt_logged_reach_this_weeks_digest(
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from halfway import digest
+    from halfway.digest import figures
 
     path = str(config_file().path)
-    week = digest.week_name(digest.care.week_of(datetime.now(UTC), ZoneInfo("Europe/Berlin")))
+    week = figures.week_name(figures.care.week_of(datetime.now(UTC), ZoneInfo("Europe/Berlin")))
     before = halfway("digest", "--week", week, "--config", path).out
     assert "Movement noted in 0 of the last 8 weeks." in before
     logged = halfway("log", "hurt", "the door slammed", "--by", "partner", "--config", path)

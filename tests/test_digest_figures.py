@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import care, digest
+from halfway.care import triggers
+from halfway.digest import figures
 
 from .digest_history import History
 
@@ -45,7 +46,7 @@ def a_week_with_movement() -> History:
 
 
 def test_a_week_with_movement_counts_what_i_did_and_what_moved() -> None:
-    d = digest.build(a_week_with_movement().tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(a_week_with_movement().tables, "2026-W48", BERLIN, NOW)
     assert (d.week, d.monday, d.sunday) == ("2026-W48", date(2026, 11, 23), date(2026, 11, 29))
     assert (d.sent, d.self_regulation, d.asks_said) == (7, 1, 1)
     assert [(b.text, b.value) for b in d.boundaries] == [
@@ -60,7 +61,7 @@ def test_a_week_with_movement_counts_what_i_did_and_what_moved() -> None:
         (date(2026, 11, 24), "tea in the morning", None),
         (date(2026, 11, 26), "a note on the fridge", "partner"),
     ]
-    assert d.latest_ask == digest.LatestAsk(
+    assert d.latest_ask == figures.LatestAsk(
         "Twenty minutes on Saturday?", "agreed", date(2026, 11, 23)
     )
     assert d.resting_asks == 0
@@ -93,7 +94,7 @@ def test_the_strip_marks_each_week_by_what_was_written_down() -> None:
     h.log("gesture", "2026-11-19 08:00", "held my hand")
     # W48 (23 Nov): an empty week — nothing written down (a check-in came by, unanswered)
     h.nudge("gesture_log", "2026-11-24 20:00")
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
     assert [(w.monday, w.mark) for w in d.strip] == [
         (date(2026, 10, 5), "nothing"),
         (date(2026, 10, 12), "moments"),
@@ -115,14 +116,14 @@ def test_hurt_by_the_partner_is_shown_and_never_counted_as_effort() -> None:
     h = History()
     h.log("hurt", "2026-11-24 22:00", "he mocked me in front of friends", by="partner")
     h.log("hurt", "2026-11-26 22:00", "she took my keys", by="partner")
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
     assert (d.moved, d.partner_initiations, d.gestures) == (0, 0, ())
     assert [(x.day, x.text) for x in d.hurt] == [
         (date(2026, 11, 24), "he mocked me in front of friends"),
         (date(2026, 11, 26), "she took my keys"),
     ]
     assert (d.mark, d.empty, d.moved_weeks) == ("no_movement", False, 0)
-    week = care.weeks(h.tables, BERLIN, date(2026, 11, 23), count=1)[date(2026, 11, 23)]
+    week = triggers.weeks(h.tables, BERLIN, date(2026, 11, 23), count=1)[date(2026, 11, 23)]
     assert (week.movement, week.moments, week.still) == (0, 0, True)
 
 
@@ -130,16 +131,16 @@ def test_a_week_with_only_gestures_is_small_moments_never_still() -> None:
     h = History()
     h.answer("gesture_log", "2026-11-24 20:00", "tea brought to my desk")
     h.log("gesture", "2026-11-26 08:00", "a note on the fridge", by="partner")
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
     assert (d.mark, d.moved, len(d.gestures), d.moved_weeks) == ("moments", 0, 2, 0)
-    week = care.weeks(h.tables, BERLIN, date(2026, 11, 23), count=1)[date(2026, 11, 23)]
+    week = triggers.weeks(h.tables, BERLIN, date(2026, 11, 23), count=1)[date(2026, 11, 23)]
     assert (week.moments, week.still) == (2, False)
 
 
 def test_a_week_with_an_agreed_ask_is_movement() -> None:
     h = History()
     h.ask("Twenty minutes on Saturday?", "2026-11-16 17:00", ("agreed", "2026-11-25 21:00"))
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
     assert (d.mark, d.moved, d.asks_agreed, d.moved_weeks) == ("movement", 1, 1, 1)
     assert d.asks_said == 0  # said the week before
     assert [w.mark for w in d.strip[-2:]] == ["no_movement", "movement"]
@@ -158,7 +159,7 @@ def test_a_talk_the_partner_began_is_movement() -> None:
             "history": [],
         }
     )
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
     assert (d.partner_talks, d.moved, d.mark) == (1, 1, "movement")
 
 
@@ -177,8 +178,8 @@ def test_the_latest_ask_and_how_many_earlier_ones_rest() -> None:
             "history": [{"state": "draft", "at": h.at("2026-11-27 17:00")}],
         }
     )
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
-    assert d.latest_ask == digest.LatestAsk(
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
+    assert d.latest_ask == figures.LatestAsk(
         "Twenty minutes on Saturday?", "made", date(2026, 11, 25)
     )
     assert d.resting_asks == 2  # the declined one is not listed, nor counted
@@ -190,7 +191,7 @@ def test_the_energy_scale_is_the_persons_own_trend() -> None:
     for monday, scale in (("2026-11-08", 4), ("2026-11-15", 3), ("2026-11-29", 2)):
         reply = h.answer("pattern_review", f"{monday} 18:00", "none")
         reply["scale"] = scale
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
     assert [w.energy for w in d.strip] == [None, None, None, None, 4, 3, None, 2]  # Sundays
     assert d.energy == 2
 
@@ -200,14 +201,14 @@ def test_a_week_without_movement_is_named_gently_as_none() -> None:
     h.answer("talk_reflection", "2026-11-28 21:00", "avoided")
     h.answer("pattern_review", "2026-11-29 18:00", "none")
     h.log("initiation", "2026-11-24 19:00")
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
     assert dict(d.movement) == {"agreed_time": 0, "acknowledged": 0, "small_change": 0, "none": 2}
     assert (d.moved, d.partner_initiations, d.my_initiations) == (0, 0, 1)
     assert (d.mark, d.empty) == ("no_movement", False)
 
 
 def test_nothing_at_all_gives_an_empty_week() -> None:
-    d = digest.build(History().tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(History().tables, "2026-W48", BERLIN, NOW)
     assert d.empty is True
     assert [w.mark for w in d.strip] == ["nothing"] * 8
     assert (d.moved_weeks, d.latest_ask, d.care_notes) == (0, None, ())
@@ -220,7 +221,7 @@ def test_a_week_across_the_autumn_clock_change_keeps_local_midnights() -> None:
     h.log("gesture", "2026-10-25 23:30", "last half hour, in winter time")  # 22:30 UTC
     h.log("gesture", "2026-10-26 00:00", "next week")  # 25 Oct 23:00 UTC
     h.log("gesture", "2026-10-18 23:59", "the week before")
-    d = digest.build(h.tables, "2026-W43", BERLIN, NOW)
+    d = figures.build(h.tables, "2026-W43", BERLIN, NOW)
     assert [(g.day, g.text) for g in d.gestures] == [
         (date(2026, 10, 19), "first minute of the week"),
         (date(2026, 10, 25), "last half hour, in winter time"),
@@ -233,8 +234,8 @@ def test_gestures_on_the_boundary_between_two_weeks_go_to_their_own_week() -> No
     h.log("gesture", "2026-11-30 00:00", "early Monday")
     # the evening check-in of Sunday, answered after midnight, stays with Sunday
     h.answer("gesture_log", "2026-11-29 20:00", "a hug", received="2026-11-30 00:20")
-    w48 = digest.build(h.tables, "2026-W48", BERLIN, NOW)
-    w49 = digest.build(h.tables, "2026-W49", BERLIN, NOW)
+    w48 = figures.build(h.tables, "2026-W48", BERLIN, NOW)
+    w49 = figures.build(h.tables, "2026-W49", BERLIN, NOW)
     assert [g.text for g in w48.gestures] == ["a hug", "late Sunday"]
     assert [(g.day, g.text) for g in w49.gestures] == [(date(2026, 11, 30), "early Monday")]
 
@@ -255,12 +256,14 @@ def test_a_zone_far_from_utc_cuts_weeks_at_its_own_midnight(
     for text, instant in (("late Sunday", late_sunday_utc), ("Monday", monday_utc)):
         h.tables["entries"].append({"id": text, "kind": "gesture", "text": text, "at": instant})
     tz = ZoneInfo(zone)
-    assert [g.text for g in digest.build(h.tables, "2026-W48", tz, NOW).gestures] == ["late Sunday"]
-    assert [g.text for g in digest.build(h.tables, "2026-W49", tz, NOW).gestures] == ["Monday"]
+    assert [g.text for g in figures.build(h.tables, "2026-W48", tz, NOW).gestures] == [
+        "late Sunday"
+    ]
+    assert [g.text for g in figures.build(h.tables, "2026-W49", tz, NOW).gestures] == ["Monday"]
 
 
 def test_the_digest_says_the_care_notes_it_is_given_in_their_order() -> None:
-    d = digest.build({}, "2026-W48", BERLIN, NOW, care_notes=["counsellor", "step_back"])
+    d = figures.build({}, "2026-W48", BERLIN, NOW, care_notes=["counsellor", "step_back"])
     assert d.care_notes == ("step_back", "counsellor")
 
 
@@ -275,10 +278,10 @@ def test_the_digest_says_the_care_notes_it_is_given_in_their_order() -> None:
 )
 def test_an_impossible_or_future_week_is_one_line(week: str, problem: str) -> None:
     with pytest.raises(ValueError, match=f"^{problem}$"):
-        digest.build({}, week, BERLIN, NOW)
+        figures.build({}, week, BERLIN, NOW)
 
 
 def test_the_current_week_so_far_and_a_53rd_week_are_fine() -> None:
-    assert digest.build({}, "2026-W50", BERLIN, NOW).monday == date(2026, 12, 7)
-    assert digest.build({}, "2020-W53", BERLIN, NOW).monday == date(2020, 12, 28)
-    assert digest.last_complete_week(NOW, BERLIN) == "2026-W49"
+    assert figures.build({}, "2026-W50", BERLIN, NOW).monday == date(2026, 12, 7)
+    assert figures.build({}, "2020-W53", BERLIN, NOW).monday == date(2020, 12, 28)
+    assert figures.last_complete_week(NOW, BERLIN) == "2026-W49"

@@ -14,9 +14,11 @@ from email.policy import default
 
 import pytest
 
-from halfway import care, digest, discretion, words
-from halfway.deliveries import iso
-from halfway.store import Store
+from halfway.care import triggers
+from halfway.core.deliveries import iso
+from halfway.digest import figures
+from halfway.store.database import Store
+from halfway.words import catalog, discretion
 
 from .browser import screenshot
 from .conftest import wait_for
@@ -32,7 +34,7 @@ def last_week_history() -> tuple[History, str]:
     """A week with movement, gestures and an open ask: the last whole week in Berlin."""
     from zoneinfo import ZoneInfo
 
-    monday = care.last_whole_week(datetime.now(UTC), ZoneInfo(BERLIN))
+    monday = triggers.last_whole_week(datetime.now(UTC), ZoneInfo(BERLIN))
     day = [str(monday + timedelta(days=n)) for n in range(7)]
     h = History(BERLIN)
     h.answer("gesture_log", f"{day[1]} 20:00", "tea brought to my desk")
@@ -42,7 +44,7 @@ def last_week_history() -> tuple[History, str]:
     h.log("initiation", f"{day[3]} 19:00")
     h.log("gesture", f"{day[4]} 08:00", "<b>a note</b> & a smile", by="partner")
     h.ask("Twenty minutes on Saturday?", f"{day[0]} 17:00")
-    return h, digest.week_name(monday)
+    return h, figures.week_name(monday)
 
 
 def seed(data_dir, history: History) -> None:
@@ -94,7 +96,7 @@ def test_the_digest_arrives_as_text_and_html_with_chart_and_footer(mailed) -> No
     assert "tea brought to my desk" in text
     assert "Twenty minutes on Saturday?" in text
     # the footer
-    for line in (discretion.NOT_ADVICE, words.safety_line()):
+    for line in (discretion.NOT_ADVICE, catalog.safety_line()):
         assert line in html
         assert line in text
     # nothing from outside: no script, no image, no stylesheet, and the only URL is ours

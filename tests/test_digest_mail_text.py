@@ -10,7 +10,7 @@ from email.policy import default
 
 import pytest
 
-from halfway import deliver
+from halfway.channels import sending
 
 from .conftest import wait_for
 from .test_digest_mail import EVERY_MINUTE, last_week_history, parts, seed
@@ -55,7 +55,7 @@ def test_the_text_part_is_the_digest_text_one_line_per_week(mailed_in_full) -> N
 
 def test_other_mails_still_get_their_text_part_from_apprise() -> None:
     """Only the HTML given with its own text takes it; the override lets all else be."""
-    deliver._own_text("<p>mine</p>", "my own text")
+    sending._own_text("<p>mine</p>", "my own text")
     try:
         from apprise.plugins.email import base
 
@@ -65,4 +65,4 @@ def test_other_mails_still_get_their_text_part_from_apprise() -> None:
         )
         assert converted.strip() == "other"
     finally:
-        deliver._OWN_TEXT.clear()
+        sending._OWN_TEXT.clear()

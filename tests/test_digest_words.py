@@ -11,8 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import config, demodata, digest, digest_render, discretion
-from halfway.store import Store
+from halfway.cli import demodata
+from halfway.config import loader
+from halfway.digest import figures, render
+from halfway.store.database import Store
+from halfway.words import discretion
 
 from .digest_history import History
 
@@ -39,8 +42,8 @@ def strip_lines(text: str) -> list[str]:
 
 
 def test_the_text_strip_is_one_short_line_per_week_and_one_line_under_it() -> None:
-    d = digest.build(four_kinds_of_week().tables, "2026-W48", BERLIN, NOW)
-    assert strip_lines(digest_render.text(d)) == [
+    d = figures.build(four_kinds_of_week().tables, "2026-W48", BERLIN, NOW)
+    assert strip_lines(render.text(d)) == [
         "week of 5 Oct: nothing written down",
         "week of 12 Oct: nothing written down",
         "week of 19 Oct: nothing written down",
@@ -54,10 +57,10 @@ def test_the_text_strip_is_one_short_line_per_week_and_one_line_under_it() -> No
 
 
 def test_weeks_are_named_by_their_date_never_by_their_code() -> None:
-    d = digest.build(four_kinds_of_week().tables, "2026-W48", BERLIN, NOW)
+    d = figures.build(four_kinds_of_week().tables, "2026-W48", BERLIN, NOW)
     earlier = [("2026-W47", "/digest/2026-W47?t=x"), ("2026-W46", "/digest/2026-W46?t=x")]
-    page = digest_render.page_html(d, earlier, "/?t=x")
-    for shown in (digest_render.text(d, LINK), page, digest_render.mail_html(d, LINK)):
+    page = render.page_html(d, earlier, "/?t=x")
+    for shown in (render.text(d, LINK), page, render.mail_html(d, LINK)):
         visible = re.sub(r"<[^>]*>", " ", shown).replace(LINK, "")
         assert not re.search(r"\d{4}-W\d\d", visible), visible
     assert ">week of 16 Nov</a>" in page
@@ -65,8 +68,8 @@ def test_weeks_are_named_by_their_date_never_by_their_code() -> None:
 
 
 def test_hurt_is_shown_gently_beside_the_moments_not_counted_with_them() -> None:
-    d = digest.build(four_kinds_of_week().tables, "2026-W47", BERLIN, NOW)
-    text = digest_render.text(d)
+    d = figures.build(four_kinds_of_week().tables, "2026-W47", BERLIN, NOW)
+    text = render.text(d)
     assert "WHAT HURT OR WORRIED YOU" in text
     assert "- You put into words what hurt or worried you." in text  # never "a restful week"
     assert "- Tue 17 Nov: shouted about money" in text
@@ -75,7 +78,7 @@ def test_hurt_is_shown_gently_beside_the_moments_not_counted_with_them() -> None
     assert "- No movement on what you asked was noted this week." in text
     assert "Nothing was written down on their side" not in text  # something was
     assert "Movement noted in 1 of the last 8 weeks." in text
-    assert "shouted about money" in digest_render.page_html(d, [], "")
+    assert "shouted about money" in render.page_html(d, [], "")
 
 
 def test_the_persons_own_side_says_what_they_did_with_no_tally_of_failure() -> None:
@@ -87,7 +90,7 @@ def test_the_persons_own_side_says_what_they_did_with_no_tally_of_failure() -> N
     )
     h.answer("gesture_log", "2026-11-24 20:00", "later")  # skipped: never counted
     h.nudge("boundary", "2026-11-25 09:00", state="skipped")
-    text = digest_render.text(digest.build(h.tables, "2026-W48", BERLIN, NOW))
+    text = render.text(figures.build(h.tables, "2026-W48", BERLIN, NOW))
     assert (
         "You checked in with your boundaries: “my evenings are mine” held, "
         "then did not hold this time." in text
@@ -100,11 +103,11 @@ def test_a_quiet_week_and_a_week_of_only_check_ins_are_said_kindly() -> None:
     h = History()
     h.nudge("gesture_log", "2026-11-24 20:00")
     h.nudge("gesture_log", "2026-11-25 20:00")
-    d = digest.build(h.tables, "2026-W48", BERLIN, NOW)
-    text = digest_render.text(d)
+    d = figures.build(h.tables, "2026-W48", BERLIN, NOW)
+    text = render.text(d)
     assert "2 check-ins came by; none of them needed anything from you." in text
     h.log("initiation", "2026-11-24 19:00")
-    text = digest_render.text(digest.build(h.tables, "2026-W48", BERLIN, NOW))
+    text = render.text(figures.build(h.tables, "2026-W48", BERLIN, NOW))
     assert "What gets written down is rarely all that happened." in text
     assert "too, and that is allowed" not in text
 
@@ -114,7 +117,7 @@ def test_the_mail_text_has_no_run_of_blank_lines_and_the_asks_rest() -> None:
     h.ask("Dinner out?", "2026-09-01 17:00", ("resting", "2026-09-25 10:00"))
     h.ask("Call my mum?", "2026-09-10 17:00", ("resting", "2026-10-01 10:00"))
     h.ask("Twenty minutes on Saturday?", "2026-11-25 17:00")
-    text = digest_render.text(digest.build(h.tables, "2026-W48", BERLIN, NOW), LINK)
+    text = render.text(figures.build(h.tables, "2026-W48", BERLIN, NOW), LINK)
     assert "\n\n\n" not in text
     assert (
         "Your latest ask: “Twenty minutes on Saturday?”, said 25 Nov: waiting for an answer."
@@ -129,17 +132,17 @@ def test_the_push_says_what_was_noticed_never_a_tally() -> None:
     h.log("initiation", "2026-11-24 19:00")
     h.log("initiation", "2026-11-25 19:00", by="partner")
     h.log("gesture", "2026-11-26 08:00", "a note on the fridge", by="partner")
-    title, body = digest_render.push(digest.build(h.tables, "2026-W48", BERLIN, NOW), LINK)
+    title, body = render.push(figures.build(h.tables, "2026-W48", BERLIN, NOW), LINK)
     assert title == "Your week, gently · 23 – 29 Nov 2026"
     assert body == f"You noticed a small moment. Your look back is ready.\n\n{LINK}"
 
 
-def every_form(d: digest.Digest) -> list[str]:
+def every_form(d: figures.Digest) -> list[str]:
     return [
-        digest_render.text(d, LINK),
-        digest_render.mail_html(d, LINK),
-        digest_render.page_html(d, [("2026-W47", "/digest/2026-W47?t=x")], "/?t=x"),
-        *digest_render.push(d, LINK),
+        render.text(d, LINK),
+        render.mail_html(d, LINK),
+        render.page_html(d, [("2026-W47", "/digest/2026-W47?t=x")], "/?t=x"),
+        *render.push(d, LINK),
         discretion.digest_body(LINK),
     ]
 
@@ -154,7 +157,7 @@ def test_no_percent_and_no_arrows_in_any_digest_of_the_sample_data(
         "discreet": False,
         "channels": {"phone": "json://127.0.0.1:9/none"},
     }
-    settings = config.build(data, "test")
+    settings = loader.build(data, "test")
     end = datetime(2026, 11, 25, 12, tzinfo=UTC)
     demodata.fill(settings, 10, seed, end)
     every = Store(settings.data_dir).everything()
@@ -167,7 +170,7 @@ def test_no_percent_and_no_arrows_in_any_digest_of_the_sample_data(
             assert not SCORE.search(delivery.get(field) or ""), (delivery["week"], field)
     shown = 0
     for delivery in sent:
-        d = digest.build(every, delivery["week"], BERLIN, end)
+        d = figures.build(every, delivery["week"], BERLIN, end)
         for form in every_form(d):
             assert not SCORE.search(form), delivery["week"]
             assert "from their side" not in form

@@ -15,7 +15,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from halfway import discretion, mailbody
+from halfway.channels import mailbody
+from halfway.words import discretion
 
 from .conftest import ConfigFile, HttpReceiver, SmtpReceiver
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from halfway import discretion, words
+from halfway.words import catalog, discretion
 
 from .browser import screenshot
 from .conftest import ConfigFile, soon, wait_for
@@ -78,7 +78,7 @@ def assert_framed(html: str, title: str = "Reminder") -> None:
     assert page.title.strip() == title
     footer = " ".join(page.footer.split())
     assert discretion.NOT_ADVICE in footer
-    assert words.safety_line(HELPLINE) in footer
+    assert catalog.safety_line(HELPLINE) in footer
     assert HELPLINE in footer
     assert page.links.get(EXIT) == discretion.QUICK_EXIT
 

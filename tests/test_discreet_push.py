@@ -12,7 +12,8 @@ import re
 import urllib.request
 from typing import Any
 
-from halfway import discretion, practices
+from halfway.core import kinds
+from halfway.words import discretion
 
 from .conftest import Clock, HttpReceiver, soon, wait_for
 from .engine import deliveries, make_daemon, run_tick
@@ -52,7 +53,7 @@ def sent(tmp_path, receiver: HttpReceiver, body: str) -> tuple[dict[str, Any], d
 
 
 def assert_nothing_of_the_nudge_shows(message: dict[str, Any], delivery: dict[str, Any]) -> None:
-    labels = [label for _, label in practices.shape(delivery["kind"]).choices]
+    labels = [label for _, label in kinds.shape(delivery["kind"]).choices]
     nudge = words_of(delivery["words"], delivery["words_title"], *labels)
     assert nudge, "the nudge has words of its own to hide"
     shown = " ".join(
@@ -74,7 +75,7 @@ def test_a_discreet_push_has_the_title_one_plain_line_the_link_and_only_open_and
     assert len(actions) <= 2
     assert [(a["action"], a["label"]) for a in actions] == [("view", "Open"), ("http", "Later")]
     assert actions[0]["url"] == delivery["link"] == message["click"]
-    codes = {code for code, _ in practices.shape("boundary").choices}
+    codes = {code for code, _ in kinds.shape("boundary").choices}
     for action in actions:
         posted = json.loads(action.get("body") or "{}").get("value")
         assert posted not in codes  # no button answers for the person
@@ -93,7 +94,7 @@ def test_a_push_that_is_not_discreet_shows_all_choices_when_they_fit(
     tmp_path, http_receiver
 ) -> None:
     message, _ = sent(tmp_path, http_receiver, "discreet = false\n" + BOUNDARY)
-    labels = [label for _, label in practices.shape("boundary").choices]
+    labels = [label for _, label in kinds.shape("boundary").choices]
     assert len(labels) <= 3
     assert [a["label"] for a in message["actions"]] == labels
 
@@ -103,7 +104,7 @@ def test_when_the_choices_do_not_fit_none_is_favoured_over_an_honest_no(
 ) -> None:
     # The weekly review has four answers, "no movement" among them; ntfy shows three.
     message, _ = sent(tmp_path, http_receiver, "discreet = false\n" + REVIEW)
-    choices = practices.shape("pattern_review").choices
+    choices = kinds.shape("pattern_review").choices
     assert len(choices) > 3
     assert [a["label"] for a in message["actions"]] == ["Open", "Later"]
     assert "Reply:" in message["message"]  # the page holds every answer

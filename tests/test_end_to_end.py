@@ -10,7 +10,7 @@ import stat
 import time
 from email import message_from_bytes
 
-from halfway import discretion
+from halfway.words import discretion
 
 from .conftest import free_port, wait_for
 

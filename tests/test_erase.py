@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from halfway import links
-from halfway.datafile import SIDECAR
-from halfway.replies import tokens
+from halfway.core import tokens
+from halfway.store import links
+from halfway.store.datafile import SIDECAR
 
 from .conftest import wait_for
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway import export, history
+from halfway.records import export, history
 
 
 def general(text: str, zone: ZoneInfo) -> str:

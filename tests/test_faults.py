@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from halfway import faults
+from halfway.store import faults
 
 WRITE = (
-    "import sys; from halfway.store import Store; "
+    "import sys; from halfway.store.database import Store; "
     "Store(sys.argv[1]).add('entries', {'kind': 'note', 'text': 'x', 'at': 'now'})"
 )
 

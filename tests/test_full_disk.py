@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from halfway.store import Store, StoreError
+from halfway.store.database import Store, StoreError
 
 from .conftest import soon, wait_for
 

@@ -24,7 +24,7 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from halfway import cli
+from halfway.cli import main
 
 FUZZ = settings(
     max_examples=120,
@@ -217,7 +217,7 @@ def check(path: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
         ):
-            code = cli.main(["check", "--config", str(path)])
+            code = main.main(["check", "--config", str(path)])
     finally:
         root.removeHandler(kept)
     return code, out.getvalue(), err.getvalue() + "".join(f"{line}\n" for line in kept.lines)

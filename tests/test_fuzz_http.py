@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from halfway.replies import tokens
+from halfway.core import tokens
 
 from .conftest import config_text, free_port, soon, wait_for
 from .test_attacks import raw

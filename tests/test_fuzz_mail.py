@@ -23,7 +23,8 @@ from unittest import mock
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from halfway.replies import imap, mail, mailparse, tokens
+from halfway.core import tokens
+from halfway.replies import imap, mail, mailparse
 
 from .conftest import Clock
 from .engine import make_daemon

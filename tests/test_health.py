@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway.alerts import ping_url
+from halfway.engine.alerts import ping_url
 
 from .conftest import Clock
 from .engine import make_daemon

@@ -14,9 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from halfway import asks, config, demodata, digest_send, layout, ledger, talkbook, talks
-from halfway.deliveries import KEEP_ENTRIES_HOT, KEEP_HOT, at, backs_off
-from halfway.store import Store
+from halfway.cli import demodata
+from halfway.config import loader
+from halfway.core.deliveries import KEEP_ENTRIES_HOT, KEEP_HOT, at, backs_off
+from halfway.digest import weekly
+from halfway.ledger import asks, book
+from halfway.store import layout
+from halfway.store.database import Store
+from halfway.talks import planning, rules
 
 from .hot_history import History, build
 
@@ -83,7 +88,7 @@ def test_fifty_two_weeks_of_sample_data_leave_a_hot_file_under_300_kb(
     tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setattr(os, "fsync", lambda fd: None)  # sizes, not durability: quick
-    settings = config.build(
+    settings = loader.build(
         {"timezone": "Europe/Berlin", "data_dir": str(tmp_path), "channels": {"p": "json://x"}},
         "test",
     )
@@ -99,7 +104,7 @@ def test_fifty_two_weeks_of_sample_data_leave_a_hot_file_under_300_kb(
 def test_a_compaction_killed_at_any_write_loses_and_doubles_nothing(tmp_path) -> None:
     made = build(tmp_path / "fresh", 1, NOW)
     script = (
-        "import sys; from datetime import datetime; from halfway.store import Store; "
+        "import sys; from datetime import datetime; from halfway.store.database import Store; "
         "Store(sys.argv[1]).compact(datetime.fromisoformat(sys.argv[2]))"
     )
     writes = 15  # 13 or 14 archive months, then the hot file
@@ -154,7 +159,7 @@ def test_what_left_is_still_read_where_it_must_be(tmp_path, halfway, config_file
     ask = min(agreed, key=lambda a: at(a["at"]))
     answered = at(ask["history"][1]["at"]).date()
     monday = answered - timedelta(days=answered.weekday())
-    found = digest_send.records_for(store, monday)
+    found = weekly.records_for(store, monday)
     assert ask["id"] in {a["id"] for a in found["asks"]}
     # ... and so are the boundary answers of that week, though the boundary is hot.
     sunday = monday + timedelta(days=6)
@@ -175,7 +180,7 @@ def test_what_left_is_still_read_where_it_must_be(tmp_path, halfway, config_file
     assert ask["id"] not in {a["id"] for a in store.view().records("asks")}
 
     # An ask settled long ago can still change: it comes back to the hot file.
-    changed = ledger.update_ask(store, ask["id"], "declined", NOW)
+    changed = book.update_ask(store, ask["id"], "declined", NOW)
     assert store.view().get("asks", ask["id"]) == changed
     assert next(a for a in store.everything()["asks"] if a["id"] == ask["id"]) == changed
 
@@ -244,16 +249,16 @@ def test_a_talk_that_left_can_still_be_marked_and_comes_back_hot(tmp_path) -> No
     store = Store(tmp_path)
     planned_at = datetime(2026, 9, 1, 18, tzinfo=UTC)
     with store.transaction() as tx:
-        tx.put("talks", talks.new_talk("t_old", planned_at, "weekend time", planned_at - HOUR))
-        done = talks.done(talks.new_talk("t_done", planned_at, None, planned_at - HOUR), planned_at)
+        tx.put("talks", rules.new_talk("t_old", planned_at, "weekend time", planned_at - HOUR))
+        done = rules.done(rules.new_talk("t_done", planned_at, None, planned_at - HOUR), planned_at)
         tx.put("talks", done)
     assert store.compact(NOW) == 2  # one done, one left planned for months
     assert store.view().records("talks") == []
-    marked = talkbook.done(store, "t_old", NOW)
+    marked = planning.done(store, "t_old", NOW)
     assert marked["state"] == "done"
     assert store.view().get("talks", "t_old") == marked
-    with pytest.raises(talkbook.TalkError, match="already marked done"):
-        talkbook.done(store, "t_done", NOW)
+    with pytest.raises(planning.TalkError, match="already marked done"):
+        planning.done(store, "t_done", NOW)
 
 
 def test_a_digest_sheds_its_mail_once_sent_and_keeps_it_while_a_send_is_open(tmp_path) -> None:

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from halfway import practices
-from halfway.config_models import KINDS
-from halfway.replies import tokens
+from halfway.config.models import KINDS
+from halfway.core import kinds, tokens
 
 from .conftest import Clock
 from .engine import make_daemon, run_tick
@@ -25,7 +24,7 @@ NOT_A_CHOICE = "definitely_not_a_choice"
 def accepted(kind: str) -> list[dict[str, str]]:
     """Replies the kind's shape takes: each choice, free text where it takes words,
     and the 1–5 scale beside the value where it asks one."""
-    shape = practices.shape(kind)
+    shape = kinds.shape(kind)
     values = [code for code, _ in shape.choices] + (["my own words"] if shape.free_text else [])
     extra = {"scale": "4"} if shape.scale else {}
     return [{"value": value, **extra} for value in values]
@@ -64,15 +63,15 @@ def test_every_kind_fires_with_its_own_words_and_takes_exactly_its_values(fired)
     daemon, by_kind = fired
     assert set(by_kind) == set(KINDS)
     for kind, delivery in by_kind.items():
-        practice = practices.PRACTICES[kind]
+        practice = kinds.PRACTICES[kind]
         assert delivery["words_title"] == practice.title
         # the variant this delivery's id picks, placeholders in their empty form
-        assert delivery["words"] == practices.render(kind, None, seed=delivery["id"])[1]
+        assert delivery["words"] == kinds.render(kind, None, seed=delivery["id"])[1]
     good = [(by_kind[kind]["id"], body) for kind in KINDS for body in accepted(kind)]
     bad = [
         (by_kind[kind]["id"], {"value": NOT_A_CHOICE})
         for kind in KINDS
-        if not practices.shape(kind).free_text
+        if not kinds.shape(kind).free_text
     ]
     bad += [(by_kind["pattern_review"]["id"], {"value": "none", "scale": "9"})]
     statuses = asyncio.run(post_all(daemon, bad + good))
@@ -93,7 +92,7 @@ def test_the_cli_refuses_what_a_kind_does_not_take_and_writes_nothing(
     )
     before = daemon.store.path.read_bytes()
     for kind in KINDS:
-        if practices.shape(kind).free_text:
+        if kinds.shape(kind).free_text:
             continue
         ran = halfway("reply", by_kind[kind]["id"], NOT_A_CHOICE, "--config", str(path))
         assert ran.code == 2, kind

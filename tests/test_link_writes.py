@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from halfway import limits
+from halfway.core import limits
 from halfway.replies import service
 
 from .conftest import Clock

@@ -10,10 +10,10 @@ import urllib.request
 
 import pytest
 
-from halfway import links
-from halfway.keys import start_keys
-from halfway.replies import tokens
-from halfway.store import Store
+from halfway.core import tokens
+from halfway.store import links
+from halfway.store.database import Store
+from halfway.store.keys import start_keys
 
 from .conftest import soon, wait_for
 from .engine import first_start

@@ -12,7 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.sync_api import expect
 
-from halfway import care, digest
+from halfway.care import triggers
+from halfway.digest import figures
 
 from .browser import screenshot
 from .conftest import Clock, soon, wait_for
@@ -118,11 +119,11 @@ def test_something_that_hurt_is_logged_shown_and_never_counted_as_effort(
     ]
     history = halfway("history", "--config", str(path))
     assert "hurt by partner: shouted at me" in history.out, history.out
-    week = care.week_of(daemon.clock(), daemon.settings.tz)
-    found = care.weeks(daemon.store.everything(), daemon.settings.tz, week, count=1)[week]
+    week = triggers.week_of(daemon.clock(), daemon.settings.tz)
+    found = triggers.weeks(daemon.store.everything(), daemon.settings.tz, week, count=1)[week]
     assert (found.movement, found.moments, found.active, found.mark) == (0, 0, True, "no_movement")
-    shown = digest.build(
-        daemon.store.everything(), digest.week_name(week), daemon.settings.tz, daemon.clock()
+    shown = figures.build(
+        daemon.store.everything(), figures.week_name(week), daemon.settings.tz, daemon.clock()
     )
     assert [h.text for h in shown.hurt] == ["shouted at me"]  # the CLI's is of today
     assert (shown.moved, shown.partner_initiations, shown.gestures) == (0, 0, ())
@@ -213,6 +214,7 @@ def test_log_a_moment_from_the_phone(
 
 def test_the_command_line_offers_exactly_the_kinds_the_ledger_writes() -> None:
     """cli keeps its own copy (it loads no tinydb to build its parser): the two agree."""
-    from halfway import cli, ledger
+    from halfway.cli import main
+    from halfway.ledger import book
 
-    assert cli.ENTRY_KINDS == ledger.ENTRY_KINDS
+    assert main.ENTRY_KINDS == book.ENTRY_KINDS

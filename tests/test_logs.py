@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from halfway import deliver, logs
+from halfway.channels import logs
+from halfway.channels import sending as deliver
 
 
 @pytest.mark.parametrize(
@@ -138,14 +139,15 @@ def test_a_traceback_and_stack_info_have_their_secrets_blanked_too(handler: Kept
 def test_a_failed_pass_logged_by_the_daemon_keeps_the_channel_password_out(
     handler: Kept, tmp_path
 ) -> None:
-    from halfway import deliver, settings
+    from halfway.channels import sending as deliver
+    from halfway.cli import invocation
 
     from .conftest import Clock
     from .engine import make_daemon
 
     url = "mailto://me:Hunter2.secret@smtp.example.net?to=me@example.net"
     daemon = make_daemon(tmp_path, "", Clock("2026-11-25T19:59:00+01:00"), mail=url)
-    settings.install_redactor(daemon.settings, deliver.secrets_in)
+    invocation.install_redactor(daemon.settings, deliver.secrets_in)
 
     def send_due() -> None:
         raise ConnectionError(f"could not reach {url}")

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from halfway.store import Store, StoreError
+from halfway.store.database import Store, StoreError
 
 from .conftest import Clock, wait_for
 from .engine import make_daemon

@@ -11,7 +11,8 @@ from email.message import EmailMessage
 from html.parser import HTMLParser
 from typing import Any
 
-from halfway import deliver, discretion
+from halfway.channels import sending
+from halfway.words import discretion
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick
@@ -133,7 +134,7 @@ def test_a_discreet_email_keeps_its_words_behind_the_button(tmp_path, smtp_recei
 def test_a_message_without_a_link_is_html_with_no_link_at_all(smtp_receiver) -> None:
     # The "a channel needs a look" alert, for one: words only.
     words = "halfway has not been able to reach your 'push' channel.\nIt keeps trying."
-    results = deliver.send({"mail": [smtp_receiver.url()]}, "A look", words, 10)
+    results = sending.send({"mail": [smtp_receiver.url()]}, "A look", words, 10)
     assert results["mail"].ok
     _, plain, html = parts(smtp_receiver.messages[0].content)
     assert plain.splitlines()[:2] == words.splitlines()

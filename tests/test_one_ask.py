@@ -12,8 +12,9 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from halfway import ledger, talkbook
+from halfway.ledger import book
 from halfway.replies import service
+from halfway.talks import planning
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick
@@ -56,7 +57,7 @@ def test_the_clarity_ask_waits_while_an_ask_said_waits_and_history_says_why(
     run_tick(daemon)
     assert clarity_states(daemon)[-1] == ("21", "sent", None)
 
-    said = ledger.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
+    said = book.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
     clock.set("2026-11-22T19:00:00+01:00")
     run_tick(daemon)
     assert clarity_states(daemon)[-1] == ("22", "skipped", "ask_waiting")
@@ -72,12 +73,12 @@ def test_the_clarity_ask_waits_while_an_ask_said_waits_and_history_says_why(
     history = halfway("history", "--config", str(path)).out
     assert f"2026-11-22 19:00  ask-shape (clarity_ask): skipped ({SKIPPED_WHY})" in history
 
-    ledger.update_ask(daemon.store, said["id"], "agreed", clock())  # answered
+    book.update_ask(daemon.store, said["id"], "agreed", clock())  # answered
     clock.set("2026-11-23T19:00:00+01:00")
     run_tick(daemon)
     assert clarity_states(daemon)[-1] == ("23", "sent", None)
 
-    ledger.add_ask(daemon.store, "A film night", clock())  # said on the 23rd, 19:00
+    book.add_ask(daemon.store, "A film night", clock())  # said on the 23rd, 19:00
     answer_with_a_draft(daemon, clock)
     clock.set("2026-11-24T19:00:00+01:00")
     run_tick(daemon)
@@ -99,7 +100,7 @@ def test_one_at_a_time_false_never_skips(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-20T18:00:00+01:00")
     body = DAILY + "[asks]\none_at_a_time = false\n"
     daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
-    ledger.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
+    book.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
     for day in ("20", "21"):
         clock.set(f"2026-11-{day}T19:00:00+01:00")
         run_tick(daemon)
@@ -110,9 +111,9 @@ def test_one_at_a_time_false_never_skips(tmp_path, http_receiver) -> None:
 def test_a_talks_clarity_step_is_left_out_while_an_ask_waits(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-26T10:00:00+01:00")
     daemon = make_daemon(tmp_path, "", clock, push=http_receiver.json_url())
-    ledger.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
+    book.add_ask(daemon.store, "Twenty minutes on Saturday", clock())
     talk_at = datetime.fromisoformat("2026-11-28T19:00:00+01:00")
-    talk = talkbook.add(daemon.store, daemon.settings, talk_at, "weekend time", clock())
+    talk = planning.add(daemon.store, daemon.settings, talk_at, "weekend time", clock())
     clock.set("2026-11-27T19:00:00+01:00")  # the evening before: the clarity ask is due
     run_tick(daemon)
     clock.set("2026-11-27T19:30:00+01:00")  # then the reframe
@@ -146,7 +147,7 @@ def test_i_have_said_it_on_the_clarity_asks_page_makes_the_draft_asked(
     daemon = make_daemon(tmp_path, DAILY, clock, push=http_receiver.json_url())
     clock.set("2026-11-20T19:00:00+01:00")
     run_tick(daemon)
-    other = ledger.add_ask(daemon.store, "not this page's", clock(), draft=True)
+    other = book.add_ask(daemon.store, "not this page's", clock(), draft=True)
     answer_with_a_draft(daemon, clock)
     (clarity,) = deliveries(daemon)
     token = clarity["link"].rsplit("/r/", 1)[1]
@@ -175,7 +176,7 @@ def test_i_have_said_it_on_the_clarity_asks_page_makes_the_draft_asked(
 
 
 def test_each_page_offers_only_its_own_drafts() -> None:
-    from halfway import asks
+    from halfway.ledger import asks
 
     t0 = datetime.fromisoformat("2026-11-20T19:00:00+01:00")
     own = asks.new_ask("a_own", "this clarity ask's", t0, "d_clarity", "t_1", state="draft")

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from halfway import cursors, pauses, schedule, status
-from halfway.outbox import NONCE, alive, boot_id, me, started
+from halfway.cli import status
+from halfway.core import cursors, schedule
+from halfway.engine.outbox import NONCE, alive, boot_id, me, started
+from halfway.store import pauses
 
 from .conftest import Clock
 from .engine import deliveries, first_start, make_daemon, run_tick, states
@@ -332,7 +334,7 @@ def test_status_shows_what_waits_failed_and_was_missed(tmp_path, http_receiver) 
 def test_missed_fires_beyond_the_examined_limit_are_counted_not_listed(
     tmp_path, http_receiver, count, monkeypatch
 ) -> None:
-    from halfway import schedule
+    from halfway.core import schedule
 
     monkeypatch.setattr(schedule, "MAX_DUE", count)
     clock = Clock("2026-11-25T10:00:00+01:00")

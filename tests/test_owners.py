@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from halfway import links, runlock
+from halfway.store import links, runlock
 
 from .conftest import free_port
 
@@ -74,7 +74,7 @@ def interpreter(user: pwd.struct_passwd) -> tuple[str, dict[str, str]]:
         env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": path}
         try:
             probe = subprocess.run(
-                [candidate, "-c", "import halfway.cli"],
+                [candidate, "-c", "import halfway.cli.main"],
                 preexec_fn=drop_to(user),
                 env=env,
                 capture_output=True,

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from halfway import gaps, pauses, talkbook, talks
+from halfway.core import unsent
+from halfway.store import pauses
+from halfway.talks import planning, rules
 
 from .conftest import Clock
 from .engine import deliveries, first_id, make_daemon, reply, run_tick, states
@@ -61,7 +63,7 @@ def test_a_reminder_due_inside_a_pause_of_everything_is_never_sent(
     run_tick(daemon)
     assert asked_again(daemon) == [("21:00", "skipped", "a reminder, not sent: paused then")]
     [held] = [d for d in deliveries(daemon) if d.get("reminder_of")]
-    assert (held["reason"], held["asks_again"]) == (gaps.PAUSED, "remind")
+    assert (held["reason"], held["asks_again"]) == (unsent.PAUSED, "remind")
     # Recorded once, then nothing more to wake for: the daemon does not spin on it.
     assert daemon.planner.next_reminder() is None
     wake = daemon.plan()
@@ -148,17 +150,17 @@ def test_a_talk_step_inside_a_pause_of_everything_is_skipped_and_a_later_one_sen
 ) -> None:
     clock = Clock("2026-11-25T10:00:00+01:00")  # a Wednesday
     daemon = make_daemon(tmp_path, OPEN, clock, push=http_receiver.json_url())
-    talk = talkbook.add(daemon.store, daemon.settings, berlin("2026-11-26 19:00"), "us", clock())
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-11-26 19:00"), "us", clock())
     due = {e["kind"]: at_local(e["due_at"]) for e in talk["chain"]}
-    assert due[talks.SELF_REGULATION] == "Thu 18:00"
-    assert due[talks.TALK_REFLECTION] == "Thu 21:00"
+    assert due[rules.SELF_REGULATION] == "Thu 18:00"
+    assert due[rules.TALK_REFLECTION] == "Thu 21:00"
     tick_at(daemon, clock, "2026-11-25 21:00")  # the evening-before steps go out
     before = len(http_receiver.posts())
     assert before == 2
     pause_all(daemon, "2026-11-26 17:00", "2026-11-26 20:00")
     tick_at(daemon, clock, "2026-11-26 18:00:01")
     assert len(http_receiver.posts()) == before
-    assert talkbook.next_due(daemon.store.view(), daemon.settings, clock()) == berlin(
+    assert planning.next_due(daemon.store.view(), daemon.settings, clock()) == berlin(
         "2026-11-26 21:00"
     )  # nothing left to wake for until the reflection
     tick_at(daemon, clock, "2026-11-26 20:00:01")  # the pause has ended: still not sent
@@ -167,13 +169,13 @@ def test_a_talk_step_inside_a_pause_of_everything_is_skipped_and_a_later_one_sen
     assert len(http_receiver.posts()) == before + 1
     assert http_receiver.bodies()[-1]["title"] != "A minute for you, before the talk"
     chain = {e["kind"]: e for e in daemon.store.view().get("talks", talk["id"])["chain"]}
-    assert chain[talks.SELF_REGULATION]["state"] == talkbook.STEP_LEFT_OUT
-    assert chain[talks.SELF_REGULATION]["reason"] == "skipped: everything was paused then"
-    assert chain[talks.TALK_REFLECTION]["state"] == talkbook.STEP_SENT
+    assert chain[rules.SELF_REGULATION]["state"] == planning.STEP_LEFT_OUT
+    assert chain[rules.SELF_REGULATION]["reason"] == "skipped: everything was paused then"
+    assert chain[rules.TALK_REFLECTION]["state"] == planning.STEP_SENT
     [skipped] = [d for d in deliveries(daemon) if d["state"] == "skipped"]
-    assert skipped["kind"] == talks.SELF_REGULATION
-    assert (skipped["reason"], skipped["talk_id"]) == (gaps.PAUSED, talk["id"])
-    assert skipped["id"] == chain[talks.SELF_REGULATION]["delivery_id"]
+    assert skipped["kind"] == rules.SELF_REGULATION
+    assert (skipped["reason"], skipped["talk_id"]) == (unsent.PAUSED, talk["id"])
+    assert skipped["id"] == chain[rules.SELF_REGULATION]["delivery_id"]
 
     # What `talk list` and `history` say of it.
     path = str(config_file(OPEN, channels={"push": http_receiver.json_url()}).path)
@@ -188,11 +190,11 @@ def test_a_talk_step_inside_a_pause_of_everything_is_skipped_and_a_later_one_sen
 def test_a_pause_of_one_nudge_holds_no_talk_step(tmp_path, http_receiver) -> None:
     clock = Clock("2026-11-26T10:00:00+01:00")
     daemon = make_daemon(tmp_path, OPEN + BOUNDARY, clock, push=http_receiver.json_url())
-    talkbook.add(daemon.store, daemon.settings, berlin("2026-11-26 19:00"), None, clock())
+    planning.add(daemon.store, daemon.settings, berlin("2026-11-26 19:00"), None, clock())
     pauses.pause(daemon.store, ["b"], clock(), None)
     tick_at(daemon, clock, "2026-11-26 18:00:01")
     sent = {d["kind"]: d["state"] for d in deliveries(daemon)}
-    assert sent[talks.SELF_REGULATION] == "sent"
+    assert sent[rules.SELF_REGULATION] == "sent"
     assert "skipped" not in sent.values()
     assert len(http_receiver.posts()) == len(sent)
 
@@ -211,7 +213,7 @@ def test_the_care_note_and_the_digest_are_not_sent_in_a_pause_nor_after_it(
 ) -> None:
     """The step-back note is due Monday 10:00 (as in test_care_service), the digest
     Monday 08:00; a pause of everything over that morning sends neither, then or later."""
-    from halfway.deliveries import iso
+    from halfway.core.deliveries import iso
 
     clock = Clock(datetime.combine(W[1] + timedelta(days=6), time(12), BERLIN).isoformat())
     daemon = make_daemon(tmp_path, OPEN, clock, phone=http_receiver.json_url())

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from halfway import pauses
-from halfway.outbox import PAUSED_THEN
+from halfway.engine.outbox import PAUSED_THEN
+from halfway.store import pauses
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick

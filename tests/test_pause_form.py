@@ -15,9 +15,9 @@ import pytest
 from freezegun import freeze_time
 from playwright.sync_api import expect
 
-from halfway import links
-from halfway.deliveries import iso
-from halfway.store import Store
+from halfway.core.deliveries import iso
+from halfway.store import links
+from halfway.store.database import Store
 
 from .browser import screenshot
 from .conftest import Clock, wait_for
@@ -221,7 +221,7 @@ def test_pause_everything_for_a_week_from_the_phone_then_resume(
         assert cursor is not None
         (pause,) = cursor["pauses"]
         assert pause["until"] is not None
-        from halfway.deliveries import at
+        from halfway.core.deliveries import at
 
         assert at(pause["until"]) - at(pause["from"]) == timedelta(days=7)
 

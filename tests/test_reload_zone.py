@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from halfway.daemon import Daemon
-from halfway.settings import load_settings
-from halfway.store import Store
+from halfway.cli.invocation import load_settings
+from halfway.engine.daemon import Daemon
+from halfway.store.database import Store
 
 from .conftest import Clock
 from .engine import first_start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from halfway.practices import PAUSE_OFFER, REMINDER_LINE
+from halfway.core.kinds import PAUSE_OFFER, REMINDER_LINE
 from halfway.replies import service
 
 from .conftest import Clock
@@ -197,7 +197,8 @@ def test_a_later_after_its_re_ask_is_a_new_later(tmp_path, http_receiver) -> Non
 
 
 def test_later_says_when_the_check_in_comes_back(tmp_path, http_receiver) -> None:
-    from halfway import pauses, reminding
+    from halfway.engine import reminding
+    from halfway.store import pauses
 
     quiet = '[quiet_hours]\nstart = "21:00"\nend = "07:30"\n'
     clock = Clock("2026-11-25T10:00:00+01:00")

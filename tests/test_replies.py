@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from halfway import practices
+from halfway.core import kinds
 
 from .conftest import soon, wait_for
 from .engine import first_start
@@ -75,10 +75,10 @@ def test_get_shows_the_page_and_records_nothing(running, halfway) -> None:
     assert headers["Content-Type"].startswith("text/html")
     page = body.decode()
     shown = html.unescape(page)
-    boundary = practices.PRACTICES["boundary"]
+    boundary = kinds.PRACTICES["boundary"]
     assert boundary.title in shown
     # whichever variant the delivery picked
-    assert any(practices.render("boundary", text)[1] in shown for text in boundary.variants)
+    assert any(kinds.render("boundary", text)[1] in shown for text in boundary.variants)
     for code in ("held", "strained", "crossed"):
         assert f'value="{code}"' in page
     assert export(halfway, path)["replies"] == []
@@ -239,13 +239,13 @@ def test_ntfy_gets_buttons_whose_replayed_request_records_a_push_reply(
 
 
 def test_ntfy_url_options_reach_the_json_publish(http_receiver) -> None:
-    from halfway import deliver
+    from halfway.channels import sending
 
     url = (
         f"ntfy://127.0.0.1:{http_receiver.port}/halfway-7f3a?priority=high&tags=heart,tea&delay=10m"
     )
-    push = deliver.Push(click="http://127.0.0.1/r/x", action_url="http://127.0.0.1/r/x")
-    results = deliver.send({"phone": [url]}, "A title", "Some words", 5, push)
+    push = sending.Push(click="http://127.0.0.1/r/x", action_url="http://127.0.0.1/r/x")
+    results = sending.send({"phone": [url]}, "A title", "Some words", 5, push)
     assert results["phone"].ok, results
     [published] = http_receiver.bodies()
     assert (published["topic"], published["priority"]) == ("halfway-7f3a", 4)

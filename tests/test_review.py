@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from halfway import review
-from halfway.deliveries import iso
-from halfway.store import Store, View
+from halfway.core.deliveries import iso
+from halfway.replies import review
+from halfway.store.database import Store, View
 
 from .conftest import soon, wait_for
 

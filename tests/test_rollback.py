@@ -13,8 +13,8 @@ import signal
 
 import pytest
 
-from halfway.datafile import SIDECAR
-from halfway.store import Store, StoreError
+from halfway.store.database import Store, StoreError
+from halfway.store.datafile import SIDECAR
 
 from .conftest import wait_for
 from .test_lost_files import health

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from halfway import runlock
+from halfway.store import runlock
 
 
 def test_the_pid_file_is_private_whatever_the_umask_or_an_older_files_mode(tmp_path) -> None:

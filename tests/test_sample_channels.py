@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from halfway import samples
+from halfway.store import samples
 
 from .conftest import soon, wait_for
 

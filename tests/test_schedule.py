@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
-from halfway.config import Nudge, QuietHours
-from halfway.schedule import clock_text, fires, needs_seconds, next_fire, upcoming
+from halfway.config.models import Nudge
+from halfway.config.practices import QuietHours
+from halfway.core.schedule import clock_text, fires, needs_seconds, next_fire, upcoming
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from halfway import httpserve, limits
+from halfway.core import limits
+from halfway.engine import httpserve
 
 from .conftest import DaemonProcess, wait_for
 

@@ -15,17 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from halfway import layout
-from halfway.deliveries import is_fire, with_channels
-from halfway.replies import service, tokens
-from halfway.store import Store, StoreError
+from halfway.core import tokens
+from halfway.core.deliveries import is_fire, with_channels
+from halfway.replies import service
+from halfway.store import layout
+from halfway.store.database import Store, StoreError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "layout1"
 
 # A writer that reports each record's id only after its write has returned.
 WRITER = """
 import sys
-from halfway.store import Store
+from halfway.store.database import Store
 store = Store(sys.argv[1])
 tag, count = sys.argv[2], int(sys.argv[3])
 for n in range(count):
@@ -196,15 +197,15 @@ def test_a_reader_sees_another_writers_change_at_once(tmp_path) -> None:
 
 
 def test_an_unchanged_file_is_not_parsed_again(tmp_path, monkeypatch) -> None:
-    from halfway import store as store_module
+    from halfway.store import database
 
     store = Store(tmp_path)
     store.add("entries", {"kind": "note", "text": "one", "at": "t"})
     old = time.time() - 5
     os.utime(store.path, (old, old))  # as if written a while ago
     parsed = []
-    real = store_module.read_file
-    monkeypatch.setattr(store_module, "read_file", lambda path: parsed.append(path) or real(path))
+    real = database.read_file
+    monkeypatch.setattr(database, "read_file", lambda path: parsed.append(path) or real(path))
     for _ in range(5):
         assert len(store.view().records("entries")) == 1
     assert len(parsed) == 1
@@ -272,7 +273,7 @@ def test_a_compaction_killed_between_archive_and_hot_file_loses_and_doubles_noth
         for n in range(24):
             tx.put("deliveries", finished_delivery(n, f"2026-10-{n + 1:02d}"))
     script = (
-        "import sys; from datetime import UTC, datetime; from halfway.store import Store; "
+        "import sys; from datetime import UTC, datetime; from halfway.store.database import Store; "
         "Store(sys.argv[1]).compact(datetime(2026, 11, 25, tzinfo=UTC))"
     )
     env = {**os.environ, "HALFWAY_TEST_KILL": "written:1"}  # the archive written, then killed
@@ -301,7 +302,7 @@ def old_ids() -> set[str]:
 
 def upgrade_in_child(data_dir: Path, kill: str | None) -> int:
     env = {**os.environ, "HALFWAY_TEST_KILL": kill} if kill else dict(os.environ)
-    script = "import sys; from halfway.store import Store; Store(sys.argv[1])"
+    script = "import sys; from halfway.store.database import Store; Store(sys.argv[1])"
     return subprocess.run([sys.executable, "-c", script, str(data_dir)], env=env).returncode
 
 

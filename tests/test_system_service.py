@@ -8,15 +8,16 @@ import os
 import shutil
 from pathlib import Path
 
-from halfway import config_defaults, owners
+from halfway.config import defaults
+from halfway.store import owners
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_readme_alias_reaches_the_system_service_data(halfway, tmp_path, monkeypatch) -> None:
     etc, state = tmp_path / "etc" / "halfway", tmp_path / "var" / "lib" / "halfway"
-    monkeypatch.setattr(config_defaults, "SYSTEM_CONFIG_DIR", etc)
-    monkeypatch.setattr(config_defaults, "SYSTEM_DATA_DIR", state)
+    monkeypatch.setattr(defaults, "SYSTEM_CONFIG_DIR", etc)
+    monkeypatch.setattr(defaults, "SYSTEM_DATA_DIR", state)
     monkeypatch.setattr(os, "geteuid", lambda: 990)  # the `halfway` system user, not root
     # only the euid is faked, the files stay root's: the owner rule has tests of its own
     monkeypatch.setattr(owners, "check", lambda data_dir, writing: False)

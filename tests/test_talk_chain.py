@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from halfway import talkbook, talks
-from halfway.deliveries import at
+from halfway.core.deliveries import at
+from halfway.talks import planning, rules
 
 from .conftest import Clock
 from .engine import deliveries, make_daemon, run_tick
@@ -23,9 +23,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # Words in the message (not discreet), so each step's title shows which kind went out.
 OPEN = "discreet = false\n"
 TITLES = {
-    talks.CLARITY_ASK: "One small, clear ask",
-    talks.REFRAME: "An invitation, not a problem",
-    talks.SELF_REGULATION: "A calm minute for you",
+    rules.CLARITY_ASK: "One small, clear ask",
+    rules.REFRAME: "An invitation, not a problem",
+    rules.SELF_REGULATION: "A calm minute for you",
 }
 
 
@@ -64,7 +64,7 @@ def talk_of(daemon, talk_id: str) -> dict:
 def test_a_talk_sends_each_step_of_its_chain_at_its_time(tmp_path, http_receiver) -> None:
     clock = Clock("2026-12-01T10:00:00+01:00")  # a Tuesday
     daemon = make_daemon(tmp_path, OPEN, clock, push=http_receiver.json_url())
-    talk = talkbook.add(
+    talk = planning.add(
         daemon.store, daemon.settings, berlin("2026-12-03T19:00"), "weekend time", clock()
     )
     assert [e["state"] for e in talk["chain"]] == ["planned"] * 4
@@ -100,7 +100,7 @@ def test_a_talk_sends_each_step_of_its_chain_at_its_time(tmp_path, http_receiver
     steps = deliveries(daemon)
     assert all(d["state"] == "sent" and d["talk_id"] == talk["id"] for d in steps)
     assert [d["nudge_id"] for d in steps] == [
-        talks.step_id(talk["id"], kind) for kind, _ in sent_kinds(daemon)
+        rules.step_id(talk["id"], kind) for kind, _ in sent_kinds(daemon)
     ]
     # The talk's record says which delivery each step became.
     chain = talk_of(daemon, talk["id"])["chain"]
@@ -111,10 +111,10 @@ def test_a_talk_sends_each_step_of_its_chain_at_its_time(tmp_path, http_receiver
 def test_moving_a_talk_moves_the_steps_not_yet_sent(tmp_path, http_receiver) -> None:
     clock = Clock("2026-12-01T10:00:00+01:00")
     daemon = make_daemon(tmp_path, OPEN, clock, push=http_receiver.json_url())
-    talk = talkbook.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
     tick_at(daemon, clock, "2026-12-02T19:00:00+01:00")  # the clarity ask goes out
     clock.set("2026-12-02T19:10:00+01:00")
-    moved = talkbook.move(
+    moved = planning.move(
         daemon.store, daemon.settings, talk["id"], berlin("2026-12-05T19:00"), clock()
     )
     assert [h["state"] for h in moved["history"]] == ["planned", "moved"]
@@ -139,13 +139,13 @@ def test_cancelling_a_talk_cancels_its_chain_and_a_step_not_yet_out(
 ) -> None:
     clock = Clock("2026-12-01T10:00:00+01:00")
     daemon = make_daemon(tmp_path, OPEN, clock, push=http_receiver.json_url())
-    talk = talkbook.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
     tick_at(daemon, clock, "2026-12-02T19:00:00+01:00")  # the clarity ask goes out
     clock.set("2026-12-02T19:30:00+01:00")
     recorded = daemon.planner.tick_talks()  # the reframe is recorded, not yet sent
     assert [d["kind"] for d in recorded] == ["reframe"]
 
-    cancelled = talkbook.cancel(daemon.store, talk["id"], clock())
+    cancelled = planning.cancel(daemon.store, talk["id"], clock())
     assert cancelled["state"] == "cancelled"
     assert [(e["kind"], e["state"]) for e in cancelled["chain"]] == [
         ("clarity_ask", "sent"),
@@ -169,7 +169,7 @@ def test_a_step_in_quiet_hours_waits_for_their_end_or_is_left_out(tmp_path) -> N
     settings = daemon.settings
 
     def chain(talk_at: str) -> dict[str, str]:
-        steps = talkbook.plan_steps(berlin(talk_at), clock(), settings)
+        steps = planning.plan_steps(berlin(talk_at), clock(), settings)
         return {
             e["kind"]: e.get("reason") or at(e["due_at"]).astimezone(BERLIN).strftime("%a %H:%M")
             for e in steps
@@ -178,11 +178,11 @@ def test_a_step_in_quiet_hours_waits_for_their_end_or_is_left_out(tmp_path) -> N
     # 08:00: self-regulation (07:00) waits for 07:30, still before the talk.
     assert chain("2026-12-03T08:00")["self_regulation"] == "Thu 07:30"
     # 07:20: by the end of quiet hours the talk has begun: left out, and why.
-    assert chain("2026-12-03T07:20")["self_regulation"] == talkbook.QUIET_TOO_LONG
+    assert chain("2026-12-03T07:20")["self_regulation"] == planning.QUIET_TOO_LONG
     # 21:00: the reflection (23:00) waits for the morning.
     assert chain("2026-12-03T21:00")["talk_reflection"] == "Fri 07:30"
 
-    talkbook.add(daemon.store, settings, berlin("2026-12-03T21:00"), None, clock())
+    planning.add(daemon.store, settings, berlin("2026-12-03T21:00"), None, clock())
     clock.set("2026-12-03T23:00:00+01:00")
     assert daemon.planner.tick_talks() == []
     clock.set("2026-12-04T07:30:00+01:00")
@@ -193,14 +193,14 @@ def test_a_step_whose_talk_has_begun_is_left_out_not_sent(tmp_path) -> None:
     """The daemon was down over a step's time and comes back after the talk began."""
     clock = Clock("2026-12-01T10:00:00+01:00")
     daemon = make_daemon(tmp_path, "", clock, push="json://127.0.0.1:9/x")
-    talk = talkbook.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
     clock.set("2026-12-03T19:05:00+01:00")
     assert [d["kind"] for d in daemon.planner.tick_talks()] == []
     states = {
         e["kind"]: (e["state"], e.get("reason")) for e in talk_of(daemon, talk["id"])["chain"]
     }
-    assert states["self_regulation"] == ("left_out", talkbook.BEGUN)
-    assert states["clarity_ask"] == ("left_out", talkbook.BEGUN)
+    assert states["self_regulation"] == ("left_out", planning.BEGUN)
+    assert states["clarity_ask"] == ("left_out", planning.BEGUN)
     assert states["talk_reflection"] == ("planned", None)
 
 
@@ -318,7 +318,7 @@ def test_a_talk_goes_only_to_its_configured_channels(tmp_path, http_receiver) ->
     daemon = make_daemon(
         tmp_path, body, clock, push=http_receiver.json_url(), other="json://127.0.0.1:9/x"
     )
-    talkbook.add(daemon.store, daemon.settings, berlin("2026-12-03T18:00"), None, clock())
+    planning.add(daemon.store, daemon.settings, berlin("2026-12-03T18:00"), None, clock())
     assert talk_wake(daemon) == berlin("2026-12-03T17:50")
     tick_at(daemon, clock, "2026-12-03T17:50:00+01:00")
     [step] = deliveries(daemon)
@@ -332,9 +332,9 @@ def test_a_talk_goes_only_to_its_configured_channels(tmp_path, http_receiver) ->
 def test_a_talk_marked_done_early_keeps_only_its_reflection(tmp_path, http_receiver) -> None:
     clock = Clock("2026-12-01T10:00:00+01:00")
     daemon = make_daemon(tmp_path, OPEN, clock, push=http_receiver.json_url())
-    talk = talkbook.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
     clock.set("2026-12-02T12:00:00+01:00")  # it happened sooner than planned
-    finished = talkbook.done(daemon.store, talk["id"], clock())
+    finished = planning.done(daemon.store, talk["id"], clock())
     assert finished["state"] == "done"
     assert [(e["kind"], e["state"]) for e in finished["chain"]] == [
         ("clarity_ask", "cancelled"),
@@ -374,7 +374,7 @@ def test_a_talks_finished_steps_leave_the_hot_file_like_any_delivery(
     must not keep every step of every talk in the hot file forever."""
     clock = Clock("2026-12-01T10:00:00+01:00")
     daemon = make_daemon(tmp_path, OPEN, clock, push=http_receiver.json_url())
-    talkbook.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
+    planning.add(daemon.store, daemon.settings, berlin("2026-12-03T19:00"), None, clock())
     for moment in ("2026-12-02T19:00", "2026-12-02T19:30", "2026-12-03T18:00", "2026-12-03T21:00"):
         tick_at(daemon, clock, f"{moment}:00+01:00")
     assert len(sent_kinds(daemon)) == 4

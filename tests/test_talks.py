@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway.talks import (
+from halfway.talks.rules import (
     CANCELLED,
     CLARITY_ASK,
     DEFAULT_CHAIN,

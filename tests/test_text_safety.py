@@ -10,8 +10,9 @@ import io
 import json
 from datetime import date
 
-from halfway import export, plaintext
-from halfway.store import Store
+from halfway.core import plaintext
+from halfway.records import export
+from halfway.store.database import Store
 
 from .conftest import Clock
 from .engine import make_daemon, run_tick
@@ -169,7 +170,8 @@ def week_day(week: str, n: int) -> str:
 
 
 def test_a_reply_by_e_mail_is_stored_plain(tmp_path, http_receiver) -> None:
-    from halfway.replies import service, tokens
+    from halfway.core import tokens
+    from halfway.replies import service
     from halfway.replies.imap import parse_reply
 
     from .test_imap import mail

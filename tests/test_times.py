@@ -10,11 +10,15 @@ from typing import Any
 
 from freezegun import freeze_time
 
-from halfway import config, cursors, deliver, pauses, schedule, status
-from halfway.daemon import Daemon
-from halfway.deliver import ChannelResult
-from halfway.deliveries import at
-from halfway.store import Store
+from halfway.channels import sending
+from halfway.channels.sending import ChannelResult
+from halfway.cli import status
+from halfway.config import loader
+from halfway.core import cursors, schedule
+from halfway.core.deliveries import at
+from halfway.engine.daemon import Daemon
+from halfway.store import pauses
+from halfway.store.database import Store
 
 from .conftest import Clock, config_text
 from .engine import deliveries
@@ -31,7 +35,7 @@ def quiet_send(channels: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str,
 
 def daemon_on(tmp_path: Path, body: str, clock: Clock) -> Daemon:
     data = tomllib.loads(config_text(body, data_dir=tmp_path / "data", channels=CHANNELS))
-    settings = config.build(data, "test config", deliver.url_problem)
+    settings = loader.build(data, "test config", sending.url_problem)
     daemon = Daemon(settings, Store(settings.data_dir), clock=clock, send=quiet_send)
     daemon.start_up()
     return daemon

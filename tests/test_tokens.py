@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import string
 
-from halfway.replies import tokens
+from halfway.core import tokens
 
 ALPHABET = string.ascii_letters + string.digits + "-_."
 

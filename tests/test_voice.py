@@ -16,13 +16,13 @@ import re
 
 import pytest
 
-from halfway import practices
+from halfway.core import kinds
 
 from . import voice_sample  # noqa: F401 - registers the sample data's sources
 from .voice import Text, code_problems, problems, report, tallies
 from .voice_sources import RENDERED, SOURCES, TEMPLATES
 
-EXTRA_LINES = (practices.REMINDER_LINE, practices.PAUSE_OFFER)  # a push's standard lines
+EXTRA_LINES = (kinds.REMINDER_LINE, kinds.PAUSE_OFFER)  # a push's standard lines
 SHOWN = 40  # a failure lists this many problems, then how many more
 
 
@@ -113,7 +113,7 @@ def test_no_count_is_said_as_noun_s_in_parentheses() -> None:
     import ast
     from pathlib import Path
 
-    from halfway.plural import plural, were
+    from halfway.words.plural import plural, were
 
     assert [plural(n, "pause") for n in (0, 1, 2)] == ["0 pauses", "1 pause", "2 pauses"]
     assert plural(1, "more bad request") == "1 more bad request"

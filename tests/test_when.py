@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway.when import HINT, MAX_LENGTH, WhenError, parse_when
+from halfway.talks.when import HINT, MAX_LENGTH, WhenError, parse_when
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

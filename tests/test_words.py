@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from halfway import config_models, practices, words
-from halfway.practices import PRACTICES, render
+from halfway.config import models
+from halfway.core import kinds
+from halfway.core.kinds import PRACTICES, render
+from halfway.words import catalog
 
 from . import voice
 from .voice import MAX_BODY, MAX_TITLE, Text
@@ -69,14 +71,14 @@ def every_text() -> list[tuple[str, str]]:
                 found.append(
                     (f"{kind}.variants[{i}] rendered", render(kind, variant, None, fields)[1])
                 )
-    for name, spec in words.shipped().placeholders.items():
+    for name, spec in catalog.shipped().placeholders.items():
         found += [(f"placeholders.{name}", spec.filled), (f"placeholders.{name}", spec.empty)]
     return found
 
 
 def test_every_kind_has_words_and_every_configurable_kind_is_among_them() -> None:
-    assert set(practices.kinds()) == set(CODES)
-    assert set(config_models.KINDS) <= set(practices.kinds())
+    assert set(kinds.kinds()) == set(CODES)
+    assert set(models.KINDS) <= set(kinds.kinds())
 
 
 def test_no_text_blames_or_diagnoses_the_partner_or_pushes_the_user() -> None:
@@ -114,14 +116,14 @@ def test_every_choice_is_a_stable_snake_case_code_with_a_label() -> None:
         assert codes == CODES[kind], kind
         for code, label in practice.choices:
             assert SNAKE.fullmatch(code), (kind, code)
-            assert code not in (practices.LATER, practices.PAUSE_WEEK), (kind, code)
+            assert code not in (kinds.LATER, kinds.PAUSE_WEEK), (kind, code)
             assert label.strip(), (kind, code)
             assert label != code, (kind, code)
 
 
 def test_the_movement_kinds_have_their_reply_shapes() -> None:
     review = PRACTICES["pattern_review"]
-    assert review.choices == practices.MOVEMENT
+    assert review.choices == kinds.MOVEMENT
     assert review.scale
     assert "energy" in review.scale  # their own energy, never "pursuing" (CARE-REVIEW)
     assert review.note
@@ -147,10 +149,10 @@ def test_every_variant_renders_with_and_without_its_fields(kind: str) -> None:
             assert not re.search(r"[{}]", body), body
             assert body == body.strip(), body
             assert "  " not in body, body
-        for name in words.PLACEHOLDER.findall(variant):
+        for name in catalog.PLACEHOLDER.findall(variant):
             assert FIELDS[name] in full, variant
             assert FIELDS[name] not in bare, variant
-            assert words.shipped().placeholders[name].empty in bare
+            assert catalog.shipped().placeholders[name].empty in bare
 
 
 def test_a_variant_that_names_a_field_is_picked_only_when_the_field_is_given() -> None:
@@ -184,15 +186,15 @@ def test_the_nudges_read_as_the_counsellor_asked() -> None:
 
 
 def test_the_note_field_has_its_kind_s_own_words_on_the_page() -> None:
-    assert practices.shape("talk_reflection").note_label == "What helped, or what to try next time"
-    assert practices.shape("boundary").note_label == words.NOTE_LABEL
-    own = practices.with_overrides({"boundary": {"note_label": " How it went "}})
-    assert practices.shape("boundary", catalogue=own).note_label == "How it went"
-    assert practices.check_overrides({"gesture_log": {"note_label": "x"}}) == [
+    assert kinds.shape("talk_reflection").note_label == "What helped, or what to try next time"
+    assert kinds.shape("boundary").note_label == catalog.NOTE_LABEL
+    own = kinds.with_overrides({"boundary": {"note_label": " How it went "}})
+    assert kinds.shape("boundary", catalogue=own).note_label == "How it went"
+    assert kinds.check_overrides({"gesture_log": {"note_label": "x"}}) == [
         "words.gesture_log.note_label: gesture_log has no note field"
     ]
     # a delivery stored before the label existed still reads
-    assert practices.Shape(note=True).note_label == words.NOTE_LABEL
+    assert kinds.Shape(note=True).note_label == catalog.NOTE_LABEL
 
 
 def test_the_variant_is_stable_per_delivery_and_they_all_come_round() -> None:
@@ -227,12 +229,12 @@ def test_a_field_is_one_line_and_cut_to_a_sensible_length() -> None:
     inner = body.split("“")[1].split("”")[0]
     assert inner.startswith("two lines y")
     assert inner.endswith("…")
-    assert len(inner) == words.MAX_FIELD
+    assert len(inner) == catalog.MAX_FIELD
     assert render("boundary", "On {boundary}.", fields={"boundary": "  "})[1] == "On your boundary."
 
 
 def test_the_counsel_words_name_help_and_always_close_with_the_safety_line() -> None:
-    line = practices.safety_line()
+    line = kinds.safety_line()
     for needed in ("unsafe", "emergency services", "helpline"):
         assert needed in line
     counsel = PRACTICES["care_counsel"]
@@ -244,14 +246,14 @@ def test_the_counsel_words_name_help_and_always_close_with_the_safety_line() -> 
 
 
 def test_the_words_are_read_once() -> None:
-    assert words.shipped() is words.shipped()
+    assert catalog.shipped() is catalog.shipped()
 
 
 # --- the user's own words ------------------------------------------------------------------
 
 
 def test_an_override_rewords_a_kind_and_keeps_its_codes() -> None:
-    merged = practices.merge(
+    merged = kinds.merge(
         "boundary",
         {
             "title": " Mine ",
@@ -271,14 +273,14 @@ def test_an_override_rewords_a_kind_and_keeps_its_codes() -> None:
 
 
 def test_overrides_reach_render_and_shape_through_the_catalogue() -> None:
-    catalogue = practices.with_overrides(
+    catalogue = kinds.with_overrides(
         {"gesture_log": {"variants": ["Anything nice today?"], "choices": {"none": "Nothing"}}}
     )
     assert set(catalogue) == set(CODES)
     assert catalogue["boundary"] is PRACTICES["boundary"]
     assert render("gesture_log", seed="d_7", catalogue=catalogue)[1] == "Anything nice today?"
-    assert practices.shape("gesture_log", catalogue=catalogue).choices == (("none", "Nothing"),)
-    assert practices.shape("gesture_log").choices == (("none", "None today"),)
+    assert kinds.shape("gesture_log", catalogue=catalogue).choices == (("none", "Nothing"),)
+    assert kinds.shape("gesture_log").choices == (("none", "None today"),)
 
 
 @pytest.mark.parametrize(
@@ -319,15 +321,15 @@ def test_overrides_reach_render_and_shape_through_the_catalogue() -> None:
     ],
 )
 def test_a_bad_override_is_one_line_naming_its_key(override: object, problem: str) -> None:
-    assert practices.check_overrides({"gesture_log": override}) == [problem]
-    with pytest.raises(practices.WordsError) as raised:
-        practices.with_overrides({"gesture_log": override})
+    assert kinds.check_overrides({"gesture_log": override}) == [problem]
+    with pytest.raises(kinds.WordsError) as raised:
+        kinds.with_overrides({"gesture_log": override})
     assert raised.value.problems == [problem]
     assert "\n" not in problem
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    problems = practices.check_overrides(
+    problems = kinds.check_overrides(
         {
             "boundary": {"title": "", "choices": {"kept": "Kept"}},
             "care_counsel": {"safety": False},
@@ -339,15 +341,15 @@ def test_every_problem_is_reported_at_once() -> None:
         "words.boundary.title: must be a text that is not empty",
         "words.boundary.choices.kept: not a choice of boundary (its codes: held, strained, crossed)",
         "words.care_counsel.safety: the safety line always stays",
-        "words.nonsense: unknown kind (one of: " + ", ".join(practices.kinds()) + ")",
+        "words.nonsense: unknown kind (one of: " + ", ".join(kinds.kinds()) + ")",
     ]
-    assert practices.check_overrides([]) == ["words: must be a table of kinds"]
+    assert kinds.check_overrides([]) == ["words: must be a table of kinds"]
 
 
 def test_a_clean_override_passes_and_merges() -> None:
     table = {"pattern_review": {"scale": "How hard did I push? (1–5)"}}
-    assert practices.check_overrides(table) == []
-    assert practices.with_overrides(table)["pattern_review"].scale == "How hard did I push? (1–5)"
+    assert kinds.check_overrides(table) == []
+    assert kinds.with_overrides(table)["pattern_review"].scale == "How hard did I push? (1–5)"
 
 
 # --- the README ----------------------------------------------------------------------------
@@ -358,7 +360,7 @@ def test_the_readme_says_it_is_not_professional_advice_and_points_to_safety() ->
     flat = " ".join(line.removeprefix(">").strip() for line in readme.splitlines())
     flat = " ".join(flat.split())
     assert "not professional advice" in flat
-    assert practices.safety_line() in flat
+    assert kinds.safety_line() in flat
 
 
 def test_the_readme_s_tagline_looks_at_what_comes_back_over_the_weeks() -> None:
@@ -376,8 +378,8 @@ def test_a_broken_words_file_is_refused_naming_the_key() -> None:
             "b": {"title": "B", "variants": [], "colour": "red"},
         },
     }
-    with pytest.raises(words.WordsError) as raised:
-        words._parse(raw)
+    with pytest.raises(catalog.WordsError) as raised:
+        catalog._parse(raw)
     assert raised.value.problems == [
         "words.toml: placeholders.topic: needs filled (with {value}) and empty",
         "words.toml: kinds.a.choices.Not_Snake: not a usable code (snake_case, not reserved)",

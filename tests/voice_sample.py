@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from aiohttp.test_utils import TestClient
 
-from halfway import demodata
-from halfway.daemon import Daemon
-from halfway.store import Store
+from halfway.cli import demodata
+from halfway.engine.daemon import Daemon
+from halfway.store.database import Store
 
 from .conftest import Clock, config_text
 from .voice import Text

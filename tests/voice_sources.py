@@ -33,10 +33,13 @@ import jinja2
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.controller import Controller
 
-from halfway import cli, config_models, practices, words
-from halfway.daemon import Daemon
-from halfway.settings import load_settings
-from halfway.store import Store
+from halfway.cli import main
+from halfway.cli.invocation import load_settings
+from halfway.config import models
+from halfway.core import kinds
+from halfway.engine.daemon import Daemon
+from halfway.store.database import Store
+from halfway.words import catalog
 
 from .conftest import Clock, SmtpReceiver, config_text, free_port
 from .voice import Text, literals, page_texts
@@ -96,7 +99,7 @@ def run(*args: str, ok: tuple[int, ...] = (0,)) -> str:
     (`status` exits 3 while no daemon runs)."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(list(args))
+        code = main.main(list(args))
     assert code in ok, f"halfway {' '.join(args)} exited {code}: {err.getvalue()}"
     return out.getvalue() + err.getvalue()
 
@@ -188,7 +191,7 @@ def serve(daemon: Daemon, steps: Callable[[TestClient], Any]) -> Any:
 
 
 def kind_texts(kind: str) -> list[Text]:
-    practice = practices.PRACTICES[kind]
+    practice = kinds.PRACTICES[kind]
     at = f"words.toml kinds.{kind}"
     found = [
         Text(f"{at}.title", practice.title, "title"),
@@ -200,19 +203,19 @@ def kind_texts(kind: str) -> list[Text]:
     found += [Text(f"{at}.choices.{code}", label, "title") for code, label in practice.choices]
     for i, variant in enumerate(practice.variants):
         for fields in ({}, FIELDS, dict.fromkeys(practice.fields, LONG)):
-            body = practices.render(kind, variant, None, fields)[1]
+            body = kinds.render(kind, variant, None, fields)[1]
             found.append(Text(f"{at}.variants[{i}] rendered", body, "push"))
     return found
 
 
-for _kind in words.kinds():
+for _kind in catalog.kinds():
     source(f"words.toml:kinds.{_kind}")(functools.partial(kind_texts, _kind))
 
 
 @source("words.toml:placeholders+safety")
 def placeholder_texts() -> list[Text]:
-    found = [Text("words.toml safety", practices.safety_line())]
-    for name, spec in words.shipped().placeholders.items():
+    found = [Text("words.toml safety", kinds.safety_line())]
+    for name, spec in catalog.shipped().placeholders.items():
         found.append(Text(f"words.toml placeholders.{name}.filled", spec.filled))
         found.append(Text(f"words.toml placeholders.{name}.empty", spec.empty))
     return found
@@ -222,15 +225,15 @@ def placeholder_texts() -> list[Text]:
 def message_texts() -> list[Text]:
     """Every message a nudge can leave as: discreet or not, a reminder, the pause offer."""
     found = [
-        Text("practices Shape.label(later)", practices.Shape().label(practices.LATER), "title"),
-        Text("practices Shape.label(pause)", practices.Shape().label(practices.PAUSE_WEEK)),
+        Text("practices Shape.label(later)", kinds.Shape().label(kinds.LATER), "title"),
+        Text("practices Shape.label(pause)", kinds.Shape().label(kinds.PAUSE_WEEK)),
     ]
     link = "http://127.0.0.1:8470/r/d_1.token"
-    for kind in words.kinds():
-        title, words_ = practices.render(kind, seed="d_1", fields=FIELDS)
+    for kind in catalog.kinds():
+        title, words_ = kinds.render(kind, seed="d_1", fields=FIELDS)
         for discreet in (True, False):
             for reminder, offer in ((False, False), (True, False), (False, True)):
-                sent = practices.message(title, words_, link, discreet, reminder, offer)
+                sent = kinds.message(title, words_, link, discreet, reminder, offer)
                 at = f"practices.message({kind}, discreet={discreet})"
                 found += [
                     Text(f"{at} title", sent[0], "title"),
@@ -245,7 +248,7 @@ def demo_texts() -> list[Text]:
     demo = tomllib.loads(resources.files("halfway").joinpath("demo.toml").read_text("utf-8"))
     found = []
     for nudge in demo.get("nudges", ()):
-        title, body = practices.render(nudge["kind"], nudge.get("text"), "d_1", FIELDS)
+        title, body = kinds.render(nudge["kind"], nudge.get("text"), "d_1", FIELDS)
         found += [
             Text(f"demo.toml {nudge['id']}", body, "push"),
             Text("demo title", title, "title"),
@@ -268,7 +271,7 @@ BOUNDARY = "no work calls after 22:00"
 
 def nudges_config(folder: Path, channels: dict[str, str], discreet: bool) -> Path:
     body = f"discreet = {'true' if discreet else 'false'}\n"
-    for kind in config_models.KINDS:
+    for kind in models.KINDS:
         body += f'[[nudges]]\nid = "{kind.replace("_", "-")}"\nkind = "{kind}"\n'
         body += 'cron = "0 9 * * *"\n'
     body += f'[[boundaries]]\nid = "calls"\ntext = "{BOUNDARY}"\n'
@@ -292,7 +295,7 @@ def nudges_world(discreet: bool) -> dict[str, Any]:
         daemon = Daemon(settings, Store(settings.data_dir, clock=clock), clock=clock)
         cli_words = [Text("halfway check", run("check", "--config", str(path)), "cli")]
         cli_words.append(Text("halfway upcoming", run("upcoming", "--config", str(path)), "cli"))
-        for kind in config_models.KINDS:
+        for kind in models.KINDS:
             with recording():
                 out = run("send", kind.replace("_", "-"), "--config", str(path))
             cli_words.append(Text(f"halfway send {kind}", out, "cli"))
@@ -360,7 +363,7 @@ for _discreet in (False, True):
         functools.partial(lambda d: nudges_world(d)["sent"], _discreet)
     )
 
-for _kind in (*config_models.KINDS, "refused"):
+for _kind in (*models.KINDS, "refused"):
     source(f"reply-page:{_kind}")(
         functools.partial(lambda k: nudges_world(False)["pages"].get(k, []), _kind)
     )

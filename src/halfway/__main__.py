@@ -1,3 +1,3 @@
-from halfway.cli import run_main
+from halfway.cli.main import run_main
 
 run_main()

@@ -14,9 +14,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from halfway.config import Settings
+from halfway.config.models import Settings
 from halfway.replies import imap, service
-from halfway.store import Record, Store
+from halfway.store.database import Record, Store
 
 log = logging.getLogger("halfway")
 

@@ -7,10 +7,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from halfway import cursors, deliveries, ledger, limits, plaintext, practices, reminders
-from halfway.deliveries import CANCELLED, FAILED, PENDING, iso
-from halfway.replies import tokens
-from halfway.store import Record, Store, Tx, new_id
+from halfway.core import cursors, deliveries, kinds, limits, plaintext, reminders, tokens
+from halfway.core.deliveries import CANCELLED, FAILED, PENDING, iso
+from halfway.ledger import book
+from halfway.store.database import Record, Store, Tx, new_id
 
 log = logging.getLogger("halfway")
 
@@ -30,10 +30,10 @@ class ReplyError(Exception):
         self.message = message
 
 
-def shape_of(delivery: Record) -> practices.Shape:
+def shape_of(delivery: Record) -> kinds.Shape:
     saved: dict[str, Any] = dict(delivery.get("reply") or {})
     saved["choices"] = tuple(tuple(pair) for pair in saved.get("choices", ()))
-    return practices.Shape(**saved) if saved else practices.Shape(takes_reply=False)
+    return kinds.Shape(**saved) if saved else kinds.Shape(takes_reply=False)
 
 
 def delivery_for(store: Store, key: bytes, token: str) -> Record:
@@ -99,7 +99,7 @@ def accept(
             return reply, took  # said already: nothing changes, nothing is written
         if value != reminders.LATER:
             cancel_reminders(tx, delivery["id"])
-        ledger.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
+        book.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
         if pause:
             cursor = tx.get("nudges", delivery["nudge_id"]) or cursors.fresh(
                 delivery["nudge_id"], now

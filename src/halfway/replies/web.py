@@ -26,9 +26,12 @@ from aiohttp import web, web_response, web_urldispatcher
 from aiohttp.http_exceptions import HttpProcessingError
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from halfway import discretion, ledger, limits, logs, review, schedule
-from halfway.replies import service, tokens
-from halfway.store import Record, Store, StoreError
+from halfway.channels import logs
+from halfway.core import limits, schedule, tokens
+from halfway.ledger import book
+from halfway.replies import review, service
+from halfway.store.database import Record, Store, StoreError
+from halfway.words import discretion
 
 MAX_BODY = 16 * 1024
 # What a token can look like at all (`tokens.make`); anything else is refused unread.
@@ -144,7 +147,7 @@ class ReplyPages:
     def _beside(self, delivery: Record) -> tuple[dict[str, Any] | None, list[Record]]:
         """What the page shows beside its question, from one version of the hot file."""
         view = self.store.view()
-        return review.grounding(view, delivery, self.zone()), ledger.drafts_on(view, delivery)
+        return review.grounding(view, delivery, self.zone()), book.drafts_on(view, delivery)
 
     async def page(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -215,7 +218,7 @@ class ReplyPages:
         def write(delivery: Record, fields: dict[str, str]) -> Record:
             kind, by = fields.get("kind") or "gesture", fields.get("by") or None
             text, now = fields.get("text", ""), self.clock()
-            return ledger.add_link_entry(self.store, delivery["id"], kind, text, by, now)
+            return book.add_link_entry(self.store, delivery["id"], kind, text, by, now)
 
         try:
             entry = await self._noted(request, token, write)
@@ -230,7 +233,7 @@ class ReplyPages:
         token = request.match_info["token"]
 
         def write(delivery: Record, fields: dict[str, str]) -> Record:
-            return ledger.mark_said(self.store, delivery, fields.get("ask", ""), self.clock())
+            return book.mark_said(self.store, delivery, fields.get("ask", ""), self.clock())
 
         try:
             ask = await self._noted(request, token, write)
@@ -253,7 +256,7 @@ class ReplyPages:
         self._paced(delivery)
         try:
             noted: Record = await self._run(write, delivery, fields)
-        except ledger.LedgerError as error:
+        except book.LedgerError as error:
             raise service.ReplyError(422, f"That could not be noted ({error}).") from None
         return noted
 

@@ -1,0 +1,138 @@
+"""The care nudges at work: on `[care]`'s schedule, look at the weeks (`care`) and
+record the nudges they call for, as the planner records any fire.
+
+What has been looked at and what has fired is remembered in the hot file's meta
+(`meta["care"]`: `checked`, the last check, and `fired`, per trigger the occurrence
+it fired for), so a restart neither repeats a nudge nor loses one. The weeks are
+read from the archives of the last few months and the hot file, once per check:
+the cost does not grow with history.
+
+The weekly digest writes `fired` too when it says a note (`care_share`), and while
+a digest is still to go out this week the check leaves its notes to it: a note
+comes once, in the digest or on its own, never both.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from halfway.care import share, triggers
+from halfway.config.models import Nudge, Settings, check_nudge
+from halfway.core import cursors, schedule
+from halfway.core.deliveries import at, iso
+from halfway.engine.planner import Planner
+from halfway.store.database import Record, Store, View
+
+log = logging.getLogger("halfway")
+
+CARE_ID = "care"  # the id pauses use ('halfway pause --all' pauses care too)
+META = "care"
+
+
+def nudge_id(trigger: str) -> str:
+    """The nudge id a care delivery carries: with a ':', never a config nudge's."""
+    return f"{CARE_ID}:{trigger}"
+
+
+class CareNudges:
+    """Checks the trends on schedule and records the care nudges they call for."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Callable[[], datetime],
+        planner: Planner,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.planner = planner
+        self.check = check_nudge(CARE_ID, settings.care.cron, list(settings.care.channels))
+
+    def enabled(self) -> list[str]:
+        return share.enabled(self.settings)
+
+    def _since(self, view: View, now: datetime) -> datetime:
+        return cursors.check_since(view.meta, META, now)
+
+    def due(self, view: View, now: datetime) -> schedule.Fire | None:
+        """The check to make now, if one has come due."""
+        if not self.enabled():
+            return None
+        zone, quiet = self.settings.tz, self.settings.quiet_hours
+        fire = schedule.next_fire(self.check, zone, quiet, self._since(view, now))
+        return fire if fire is not None and fire.due_at <= now else None
+
+    def next_wake(self) -> datetime | None:
+        """When the next check is due (now, if one is waiting)."""
+        if not self.enabled():
+            return None
+        now = self.clock()
+        view = self.store.view()
+        zone, quiet = self.settings.tz, self.settings.quiet_hours
+        fire = schedule.next_fire(self.check, zone, quiet, self._since(view, now))
+        return None if fire is None else max(fire.due_at, now)
+
+    def tick(self) -> list[Record]:
+        """Make the check if it is due: record the nudges due, remember what fired."""
+        now = self.clock()
+        view = self.store.view()
+        fire = self.due(view, now)
+        if fire is None:
+            return []
+        zone = self.settings.tz
+        first = triggers.last_whole_week(now, zone) - timedelta(weeks=triggers.LOOK_BACK_WEEKS + 1)
+        records = self.store.everything(since_month=first.strftime("%Y-%m"))
+        nudges = {c["id"]: c for c in view.records("nudges")}
+        digest_pauses = cursors.pauses(nudges, share.DIGEST_ID)
+        if share.digest_this_week(self.settings, view.meta, digest_pauses, now):
+            with self.store.transaction() as tx:  # the digest will say what is due
+                if not self._checked(tx.meta, fire):
+                    tx.set_meta({META: {**dict(tx.meta.get(META) or {}), "checked": iso(now)}})
+            log.info("care: the week's notes are left to this week's digest")
+            return []
+        pauses = cursors.pauses(nudges, CARE_ID)
+        paused = schedule.paused_at(fire.due_at, pauses)
+        fired = share.fired(view.meta)  # what the digest said counts as said
+        found = triggers.evaluate(records, zone, now, fired, self.enabled())
+        added = [] if paused else [self.record(t, fire, now) for t in found.send]
+        with self.store.transaction() as tx:
+            if self._checked(tx.meta, fire) or share.fired(tx.meta) != fired:
+                return []  # another process made this check, or a digest said a note
+            for record in added:
+                tx.put("deliveries", record)
+            tx.set_meta({META: {"checked": iso(now), "fired": found.remember}})
+        for record in added:
+            log.info(
+                "care: %s (%s), for the week of %s",
+                record["nudge_id"],
+                record["kind"],
+                found.remember[record["nudge_id"].partition(":")[2]]["week"],
+            )
+        if paused and found.send:
+            log.info("care: %s not sent, halfway is paused", ", ".join(found.send))
+        return added
+
+    @staticmethod
+    def _checked(meta: Any, fire: schedule.Fire) -> bool:
+        mine = meta.get(META) or {}
+        return bool(mine.get("checked")) and at(mine["checked"]) >= fire.scheduled_for
+
+    def record(self, trigger: str, fire: schedule.Fire, now: datetime) -> Record:
+        """The delivery of one care nudge, made as every fire is made: due now, even when
+        the check itself was made late (after downtime), so it is sent, not given up."""
+        nudge = Nudge.model_construct(
+            id=nudge_id(trigger),
+            kind=cast(Any, triggers.KIND_OF[trigger]),  # a practice no config nudge names
+            cron=self.settings.care.cron,
+            every=None,
+            at=None,
+            channels=list(self.settings.care.channels),
+        )
+        return self.planner.fire_record(
+            nudge, schedule.Fire(nudge.id, fire.scheduled_for, max(fire.due_at, now))
+        )

@@ -1,0 +1,391 @@
+"""Sending through apprise: the only module that imports it, and only when first needed.
+
+Apprise with its plugins costs about 20 MB and a tenth of a second to load; a
+daemon whose next nudge is hours away, or a CLI command that sends nothing,
+should not pay that up front. `send()` takes the channels of one delivery, sends to all of them in one
+apprise call bounded by a timeout, and returns a result per channel, a
+failure with apprise's most specific reason. E-mail gets an HTML part made
+from the message (`mailbody.mail_html`) and a text part that keeps its lines. It
+also registers `halfway://`, the demo channel that needs no account: it
+prints each nudge to the terminal and keeps a local inbox file.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import quote, unquote
+
+from halfway.channels import failure as sendfailure
+from halfway.channels import mailbody
+
+log = logging.getLogger("halfway.deliver")
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    ok: bool
+    error: str | None = None
+
+
+NTFY_ACTIONS = 3  # ntfy shows at most this many buttons on a notification
+
+
+@dataclass(frozen=True)
+class Push:
+    """What a push service can show beyond title and body: a tap target and buttons."""
+
+    click: str  # the reply page
+    action_url: str  # where a button POSTs its reply
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, value) posted back
+    open_label: str | None = None  # a first button that opens the page (`click`)
+
+    def ntfy_actions(self) -> list[dict[str, Any]]:
+        """ntfy's actions: the open button first, then as many reply buttons as fit."""
+        actions: list[dict[str, Any]] = []
+        if self.open_label and self.click:
+            actions.append(
+                {"action": "view", "label": self.open_label, "url": self.click, "clear": True}
+            )
+        return actions + [
+            {
+                "action": "http",
+                "label": label,
+                "url": self.action_url,
+                "method": "POST",
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps({"value": value, "via": "push"}),
+                "clear": True,
+            }
+            for label, value in self.buttons[: NTFY_ACTIONS - len(actions)]
+        ]
+
+
+def instantiate(url: str) -> Any:
+    """Apprise's plugin object for `url`, or None if apprise does not accept it."""
+    return _apprise().Apprise.instantiate(url, suppress_exceptions=True)
+
+
+def url_problem(url: str) -> str | None:
+    """Why apprise would refuse `url` (without repeating the URL), or None."""
+    if instantiate(url) is not None:
+        return None
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if not scheme:
+        return "is not a URL (expected something like 'ntfy://ntfy.sh/my-topic')"
+    if scheme.lower() in ("http", "https"):
+        s = "s" if scheme.lower() == "https" else ""  # the same over TLS
+        return (
+            f"'{scheme}://' is a web address, not a channel: for an ntfy server write"
+            f" ntfy{s}://host/topic, for a web hook that takes JSON json{s}://host/path"
+        )
+    if not _known(scheme):
+        return f"'{scheme}://' is not a service apprise knows"
+    # An e-mail URL refused for want of a sender only (an SMTP server named by its address)
+    sender = ("&" if "?" in url else "?") + "from=halfway@example.org"
+    if scheme.lower() in ("mailto", "mailtos") and "from=" not in url and instantiate(url + sender):
+        return (
+            f"is not a valid '{scheme}://' URL: it has no sender address apprise can use;"
+            " add from= (e.g. ?to=me@home.lan&from=halfway@home.lan)"
+        )
+    return f"is not a valid '{scheme}://' URL for apprise (check its parts)"
+
+
+def _known(scheme: str) -> bool:
+    schemas = {
+        s.lower()
+        for plugin in _apprise().Apprise().details(show_disabled=True)["schemas"]
+        for key in ("protocols", "secure_protocols")
+        for s in (plugin.get(key) or [])
+    }
+    return scheme.lower() in schemas or scheme.lower() == "halfway"
+
+
+def _ntfy_topics(plugin: Any) -> set[str]:
+    """An ntfy URL's topics: on a public ntfy server the topic is the only secret."""
+    if type(plugin).__name__ != "NotifyNtfy":
+        return set()
+    return {str(topic) for topic in plugin.topics or ()}
+
+
+def mask(url: str) -> str:
+    """`url` with passwords, tokens and ntfy topics hidden, for printing and logs."""
+    if url.startswith("halfway://"):
+        return url  # the demo channel holds no secret
+    plugin = instantiate(url)
+    if plugin is None:
+        return url.partition("://")[0] + "://…"
+    masked: str = plugin.url(privacy=True).split("?", 1)[0]
+    for topic in _ntfy_topics(plugin):
+        masked = masked.replace(topic, topic[:2] + "…")
+    return _mail_to(plugin, masked)
+
+
+def _mail_to(plugin: Any, masked: str) -> str:
+    """An e-mail channel as a person reads it: its server, then where the mail goes
+    ('mailto://127.0.0.1:2525 → me@home.lan', not '…/me%40home.lan'); others as they are."""
+    targets = getattr(plugin, "targets", None)
+    if type(plugin).__name__ != "NotifyEmail" or not isinstance(targets, list):
+        return masked
+    scheme, _, rest = masked.partition("://")
+    to = [f"{name} <{address}>" if name else str(address) for name, address in targets]
+    return f"{scheme}://{rest.split('/', 1)[0]}" + (f" → {', '.join(to)}" if to else "")
+
+
+def secrets_in(url: str) -> set[str]:
+    """The parts of `url` that apprise's private form hides (passwords, tokens, keys),
+    and ntfy topics. Everything apprise shows, query included, is no secret: a
+    host name, `from=halfway@…` or `to=me@…` must not be blanked out of log lines."""
+    if url.startswith("halfway://"):
+        return set()
+    plugin = instantiate(url)
+    if plugin is None:
+        return set()
+    shown = set(re.split(r"[/:@?&=#]+", unquote(plugin.url(privacy=True))))
+    hidden = {
+        part
+        for part in re.split(r"[/:@?&=#]+", unquote(url))
+        if len(part) >= 4 and part not in shown and "." not in part
+    }
+    return hidden | {topic for topic in _ntfy_topics(plugin) if len(topic) >= 4}
+
+
+def send(
+    channels: dict[str, list[str]],
+    title: str,
+    body: str,
+    timeout: float,
+    push: Push | None = None,
+    html: str | None = None,
+    text: str | None = None,
+) -> dict[str, ChannelResult]:
+    """Send one message to every channel, all bounded by `timeout`; a result per channel.
+
+    ntfy URLs are published as ntfy's own JSON (with the tap target and reply
+    buttons) when `push` is given; e-mail gets an HTML part of its own (see
+    `mail_html`), or `html` when given (the weekly digest's own, with `text` as its
+    own text part); everything else goes through apprise as plain text. A failed
+    channel's error is apprise's most specific reason, with no secret in it.
+    """
+    apprise = _apprise()
+    plain, mail = apprise.Apprise(), apprise.Apprise()
+    results: dict[str, ChannelResult] = {}
+    direct: dict[str, list[Any]] = {}
+    for name, urls in channels.items():
+        for url in urls:
+            plugin = instantiate(url)
+            hub = mail if type(plugin).__name__ in MAIL_PLUGINS else plain
+            if push is not None and type(plugin).__name__ == "NotifyNtfy":
+                direct.setdefault(name, []).append(plugin)
+            elif plugin is None or not hub.add(url, tag=name):
+                results[name] = ChannelResult(False, "apprise did not accept this channel's URL")
+    calls: list[tuple[Any, str, str | None]] = [(plain, body, None)] if len(plain) else []
+    own = ""
+    if len(mail):
+        own = html or mailbody.mail_html(title, body, push.click if push else None)
+        calls.append((mail, own, "html"))
+        if html and text:
+            _own_text(own, text)
+    errors: dict[str, list[str]] = {}
+    try:
+        outcomes = _notify_all(calls, title, timeout)
+    finally:
+        _OWN_TEXT.pop(own, None)
+    for outcome in outcomes:
+        for service in outcome:
+            if not bool(service):
+                reason = sendfailure.reason(service.logs()) or (
+                    "timed out" if "TIMEOUT" in str(service.status) else "failed"
+                )
+                # Each URL was added with its channel's name as its only tag.
+                errors.setdefault(next(iter(service.tag)), []).append(reason)
+    for name, plugins in direct.items():
+        for plugin in plugins:
+            problem = publish_ntfy(plugin, title, body, push, timeout)  # type: ignore[arg-type]
+            if problem:
+                errors.setdefault(name, []).append(problem)
+    for name in channels:
+        if name not in results:
+            failure = errors.get(name)
+            error = redact(" | ".join(failure), channels[name]) if failure else None
+            results[name] = ChannelResult(not failure, error)
+    return results
+
+
+_OWN_TEXT: dict[str, str] = {}  # an e-mail's own text part (the digest's), by its HTML
+
+
+def _own_text(html: str, text: str) -> None:
+    """Have apprise's e-mail service (mailto://) use `text` as the text part of the
+    message whose HTML is `html`, instead of converting the HTML; any other
+    conversion is apprise's own, unchanged."""
+    import importlib
+
+    module: Any = importlib.import_module("apprise.plugins.email.base")
+    original = module.convert_between
+    if not getattr(original, "halfway_own_text", False):
+
+        def convert(from_format: Any, to_format: Any, content: Any) -> Any:
+            own = _OWN_TEXT.get(content) if isinstance(content, str) else None
+            return own if own is not None else original(from_format, to_format, content)
+
+        convert.halfway_own_text = True  # type: ignore[attr-defined]
+        module.convert_between = convert
+    _OWN_TEXT[html] = text
+
+
+def _notify_all(calls: list[tuple[Any, str, str | None]], title: str, timeout: float) -> list[Any]:
+    """Each (hub, body, body_format) as one apprise call, side by side, each within `timeout`.
+
+    Apprise keeps every service's own log lines with its result; at DEBUG they hold
+    the exception behind a failure, not only apprise's summary of it.
+    """
+
+    def notify(call: tuple[Any, str, str | None]) -> Any:
+        hub, body, body_format = call
+        return hub.notify(
+            body=body,
+            title=title,
+            body_format=body_format,
+            timeout=timeout,
+            log_level=logging.DEBUG,
+        )
+
+    if len(calls) < 2:
+        return [notify(call) for call in calls]
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(notify, calls))
+
+
+def redact(text: str, urls: list[str]) -> str:
+    """`text` with every secret of `urls` (see `secrets_in`, and each password) hidden."""
+    secrets: set[str] = set()
+    for url in urls:
+        secrets |= secrets_in(url)
+        plugin = instantiate(url)
+        password = getattr(plugin, "password", None)
+        if isinstance(password, str) and len(password) >= 4:
+            secrets |= {password, quote(password, safe="")}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return text
+
+
+# Apprise's e-mail services: they take the HTML part halfway writes (apprise makes the
+# text part from it, except the digest's, which carries its own). Every other service
+# gets the plain text, as it is.
+MAIL_PLUGINS = frozenset(
+    {
+        "NotifyEmail",  # mailto:// and mailtos://
+        "NotifyBrevo",
+        "NotifyMailerSend",
+        "NotifyMailgun",
+        "NotifyOffice365",
+        "NotifyPostmark",
+        "NotifyResend",
+        "NotifySendGrid",
+        "NotifySendPulse",
+        "NotifySES",
+        "NotifySMTP2Go",
+        "NotifySparkPost",
+    }
+)
+# ntfy's JSON form takes the priority as a number.
+NTFY_PRIORITY = {"min": 1, "low": 2, "default": 3, "normal": 3, "high": 4, "max": 5, "urgent": 5}
+
+
+def ntfy_options(plugin: Any) -> dict[str, Any]:
+    """The options of an ntfy URL (`?priority=high&tags=heart&delay=10m` …) that
+    apprise would send as headers, as fields of ntfy's JSON form."""
+    options: dict[str, Any] = {}
+    priority = NTFY_PRIORITY.get(str(plugin.priority).lower())
+    if priority is not None and priority != 3:
+        options["priority"] = priority
+    tags = getattr(plugin, "_NotifyNtfy__tags", None)  # apprise keeps them private
+    if tags:
+        options["tags"] = [str(tag) for tag in tags]
+    for name in ("delay", "email", "attach", "filename"):
+        value = getattr(plugin, name, None)
+        if value:
+            options[name] = str(value)
+    return options
+
+
+def publish_ntfy(plugin: Any, title: str, body: str, push: Push, timeout: float) -> str | None:
+    """Publish to ntfy in its JSON form; apprise's ntfy plugin can pass actions only as
+    one opaque header string, while the JSON form carries click and http actions
+    with their method, headers and body as ntfy documents them. None if it went."""
+    if plugin.mode == "cloud" or not plugin.host:
+        base = "https://ntfy.sh"
+    else:
+        scheme = "https" if plugin.secure else "http"
+        base = f"{scheme}://{plugin.host}" + (f":{plugin.port}" if plugin.port else "")
+    headers = {"Content-Type": "application/json"}
+    if plugin.auth == "token" and plugin.token:
+        headers["Authorization"] = f"Bearer {plugin.token}"
+    elif plugin.user:
+        pair = f"{plugin.user}:{plugin.password or ''}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+    problems = []
+    for topic in plugin.topics:
+        payload = {
+            "topic": topic,
+            "title": title,
+            "message": body,
+            **({"click": push.click, "actions": push.ntfy_actions()} if push.click else {}),
+            **ntfy_options(plugin),
+        }
+        request = urllib.request.Request(  # noqa: S310 - the user's configured ntfy server
+            base + "/", data=json.dumps(payload).encode(), headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310
+                pass
+        except urllib.error.HTTPError as error:
+            problems.append(f"ntfy answered {error.code} {error.reason}")
+        except (OSError, ValueError) as error:
+            problems.append(
+                f"could not reach ntfy at {plugin.host or 'ntfy.sh'}: "
+                f"{getattr(error, 'reason', error)}"
+            )
+    return "; ".join(problems) or None
+
+
+@cache
+def _apprise() -> Any:
+    """The apprise module, loaded on first use, with halfway's demo channel registered."""
+    import apprise
+    from apprise.decorators import notify
+
+    notify(on="halfway", name="halfway demo terminal")(_demo_channel)  # type: ignore[no-untyped-call]
+    # Apprise logs why a send failed (the server's words, the exception) at DEBUG, after a
+    # vaguer WARNING; `send` captures each service's lines at DEBUG to keep that reason.
+    # They reach no handler of halfway's own: `logs.setup_logging` leaves apprise out.
+    logging.getLogger("apprise").setLevel(logging.DEBUG)
+    return apprise
+
+
+def _demo_channel(body: str, title: str, notify_type: str, *args: Any, **kwargs: Any) -> bool:
+    """halfway://terminal[?inbox=/path/inbox.jsonl]: print the nudge; keep it in an inbox."""
+    inbox = kwargs.get("meta", {}).get("qsd", {}).get("inbox")
+    stamp = datetime.now(UTC).astimezone().strftime("%H:%M:%S")
+    lines = "\n".join(f"  │ {line}" for line in body.splitlines())
+    print(f"\n  ┌─ {stamp} · {title}\n{lines}\n  └─", file=sys.stdout, flush=True)
+    if inbox:
+        line = json.dumps({"at": stamp, "title": title, "body": body}, ensure_ascii=False)
+        descriptor = os.open(inbox, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(descriptor, 0o600)  # what you were nudged about is for you alone
+        with os.fdopen(descriptor, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+    return True

@@ -1,0 +1,50 @@
+"""`halfway test-channel NAME`: one clearly marked test message through one channel.
+
+It prints what happened, with the channel's own reason when the message did not go
+out, and records nothing: no delivery, no channel health, not even the data folder
+is made. Apprise is loaded only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from halfway.cli.commands import UsageError
+from halfway.cli.invocation import load_settings
+from halfway.words import discretion
+
+TITLE = "halfway test message"
+
+
+def test_message(name: str, discreet: bool) -> str:
+    """The words of a test message: unmistakably a test, and nothing personal."""
+    return (
+        f"{discretion.TEST if discreet else TITLE} — if this reached you, your '{name}' channel works.\n"
+        "Nothing was recorded and no answer is needed."
+    )
+
+
+def cmd_test_channel(args: argparse.Namespace) -> int:
+    from halfway.channels import sending
+
+    settings = load_settings(args)
+    urls = settings.channels.get(args.name)
+    if urls is None:
+        known = ", ".join(settings.channels) or "none"
+        raise UsageError(f"NAME: no channel '{args.name}' in {args.source} (known: {known})")
+    where = ", ".join(sending.mask(url) for url in urls)
+    result = sending.send(
+        {args.name: urls},
+        settings.discreet_title if settings.discreet else TITLE,
+        test_message(args.name, settings.discreet),
+        settings.send_timeout.total_seconds(),
+        # the path every nudge takes (ntfy in its JSON form), with nothing to tap
+        push=sending.Push(click="", action_url=""),
+    )[args.name]
+    if result.ok:
+        print(f"{args.name}: test message sent ({where}); check that it arrived")
+        return 0
+    print(f"{args.name}: the test message did not go out ({where})")
+    print(f"  reason: {result.error}")
+    print("  check the channel's URL in your config, then try again")
+    return 1

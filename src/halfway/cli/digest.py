@@ -1,0 +1,116 @@
+"""`halfway digest`: preview a week's digest in the terminal or as an HTML file, send it
+now through the outbox, or print the address of its private page."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from halfway.cli.commands import UsageError, send_recorded, utc_now
+from halfway.cli.invocation import load_settings
+from halfway.words import invoked
+
+DESCRIPTION = (
+    "Your weekly digest: what you did, what moved, the small gestures you noticed, and "
+    "the trend over 8 weeks. Without options it prints last week's digest here."
+)
+
+
+def epilog() -> str:
+    digest = invoked.command("digest")
+    return (
+        f"Examples: '{digest}', '{digest} --week 2026-W48 --out week48.html', "
+        f"'{digest} --send', '{digest} --link'. A week that cannot be, or has not "
+        "begun, exits 2."
+    )
+
+
+def add_command(command: Callable[..., Any]) -> None:
+    p = command("digest", cmd_digest, "show, save or send a week's digest", checks_channels=True)
+    p.description, p.epilog = DESCRIPTION, epilog()
+    p.add_argument(
+        "--week", metavar="WEEK", help="an ISO week like 2026-W48 (default: the last whole week)"
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="write the digest as HTML to FILE (readable by you only)"
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="with --out: replace FILE if it exists; with --send: send a week already sent",
+    )
+    p.add_argument(
+        "--send", action="store_true", help="send it now to the [digest] channels (the outbox)"
+    )
+    p.add_argument("--link", action="store_true", help="print the address of its private page")
+    p.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="with --send on sample data (demo-data): send to the config's channels",
+    )
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from halfway.core import schedule
+    from halfway.core.deliveries import at
+    from halfway.digest import figures as digest
+    from halfway.digest import render, weekly
+    from halfway.store import links, samples
+    from halfway.store.database import Store
+    from halfway.words import discretion
+
+    settings = load_settings(args)
+    now = utc_now()
+    week = args.week or digest.last_complete_week(now, settings.tz)
+    try:
+        digest.monday_of(week, now, settings.tz)
+    except ValueError as error:
+        raise UsageError(f"--week: {error}") from None
+    store = Store(settings.data_dir, create=args.send)  # only --send writes
+    if args.link:  # from this config's public_url; the token is the private page's own
+        from halfway.cli.links import other_daemon
+
+        token = links.required(store.data_dir)["digest"]
+        print(links.digest_url(settings.server.public_url, token, week if args.week else None))
+        warning = other_daemon(settings)
+        if warning:
+            print(warning, file=sys.stderr)
+        return 0
+    if args.send:
+        settings = samples.printing(settings, args.real_channels)
+        sent = [
+            d
+            for d in store.everything(since_month=week[:4] + "-01")["deliveries"]
+            if d.get("nudge_id") == weekly.nudge_id(week) and d.get("state") == "sent"
+        ]
+        if sent and not args.force:
+            when = schedule.clock_text(at(sent[-1]["scheduled_for"]), settings.tz)
+            raise UsageError(
+                f"--send: the digest of {week} went out already ({when}); "
+                "add --force to send it again"
+            )
+        return send(settings, store, week)
+    found = weekly.build(store, settings, week, now)
+    if args.out:
+        from halfway.cli.history import write_private
+
+        html = render.mail_html(found, None, discretion.frame(settings)).encode()
+        write_private(Path(args.out), html, args.force, option="--out")
+        print(f"wrote {args.out} (readable by you only)")
+        return 0
+    print(render.text(found, frame=discretion.frame(settings)), end="")
+    return 0
+
+
+def send(settings: Any, store: Any, week: str) -> int:
+    from halfway.digest.weekly import DigestNudges
+    from halfway.store import links
+
+    links.required(store.data_dir)  # the page's link goes with it: made by the daemon
+    nudges = DigestNudges(settings, store, utc_now)
+    if not nudges.channels():
+        raise UsageError("--send: no channel to send to; add one under [channels]")
+    return send_recorded(settings, store, nudges.send_now(week))

@@ -1,0 +1,81 @@
+"""The settings a command runs with: the config file the command line names (or the
+built-in demo), with the log redactor installed for its secrets."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from halfway.words import invoked
+
+if TYPE_CHECKING:
+    from halfway.config.models import Settings
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """The config the command line names. Only a command that sends or checks
+    channels has apprise check their URLs and find every secret in them."""
+    from halfway.channels import logs
+    from halfway.config import loader as config
+
+    path = config.find(args.config)
+    args.source = str(path)
+    if args.checks_channels:
+        from halfway.channels import sending as deliver
+
+        settings = config.build(config.read_toml(path), str(path), deliver.url_problem)
+        install_redactor(settings, deliver.secrets_in)
+    else:
+        settings = config.build(config.read_toml(path), str(path))
+        install_redactor(settings, logs.url_secrets)
+    return settings
+
+
+def install_redactor(settings: Settings, secrets_in: Callable[[str], set[str]]) -> None:
+    """Keep the channels' secrets and the IMAP password out of every log line: what
+    `secrets_in` finds, and always the obvious ones (`logs.url_secrets`: apprise's
+    reading leaves out a password with a dot in it, `pa.ss.word`)."""
+    from halfway.channels import logs
+
+    def found(url: str) -> set[str]:
+        return secrets_in(url) | logs.url_secrets(url)
+
+    urls = [url for urls in settings.channels.values() for url in urls]
+    logs.install_redactor(urls, [settings.imap.password] if settings.imap else [], found)
+
+
+def demo_settings(args: argparse.Namespace) -> Settings:
+    """The built-in demo config, its data kept apart from any real data."""
+    import tomllib
+    from importlib import resources
+
+    from halfway.channels import sending as deliver
+    from halfway.config import loader as config
+
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    data_dir = Path(args.data_dir or Path(base) / "halfway-demo")
+    text = resources.files("halfway").joinpath("demo.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    data["data_dir"] = str(data_dir)
+    data["channels"]["terminal"] = f"halfway://terminal?inbox={data_dir / 'demo-inbox.jsonl'}"
+    args.source = "the demo config"
+    settings = config.build(data, "demo config", deliver.url_problem)
+    print(
+        "halfway demo: three practice nudges will appear here every few seconds.\n"
+        "At first the demo answers them for you, as if you had tapped the link; then it\n"
+        "goes quiet, so you can see halfway ease off instead of nagging: let it run about\n"
+        "a minute to see that. Each nudge, answer, reminder and skip in the log is\n"
+        "followed by a line starting with ↳ that says what it means.\n"
+        "Nothing leaves this machine and no account is needed.\n"
+        f"Data: {settings.db_path}  ·  inbox: {data_dir / 'demo-inbox.jsonl'}\n"
+        f"Health: http://{settings.server.listen}/healthz  ·  stop with Ctrl+C.\n"
+        f"To use your phone: '{invoked.command('init')}', put an apprise URL under [channels]\n"
+        '(e.g. phone = "ntfy://ntfy.sh/your-secret-topic"),'
+        f" then '{invoked.command('check')}'\n"
+        f"and '{invoked.command('run')}'. halfway is a companion, not professional advice.",
+        flush=True,
+    )
+    return settings

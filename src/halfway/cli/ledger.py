@@ -1,0 +1,156 @@
+"""`halfway ask …` and `halfway boundary …`: the ledger of clear asks, and the user's
+boundaries, from the command line. Thin: the rules are in `asks` and `boundaries`,
+the writes in `ledger`; each command imports them when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import Any
+
+from halfway.cli.commands import UsageError, utc_now
+from halfway.cli.invocation import load_settings
+from halfway.core.plaintext import one_line
+from halfway.ledger import asks
+from halfway.words import invoked
+
+
+def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
+    """The `ask` and `boundary` commands and their actions, on the `halfway` parser."""
+    p = command("ask", cmd_ask, "keep a ledger of your clear asks and how they were answered")
+    p.description = (
+        "One clear, specific ask at a time, and what came of it: a draft until you have "
+        "said it, then asked, then agreed, declined or no_answer, then followed_up. An "
+        "ask with no change for [asks] rest_after rests on its own; you can rest one at "
+        "once. A reply to a clarity-ask nudge writes a draft, and a talk's reflection "
+        "moves the asks you said on."
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("add", parents=[common], help="record an ask you have said")
+    a.add_argument(
+        "text", metavar="TEXT", help='what you asked for, e.g. "20 minutes on Saturday about us"'
+    )
+    a.add_argument("--draft", action="store_true", help="not said yet: keep it as a draft")
+    a = actions.add_parser("list", parents=[common], help="the open asks (--all: every ask)")
+    a.add_argument(
+        "--all",
+        action="store_true",
+        help="also the resting and followed-up asks (archived ones too)",
+    )
+    a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
+    a.add_argument("ask_id", metavar="ID", help=f"from '{invoked.command('ask list')}'")
+    a.add_argument("state", metavar="STATE", help=", ".join(asks.STATES[1:]))
+
+    p = command("boundary", cmd_boundary, "keep your list of boundaries, for your own well-being")
+    p.description = (
+        "The boundaries you keep for your own well-being. The boundary nudge names one at "
+        "a time, in turn, and keeps each answer (held, strained, crossed) with it. "
+        "Boundaries can also be listed in the config as [[boundaries]] with an id and text."
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("add", parents=[common], help="add a boundary, in your own words")
+    a.add_argument(
+        "text", metavar="TEXT", help='the boundary, in your words, e.g. "I take my evening walk"'
+    )
+    a = actions.add_parser(
+        "list", parents=[common], help="your boundaries and their latest answers"
+    )
+    a.add_argument("--all", action="store_true", help="also those retired long ago (archived)")
+    a = actions.add_parser("retire", parents=[common], help="set a boundary aside; answers stay")
+    a.add_argument("boundary_id", metavar="ID", help=f"from '{invoked.command('boundary list')}'")
+
+
+def when(text: str, zone: tzinfo) -> str:
+    from halfway.core.deliveries import at
+
+    return at(text).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from halfway.ledger import book as ledger
+    from halfway.store.database import Store
+
+    settings = load_settings(args)
+    if args.action == "add":
+        try:
+            asks.text_of(args.text)  # before the data folder is touched
+        except asks.AskError as error:
+            raise UsageError(f"TEXT: {error}") from None
+    store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
+    if args.action == "add":
+        ask = ledger.add_ask(store, args.text, now, draft=args.draft)
+        update = invoked.command(f"ask update {ask['id']}")
+        if args.draft:
+            print(f"kept as a draft, just for you ({ask['id']}); once said: '{update} asked'")
+        else:
+            print(f"noted your ask ({ask['id']}); '{update} agreed' and so on")
+        return 0
+    if args.action == "update":
+        args.state = asks.LEGACY.get(args.state, args.state)  # `made`, as older versions said
+        if args.state not in asks.STATES:
+            raise UsageError(
+                f"STATE: '{args.state}' is not a state of an ask "
+                f"(states: {', '.join(asks.STATES[1:])})"
+            )
+        try:
+            ask = ledger.update_ask(store, args.ask_id, args.state, now)
+        except ledger.LedgerError as error:
+            raise UsageError(f"ID: {error}") from None
+        except asks.AskError as error:
+            raise UsageError(f"STATE: {error}") from None
+        print(f"ask {ask['id']} is now {ask['state']}")
+        return 0
+    # Settled asks leave the hot file a week after their last change (layout.py).
+    found = store.everything()["asks"] if args.all else store.view().records("asks")
+    records = asks.all_current(found, now, settings.asks.rest_after)
+    shown = asks.listed(records, everything=args.all)
+    for ask in shown:
+        text = one_line(ask["text"])
+        print(f"{ask['id']}  {when(ask['at'], settings.tz)}  {ask['state']:<11}  {text}")
+    resting = len(asks.resting(records))
+    if not shown:
+        print("no asks yet" if args.all or not records else "no open asks")
+    if resting and not args.all:
+        print(f"{resting} resting ('{invoked.command('ask list --all')}' shows them)")
+    return 0
+
+
+def cmd_boundary(args: argparse.Namespace) -> int:
+    from halfway.core.deliveries import at
+    from halfway.ledger import book as ledger
+    from halfway.ledger import boundaries
+    from halfway.store.database import Store
+
+    settings = load_settings(args)
+    try:
+        if args.action == "add":
+            boundaries.text_of(args.text)  # before the data folder is touched
+        store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
+        if args.action == "add":
+            added = ledger.add_boundary(store, args.text, now)
+            print(f"added boundary {added['id']}: {one_line(added['text'])}")
+            return 0
+        if args.action == "retire":
+            retired = ledger.retire_boundary(store, args.boundary_id, now)
+            print(f"retired boundary {retired['id']}; its answers are kept")
+            return 0
+    except boundaries.BoundaryError as error:
+        raise UsageError(f"{'TEXT' if args.action == 'add' else 'ID'}: {error}") from None
+    except ledger.LedgerError as error:
+        raise UsageError(f"ID: {error}") from None
+    # A retired boundary leaves the hot file a week after (layout.py); --all reads the
+    # archives too.
+    all_of = getattr(args, "all", False)
+    records = store.everything()["boundaries"] if all_of else store.view().records("boundaries")
+    shown = boundaries.active(records) + [b for b in records if not b.get("active")]
+    for boundary in shown:
+        answers = boundary.get("answers") or []
+        latest = max(answers, key=lambda a: at(a["at"]), default=None)
+        last = f" · last: {latest['value']} ({when(latest['at'], settings.tz)})" if latest else ""
+        state = "" if boundary.get("active") else " (retired)"
+        print(f"{boundary['id']}{state}: {one_line(boundary['text'])}{last}")
+    if not shown:
+        print(f"no boundaries yet; add one with '{invoked.command('boundary add TEXT')}'")
+    return 0

@@ -1,0 +1,207 @@
+"""`halfway links`, `halfway links revoke digest|calendar`, `halfway calendar-url` and
+`halfway erase`: the private links (see `links`) and deleting everything (see `erase`).
+
+Every address is made from this config's `server.public_url` (by default
+`http://{server.listen}`), never from another config or another daemon's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from halfway.cli.commands import UsageError
+from halfway.cli.invocation import load_settings
+from halfway.words import invoked
+from halfway.words.plural import plural
+
+if TYPE_CHECKING:
+    from halfway.config.models import Settings
+
+LINKS_HELP = "print your private links: the private page (your digests) and the calendar feed"
+
+
+def links_epilog() -> str:
+    revoke = invoked.command("links revoke")
+    return (
+        "Each link has its own token, kept in the data folder apart from the reply key. "
+        f"'{revoke} digest' (or 'private') or '{revoke} calendar' "
+        "replaces one: its old address answers 403 at once, the running daemon included, and "
+        "the new one is printed. Reply links in your nudges keep working."
+    )
+
+
+REVOKE_HELP = "replace one private link: the old one stops opening at once"
+ERASE_HELP = "delete everything halfway keeps in the data folder, the reply key included"
+ERASE_EPILOG = (
+    "Removes the data file and its archives, the reply key, the link tokens, the locks: "
+    "everything halfway wrote in the data folder, after you type the folder's name to "
+    "confirm (or with --yes). It refuses while a halfway daemon runs on that folder: stop "
+    "it first. Your config file is left as it is; the command says where it is."
+)
+
+
+def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
+    """`links [revoke KIND]`, `calendar-url`, `erase [--yes]` on the main parser."""
+    from halfway.store import links
+
+    p = command("links", cmd_links, LINKS_HELP)
+    p.description, p.epilog = LINKS_HELP, links_epilog()
+    p.set_defaults(kind=None)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
+    revoke = actions.add_parser(
+        "revoke", parents=[common], help=REVOKE_HELP, description=REVOKE_HELP
+    )
+    revoke.epilog = links_epilog()
+    revoke.add_argument(
+        "kind",
+        metavar="LINK",
+        choices=sorted(links.NAMES),
+        help="digest (the private page; 'private' is the same) or calendar",
+    )
+    command(
+        "calendar-url",
+        cmd_calendar_url,
+        "print the address of your calendar feed (planned talks, weekly reviews)",
+    )
+    p = command("erase", cmd_erase, ERASE_HELP)
+    p.description, p.epilog = ERASE_HELP, ERASE_EPILOG
+    p.add_argument(
+        "--yes", action="store_true", help="do not ask for the folder's name (no terminal needed)"
+    )
+
+
+def _tokens(settings: Settings, name: str) -> dict[str, str] | None:
+    """The link tokens, or None after saying (exit 1) that the daemon makes them."""
+    from halfway.store import links
+
+    found = links.read(settings.data_dir)
+    if found is None:
+        print(
+            f"halfway {name}: no private links yet in {settings.data_dir}; halfway makes them"
+            f" when it first starts ('{invoked.command('run')}'), then ask again",
+            file=sys.stderr,
+        )
+    return found
+
+
+def other_daemon(settings: Settings) -> str | None:
+    """A warning when the address the links point at is answered by a halfway that runs
+    on other data (another config's daemon): its links would answer 403 there."""
+    from halfway.cli.upcoming import fetch_health
+    from halfway.config import loader
+    from halfway.store import runlock
+
+    if not loader.on_loopback(f"http://{settings.server.listen}"):
+        return None  # only a daemon on loopback says its pid (and answers at once)
+    health = fetch_health(settings.server.listen)
+    if health is None or "pid" not in health:
+        return None
+    held = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
+    if held == health["pid"]:
+        return None
+    return (
+        f"note: the halfway answering at {settings.server.public_url} (pid {health['pid']})"
+        f" runs on other data, not on {settings.data_dir}; these links open only where the"
+        " daemon of this data listens: check server.listen (and HALFWAY_SERVER__LISTEN)"
+    )
+
+
+def addresses(settings: Settings, found: dict[str, str]) -> dict[str, str]:
+    """Each link's address, from this config's public_url."""
+    from halfway.store import links
+
+    warning = other_daemon(settings)
+    if warning:
+        print(warning, file=sys.stderr)
+    base = settings.server.public_url
+    return {
+        "digest": links.digest_url(base, found["digest"]),
+        "calendar": links.calendar_url(base, found["calendar"]),
+    }
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from halfway.store import links
+
+    settings = load_settings(args)
+    if args.action == "revoke":
+        kind = links.NAMES[args.kind]
+        if not links.path_of(settings.data_dir).exists():
+            _tokens(settings, "links revoke")  # says the daemon's first start makes them
+            return 1
+        found = links.revoke(settings.data_dir, kind)
+        print(
+            f"revoked: the old {links.LABELS[kind]} link answers 403 from now on"
+            " (the running daemon included); reply links keep working"
+        )
+        print(f"new {links.LABELS[kind]}: {addresses(settings, found)[kind]}")
+        return 0
+    shown = _tokens(settings, "links")
+    if shown is None:
+        return 1
+    for kind, url in addresses(settings, shown).items():
+        print(f"{links.LABELS[kind]}: {url}")
+    revoke = invoked.command("links revoke")
+    print(f"revoke one with '{revoke} digest' or '{revoke} calendar'")
+    return 0
+
+
+def cmd_calendar_url(args: argparse.Namespace) -> int:
+    settings = load_settings(args)
+    found = _tokens(settings, "calendar-url")  # never made here: the daemon makes them
+    if found is None:
+        return 1
+    print(addresses(settings, found)["calendar"])
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from halfway.cli import erase
+
+    settings = load_settings(args)
+    folder = settings.data_dir
+    found = erase.ours(folder)
+    if not found:
+        print(f"nothing of halfway's in {folder}; nothing was erased")
+        print(f"your config file is left as it is: {Path(args.source).resolve()}")
+        return 0
+    if not args.yes and not sys.stdin.isatty():
+        raise UsageError("no terminal to confirm on; pass --yes to erase without being asked")
+    running = erase.running_daemon(folder)
+    if running:
+        print(f"halfway erase: {running}", file=sys.stderr)
+        return 1
+    if not args.yes:
+        print(f"This deletes everything halfway keeps in {folder}, the reply key included:")
+        for path in found:
+            print(f"  {path}")
+        print("It cannot be undone. Nothing is deleted from your config file.")
+        try:
+            typed = input(f"Type the folder's name ({folder.name}) to erase it: ")
+        except EOFError:
+            typed = ""
+        if typed.strip() != folder.name:
+            print(
+                "halfway erase: that is not the folder's name; nothing was erased", file=sys.stderr
+            )
+            return 1
+    try:
+        removed, left = erase.erase(folder)
+    except erase.Running as error:
+        print(f"halfway erase: {error}", file=sys.stderr)
+        return 1
+    for path in removed:
+        print(f"removed {path}")
+    folders = sum(1 for path in removed if path in (folder, folder / erase.ARCHIVE))
+    erased = plural(len(removed) - folders, "file") + (
+        f" and {plural(folders, 'folder')}" if folders else ""
+    )
+    print(f"erased {erased} halfway kept in {folder}")
+    for path in left:
+        print(f"left alone (not halfway's): {path}")
+    print(f"your config file is left as it is: {Path(args.source).resolve()}")
+    return 0

@@ -1,0 +1,383 @@
+"""The `halfway` command: the argument parser, and the exit codes around each command.
+
+Exit codes: 0 success, 2 bad input (config or arguments, with a one-line
+reason per problem; or run as another user than the data folder's owner, with the
+`sudo -u OWNER …` line), 1 anything else. No traceback unless --debug.
+
+Nothing heavy is imported before a command runs, and then only what it uses
+(see `commands`): `--version` does not even load the settings' models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from halfway import __version__
+from halfway.cli.channeltest import cmd_test_channel
+from halfway.cli.commands import (
+    UsageError,
+    cmd_check,
+    cmd_init,
+    cmd_log,
+    cmd_pause,
+    cmd_reload,
+    cmd_reply,
+    cmd_resume,
+    cmd_run,
+    cmd_send,
+)
+from halfway.cli.demodata import add_command as add_demo_data_command
+from halfway.cli.digest import add_command as add_digest_command
+from halfway.cli.history import cmd_accept_loss, cmd_export, cmd_history
+from halfway.cli.ledger import add_commands as add_ledger_commands
+from halfway.cli.links import add_commands as add_link_commands
+from halfway.cli.talk import (
+    cmd_talk_add,
+    cmd_talk_cancel,
+    cmd_talk_done,
+    cmd_talk_list,
+    cmd_talk_move,
+)
+from halfway.cli.upcoming import cmd_status, cmd_upcoming
+from halfway.words import invoked
+
+if TYPE_CHECKING:
+    from halfway.store.owners import WrongOwner
+
+ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")  # as ledger.ENTRY_KINDS
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line naming the argument, and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        words = self.prog.removeprefix("halfway").strip()  # the command, as it was started
+        self.exit(2, f"{self.prog}: {message} (see '{invoked.command(words)} --help')\n")
+
+
+# the parser ---------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
+
+
+def days_ahead(text: str) -> int:
+    """A number of days to look ahead: at most ten years, past which the dates overflow."""
+    if positive_int(text) > 3660:
+        raise argparse.ArgumentTypeError(f"'{text}' is more than 3660 days (10 years)")
+    return int(text)
+
+
+def a_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-01") from None
+
+
+def build_parser() -> Parser:
+    common = Parser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $HALFWAY_CONFIG, else $XDG_CONFIG_HOME/halfway/config.toml"
+        " (~/.config/halfway/config.toml when unset), else /etc/halfway/config.toml)",
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show full tracebacks and debug logs",
+    )
+    parser = Parser(
+        prog="halfway",
+        parents=[common],
+        description="halfway: gentle, timed nudges for the person doing their half of a "
+        "relationship, with every answer kept on your own machine. "
+        "A companion, not professional advice.",
+        epilog=f"Try it with no account: '{invoked.command('run --demo')}'."
+        f" Start for real: '{invoked.command('init')}'.",
+    )
+    parser.add_argument("--version", action="version", version=f"halfway {__version__}")
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
+
+    def command(
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        text: str,
+        checks_channels: bool = False,
+    ) -> Parser:
+        p: Parser = sub.add_parser(name, parents=[common], help=text, description=text)
+        # Only what sends or validates channels loads apprise to check their URLs.
+        p.set_defaults(func=func, checks_channels=checks_channels)
+        return p
+
+    command("init", cmd_init, "write a commented starter config (never overwrites)")
+    command(
+        "check",
+        cmd_check,
+        "validate the config; show channels (masked) and the next fires",
+        checks_channels=True,
+    )
+    run = command(
+        "run",
+        cmd_run,
+        "run the daemon in the foreground (what systemd starts)",
+        checks_channels=True,
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the built-in demo config: nudges to this terminal, no account",
+    )
+    run.add_argument("--data-dir", metavar="DIR", help="with --demo: where the demo keeps its data")
+    run.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="on sample data (made by demo-data): send to the config's channels, not here",
+    )
+    run.add_argument(
+        "--start-over",
+        action="store_true",
+        help="begin a new, empty data file where the old one was lost (it never happens"
+        " by itself); the reply key and the archives are kept",
+    )
+    run.add_argument(
+        "--accept-copy",
+        action="store_true",
+        help="carry on from a data file that is an older copy of itself (a backup put back"
+        " on purpose); what was written after that copy is not in it",
+    )
+    run.add_argument(
+        "--new-key",
+        action="store_true",
+        help="make a new reply key where it was lost, or accept a replaced one (links"
+        " already sent stop working)",
+    )
+    p = command("upcoming", cmd_upcoming, "list the fires planned in the next days")
+    p.add_argument("--days", type=days_ahead, default=7, help="how many days ahead (default 7)")
+    p.add_argument(
+        "--limit", type=positive_int, default=20, help="show at most N fires (default 20)"
+    )
+    p = command(
+        "send",
+        cmd_send,
+        "send one nudge now (recorded like any fire; to test a channel without recording,"
+        " use test-channel)",
+        checks_channels=True,
+    )
+    p.add_argument("nudge_id", metavar="NUDGE_ID", help="a nudge's id from the config")
+    p.add_argument(
+        "--real-channels",
+        action="store_true",
+        help="on sample data (made by demo-data): send to the config's channels, not here",
+    )
+    p = command(
+        "test-channel",
+        cmd_test_channel,
+        "send a test message through one channel; records nothing",
+        checks_channels=True,
+    )
+    p.description = (
+        "Send one clearly marked test message ('A test of your reminders — …' under your "
+        "discreet_title; 'halfway test message — …' when not discreet) through the "
+        "channel NAME and say whether it went out, with the channel's reason if not. "
+        "Nothing is recorded, and the data folder is not touched."
+    )
+    p.epilog = "Exit 0 when it went out, 1 when it did not, 2 for an unknown NAME."
+    p.add_argument("name", metavar="NAME", help="a channel's name from [channels] in the config")
+    for name, func, text in (
+        (
+            "pause",
+            cmd_pause,
+            "pause nudges (their fires and reminders), or --all: everything halfway sends;"
+            " what comes due meanwhile is skipped, never sent later",
+        ),
+        ("resume", cmd_resume, "resume paused nudges (--all: every pause)"),
+    ):
+        p = command(name, func, text)
+        p.add_argument("nudge_ids", metavar="NUDGE_ID", nargs="*", help="nudges to change")
+        p.add_argument(
+            "--all",
+            action="store_true",
+            help="every nudge" if name == "pause" else "every pause, by name or of all",
+        )
+        if name == "pause":
+            p.add_argument(
+                "--until",
+                metavar="WHEN",
+                help="end the pause at WHEN: 2026-12-01, 2026-12-01T09:00 or 3d",
+            )
+    p = command("reply", cmd_reply, "answer a nudge from the command line")
+    p.add_argument(
+        "delivery_id", metavar="DELIVERY_ID", help=f"from '{invoked.command('history')}'"
+    )
+    p.add_argument("value", metavar="VALUE", help="a choice's code (e.g. held) or your words")
+    p.add_argument("--note", metavar="TEXT", help="a note beside the answer")
+    command(  # it refuses what the daemon would refuse, channel URLs included
+        "reload",
+        cmd_reload,
+        "make the running daemon re-read its config (SIGHUP)",
+        checks_channels=True,
+    )
+    command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
+    p = command("log", cmd_log, "write down a gesture, initiation, boundary, note or hurt")
+    p.add_argument(
+        "kind",
+        metavar="KIND",
+        choices=ENTRY_KINDS,
+        help=", ".join(ENTRY_KINDS) + " (hurt: something that hurt or worried you)",
+    )
+    p.add_argument("text", metavar="TEXT", help='what happened, e.g. "made me tea"')
+    p.add_argument(
+        "--by", choices=("me", "partner"), help="who it was (for initiations: default me)"
+    )
+    add_talk_commands(command, common)
+    add_ledger_commands(command, common)  # ask, boundary
+    add_digest_command(command)
+    add_demo_data_command(command)
+    add_link_commands(command, common)  # links, links revoke, calendar-url, erase
+    p = command("history", cmd_history, "show what was sent and written, oldest first")
+    p.add_argument("--since", type=a_date, metavar="DATE", help="only from this date (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    p = command("export", cmd_export, "print all your data as JSON or CSV")
+    p.add_argument(
+        "--format", choices=("json", "csv"), default="json", help="json (default) or csv"
+    )
+    p.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write to FILE (readable by you only) instead of standard output",
+    )
+    p.add_argument("--force", action="store_true", help="with --output: replace FILE if it exists")
+    p = command(
+        "accept-loss",
+        cmd_accept_loss,
+        "accept that an archive month was deleted or cut short, after no backup had it:"
+        " history, export and the digests then read what is left of it",
+    )
+    p.add_argument("month", metavar="YYYY-MM", help="the month its file is named after")
+    return parser
+
+
+WHEN_HELP = "when: 'sat 19:00', 'tomorrow 20:30', 'in 3 days 18:00' or '2026-12-05 19:00'"
+
+
+def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
+    """`halfway talk add|list|move|cancel|done`."""
+    talk = command(
+        "talk",
+        cmd_talk_list,
+        "plan a talk: a clarity ask and a reframe the evening before, a minute to "
+        "calm yourself before it, a reflection after",
+    )
+    actions = talk.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=Parser
+    )
+
+    def action(name: str, func: Callable[[argparse.Namespace], int], text: str) -> Parser:
+        p: Parser = actions.add_parser(name, parents=[common], help=text, description=text)
+        p.set_defaults(func=func)
+        return p
+
+    p = action("add", cmd_talk_add, "plan a talk at WHEN and the nudges around it")
+    p.add_argument("when", metavar="WHEN", help=WHEN_HELP + ", in your configured time zone")
+    p.add_argument("--topic", metavar="TEXT", help="what the talk is about (a few words)")
+    p.add_argument(
+        "--by",
+        choices=("me", "partner"),
+        help="whose idea the talk was (partner: they began it, and that is movement)",
+    )
+    p = action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
+    p.add_argument("--all", action="store_true", help="also the talks of long ago (archived)")
+    p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
+    p.add_argument("id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'")
+    p.add_argument("when", metavar="WHEN", help=WHEN_HELP)
+    for name, func, text in (
+        ("cancel", cmd_talk_cancel, "call a talk off; its nudges not yet sent are cancelled"),
+        ("done", cmd_talk_done, "mark a talk as taken place; the reflection still comes"),
+    ):
+        p = action(name, func, text)
+        p.add_argument(
+            "id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code (0 ok, 1 failure, 2 bad input)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:
+        return int(done.code or 0)
+    args.config = getattr(args, "config", None)
+    args.debug = getattr(args, "debug", False)
+    # Not before here: `--version` and `--help` need none of it.
+    from halfway.channels import logs
+    from halfway.config.loader import ConfigError
+    from halfway.core.tokens import KeyMissing
+    from halfway.store.database import StoreError
+    from halfway.store.owners import WrongOwner
+
+    logs.setup_logging(args.debug)
+    try:
+        return int(args.func(args))
+    except ConfigError as error:
+        for line in error.lines:
+            print(line, file=sys.stderr)
+        return 2
+    except UsageError as error:
+        print(f"halfway {args.command}: {error}", file=sys.stderr)
+        return 2
+    except WrongOwner as error:  # exit 2: the command, as another user, would change nothing
+        print(f"halfway: {error}{run_as(error, args, argv)}", file=sys.stderr)
+        return 2
+    except (StoreError, KeyMissing) as error:
+        print(f"halfway: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. `halfway history | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 1
+    except Exception as error:
+        if args.debug:
+            raise
+        print(
+            f"halfway {args.command}: {type(error).__name__}: {error} "
+            "(run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def run_as(error: WrongOwner, args: argparse.Namespace, argv: Sequence[str] | None) -> str:
+    """'; run it as USER: sudo -u USER halfway --config FILE …', the command as typed, for a
+    data folder of another user ('' when the fix is a chown, which the message says)."""
+    import shlex
+
+    if error.run_as is None:
+        return ""
+    words = list(sys.argv[1:] if argv is None else argv)
+    source = getattr(args, "source", None)
+    if "--config" not in words and source and Path(source).is_file():
+        words = ["--config", str(Path(source).resolve()), *words]
+    prog = invoked.command(absolute=True)  # sudo's PATH may not find it by name
+    return f"; run it as that user: sudo -u {error.run_as} {prog} {shlex.join(words)}"
+
+
+def run_main() -> None:
+    invoked.remember(sys.argv[0], sys.executable)  # a real start: hints name its command
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""`halfway status`: what was sent, what waits, what failed and why, at a glance.
+
+Pure: it renders plain data (the hot file's records, the daemon's /healthz
+answer, each nudge's cursor, a `now`) to text. The hot file holds the last
+eight days and everything still open, so this never reads the archives.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from halfway.config.models import Settings
+from halfway.core import cursors, schedule
+from halfway.core.deliveries import GAVE_UP, OPEN, at
+from halfway.words.plural import plural
+
+Record = dict[str, Any]
+# A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
+Step = tuple[datetime, str, bool]
+# A check halfway keeps for itself: its name, when next due (None: off), whether paused then.
+Check = tuple[str, datetime | None, bool]
+
+
+def pause_lines(
+    settings: Settings, rows: list[Record], now: datetime, seconds: bool = False
+) -> list[str]:
+    """One line per pause in force now, e.g. 'paused: my-boundary until Fri 2026-11-27 09:00 CET'
+    (with `seconds` when the list it stands in shows them)."""
+    lines = []
+    for row in sorted(rows, key=lambda r: str(r["id"])):
+        nudge_id = row["id"]
+        for pause in cursors.in_force(row, now):
+            until = pause["until"]
+            name = "every nudge" if nudge_id == "*" else nudge_id
+            end = (
+                schedule.clock_text(datetime.fromisoformat(until), settings.tz, seconds)
+                if until
+                else "you resume"
+            )
+            lines.append(f"paused: {name} until {end}")
+    return lines
+
+
+def annotated(text: str, note: str) -> str:
+    """`text` with `note` said after it: inside its closing parenthesis when it ends with
+    one, so a line reads 'evening (gesture_log, after quiet hours)', never two in a row."""
+    if text.endswith(")"):
+        return f"{text[:-1]}, {note})"
+    return f"{text} ({note})"
+
+
+# What a pause holds back, said after its line (see reminding, talkbook, care_nudges, digest_send).
+HOLDS_ONE = "its fires and reminders are skipped meanwhile"
+HOLDS_ALL = (
+    "nothing is sent meanwhile: fires, reminders, talk steps, care notes and the digest"
+    " are skipped, not saved up"
+)
+
+
+def held_lines(
+    settings: Settings, rows: list[Record], now: datetime, seconds: bool = False
+) -> list[str]:
+    """The pauses in force now (see `pause_lines`), each with what it holds back."""
+    held = []
+    for row in sorted(rows, key=lambda r: str(r["id"])):
+        holds = HOLDS_ALL if row["id"] == cursors.ALL else HOLDS_ONE
+        held += [f"{line} ({holds})" for line in pause_lines(settings, [row], now, seconds)]
+    return held
+
+
+def render(
+    settings: Settings,
+    hot: dict[str, list[Record]],
+    health: dict[str, Any] | None,
+    now: datetime,
+    since: dict[str, datetime],
+    steps: Sequence[Step] = (),
+    checks: Sequence[Check] = (),
+) -> str:
+    """The status page: daemon, pauses, next fires (the nudges', the talks' `steps`, the
+    weekly `checks`), the outbox, channels, the last 7 days."""
+    zone = settings.tz
+    deliveries = hot["deliveries"]
+    week_ago = now - timedelta(days=7)
+    week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
+    gaps = sorted(
+        (d for d in week if d["state"] in ("missed", "skipped")),
+        key=lambda d: at(d["scheduled_for"]),
+    )
+    ahead = next_fires(settings, hot["nudges"], now, since, steps)
+    # One precision for the whole page, seconds only if a schedule on it needs them.
+    listed = {name for _, name, _ in ahead} | {d["nudge_id"] for d in gaps}
+    seconds = any(schedule.needs_seconds(n) for n in settings.nudges if n.id in listed)
+
+    def when(text: str | None) -> str:
+        return schedule.clock_text(at(text), zone, seconds) if text else "never"
+
+    out: list[str] = []
+    if health is None:
+        out.append(f"halfway is NOT running (no answer at http://{settings.server.listen}/healthz)")
+    elif health.get("status") == "other":
+        out.append(
+            f"halfway is NOT running on {settings.data_dir} (another halfway answers at"
+            f" http://{settings.server.listen}/healthz: is server.listen the same in both?)"
+        )
+    else:
+        out.append(
+            f"halfway is running (pid {health.get('pid', '?')}, version {health.get('version')})"
+        )
+        if health.get("status") != "ok":
+            out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
+    out += fire_lines(ahead, zone, seconds)
+    paused = held_lines(settings, hot["nudges"], now, seconds)
+    if paused:
+        out += ["", *paused]
+    out += check_lines(checks, zone, seconds)
+
+    waiting = [
+        (d, name, result)
+        for d in deliveries
+        for name, result in d["channels"].items()
+        if result["state"] in OPEN
+    ]
+    out.append("")
+    out.append(
+        f"outbox: {plural(len(waiting), 'send')} waiting" if waiting else "outbox: empty, all sent"
+    )
+    for delivery, name, result in waiting:
+        line = f"  {delivery['nudge_id']} -> {name}: {result['state']}"
+        if result["state"] == "failed":
+            line += (
+                f" {result['attempts']}x, next try {when(result.get('next_attempt'))}"
+                f" ({result.get('error')})"
+            )
+        out.append(line)
+    for delivery in deliveries:
+        for name, result in delivery["channels"].items():
+            if result["state"] == GAVE_UP and at(delivery["due_at"]) >= week_ago:
+                out.append(
+                    f"  gave up: {delivery['nudge_id']} -> {name}, due {when(delivery['due_at'])}"
+                    f" ({result.get('error')})"
+                )
+
+    health_of = {row["id"]: row for row in hot["channels"]}
+    out.append("")
+    out.append("last successful send per channel:")
+    for name in settings.channels:
+        row = health_of.get(name, {})
+        out.append(f"  {name}: {when(row.get('last_sent_at'))}")
+        if row.get("failing_since"):
+            out.append(f"    failing since {when(row['failing_since'])}: {row.get('error')}")
+
+    counts = Counter(d["state"] for d in week)
+    summary = ", ".join(
+        f"{counts[s]} {s}"
+        for s in ("sent", "late", "partial", "pending", "failed", "missed", "skipped")
+        if counts[s]
+    )
+    out.append("")
+    out.append(f"last 7 days: {summary or 'nothing yet'}")
+    out += ["  " + gap_line(delivery, zone, seconds) for delivery in gaps]
+    return "\n".join(out)
+
+
+def next_fires(
+    settings: Settings,
+    rows: list[Record],
+    now: datetime,
+    since: dict[str, datetime],
+    steps: Sequence[Step] = (),
+) -> list[Step]:
+    """The next five fires, as the planner will send them (a paused nudge's fires are
+    skipped, so they are not listed) with the talks' steps among them."""
+    zone = settings.tz
+    until = now + timedelta(days=7)
+    pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
+    fires = schedule.upcoming(
+        settings.nudges, zone, settings.quiet_hours, now, until, 5, since, pauses
+    )[:5]
+    talks = [step for step in steps if step[0] <= until]
+    return sorted([(f.due_at, f.nudge_id, f.deferred) for f in fires] + talks)[:5]
+
+
+def fire_lines(ahead: Sequence[Step], zone: tzinfo, seconds: bool) -> list[str]:
+    """The next fires under their heading (the pauses are said apart, see `held_lines`)."""
+    out = ["", "next fires:" if ahead else "next fires: none in the next 7 days"]
+    return out + [
+        f"  {schedule.clock_text(due, zone, seconds)}  "
+        + (annotated(text, "after quiet hours") if deferred else text)
+        for due, text, deferred in ahead
+    ]
+
+
+def check_lines(checks: Sequence[Check], zone: tzinfo, seconds: bool = False) -> list[str]:
+    """When the weekly digest and the care check are next due, e.g.
+    'weekly digest: next Mon 2026-12-07 08:00 CET'."""
+    out = []
+    for name, due, paused in checks:
+        if due is None:
+            why = "no channel to send it to" if name == "weekly digest" else "every trigger is off"
+            out.append(f"{name}: off ({why})")
+            continue
+        skipped = " (skipped: halfway is paused then)" if paused else ""
+        out.append(f"{name}: next {schedule.clock_text(due, zone, seconds)}{skipped}")
+    return out
+
+
+def gap_line(delivery: Record, zone: tzinfo, seconds: bool) -> str:
+    """A missed or skipped record: when, how many, and why (if it says)."""
+
+    def when(text: str) -> str:
+        return schedule.clock_text(at(text), zone, seconds)
+
+    count = delivery.get("count", 1)
+    span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""
+    why = delivery.get("why") or delivery.get("reason")
+    return (
+        f"{delivery['state']}: {delivery['nudge_id']} {when(delivery['scheduled_for'])}{span}"
+        + (f": {why}" if why else "")
+    )

@@ -1,0 +1,187 @@
+"""`halfway talk add|list|move|cancel|done`: thin commands over `talkbook`.
+
+Bad input (a WHEN it cannot read, an unknown id, a change a talk cannot take) is
+one line and exit 2, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
+
+from halfway.cli.commands import UsageError, utc_now
+from halfway.cli.invocation import load_settings
+from halfway.core.plaintext import one_line
+from halfway.words import invoked
+from halfway.words.plural import plural
+
+if TYPE_CHECKING:
+    from halfway.config.models import Settings
+    from halfway.store.database import Record
+    from halfway.talks.when import When
+
+
+def cmd_talk_add(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    now = utc_now()
+    when = read_when(args.when, settings, now)
+    try:
+        store = Store(settings.data_dir)
+        talk = talkbook.add(store, settings, when.at, args.topic, now, by=args.by)
+    except talkbook.TalkError as error:
+        raise UsageError(str(error)) from None
+    print(f"planned talk {talk['id']}: {talk_head(talk, settings.tz)}")
+    print_chain(talk, settings, now)
+    if when.note:
+        print(f"note: {when.note}")
+    return 0
+
+
+def cmd_talk_list(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    store = Store(settings.data_dir, create=False)
+    # A talk done or cancelled leaves the hot file after a week (layout.py); --all reads
+    # the archives too.
+    found = store.everything()["talks"] if args.all else store.view().records("talks")
+    everything = talkbook.listing(found)
+    if not everything:
+        add = invoked.command('talk add "sat 19:00"')
+        print(f"no talks planned yet; plan one with '{add}'")
+    now = utc_now()
+    for talk in everything:
+        moves = sum(1 for h in talk["history"] if h["state"] == "moved")
+        moved = f" (moved {moves}×)" if moves else ""
+        print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
+        print_chain(talk, settings, now)
+    return 0
+
+
+def cmd_talk_move(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    now = utc_now()
+    when = read_when(args.when, settings, now)
+    try:
+        talk = talkbook.move(Store(settings.data_dir), settings, args.id, when.at, now)
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    print(f"moved talk {talk['id']} to {talk_head(talk, settings.tz)}")
+    print_chain(talk, settings, now)
+    if when.note:
+        print(f"note: {when.note}")
+    return 0
+
+
+def cmd_talk_cancel(args: argparse.Namespace) -> int:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    try:
+        talk = talkbook.cancel(Store(settings.data_dir), args.id, utc_now())
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    stopped = sum(1 for e in talk["chain"] if e.get("reason") == talkbook.TALK_CANCELLED)
+    print(f"cancelled talk {talk['id']}; {plural(stopped, 'nudge')} of its chain will not be sent")
+    return 0
+
+
+def cmd_talk_done(args: argparse.Namespace) -> int:
+    from halfway.core.deliveries import at
+    from halfway.core.schedule import clock_text
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    settings = load_settings(args)
+    try:
+        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now())
+    except talkbook.TalkError as error:
+        raise UsageError(f"ID: {error}") from None
+    reflection = next(
+        (e for e in talk["chain"] if e["kind"] == "talk_reflection" and e["state"] == "planned"),
+        None,
+    )
+    later = (
+        f"; the reflection comes {clock_text(at(reflection['due_at']), settings.tz)}"
+        if reflection
+        else ""
+    )
+    print(f"well done for showing up: talk {talk['id']} is marked done{later}")
+    return 0
+
+
+# shared pieces ------------------------------------------------------------------
+
+
+def read_when(text: str, settings: Settings, now: datetime) -> When:
+    from halfway.talks.when import WhenError, parse_when
+
+    try:
+        return parse_when(text, now, settings.tz)
+    except WhenError as error:
+        raise UsageError(f"WHEN: {error}") from None
+
+
+def talk_head(talk: Record, zone: tzinfo) -> str:
+    from halfway.core.deliveries import at
+    from halfway.core.schedule import clock_text
+
+    topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
+    theirs = ", their idea" if talk.get("by") == "partner" else ""
+    return one_line(f"{clock_text(at(talk['at']), zone)}{topic}{theirs}")
+
+
+def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
+    from halfway.store.database import Store
+    from halfway.talks import planning as talkbook
+
+    # A step inside a pause of everything is skipped when its time comes: say so now.
+    spans = talkbook.paused_all(Store(settings.data_dir, create=False).view().records("nudges"))
+    for line in chain_lines(talk, settings, now, spans):
+        print(f"  {line}")
+
+
+def chain_lines(
+    talk: Record,
+    settings: Settings,
+    now: datetime,
+    spans: tuple[tuple[datetime, datetime | None], ...] = (),
+) -> list[str]:
+    """One line per step: its kind and its time (as the planner sends it, and whether
+    quiet hours moved it, or a pause of everything in `spans` skips it), or what became
+    of it."""
+    from halfway.core.deliveries import at
+    from halfway.core.schedule import clock_text
+    from halfway.talks import planning as talkbook
+
+    zone = settings.tz
+    chain = talk.get("chain", [])
+    timed = (talkbook.STEP_PLANNED, talkbook.STEP_SENT)
+    seconds = any(at(e["due_at"]).second for e in chain if e["state"] in timed)
+    lines = []
+    for entry in chain:
+        due = at(entry["due_at"])
+        state, reason = entry["state"], entry.get("reason")
+        if state == talkbook.STEP_PLANNED:
+            sends, deferred = talkbook.sends_at(entry, settings, now)
+            later = " (after quiet hours)" if deferred else ""
+            shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
+            if talkbook.held_at(due, sends, spans):
+                shown = f"{clock_text(sends, zone, seconds)} ({talkbook.PAUSED_AHEAD})"
+        elif state == talkbook.STEP_LEFT_OUT:
+            shown = f"left out: {reason}"
+        elif state == talkbook.STEP_SENT:
+            shown = f"sent {clock_text(due, zone, seconds)}"
+        else:
+            shown = f"{state}" + (f": {reason}" if reason else "")
+        lines.append(f"{entry['kind']:<16} {shown}")
+    return lines

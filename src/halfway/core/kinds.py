@@ -1,0 +1,173 @@
+"""The built-in nudge kinds: their words and the shape of reply they take.
+
+The words themselves (titles, variants, choice labels) are data, in words.toml,
+read and checked by `halfway.words`; this module renders them into a nudge, the
+reply shape a delivery takes, and the message that leaves the machine. Short,
+warm and concrete (see shared/PRACTICES.md), never a diagnosis of the partner,
+always skippable. Choices are stored as stable codes; the labels are for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from halfway.words import discretion
+from halfway.words.catalog import (
+    LATER,
+    NOTE_LABEL,
+    PAUSE_WEEK,
+    PLACEHOLDER,
+    PRACTICES,
+    Practice,
+    WordsError,
+    check_overrides,
+    fill,
+    kinds,
+    merge,
+    pick,
+    safety_line,
+    with_overrides,
+)
+
+__all__ = [
+    "LATER",
+    "MAX_TEXT",
+    "MOVEMENT",
+    "PAUSE_OFFER",
+    "PAUSE_WEEK",
+    "PRACTICES",
+    "REMINDER_LINE",
+    "Practice",
+    "Shape",
+    "WordsError",
+    "check_overrides",
+    "kinds",
+    "merge",
+    "message",
+    "render",
+    "safety_line",
+    "shape",
+    "with_overrides",
+]
+
+MOVEMENT = (
+    ("agreed_time", "Agreed to a time"),
+    ("acknowledged", "Acknowledged my feelings"),
+    ("small_change", "Made a small change"),
+    ("none", "No movement"),
+)
+MAX_TEXT = 2000
+
+
+def render(
+    kind: str,
+    text: str | None = None,
+    seed: str | None = None,
+    fields: Mapping[str, str | None] | None = None,
+    catalogue: Mapping[str, Practice] | None = None,
+    helpline: str | None = None,
+) -> tuple[str, str]:
+    """The (title, words) of a nudge: its own `text` if given, else a variant of its kind's
+    picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in.
+    A variant that names a field is picked only when that field is given (a calm minute
+    with no talk never says "your talk"), unless every variant names one. A kind with
+    the safety line ends with it (and the user's `helpline`)."""
+    practice = (catalogue or PRACTICES)[kind]
+    body = fill((text or "").strip() or pick(_fitting(practice.variants, fields), seed), fields)
+    if practice.safety:
+        body = f"{body}\n\n{safety_line(helpline)}"
+    return practice.title, body
+
+
+def _fitting(variants: tuple[str, ...], fields: Mapping[str, str | None] | None) -> tuple[str, ...]:
+    """The variants whose every placeholder has words in `fields` (all, if none has)."""
+    given = {name for name, value in (fields or {}).items() if value and value.strip()}
+    fitting = tuple(v for v in variants if set(PLACEHOLDER.findall(v)) <= given)
+    return fitting or variants
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a delivery accepts as a reply (a practice, adjusted by the nudge's config)."""
+
+    choices: tuple[tuple[str, str], ...] = ()
+    free_text: bool = False
+    scale: str | None = None
+    note: bool = False
+    text_label: str = "Your words"
+    takes_reply: bool = field(default=True)
+    note_label: str = NOTE_LABEL  # the words over the note field
+
+    def problem(self, value: str, scale: str | None = None) -> str | None:
+        """Why `value` (and `scale`) is not a reply this shape takes, or None if it is."""
+        if not self.takes_reply:
+            return "this nudge does not take a reply"
+        value = value.strip()
+        if not value:
+            return "the reply is empty"
+        if len(value) > MAX_TEXT:
+            return f"the reply is longer than {MAX_TEXT} characters"
+        if scale not in (None, "") and (
+            self.scale is None or scale not in "12345" or len(scale) != 1
+        ):
+            return "the scale takes a number from 1 to 5"
+        codes = [code for code, _ in self.choices]
+        if value == LATER or value in codes or self.free_text:
+            return None
+        return f"'{value}' is not one of: {', '.join([*codes, LATER])}"
+
+    def label(self, value: str) -> str:
+        """The words a person reads for a stored value."""
+        if value == LATER:
+            return "Later"
+        if value == PAUSE_WEEK:
+            return "Pause this for a week"
+        return dict(self.choices).get(value, value)
+
+
+def shape(
+    kind: str,
+    choices: list[str] | None = None,
+    reply: str | None = None,
+    catalogue: Mapping[str, Practice] | None = None,
+) -> Shape:
+    """The reply shape of a nudge: its kind's, or the choices and reply mode its config gives."""
+    practice = (catalogue or PRACTICES)[kind]
+    if reply == "none":
+        return Shape(takes_reply=False)
+    own = tuple((code, code.replace("_", " ").capitalize()) for code in choices or [])
+    return Shape(
+        choices=own or practice.choices,
+        free_text=practice.free_text if not own else reply == "text",
+        scale=practice.scale,
+        note=practice.note or bool(own),
+        text_label=practice.text_label,
+        note_label=practice.note_label,
+    )
+
+
+REMINDER_LINE = "A gentle second ask, only if you have a minute."
+PAUSE_OFFER = (
+    "A few of these have gone by unanswered, and that's okay. Would a break help?"
+    " You can pause this one for a week from the link."
+)
+
+
+def message(
+    title: str,
+    words: str,
+    link: str | None,
+    discreet: bool,
+    reminder: bool = False,
+    offer_pause: bool = False,
+    discreet_title: str = discretion.TITLE,
+) -> tuple[str, str]:
+    """The (title, body) that leaves the machine. Discreet: exactly `discreet_title`, and
+    one neutral line with the link (see `halfway.discretion`); nothing on a lock screen
+    or in a mail preview says what the nudge is about."""
+    if discreet:
+        return discreet_title, discretion.nudge_body(link, reminder, offer_pause)
+    extra = [REMINDER_LINE] if reminder else []
+    lines = [*extra, words, *([PAUSE_OFFER] if offer_pause else [])]
+    return title, "\n\n".join(lines) + (f"\n\nReply: {link}" if link else "")

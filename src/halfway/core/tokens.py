@@ -1,0 +1,98 @@
+"""Reply tokens: an HMAC over the delivery id, with a key kept in the data folder.
+
+A token is `{delivery_id}.{signature}`. Nobody without the key can make one,
+so a reply link cannot be guessed or forged; the key is generated on first
+start of the daemon, mode 0600, and never leaves the machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+from halfway.words import invoked
+
+KEY_FILE = "secret.key"
+PATTERN = re.compile(r"/r/([A-Za-z0-9_]+\.[A-Za-z0-9_-]{22})")
+
+
+class KeyMissing(Exception):
+    """The data folder has no reply key, and this command may not make one."""
+
+
+def load_key(data_dir: Path, create: bool = False) -> bytes:
+    """The data folder's secret key (mode 0600, never overwritten).
+
+    Only the daemon's first start (or `halfway run --new-key`) passes `create`:
+    a key made by any other command would split links between two keys.
+    """
+    path = Path(data_dir) / KEY_FILE
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        if not create:
+            raise KeyMissing(
+                f"{path}: the reply key is missing. The daemon makes it when it first"
+                f" starts ('{invoked.command('run')}'); if it has run here before, restore secret.key"
+                " from a backup"
+            ) from None
+        return _make(path)
+    if len(key) < 32:
+        raise ValueError(f"{path}: the reply key is damaged (too short)")
+    return key
+
+
+def _make(path: Path) -> bytes:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made a moment ago by another process: use that one
+        return load_key(path.parent)
+    key = secrets.token_bytes(32)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(key)
+        out.flush()
+        os.fsync(out.fileno())
+    return key
+
+
+def fingerprint(key: bytes) -> str:
+    """A short name for a key, kept in the data file to notice a replaced key."""
+    return hashlib.sha256(b"halfway key id:" + key).hexdigest()[:16]
+
+
+def _sign(key: bytes, message: str) -> str:
+    digest = hmac.new(key, message.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def make(key: bytes, delivery_id: str) -> str:
+    return f"{delivery_id}.{_sign(key, delivery_id)}"
+
+
+def check(key: bytes, token: str) -> str | None:
+    """The delivery id a genuine token names, or None for a forged or malformed one."""
+    if not token.isascii():
+        return None  # every genuine token is ASCII; compare_digest refuses anything else
+    delivery_id, dot, signature = token.partition(".")
+    if not dot or not delivery_id:
+        return None
+    return delivery_id if hmac.compare_digest(signature, _sign(key, delivery_id)) else None
+
+
+def form_guard(key: bytes, token: str) -> str:
+    """The hidden form field that proves a form POST came from our own reply page."""
+    return _sign(key, f"form:{token}")
+
+
+def genuine_form(key: bytes, token: str, guard: object, fetch_site: str | None) -> bool:
+    """Whether a form POST came from one of our own pages: not sent from another site
+    (`Sec-Fetch-Site`), and its `guard` field is `form_guard(key, token)` (compared in
+    constant time)."""
+    if fetch_site == "cross-site" or not isinstance(guard, str) or not guard.isascii():
+        return False
+    return hmac.compare_digest(guard, form_guard(key, token))

@@ -1,0 +1,115 @@
+"""The built-in demo's story: `halfway run --demo` answers its first nudges for you, as
+if you had tapped their links, then goes quiet so you can watch halfway ease off
+instead of nagging; and every event it logs gets one short line saying what it means.
+
+Only a planner made with `demo=True` (by `halfway run --demo`) plays it; everything
+else is untouched by this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from halfway.core.deliveries import FINAL_UNSENT, REACHED, at
+from halfway.replies import service
+from halfway.store.database import Store
+
+log = logging.getLogger("halfway")
+
+Record = dict[str, Any]
+
+# What the demo answers, by kind, for the first fires of each nudge in one run.
+ANSWERS: dict[str, tuple[str, ...]] = {
+    "gesture_log": (
+        "made me tea without asking",
+        "a long hug at the door",
+        "we laughed at the same silly video",
+        "none",
+    ),
+    "boundary": ("held", "strained"),
+    "self_regulation": ("ready", "ready"),
+}
+NOTE = "answered by the demo, as if you had tapped the link"
+
+
+def is_run_fire(delivery: Record) -> bool:
+    """A scheduled fire (not a reminder, a manual send or a gap record)."""
+    unsent = delivery["state"] in FINAL_UNSENT
+    return not (delivery.get("reminder_of") or delivery.get("manual") or unsent)
+
+
+@dataclass
+class Demo:
+    """One run of the demo, from `started` on."""
+
+    started: datetime
+
+    def this_run(self, history: list[Record]) -> list[Record]:
+        """The deliveries of this run: an earlier run's unanswered ones do not count."""
+        return [d for d in history if at(d["created_at"]) >= self.started]
+
+    def to_answer(
+        self, view_deliveries: list[Record], answered: set[str]
+    ) -> list[tuple[Record, str, bool]]:
+        """The fires of this run the demo answers now: (delivery, answer, whether it is
+        that nudge's last scripted answer). Only fires that reached you are answered."""
+        fires = sorted(
+            (d for d in self.this_run(view_deliveries) if is_run_fire(d)),
+            key=lambda d: at(d["scheduled_for"]),
+        )
+        seen: dict[str, int] = {}
+        found = []
+        for delivery in fires:
+            index = seen[delivery["nudge_id"]] = seen.get(delivery["nudge_id"], -1) + 1
+            script = ANSWERS.get(delivery["kind"], ())
+            if index >= len(script) or delivery["id"] in answered:
+                continue
+            if delivery["state"] in REACHED:
+                found.append((delivery, script[index], index == len(script) - 1))
+        return found
+
+    def answer(self, store: Store, now: datetime) -> int:
+        """Answer what the script says is due now; log each answer with a line on it."""
+        view = store.view()
+        answered = {r["delivery_id"] for r in view.records("replies")}
+        done = 0
+        for delivery, value, last in self.to_answer(view.records("deliveries"), answered):
+            try:
+                service.accept(store, dict(delivery), value, "web", now, note=NOTE)
+            except service.ReplyError:
+                continue  # closed, or a value this nudge does not take: leave it be
+            done += 1
+            log.info('demo: answered %s for you: "%s"', delivery["nudge_id"], value)
+            log.info(
+                "  ↳ %s",
+                f"that was the demo's last answer to {delivery['nudge_id']}: from now on it "
+                "stays quiet, to show how halfway eases off"
+                if last
+                else "as if you had tapped its link; any answer stops its reminders",
+            )
+        return done
+
+
+def explain(record: Record) -> str:
+    """One short line on what a fire, reminder or gap record means."""
+    state, reason = record["state"], record.get("reason")
+    if state == "skipped" and reason == "backoff":
+        return "instead of nagging, halfway now skips every other one until you answer"
+    if state == "skipped" and reason == "ask_waiting":
+        return "one ask at a time: no new one while the last ask said waits for its answer"
+    if state == "skipped":
+        return "a paused nudge's fires are skipped, not saved up for later"
+    if state == "missed":
+        return "nothing is lost: fires from while halfway was stopped are counted here"
+    if reason == "snooze":
+        return "you said 'later', so it asks again now"
+    if record.get("reminder_of"):
+        return "no answer yet, so halfway asks once more"
+    if record.get("offer_pause"):
+        return "the last few went unanswered, so this one also offers a week's pause"
+    if record.get("late"):
+        return "halfway was not running at its time; it goes now, within its catch-up window"
+    return "due now: written down first, then sent (your phone would show the box below)"

@@ -1,0 +1,190 @@
+"""The private page, served by the daemon: `GET /digest/{week}` and `GET /` (the last
+whole week), each only with the private link's `?t=TOKEN` (see `links`), and its "pause
+everything" form: `POST /pause?t=TOKEN` (a day, a week, or until resumed) and
+`POST /resume?t=TOKEN`, which write exactly what `halfway pause --all [--until …]` and
+`halfway resume --all` write (through `pauses`), then answer 303 back to the page.
+
+Without the token, or with a forged or revoked one, the answer is a bare 403 that
+shows nothing; the token is looked up at each request, so a revoked link is refused at
+once. A form POST must carry the page's hidden guard field (an HMAC with the reply key
+over the current token), so another site cannot pause or resume on the person's behalf.
+The page is built in a worker thread (it reads archives), never on the event loop; it
+is never cached, sends no referrer, and its policy forbids every script and every
+resource from anywhere (its styles are inline); its forms post to this server only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from halfway.config.models import Settings
+from halfway.core import cursors, schedule, tokens
+from halfway.core.deliveries import at
+from halfway.digest import figures, render, weekly
+from halfway.store import pauses
+from halfway.store.database import Store, StoreError
+from halfway.store.links import Links, digest_url
+from halfway.words import discretion
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+EARLIER_WEEKS = 12  # the page links this many weeks before the one it shows
+# no-store, no-referrer and nosniff come with every answer (replies.web.harden)
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+# The form's choices: how long "pause everything" lasts (None: until resumed).
+SPANS: dict[str, timedelta | None] = {
+    "day": timedelta(days=1),
+    "week": timedelta(days=7),
+    "open": None,
+}
+GUARDED = "pause:"  # what the forms' guard signs, before the token (apart from reply pages')
+log = logging.getLogger("halfway")
+# A month of the record it reads is damaged or missing (the daemon's health names it).
+UNAVAILABLE = (
+    "This page cannot be shown just now: a saved file it reads needs attention."
+    " The server's status says which."
+)
+NOT_CHECKED = "This form could not be checked. Nothing was changed; please open your link again."
+
+
+class DigestPages:
+    """`GET /` and `GET /digest/{week}`: the page, a 404 for a week there is not, or 403;
+    `POST /pause` and `POST /resume`: the pause form, guarded, 303 back."""
+
+    def __init__(
+        self,
+        settings: Callable[[], Settings],
+        store: Store,
+        links: Links,
+        clock: Callable[[], datetime],
+        key: bytes,
+        said: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        self.settings = settings  # read at each request: a reload may change the zone
+        self.store = store
+        self.links = links  # read at each request: a revoked token is refused at once
+        self.clock = clock
+        self.key = key  # the reply key: it signs the forms' guard
+        self.told: str | None = None  # the file problem last logged (once, not per request)
+        self.said = said  # what the daemon says is failing now: not logged twice
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/", self.serve)
+        app.router.add_get("/digest/{week}", self.serve)
+        app.router.add_post("/pause", self.pause)
+        app.router.add_post("/resume", self.resume)
+
+    def guard(self, token: str) -> str:
+        return tokens.form_guard(self.key, GUARDED + token)
+
+    def pause_state(self, token: str, done: str | None) -> dict[str, Any]:
+        """What the pause form shows: whether everything is paused now and until when."""
+        settings, now = self.settings(), self.clock()
+        everything = self.store.view().get("nudges", cursors.ALL) or {}
+        current = cursors.in_force(everything, now)
+        ends = [p["until"] for p in current]
+        until = None if not current or None in ends else max(at(u) for u in ends)
+        return {
+            "paused": bool(current),
+            "until": schedule.clock_text(until, settings.tz) if until else None,
+            "done": done if done in ("paused", "resumed") else None,
+            "pause_action": digest_url("", token).replace("/?", "/pause?", 1),
+            "resume_action": digest_url("", token).replace("/?", "/resume?", 1),
+            "guard": self.guard(token),
+        }
+
+    def page(self, week: str | None, token: str, done: str | None = None) -> tuple[int, str]:
+        """(status, HTML) of a week's page; the latest week when `week` is None."""
+        settings, now = self.settings(), self.clock()
+        frame = discretion.frame(settings)
+        shown = week or figures.last_complete_week(now, settings.tz)
+        try:
+            found = weekly.build(self.store, settings, shown, now)
+        except ValueError as error:
+            return 404, render.missing_html(str(error), frame)
+        except StoreError as error:  # a damaged or missing archive month: 503, calmly
+            if str(error) != self.told and str(error) not in (self.said() or ""):
+                self.told = str(error)
+                log.error("the digest page of %s cannot be shown: %s", shown, error)
+            return 503, render.missing_html(UNAVAILABLE, frame)
+        base = ""  # links stay on this host, whatever public_url says
+        earlier = []
+        for back in range(1, EARLIER_WEEKS + 1):
+            name = figures.week_name(found.monday - timedelta(weeks=back))
+            earlier.append((name, digest_url(base, token, name)))
+        here = digest_url(base, token) if week else ""
+        pause = self.pause_state(token, done)
+        return 200, render.page_html(found, earlier, here, frame, pause)
+
+    async def serve(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        token = request.query.get("t") or ""
+        if not self.links.valid("digest", token):
+            return web.Response(status=403, headers=HEADERS)
+        week = request.match_info.get("week")
+        done = request.query.get("done")
+        loop = asyncio.get_running_loop()
+        status, html = await loop.run_in_executor(None, self.page, week, token, done)
+        return web.Response(
+            status=status, text=html, content_type="text/html", charset="utf-8", headers=HEADERS
+        )
+
+    # the pause form --------------------------------------------------------------------
+
+    async def _checked(self, request: web.Request) -> tuple[str, dict[str, str]] | web.Response:
+        """(token, form fields) of a genuine form POST, else the 403 (or 400) to answer."""
+        from aiohttp import web
+
+        token = request.query.get("t") or ""
+        if not self.links.valid("digest", token):
+            return web.Response(status=403, headers=HEADERS)
+        try:
+            form = await request.post()
+        except Exception:  # a body that is not a form, cut short, too large
+            return web.Response(status=400, text="That form could not be read.", headers=HEADERS)
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        fetch_site = request.headers.get("Sec-Fetch-Site")
+        if not tokens.genuine_form(self.key, GUARDED + token, fields.get("guard"), fetch_site):
+            return web.Response(status=403, text=NOT_CHECKED, headers=HEADERS)
+        return token, fields
+
+    async def pause(self, request: web.Request) -> web.Response:
+        """`POST /pause`: everything paused for a day, a week, or until resumed."""
+        from aiohttp import web
+
+        checked = await self._checked(request)
+        if isinstance(checked, web.Response):
+            return checked
+        token, fields = checked
+        span = fields.get("span", "")
+        if span not in SPANS:
+            return web.Response(status=422, text="Choose a day, a week, or until you resume.")
+        now = self.clock()
+        length = SPANS[span]
+        until = now + length if length is not None else None
+        await asyncio.get_running_loop().run_in_executor(
+            None, pauses.pause, self.store, [cursors.ALL], now, until
+        )
+        raise web.HTTPSeeOther(location=digest_url("", token) + "&done=paused")
+
+    async def resume(self, request: web.Request) -> web.Response:
+        """`POST /resume`: every pause ends now (as `halfway resume --all`)."""
+        from aiohttp import web
+
+        checked = await self._checked(request)
+        if isinstance(checked, web.Response):
+            return checked
+        token, _ = checked
+        await asyncio.get_running_loop().run_in_executor(
+            None, pauses.resume, self.store, [cursors.ALL], self.clock()
+        )
+        raise web.HTTPSeeOther(location=digest_url("", token) + "&done=resumed")

@@ -1,0 +1,86 @@
+"""The daemon's HTTP side: its routes (the reply pages, the calendar feed, the digest
+pages) behind one set of hardening, and /healthz, which never says ok while the
+work fails.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from halfway import __version__
+from halfway.digest.page import DigestPages
+from halfway.engine import reminding
+from halfway.feeds.ical import Feed
+from halfway.replies import service
+from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
+from halfway.store.database import Record, StoreError
+from halfway.words import discretion
+
+if TYPE_CHECKING:
+    from halfway.engine.daemon import Daemon
+
+
+def build(daemon: Daemon) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY)
+    harden(app)  # every response's headers, calm errors, short rate-limited log lines
+
+    async def healthz(request: web.Request) -> web.Response:
+        return await health(daemon)
+
+    app.router.add_get("/healthz", healthz)
+    settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
+    frame = lambda: discretion.frame(daemon.settings)  # noqa: E731 - each request, as settings
+    zone = lambda: daemon.settings.tz  # noqa: E731 - each request: a reload may change it
+
+    def comes_back(delivery: Record, reply: Record) -> str | None:
+        """After "later": when it asks again, in the zone of the moment (None: it will not)."""
+        return reminding.comes_back(daemon.settings, daemon.store.view(), delivery, reply)
+
+    pages = ReplyPages(
+        daemon.store, daemon.key, daemon.clock, zone, service.logged, frame, comes_back
+    )
+    pages.add_routes(app)
+    Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
+    said = lambda: daemon.problem  # noqa: E731 - a damaged month the daemon says already
+    digests = DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key, said)
+    digests.add_routes(app)
+    return app
+
+
+async def health(daemon: Daemon) -> web.Response:
+    """200 with the next fire and the outbox while all is well; 503 while starting or
+    while the work fails (the data file, the disk, a pass), naming the problem."""
+    nxt = daemon.next_fire_at
+    settings = daemon.settings
+    answer: dict[str, Any] = {
+        "status": "ok",
+        "version": __version__,
+        "next_fire": nxt.astimezone(settings.tz).isoformat() if nxt else None,
+        "nudges": len(settings.nudges),
+    }
+    if is_loopback(settings.server.host):  # the pid only for this machine's eyes
+        answer["pid"] = os.getpid()
+    try:
+        answer["outbox_pending"] = await daemon.loop.run_in_executor(
+            daemon.pool, daemon.outbox.pending
+        )
+    except StoreError as error:
+        daemon.problem = str(error)
+    full = await daemon.loop.run_in_executor(daemon.pool, daemon.store.space_problem)
+    if full and full != daemon.problem:
+        daemon.problem = full  # seen here first; a pass says it in the log and heartbeat
+        daemon.wake_soon()
+    lost = await daemon.loop.run_in_executor(daemon.pool, daemon.units.archives_gone)
+    if lost and lost != daemon.problem:
+        daemon.problem = lost  # an archive month deleted: as the disk, said by a pass
+        daemon.wake_soon()
+    if said := daemon.watch.said():
+        answer["clock"] = said  # a jump is no failure: the sends go on
+    if not daemon.ready:
+        answer["status"] = "starting"
+    if daemon.problem:
+        answer.update(status="failing", problem=daemon.problem)
+    return web.json_response(answer, status=200 if answer["status"] == "ok" else 503)

@@ -1,0 +1,1 @@
+"""The user's own records: the ask ledger, boundaries and log entries."""

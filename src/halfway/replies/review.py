@@ -1,0 +1,61 @@
+"""What the weekly pattern review shows beside its question, so the answer rests on
+what was recorded rather than on the mood of the evening: the latest ask (and how many
+earlier ones are resting: never a list of every ask), and the gestures noted in the
+seven days before the review was sent.
+
+Pure: it reads one version of the hot file (a `View`) and takes the zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from halfway.core.deliveries import at
+from halfway.ledger import asks
+from halfway.store.database import Record, View
+
+KIND = "pattern_review"
+WEEK = timedelta(days=7)
+MAX_SHOWN = 20  # a page, not an archive: the most recent this many gestures
+NOT_GESTURES = frozenset({"none", "later", "pause_week"})  # gesture_log answers that say none
+
+
+def _when(instant: datetime, zone: tzinfo) -> str:
+    return instant.astimezone(zone).strftime("%a %d %b")
+
+
+def gestures(view: View, start: datetime, end: datetime, zone: tzinfo) -> list[dict[str, str]]:
+    """The gestures noted in (start, end], oldest first: `log gesture` entries, and the
+    words of the evening gesture check-in's answers."""
+    found: list[tuple[datetime, str]] = []
+    for entry in view.records("entries"):
+        if entry.get("kind") == "gesture" and entry.get("at") and entry.get("text"):
+            found.append((at(entry["at"]), str(entry["text"])))
+    kinds = {d["id"]: d.get("kind") for d in view.records("deliveries")}
+    for reply in view.records("replies"):
+        value = str(reply.get("value") or "").strip()
+        if kinds.get(reply.get("delivery_id")) == "gesture_log" and value not in NOT_GESTURES:
+            found.append((at(reply["received_at"]), value))
+    inside = sorted((when, text) for when, text in found if start < when <= end)
+    return [{"when": _when(when, zone), "text": text} for when, text in inside[-MAX_SHOWN:]]
+
+
+def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, Any] | None:
+    """For a pattern review delivery: the latest open ask, how many asks rest, and the
+    week's gestures (None for any other delivery)."""
+    if delivery.get("kind") != KIND or not delivery.get("scheduled_for"):
+        return None
+    end = at(delivery["scheduled_for"])
+    last, resting = asks.latest(view.records("asks"))
+    return {
+        "latest": {
+            "text": last["text"],
+            "state": str(last["state"]).replace("_", " "),
+            "since": _when(at(last["at"]), zone),
+        }
+        if last
+        else None,
+        "resting": resting,
+        "gestures": gestures(view, end - WEEK, end, zone),
+    }

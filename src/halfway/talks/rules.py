@@ -1,0 +1,320 @@
+"""Planned talks, as pure rules: the talk record and its life, and the chain of
+nudges a talk plans (clarity ask and reframe the evening before, self-regulation
+just before, reflection after).
+
+Nothing here reads the clock or the disk: every rule takes `now` and the zone.
+Stored instants are ISO text in UTC (`deliveries.iso`). Offsets such as "60 minutes
+before" are real elapsed time; "the evening before at 19:00" is a wall time in
+the zone, so it stays at 19:00 across a change of daylight saving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import NotRequired, TypedDict
+
+from halfway.core import plaintext
+from halfway.core.deliveries import at, iso
+from halfway.talks.when import local_instant
+from halfway.words import invoked
+
+# A talk's states, and the history entry of a move.
+PLANNED = "planned"
+DONE = "done"
+CANCELLED = "cancelled"
+MOVED = "moved"
+
+# The kinds of the chain's steps (the practices of the same names).
+CLARITY_ASK = "clarity_ask"
+REFRAME = "reframe"
+SELF_REGULATION = "self_regulation"
+TALK_REFLECTION = "talk_reflection"
+
+# What becomes of a step when a talk is planned or moved.
+SEND_LATER = "planned"  # its time is ahead
+SEND_NOW = "now"  # its time has passed, but there is still time before the talk
+LEFT_OUT = "left_out"  # too late to be of use; `reason` says why
+
+MAX_TOPIC = 200
+
+HistoryEntry = TypedDict(
+    "HistoryEntry",
+    {"state": str, "at": str, "from": NotRequired[str], "to": NotRequired[str]},
+)
+
+
+class Talk(TypedDict):
+    id: str
+    at: str  # when the talk is (UTC)
+    topic: str | None
+    state: str  # PLANNED, DONE or CANCELLED
+    history: list[HistoryEntry]  # what happened to it, and when (`at`: the moment it happened)
+    created_at: str
+    by: NotRequired[str]  # "partner" when the partner began it (movement); else left out
+
+
+class TalkError(ValueError):
+    """A change a talk cannot take; its text is one calm line, fit to show the user."""
+
+
+# the chain --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One nudge of a talk's chain and when it comes: `offset` from the talk
+    (negative: before it), or the day before the talk at the wall time
+    `evening_before_at`. A step before the talk whose time has passed when the talk
+    is planned is still sent at once until `latest_before` the talk."""
+
+    kind: str
+    offset: timedelta | None = None
+    evening_before_at: time | None = None
+    latest_before: timedelta = field(default=timedelta(0))
+
+    def __post_init__(self) -> None:
+        if (self.offset is None) == (self.evening_before_at is None):
+            raise ValueError(f"{self.kind}: give either an offset or an evening-before time")
+        if not self.kind or ":" in self.kind:
+            raise ValueError(f"{self.kind!r} is not a step kind")
+        if self.latest_before < timedelta(0):
+            raise ValueError(f"{self.kind}: latest_before cannot be negative")
+
+    @classmethod
+    def before(
+        cls, kind: str, span: timedelta, latest_before: timedelta = timedelta(0)
+    ) -> ChainStep:
+        return cls(kind, offset=-_positive(kind, span), latest_before=latest_before)
+
+    @classmethod
+    def after(cls, kind: str, span: timedelta) -> ChainStep:
+        return cls(kind, offset=_positive(kind, span))
+
+    @classmethod
+    def evening_before(
+        cls, kind: str, clock: time, latest_before: timedelta = timedelta(0)
+    ) -> ChainStep:
+        return cls(kind, evening_before_at=clock, latest_before=latest_before)
+
+    def due(self, talk_at: datetime, zone: tzinfo) -> datetime:
+        """When this step is due for a talk at `talk_at` (aware), in UTC."""
+        if self.offset is not None:
+            return talk_at.astimezone(UTC) + self.offset  # elapsed time, not wall time
+        assert self.evening_before_at is not None
+        eve = talk_at.astimezone(zone).date() - timedelta(days=1)
+        return local_instant(eve, self.evening_before_at, zone).at.astimezone(UTC)
+
+
+def _positive(kind: str, span: timedelta) -> timedelta:
+    if span < timedelta(0):
+        raise ValueError(f"{kind}: a span before or after the talk cannot be negative")
+    return span
+
+
+# The evening-before steps are worth little in the last two hours: by then the
+# talk is close and one grounding nudge (self-regulation) is enough.
+DEFAULT_CHAIN: tuple[ChainStep, ...] = (
+    ChainStep.evening_before(CLARITY_ASK, time(19, 0), latest_before=timedelta(hours=2)),
+    ChainStep.evening_before(REFRAME, time(19, 30), latest_before=timedelta(hours=2)),
+    ChainStep.before(SELF_REGULATION, timedelta(minutes=60)),
+    ChainStep.after(TALK_REFLECTION, timedelta(hours=2)),
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a talk's chain, decided: SEND_LATER at `due_at`, SEND_NOW, or LEFT_OUT."""
+
+    kind: str
+    due_at: datetime  # aware, UTC
+    decision: str
+    reason: str | None = None
+
+
+def plan_chain(
+    talk_at: datetime, now: datetime, zone: tzinfo, steps: Iterable[ChainStep] = DEFAULT_CHAIN
+) -> list[Step]:
+    """The chain of a talk at `talk_at`, as seen at `now`, in the order of their times."""
+    if talk_at.tzinfo is None or now.tzinfo is None:
+        raise ValueError("a talk's time and now must be timezone-aware")
+    chain = list(steps)
+    kinds = [step.kind for step in chain]
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(f"a chain names each kind once: {kinds}")
+    talk, now = talk_at.astimezone(UTC), now.astimezone(UTC)
+    planned = [_decide(step, step.due(talk, zone), talk, now) for step in chain]
+    return sorted(planned, key=lambda step: step.due_at)
+
+
+def _decide(step: ChainStep, due: datetime, talk: datetime, now: datetime) -> Step:
+    if due > now:
+        return Step(step.kind, due, SEND_LATER)
+    if due > talk:
+        return Step(step.kind, due, LEFT_OUT, "its time has already passed")
+    if now >= talk:
+        return Step(step.kind, due, LEFT_OUT, "the talk has already begun")
+    if talk - now < step.latest_before:
+        why = f"the talk is less than {_span(step.latest_before)} away, too close for this one"
+        return Step(step.kind, due, LEFT_OUT, why)
+    return Step(step.kind, due, SEND_NOW)
+
+
+def _span(span: timedelta) -> str:
+    minutes = int(span.total_seconds()) // 60
+    if minutes % 60:
+        return f"{minutes} minutes" if minutes != 1 else "1 minute"
+    hours = minutes // 60
+    return f"{hours} hours" if hours != 1 else "1 hour"
+
+
+# a step's identity, and moving a chain ------------------------------------------
+
+
+def step_id(talk_id: str, kind: str) -> str:
+    """The stable identity of one step of one talk, e.g. 'talk:t_1a2b3c:clarity_ask'.
+
+    It has a ':' and a '_', which no nudge id of the config may have, so it never
+    collides with one."""
+    if not talk_id or ":" in talk_id or not kind or ":" in kind:
+        raise ValueError(f"cannot name a step of talk {talk_id!r} and kind {kind!r}")
+    return f"talk:{talk_id}:{kind}"
+
+
+def step_of(identity: str) -> tuple[str, str] | None:
+    """The talk id and kind a step id names, or None if it names no step of a talk."""
+    prefix, _, rest = identity.partition(":")
+    talk_id, _, kind = rest.partition(":")
+    if prefix != "talk" or not talk_id or not kind or ":" in kind:
+        return None
+    return talk_id, kind
+
+
+def chain_ids(talk_id: str, steps: Iterable[ChainStep] = DEFAULT_CHAIN) -> list[str]:
+    """The ids of every step of a talk's chain (to drop them all when it is cancelled)."""
+    return [step_id(talk_id, step.kind) for step in steps]
+
+
+@dataclass(frozen=True)
+class ChainMove:
+    """What moving a talk does to the steps of its chain not yet sent.
+
+    `due`: step id -> its new time (move the waiting delivery there, or plan one);
+    `send_now`: send these at once; `drop`: step id -> why (remove any waiting delivery).
+    """
+
+    due: dict[str, datetime]
+    send_now: list[str]
+    drop: dict[str, str]
+
+
+def moved_chain(
+    talk_id: str,
+    sent: Collection[str],
+    new_talk_at: datetime,
+    now: datetime,
+    zone: tzinfo,
+    steps: Iterable[ChainStep] = DEFAULT_CHAIN,
+) -> ChainMove:
+    """The chain of talk `talk_id` once it is moved to `new_talk_at`.
+
+    `sent` holds the ids of its steps already sent: a step goes out at most once per
+    talk, so these are left as they are. Every other step of the chain is decided
+    afresh against the new time, whether or not it was waiting (a step left out for
+    a talk planned at short notice comes back when the talk moves further ahead).
+    """
+    move = ChainMove({}, [], {})
+    for step in plan_chain(new_talk_at, now, zone, steps):
+        identity = step_id(talk_id, step.kind)
+        if identity in sent:
+            continue
+        if step.decision == SEND_LATER:
+            move.due[identity] = step.due_at
+        elif step.decision == SEND_NOW:
+            move.send_now.append(identity)
+        else:
+            move.drop[identity] = step.reason or ""
+    return move
+
+
+# the talk record -------------------------------------------------------------------
+
+
+def new_talk(
+    talk_id: str, when: datetime, topic: str | None, now: datetime, by: str | None = None
+) -> Talk:
+    """A talk planned for `when` (aware, after `now`) about `topic` (optional); `by` is
+    kept only as "partner" (the partner began it)."""
+    _ahead(when, now)
+    talk: Talk = {
+        "id": talk_id,
+        "at": iso(when),
+        "topic": _topic(topic),
+        "state": PLANNED,
+        "history": [{"state": PLANNED, "at": iso(now)}],
+        "created_at": iso(now),
+    }
+    if by == "partner":
+        talk["by"] = by
+    return talk
+
+
+def moved(talk: Talk, new_at: datetime, now: datetime) -> Talk:
+    """The talk at a new time; it stays planned and its history keeps the move."""
+    _still_planned(talk, "moved")
+    _ahead(new_at, now)
+    if at(talk["at"]) == new_at.astimezone(UTC):
+        raise TalkError(f"talk {talk['id']} is already at that time")
+    entry: HistoryEntry = {"state": MOVED, "at": iso(now), "from": talk["at"], "to": iso(new_at)}
+    return {**talk, "at": iso(new_at), "history": [*talk["history"], entry]}
+
+
+def cancelled(talk: Talk, now: datetime) -> Talk:
+    """The talk called off."""
+    _still_planned(talk, "cancelled")
+    return _to(talk, CANCELLED, now)
+
+
+def done(talk: Talk, now: datetime) -> Talk:
+    """The talk has taken place (it may be marked so before its planned time)."""
+    _still_planned(talk, "marked done")
+    return _to(talk, DONE, now)
+
+
+def _to(talk: Talk, state: str, now: datetime) -> Talk:
+    entry: HistoryEntry = {"state": state, "at": iso(now)}
+    return {**talk, "state": state, "history": [*talk["history"], entry]}
+
+
+def _still_planned(talk: Talk, change: str) -> None:
+    """Only a planned talk can change; anything else is refused with one calm line."""
+    state, name = talk["state"], f"talk {talk['id']}"
+    if state == PLANNED:
+        return
+    if (state, change) in ((CANCELLED, "cancelled"), (DONE, "marked done")):
+        raise TalkError(f"{name} is already {change}")
+    again = f"; plan a new one with '{invoked.command('talk add')}'" if change == "moved" else ""
+    if state == CANCELLED:
+        raise TalkError(f"{name} was cancelled, so it cannot be {change}{again}")
+    if state == DONE:
+        raise TalkError(f"{name} has already taken place, so it cannot be {change}{again}")
+    raise TalkError(f"{name} is in an unknown state ({state}), so it cannot be {change}")
+
+
+def _ahead(when: datetime, now: datetime) -> None:
+    if when.tzinfo is None:
+        raise ValueError("a talk's time must be timezone-aware")
+    if when.astimezone(UTC) <= now.astimezone(
+        UTC
+    ):  # in UTC: one zone's wall clocks are blind to fold
+        raise TalkError("that time has already passed")
+
+
+def _topic(topic: str | None) -> str | None:
+    if topic is None:
+        return None
+    text = " ".join(plaintext.clean(topic).split())  # one line, nothing that acts
+    if len(text) > MAX_TOPIC:
+        raise TalkError(f"a topic is at most {MAX_TOPIC} characters; this one has {len(text)}")
+    return text or None
