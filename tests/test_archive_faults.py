@@ -224,7 +224,7 @@ def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
     status, body = health()  # at once, not only at the next pass
     assert status == 503
     assert body["problem"].startswith("archives: ")
-    assert f"{gone}: this archive month is missing (4 record(s)" in body["problem"]
+    assert f"{gone}: this archive month is missing (4 records were" in body["problem"]
     sent = len(nudge_posts(http_receiver))
     wait_for(lambda: len(nudge_posts(http_receiver)) > sent, timeout=20)  # the nudges go on
     shown = halfway("status", "--config", path)
@@ -250,7 +250,7 @@ def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
 
     accepted = halfway("accept-loss", months[1], "--config", path)  # no backup had it
     assert accepted.code == 0
-    assert "4 record(s) accepted as lost" in accepted.out
+    assert "4 records accepted as lost" in accepted.out
     assert str(gone) not in halfway("status", "--config", path).out
     assert halfway("history", "--config", path).code == 0
 
@@ -265,7 +265,7 @@ def test_an_archive_month_cut_short_is_refused_by_its_readers(config_file, halfw
     month.write_text(json.dumps(data))
     refused = halfway("export", "--config", str(written.path))
     assert refused.code == 1
-    assert f"{month}: this archive month holds 3 record(s), 4 were written" in refused.err
+    assert f"{month}: this archive month holds 3 records, 4 were written" in refused.err
     path = str(written.path)
     assert halfway("accept-loss", "2001-01", "--config", path).code == 2  # not a month of it
     assert halfway("accept-loss", months[1], "--config", path).out.endswith("nothing changed\n")

@@ -38,8 +38,7 @@ def test_a_reflection_moved_by_quiet_hours_says_so_everywhere(halfway, config_fi
     assert "  talk_reflection  Sat 2026-12-05 07:30 CET (after quiet hours)" in moved.out
     upcoming = halfway("upcoming", "--days", "5", "--config", path).out.splitlines()
     assert (
-        f"Sat 2026-12-05 07:30 CET  talk {talk_id} (talk_reflection) (after quiet hours)"
-        in upcoming
+        f"Sat 2026-12-05 07:30 CET  talk {talk_id} (talk_reflection, after quiet hours)" in upcoming
     )
     assert f"Fri 2026-12-04 20:00 CET  talk {talk_id} (self_regulation)" in upcoming
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import stat
 import subprocess
 import sys
 import tomllib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
@@ -218,7 +220,7 @@ def test_resume_ends_a_pause_whose_end_was_given_in_local_time(halfway, config_f
         assert "paused: evening until" in halfway("status", "--config", path).out
         resumed = halfway("resume", "evening", "--config", path)
     assert resumed.code == 0
-    assert resumed.out.strip() == "resumed (1 pause(s) ended)"
+    assert resumed.out.strip() == "resumed (1 pause ended)"
 
 
 def test_export_to_a_file_is_private_and_never_overwrites_without_force(
@@ -256,7 +258,7 @@ def test_resume_all_ends_every_pause_also_one_made_by_name(halfway, config_file)
     assert halfway("pause", "--all", "--until", "3d", "--config", path).code == 0
     resumed = halfway("resume", "--all", "--config", path)
     assert resumed.code == 0
-    assert resumed.out.strip() == "resumed (2 pause(s) ended)"
+    assert resumed.out.strip() == "resumed (2 pauses ended)"
     assert "paused:" not in halfway("status", "--config", path).out
     assert "evening (gesture_log)" in halfway("upcoming", "--days", "2", "--config", path).out
 
@@ -320,3 +322,56 @@ def test_run_refuses_data_dir_without_demo(halfway, config_file, tmp_path) -> No
     assert "--data-dir: only with --demo" in ran.err
     assert not (tmp_path / "x").exists()
     assert not (tmp_path / "data").exists()
+
+
+def test_a_hint_names_the_command_as_it_was_started(tmp_path) -> None:
+    """Issue 16.27g: '.venv/bin/halfway init', 'python -m halfway init', or plain
+    'halfway init' when the PATH finds it by that name."""
+    from halfway.words.invoked import started_as
+
+    on_path = tmp_path / "bin"
+    on_path.mkdir()
+    script = on_path / "halfway"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    assert started_as(str(script), sys.executable, str(on_path))[0] == "halfway"
+    typed, absolute = started_as(".venv/bin/halfway", sys.executable, str(on_path))
+    assert typed == ".venv/bin/halfway"
+    assert absolute == os.path.abspath(".venv/bin/halfway")  # for sudo -u: the full path
+    python = on_path / "python3"
+    python.write_text("#!/bin/sh\n")
+    python.chmod(0o755)
+    main = "/somewhere/halfway/__main__.py"
+    assert started_as(main, str(python), str(on_path)) == (
+        "python3 -m halfway",
+        f"{python} -m halfway",
+    )
+    assert (
+        started_as(main, "/opt/py/bin/python3", str(on_path))[0] == "/opt/py/bin/python3 -m halfway"
+    )
+
+
+def test_the_real_commands_print_their_hints_as_they_were_started(tmp_path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'timezone = "Europe/Berlin"\ndata_dir = "{tmp_path / "data"}"\n')
+    bin_dir = Path(sys.executable).parent
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    hint = "no talks planned yet; plan one with '{} talk add \"sat 19:00\"'\n"
+    if (bin_dir / "halfway").exists():  # the console script, typed as a relative path
+        ran = subprocess.run(
+            [f"{bin_dir.name}/halfway", "talk", "list", "--config", str(config)],
+            cwd=bin_dir.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert ran.stdout == hint.format(f"{bin_dir.name}/halfway"), ran.stderr
+    found = {"PATH": str(bin_dir)}  # python -m halfway, with that Python first on PATH
+    ran = subprocess.run(
+        [sys.executable, "-m", "halfway", "talk", "list", "--config", str(config)],
+        env={**env, **found},
+        capture_output=True,
+        text=True,
+    )
+    name = Path(sys.executable).name
+    assert ran.stdout == hint.format(f"{name} -m halfway"), ran.stderr

@@ -60,7 +60,10 @@ def test_check_shows_seconds_where_a_nudge_needs_them_as_upcoming_does(
     assert len(fires) == 3
     assert all(re.search(r" \d\d:\d\d:\d\d [A-Z]", fire) for fire in fires), fires
     assert len(set(fires)) == 3  # five seconds apart, told apart
-    assert re.search(r" 09:00 CE", lines["n"])  # a cron at whole minutes keeps its minutes
+    # one list, one precision: the cron's whole minutes beside them show their seconds too
+    assert re.search(r" 09:00:00 CE", lines["n"])
+    alone = halfway("check", "--config", str(config_file(NUDGE).path)).out
+    assert re.search(r" 09:00 CE", alone)  # a cron at whole minutes alone keeps its minutes
 
 
 @pytest.mark.parametrize(
@@ -288,6 +291,8 @@ def test_check_masks_passwords_and_tokens(halfway, config_file) -> None:
     assert ran.code == 0, ran.err
     assert "smtp.example.net" in ran.out
     assert "hunter2secret" not in ran.out
+    # where the mail goes, as a person reads it: no '%40'
+    assert "  email: mailto://me:****@smtp.example.net → me@example.net\n" in ran.out
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in ran.out
 
 

@@ -15,6 +15,7 @@ import pytest
 from halfway.cli import demodata
 from halfway.config import loader
 from halfway.store.database import StoreError
+from halfway.store.datafile import SIDECAR
 
 from .conftest import wait_for
 
@@ -58,7 +59,7 @@ def test_demo_data_fills_a_fresh_folder_that_the_commands_and_the_daemon_then_us
     assert data is not None
     ran = halfway("demo-data", "--config", str(written.path))
     assert ran.code == 0, ran.err
-    assert "made 12 week(s) of sample history" in ran.out
+    assert "made 12 weeks of sample history" in ran.out
     # the next commands name the same config, or they would read another folder
     assert f"  halfway --config {written.path} digest --out digest.html" in ran.out
     assert f"  halfway --config {written.path} history" in ran.out
@@ -103,6 +104,11 @@ def test_demo_data_fills_a_fresh_folder_that_the_commands_and_the_daemon_then_us
     assert len(months) >= 3  # older months live in their archives, as in real use
     hot = json.loads((data / "halfway.json").read_bytes())
     assert len(hot["deliveries"]) < len(export["deliveries"]) / 3
+    meta = next(iter(hot["meta"].values()))  # its count kept beside it, as by real use
+    assert json.loads((data / SIDECAR).read_text()) == {
+        "file_id": meta["file_id"],
+        "writes": meta["writes"],
+    }
 
     history = halfway("history", "--config", str(written.path))
     assert history.code == 0, history.err

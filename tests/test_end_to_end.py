@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import json
+import re
 import signal
 import stat
 import time
@@ -168,7 +169,10 @@ def test_the_demo_runs_with_no_config_and_no_account(tmp_path, start_daemon) -> 
     assert "let it run about" in out  # how long to watch for it to ease off
     assert "halfway init" in out  # it says how to add a real channel
     last = out.strip().splitlines()[-1]  # and, on stop, what to do next
-    assert last.startswith("halfway demo stopped. To use your phone: 'halfway init'")
+    # the next commands as it was started: with `python -m halfway`, by that Python
+    assert re.match(
+        r"halfway demo stopped\. To use your phone: '\S*python\S* -m halfway init'", last
+    )
     assert stat.S_IMODE(inbox.stat().st_mode) == 0o600  # what you are nudged about is yours
     first = json.loads(inbox.read_text().splitlines()[0])
     assert first["title"] == "A small moment today?"

@@ -4,6 +4,7 @@ again; a reply counts from the time it reached the mailbox. Against a real IMAP 
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -228,3 +229,41 @@ def test_the_time_a_reply_counts_from_is_never_in_the_future_nor_long_ago() -> N
     assert sent(now - timedelta(hours=2)) == now - timedelta(hours=2)
     assert sent(now + timedelta(days=1)) == now
     assert sent(now - timedelta(days=30)) == now - mail_replies.MAX_LATE
+
+
+def test_a_mail_read_again_with_the_same_message_id_is_logged_as_a_duplicate(
+    tmp_path: Path,
+    dict_server: Server,  # noqa: F811
+    http_receiver: HttpReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A replayed mail (copied back into the inbox, a server that lost its flags) is
+    recorded once and logged as a duplicate, not as a changed answer, even after a
+    later mail changed the answer."""
+    caplog.set_level(logging.INFO, "halfway")
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = Clock((now - timedelta(minutes=30)).isoformat())
+    section = (
+        f'[imap]\nhost = "{dict_server.host}"\nport = {dict_server.port}\n'
+        f'user = "{dict_server.user}"\npassword = "{dict_server.password}"\ntls = "none"\n'
+    )
+    body = section + REPLY_WINDOW.format(at=clock().isoformat())
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    run_tick(daemon)
+    delivery = daemon.store.view().get("deliveries", first_id(daemon))
+    assert delivery is not None
+    held = mail(f"held\n\n> {delivery['link']}\n")  # Message-ID <reply-1@client.example>
+    strained = mail(f"strained\n\n> {delivery['link']}\n", message_id="<reply-2@x>")
+    clock.set(now.isoformat())
+    for message in (held, strained, held):  # the first mail comes round again
+        append(dict_server, message, when=now - timedelta(minutes=5))
+        daemon.poll_mail()
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("reply to")]
+    assert said == [
+        f"reply to {delivery['id']} (b) via email",
+        f"reply to {delivery['id']} (b) via email, changed",
+        f"reply to {delivery['id']} (b) via email, duplicate",
+    ]
+    [reply] = daemon.store.view().records("replies")
+    assert reply["value"] == "strained"  # the replay took nothing back
+    assert [v["value"] for v in reply["history"]] == ["held"]

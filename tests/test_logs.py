@@ -56,6 +56,17 @@ def test_ordinary_words_in_a_channel_url_are_no_secret() -> None:
     }
 
 
+def test_an_e_mail_channel_is_shown_as_its_server_and_where_the_mail_goes() -> None:
+    url = "mailto://me:pw-secret@127.0.0.1:2525/me%40home.lan?from=halfway@home.lan"
+    assert deliver.mask(url) == "mailto://me:****@127.0.0.1:2525 → me@home.lan"
+    two = "mailto://127.0.0.1:2525?to=me@home.lan,Sam%20%3Csam@home.lan%3E&from=h@home.lan"
+    assert deliver.mask(two) == "mailto://127.0.0.1:2525 → me@home.lan, Sam <sam@home.lan>"
+    assert (
+        deliver.mask("mailtos://me:pw-secret@gmail.com")
+        == "mailtos://me:****@gmail.com → me@gmail.com"
+    )
+
+
 def test_an_ntfy_topic_is_masked_when_shown_and_kept_out_of_logs() -> None:
     url = "ntfy://ntfy.sh/halfway-7f3a9"
     assert deliver.mask(url) == "ntfy://ntfy.sh/ha…"

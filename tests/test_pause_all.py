@@ -251,7 +251,7 @@ def test_upcoming_and_status_show_a_talk_step_held_back_by_a_pause_of_everything
         "paused everything until Thu 2026-11-26 20:00 CET: no fire, reminder, talk step,"
         " care note or digest is sent meanwhile, nor saved up for after"
     )
-    held = "(self_regulation) (skipped: everything is paused then)"
+    held = "(self_regulation, skipped: everything is paused then)"  # one parenthesis
     pause_line = (
         "paused: every nudge until Thu 2026-11-26 20:00 CET (nothing is sent meanwhile:"
         " fires, reminders, talk steps, care notes and the digest are skipped, not saved up)"

@@ -153,3 +153,74 @@ def test_a_pause_week_reply_is_refused_where_no_pause_was_offered(tmp_path, http
         reply(daemon, first_id(daemon), "pause_week", clock)
     assert refused.value.status == 422
     assert daemon.store.view().get("nudges", "b")["pauses"] == []
+
+
+def test_the_same_answer_twice_is_recorded_once_and_a_new_one_is_a_new_version(
+    tmp_path, http_receiver
+) -> None:
+    # an ntfy button pressed twice: one history line, not two
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = make_daemon(tmp_path, BOUNDARY, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T20:00:01+01:00")
+    wake(daemon)
+    delivery = dict(daemon.store.view().get("deliveries", first_id(daemon)) or {})
+    took = []
+    for value in ("held", "held", "strained", "strained", "held"):
+        clock.advance(seconds=2)
+        took.append(service.accept(daemon.store, delivery, value, "push", clock())[1])
+    assert took == ["first", "same", "changed", "same", "changed"]
+    [answer] = daemon.store.view().records("replies")
+    assert [v["value"] for v in answer["history"]] == ["held", "strained"]
+    assert answer["received_at"] == "2026-11-25T19:00:11+00:00"  # the last change, kept
+    written = daemon.store.path.read_bytes()
+    assert service.accept(daemon.store, delivery, "held", "web", clock())[1] == "same"
+    assert daemon.store.path.read_bytes() == written  # nothing written at all
+
+
+def test_a_later_after_its_re_ask_is_a_new_later(tmp_path, http_receiver) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = make_daemon(
+        tmp_path, BOUNDARY + 'snooze = "45m"\n', clock, push=http_receiver.json_url()
+    )
+    clock.set("2026-11-25T20:00:01+01:00")
+    wake(daemon)
+    delivery = dict(daemon.store.view().get("deliveries", first_id(daemon)) or {})
+    assert service.accept(daemon.store, delivery, "later", "push", clock())[1] == "first"
+    assert service.accept(daemon.store, delivery, "later", "push", clock())[1] == "same"
+    clock.set("2026-11-25T20:46:00+01:00")
+    wake(daemon)  # the re-ask goes out
+    assert service.accept(daemon.store, delivery, "later", "push", clock())[1] == "changed"
+    clock.set("2026-11-25T21:32:00+01:00")
+    wake(daemon)
+    asked = [d["reason"] for d in deliveries(daemon) if d.get("reminder_of")]
+    assert asked == ["snooze", "snooze"]  # asked again after the second "later" too
+
+
+def test_later_says_when_the_check_in_comes_back(tmp_path, http_receiver) -> None:
+    from halfway.engine import reminding
+    from halfway.store import pauses
+
+    quiet = '[quiet_hours]\nstart = "21:00"\nend = "07:30"\n'
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    body = BOUNDARY.replace("0 20", "0 19") + 'snooze = "45m"\nreply_window = "1d"\n' + quiet
+    daemon = make_daemon(tmp_path, body, clock, push=http_receiver.json_url())
+    clock.set("2026-11-25T19:00:01+01:00")
+    wake(daemon)
+    delivery = dict(daemon.store.view().get("deliveries", first_id(daemon)) or {})
+
+    def comes_back() -> str | None:
+        view = daemon.store.view()
+        [answer] = view.records("replies")
+        return reminding.comes_back(daemon.settings, view, delivery, answer)
+
+    clock.set("2026-11-25T19:10:20+01:00")
+    service.accept(daemon.store, delivery, "later", "web", clock())
+    assert comes_back() == "Wed 2026-11-25 19:55 CET"  # the snooze after the answer
+    clock.set("2026-11-25T20:40:00+01:00")
+    wake(daemon)  # asked again
+    service.accept(daemon.store, delivery, "later", "web", clock())
+    assert comes_back() == "Thu 2026-11-26 07:30 CET"  # 21:25 is in quiet hours
+    pauses.pause(daemon.store, ["b"], clock(), None)
+    assert comes_back() is None  # a pause holds it: no promise of a time
+    service.accept(daemon.store, delivery, "held", "web", clock())
+    assert comes_back() is None  # not a "later"

@@ -96,14 +96,37 @@ def test_a_json_post_records_and_answers_200_then_a_change_keeps_the_history(
         "value": "held",
         "label": "Held",
         "first": True,
+        "repeat": False,
+        "asks_again": None,  # only after "later"
     }
+    status, answer = post_json(link, {"value": "held", "via": "push"})  # a button pressed twice
+    assert (status, answer["first"], answer["repeat"]) == (200, False, True)
     status, answer = post_json(link, {"value": "strained", "note": "a long week"})
     assert status == 200
-    assert answer["first"] is False
+    assert (answer["first"], answer["repeat"]) == (False, False)
     [reply] = export(halfway, path)["replies"]
     assert (reply["value"], reply["note"], reply["via"]) == ("strained", "a long week", "web")
-    assert reply["history"][0]["value"] == "held"
+    assert [v["value"] for v in reply["history"]] == ["held"]  # once, not twice
     assert reply["received_at"].endswith("+01:00")
+
+
+def test_later_says_when_the_check_in_comes_back_on_the_page_and_in_the_answer(
+    running, halfway
+) -> None:
+    path, _listen, link, _daemon = running
+    status, answer = post_json(link, {"value": "later", "via": "push"})  # ntfy's Later
+    assert status == 200
+    when = answer["asks_again"]  # an hour after the answer (the default snooze), in Berlin
+    assert re.fullmatch(r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d CES?T", when), when
+    _, _, body = request(f"{link}?saved=1")
+    said = html.unescape(body.decode())
+    assert f"Thank you. Noted: <strong>Later</strong>. This check-in comes back {when}." in said
+    status, answer = post_json(link, {"value": "held"})
+    assert answer["asks_again"] is None
+    _, _, body = request(f"{link}?saved=1")
+    assert "comes back" not in body.decode()
+    [reply] = export(halfway, path)["replies"]
+    assert (reply["value"], [v["value"] for v in reply["history"]]) == ("held", ["later"])
 
 
 def test_a_value_the_nudge_does_not_take_is_422(running, halfway) -> None:
@@ -244,13 +267,18 @@ def test_cli_reply_records_and_a_bad_value_is_exit_2(config_file, http_receiver,
     ran = halfway("reply", delivery_id, "made me tea without asking", "--config", str(path))
     assert ran.code == 0, ran.err
     assert ran.out.strip() == "noted: made me tea without asking"
+    again = halfway("reply", delivery_id, "made me tea without asking", "--config", str(path))
+    assert again.out.strip() == "already noted: made me tea without asking"
+    later = halfway("reply", delivery_id, "later", "--config", str(path)).out.strip()
+    assert re.fullmatch(r"noted: Later \(.*\); it comes back \w{3} \d{4}-.* \w+", later), later
     assert "waiting for your answer" not in halfway("history", "--config", str(path)).out
     assert halfway("reply", delivery_id, "   ", "--config", str(path)).code == 2
     missing = halfway("reply", "d_nope", "none", "--config", str(path))
     assert missing.code == 2
     assert "no delivery 'd_nope'" in missing.err
     [reply] = export(halfway, path)["replies"]
-    assert (reply["value"], reply["via"]) == ("made me tea without asking", "cli")
+    assert (reply["value"], reply["via"]) == ("later", "cli")
+    assert reply["history"][-1]["value"] == "made me tea without asking"
 
 
 def test_an_email_reply_reaches_the_store_through_imap(

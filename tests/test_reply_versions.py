@@ -57,7 +57,8 @@ def test_reply_takes_the_whole_link_and_an_unknown_one_is_exit_2(sent, halfway) 
     assert link.startswith("http://")
     with freeze_time("2026-11-25T17:40:00Z"):
         ran = halfway("reply", link + "?saved=1", "later", "--config", str(path))
-        assert (ran.code, ran.out.strip()) == (0, "noted: Later"), ran.err
+        later = "noted: Later; it comes back Wed 2026-11-25 19:40 CET"  # snoozed 1 h
+        assert (ran.code, ran.out.strip()) == (0, later), ran.err
         secure = "https://" + link.removeprefix("http://")  # behind a proxy, say
         ran = halfway("reply", f"  {secure}#top  ", "no", "--config", str(path))
         assert ran.code == 0, ran.err

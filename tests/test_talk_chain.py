@@ -361,7 +361,7 @@ def test_talk_done_and_cancel_say_what_follows(halfway, config_file) -> None:
         " the reflection comes Thu 2026-12-03 21:00 CET\n"
     )
     ran = halfway("talk", "cancel", second, "--config", path)
-    assert ran.out == f"cancelled talk {second}; 4 nudge(s) of its chain will not be sent\n"
+    assert ran.out == f"cancelled talk {second}; 4 nudges of its chain will not be sent\n"
     assert halfway("talk", "done", first, "--early", "--config", path).code == 2  # already done
     listed = halfway("talk", "list", "--all", "--config", path).out.splitlines()
     assert listed[0].startswith(f"{second}  cancelled")  # no planned talk: latest first

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from .conftest import wait_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
-AHEAD = 7  # seconds from now to the self-regulation step: room for two starts and a stop
+AHEAD = 10  # seconds from now to the self-regulation step: room for two starts and a stop
 
 
 def test_a_step_planned_before_a_restart_goes_out_at_its_time(
@@ -40,11 +40,15 @@ def test_a_step_planned_before_a_restart_goes_out_at_its_time(
 
     again = start_daemon("--config", path)
     wait_for(lambda: (again.health(listen) or {}).get("status") == "ok")
-    assert http_receiver.posts() == []
+    seen = http_receiver.posts()  # read before the clock: a post seen now was sent by now
+    ready = datetime.now(UTC)
+    if ready < due:  # a slow machine may take longer than AHEAD to start twice
+        assert seen == []  # never before its time
     wait_for(lambda: http_receiver.posts(), timeout=AHEAD + 10)
     arrived = datetime.now(UTC)
-    # It went out when due, woken for it, not by a later safety pass (every 30 s).
-    assert due <= arrived < due + timedelta(seconds=5)
+    # It went out when due (or at once, if the restart took longer), woken for it, not by
+    # a later safety pass (every 30 s).
+    assert due <= arrived < max(due, ready) + timedelta(seconds=5)
     assert again.stop() == 0
     [body_sent] = http_receiver.bodies()
     assert body_sent["title"] == "A calm minute for you"

@@ -80,6 +80,49 @@ def test_upcoming_shows_twenty_by_default_and_says_when_it_cut_the_list(
     assert len(whole.out.splitlines()) == 7
 
 
+@freeze_time("2026-11-25T12:00:00Z")
+def test_check_shows_every_time_in_its_list_to_the_same_precision(halfway, config_file) -> None:
+    # one nudge every 15 s: every time in the list has its seconds, never 20:00 beside
+    # 13:00:15, the pause's end too
+    path = str(config_file(OFTEN + EVENING).path)
+    assert halfway("pause", "evening", "--until", "2026-11-27", "--config", path).code == 0
+    lines = halfway("check", "--config", path).out.splitlines()
+    listed = lines[lines.index("nudges (next 3 fires, local time):") + 1 :]
+    assert listed[0] == "  paused: evening until Fri 2026-11-27 00:00:00 CET"
+    assert listed[1].startswith("  often (custom): Wed 2026-11-25 13:00:15 CET, ")
+    assert listed[2].startswith("  evening (gesture_log): Wed 2026-11-25 20:00:00 CET, ")
+    alone = halfway("check", "--config", str(config_file(EVENING).path)).out
+    assert "  evening (gesture_log): Wed 2026-11-25 20:00 CET, " in alone  # none needs them
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_upcoming_shows_a_pause_to_the_precision_of_its_list(halfway, config_file) -> None:
+    path = str(config_file(OFTEN + EVENING).path)
+    assert halfway("pause", "evening", "--until", "2026-11-27", "--config", path).code == 0
+    lines = halfway("upcoming", "--limit", "1", "--config", path).out.splitlines()
+    assert lines[0] == "Wed 2026-11-25 13:00:15 CET  often (custom)"
+    assert lines[-1].startswith("paused: evening until Fri 2026-11-27 00:00:00 CET (")
+
+
+@freeze_time("2026-11-25T12:00:07Z")
+def test_a_fire_merely_off_the_minute_shows_no_seconds(halfway, config_file) -> None:
+    # counted from a start at 13:00:07, every 3 days: the schedule needs no seconds
+    body = '[[nudges]]\nid = "sometimes"\nkind = "custom"\nevery = "3d"\n'
+    ran = halfway("upcoming", "--limit", "1", "--config", str(config_file(body + EVENING).path))
+    assert ran.out.splitlines()[0] == "Wed 2026-11-25 20:00 CET  evening (gesture_log)"
+    ran = halfway("check", "--config", str(config_file(body).path))
+    assert "  sometimes (custom): Sat 2026-11-28 13:00 CET, " in ran.out
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_upcoming_says_a_fire_moved_by_quiet_hours_in_one_parenthesis(halfway, config_file) -> None:
+    quiet = '[quiet_hours]\nstart = "19:00"\nend = "21:00"\n'
+    ran = halfway("upcoming", "--limit", "1", "--config", str(config_file(EVENING + quiet).path))
+    assert ran.out.splitlines()[0] == (
+        "Wed 2026-11-25 21:00 CET  evening (gesture_log, after quiet hours)"
+    )
+
+
 def test_upcoming_refuses_a_limit_that_is_not_a_count(halfway, config_file) -> None:
     path = str(config_file(OFTEN).path)
     ran = halfway("upcoming", "--limit", "0", "--config", path)
@@ -127,6 +170,22 @@ def test_status_shows_seconds_when_the_schedule_needs_them(tmp_path) -> None:
         in text
     )
     assert text.rstrip().endswith(": paused")
+
+
+def test_status_shows_every_time_on_its_page_to_the_same_precision(tmp_path) -> None:
+    clock = Clock("2026-11-25T10:00:00+01:00")
+    daemon = daemon_on(tmp_path, OFTEN + EVENING, clock)
+    pauses.pause(daemon.store, ["evening"], clock(), clock() + timedelta(days=2))
+    view = daemon.store.view()
+    hot = {name: view.records(name) for name in ("deliveries", "nudges", "channels")}
+    since = daemon.planner.cursor_times()
+    digest = at("2026-11-30T08:00:00+01:00")
+    text = status.render(
+        daemon.settings, hot, None, clock(), since, (), [("weekly digest", digest, False)]
+    )
+    assert "  Wed 2026-11-25 10:00:15 CET  often" in text
+    assert "paused: evening until Fri 2026-11-27 10:00:00 CET (" in text
+    assert "weekly digest: next Mon 2026-11-30 08:00:00 CET" in text
 
 
 def test_the_fires_shown_are_the_fires_it_sends(tmp_path) -> None:

@@ -106,3 +106,23 @@ def test_the_checks_find_what_they_are_for(text: str, role: str, rule: str) -> N
 def test_the_checks_let_kind_words_through(text: str) -> None:
     assert problems(Text("t", text, "digest")) == []
     assert tallies(text) == []
+
+
+def test_no_count_is_said_as_noun_s_in_parentheses() -> None:
+    """'1 nudge', '3 nudges' (halfway.plural), never 'nudge(s)', in anything shown."""
+    import ast
+    from pathlib import Path
+
+    from halfway.words.plural import plural, were
+
+    assert [plural(n, "pause") for n in (0, 1, 2)] == ["0 pauses", "1 pause", "2 pauses"]
+    assert plural(1, "more bad request") == "1 more bad request"
+    assert (were(1), were(4)) == ("was", "were")
+    found = []
+    for path in sorted((Path(__file__).parent.parent / "src" / "halfway").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value.replace("http(s)", "")
+                if re.search(r"[a-z]\(s\)", text):
+                    found.append(f"{path.name}:{node.lineno}: {text.strip()[:60]!r}")
+    assert found == []

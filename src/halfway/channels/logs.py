@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
+from halfway.words.plural import plural
+
 # Query keys whose values are credentials, matched as parts of the key's name
 # (`apikey`, `access_token`, `pass`, `client_secret` …).
 CREDENTIAL_KEYS = ("pass", "token", "secret", "key")
@@ -156,8 +158,8 @@ class BadRequests(logging.Filter):
                 self.dropped += 1
         if dropped:
             logging.getLogger("halfway.http").warning(
-                "… and %d more bad request(s) in the minute before, not logged one by one",
-                dropped,
+                "… and %s in the minute before, not logged one by one",
+                plural(dropped, "more bad request"),
                 extra={"halfway_summary": True},
             )
         if allowed:

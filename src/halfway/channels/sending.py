@@ -129,7 +129,18 @@ def mask(url: str) -> str:
     masked: str = plugin.url(privacy=True).split("?", 1)[0]
     for topic in _ntfy_topics(plugin):
         masked = masked.replace(topic, topic[:2] + "…")
-    return masked
+    return _mail_to(plugin, masked)
+
+
+def _mail_to(plugin: Any, masked: str) -> str:
+    """An e-mail channel as a person reads it: its server, then where the mail goes
+    ('mailto://127.0.0.1:2525 → me@home.lan', not '…/me%40home.lan'); others as they are."""
+    targets = getattr(plugin, "targets", None)
+    if type(plugin).__name__ != "NotifyEmail" or not isinstance(targets, list):
+        return masked
+    scheme, _, rest = masked.partition("://")
+    to = [f"{name} <{address}>" if name else str(address) for name, address in targets]
+    return f"{scheme}://{rest.split('/', 1)[0]}" + (f" → {', '.join(to)}" if to else "")
 
 
 def secrets_in(url: str) -> set[str]:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halfway.cli.invocation import demo_banner, demo_settings, load_settings
+from halfway.words import invoked
+from halfway.words.plural import plural
 
 if TYPE_CHECKING:
     from halfway.config.models import Nudge, Settings
@@ -57,7 +59,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"wrote {path} (readable by you only)")
     print(
         'next: add a channel under [channels] in it (e.g. phone = "ntfy://ntfy.sh/your-secret-topic"),'
-        " then run 'halfway check' and 'halfway run'"
+        f" then run '{invoked.command('check')}' and '{invoked.command('run')}'"
     )
     return 0
 
@@ -111,18 +113,24 @@ def cmd_check(args: argparse.Namespace) -> int:
         if settings.db_path.exists()
         else []
     )
-    for line in status.pause_lines(settings, rows, now):
-        print(f"  {line}")
     since = cursor_times(settings, now)
-    for nudge in settings.nudges:
-        fires = schedule.upcoming(
+    ahead = {
+        nudge.id: schedule.upcoming(
             [nudge], zone, settings.quiet_hours, now, now + timedelta(days=3660), 3, since
         )
-        seconds = schedule.shows_seconds(fires, [nudge])  # as `upcoming` shows them
+        for nudge in settings.nudges
+    }
+    # One precision for the whole list, as `upcoming` shows it: never 19:00 beside 19:00:00.
+    seconds = schedule.shows_seconds(
+        [f for fires in ahead.values() for f in fires], settings.nudges
+    )
+    for line in status.pause_lines(settings, rows, now, seconds):
+        print(f"  {line}")
+    for nudge in settings.nudges:
         when = ", ".join(
             schedule.clock_text(f.due_at, zone, seconds)
             + (" (after quiet hours)" if f.deferred else "")  # as status and upcoming say
-            for f in fires
+            for f in ahead[nudge.id]
         )
         when = when or "no fire ahead"
         print(f"  {nudge.id} ({nudge.kind}): {when}")
@@ -150,22 +158,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             sock = launch.listening(settings, demo=True)
             demo_banner(settings)
         reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
-        start_over = getattr(args, "start_over", False)
-        make = lambda: Store(settings.data_dir, start_over=start_over)  # noqa: E731
+        start_over, taken = getattr(args, "start_over", False), getattr(args, "accept_copy", False)
+        make = lambda: Store(settings.data_dir, start_over=start_over, accept_copy=taken)  # noqa: E731
         new_key = getattr(args, "new_key", False)
         demo = answers.Demo if args.demo else None  # the demo plugs into the planner
-        code = launch.run(settings, make, reload, demo, new_key, sock)
+        code = launch.run(settings, make, reload, demo, new_key, sock, accept_copy=taken)
     except launch.DaemonError as error:
         raise UsageError(str(error)) from None
     if args.demo:
-        print(DEMO_STOPPED, flush=True)
+        print(demo_stopped(), flush=True)
     return code
 
 
-DEMO_STOPPED = (
-    "halfway demo stopped. To use your phone: 'halfway init', add a channel under"
-    " [channels], then 'halfway check' and 'halfway run'."
-)
+def demo_stopped() -> str:
+    return (
+        f"halfway demo stopped. To use your phone: '{invoked.command('init')}', add a channel"
+        f" under [channels], then '{invoked.command('check')}' and '{invoked.command('run')}'."
+    )
 
 
 def cmd_send(args: argparse.Namespace) -> int:
@@ -192,13 +201,14 @@ def send_recorded(settings: Settings, store: Any, added: dict[str, Any]) -> int:
     for name, result in record["channels"].items():
         print(f"{name}: {result['state']}" + (f" ({result['error']})" if result["error"] else ""))
     if record["state"] == "pending":
-        print("the daemon retries what failed; 'halfway status' shows the outbox")
+        print(f"the daemon retries what failed; '{invoked.command('status')}' shows the outbox")
     return 0 if record["state"] == "sent" else 1
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
     from halfway.core import tokens
     from halfway.core.plaintext import one_line
+    from halfway.engine import reminding
     from halfway.replies import service
     from halfway.store.database import Store
 
@@ -216,14 +226,20 @@ def cmd_reply(args: argparse.Namespace) -> int:
         archived = any(d["id"] == delivery_id for d in store.everything()["deliveries"])
         if archived:
             raise UsageError(f"DELIVERY_ID: '{delivery_id}' has closed for answers")
-        raise UsageError(f"DELIVERY_ID: no delivery '{delivery_id}' (see 'halfway history')")
+        listed = invoked.command("history")
+        raise UsageError(f"DELIVERY_ID: no delivery '{delivery_id}' (see '{listed}')")
     delivery = dict(delivery)
     try:
-        reply, first = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
+        reply, took = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
     except service.ReplyError as error:
         raise UsageError(f"VALUE: {error.message}") from None
     label = one_line(service.shape_of(delivery).label(reply["value"]))
-    print(f"noted: {label}" + ("" if first else " (your earlier answer is kept in its history)"))
+    if took == service.SAME:
+        print(f"already noted: {label}")
+        return 0
+    kept = " (your earlier answer is kept in its history)" if took == service.CHANGED else ""
+    again = reminding.comes_back(settings, store.view(), delivery, reply)
+    print(f"noted: {label}{kept}" + (f"; it comes back {again}" if again else ""))
     return 0
 
 
@@ -280,10 +296,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
     targets = pause_targets(args, settings)
     store, now = Store(settings.data_dir), utc_now()
     ended = pauses.resume(store, targets, now)
-    print(f"resumed ({ended} pause(s) ended)" if ended else "nothing was paused")
+    print(f"resumed ({plural(ended, 'pause')} ended)" if ended else "nothing was paused")
     everything = store.view().get("nudges", "*")
     if targets != ["*"] and everything and cursors.in_force(everything, now):
-        print("every nudge is still paused; 'halfway resume --all' ends that pause too")
+        resume = invoked.command("resume --all")
+        print(f"every nudge is still paused; '{resume}' ends that pause too")
     return 0
 
 

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from halfway.cli.commands import utc_now
 from halfway.cli.invocation import load_settings
+from halfway.words import invoked
+from halfway.words.plural import plural
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
@@ -51,7 +53,8 @@ def add_command(command: Callable[..., Any]) -> None:
     p.description = (
         "Fill an empty data folder (the config's data_dir) with weeks of plausible sample "
         "history, made by halfway's own daemon and commands on a simulated clock, so "
-        "'halfway digest' and 'halfway history' have something to show. Nothing is sent. "
+        f"'{invoked.command('digest')}' and '{invoked.command('history')}' have something"
+        " to show. Nothing is sent. "
         "A folder that already holds data is refused and left as it is."
     )
     p.add_argument(
@@ -90,7 +93,7 @@ def command_line(args: argparse.Namespace) -> Callable[[str], str]:
         if os.environ.get(name) and not (name == "HALFWAY_CONFIG" and args.config)
     )
     config = f" --config {shlex.quote(str(args.config))}" if args.config else ""
-    return lambda command: f"{env}halfway{config} {command}"
+    return lambda command: f"{env}{invoked.command()}{config} {command}"
 
 
 def held_data(data_dir: Path) -> str:
@@ -111,12 +114,12 @@ def summary(
     made: dict[str, int],
     weeks: int,
     data_dir: Path,
-    again: Callable[[str], str] = lambda command: f"halfway {command}",
+    again: Callable[[str], str] = invoked.command,
 ) -> str:
     """What was made, and the next commands on this same folder (`again` writes each)."""
     counts = " · ".join(f"{table} {n}" for table, n in made.items())
     return (
-        f"halfway demo-data: made {weeks} week(s) of sample history in {data_dir}\n"
+        f"halfway demo-data: made {plural(weeks, 'week')} of sample history in {data_dir}\n"
         f"  {counts}\n"
         "  Nothing was sent: every nudge was delivered on this machine only.\n"
         "Next, on this folder:\n"

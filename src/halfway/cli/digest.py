@@ -11,21 +11,26 @@ from typing import Any
 
 from halfway.cli.commands import UsageError, send_recorded, utc_now
 from halfway.cli.invocation import load_settings
+from halfway.words import invoked
 
 DESCRIPTION = (
     "Your weekly digest: what you did, what moved, the small gestures you noticed, and "
     "the trend over 8 weeks. Without options it prints last week's digest here."
 )
-EPILOG = (
-    "Examples: 'halfway digest', 'halfway digest --week 2026-W48 --out week48.html', "
-    "'halfway digest --send', 'halfway digest --link'. A week that cannot be, or has not "
-    "begun, exits 2."
-)
+
+
+def epilog() -> str:
+    digest = invoked.command("digest")
+    return (
+        f"Examples: '{digest}', '{digest} --week 2026-W48 --out week48.html', "
+        f"'{digest} --send', '{digest} --link'. A week that cannot be, or has not "
+        "begun, exits 2."
+    )
 
 
 def add_command(command: Callable[..., Any]) -> None:
     p = command("digest", cmd_digest, "show, save or send a week's digest", checks_channels=True)
-    p.description, p.epilog = DESCRIPTION, EPILOG
+    p.description, p.epilog = DESCRIPTION, epilog()
     p.add_argument(
         "--week", metavar="WEEK", help="an ISO week like 2026-W48 (default: the last whole week)"
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
+from halfway.words.plural import plural
 
 
 @contextmanager
@@ -105,7 +106,7 @@ def cmd_accept_loss(args: argparse.Namespace) -> int:
             raise UsageError(f"YYYY-MM: {args.month} is not an archive month of {store.data_dir}")
         held = archives.count(read_file(path) or {})  # a damaged file: said, nothing changed
         if held >= listed[args.month]:
-            print(f"{path}: nothing is missing from it ({held} record(s)); nothing changed")
+            print(f"{path}: nothing is missing from it ({plural(held, 'record')}); nothing changed")
             return 0
         months = {**listed, args.month: held}
         if not path.exists():
@@ -113,7 +114,8 @@ def cmd_accept_loss(args: argparse.Namespace) -> int:
         tx.set_meta({archives.META: months})
     lost = listed[args.month] - held
     print(
-        f"{path}: {lost} record(s) accepted as lost; history, export and the digests read the rest"
+        f"{path}: {plural(lost, 'record')} accepted as lost; history, export and the digests"
+        " read the rest"
     )
     return 0
 

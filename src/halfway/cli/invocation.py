@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from halfway.words import invoked
+
 if TYPE_CHECKING:
     from halfway.config.models import Settings
 
@@ -75,8 +77,9 @@ def demo_banner(settings: Settings) -> None:
         "Nothing leaves this machine and no account is needed.\n"
         f"Data: {settings.db_path}  ·  inbox: {data_dir / 'demo-inbox.jsonl'}\n"
         f"Health: http://{settings.server.listen}/healthz  ·  stop with Ctrl+C.\n"
-        "To use your phone: 'halfway init', put an apprise URL under [channels]\n"
-        "(e.g. phone = \"ntfy://ntfy.sh/your-secret-topic\"), then 'halfway check'\n"
-        "and 'halfway run'. halfway is a companion, not professional advice.",
+        f"To use your phone: '{invoked.command('init')}', put an apprise URL under [channels]\n"
+        '(e.g. phone = "ntfy://ntfy.sh/your-secret-topic"),'
+        f" then '{invoked.command('check')}'\n"
+        f"and '{invoked.command('run')}'. halfway is a companion, not professional advice.",
         flush=True,
     )

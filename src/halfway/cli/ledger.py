@@ -14,6 +14,7 @@ from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
 from halfway.core.plaintext import one_line
 from halfway.ledger import asks
+from halfway.words import invoked
 
 
 def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
@@ -39,7 +40,7 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
         help="also the resting and followed-up asks (archived ones too)",
     )
     a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
-    a.add_argument("ask_id", metavar="ID", help="from 'halfway ask list'")
+    a.add_argument("ask_id", metavar="ID", help=f"from '{invoked.command('ask list')}'")
     a.add_argument("state", metavar="STATE", help=", ".join(asks.STATES[1:]))
 
     p = command("boundary", cmd_boundary, "keep your list of boundaries, for your own well-being")
@@ -58,7 +59,7 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     )
     a.add_argument("--all", action="store_true", help="also those retired long ago (archived)")
     a = actions.add_parser("retire", parents=[common], help="set a boundary aside; answers stay")
-    a.add_argument("boundary_id", metavar="ID", help="from 'halfway boundary list'")
+    a.add_argument("boundary_id", metavar="ID", help=f"from '{invoked.command('boundary list')}'")
 
 
 def when(text: str, zone: tzinfo) -> str:
@@ -80,15 +81,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
     if args.action == "add":
         ask = ledger.add_ask(store, args.text, now, draft=args.draft)
+        update = invoked.command(f"ask update {ask['id']}")
         if args.draft:
-            print(
-                f"kept as a draft, just for you ({ask['id']}); once said: "
-                f"'halfway ask update {ask['id']} asked'"
-            )
+            print(f"kept as a draft, just for you ({ask['id']}); once said: '{update} asked'")
         else:
-            print(
-                f"noted your ask ({ask['id']}); 'halfway ask update {ask['id']} agreed' and so on"
-            )
+            print(f"noted your ask ({ask['id']}); '{update} agreed' and so on")
         return 0
     if args.action == "update":
         args.state = asks.LEGACY.get(args.state, args.state)  # `made`, as older versions said
@@ -116,7 +113,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not shown:
         print("no asks yet" if args.all or not records else "no open asks")
     if resting and not args.all:
-        print(f"{resting} resting ('halfway ask list --all' shows them)")
+        print(f"{resting} resting ('{invoked.command('ask list --all')}' shows them)")
     return 0
 
 
@@ -155,5 +152,5 @@ def cmd_boundary(args: argparse.Namespace) -> int:
         state = "" if boundary.get("active") else " (retired)"
         print(f"{boundary['id']}{state}: {one_line(boundary['text'])}{last}")
     if not shown:
-        print("no boundaries yet; add one with 'halfway boundary add TEXT'")
+        print(f"no boundaries yet; add one with '{invoked.command('boundary add TEXT')}'")
     return 0

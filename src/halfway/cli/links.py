@@ -15,17 +15,25 @@ from typing import TYPE_CHECKING, Any
 
 from halfway.cli.commands import UsageError
 from halfway.cli.invocation import load_settings
+from halfway.words import invoked
+from halfway.words.plural import plural
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
 
 LINKS_HELP = "print your private links: the private page (your digests) and the calendar feed"
-LINKS_EPILOG = (
-    "Each link has its own token, kept in the data folder apart from the reply key. "
-    "'halfway links revoke digest' (or 'private') or 'halfway links revoke calendar' "
-    "replaces one: its old address answers 403 at once, the running daemon included, and "
-    "the new one is printed. Reply links in your nudges keep working."
-)
+
+
+def links_epilog() -> str:
+    revoke = invoked.command("links revoke")
+    return (
+        "Each link has its own token, kept in the data folder apart from the reply key. "
+        f"'{revoke} digest' (or 'private') or '{revoke} calendar' "
+        "replaces one: its old address answers 403 at once, the running daemon included, and "
+        "the new one is printed. Reply links in your nudges keep working."
+    )
+
+
 REVOKE_HELP = "replace one private link: the old one stops opening at once"
 ERASE_HELP = "delete everything halfway keeps in the data folder, the reply key included"
 ERASE_EPILOG = (
@@ -41,13 +49,13 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
     from halfway.store import links
 
     p = command("links", cmd_links, LINKS_HELP)
-    p.description, p.epilog = LINKS_HELP, LINKS_EPILOG
+    p.description, p.epilog = LINKS_HELP, links_epilog()
     p.set_defaults(kind=None)
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     revoke = actions.add_parser(
         "revoke", parents=[common], help=REVOKE_HELP, description=REVOKE_HELP
     )
-    revoke.epilog = LINKS_EPILOG
+    revoke.epilog = links_epilog()
     revoke.add_argument(
         "kind",
         metavar="LINK",
@@ -74,7 +82,7 @@ def _tokens(settings: Settings, name: str) -> dict[str, str] | None:
     if found is None:
         print(
             f"halfway {name}: no private links yet in {settings.data_dir}; halfway makes them"
-            " when it first starts ('halfway run'), then ask again",
+            f" when it first starts ('{invoked.command('run')}'), then ask again",
             file=sys.stderr,
         )
     return found
@@ -137,7 +145,8 @@ def cmd_links(args: argparse.Namespace) -> int:
         return 1
     for kind, url in addresses(settings, shown).items():
         print(f"{links.LABELS[kind]}: {url}")
-    print("revoke one with 'halfway links revoke digest' or 'halfway links revoke calendar'")
+    revoke = invoked.command("links revoke")
+    print(f"revoke one with '{revoke} digest' or '{revoke} calendar'")
     return 0
 
 
@@ -187,7 +196,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
         return 1
     for path in removed:
         print(f"removed {path}")
-    print(f"erased {len(removed)} file(s) and folder(s) halfway kept in {folder}")
+    folders = sum(1 for path in removed if path in (folder, folder / erase.ARCHIVE))
+    erased = plural(len(removed) - folders, "file") + (
+        f" and {plural(folders, 'folder')}" if folders else ""
+    )
+    print(f"erased {erased} halfway kept in {folder}")
     for path in left:
         print(f"left alone (not halfway's): {path}")
     print(f"your config file is left as it is: {Path(args.source).resolve()}")

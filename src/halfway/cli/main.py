@@ -50,6 +50,7 @@ from halfway.cli.talk import (
     cmd_talk_move,
 )
 from halfway.cli.upcoming import cmd_status, cmd_upcoming
+from halfway.words import invoked
 
 if TYPE_CHECKING:
     from halfway.store.owners import WrongOwner
@@ -61,7 +62,8 @@ class Parser(argparse.ArgumentParser):
     """argparse, but a mistake is one line naming the argument, and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+        words = self.prog.removeprefix("halfway").strip()  # the command, as it was started
+        self.exit(2, f"{self.prog}: {message} (see '{invoked.command(words)} --help')\n")
 
 
 # the parser ---------------------------------------------------------------
@@ -108,7 +110,8 @@ def build_parser() -> Parser:
         description="halfway: gentle, timed nudges for the person doing their half of a "
         "relationship, with every answer kept on your own machine. "
         "A companion, not professional advice.",
-        epilog="Try it with no account: 'halfway run --demo'. Start for real: 'halfway init'.",
+        epilog=f"Try it with no account: '{invoked.command('run --demo')}'."
+        f" Start for real: '{invoked.command('init')}'.",
     )
     parser.add_argument("--version", action="version", version=f"halfway {__version__}")
     sub = parser.add_subparsers(
@@ -155,6 +158,12 @@ def build_parser() -> Parser:
         action="store_true",
         help="begin a new, empty data file where the old one was lost (it never happens"
         " by itself); the reply key and the archives are kept",
+    )
+    run.add_argument(
+        "--accept-copy",
+        action="store_true",
+        help="carry on from a data file that is an older copy of itself (a backup put back"
+        " on purpose); what was written after that copy is not in it",
     )
     run.add_argument(
         "--new-key",
@@ -220,7 +229,8 @@ def build_parser() -> Parser:
     p.add_argument(
         "delivery_id",
         metavar="DELIVERY_ID",
-        help="from 'halfway history', or the reply link from the message (whole or its d_….… end)",
+        help=f"from '{invoked.command('history')}', or the reply link from the message"
+        " (whole or its d_….… end)",
     )
     p.add_argument("value", metavar="VALUE", help="a choice's code (e.g. held) or your words")
     p.add_argument("--note", metavar="TEXT", help="a note beside the answer")
@@ -312,14 +322,16 @@ def add_talk_commands(command: Callable[..., Parser], common: Parser) -> None:
         "--all", action="store_true", help="also the cancelled talks, and those of long ago"
     )
     p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
-    p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+    p.add_argument("id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'")
     p.add_argument("when", metavar="WHEN", help=WHEN_HELP)
     for name, func, text in (
         ("cancel", cmd_talk_cancel, "call a talk off; its nudges not yet sent are cancelled"),
         ("done", cmd_talk_done, "mark a talk as taken place; the reflection still comes"),
     ):
         p = action(name, func, text)
-        p.add_argument("id", metavar="ID", help="the talk's id, from 'halfway talk list'")
+        p.add_argument(
+            "id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'"
+        )
         if name == "done":
             p.add_argument(
                 "--early", action="store_true", help="it took place before its planned time"
@@ -386,9 +398,10 @@ def run_as(error: WrongOwner, args: argparse.Namespace, argv: Sequence[str] | No
     source = getattr(args, "source", None)
     if "--config" not in words and source and Path(source).is_file():
         words = ["--config", str(Path(source).resolve()), *words]
-    prog = os.path.abspath(sys.argv[0]) if Path(sys.argv[0]).name == "halfway" else "halfway"
-    return f"; run it as that user: sudo -u {error.run_as} {shlex.join([prog, *words])}"
+    prog = invoked.command(absolute=True)  # sudo's PATH may not find it by name
+    return f"; run it as that user: sudo -u {error.run_as} {prog} {shlex.join(words)}"
 
 
 def run_main() -> None:
+    invoked.remember(sys.argv[0], sys.executable)  # a real start: hints name its command
     sys.exit(main())

@@ -16,6 +16,7 @@ from typing import Any
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
 from halfway.core.deliveries import GAVE_UP, OPEN, at
+from halfway.words.plural import plural
 
 Record = dict[str, Any]
 # A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
@@ -24,8 +25,11 @@ Step = tuple[datetime, str, bool]
 Check = tuple[str, datetime | None, bool]
 
 
-def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:
-    """One line per pause in force now, e.g. 'paused: my-boundary until Fri 2026-11-27 09:00 CET'."""
+def pause_lines(
+    settings: Settings, rows: list[Record], now: datetime, seconds: bool = False
+) -> list[str]:
+    """One line per pause in force now, e.g. 'paused: my-boundary until Fri 2026-11-27 09:00 CET'
+    (with `seconds` when the list it stands in shows them)."""
     lines = []
     for row in sorted(rows, key=lambda r: str(r["id"])):
         nudge_id = row["id"]
@@ -33,12 +37,20 @@ def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[s
             until = pause["until"]
             name = "every nudge" if nudge_id == "*" else nudge_id
             end = (
-                schedule.clock_text(datetime.fromisoformat(until), settings.tz)
+                schedule.clock_text(datetime.fromisoformat(until), settings.tz, seconds)
                 if until
                 else "you resume"
             )
             lines.append(f"paused: {name} until {end}")
     return lines
+
+
+def annotated(text: str, note: str) -> str:
+    """`text` with `note` said after it: inside its closing parenthesis when it ends with
+    one, so a line reads 'evening (gesture_log, after quiet hours)', never two in a row."""
+    if text.endswith(")"):
+        return f"{text[:-1]}, {note})"
+    return f"{text} ({note})"
 
 
 # What a pause holds back, said after its line (see reminding, talkbook, care_nudges, digest_send).
@@ -49,12 +61,14 @@ HOLDS_ALL = (
 )
 
 
-def held_lines(settings: Settings, rows: list[Record], now: datetime) -> list[str]:
+def held_lines(
+    settings: Settings, rows: list[Record], now: datetime, seconds: bool = False
+) -> list[str]:
     """The pauses in force now (see `pause_lines`), each with what it holds back."""
     held = []
     for row in sorted(rows, key=lambda r: str(r["id"])):
         holds = HOLDS_ALL if row["id"] == cursors.ALL else HOLDS_ONE
-        held += [f"{line} ({holds})" for line in pause_lines(settings, [row], now)]
+        held += [f"{line} ({holds})" for line in pause_lines(settings, [row], now, seconds)]
     return held
 
 
@@ -70,9 +84,20 @@ def render(
     """The status page: daemon, pauses, next fires (the nudges', the talks' `steps`, the
     weekly `checks`), the outbox, channels, the last 7 days."""
     zone = settings.tz
+    deliveries = hot["deliveries"]
+    week_ago = now - timedelta(days=7)
+    week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
+    gaps = sorted(
+        (d for d in week if d["state"] in ("missed", "skipped")),
+        key=lambda d: at(d["scheduled_for"]),
+    )
+    ahead = next_fires(settings, hot["nudges"], now, since, steps)
+    # One precision for the whole page, seconds only if a schedule on it needs them.
+    listed = {name for _, name, _ in ahead} | {d["nudge_id"] for d in gaps}
+    seconds = any(schedule.needs_seconds(n) for n in settings.nudges if n.id in listed)
 
     def when(text: str | None) -> str:
-        return schedule.clock_text(at(text), zone) if text else "never"
+        return schedule.clock_text(at(text), zone, seconds) if text else "never"
 
     out: list[str] = []
     if health is None:
@@ -88,11 +113,12 @@ def render(
         )
         if health.get("status") != "ok":
             out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
-    fire_lines, seconds = next_fire_lines(settings, hot["nudges"], now, since, steps)
-    out += fire_lines
-    out += check_lines(checks, zone)
+    out += fire_lines(ahead, zone, seconds)
+    paused = held_lines(settings, hot["nudges"], now, seconds)
+    if paused:
+        out += ["", *paused]
+    out += check_lines(checks, zone, seconds)
 
-    deliveries = hot["deliveries"]
     waiting = [
         (d, name, result)
         for d in deliveries
@@ -100,7 +126,9 @@ def render(
         if result["state"] in OPEN
     ]
     out.append("")
-    out.append(f"outbox: {len(waiting)} send(s) waiting" if waiting else "outbox: empty, all sent")
+    out.append(
+        f"outbox: {plural(len(waiting), 'send')} waiting" if waiting else "outbox: empty, all sent"
+    )
     for delivery, name, result in waiting:
         line = f"  {delivery['nudge_id']} -> {name}: {result['state']}"
         if result["state"] == "failed":
@@ -109,7 +137,6 @@ def render(
                 f" ({result.get('error')})"
             )
         out.append(line)
-    week_ago = now - timedelta(days=7)
     for delivery in deliveries:
         for name, result in delivery["channels"].items():
             if result["state"] == GAVE_UP and at(delivery["due_at"]) >= week_ago:
@@ -127,7 +154,6 @@ def render(
         if row.get("failing_since"):
             out.append(f"    failing since {when(row['failing_since'])}: {row.get('error')}")
 
-    week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
     counts = Counter(d["state"] for d in week)
     summary = ", ".join(
         f"{counts[s]} {s}"
@@ -136,11 +162,6 @@ def render(
     )
     out.append("")
     out.append(f"last 7 days: {summary or 'nothing yet'}")
-    gaps = sorted(
-        (d for d in week if d["state"] in ("missed", "skipped")),
-        key=lambda d: at(d["scheduled_for"]),
-    )
-    seconds = seconds or any(at(d["scheduled_for"]).second for d in gaps)
     out += ["  " + gap_line(delivery, zone, seconds) for delivery in gaps]
     return "\n".join(out)
 
@@ -181,39 +202,36 @@ def unread_lines(
     return out
 
 
-def next_fire_lines(
+def next_fires(
     settings: Settings,
     rows: list[Record],
     now: datetime,
     since: dict[str, datetime],
     steps: Sequence[Step] = (),
-) -> tuple[list[str], bool]:
+) -> list[Step]:
     """The next five fires, as the planner will send them (a paused nudge's fires are
-    skipped, so they are not listed) with the talks' steps among them, then the pauses
-    apart; and whether the times need their seconds."""
+    skipped, so they are not listed) with the talks' steps among them."""
     zone = settings.tz
     until = now + timedelta(days=7)
     pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
     fires = schedule.upcoming(
         settings.nudges, zone, settings.quiet_hours, now, until, 5, since, pauses
     )[:5]
-    seconds = schedule.shows_seconds(fires, settings.nudges)
     talks = [step for step in steps if step[0] <= until]
-    ahead = sorted([(f.due_at, f.nudge_id, f.deferred) for f in fires] + talks)[:5]
-    seconds = seconds or any(step[0].second for step in talks if step in ahead)
+    return sorted([(f.due_at, f.nudge_id, f.deferred) for f in fires] + talks)[:5]
+
+
+def fire_lines(ahead: Sequence[Step], zone: tzinfo, seconds: bool) -> list[str]:
+    """The next fires under their heading (the pauses are said apart, see `held_lines`)."""
     out = ["", "next fires:" if ahead else "next fires: none in the next 7 days"]
-    out += [
-        f"  {schedule.clock_text(due, zone, seconds)}  {text}"
-        + (" (after quiet hours)" if deferred else "")
+    return out + [
+        f"  {schedule.clock_text(due, zone, seconds)}  "
+        + (annotated(text, "after quiet hours") if deferred else text)
         for due, text, deferred in ahead
     ]
-    paused = held_lines(settings, rows, now)
-    if paused:
-        out += ["", *paused]
-    return out, seconds
 
 
-def check_lines(checks: Sequence[Check], zone: tzinfo) -> list[str]:
+def check_lines(checks: Sequence[Check], zone: tzinfo, seconds: bool = False) -> list[str]:
     """When the weekly digest and the care check are next due, e.g.
     'weekly digest: next Mon 2026-12-07 08:00 CET'."""
     out = []
@@ -223,7 +241,7 @@ def check_lines(checks: Sequence[Check], zone: tzinfo) -> list[str]:
             out.append(f"{name}: off ({why})")
             continue
         skipped = " (skipped: halfway is paused then)" if paused else ""
-        out.append(f"{name}: next {schedule.clock_text(due, zone)}{skipped}")
+        out.append(f"{name}: next {schedule.clock_text(due, zone, seconds)}{skipped}")
     return out
 
 

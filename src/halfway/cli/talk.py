@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
 from halfway.core.plaintext import one_line
+from halfway.words import invoked
+from halfway.words.plural import plural
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
@@ -60,7 +62,8 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     shown = [t for t in everything if args.all or t["state"] != talks.CANCELLED]
     hidden = hidden_line(len(everything) - len(shown))
     if not everything:
-        print("no talks planned yet; plan one with 'halfway talk add \"sat 19:00\"'")
+        add = invoked.command('talk add "sat 19:00"')
+        print(f"no talks planned yet; plan one with '{add}'")
     elif not shown:
         print(f"no talks planned; {hidden}")
     now = utc_now()
@@ -112,7 +115,7 @@ def cmd_talk_cancel(args: argparse.Namespace) -> int:
     except talkbook.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     stopped = sum(1 for e in talk["chain"] if e.get("reason") == talkbook.TALK_CANCELLED)
-    print(f"cancelled talk {talk['id']}; {stopped} nudge(s) of its chain will not be sent")
+    print(f"cancelled talk {talk['id']}; {plural(stopped, 'nudge')} of its chain will not be sent")
     return 0
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from halfway.cli.commands import cursor_times, utc_now
 from halfway.cli.invocation import load_settings
+from halfway.words.plural import plural
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
@@ -35,29 +36,35 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     zone, quiet, limit = settings.tz, settings.quiet_hours, args.limit
     # One more than shown: whether the list was cut.
     fires = schedule.upcoming(settings.nudges, zone, quiet, now, until, limit + 1, since, pauses)
-    seconds = schedule.shows_seconds(fires[:limit], settings.nudges)
     kinds = {n.id: n.kind for n in settings.nudges}
-    planned = [(f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred) for f in fires]
+    exact = {n.id for n in settings.nudges if schedule.needs_seconds(n)}
+    # (when, what, moved by quiet hours, whether its schedule needs seconds)
+    planned = [
+        (f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred, f.nudge_id in exact)
+        for f in fires
+    ]
     if settings.db_path.exists():  # talks' steps and the weekly checks, among the fires
         store = Store(settings.data_dir, create=False)
         steps = [s for s in talk_steps(settings, store, now) if s[0] <= until]
-        seconds = seconds or any(due.second for due, _, _ in steps[:limit])
-        planned += steps
+        planned += [(due, text, deferred, False) for due, text, deferred in steps]
         planned += [
-            (due, name, False)
+            (due, name, False, False)
             for name, due, paused in weekly_checks(settings, store, now)
             if due is not None and due <= until and not paused  # skipped: not listed
         ]
         planned.sort(key=lambda row: row[0])
     shown = planned[:limit]
-    for due, text, deferred in shown:
-        moved = " (after quiet hours)" if deferred else ""
-        print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}{moved}")
+    # One precision for the whole list, pauses included, seconds only if a schedule on
+    # it needs them: never 19:00 beside 19:00:00.
+    seconds = any(exact for _, _, _, exact in shown)
+    for due, text, deferred, _ in shown:
+        text = status.annotated(text, "after quiet hours") if deferred else text
+        print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}")
     if len(planned) > len(shown):
         print(f"… and more; use --limit to see more than {args.limit}")
     if not planned:
-        print(f"nothing planned in the next {args.days} day(s)")
-    for line in status.held_lines(settings, rows, now):
+        print(f"nothing planned in the next {plural(args.days, 'day')}")
+    for line in status.held_lines(settings, rows, now, seconds):
         print(line)
     return 0
 
@@ -123,6 +130,7 @@ TABLES_SHOWN = ("deliveries", "nudges", "channels")
 def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[datetime, str, bool]]:
     """Each planned step of a talk: when the planner sends it, what it is, and whether
     quiet hours moved it; a step inside a pause of everything says it is skipped."""
+    from halfway.cli import status
     from halfway.talks import planning
 
     view = store.view()
@@ -132,7 +140,7 @@ def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[date
         sends, deferred = planning.sends_at(entry, settings, now)
         text = planning.step_text(talk, entry)
         if planning.held_at(datetime.fromisoformat(entry["due_at"]), sends, spans):
-            text, deferred = f"{text} ({planning.PAUSED_AHEAD})", False
+            text, deferred = status.annotated(text, planning.PAUSED_AHEAD), False
         steps.append((sends, text, deferred))
     return sorted(steps, key=lambda step: step[0])
 

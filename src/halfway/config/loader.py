@@ -32,6 +32,7 @@ from halfway.config.errors import blame, explain, setting_path
 from halfway.config.models import KINDS, Kind, Nudge, Server, Settings, check_nudge, checking_urls
 from halfway.config.practices import Digest, Imap, Outbox, QuietHours, Strict
 from halfway.config.values import Clock, CronText, Duration, NameList, duration_text, parse_duration
+from halfway.words import invoked
 
 __all__ = [
     "KINDS",
@@ -99,7 +100,8 @@ def find(explicit: str | Path | None) -> Path:
     raise ConfigError(
         [
             f"no config file found (looked at {default_path()} and /etc/halfway/config.toml);"
-            " run 'halfway init' to write one, or 'halfway run --demo' to try halfway first"
+            f" run '{invoked.command('init')}' to write one, or '{invoked.command('run --demo')}'"
+            " to try halfway first"
         ]
     )
 

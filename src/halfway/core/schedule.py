@@ -212,12 +212,11 @@ def needs_seconds(nudge: Nudge) -> bool:
 
 
 def shows_seconds(fires: list[Fire], nudges: list[Nudge]) -> bool:
-    """Whether a list of `fires` is shown with seconds: a nudge among them needs them,
-    or one of the times is not on a whole minute."""
+    """Whether a list of `fires` is shown with seconds: a nudge among them needs them.
+    The whole list then shows them (never 19:00 beside 19:00:00); a fire that is merely
+    off the minute (an `every = "3d"` counted from a start at 10:25:14) does not."""
     listed = {fire.nudge_id for fire in fires}
-    return any(needs_seconds(n) for n in nudges if n.id in listed) or any(
-        fire.due_at.second or fire.due_at.microsecond for fire in fires
-    )
+    return any(needs_seconds(n) for n in nudges if n.id in listed)
 
 
 def clock_text(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:

@@ -15,6 +15,8 @@ import re
 import secrets
 from pathlib import Path
 
+from halfway.words import invoked
+
 KEY_FILE = "secret.key"
 PATTERN = re.compile(r"/r/([A-Za-z0-9_]+\.[A-Za-z0-9_-]{22})")
 # What `delivery_named` reads at most: a reply link as pasted (a public URL, its path, the
@@ -41,7 +43,7 @@ def load_key(data_dir: Path, create: bool = False) -> bytes:
         if not create:
             raise KeyMissing(
                 f"{path}: the reply key is missing. The daemon makes it when it first"
-                " starts ('halfway run'); if it has run here before, restore secret.key"
+                f" starts ('{invoked.command('run')}'); if it has run here before, restore secret.key"
                 " from a backup"
             ) from None
         return _make(path)

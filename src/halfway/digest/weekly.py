@@ -36,6 +36,7 @@ from halfway.digest import figures, render
 from halfway.store import links
 from halfway.store.database import Record, Store, Tables, View, new_id
 from halfway.words import discretion
+from halfway.words.plural import plural
 
 log = logging.getLogger("halfway")
 
@@ -139,7 +140,7 @@ class DigestNudges:
                     tx.set_meta({share.CARE_META: share.with_fired(tx.meta, due.remember)})
             tx.set_meta({META: {"checked": iso(now), "week": week}})
         if record is not None:
-            log.info("digest for %s recorded, %d channel(s)", week, len(record["channels"]))
+            log.info("digest for %s recorded, %s", week, plural(len(record["channels"]), "channel"))
         elif paused:
             log.info("digest for %s not sent, halfway is paused", week)
         return record

@@ -37,6 +37,7 @@ from halfway.engine.units import Units
 from halfway.replies import mail, service
 from halfway.store import keys
 from halfway.store.database import Record, Store, StoreError
+from halfway.words.plural import plural
 
 log = logging.getLogger("halfway")
 
@@ -147,7 +148,7 @@ class Daemon:
         moved = self.store.compact(self.clock())
         self.compacted = self.monotonic()
         if moved:
-            log.info("moved %d finished record(s) to the archive", moved)
+            log.info("moved %s to the archive", plural(moved, "finished record"))
 
     def stale(self) -> bool:
         """Whether a pass is needed: the clock jumped, the hot file changed, or work is due.
@@ -189,9 +190,9 @@ class Daemon:
         tasks = [asyncio.ensure_future(t) for t in self.background()]
         nxt = self.next_fire_at
         log.info(
-            "halfway %s running: %d nudge(s), next fire %s, health at http://%s/healthz",
+            "halfway %s running: %s, next fire %s, health at http://%s/healthz",
             __version__,
-            len(self.settings.nudges),
+            plural(len(self.settings.nudges), "nudge"),
             schedule.clock_text(nxt, self.settings.tz) if nxt else "none planned",
             server.listen,
         )
@@ -241,8 +242,8 @@ class Daemon:
         self.abandoned = max(len(self.in_flight), self.busy)
         if self.abandoned:
             log.warning(
-                "%d send(s) still in flight at stop; they stay recorded and go out next start",
-                self.abandoned,
+                "%s still in flight at stop; recorded, to go out at the next start",
+                plural(self.abandoned, "send"),
             )
         self.pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
@@ -387,7 +388,7 @@ class Daemon:
             self.use(new)
             await self.work(self.start_up)
             await self.wake()
-            log.info("reloaded: %d nudge(s)", len(new.nudges))
+            log.info("reloaded: %s", plural(len(new.nudges), "nudge"))
         sdnotify.notify("READY=1")
 
     # HTTP: the routes live in httpapp ----------------------------------------------

@@ -12,10 +12,11 @@ from aiohttp import web
 
 from halfway import __version__
 from halfway.digest.page import DigestPages
+from halfway.engine import reminding
 from halfway.feeds.ical import Feed
 from halfway.replies import service
 from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
-from halfway.store.database import StoreError
+from halfway.store.database import Record, StoreError
 from halfway.words import discretion
 
 if TYPE_CHECKING:
@@ -64,7 +65,14 @@ def build(daemon: Daemon) -> web.Application:
     settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
     frame = lambda: discretion.frame(daemon.settings)  # noqa: E731 - each request, as settings
     zone = lambda: daemon.settings.tz  # noqa: E731 - each request: a reload may change it
-    pages = ReplyPages(daemon.store, daemon.key, daemon.clock, zone, service.logged, frame)
+
+    def comes_back(delivery: Record, reply: Record) -> str | None:
+        """After "later": when it asks again, in the zone of the moment (None: it will not)."""
+        return reminding.comes_back(daemon.settings, daemon.store.view(), delivery, reply)
+
+    pages = ReplyPages(
+        daemon.store, daemon.key, daemon.clock, zone, service.logged, frame, comes_back
+    )
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
     said = lambda: daemon.problem  # noqa: E731 - a damaged month the daemon says already

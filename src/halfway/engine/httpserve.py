@@ -29,6 +29,7 @@ from aiohttp import web
 from halfway.channels import logs
 from halfway.core import limits
 from halfway.replies.web import MAX_BODY, answer
+from halfway.words.plural import plural
 
 log = logging.getLogger("halfway.http")
 
@@ -190,10 +191,10 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
         now = time.monotonic()
         if now - said[0] >= limits.CAP_LOG_SECONDS:
             log.warning(
-                "out of file descriptors accepting a connection (%s; %d time(s) since the "
+                "out of file descriptors accepting a connection (%s; %s since the "
                 "last such line); trying again in a second",
                 context.get("exception"),
-                said[1],
+                plural(int(said[1]), "time"),
             )
             said[0], said[1] = now, 0
 

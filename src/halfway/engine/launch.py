@@ -18,10 +18,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from halfway.config.models import Settings
+from halfway.core.deliveries import iso
 from halfway.engine.daemon import Daemon
 from halfway.engine.planner import Player
 from halfway.store import runlock
 from halfway.store.database import Store, StoreError
+from halfway.store.datafile import last_write
+from halfway.words import invoked
 
 
 class DaemonError(Exception):
@@ -45,7 +48,7 @@ def bind(listen: str, demo: bool = False) -> socket.socket:
                 f"cannot listen on {listen} ({reason}); run the demo on another port:"
                 f" HALFWAY_SERVER__LISTEN=127.0.0.1:{spare_port(int(port))} halfway run --demo"
             ) from None
-        hint = "; is another halfway running? see 'halfway status'"
+        hint = f"; is another halfway running? see '{invoked.command('status')}'"
         raise DaemonError(
             f"server.listen: cannot listen on {listen} ({reason})"
             + (hint if error.errno == errno.EADDRINUSE else "")
@@ -87,6 +90,7 @@ def run(
     demo: Callable[[datetime], Player] | None = None,
     new_key: bool = False,
     sock: socket.socket | None = None,
+    accept_copy: bool = False,
 ) -> int:
     """Run in the foreground until SIGTERM or SIGINT; return the exit code.
 
@@ -105,6 +109,8 @@ def run(
         sock.close()
         raise
     try:
+        if accept_copy:  # under the daemon's lock: no other daemon writes meanwhile
+            take_copy(store)
         daemon = Daemon(settings, store, reload=reload, demo=demo, new_key=new_key)
     except BaseException:
         sock.close()
@@ -129,3 +135,21 @@ def run(
         sys.stdout.flush()
         os._exit(0)
     return 0
+
+
+def take_copy(store: Store) -> None:
+    """`run --accept-copy`: carry on from the hot file as it is, an older copy of itself
+    (a backup put back on purpose). Its next write counts on from the newest copy's count
+    (`datafile.counted`), so the newest, put back later, is refused as the older one."""
+    kept, meta = last_write(store.path), store.view().meta
+    count = meta.get("writes", 0)
+    if kept is None or kept[0] != meta.get("file_id") or count >= kept[1]:
+        return  # nothing to accept: the file is as its last write left it
+    with store.transaction() as tx:
+        tx.set_meta({"copy_accepted": {"at": iso(store.clock()), "its": count, "newest": kept[1]}})
+    logging.getLogger("halfway").warning(
+        "%s: carrying on from this older copy (its write %d; write %d was the newest), as asked",
+        store.path,
+        count,
+        kept[1],
+    )

@@ -29,6 +29,7 @@ from halfway.replies import service
 from halfway.store import faults
 from halfway.store.database import Record, Store
 from halfway.words import discretion
+from halfway.words.plural import plural, were
 
 log = logging.getLogger("halfway")
 
@@ -180,7 +181,11 @@ class Outbox:
                     count += len(changes)
                     tx.put("deliveries", deliveries.with_channels(delivery, changes))
         if count:
-            log.warning("%d send(s) were cut off by a crash or kill; sending them again", count)
+            log.warning(
+                "%s %s cut off by a crash or kill; sending again",
+                plural(count, "send"),
+                were(count),
+            )
         return count
 
     # send and record --------------------------------------------------------------

@@ -61,6 +61,36 @@ def due(settings: Settings, view: View, now: datetime) -> tuple[list[Due], list[
     return due_now, upcoming
 
 
+def asks_again(settings: Settings, view: View, delivery: Record) -> datetime | None:
+    """When the re-ask after a "later" answer to `delivery` goes out, as the planner sends
+    it (after quiet hours); None if none will: the answer is not "later", it was asked
+    again already, its link closes first, or a pause holds it then."""
+    nudge = settings.nudge(delivery["nudge_id"])
+    replies = view.records("replies")
+    reply = next((r for r in replies if r["delivery_id"] == delivery["id"]), None)
+    if nudge is None or reply is None:
+        return None
+    asked = [d for d in view.records("deliveries") if d.get("reminder_of") == delivery["id"]]
+    found = reminders.next_reminder(
+        delivery, reply, asked, nudge.remind_after, nudge.remind_max, nudge.snooze
+    )
+    if found is None or found[1] != reminders.SNOOZE:
+        return None
+    when = found[0]
+    sends = schedule.quiet_end(when, settings.tz, settings.quiet_hours) or when
+    rows = {row["id"]: row for row in view.records("nudges")}
+    if deliveries.expired(delivery, sends) or held(delivery, rows, when, sends):
+        return None
+    return sends
+
+
+def comes_back(settings: Settings, view: View, delivery: Record, reply: Record) -> str | None:
+    """After a "later" `reply`: when the check-in comes back, as a person reads it in the
+    configured zone ('Wed 2026-12-02 21:15 CET'); None for another answer, or no re-ask."""
+    when = asks_again(settings, view, delivery) if reply["value"] == reminders.LATER else None
+    return schedule.clock_text(when, settings.tz) if when else None
+
+
 def held(delivery: Record, rows: dict[str, Record], when: datetime, now: datetime) -> bool:
     """Whether a pause of the delivery's nudge (its own, or everything's) holds a re-ask
     due at `when` that would go out `now` (`rows`: the cursors by id, as `outbox.held`)."""

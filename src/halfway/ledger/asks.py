@@ -44,6 +44,7 @@ from typing import Any
 
 from halfway.core import plaintext
 from halfway.core.deliveries import at, iso
+from halfway.words import invoked
 
 DRAFT = "draft"
 ASKED = "asked"
@@ -212,7 +213,7 @@ def moved(ask: Ask, state: str, now: datetime, delivery_id: str | None = None) -
         if state in (DECLINED, NO_ANSWER) and not was_said(ask):
             raise AskError(
                 f"ask {ask['id']} has not been said yet, so it has no answer; "
-                f"when you have said it: 'halfway ask update {ask['id']} asked'"
+                f"when you have said it: '{invoked.command('ask update')} {ask['id']} asked'"
             )
         if not options:
             raise AskError(f"ask {ask['id']} is {current_state}, so it is closed")

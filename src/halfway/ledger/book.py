@@ -22,6 +22,7 @@ from halfway.core import limits, plaintext
 from halfway.core.deliveries import iso
 from halfway.ledger import asks, boundaries
 from halfway.store.database import Record, Store, Tx, View, new_id
+from halfway.words import invoked
 
 # `hurt`: something that hurt or worried me. Recorded and shown (history, digest), never
 # counted as anyone's effort; nor are boundaries and notes (see `care`).
@@ -103,7 +104,7 @@ def update_ask(store: Store, ask_id: str, state: str, now: datetime) -> Record:
     with store.transaction() as tx:
         ask = tx.get("asks", ask_id) or store.archived("asks", ask_id)  # a settled one
         if ask is None:
-            raise LedgerError(f"no ask '{ask_id}' (see 'halfway ask list --all')")
+            raise LedgerError(f"no ask '{ask_id}' (see '{invoked.command('ask list --all')}')")
         changed = asks.moved(ask, state, now)
         tx.put("asks", changed)
     return changed
@@ -156,7 +157,8 @@ def retire_boundary(store: Store, boundary_id: str, now: datetime) -> Record:
     with store.transaction() as tx:
         boundary = tx.get("boundaries", boundary_id)
         if boundary is None:
-            raise LedgerError(f"no boundary '{boundary_id}' (see 'halfway boundary list')")
+            listed = invoked.command("boundary list")
+            raise LedgerError(f"no boundary '{boundary_id}' (see '{listed}')")
         changed = boundaries.retired(boundary, now)
         tx.put("boundaries", changed)
     return changed

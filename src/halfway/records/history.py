@@ -12,6 +12,7 @@ from typing import Any
 from halfway.core import plaintext
 from halfway.ledger import asks
 from halfway.replies import service
+from halfway.words import invoked
 
 Record = dict[str, Any]
 
@@ -176,7 +177,8 @@ def describe_delivery(row: Record, seconds: bool) -> str:
         why = row.get("why") or row.get("reason")
         return head + span + (f" ({why})" if why else "")
     channels = ", ".join(f"{n} {c['state']}" for n, c in row["channels"].items())
-    waiting = f"  · waiting for your answer: halfway reply {row['id']} …" if row["waiting"] else ""
+    reply = invoked.command(f"reply {row['id']}")
+    waiting = f"  · waiting for your answer: {reply} …" if row["waiting"] else ""
     return f"{head} [{channels}]{waiting}"
 
 

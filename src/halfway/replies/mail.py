@@ -34,7 +34,7 @@ def poll(
     store: Store,
     key: bytes,
     clock: Callable[[], datetime],
-    replied: Callable[[Record, Record, bool], None],
+    replied: Callable[[Record, Record, str], None],
 ) -> int:
     """Record the e-mail replies that arrived since the last poll; how many were handled."""
     if settings.imap is None:
@@ -54,7 +54,7 @@ def poll(
     def handle(mail: imap.MailReply) -> bool:
         try:
             delivery = service.delivery_for(store, key, mail.token)
-            reply, first = service.accept(
+            reply, took = service.accept(
                 store,
                 delivery,
                 mail.value,
@@ -66,7 +66,7 @@ def poll(
         except service.ReplyError as error:
             log.warning("an e-mail reply was not taken: %s", error.message)
             return False
-        replied(delivery, reply, first)
+        replied(delivery, reply, took)
         return True
 
     account = f"{box.user}@{box.host}:{box.port}/{box.folder}"

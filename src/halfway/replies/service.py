@@ -17,6 +17,9 @@ log = logging.getLogger("halfway")
 
 VIA = ("push", "web", "email", "cli")
 MAX_NOTE = 4000
+# What an answer did (`accept`'s second value): the delivery's first answer, a changed
+# one (the earlier kept in `history`), or the same answer again: recorded once.
+FIRST, CHANGED, SAME = "first", "changed", "same"
 
 
 class ReplyError(Exception):
@@ -66,11 +69,12 @@ def accept(
     note: str | None = None,
     scale: str | None = None,
     message_id: str | None = None,
-) -> tuple[Record, bool]:
+) -> tuple[Record, str]:
     """Check a reply against its delivery and record it (on disk before this returns).
 
-    Returns the reply and whether it was the first. ReplyError 410 if the link has
-    expired, 422 if the value is not one the nudge takes.
+    Returns the reply and what it did: FIRST, CHANGED or SAME (nothing written: a button
+    pressed twice, a mail read twice). ReplyError 410 if the link has expired, 422 if
+    the value is not one the nudge takes.
     """
     if expired(delivery, now):
         raise ReplyError(410, CLOSED)
@@ -94,7 +98,9 @@ def accept(
         version["message_id"] = message_id
     # Any answer but "later" stops the reminders at once, in the same write.
     with store.transaction() as tx:
-        reply, first = record(tx, delivery["id"], version)
+        reply, took = record(tx, delivery["id"], version)
+        if took == SAME:
+            return reply, took  # said already: nothing changes, nothing is written
         if value != reminders.LATER:
             cancel_reminders(tx, delivery["id"])
         book.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
@@ -103,30 +109,50 @@ def accept(
                 delivery["nudge_id"], now
             )
             tx.put("nudges", cursors.paused(cursor, now, now + timedelta(days=7)))
-    return reply, first
+    return reply, took
 
 
-def record(tx: Tx, delivery_id: str, version: Record) -> tuple[Record, bool]:
+ANSWER = ("value", "note", "scale")  # what makes two versions of a reply the same answer
+
+
+def record(tx: Tx, delivery_id: str, version: Record) -> tuple[Record, str]:
     """Record a reply; a later one keeps the earlier ones in `history` (the newest
     `limits.REPLY_VERSIONS` of them).
 
-    Returns the reply and whether it is the delivery's first. A version carrying a
-    `message_id` already recorded is ignored (a mail seen twice).
+    Returns the reply and FIRST, CHANGED or SAME. SAME records nothing: a version
+    carrying a `message_id` already recorded (a mail read twice), or the answer the
+    reply holds already, said again (an ntfy button pressed twice). A "later" after the
+    re-ask it asked for is a new "later", not the same one.
     """
     current = next((r for r in tx.records("replies") if r["delivery_id"] == delivery_id), None)
     if current is None:
         reply = {"id": new_id("r"), "delivery_id": delivery_id, **version, "history": []}
         tx.put("replies", reply)
-        return reply, True
+        return reply, FIRST
     seen = [current.get("message_id")] + [v.get("message_id") for v in current["history"]]
     if version.get("message_id") and version["message_id"] in seen:
-        return current, False
+        return current, SAME
+    if all(current.get(k) == version.get(k) for k in ANSWER) and not asked_again(
+        tx, delivery_id, current
+    ):
+        return current, SAME
     earlier = {k: current.get(k) for k in version}
     # the newest REPLY_VERSIONS earlier answers: a link posted all day grows nothing more
     history = [*current["history"], earlier][-limits.REPLY_VERSIONS :]
     reply = {**current, **version, "history": history}
     tx.put("replies", reply)
-    return reply, False
+    return reply, CHANGED
+
+
+def asked_again(tx: Tx, delivery_id: str, reply: Record) -> bool:
+    """Whether a "later" `reply` has had its re-ask (recorded after the reply came)."""
+    if reply.get("value") != reminders.LATER:
+        return False
+    since = datetime.fromisoformat(reply["received_at"])
+    return any(
+        d.get("reminder_of") == delivery_id and datetime.fromisoformat(d["scheduled_for"]) > since
+        for d in tx.records("deliveries")
+    )
 
 
 def cancel_reminders(tx: Tx, delivery_id: str) -> None:
@@ -182,12 +208,13 @@ def clean(fields: dict[str, str]) -> dict[str, str]:
     return fields
 
 
-def logged(delivery: Record, reply: Record, first: bool) -> None:
-    """A reply arrived (any way): one log line."""
+def logged(delivery: Record, reply: Record, took: str) -> None:
+    """A reply arrived (any way): one log line, saying whether it was the first answer,
+    a changed one, or the same again (a duplicate, recorded once)."""
     log.info(
         "reply to %s (%s) via %s%s",
         delivery["id"],
         delivery["nudge_id"],
         reply["via"],
-        "" if first else ", changed",
+        {FIRST: "", CHANGED: ", changed"}.get(took, ", duplicate"),
     )

@@ -67,8 +67,9 @@ class ReplyPages:
         key: bytes,
         clock: Callable[[], datetime],
         zone: Callable[[], Any],
-        on_reply: Callable[[Record, Record, bool], None] | None = None,
+        on_reply: Callable[[Record, Record, str], None] | None = None,
         frame: Callable[[], discretion.Frame] = discretion.Frame,
+        comes_back: Callable[[Record, Record], str | None] = lambda delivery, reply: None,
     ) -> None:
         self.store = store
         self.key = key
@@ -76,6 +77,7 @@ class ReplyPages:
         self.zone = zone  # read at each request: a reload may change `timezone`
         self.on_reply = on_reply
         self.frame = frame  # read at each request: a reload may change `discreet`
+        self.comes_back = comes_back  # after "later": when it asks again, as words (or None)
         self.writes = limits.LinkWrites()  # each link's writes, at a person's pace
 
     def add_routes(self, app: web.Application) -> None:
@@ -160,11 +162,13 @@ class ReplyPages:
             and service.shape_of(delivery).takes_reply
         ):
             return self._error(request, service.ReplyError(410, service.CLOSED))
-        saved = None
+        saved = again = None
         if request.query.get("saved") and reply:
             saved = service.shape_of(delivery).label(reply["value"])
+            again = await self._run(self.comes_back, delivery, reply)
         logged = bool(request.query.get("logged"))
         context = self._context(token, delivery, reply, saved)
+        context["again"] = again
         # a weekly review shows the open asks and the week's gestures beside its question;
         # the drafts are those this page can mark as said ("I have said it")
         context["review"], context["drafts"] = await self._run(self._beside, delivery)
@@ -183,21 +187,14 @@ class ReplyPages:
             # The door decides `via`, not the body: this is the HTTP door, whose only
             # two ways in are the page ("web") and a push service's button ("push").
             via = "push" if fields.get("via") == "push" else "web"
-            reply, first = await self._run(
-                lambda: service.accept(
-                    self.store,
-                    delivery,
-                    value,
-                    via,
-                    self.clock(),
-                    note=fields.get("note"),
-                    scale=fields.get("scale"),
-                )
+            note, scale = fields.get("note"), fields.get("scale")
+            reply, took = await self._run(
+                lambda: service.accept(self.store, delivery, value, via, self.clock(), note, scale)
             )
         except service.ReplyError as error:
             return self._error(request, error)
         if self.on_reply:
-            await self._run(self.on_reply, delivery, reply, first)
+            await self._run(self.on_reply, delivery, reply, took)
         if wants_json(request):
             label = service.shape_of(delivery).label(reply["value"])
             return web.json_response(
@@ -206,7 +203,9 @@ class ReplyPages:
                     "delivery_id": delivery["id"],
                     "value": reply["value"],
                     "label": label,
-                    "first": first,
+                    "first": took == service.FIRST,
+                    "repeat": took == service.SAME,  # the same answer again: recorded once
+                    "asks_again": await self._run(self.comes_back, delivery, reply),
                 }
             )
         raise web.HTTPSeeOther(location=f"/r/{token}?saved=1")

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from halfway.store.datafile import StoreError, read_file
+from halfway.words import invoked
+from halfway.words.plural import plural, were
 
 META = "archives"
 Record = dict[str, Any]
@@ -115,8 +117,8 @@ def shrunk(path: Path, month: str, held: int, expected: Mapping[str, int] | None
     if expected is None or month not in expected or held >= expected[month]:
         return None
     return (
-        f"{path}: this archive month holds {held} record(s), {expected[month]} were"
-        f" written to it; it was cut short or replaced. {remedy(month)}"
+        f"{path}: this archive month holds {plural(held, 'record')}, {expected[month]}"
+        f" {were(expected[month])} written to it; it was cut short or replaced. {remedy(month)}"
     )
 
 
@@ -133,7 +135,8 @@ def missing(folder: Path, expected: Mapping[str, int] | None) -> str | None:
         if f"{month}.json" not in present:
             return (
                 f"{folder / f'{month}.json'}: this archive month is missing"
-                f" ({expected[month]} record(s) were written to it). {remedy(month)}"
+                f" ({plural(expected[month], 'record')} {were(expected[month])} written to it)."
+                f" {remedy(month)}"
             )
     return None
 
@@ -143,7 +146,7 @@ def remedy(month: str) -> str:
     return (
         "History, export and the digests that read it refuse rather than show less;"
         " restore it from a backup, or, if none has it, accept the loss with"
-        f" 'halfway accept-loss {month}'"
+        f" '{invoked.command('accept-loss')} {month}'"
     )
 
 

@@ -38,19 +38,22 @@ from halfway.core.deliveries import iso
 from halfway.store import archives, layout, owners
 from halfway.store.datafile import (
     AtomicStorage,
+    Seen,
     StoreError,
     Tx,
     View,
-    counted,
     fsync_dir,
     identity_problem,
+    kept_seen,
     meta_of,
     read_file,
+    seen_in,
     space_problem,
     unwritable,
-    write_count,
     write_file,
 )
+from halfway.words import invoked
+from halfway.words.plural import plural, were
 
 __all__ = [
     "AtomicStorage",
@@ -93,11 +96,13 @@ class Store:
         clock: Callable[[], datetime] | None = None,
         start_over: bool = False,
         create: bool = True,
+        accept_copy: bool = False,
     ) -> None:
         """Open the data folder, making it and an empty hot file if it is new.
 
         A folder that has held a hot file (its lock file is left beside it) but lost
-        it is refused: halfway never quietly starts over; `start_over` is that act.
+        it is refused: halfway never quietly starts over; `start_over` is that act. So is
+        a hot file older than its last write (datafile.SIDECAR): `accept_copy` takes it.
         With `create=False` (the commands that only read) a folder with no data yet
         is left as it is: it reads as empty, and a write is refused.
         """
@@ -106,8 +111,8 @@ class Store:
         self.path = self.data_dir / "halfway.json"
         self.archive_dir = self.data_dir / "archive"
         self.backup = self.data_dir / layout.BACKUP_NAME
-        # the hot file last read or written: its id and its write count (None: not yet)
-        self._seen: tuple[str | None, int] | None = None
+        # the hot file last read or written (its id, its write count), else its last write
+        self._seen: Seen | None = None if accept_copy else kept_seen(self.path)
         self._cache: tuple[tuple[int, int, int], View] | None = None
         self._written: tuple[int, int, int] | None = None
         self._told: set[str] = set()  # archived records of the wrong shape, warned of once
@@ -119,7 +124,8 @@ class Store:
             if any((self.data_dir / n).exists() for n in HELD_SIGNS):
                 raise StoreError(
                     f"{self.path}: the data file is missing from a folder that held one;"
-                    " restore it from a backup, or start afresh with 'halfway run --start-over'"
+                    " restore it from a backup, or start afresh with"
+                    f" '{invoked.command('run --start-over')}'"
                 )
             return
         try:
@@ -138,7 +144,7 @@ class Store:
                     raise StoreError(
                         f"{self.path}: the data file is missing from a folder that held one;"
                         " halfway will not start over by itself. Restore it from a backup,"
-                        " or start afresh with 'halfway run --start-over'"
+                        f" or start afresh with '{invoked.command('run --start-over')}'"
                     )
                 write_file(self.path, {"meta": {"1": self.new_meta()}})
         self.view()  # refuse a damaged file now, not at the first write
@@ -187,7 +193,7 @@ class Store:
         if problem:
             raise StoreError(problem)
         if data is not None:
-            self._seen = (meta_of(data).get("file_id"), write_count(data))
+            self._seen = seen_in(data)
 
     def space_problem(self) -> str | None:
         """Why the next write would fail (a read-only or full disk), or None."""
@@ -214,7 +220,7 @@ class Store:
         info = self.path.stat()
         self._written = (info.st_ino, info.st_mtime_ns, info.st_size)
         self._cache = (self._written, View(data))
-        self._seen = (meta_of(data).get("file_id"), write_count(data))
+        self._seen = seen_in(data)
 
     def months(self) -> list[str]:
         """The archive months there are, oldest first ('2026-11', …)."""
@@ -287,9 +293,7 @@ class Store:
 
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:
-        storage = partial(
-            AtomicStorage, on_write=self._wrote, on_read=self.same_file, before_write=counted
-        )
+        storage = partial(AtomicStorage, on_write=self._wrote, on_read=self.same_file, counts=True)
         cache = CachingMiddleware(storage)  # type: ignore[no-untyped-call]
         cache.WRITE_CACHE_SIZE = 1 << 30  # write once, at the end
         db = TinyDB(str(self.path), storage=cache)
@@ -387,7 +391,8 @@ class Store:
             missing = layout.missing(read_file(self.backup) or {}, self.everything())
             if missing:
                 raise StoreError(
-                    f"{self.backup}: {len(missing)} record(s) were not found after the upgrade"
+                    f"{self.backup}: {plural(len(missing), 'record')} {were(len(missing))} not"
+                    " found after the upgrade"
                     f" (e.g. {sorted(missing)[0]}); the old file is kept"
                 )
             self.backup.unlink()

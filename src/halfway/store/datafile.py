@@ -19,6 +19,7 @@ from tinydb.storages import Storage
 
 from halfway.core.deliveries import OPEN
 from halfway.store import faults, layout
+from halfway.words import invoked
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
 Record = dict[str, Any]
@@ -121,56 +122,120 @@ def write_count(data: dict[str, Any]) -> int:
     return found if isinstance(found, int) else 0
 
 
-def counted(data: dict[str, Any]) -> None:
-    """Count one more write in the meta about to be written (none yet: nothing to do)."""
+def counted(data: dict[str, Any], path: Path | None = None) -> None:
+    """Count one more write in the meta about to be written (none yet: nothing to do);
+    never below the count kept beside the file (`path`): a copy taken on by choice
+    (`run --accept-copy`) counts on from the newest, so that one stays the older."""
     meta = next(iter(data.get("meta", {}).values()), None)
     if isinstance(meta, dict):
-        meta["writes"] = write_count(data) + 1
+        kept = last_write(path) if path else None
+        floor = kept[1] if kept and kept[0] == meta.get("file_id") else 0
+        meta["writes"] = max(write_count(data), floor) + 1
 
 
-def identity_problem(
-    path: Path, data: dict[str, Any] | None, seen: tuple[Any, int] | None
-) -> str | None:
-    """Why the hot file read now is not the one last seen (`seen`: its `file_id` and its
-    write count), or None: it is gone, another took its place, or an older copy of it
-    was put back (its count went down)."""
+# Beside the hot file: its id and write count as its last write left them, so that an
+# older copy put back while no halfway was running is noticed at the next start.
+SIDECAR = "halfway.writes.json"
+Seen = tuple[Any, int, bool]  # a file id, its write count, whether from the sidecar
+
+
+def seen_in(data: dict[str, Any]) -> Seen:
+    return (meta_of(data).get("file_id"), write_count(data), False)
+
+
+def last_write(path: Path) -> tuple[str, int] | None:
+    """The id and write count the hot file `path` had at its last write, from the file
+    beside it; None if there is none (a new folder, one from before) or it cannot be read."""
+    try:
+        kept = orjson.loads(path.with_name(SIDECAR).read_bytes())
+        file_id, count = kept["file_id"], kept["writes"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    usable = isinstance(file_id, str) and type(count) is int
+    return (file_id, count) if usable else None
+
+
+def keep_count(path: Path, data: dict[str, Any]) -> None:
+    """After a write of the hot file (on disk already): its id and count beside it,
+    replaced whole. Written after the file, a crash leaves it behind the file, never
+    ahead; a disk that refuses it costs only this guard (the write itself is done)."""
+    file_id = meta_of(data).get("file_id")
+    if not isinstance(file_id, str):
+        return
+    temp: str | None = None
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{SIDECAR}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(orjson.dumps({"file_id": file_id, "writes": write_count(data)}))
+        os.replace(temp, path.with_name(SIDECAR))
+    except OSError:
+        if temp:
+            Path(temp).unlink(missing_ok=True)
+
+
+def kept_seen(path: Path) -> Seen | None:
+    """What the hot file was at its last write, as `identity_problem` takes it."""
+    kept = last_write(path)
+    return (kept[0], kept[1], True) if kept else None
+
+
+def identity_problem(path: Path, data: dict[str, Any] | None, seen: Seen | None) -> str | None:
+    """Why the hot file read now is not the one last seen (`seen`: its `file_id`, its
+    write count, and whether that comes from the file's last write, kept beside it,
+    rather than from this process's own reading), or None: it is gone, another took its
+    place, or an older copy of it was put back (its count went down). From beside it,
+    only an older copy is a problem: a missing file is the store's to say, and another
+    file is one put there on purpose while halfway was stopped."""
     if seen is None:
         return None
+    file_id, count, kept = seen
     if data is None:
         return (
-            f"{path}: the data file is gone; halfway will not start over by itself. Restore"
-            " it from a backup (then all carries on), or stop halfway and start it with"
-            " --start-over"
+            None
+            if kept
+            else (
+                f"{path}: the data file is gone; halfway will not start over by itself. Restore"
+                " it from a backup (then all carries on), or stop halfway and start it with"
+                " --start-over"
+            )
         )
-    if meta_of(data).get("file_id") != seen[0]:
+    if meta_of(data).get("file_id") != file_id:
         return (
-            f"{path}: another data file took the place of the one halfway opened; halfway"
-            " will not write into it. Put the right file back, or restart halfway to use"
-            " the new one"
+            None
+            if kept
+            else (
+                f"{path}: another data file took the place of the one halfway opened; halfway"
+                " will not write into it. Put the right file back, or restart halfway to use"
+                " the new one"
+            )
         )
-    if write_count(data) < seen[1]:
+    if write_count(data) < count:
+        went = "is an older copy of itself" if kept else "went back to an older copy"
+        last = "halfway's last write was write" if kept else "after write"
+        stop = "" if kept else " stop halfway, then"
         return (
-            f"{path}: the data file went back to an older copy (its write"
-            f" {write_count(data)}, after write {seen[1]}); halfway will not write into it."
-            " Put the newest copy back, or restart halfway to carry on from this one"
+            f"{path}: the data file {went} (its write {write_count(data)}; {last} {count});"
+            " halfway will not write into it. Put the newest copy back, or carry on from"
+            f" this one:{stop} '{invoked.command('run --accept-copy')}'"
         )
     return None
 
 
 class AtomicStorage(Storage):
-    """TinyDB storage that reads with orjson and replaces the whole file atomically."""
+    """TinyDB storage that reads with orjson and replaces the whole file atomically. The
+    hot file's (`counts`) counts each write in its meta and keeps the count beside it."""
 
     def __init__(
         self,
         path: str,
         on_write: Callable[[dict[str, Any]], None] | None = None,
         on_read: Callable[[dict[str, Any] | None], None] | None = None,
-        before_write: Callable[[dict[str, Any]], None] | None = None,
+        counts: bool = False,
     ) -> None:
         self.path = Path(path)
         self.on_write = on_write
         self.on_read = on_read
-        self.before_write = before_write
+        self.counts = counts
 
     def read(self) -> dict[str, Any] | None:
         data = read_file(self.path)
@@ -179,9 +244,11 @@ class AtomicStorage(Storage):
         return data
 
     def write(self, data: dict[str, Any]) -> None:
-        if self.before_write:
-            self.before_write(data)
+        if self.counts:
+            counted(data, self.path)
         write_file(self.path, data)
+        if self.counts:
+            keep_count(self.path, data)  # after the file is safe: never ahead of it
         if self.on_write:
             self.on_write(data)
 

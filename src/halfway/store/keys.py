@@ -8,6 +8,7 @@ from __future__ import annotations
 from halfway.core import tokens
 from halfway.store import links
 from halfway.store.database import Store, StoreError
+from halfway.words import invoked
 
 
 def start_keys(store: Store, new_key: bool = False) -> tuple[bytes, links.Links]:
@@ -35,7 +36,10 @@ def reply_key(store: Store, new_key: bool = False) -> bytes:
     view = store.view()
     known = view.meta.get("key_id")
     first = known is None and not any(d.get("link") for d in view.records("deliveries"))
-    remedy = "or accept a new one with 'halfway run --new-key' (links already sent stop working)"
+    remedy = (
+        f"or accept a new one with '{invoked.command('run --new-key')}'"
+        " (links already sent stop working)"
+    )
     try:
         key = tokens.load_key(store.data_dir, create=first or new_key)
     except tokens.KeyMissing as error:

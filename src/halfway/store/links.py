@@ -29,6 +29,7 @@ import orjson
 
 from halfway.store import owners
 from halfway.store.database import StoreError
+from halfway.words import invoked
 
 FILE = "links.json"
 KINDS = ("digest", "calendar")
@@ -74,7 +75,7 @@ def read(data_dir: Path) -> dict[str, str] | None:
     if not found:
         raise StoreError(
             f"{path}: the link tokens are damaged, so no private link opens;"
-            " 'halfway links revoke digest' makes new ones for both"
+            f" '{invoked.command('links revoke digest')}' makes new ones for both"
         )
     return found
 
@@ -85,7 +86,7 @@ def required(data_dir: Path) -> dict[str, str]:
     if found is None:
         raise StoreError(
             f"{path_of(data_dir)}: no private links yet; halfway makes them when it first"
-            " starts ('halfway run')"
+            f" starts ('{invoked.command('run')}')"
         )
     return found
 

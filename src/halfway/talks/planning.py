@@ -36,6 +36,7 @@ from halfway.ledger import asks
 from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.talks import rules
 from halfway.talks.rules import ChainStep, TalkError
+from halfway.words import invoked
 
 __all__ = [
     "STEP_CANCELLED",
@@ -195,7 +196,7 @@ def _talk(store: Store, tx: Tx, talk_id: str) -> Record:
     # back from its archive and changed is hot again.
     talk = tx.get("talks", talk_id) or store.archived("talks", talk_id)
     if talk is None:
-        raise TalkError(f"there is no talk '{talk_id}' (see 'halfway talk list')")
+        raise TalkError(f"there is no talk '{talk_id}' (see '{invoked.command('talk list')}')")
     return talk
 
 

@@ -18,6 +18,7 @@ from typing import NotRequired, TypedDict
 from halfway.core import plaintext
 from halfway.core.deliveries import at, iso
 from halfway.talks.when import local_instant
+from halfway.words import invoked
 
 # A talk's states, and the history entry of a move.
 PLANNED = "planned"
@@ -304,7 +305,7 @@ def _still_planned(talk: Talk, change: str) -> None:
         return
     if (state, change) in ((CANCELLED, "cancelled"), (DONE, "marked done")):
         raise TalkError(f"{name} is already {change}")
-    again = "; plan a new one with 'halfway talk add'" if change == "moved" else ""
+    again = f"; plan a new one with '{invoked.command('talk add')}'" if change == "moved" else ""
     if state == CANCELLED:
         raise TalkError(f"{name} was cancelled, so it cannot be {change}{again}")
     if state == DONE:
