@@ -24,7 +24,6 @@ FIELDS = (
     ("day_of_week", "weekday", 0, 7),
 )
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 class CronError(ValueError):
