@@ -1,4 +1,4 @@
-"""Care that notices trends: pure triggers over the weeks (`movement`), each at most
+"""Care that notices trends: pure triggers over the weeks (`core/weeks`), each at most
 once per occurrence. Every number they decide by is here, in the thresholds below:
 
 - `step_back`: the person's own initiations reached STEP_BACK_AT in the week and rose
@@ -21,7 +21,7 @@ week. The digest and the care nudge ask `evaluate` the same question and share w
 fired (the hot file's `meta["care"]["fired"]`), so a note goes out once: in the
 digest, or on its own. Never a diagnosis.
 
-What a week holds is `movement`'s; `weeks`, `week_of` and `last_whole_week` are
+What a week holds is `core/weeks`'s; `weeks`, `week_of` and `last_whole_week` are
 reached through here too.
 
 Nothing here reads the clock or the disk: the records and `now` are given.

@@ -41,7 +41,8 @@ def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[s
     return lines
 
 
-# What a pause holds back, said after its line (see reminding, talkbook, care_nudges, digest_send).
+# What a pause holds back, said after its line (see engine/reminding, talks/planning,
+# care/nudging, digest/weekly).
 HOLDS_ONE = "its fires and reminders are skipped meanwhile"
 HOLDS_ALL = (
     "nothing is sent meanwhile: fires, reminders, talk steps, care notes and the digest"
