@@ -108,8 +108,8 @@ def test_the_secrets_finder_is_the_callers_choice(handler: Kept) -> None:
 
 
 def test_a_traceback_and_stack_info_have_their_secrets_blanked_too(handler: Kept) -> None:
-    """Issue 16, item 15: `log.exception` (as `Daemon.failed` logs) printed the
-    exception's own words, a channel URL with its password, verbatim."""
+    """`log.exception` (as `Daemon.failed` logs) prints the exception's own words: a
+    channel URL in them has its password blanked there too, not printed verbatim."""
     url = "mailto://me:hunter2secret@smtp.example.net?to=me@example.net"
     logs.install_redactor([url])
     log = logging.getLogger("halfway.test")
