@@ -72,7 +72,7 @@ def archived_folder(data: Path, now: datetime, months: int = 3, each: int = 4) -
     return store.months()
 
 
-# 1. a damaged month fails the digest, never the nudges -------------------------------
+# a damaged month fails the digest, never the nudges ----------------------------------
 
 
 def test_a_damaged_archive_month_fails_the_digest_but_the_nudges_go_on(
@@ -194,7 +194,7 @@ def digests(store: Store) -> list[dict[str, Any]]:
     return [d for d in store.view().records("deliveries") if d["nudge_id"].startswith("digest:")]
 
 
-# 8. a month deleted or cut short is said, never read as less -----------------------------
+# a month deleted or cut short is said, never read as less --------------------------------
 
 
 def test_a_deleted_archive_month_is_said_by_health_status_history_and_export(
@@ -292,7 +292,7 @@ def test_a_folder_from_before_the_list_gets_it_at_the_next_compaction(tmp_path) 
     assert months[1] in str(store.archive_problem())
 
 
-# 9. a malformed archived record is named; the rest are shown ----------------------------
+# a malformed archived record is named; the rest are shown -------------------------------
 
 
 def test_a_malformed_archived_record_is_named_and_the_others_are_shown(
@@ -303,7 +303,7 @@ def test_a_malformed_archived_record_is_named_and_the_others_are_shown(
     months = archived_folder(written.data_dir, datetime.now(UTC), months=1)
     month = written.data_dir / "archive" / f"{months[0]}.json"
     data = json.loads(month.read_text())
-    del data["deliveries"]["2"]["scheduled_for"]  # as the issue found it
+    del data["deliveries"]["2"]["scheduled_for"]  # a record with a field lost
     data["entries"] = {"1": {"id": "e_bad", "kind": "note", "text": "x", "at": 5}}
     month.write_text(json.dumps(data))
     with caplog.at_level("WARNING", logger="halfway"):

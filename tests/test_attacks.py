@@ -1,4 +1,4 @@
-"""Issue 11: the crafted requests an attack found, against the real daemon.
+"""The crafted requests an attack on halfway found, against the real daemon.
 
 Each gets a 4xx (never a 500), leaves no traceback in the log and changes nothing on
 disk; every answer carries the headers that keep a private page private; the Server

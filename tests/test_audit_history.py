@@ -1,4 +1,4 @@
-"""`halfway history` and the CSV export hold talks, asks and boundaries too (audit items 3, 4)."""
+"""`halfway history` and the CSV export hold talks, asks and boundaries too."""
 
 from __future__ import annotations
 

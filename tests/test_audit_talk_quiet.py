@@ -1,5 +1,5 @@
 """Talks' steps moved by quiet hours say so, and `status` and `upcoming` show every kind
-of fire to come: the talks' steps, the weekly digest and the care check (audit item 16)."""
+of fire to come: the talks' steps, the weekly digest and the care check."""
 
 from __future__ import annotations
 

@@ -397,7 +397,7 @@ def test_every_key_of_the_config_is_in_the_example_config() -> None:
     assert missing == []
 
 
-# date_order: how a typed date of numbers is read (issue 16, item 21) ------------------
+# date_order: how a typed date of numbers is read ---------------------------------------
 
 
 @pytest.mark.parametrize(

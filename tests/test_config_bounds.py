@@ -1,4 +1,4 @@
-"""Issue 16: every duration and instant of the config is bounded where it is read (exit 2,
+"""Every duration and instant of the config is bounded where it is read (exit 2,
 one line naming the key and the bound), and a value that still overflows at run time
 skips its own nudge only; nudge texts are held to the [words] limits."""
 

@@ -28,7 +28,7 @@ def warnings_of(ran) -> list[str]:
     return [line for line in ran.err.splitlines() if line.startswith("warning: ")]
 
 
-# 9. mistakes in the environment name the variable, not the file ---------------------
+# mistakes in the environment name the variable, not the file ------------------------
 
 
 def test_an_unknown_key_from_the_environment_names_the_variable(
@@ -107,7 +107,7 @@ def test_a_file_mistake_beside_a_good_variable_is_still_the_files(
     assert halfway("check", "--config", str(path)).code == 0
 
 
-# 10. one problem never hides another --------------------------------------------------
+# one problem never hides another ------------------------------------------------------
 
 
 def test_a_bad_channel_url_does_not_hide_unknown_channel_names(halfway, config_file) -> None:
@@ -139,7 +139,7 @@ def test_a_bad_field_in_a_nudge_does_not_hide_its_timing_or_its_channels(
     ]
 
 
-# 11. each literal names its own choices -----------------------------------------------
+# each literal names its own choices ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def test_each_invalid_literal_names_its_own_allowed_values(
     assert one_line(ran) == f"{path}: {line}"
 
 
-# 13. --config at a folder --------------------------------------------------------------
+# --config at a folder ------------------------------------------------------------------
 
 
 def test_config_naming_a_folder_says_it_is_a_folder(halfway, tmp_path, monkeypatch) -> None:
@@ -191,7 +191,7 @@ def test_init_into_a_folder_says_so_and_writes_nothing(halfway, tmp_path) -> Non
     assert sorted(tmp_path.iterdir()) == before
 
 
-# 15. init writes no placeholders; check warns about what is left to fill in ------------
+# init writes no placeholders; check warns about what is left to fill in ----------------
 
 
 def test_init_leaves_placeholders_commented_out_and_check_asks_only_for_a_channel(

@@ -1,4 +1,4 @@
-"""Issue 16, what a new user trips over in `check`: a fire moved by quiet hours says so,
+"""What a new user trips over in `check`: a fire moved by quiet hours says so,
 a [quiet_hours] without its times says that leaving the table out turns them off, and a
 channel URL apprise refuses names the part that is missing or the URL to write instead."""
 

@@ -1,4 +1,4 @@
-"""The crash tests' kill points work only under the test suite (issue 16, item 16): a
+"""The crash tests' kill points work only under the test suite: a
 stray HALFWAY_TEST_KILL must not kill a real daemon at a data write."""
 
 from __future__ import annotations

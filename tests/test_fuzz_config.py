@@ -1,4 +1,4 @@
-"""Issue 11, a test that stays: generated broken configs through `halfway check`.
+"""Generated broken configs through `halfway check`.
 
 Random TOML values for the known keys, unknown keys, wrong types, broken TOML and broken
 `HALFWAY_*` variables: always exit 2, one line per problem naming where it came from,

@@ -1,4 +1,4 @@
-"""Issue 11, a test that stays: random requests at the running daemon.
+"""Random requests at the running daemon.
 
 Random paths, methods, headers, bodies and encodings, some built around a genuine reply
 link (and its form guard) so they reach the reply code. Whatever comes: never a 5xx,

@@ -1,4 +1,4 @@
-"""Issue 11, a test that stays: random and hostile e-mail at the mail reader.
+"""Random and hostile e-mail at the mail reader.
 
 The parser's entry points (`might_be_reply`, `parse_reply`) raise nothing but
 `Unreadable`; and the poller's own handling of one message (`imap._read`, fed by a

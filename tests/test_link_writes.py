@@ -1,4 +1,4 @@
-"""Issue 16, item 5: one genuine link cannot grow the hot file without end.
+"""One genuine link cannot grow the hot file without end.
 
 The same link POSTed 1,500 times, an answer with a long note and a long log entry by
 turns: the reply keeps its newest REPLY_VERSIONS earlier versions, the link writes at

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from halfway.channels import logs
-from halfway.channels import sending as deliver
+from halfway.channels import logs, sending
 
 
 @pytest.mark.parametrize(
@@ -43,34 +42,34 @@ def test_apprise_finds_at_least_what_the_plain_reading_finds() -> None:
         "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/987654",
         "ntfy://ntfy.sh/halfway-7f3a9",
     ):
-        assert logs.url_secrets(url) <= deliver.secrets_in(url)
+        assert logs.url_secrets(url) <= sending.secrets_in(url)
 
 
 def test_ordinary_words_in_a_channel_url_are_no_secret() -> None:
     # Once every query value of 4+ characters counted as a secret, and log lines
     # read "INFO **** 0.1.0 running" and ".config/****/config.toml".
     url = "mailto://127.0.0.1:2525?to=me@example.net&from=halfway@example.net"
-    assert deliver.secrets_in(url) == set()
-    assert deliver.secrets_in("mailto://me:hunter2secret@smtp.example.net?to=me@example.net") == {
+    assert sending.secrets_in(url) == set()
+    assert sending.secrets_in("mailto://me:hunter2secret@smtp.example.net?to=me@example.net") == {
         "hunter2secret"
     }
 
 
 def test_an_e_mail_channel_is_shown_as_its_server_and_where_the_mail_goes() -> None:
     url = "mailto://me:pw-secret@127.0.0.1:2525/me%40home.lan?from=halfway@home.lan"
-    assert deliver.mask(url) == "mailto://me:****@127.0.0.1:2525 → me@home.lan"
+    assert sending.mask(url) == "mailto://me:****@127.0.0.1:2525 → me@home.lan"
     two = "mailto://127.0.0.1:2525?to=me@home.lan,Sam%20%3Csam@home.lan%3E&from=h@home.lan"
-    assert deliver.mask(two) == "mailto://127.0.0.1:2525 → me@home.lan, Sam <sam@home.lan>"
+    assert sending.mask(two) == "mailto://127.0.0.1:2525 → me@home.lan, Sam <sam@home.lan>"
     assert (
-        deliver.mask("mailtos://me:pw-secret@gmail.com")
+        sending.mask("mailtos://me:pw-secret@gmail.com")
         == "mailtos://me:****@gmail.com → me@gmail.com"
     )
 
 
 def test_an_ntfy_topic_is_masked_when_shown_and_kept_out_of_logs() -> None:
     url = "ntfy://ntfy.sh/halfway-7f3a9"
-    assert deliver.mask(url) == "ntfy://ntfy.sh/ha…"
-    assert deliver.secrets_in(url) == {"halfway-7f3a9"}
+    assert sending.mask(url) == "ntfy://ntfy.sh/ha…"
+    assert sending.secrets_in(url) == {"halfway-7f3a9"}
 
 
 class Kept(logging.Handler):
@@ -120,8 +119,8 @@ def test_the_secrets_finder_is_the_callers_choice(handler: Kept) -> None:
 
 
 def test_a_traceback_and_stack_info_have_their_secrets_blanked_too(handler: Kept) -> None:
-    """Issue 16, item 15: `log.exception` (as `Daemon.failed` logs) printed the
-    exception's own words, a channel URL with its password, verbatim."""
+    """`log.exception` (as `Daemon.failed` logs) prints the exception's own words: a
+    channel URL in them has its password blanked there too, not printed verbatim."""
     url = "mailto://me:hunter2secret@smtp.example.net?to=me@example.net"
     logs.install_redactor([url])
     log = logging.getLogger("halfway.test")
@@ -139,7 +138,7 @@ def test_a_traceback_and_stack_info_have_their_secrets_blanked_too(handler: Kept
 def test_a_failed_pass_logged_by_the_daemon_keeps_the_channel_password_out(
     handler: Kept, tmp_path
 ) -> None:
-    from halfway.channels import sending as deliver
+    from halfway.channels import sending
     from halfway.cli import invocation
 
     from .conftest import Clock
@@ -147,7 +146,7 @@ def test_a_failed_pass_logged_by_the_daemon_keeps_the_channel_password_out(
 
     url = "mailto://me:Hunter2.secret@smtp.example.net?to=me@example.net"
     daemon = make_daemon(tmp_path, "", Clock("2026-11-25T19:59:00+01:00"), mail=url)
-    invocation.install_redactor(daemon.settings, deliver.secrets_in)
+    invocation.install_redactor(daemon.settings, sending.secrets_in)
 
     def send_due() -> None:
         raise ConnectionError(f"could not reach {url}")

@@ -1,5 +1,5 @@
 """Private output files (`export --output`, `digest --out`) on a full disk, for real: a
-small tmpfs (issue 16, item 10). Nothing truncated or empty is left behind to block
+small tmpfs. Nothing truncated or empty is left behind to block
 the next try, and the user reads one line naming the folder, with exit 1. Skipped
 where this machine cannot mount a tmpfs."""
 

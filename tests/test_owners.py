@@ -1,4 +1,5 @@
-"""Only the data folder's owner writes in it (issue 16, items 18 and 19).
+"""Only the data folder's owner writes in it: a command run as root on the service's
+folder changes nothing, and a folder with root's files inside names the `chown -R`.
 
 Real owners: the tests run as root, give folders to the real `nobody` user, and run
 halfway as `nobody` in a child process (setuid before exec) where an interpreter
@@ -66,7 +67,8 @@ def owners_of(folder: Path) -> set[str]:
 
 def interpreter(user: pwd.struct_passwd) -> tuple[str, dict[str, str]]:
     """A Python that `user` may run with halfway importable, or skip. The venv's own
-    python may sit under /root (pyenv), which is exactly what item 26 is about."""
+    python may sit under /root (pyenv), where `nobody` cannot run it: the reason the
+    README's service set-up says `/usr/bin/python3`."""
     site = sysconfig.get_paths()["purelib"]
     path = os.pathsep.join([str(ROOT / "src"), site])
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -111,7 +113,7 @@ def as_user(user: pwd.struct_passwd, base: Path, *args: str) -> subprocess.Compl
 
 
 def test_root_cannot_take_the_service_users_data_file(halfway, base) -> None:
-    """Item 18: root's `halfway log` on the service's folder is refused (exit 2), and
+    """Root's `halfway log` on the service's folder is refused (exit 2), and
     the file stays the service user's; reading stays allowed and writes nothing."""
     user = nobody()
     config = write_config(base)
@@ -152,7 +154,7 @@ def test_root_cannot_take_the_service_users_data_file(halfway, base) -> None:
 def test_a_folder_given_to_the_service_with_roots_files_inside_names_the_chown(
     halfway, base
 ) -> None:
-    """Item 19: the Quick start run as root made the data; `install -d -o` gave the
+    """The Quick start run as root made the data; `install -d -o` gave the
     service user the folder only. `check` as that user names the owner and the fix."""
     user = nobody()
     config = write_config(base)

@@ -1,4 +1,4 @@
-"""Item 17 of issue 16: a reload that changes `timezone` reaches the reply page at once,
+"""A reload that changes `timezone` reaches the reply page at once,
 as it reaches the calendar and the digest pages (each reads the settings per request)."""
 
 from __future__ import annotations

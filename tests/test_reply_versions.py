@@ -1,5 +1,5 @@
 """A reply by its link, and a changed reply's earlier versions in `history` and both
-exports (issue 16 item 24), through the real CLI."""
+exports, through the real CLI."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 16.2: a hot file rolled back to an older copy of itself (a backup restored over
+"""A hot file rolled back to an older copy of itself (a backup restored over
 it, a snapshot put back) is noticed like a swapped one: its write count went down. The
 daemon says so (503 naming it, one log line) and writes nothing into it. Put back while
 no halfway runs, the next start notices too: each write keeps its count beside the file

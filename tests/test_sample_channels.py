@@ -1,4 +1,4 @@
-"""Sample data never reaches the real channels (issue 16, item 20): on a folder made
+"""Sample data never reaches the real channels: on a folder made
 by `halfway demo-data`, `run`, `send` and `digest --send` print what goes out (and
 keep it in the folder's demo-inbox.jsonl) unless `--real-channels` is given."""
 

@@ -257,6 +257,98 @@ def test_a_cron_that_never_matches_has_no_fire() -> None:
     assert next_fire(nudge(cron="0 0 31 2 *"), BERLIN, None, utc("2026-11-25T00:00")) is None
 
 
+def weekday_dates(moments: list[datetime], zone: ZoneInfo = BERLIN) -> list[str]:
+    return [m.astimezone(zone).strftime("%a %d %b %H:%M %Z") for m in moments]
+
+
+def test_with_both_day_fields_restricted_either_one_matching_fires_as_in_crontab() -> None:
+    times = fire_times(nudge(cron="0 9 1 * mon"), BERLIN, utc("2026-11-25T12:00"), 5)
+    assert weekday_dates(times) == [
+        "Mon 30 Nov 09:00 CET",
+        "Tue 01 Dec 09:00 CET",  # the 1st, not a Monday
+        "Mon 07 Dec 09:00 CET",
+        "Mon 14 Dec 09:00 CET",
+        "Mon 21 Dec 09:00 CET",
+    ]
+    # A Monday the 1st fires once, not twice.
+    times = fire_times(nudge(cron="0 9 1 * mon"), BERLIN, utc("2027-02-27T12:00"), 3)
+    assert weekday_dates(times) == [
+        "Mon 01 Mar 09:00 CET",
+        "Mon 08 Mar 09:00 CET",
+        "Mon 15 Mar 09:00 CET",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        # `*` in one day field: the other alone decides, as before.
+        ("0 9 1 * *", ["Tue 01 Dec 09:00 CET", "Fri 01 Jan 09:00 CET", "Mon 01 Feb 09:00 CET"]),
+        ("0 9 * * mon", ["Mon 30 Nov 09:00 CET", "Mon 07 Dec 09:00 CET", "Mon 14 Dec 09:00 CET"]),
+        # A field that begins with `*` is no restriction to crontab: a day matches both.
+        # Odd days that are Mondays (4 January is even); a 1st on Sun, Wed or Sat.
+        ("0 9 */2 * mon", ["Mon 07 Dec 09:00 CET", "Mon 21 Dec 09:00 CET", "Mon 11 Jan 09:00 CET"]),
+        (
+            "0 9 1 * */3",
+            ["Sat 01 May 09:00 CEST", "Sun 01 Aug 09:00 CEST", "Wed 01 Sep 09:00 CEST"],
+        ),
+    ],
+)
+def test_with_a_star_in_a_day_field_a_day_must_match_both(
+    expression: str, expected: list[str]
+) -> None:
+    times = fire_times(nudge(cron=expression), BERLIN, utc("2026-11-25T12:00"), 3)
+    assert weekday_dates(times) == expected
+
+
+def test_a_day_of_month_that_never_comes_leaves_the_weekdays() -> None:
+    times = fire_times(nudge(cron="0 9 30 2 mon"), BERLIN, utc("2026-11-25T12:00"), 5)
+    assert weekday_dates(times) == [
+        "Mon 01 Feb 09:00 CET",
+        "Mon 08 Feb 09:00 CET",
+        "Mon 15 Feb 09:00 CET",
+        "Mon 22 Feb 09:00 CET",
+        "Mon 07 Feb 09:00 CET",  # the next year's
+    ]
+
+
+def test_either_day_matching_keeps_the_daylight_saving_rules() -> None:
+    # Sunday 29 March 2026: 02:30 does not exist in Berlin and fires once at 03:30;
+    # 25 October: 02:30 exists twice and fires once, at its first occurrence.
+    spring = fire_times(nudge(cron="30 2 1 * sun"), BERLIN, utc("2026-03-27T12:00"), 3)
+    assert weekday_dates(spring) == [
+        "Sun 29 Mar 03:30 CEST",
+        "Wed 01 Apr 02:30 CEST",
+        "Sun 05 Apr 02:30 CEST",
+    ]
+    autumn = fire_times(nudge(cron="30 2 1 * sun"), BERLIN, utc("2026-10-23T12:00"), 3)
+    assert weekday_dates(autumn) == [
+        "Sun 25 Oct 02:30 CEST",
+        "Sun 01 Nov 02:30 CET",
+        "Sun 08 Nov 02:30 CET",
+    ]
+
+
+@freeze_time("2026-11-25T12:00:00Z")
+def test_check_and_upcoming_show_a_nudge_on_the_1st_and_on_mondays(halfway, config_file) -> None:
+    path = str(
+        config_file('[[nudges]]\nid = "month"\nkind = "custom"\ncron = "0 9 1 * mon"\n').path
+    )
+    ran = halfway("upcoming", "--days", "14", "--config", path)
+    assert ran.code == 0, ran.err
+    assert ran.out.splitlines() == [
+        "Mon 2026-11-30 09:00 CET  month (custom)",
+        "Tue 2026-12-01 09:00 CET  month (custom)",
+        "Mon 2026-12-07 09:00 CET  month (custom)",
+    ]
+    ran = halfway("check", "--config", path)
+    assert ran.code == 0, ran.err
+    assert (
+        "  month (custom): Mon 2026-11-30 09:00 CET, Tue 2026-12-01 09:00 CET,"
+        " Mon 2026-12-07 09:00 CET"
+    ) in ran.out.splitlines()
+
+
 def test_fires_is_ordered_and_never_repeats() -> None:
     times = fire_times(nudge(cron="*/20 * * * *"), BERLIN, utc("2026-10-24T22:00"), 30)
     assert times == sorted(set(times))

@@ -1,4 +1,4 @@
-"""Issue 11, a test that stays: a sweep for secrets in everything halfway prints, logs or writes.
+"""A sweep for secrets in everything halfway prints, logs or writes.
 
 A whole run at --debug (the daemon for a few seconds, then every command that reads or
 sends) with known secrets: channel passwords with dots, with `%40`, and a short one; an

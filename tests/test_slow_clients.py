@@ -1,4 +1,4 @@
-"""Issue 16, item 4: slow, silent and many clients against the real daemon.
+"""Slow, silent and many clients against the real daemon.
 
 The daemon runs with a lowered file-descriptor limit (RLIMIT_NOFILE, set in the child)
 and shorter timeouts (TEST_HALFWAY_HTTP, which can only tighten them), sending a nudge
@@ -212,7 +212,7 @@ def test_a_stop_does_not_wait_for_slow_clients(limited) -> None:
 
 def test_asyncios_accept_error_is_one_line_a_minute(caplog) -> None:
     """At the descriptor limit asyncio reports the accept error once per waiting
-    connection per tick, with a traceback: 284,210 times in 52 s in the issue."""
+    connection per tick, with a traceback: 284,210 times in 52 s when it was found."""
 
     async def flood() -> None:
         loop = asyncio.get_running_loop()

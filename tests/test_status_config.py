@@ -1,4 +1,4 @@
-"""A config that stops loading while the daemon runs (issue 16, item 25): `status` still
+"""A config that stops loading while the daemon runs: `status` still
 says whether the daemon runs, found through what can be read of the config and the data
 folder's lock, then the file's problem; `reload` refuses before it signals, and says the
 daemon keeps its current config."""

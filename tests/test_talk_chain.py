@@ -134,6 +134,81 @@ def test_moving_a_talk_moves_the_steps_not_yet_sent(tmp_path, http_receiver) -> 
     assert len(http_receiver.posts()) == 4
 
 
+def moved_chain(daemon, talk_id: str, when: str, now: str) -> dict[str, str]:
+    """Move the talk at `now` to `when`; each step as kind -> 'state local-time' (or the
+    reason a step was left out)."""
+    moved = planning.move(daemon.store, daemon.settings, talk_id, berlin(when), berlin(now))
+    return {
+        e["kind"]: e.get("reason")
+        or f"{e['state']} {at(e['due_at']).astimezone(BERLIN).strftime('%a %d %H:%M %Z')}"
+        for e in moved["chain"]
+    }
+
+
+def test_moving_a_talk_to_half_an_hour_ahead_leaves_out_the_evening_and_grounds_now(
+    tmp_path,
+) -> None:
+    clock = Clock("2026-12-02T12:00:00+01:00")  # a Wednesday
+    daemon = make_daemon(tmp_path, "", clock, push="json://127.0.0.1:9/x")
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-12-05T19:00"), None, clock())
+    too_close = "the talk is less than 2 hours away, too close for this one"
+    assert moved_chain(daemon, talk["id"], "2026-12-02T12:30", "2026-12-02T12:00") == {
+        "clarity_ask": too_close,
+        "reframe": too_close,
+        "self_regulation": "planned Wed 02 12:00 CET",  # at once
+        "talk_reflection": "planned Wed 02 14:30 CET",
+    }
+
+
+def test_moving_a_talk_to_tomorrow_morning_sends_tonights_passed_steps_at_once(tmp_path) -> None:
+    clock = Clock("2026-12-02T12:00:00+01:00")
+    daemon = make_daemon(tmp_path, "", clock, push="json://127.0.0.1:9/x")
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-12-05T19:00"), None, clock())
+    assert moved_chain(daemon, talk["id"], "2026-12-03T10:00", "2026-12-02T20:00") == {
+        "clarity_ask": "planned Wed 02 20:00 CET",
+        "reframe": "planned Wed 02 20:00 CET",
+        "self_regulation": "planned Thu 03 09:00 CET",
+        "talk_reflection": "planned Thu 03 12:00 CET",
+    }
+
+
+def test_a_step_left_out_at_short_notice_comes_back_when_the_talk_moves_further_ahead(
+    tmp_path,
+) -> None:
+    clock = Clock("2026-12-02T12:00:00+01:00")
+    daemon = make_daemon(tmp_path, "", clock, push="json://127.0.0.1:9/x")
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-12-02T12:30"), None, clock())
+    assert [e["state"] for e in talk["chain"]][:2] == ["left_out", "left_out"]
+    clock.set("2026-12-02T12:05:00+01:00")
+    assert [d["kind"] for d in daemon.planner.tick_talks()] == ["self_regulation"]
+    sent = talk_of(daemon, talk["id"])["chain"]
+
+    chain = moved_chain(daemon, talk["id"], "2026-12-05T19:00", "2026-12-02T12:05")
+    assert chain["clarity_ask"] == "planned Fri 04 19:00 CET"
+    assert chain["reframe"] == "planned Fri 04 19:30 CET"
+    assert chain["talk_reflection"] == "planned Sat 05 21:00 CET"
+    # The step already sent stays as it was, with its delivery: it is not sent again.
+    kept = [e for e in talk_of(daemon, talk["id"])["chain"] if e["kind"] == "self_regulation"]
+    assert kept == [e for e in sent if e["kind"] == "self_regulation"]
+    assert kept[0]["state"] == "sent"
+
+
+def test_moving_a_talk_across_a_change_keeps_the_evening_at_its_wall_time(tmp_path) -> None:
+    clock = Clock("2026-10-20T12:00:00+02:00")
+    daemon = make_daemon(tmp_path, "", clock, push="json://127.0.0.1:9/x")
+    talk = planning.add(daemon.store, daemon.settings, berlin("2026-10-28T19:00"), None, clock())
+    # The clocks go back in the night before Sunday 25 October: the evening steps stay
+    # at 19:00 summer time, the hour before the talk is elapsed time in winter time.
+    assert moved_chain(daemon, talk["id"], "2026-10-25T19:00", "2026-10-20T12:00") == {
+        "clarity_ask": "planned Sat 24 19:00 CEST",
+        "reframe": "planned Sat 24 19:30 CEST",
+        "self_regulation": "planned Sun 25 18:00 CET",
+        "talk_reflection": "planned Sun 25 21:00 CET",
+    }
+    moved = talk_of(daemon, talk["id"])["chain"]
+    assert at(moved[0]["due_at"]) == datetime(2026, 10, 24, 17, 0, tzinfo=UTC)
+
+
 def test_cancelling_a_talk_cancels_its_chain_and_a_step_not_yet_out(
     tmp_path, http_receiver
 ) -> None:

@@ -1,4 +1,5 @@
-"""`halfway talk` with the times a person types (issue 16, item 21): the forms read through
+"""`halfway talk` with the times a person types (`in 2 hours`, `sat 19.00`, `12/5 19:00`):
+the forms read through
 the CLI in the configured date order, a day without a time, a clock that has passed; a
 warning for two talks within an hour; `done --early`; cancelled talks folded away; and the
 line that says the nudges wait for the daemon. The CLI runs in-process on a frozen clock."""

@@ -1,5 +1,5 @@
 """Planned talks: the chain a talk plans (with clocks passed in), its steps' identities,
-moving a chain, and the talk record's life."""
+and the talk record's life."""
 
 from __future__ import annotations
 
@@ -27,14 +27,11 @@ from halfway.talks.rules import (
     Talk,
     TalkError,
     cancelled,
-    chain_ids,
     done,
     moved,
-    moved_chain,
     new_talk,
     plan_chain,
     step_id,
-    step_of,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -278,80 +275,17 @@ def test_a_step_needs_one_kind_of_time_and_a_plain_kind(make: object) -> None:
         make()  # type: ignore[operator]
 
 
-# identities, and moving a chain ---------------------------------------------------------
+# identities ----------------------------------------------------------------------------
 
 
-def test_a_step_id_is_stable_and_reads_back() -> None:
+def test_a_step_id_is_stable() -> None:
     assert step_id("t_1a2b3c", CLARITY_ASK) == "talk:t_1a2b3c:clarity_ask"
-    assert step_of("talk:t_1a2b3c:clarity_ask") == ("t_1a2b3c", CLARITY_ASK)
-    assert chain_ids("t_1") == [
-        "talk:t_1:clarity_ask",
-        "talk:t_1:reframe",
-        "talk:t_1:self_regulation",
-        "talk:t_1:talk_reflection",
-    ]
-
-
-@pytest.mark.parametrize("other", ["evening-gestures", "talk:", "talk:t_1", "talk::x", "x:t_1:y"])
-def test_a_nudge_id_is_no_step_id(other: str) -> None:
-    assert step_of(other) is None
 
 
 @pytest.mark.parametrize(("talk_id", "kind"), [("", "reframe"), ("t:1", "reframe"), ("t_1", "")])
-def test_a_step_id_refuses_parts_it_could_not_read_back(talk_id: str, kind: str) -> None:
+def test_a_step_id_refuses_an_empty_part_or_a_colon(talk_id: str, kind: str) -> None:
     with pytest.raises(ValueError, match="cannot name"):
         step_id(talk_id, kind)
-
-
-def test_moving_a_talk_a_week_on_moves_every_waiting_step() -> None:
-    later = SATURDAY_EVENING + timedelta(days=7)
-    move = moved_chain("t_1", set(), later, WEDNESDAY, BERLIN)
-    assert move.due == {
-        "talk:t_1:clarity_ask": local("2026-12-11 19:00"),
-        "talk:t_1:reframe": local("2026-12-11 19:30"),
-        "talk:t_1:self_regulation": local("2026-12-12 18:00"),
-        "talk:t_1:talk_reflection": local("2026-12-12 21:00"),
-    }
-    assert move.send_now == []
-    assert move.drop == {}
-
-
-def test_a_step_already_sent_is_not_sent_again_when_the_talk_moves() -> None:
-    now = local("2026-12-04 20:00")  # the evening steps went out at 19:00 and 19:30
-    sent = {"talk:t_1:clarity_ask", "talk:t_1:reframe"}
-    move = moved_chain("t_1", sent, SATURDAY_EVENING + timedelta(days=7), now, BERLIN)
-    assert set(move.due) == {"talk:t_1:self_regulation", "talk:t_1:talk_reflection"}
-    assert not sent & (set(move.due) | set(move.send_now) | set(move.drop))
-
-
-def test_moving_a_talk_to_30_minutes_from_now_drops_the_evening_and_grounds_at_once() -> None:
-    move = moved_chain("t_1", set(), local("2026-12-02 12:30"), WEDNESDAY, BERLIN)
-    assert move.send_now == ["talk:t_1:self_regulation"]
-    assert move.due == {"talk:t_1:talk_reflection": local("2026-12-02 14:30")}
-    assert set(move.drop) == {"talk:t_1:clarity_ask", "talk:t_1:reframe"}
-    assert all("too close" in why for why in move.drop.values())
-
-
-def test_moving_a_talk_to_tomorrow_morning_sends_tonights_missed_steps_at_once() -> None:
-    now = local("2026-12-02 20:00")
-    move = moved_chain("t_1", set(), local("2026-12-03 10:00"), now, BERLIN)
-    assert move.send_now == ["talk:t_1:clarity_ask", "talk:t_1:reframe"]
-    assert set(move.due) == {"talk:t_1:self_regulation", "talk:t_1:talk_reflection"}
-
-
-def test_a_step_left_out_at_short_notice_comes_back_when_the_talk_moves_further_ahead() -> None:
-    soon = WEDNESDAY + timedelta(minutes=30)
-    assert by_kind(plan_chain(soon, WEDNESDAY, BERLIN))[CLARITY_ASK].decision == LEFT_OUT
-    sent = {"talk:t_1:self_regulation"}
-    move = moved_chain("t_1", sent, SATURDAY_EVENING, WEDNESDAY + timedelta(minutes=5), BERLIN)
-    assert move.due["talk:t_1:clarity_ask"] == local("2026-12-04 19:00")
-    assert "talk:t_1:self_regulation" not in move.due
-
-
-def test_moving_a_talk_across_a_change_keeps_the_evening_at_its_wall_time() -> None:
-    move = moved_chain("t_1", set(), local("2026-10-25 19:00"), local("2026-10-20 12:00"), BERLIN)
-    assert move.due["talk:t_1:clarity_ask"] == local("2026-10-24 19:00")
-    assert move.due["talk:t_1:clarity_ask"].astimezone(UTC).hour == 17
 
 
 # the talk record ---------------------------------------------------------------------

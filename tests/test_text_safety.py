@@ -1,4 +1,4 @@
-"""Text from outside is kept as text (issue 16, items 11 and 12): no control character
+"""Text from outside is kept as text: no control character
 reaches the records, the terminal, the CSV, the digest or an e-mail, and no CSV cell
 is a formula a spreadsheet would run."""
 
@@ -26,7 +26,7 @@ def csv_rows(halfway, path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(ran.out)))
 
 
-# item 12: formulas ---------------------------------------------------------------
+# formulas ------------------------------------------------------------------------
 
 
 def test_a_cell_a_spreadsheet_would_run_is_written_as_text(halfway, config_file) -> None:
@@ -50,7 +50,7 @@ def test_every_start_of_a_formula_is_made_inert_and_nothing_else_changes() -> No
     assert "'@cmd" in export.to_csv(data)
 
 
-# item 11: control characters ---------------------------------------------------------
+# control characters ----------------------------------------------------------------
 
 # What a stranger's text may carry: a clear screen, a window title, a carriage return
 # that overwrites, a forged history line, NUL, C1's CSI, a bidi override and isolate.

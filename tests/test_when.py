@@ -111,7 +111,7 @@ def test_today_is_the_day_in_the_zone_not_in_utc() -> None:
     assert read("tomorrow 09:00", now) == local("2026-12-04 09:00")
 
 
-# the forms a person types (issue 16, item 21) ------------------------------------------
+# the forms a person types ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

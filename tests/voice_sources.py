@@ -221,12 +221,12 @@ def placeholder_texts() -> list[Text]:
     return found
 
 
-@source("practices:messages")
+@source("kinds:messages")
 def message_texts() -> list[Text]:
     """Every message a nudge can leave as: discreet or not, a reminder, the pause offer."""
     found = [
-        Text("practices Shape.label(later)", kinds.Shape().label(kinds.LATER), "title"),
-        Text("practices Shape.label(pause)", kinds.Shape().label(kinds.PAUSE_WEEK)),
+        Text("kinds Shape.label(later)", kinds.Shape().label(kinds.LATER), "title"),
+        Text("kinds Shape.label(pause)", kinds.Shape().label(kinds.PAUSE_WEEK)),
     ]
     link = "http://127.0.0.1:8470/r/d_1.token"
     for kind in catalog.kinds():
@@ -234,7 +234,7 @@ def message_texts() -> list[Text]:
         for discreet in (True, False):
             for reminder, offer in ((False, False), (True, False), (False, True)):
                 sent = kinds.message(title, words_, link, discreet, reminder, offer)
-                at = f"practices.message({kind}, discreet={discreet})"
+                at = f"kinds.message({kind}, discreet={discreet})"
                 found += [
                     Text(f"{at} title", sent[0], "title"),
                     Text(f"{at} body", sent[1], "push"),

@@ -1,4 +1,4 @@
-"""The care nudges at work: on `[care]`'s schedule, look at the weeks (`care`) and
+"""The care nudges at work: on `[care]`'s schedule, look at the weeks (`care/triggers`) and
 record the nudges they call for, as the planner records any fire.
 
 What has been looked at and what has fired is remembered in the hot file's meta
@@ -7,7 +7,7 @@ it fired for), so a restart neither repeats a nudge nor loses one. The weeks are
 read from the archives of the last few months and the hot file, once per check:
 the cost does not grow with history.
 
-The weekly digest writes `fired` too when it says a note (`care_share`), and while
+The weekly digest writes `fired` too when it says a note (`care/share`), and while
 a digest is still to go out this week the check leaves its notes to it: a note
 comes once, in the digest or on its own, never both.
 """

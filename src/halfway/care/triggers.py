@@ -1,5 +1,5 @@
-"""Care that notices trends: pure triggers over the weeks (`movement`), each at most
-once per occurrence. Every number they decide by is here, in THRESHOLDS:
+"""Care that notices trends: pure triggers over the weeks (`core/weeks`), each at most
+once per occurrence. Every number they decide by is here, in the thresholds below:
 
 - `step_back`: the person's own initiations reached STEP_BACK_AT in the week and rose
   RISING_WEEKS weeks running, while movement did not rise. An occurrence is the run
@@ -21,7 +21,7 @@ week. The digest and the care nudge ask `evaluate` the same question and share w
 fired (the hot file's `meta["care"]["fired"]`), so a note goes out once: in the
 digest, or on its own. Never a diagnosis.
 
-What a week holds is `movement`'s; `weeks`, `week_of` and `last_whole_week` are
+What a week holds is `core/weeks`'s; `weeks`, `week_of` and `last_whole_week` are
 reached through here too.
 
 Nothing here reads the clock or the disk: the records and `now` are given.
@@ -74,16 +74,6 @@ STILL_STRETCH = 3  # still weeks in a row before movement returns …
 MOVEMENT_RETURNS = (3, 4)  # … then movement in 3 of the last 4 weeks
 BOUNDARY_NOT_HELD = (3, 4)  # 3 of the last 4 boundary answers: it did not hold
 QUIET_WEEKS = 8  # weeks in a row with nothing written down, after writing had stopped
-THRESHOLDS = {
-    "step_back_at": STEP_BACK_AT,
-    "rising_weeks": RISING_WEEKS,
-    "still_weeks": STILL_WEEKS,
-    "still_stretch": STILL_STRETCH,
-    "movement_returns": MOVEMENT_RETURNS,
-    "boundary_not_held": BOUNDARY_NOT_HELD,
-    "quiet_weeks": QUIET_WEEKS,
-    "look_back_weeks": LOOK_BACK_WEEKS,
-}
 
 Record = dict[str, Any]
 

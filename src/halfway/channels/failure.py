@@ -1,6 +1,6 @@
 """Why a send failed, in words: the most specific reason apprise's captured log lines
-give (its warning, and the exception it logged after it). Pure: `deliver` hands the
-lines in; secrets are blanked there (`deliver.redact`)."""
+give (its warning, and the exception it logged after it). Pure: `sending` hands the
+lines in; secrets are blanked there (`sending.redact`)."""
 
 from __future__ import annotations
 

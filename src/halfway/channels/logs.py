@@ -2,7 +2,7 @@
 
 Only the standard library: a command that sends nothing sets up its logs without
 loading apprise. The secrets to hide come from a function the caller picks:
-`url_secrets` here for the obvious ones, or deliver's apprise-aware `secrets_in`.
+`url_secrets` here for the obvious ones, or `sending`'s apprise-aware `secrets_in`.
 """
 
 from __future__ import annotations

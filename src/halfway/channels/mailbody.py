@@ -1,5 +1,5 @@
 """An e-mail's own HTML part for a nudge: its paragraphs and lines, escaped, and the
-reply link as a button. Pure formatting: `deliver` sends it through apprise."""
+reply link as a button. Pure formatting: `sending` sends it through apprise."""
 
 from __future__ import annotations
 

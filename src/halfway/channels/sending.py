@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote
 from halfway.channels import failure as sendfailure
 from halfway.channels import mailbody
 
-log = logging.getLogger("halfway.deliver")
+log = logging.getLogger("halfway.sending")
 
 
 @dataclass(frozen=True)

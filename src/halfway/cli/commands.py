@@ -350,7 +350,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
 
 def not_reloaded(args: argparse.Namespace) -> str:
     """What `reload` adds to a config's problems: the daemon was not asked, and keeps the
-    config it has (found through what can be read of the config; see config_salvage)."""
+    config it has (found through what can be read of the config; see config/salvage)."""
     from halfway.config.salvage import whereabouts
     from halfway.store import runlock
 

@@ -5,8 +5,8 @@ Nothing is written by hand. The real daemon's units of work run on an injected c
 that steps through the weeks (fires, reminders, back-off, catch-up after a stretch of
 downtime, care nudges, compaction into monthly archives), with a send function that
 stays on this machine and records success. The person's side goes through the same
-functions as the reply page and the commands: `replies.service.accept`, `ledger`
-(`halfway log`, `ask`, `boundary`) and `talkbook` (`halfway talk`).
+functions as the reply page and the commands: `replies.service.accept`, `ledger/book`
+(`halfway log`, `ask`, `boundary`) and `talks/planning` (`halfway talk`).
 
 The nudges are a built-in set (DEMO_NUDGES), whatever the config holds; the config
 gives the zone, the data folder, the channels' names (their addresses are never used),

@@ -24,10 +24,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
     path = config.find(args.config)
     args.source = str(path)
     if args.checks_channels:
-        from halfway.channels import sending as deliver
+        from halfway.channels import sending
 
-        settings = config.build(config.read_toml(path), str(path), deliver.url_problem)
-        install_redactor(settings, deliver.secrets_in)
+        settings = config.build(config.read_toml(path), str(path), sending.url_problem)
+        install_redactor(settings, sending.secrets_in)
     else:
         settings = config.build(config.read_toml(path), str(path))
         install_redactor(settings, logs.url_secrets)
@@ -52,7 +52,7 @@ def demo_settings(args: argparse.Namespace) -> Settings:
     import tomllib
     from importlib import resources
 
-    from halfway.channels import sending as deliver
+    from halfway.channels import sending
     from halfway.config import loader as config
 
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
@@ -62,7 +62,7 @@ def demo_settings(args: argparse.Namespace) -> Settings:
     data["data_dir"] = str(data_dir)
     data["channels"]["terminal"] = f"halfway://terminal?inbox={data_dir / 'demo-inbox.jsonl'}"
     args.source = "the demo config"
-    return config.build(data, "demo config", deliver.url_problem)
+    return config.build(data, "demo config", sending.url_problem)
 
 
 def demo_banner(settings: Settings) -> None:

@@ -1,6 +1,6 @@
 """`halfway ask …` and `halfway boundary …`: the ledger of clear asks, and the user's
-boundaries, from the command line. Thin: the rules are in `asks` and `boundaries`,
-the writes in `ledger`; each command imports them when it runs.
+boundaries, from the command line. Thin: the rules are in `ledger/asks` and
+`ledger/boundaries`, the writes in `ledger/book`; each command imports them when it runs.
 """
 
 from __future__ import annotations

@@ -53,7 +53,8 @@ def annotated(text: str, note: str) -> str:
     return f"{text} ({note})"
 
 
-# What a pause holds back, said after its line (see reminding, talkbook, care_nudges, digest_send).
+# What a pause holds back, said after its line (see engine/reminding, talks/planning,
+# care/nudging, digest/weekly).
 HOLDS_ONE = "its fires and reminders are skipped meanwhile"
 HOLDS_ALL = (
     "nothing is sent meanwhile: fires, reminders, talk steps, care notes and the digest"

@@ -1,4 +1,4 @@
-"""`halfway talk add|list|move|cancel|done`: thin commands over `talkbook`.
+"""`halfway talk add|list|move|cancel|done`: thin commands over `talks/planning`.
 
 Bad input (a WHEN it cannot read, an unknown id, a change a talk cannot take) is
 one line and exit 2, and changes nothing.
@@ -29,15 +29,15 @@ NEAR = timedelta(hours=1)
 
 def cmd_talk_add(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
 
     settings = load_settings(args)
     now = utc_now()
     when = read_when(args.when, settings, now)
     try:
         store = Store(settings.data_dir)
-        talk = talkbook.add(store, settings, when.at, args.topic, now, by=args.by)
-    except talkbook.TalkError as error:
+        talk = planning.add(store, settings, when.at, args.topic, now, by=args.by)
+    except planning.TalkError as error:
         raise UsageError(str(error)) from None
     print(f"planned talk {talk['id']}: {talk_head(talk, settings.tz)}")
     print_chain(talk, settings, now)
@@ -50,7 +50,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
 
 def cmd_talk_list(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
     from halfway.talks import rules as talks
 
     settings = load_settings(args)
@@ -58,7 +58,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     # A talk done or cancelled leaves the hot file after a week (layout.py); --all reads
     # the archives too, and shows the cancelled ones.
     found = store.everything()["talks"] if args.all else store.view().records("talks")
-    everything = talkbook.listing(found)
+    everything = planning.listing(found)
     shown = [t for t in everything if args.all or t["state"] != talks.CANCELLED]
     hidden = hidden_line(len(everything) - len(shown))
     if not everything:
@@ -88,14 +88,14 @@ def hidden_line(count: int) -> str:
 
 def cmd_talk_move(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
 
     settings = load_settings(args)
     now = utc_now()
     when = read_when(args.when, settings, now)
     try:
-        talk = talkbook.move(Store(settings.data_dir), settings, args.id, when.at, now)
-    except talkbook.TalkError as error:
+        talk = planning.move(Store(settings.data_dir), settings, args.id, when.at, now)
+    except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     print(f"moved talk {talk['id']} to {talk_head(talk, settings.tz)}")
     print_chain(talk, settings, now)
@@ -107,14 +107,14 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
 
 def cmd_talk_cancel(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
 
     settings = load_settings(args)
     try:
-        talk = talkbook.cancel(Store(settings.data_dir), args.id, utc_now())
-    except talkbook.TalkError as error:
+        talk = planning.cancel(Store(settings.data_dir), args.id, utc_now())
+    except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
-    stopped = sum(1 for e in talk["chain"] if e.get("reason") == talkbook.TALK_CANCELLED)
+    stopped = sum(1 for e in talk["chain"] if e.get("reason") == planning.TALK_CANCELLED)
     print(f"cancelled talk {talk['id']}; {plural(stopped, 'nudge')} of its chain will not be sent")
     return 0
 
@@ -123,17 +123,17 @@ def cmd_talk_done(args: argparse.Namespace) -> int:
     from halfway.core.deliveries import at
     from halfway.core.schedule import clock_text
     from halfway.store.database import Store
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
     from halfway.talks import rules as talks
 
     settings = load_settings(args)
     try:
-        talk = talkbook.done(Store(settings.data_dir), args.id, utc_now(), early=args.early)
+        talk = planning.done(Store(settings.data_dir), args.id, utc_now(), early=args.early)
     except talks.NotBegun as error:
         raise UsageError(
             f"{error} ({clock_text(error.at, settings.tz)}); if it took place sooner, add --early"
         ) from None
-    except talkbook.TalkError as error:
+    except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     reflection = next(
         (e for e in talk["chain"] if e["kind"] == "talk_reflection" and e["state"] == "planned"),
@@ -193,9 +193,9 @@ def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR)
 def print_asleep(talk: Record, settings: Settings) -> None:
     """Say so when no daemon runs on this data: the talk's nudges wait for it."""
     from halfway.store import runlock
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
 
-    if not any(e["state"] == talkbook.STEP_PLANNED for e in talk.get("chain", [])):
+    if not any(e["state"] == planning.STEP_PLANNED for e in talk.get("chain", [])):
         return
     try:
         if runlock.running(settings.data_dir) is not None:
@@ -216,10 +216,10 @@ def talk_head(talk: Record, zone: tzinfo) -> str:
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
     from halfway.store.database import Store
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
 
     # A step inside a pause of everything is skipped when its time comes: say so now.
-    spans = talkbook.paused_all(Store(settings.data_dir, create=False).view().records("nudges"))
+    spans = planning.paused_all(Store(settings.data_dir, create=False).view().records("nudges"))
     for line in chain_lines(talk, settings, now, spans):
         print(f"  {line}")
 
@@ -235,25 +235,25 @@ def chain_lines(
     of it."""
     from halfway.core.deliveries import at
     from halfway.core.schedule import clock_text
-    from halfway.talks import planning as talkbook
+    from halfway.talks import planning
 
     zone = settings.tz
     chain = talk.get("chain", [])
-    timed = (talkbook.STEP_PLANNED, talkbook.STEP_SENT)
+    timed = (planning.STEP_PLANNED, planning.STEP_SENT)
     seconds = any(at(e["due_at"]).second for e in chain if e["state"] in timed)
     lines = []
     for entry in chain:
         due = at(entry["due_at"])
         state, reason = entry["state"], entry.get("reason")
-        if state == talkbook.STEP_PLANNED:
-            sends, deferred = talkbook.sends_at(entry, settings, now)
+        if state == planning.STEP_PLANNED:
+            sends, deferred = planning.sends_at(entry, settings, now)
             later = " (after quiet hours)" if deferred else ""
             shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
-            if talkbook.held_at(due, sends, spans):
-                shown = f"{clock_text(sends, zone, seconds)} ({talkbook.PAUSED_AHEAD})"
-        elif state == talkbook.STEP_LEFT_OUT:
+            if planning.held_at(due, sends, spans):
+                shown = f"{clock_text(sends, zone, seconds)} ({planning.PAUSED_AHEAD})"
+        elif state == planning.STEP_LEFT_OUT:
             shown = f"left out: {reason}"
-        elif state == talkbook.STEP_SENT:
+        elif state == planning.STEP_SENT:
             shown = f"sent {clock_text(due, zone, seconds)}"
         else:
             shown = f"{state}" + (f": {reason}" if reason else "")

@@ -27,8 +27,8 @@ from pydantic import ValidationError
 from halfway.config.defaults import default_data_dir, local_zone, reading_file
 from halfway.config.errors import blame, explain, setting_path
 
-# The models and value types live apart; they are re-exported so that
-# `from halfway.config import Settings` and `config.parse_duration` keep working.
+# The models and value types live apart; they are re-exported here, so that the loader
+# alone reaches them (`loader.Settings`, `loader.parse_duration`).
 from halfway.config.models import KINDS, Kind, Nudge, Server, Settings, check_nudge, checking_urls
 from halfway.config.practices import Digest, Imap, Outbox, QuietHours, Strict
 from halfway.config.values import Clock, CronText, Duration, NameList, duration_text, parse_duration

@@ -68,7 +68,7 @@ def _listen(
     values: dict[str, Any], unsure: set[str], environ: dict[str, str]
 ) -> tuple[str | None, bool]:
     """The listen address set (None: the default), and whether it could be read. A whole
-    [server] from the environment replaces the file's (see config_sources)."""
+    [server] from the environment replaces the file's (see `sources`)."""
     value: Any
     if environ.get("HALFWAY_SERVER__LISTEN"):
         value = environ["HALFWAY_SERVER__LISTEN"]

@@ -6,7 +6,7 @@ against the monotonic one (a board without a real-time clock set right by NTP, a
 `date -s`, a virtual machine resumed). `Watch` compares the two between looks:
 
 - forward: the fires the clock passed over are one gap record per nudge, with the
-  reason `clock_jumped` (see gaps); the latest inside its catch-up window still goes out;
+  reason `clock_jumped` (see unsent); the latest inside its catch-up window still goes out;
 - back: a nudge's cursor ahead of the corrected clock is brought back to it (`rewound`),
   and the gap records ahead of it give those fires back (`given_back`), so the fires not
   yet sent come due again at their real time. A fire already recorded is never recorded

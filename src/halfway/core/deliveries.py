@@ -83,7 +83,7 @@ class Delivery(TypedDict):
     asks_again: NotRequired[
         str
     ]  # a re-ask a pause dropped (see reminding): its "remind" or "snooze"
-    # A reminder's: "remind" or "snooze". A missed or skipped fire's (see `gaps`):
+    # A reminder's: "remind" or "snooze". A missed or skipped fire's (see `unsent`):
     # "down", "quiet_hours", "paused" or "backoff"; absent in records made before 0.2.
     reason: NotRequired[str]
     why: NotRequired[str]  # a gap record's reason in words, as history and status show it

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
 
 from halfway.config import cron
 from halfway.config.models import Nudge
@@ -45,7 +45,7 @@ def to_instant(wall: datetime, zone: tzinfo) -> datetime:
     return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
-def _cron_after(trigger: CronTrigger, zone: tzinfo, after: datetime) -> datetime | None:
+def _cron_after(trigger: BaseTrigger, zone: tzinfo, after: datetime) -> datetime | None:
     wall = after.astimezone(zone).replace(tzinfo=None)
     for _ in range(_MAX_SCAN):
         candidate = cron.next_wall_time(trigger, wall)

@@ -22,7 +22,7 @@ PATTERN = re.compile(r"/r/([A-Za-z0-9_]+\.[A-Za-z0-9_-]{22})")
 # What `delivery_named` reads at most: a reply link as pasted (a public URL, its path, the
 # page's own `?saved=1`) is far shorter; anything longer is refused unread.
 MAX_LINK = 2048
-_ID = re.compile(r"[A-Za-z0-9_]{1,64}")  # as `store.new_id` makes them (`d_1a2b…`)
+_ID = re.compile(r"[A-Za-z0-9_]{1,64}")  # as `store/database.new_id` makes them (`d_1a2b…`)
 _SIGNATURE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # `_sign`'s urlsafe base64
 
 

@@ -1,14 +1,14 @@
 """The weekly digest's figures, as pure rules: records, an ISO week and a zone in, one
-frozen `Digest` out. Rendering is `digest_render`; reading and sending, `digest_send`.
+frozen `Digest` out. Rendering is `digest/render`; reading and sending, `digest/weekly`.
 
 A week is a local ISO week: Monday 00:00 to the next Monday 00:00 in the user's zone,
 whatever daylight saving does in between (instants are compared by their local date).
-As in `care`, a reply counts on the day of the nudge it answers, so the evening's
+As in `care/triggers`, a reply counts on the day of the nudge it answers, so the evening's
 gesture answered after midnight stays with its evening.
 
 No score: the digest keeps no ratio of who tries, no comparison with last week and no
 count of what was skipped or missed (those are in `halfway status`). What counts as
-movement, as a small moment, and as neither, is one rule (`movement.weeks`), shared
+movement, as a small moment, and as neither, is one rule (`core/weeks.weeks`), shared
 with the care notes, so the strip of weeks and the care notes never disagree. The person's own side is
 theirs alone: what they did, and their own energy as their own trend.
 
@@ -65,7 +65,7 @@ class BoundaryCheck:
 @dataclass(frozen=True)
 class StripWeek:
     monday: date
-    mark: str  # movement.MARKS
+    mark: str  # one of core/weeks.MARKS
     energy: int | None  # the weekly review's 1–5 energy answer, if given
 
 

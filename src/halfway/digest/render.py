@@ -1,12 +1,12 @@
 """The weekly digest in words: the e-mail's HTML, the private page, a plain-text form and
-a short push summary, all from one `digest.Digest` and the templates in `templates/`.
+a short push summary, all from one `figures.Digest` and the templates in `templates/`.
 
 No score anywhere: no percentage, no them-against-you bars, no arrows. The 8 weeks are
 one strip, one mark per week (movement noted, small moments noticed, no movement
 noted, nothing written down), drawn in HTML as a table of small coloured squares with
 their words beside them (mail clients show tables the same everywhere; nothing is
 fetched), and in text as one short line per week. The text form is the mail's own
-text part too (`digest_send` carries it), never converted from the HTML.
+text part too (`digest/weekly` carries it), never converted from the HTML.
 
 Jinja2 (autoescaped for HTML: every gesture is text) is loaded on first use.
 """
@@ -279,7 +279,7 @@ def page_html(
     pause: dict[str, Any] | None = None,
 ) -> str:
     """The private page: this digest, links (week, url) to earlier weeks, each shown by its
-    date ('week of 16 Nov'), and the "pause everything" form's state (see `digest_web`;
+    date ('week of 16 Nov'), and the "pause everything" form's state (see `digest/page`;
     templates/pause_form.html)."""
     shown = [(_label_of(week), url) for week, url in earlier]
     found = context(d, frame=frame, page=True)
@@ -312,7 +312,7 @@ def text(d: Digest, link: str | None = None, frame: discretion.Frame | None = No
 def push(d: Digest, link: str) -> tuple[str, str]:
     """A push channel's (title, body) when not discreet: what the person noticed, and
     that the look back is ready; never a tally of them against their partner. (Discreet:
-    `discretion.digest_body`, see digest_send.)"""
+    `discretion.digest_body`, see digest/weekly.)"""
     if d.empty:
         summary = "Nothing was written down this week, and that's okay."
     elif d.mark == weeks.MARK_MOVEMENT:

@@ -11,7 +11,7 @@ What was checked and for which week is kept in the hot file's meta (`meta["diges
 `checked`, `week`), and a week that already has its delivery is never recorded again,
 so a restart, a catch-up or a second process sends no duplicate.
 
-Care notes come once (`care_share`): the digest of the last whole week asks `care`
+Care notes come once (`care/share`): the digest of the last whole week asks `care/triggers`
 which notes are due, says them, and records them as fired in the same transaction,
 so the care check later that week finds them said; the care check leaves its notes
 to a digest still to come that week.

@@ -78,7 +78,8 @@ class Daemon:
         self.wake_at: datetime | None = None
         self.next_fire_at: datetime | None = None  # shown: the next nudge or talk step
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
-        self.compacted: float | None = None  # monotonic; None: compact at start (issue 16)
+        # monotonic; None: compact at start, however short a time the machine has been up
+        self.compacted: float | None = None
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.busy = 0  # pool threads running a unit of work (see counted)
         self.busy_lock = threading.Lock()

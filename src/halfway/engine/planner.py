@@ -287,7 +287,7 @@ class Planner:
         }
 
     def tick_talks(self) -> list[Record]:
-        """Record the chain steps of planned talks that have come due (see talkbook)."""
+        """Record the chain steps of planned talks that have come due (see talks/planning)."""
         now = self.clock()
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
             return []  # a step due in quiet hours waits for their end

@@ -5,7 +5,7 @@ A pause holds the asking again too, not only the fires: a reminder or a re-ask d
 while its nudge is paused (by name, or everything: `halfway pause --all`), or that
 would go out inside such a pause (after quiet hours, or after downtime), is not sent
 and not saved up for after the pause. It is recorded as `skipped` with the reason
-`paused` (see gaps), as a fire a pause skips is, and `asks_again` says what it was
+`paused` (see core/unsent), as a fire a pause skips is, and `asks_again` says what it was
 ('remind' or 'snooze'). It counts as asked: `remind_max` and the one re-ask after
 "later" are used up by it, so nothing comes of it after the pause, and nothing wakes
 the daemon for it again. A reminder due after the pause has ended goes out as usual.

@@ -5,7 +5,7 @@ clock to catch up and nothing already sent goes out again.
 - a nudge's cursor ahead of `now` comes back to it (an `every` nudge by whole steps);
 - its gap records ahead of `now` give their fires back (cut back, or gone);
 - the digest's and the care look's "checked" marks ahead of `now` come back to it;
-- a talk's steps left out at a time still ahead are planned again (see talkbook).
+- a talk's steps left out at a time still ahead are planned again (see talks/planning).
 
 The common case, nothing ahead, reads the hot file and writes nothing.
 """

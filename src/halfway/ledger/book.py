@@ -25,7 +25,7 @@ from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.words import invoked
 
 # `hurt`: something that hurt or worried me. Recorded and shown (history, digest), never
-# counted as anyone's effort; nor are boundaries and notes (see `care`).
+# counted as anyone's effort; nor are boundaries and notes (see `core/weeks`).
 ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")
 BY = ("me", "partner")
 MAX_ENTRY = 2000

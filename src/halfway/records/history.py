@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from halfway.core import plaintext
+from halfway.core import deliveries, plaintext
 from halfway.ledger import asks
 from halfway.replies import service
 from halfway.words import invoked
@@ -187,6 +187,6 @@ def waiting_for_answer(delivery: Record, answered: bool, now: datetime) -> bool:
     return (
         not answered
         and delivery["state"] in ("sent", "late", "partial")
-        and not service.expired(delivery, now)  # before the shape: it is the cheaper test
+        and not deliveries.expired(delivery, now)  # before the shape: it is the cheaper test
         and service.shape_of(delivery).takes_reply
     )

@@ -56,10 +56,6 @@ def delivery_for(store: Store, key: bytes, token: str) -> Record:
 CLOSED = "This check-in has closed. Nothing more is needed from you."
 
 
-def expired(delivery: Record, now: datetime) -> bool:
-    return deliveries.expired(delivery, now)
-
-
 def accept(
     store: Store,
     delivery: Record,
@@ -76,7 +72,7 @@ def accept(
     pressed twice, a mail read twice). ReplyError 410 if the link has expired, 422 if
     the value is not one the nudge takes.
     """
-    if expired(delivery, now):
+    if deliveries.expired(delivery, now):
         raise ReplyError(410, CLOSED)
     # Every door (page, push, e-mail, CLI) comes here: its words are made plain once.
     value = plaintext.clean(value or "").strip()

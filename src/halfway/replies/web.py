@@ -27,7 +27,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from halfway.channels import logs
-from halfway.core import limits, schedule, tokens
+from halfway.core import deliveries, limits, schedule, tokens
 from halfway.ledger import book
 from halfway.replies import review, service
 from halfway.store.database import Record, Store, StoreError
@@ -136,7 +136,7 @@ class ReplyPages:
             "reply_is_text": reply is not None and reply["value"] not in codes,
             "saved": saved,
             "guard": tokens.form_guard(self.key, token),
-            "open": not service.expired(delivery, self.clock()),
+            "open": not deliveries.expired(delivery, self.clock()),
             "closes": schedule.clock_text(
                 datetime.fromisoformat(delivery["expires_at"]), self.zone()
             )
@@ -157,7 +157,7 @@ class ReplyPages:
             return self._error(request, error)
         reply = await self._run(service.reply_to, self.store, delivery["id"])
         if (
-            service.expired(delivery, self.clock())
+            deliveries.expired(delivery, self.clock())
             and reply is None
             and service.shape_of(delivery).takes_reply
         ):
@@ -250,7 +250,7 @@ class ReplyPages:
         it"): only while the page is open and the form checks out, else a ReplyError (a
         LedgerError is a 422)."""
         delivery = await self._delivery(token)
-        if service.expired(delivery, self.clock()):
+        if deliveries.expired(delivery, self.clock()):
             raise service.ReplyError(410, service.CLOSED)
         fields = await self._fields(request, token)
         self._paced(delivery)

@@ -12,7 +12,7 @@ a copy of a test run's whole environment once that run is over, is ignored with 
 line on stderr: nothing in production can kill the daemon at a data write. (A second
 variable alone would be one more thing to copy by accident; a file that has to exist
 and hold the run's nonce is not.) A new switch (a test clock, say) is read with
-`faults.switch("HALFWAY_TEST_…")`, and its name goes into `config_errors.NOT_SETTINGS`.
+`faults.switch("HALFWAY_TEST_…")`, and its name goes into `config/errors.NOT_SETTINGS`.
 
 **Kill points.** `HALFWAY_TEST_KILL=POINT:N` makes the process SIGKILL itself the N-th
 time it reaches POINT. Unset or unarmed (always, outside tests), `point()` costs one

@@ -1,7 +1,7 @@
 """Planned talks over the store: plan, move, cancel and finish a talk with its chain, and
 record the chain's steps as deliveries when they come due.
 
-A talk is a record in `talks` (see `talks.Talk`) with a `chain`: one entry per step,
+A talk is a record in `talks` (see `rules.Talk`) with a `chain`: one entry per step,
 {kind, due_at, state, reason?, delivery_id?}. A step is `planned` until its `due_at`
 comes; then the planner records its delivery and marks it `sent`, in one write.
 A step too late to help is `left_out` with its reason; a called-off talk's steps are
@@ -15,7 +15,7 @@ and a `skipped` delivery with the reason `paused`; it is not sent after the paus
 
 One ask at a time (`[asks] one_at_a_time`): a clarity-ask step that comes due while
 an ask said waits for its answer is `left_out`, and a `skipped` delivery with the
-reason `ask_waiting` (see gaps) says so in history and the log (`ask_waits`).
+reason `ask_waiting` (see core/unsent) says so in history and the log (`ask_waits`).
 
 Quiet hours: a step that falls inside them waits for their end, unless the talk would
 have begun by then (a step before the talk is then left out, and says why); the

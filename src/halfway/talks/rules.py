@@ -10,7 +10,7 @@ the zone, so it stays at 19:00 across a change of daylight saving.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import NotRequired, TypedDict
@@ -177,7 +177,7 @@ def _span(span: timedelta) -> str:
     return f"{hours} hours" if hours != 1 else "1 hour"
 
 
-# a step's identity, and moving a chain ------------------------------------------
+# a step's identity ---------------------------------------------------------------
 
 
 def step_id(talk_id: str, kind: str) -> str:
@@ -188,62 +188,6 @@ def step_id(talk_id: str, kind: str) -> str:
     if not talk_id or ":" in talk_id or not kind or ":" in kind:
         raise ValueError(f"cannot name a step of talk {talk_id!r} and kind {kind!r}")
     return f"talk:{talk_id}:{kind}"
-
-
-def step_of(identity: str) -> tuple[str, str] | None:
-    """The talk id and kind a step id names, or None if it names no step of a talk."""
-    prefix, _, rest = identity.partition(":")
-    talk_id, _, kind = rest.partition(":")
-    if prefix != "talk" or not talk_id or not kind or ":" in kind:
-        return None
-    return talk_id, kind
-
-
-def chain_ids(talk_id: str, steps: Iterable[ChainStep] = DEFAULT_CHAIN) -> list[str]:
-    """The ids of every step of a talk's chain (to drop them all when it is cancelled)."""
-    return [step_id(talk_id, step.kind) for step in steps]
-
-
-@dataclass(frozen=True)
-class ChainMove:
-    """What moving a talk does to the steps of its chain not yet sent.
-
-    `due`: step id -> its new time (move the waiting delivery there, or plan one);
-    `send_now`: send these at once; `drop`: step id -> why (remove any waiting delivery).
-    """
-
-    due: dict[str, datetime]
-    send_now: list[str]
-    drop: dict[str, str]
-
-
-def moved_chain(
-    talk_id: str,
-    sent: Collection[str],
-    new_talk_at: datetime,
-    now: datetime,
-    zone: tzinfo,
-    steps: Iterable[ChainStep] = DEFAULT_CHAIN,
-) -> ChainMove:
-    """The chain of talk `talk_id` once it is moved to `new_talk_at`.
-
-    `sent` holds the ids of its steps already sent: a step goes out at most once per
-    talk, so these are left as they are. Every other step of the chain is decided
-    afresh against the new time, whether or not it was waiting (a step left out for
-    a talk planned at short notice comes back when the talk moves further ahead).
-    """
-    move = ChainMove({}, [], {})
-    for step in plan_chain(new_talk_at, now, zone, steps):
-        identity = step_id(talk_id, step.kind)
-        if identity in sent:
-            continue
-        if step.decision == SEND_LATER:
-            move.due[identity] = step.due_at
-        elif step.decision == SEND_NOW:
-            move.send_now.append(identity)
-        else:
-            move.drop[identity] = step.reason or ""
-    return move
 
 
 # the talk record -------------------------------------------------------------------

@@ -11,7 +11,7 @@ own reminder, never as a message from someone else (which could start jealousy).
 Every page (the reply page, the private digest pages) carries the same `Frame`: a
 neutral `<title>` when discreet, the footer (`templates/footer.html`: not professional
 advice, the safety line with the `[care] helpline`), and a quick-exit link to
-`quick_exit_url`. Pure: imports only `words`.
+`quick_exit_url`. Pure: imports only `words/catalog`.
 """
 
 from __future__ import annotations
