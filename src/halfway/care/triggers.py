@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from halfway.core.deliveries import at
+from halfway.core.rawjson import Record
 from halfway.core.weeks import LOOK_BACK_WEEKS as LOOK_BACK_WEEKS
 from halfway.core.weeks import NOT_HELD, Week
 from halfway.core.weeks import last_whole_week as last_whole_week
@@ -84,8 +85,6 @@ THRESHOLDS = {
     "quiet_weeks": QUIET_WEEKS,
     "look_back_weeks": LOOK_BACK_WEEKS,
 }
-
-Record = dict[str, Any]
 
 
 def still_run(by_week: Mapping[date, Week], last: date) -> tuple[date, int] | None:

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
 from halfway.config.models import Nudge
 from halfway.config.practices import QuietHours
 from halfway.core import reminders, schedule
 from halfway.core.deliveries import MISSED, iso
-
-Record = dict[str, Any]
+from halfway.core.rawjson import Record
 
 PAUSED = "paused"
 BACKOFF = "backoff"  # `reminders.backing_off` reads this code on the last fire

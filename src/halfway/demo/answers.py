@@ -11,15 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from halfway.core.deliveries import FINAL_UNSENT, REACHED, at
+from halfway.core.rawjson import Record
 from halfway.replies import service
 from halfway.store.database import Store
 
 log = logging.getLogger("halfway")
 
-Record = dict[str, Any]
 
 # What the demo answers, by kind, for the first fires of each nudge in one run.
 ANSWERS: dict[str, tuple[str, ...]] = {

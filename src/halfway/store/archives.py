@@ -24,10 +24,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from halfway.core.rawjson import Record
 from halfway.store.datafile import StoreError, read_file
 
 META = "archives"
-Record = dict[str, Any]
 
 # What every reader (history, export, the digest) takes for granted in an archived
 # record: field -> its type (TIME: an ISO 8601 instant).

@@ -18,10 +18,10 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from halfway.core.deliveries import OPEN
+from halfway.core.rawjson import Record
 from halfway.store import faults, layout
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
-Record = dict[str, Any]
 
 
 class StoreError(Exception):

@@ -32,6 +32,7 @@ from halfway.config.models import Nudge, Settings
 from halfway.core import cursors, schedule
 from halfway.core import unsent as gaps
 from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, at, iso, with_channels
+from halfway.core.records import Talk
 from halfway.ledger import asks
 from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.talks import rules
@@ -157,7 +158,7 @@ def move(store: Store, settings: Settings, talk_id: str, when: datetime, now: da
     """Move a planned talk to `when`: the steps not yet sent are planned afresh."""
     with store.transaction() as tx:
         talk = _talk(store, tx, talk_id)
-        changed: Record = dict(rules.moved(cast(rules.Talk, talk), when, now))
+        changed: Record = dict(rules.moved(cast(Talk, talk), when, now))
         sent = [e for e in talk.get("chain", []) if e["state"] == STEP_SENT]
         changed["chain"] = plan_steps(when, now, settings, keep=sent)
         tx.put("talks", changed)
@@ -168,7 +169,7 @@ def cancel(store: Store, talk_id: str, now: datetime) -> Record:
     """Call a talk off: its planned steps, and any step's delivery not yet out, cancelled."""
     with store.transaction() as tx:
         talk = _talk(store, tx, talk_id)
-        changed: Record = dict(rules.cancelled(cast(rules.Talk, talk), now))
+        changed: Record = dict(rules.cancelled(cast(Talk, talk), now))
         changed["chain"] = [_cancel_step(tx, entry) for entry in talk.get("chain", [])]
         tx.put("talks", changed)
     return changed
@@ -179,7 +180,7 @@ def done(store: Store, talk_id: str, now: datetime, early: bool = True) -> Recor
     Before its time only with `early` (else talks.NotBegun)."""
     with store.transaction() as tx:
         talk = _talk(store, tx, talk_id)
-        changed: Record = dict(rules.done(cast(rules.Talk, talk), now, early))
+        changed: Record = dict(rules.done(cast(Talk, talk), now, early))
         changed["chain"] = [
             {**entry, "state": STEP_CANCELLED, "reason": TALK_DONE}
             if entry["state"] == STEP_PLANNED and entry["kind"] != rules.TALK_REFLECTION
