@@ -95,7 +95,7 @@ def new_delivery(
     return cast(Delivery, delivery)
 
 
-def identity(delivery: Record) -> tuple[str, ...]:
+def identity(delivery: Delivery | Record) -> tuple[str, ...]:
     """What makes a delivery the same one twice: a fire is its nudge and scheduled instant;
     a reminder, the delivery it reminds of and when; a manual send is always new."""
     if delivery.get("manual"):

@@ -12,6 +12,7 @@ read names the kind with these types.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NotRequired, TypedDict
 
 # deliveries --------------------------------------------------------------------------
@@ -45,7 +46,7 @@ class ChannelSend(TypedDict):
 class ReplyShape(TypedDict):
     """What reply a delivery takes (`kinds.Shape`, as stored by `dataclasses.asdict`)."""
 
-    choices: list[list[str]]  # (value, label) pairs
+    choices: Sequence[Sequence[str]]  # (value, label) pairs
     free_text: bool
     scale: str | None
     note: bool
@@ -54,7 +55,11 @@ class ReplyShape(TypedDict):
     note_label: str
 
 
-class DeliveryExtras(TypedDict, total=False):
+class NamedBoundary(TypedDict, total=False):
+    boundary_id: str  # a boundary nudge's: the boundary its words name
+
+
+class DeliveryExtras(NamedBoundary, total=False):
     """The fields of a delivery that only some paths write (see `deliveries.new_delivery`)."""
 
     words_title: str  # the nudge's words, as history shows them
@@ -80,7 +85,6 @@ class DeliveryExtras(TypedDict, total=False):
     last_scheduled: str  # the last of them (the first is scheduled_for)
     after: str  # a gap counted from a cursor's `since` (see clockjump)
     talk_id: str  # a talk step's: its talk
-    boundary_id: str  # a boundary nudge's: the boundary its words name
     entries_logged: int  # entries its reply page's form has written (see ledger.book)
 
 
