@@ -8,9 +8,9 @@ parsed with `at()`, never the text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Unpack, cast
+from typing import Unpack, cast
 
 from halfway.core.rawjson import Record
 from halfway.core.records import ChannelSend, Delivery, DeliveryExtras, Owner
@@ -237,7 +237,7 @@ def next_attempt(deliveries: list[Record], now: datetime) -> datetime | None:
 # a send cut off by a crash -----------------------------------------------------
 
 
-def cut_off(send: Record, now: datetime, alive: Any) -> bool:
+def cut_off(send: Record, now: datetime, alive: Callable[[Record], bool]) -> bool:
     """A send left `sending` whose owner is gone, or whose lease ran out.
 
     `alive(owner) -> bool` says whether the owning process still runs.
