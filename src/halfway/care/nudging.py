@@ -23,14 +23,15 @@ from halfway.care import share, triggers
 from halfway.config.models import Nudge, Settings, check_nudge
 from halfway.core import cursors, schedule
 from halfway.core.deliveries import at, iso
-from halfway.store.database import Record, Store, View
+from halfway.core.records import Delivery
+from halfway.store.database import Store, View
 
 
 class Recorder(Protocol):
     """What the care check needs from the planner: a fire made into a delivery, as the
     planner makes every fire (a protocol, so that care does not import the engine)."""
 
-    def fire_record(self, nudge: Nudge, fire: schedule.Fire) -> Record: ...
+    def fire_record(self, nudge: Nudge, fire: schedule.Fire) -> Delivery: ...
 
 
 log = logging.getLogger("halfway")
@@ -84,7 +85,7 @@ class CareNudges:
         fire = schedule.next_fire(self.check, zone, quiet, self._since(view, now))
         return None if fire is None else max(fire.due_at, now)
 
-    def tick(self) -> list[Record]:
+    def tick(self) -> list[Delivery]:
         """Make the check if it is due: record the nudges due, remember what fired."""
         now = self.clock()
         view = self.store.view()
@@ -129,7 +130,7 @@ class CareNudges:
         mine = meta.get(META) or {}
         return bool(mine.get("checked")) and at(mine["checked"]) >= fire.scheduled_for
 
-    def record(self, trigger: str, fire: schedule.Fire, now: datetime) -> Record:
+    def record(self, trigger: str, fire: schedule.Fire, now: datetime) -> Delivery:
         """The delivery of one care nudge, made as every fire is made: due now, even when
         the check itself was made late (after downtime), so it is sent, not given up."""
         nudge = Nudge.model_construct(

@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from halfway.core.deliveries import at
+from halfway.core.rawjson import Record
 from halfway.core.weeks import LOOK_BACK_WEEKS as LOOK_BACK_WEEKS
 from halfway.core.weeks import NOT_HELD, Week
 from halfway.core.weeks import last_whole_week as last_whole_week
@@ -74,8 +75,6 @@ STILL_STRETCH = 3  # still weeks in a row before movement returns …
 MOVEMENT_RETURNS = (3, 4)  # … then movement in 3 of the last 4 weeks
 BOUNDARY_NOT_HELD = (3, 4)  # 3 of the last 4 boundary answers: it did not hold
 QUIET_WEEKS = 8  # weeks in a row with nothing written down, after writing had stopped
-
-Record = dict[str, Any]
 
 
 def still_run(by_week: Mapping[date, Week], last: date) -> tuple[date, int] | None:

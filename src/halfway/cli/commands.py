@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from halfway.cli.invocation import demo_banner, demo_settings, load_settings
+from halfway.core.records import Delivery
 from halfway.words import invoked
 from halfway.words.plural import plural
 
@@ -191,7 +192,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     return send_recorded(settings, store, added)
 
 
-def send_recorded(settings: Settings, store: Any, added: dict[str, Any]) -> int:
+def send_recorded(settings: Settings, store: Any, added: Delivery) -> int:
     """Send a delivery just recorded, now, and print each channel's outcome (exit 0 if
     every channel took it, 1 if any failed: the daemon retries those)."""
     from halfway.engine.outbox import Outbox

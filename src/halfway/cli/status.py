@@ -16,9 +16,9 @@ from typing import Any
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
 from halfway.core.deliveries import GAVE_UP, OPEN, at
+from halfway.core.rawjson import Record
 from halfway.words.plural import plural
 
-Record = dict[str, Any]
 # A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
 Step = tuple[datetime, str, bool]
 # A check halfway keeps for itself: its name, when next due (None: off), whether paused then.

@@ -13,26 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any, NotRequired, TypedDict
+from typing import Any
 
 from halfway.config.models import Nudge
 from halfway.core import schedule
 from halfway.core.deliveries import at, iso
 
 ALL = "*"
-
-
-class Pause(TypedDict):
-    start: str
-    until: str | None
-
-
-class Cursor(TypedDict):
-    id: str  # the nudge's id, or "*"
-    since: str
-    pauses: list[dict[str, Any]]
-    last: NotRequired[str | None]
-    fingerprint: NotRequired[str | None]
 
 
 def fingerprint(nudge: Nudge, timezone: str) -> str:

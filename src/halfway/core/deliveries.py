@@ -8,8 +8,12 @@ parsed with `at()`, never the text.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, NotRequired, TypedDict
+from typing import Unpack, cast
+
+from halfway.core.rawjson import Record
+from halfway.core.records import ChannelSend, Delivery, DeliveryExtras, Owner
 
 # A channel send's states.
 PENDING = "pending"
@@ -38,76 +42,6 @@ KEEP_HOT = timedelta(days=8)
 KEEP_ENTRIES_HOT = timedelta(days=14)
 
 
-class ChannelSend(TypedDict):
-    state: str
-    attempts: int
-    sent_at: str | None
-    error: str | None
-    next_attempt: NotRequired[str | None]
-    started_at: NotRequired[str]
-    finished_at: NotRequired[str]
-    first_failed_at: NotRequired[str | None]
-    owner: NotRequired[Owner | None]
-    lease_until: NotRequired[str | None]
-    resent_after_crash: NotRequired[bool]
-
-
-class Owner(TypedDict):
-    pid: int
-    boot: str
-    nonce: str  # this process's own random id: tells apart two processes with one pid
-    started: NotRequired[int]  # the process's start time (clock ticks since boot)
-
-
-class Delivery(TypedDict):
-    id: str
-    nudge_id: str
-    kind: str
-    scheduled_for: str
-    due_at: str
-    created_at: str
-    state: str
-    channels: dict[str, ChannelSend]
-    late: NotRequired[bool]
-    manual: NotRequired[bool]
-    expires_at: NotRequired[str]
-    words_title: NotRequired[str]
-    words: NotRequired[str]
-    title: NotRequired[str]
-    body: NotRequired[str]
-    link: NotRequired[str]
-    reply: NotRequired[dict[str, Any]]
-    offer_pause: NotRequired[bool]
-    discreet: NotRequired[bool]  # made discreet: its push offers only open and later
-    reminder_of: NotRequired[str]
-    asks_again: NotRequired[
-        str
-    ]  # a re-ask a pause dropped (see reminding): its "remind" or "snooze"
-    # A reminder's: "remind" or "snooze". A missed or skipped fire's (see `unsent`):
-    # "down", "quiet_hours", "paused" or "backoff"; absent in records made before 0.2.
-    reason: NotRequired[str]
-    why: NotRequired[str]  # a gap record's reason in words, as history and status show it
-    unanswered: NotRequired[int]  # with "backoff": the unanswered sends in a row before it
-    # A gap of several fires decided at once (downtime, a pause) is one record:
-    count: NotRequired[int]  # how many fires it stands for
-    last_scheduled: NotRequired[str]  # the last of them (the first is scheduled_for)
-
-
-class Reply(TypedDict):
-    id: str
-    delivery_id: str
-    value: str
-    note: str | None
-    via: str
-    received_at: str
-    history: list[dict[str, Any]]
-    scale: NotRequired[int | None]
-    message_id: NotRequired[str]
-
-
-Record = dict[str, Any]
-
-
 def iso(moment: datetime) -> str:
     """The one stored form of an instant: ISO 8601 text in UTC."""
     if moment.tzinfo is None:
@@ -120,7 +54,48 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def identity(delivery: Record) -> tuple[str, ...]:
+def new_delivery(
+    delivery_id: str,
+    nudge_id: str,
+    kind: str,
+    scheduled_for: datetime,
+    due_at: datetime,
+    now: datetime,
+    state: str,
+    channels: Iterable[str],
+    *,
+    week: str | None = None,
+    expires_at: datetime | None = None,
+    late: bool = False,
+    manual: bool = False,
+    **fields: Unpack[DeliveryExtras],
+) -> Delivery:
+    """The one way a delivery is made: a fire, a reminder, a digest or a gap record.
+
+    Each channel's send starts in the delivery's `state` (pending; or missed or skipped
+    for a gap record, which is never sent). `fields` follow `manual` in the order given,
+    and `channels` comes last, so the stored JSON keeps the order it always had.
+    """
+    send: ChannelSend = {"state": state, "attempts": 0, "sent_at": None, "error": None}
+    delivery = {
+        "id": delivery_id,
+        "nudge_id": nudge_id,
+        "kind": kind,
+        **({"week": week} if week is not None else {}),
+        "scheduled_for": iso(scheduled_for),
+        "due_at": iso(due_at),
+        "created_at": iso(now),
+        **({"expires_at": iso(expires_at)} if expires_at is not None else {}),
+        "state": state,
+        "late": late,
+        "manual": manual,
+        **fields,
+        "channels": {name: dict(send) for name in channels},
+    }
+    return cast(Delivery, delivery)
+
+
+def identity(delivery: Delivery | Record) -> tuple[str, ...]:
     """What makes a delivery the same one twice: a fire is its nudge and scheduled instant;
     a reminder, the delivery it reminds of and when; a manual send is always new."""
     if delivery.get("manual"):
@@ -262,7 +237,7 @@ def next_attempt(deliveries: list[Record], now: datetime) -> datetime | None:
 # a send cut off by a crash -----------------------------------------------------
 
 
-def cut_off(send: Record, now: datetime, alive: Any) -> bool:
+def cut_off(send: Record, now: datetime, alive: Callable[[Record], bool]) -> bool:
     """A send left `sending` whose owner is gone, or whose lease ran out.
 
     `alive(owner) -> bool` says whether the owning process still runs.

@@ -10,8 +10,10 @@ always skippable. Choices are stored as stable codes; the labels are for people.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import cast
 
+from halfway.core.records import ReplyShape
 from halfway.words import discretion
 from halfway.words.catalog import (
     LATER,
@@ -48,6 +50,7 @@ __all__ = [
     "render",
     "safety_line",
     "shape",
+    "stored_shape",
     "with_overrides",
 ]
 
@@ -124,6 +127,11 @@ class Shape:
         if value == PAUSE_WEEK:
             return "Pause this for a week"
         return dict(self.choices).get(value, value)
+
+
+def stored_shape(shape: Shape) -> ReplyShape:
+    """The shape as a delivery stores it (`reply`)."""
+    return cast(ReplyShape, asdict(shape))
 
 
 def shape(

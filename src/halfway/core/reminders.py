@@ -13,9 +13,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-Record = dict[str, Any]
+from halfway.core.rawjson import Record
 
 LATER = "later"
 REMIND = "remind"  # a reminder's reason: no answer after `remind_after`

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
 from halfway.config.models import Nudge
 from halfway.config.practices import QuietHours
 from halfway.core import reminders, schedule
-from halfway.core.deliveries import MISSED, iso
-
-Record = dict[str, Any]
+from halfway.core.deliveries import MISSED, iso, new_delivery
+from halfway.core.rawjson import Record
+from halfway.core.records import Delivery
 
 PAUSED = "paused"
 BACKOFF = "backoff"  # `reminders.backing_off` reads this code on the last fire
@@ -90,25 +89,20 @@ def record(
     now: datetime,
     reason: str,
     count_unanswered: int = 0,
-) -> Record:
+) -> Delivery:
     """One record for fires decided without sending: their count and span, why, no words."""
-    gap: Record = {
-        "id": record_id,
-        "nudge_id": nudge.id,
-        "kind": nudge.kind,
-        "scheduled_for": iso(fires[0].scheduled_for),
-        "due_at": iso(fires[0].due_at),
-        "created_at": iso(now),
-        "state": state,
-        "late": False,
-        "manual": False,
-        "reason": reason,
-        "why": why(reason, count_unanswered),
-        "channels": {
-            name: {"state": state, "attempts": 0, "sent_at": None, "error": None}
-            for name in channels
-        },
-    }
+    gap = new_delivery(
+        record_id,
+        nudge.id,
+        nudge.kind,
+        fires[0].scheduled_for,
+        fires[0].due_at,
+        now,
+        state,
+        channels,
+        reason=reason,
+        why=why(reason, count_unanswered),
+    )
     if reason == BACKOFF:
         gap["unanswered"] = count_unanswered
     if len(fires) + older > 1:
@@ -117,7 +111,7 @@ def record(
     return gap
 
 
-def log_text(gap: Record) -> str:
+def log_text(gap: Delivery) -> str:
     """A gap record as the log tells it (after the nudge's id)."""
     count = gap.get("count", 1)
     span = f" ({count} fires, the last {gap['last_scheduled']})" if count > 1 else ""

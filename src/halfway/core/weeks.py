@@ -29,6 +29,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from halfway.core.deliveries import at
+from halfway.core.rawjson import Record
 
 LOOK_BACK_WEEKS = 12  # no care trigger, and no digest, needs more history than this
 
@@ -48,8 +49,6 @@ MARK_MOMENTS = "moments"
 MARK_NO_MOVEMENT = "no_movement"
 MARK_NOTHING = "nothing"
 MARKS = (MARK_MOVEMENT, MARK_MOMENTS, MARK_NO_MOVEMENT, MARK_NOTHING)
-
-Record = dict[str, Any]
 
 
 @dataclass(frozen=True)

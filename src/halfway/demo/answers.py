@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from halfway.core.deliveries import FINAL_UNSENT, REACHED, at
+from halfway.core.rawjson import Record
+from halfway.core.records import Delivery
 from halfway.replies import service
 from halfway.store.database import Store
 
 log = logging.getLogger("halfway")
 
-Record = dict[str, Any]
 
 # What the demo answers, by kind, for the first fires of each nudge in one run.
 ANSWERS: dict[str, tuple[str, ...]] = {
@@ -71,7 +71,7 @@ class Demo:
                 found.append((delivery, script[index], index == len(script) - 1))
         return found
 
-    def explain(self, record: Record) -> str:
+    def explain(self, record: Delivery | Record) -> str:
         return explain(record)
 
     def answer(self, store: Store, now: datetime) -> int:
@@ -96,7 +96,7 @@ class Demo:
         return done
 
 
-def explain(record: Record) -> str:
+def explain(record: Delivery | Record) -> str:
     """One short line on what a fire, reminder or gap record means."""
     state, reason = record["state"], record.get("reason")
     if state == "skipped" and reason == "backoff":

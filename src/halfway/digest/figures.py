@@ -21,13 +21,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
 
 from halfway.care import triggers
 from halfway.core import weeks as movement
 from halfway.core.deliveries import REACHED, at
-
-Record = dict[str, Any]
+from halfway.core.rawjson import Record
 
 STRIP_WEEKS = 8
 MOVEMENT_CODES = ("agreed_time", "acknowledged", "small_change", "none")

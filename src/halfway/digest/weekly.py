@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from halfway.care import share, triggers
 from halfway.config.models import Settings
 from halfway.core import cursors, kinds, schedule
-from halfway.core.deliveries import PENDING, at, iso
+from halfway.core.deliveries import PENDING, at, iso, new_delivery
+from halfway.core.records import Delivery
 from halfway.digest import figures, render
 from halfway.store import links
-from halfway.store.database import Record, Store, Tables, View, new_id
+from halfway.store.database import Store, Tables, View, new_id
 from halfway.words import discretion
 from halfway.words.plural import plural
 
@@ -114,7 +114,7 @@ class DigestNudges:
         fire = self._next(self.store.view(), now)
         return None if fire is None else max(fire.due_at, now)
 
-    def tick(self) -> Record | None:
+    def tick(self) -> Delivery | None:
         """Record the digest if its time has come: of the last whole week now. After
         downtime that is the latest week, once; the weeks in between are not sent."""
         now = self.clock()
@@ -152,7 +152,7 @@ class DigestNudges:
         now: datetime,
         manual: bool = False,
         care_notes: list[str] | None = None,
-    ) -> Record:
+    ) -> Delivery:
         """The delivery of one week's digest, saying `care_notes`: built and rendered now,
         due now."""
         found = build(self.store, self.settings, week, now, care_notes or [])
@@ -160,33 +160,29 @@ class DigestNudges:
         token = self.links.token("digest") or links.ensure(self.store.data_dir)["digest"]
         link = links.digest_url(self.settings.server.public_url, token, week)
         title, body, html, text = self.message(found, link)
-        return {
-            "id": new_id("d"),
-            "nudge_id": nudge_id(week),
-            "kind": KIND,
-            "week": week,
-            "scheduled_for": iso(scheduled_for),
-            "due_at": iso(now),
-            "created_at": iso(now),
-            "expires_at": iso(now + LINK_LIFE),
-            "state": PENDING,
-            "late": False,
-            "manual": manual,
-            "words_title": render.TITLE,
-            "words": render.text(found),
-            "title": title,
-            "body": body,
-            "html": html,
-            "text": text,
-            "care": list(found.care_notes),
-            "link": link,
-            "discreet": self.settings.discreet,
-            "reply": asdict(kinds.Shape(takes_reply=False)),
-            "channels": {
-                name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
-                for name in self.channels()
-            },
-        }
+        return new_delivery(
+            new_id("d"),
+            nudge_id(week),
+            KIND,
+            scheduled_for,
+            now,
+            now,
+            PENDING,
+            self.channels(),
+            week=week,
+            expires_at=now + LINK_LIFE,
+            manual=manual,
+            words_title=render.TITLE,
+            words=render.text(found),
+            title=title,
+            body=body,
+            html=html,
+            text=text,
+            care=list(found.care_notes),
+            link=link,
+            discreet=self.settings.discreet,
+            reply=kinds.stored_shape(kinds.Shape(takes_reply=False)),
+        )
 
     def message(self, found: figures.Digest, link: str) -> tuple[str, str, str | None, str | None]:
         """The (title, push body, e-mail HTML, e-mail text) of a week's digest. Discreet:
@@ -204,7 +200,7 @@ class DigestNudges:
             return title, body, html, text
         return settings.discreet_title, discretion.digest_body(link), html, text
 
-    def send_now(self, week: str) -> Record:
+    def send_now(self, week: str) -> Delivery:
         """`halfway digest --send`: record this week's digest for now (the outbox sends it)."""
         now = self.clock()
         record = self.record(week, now, now, manual=True)

@@ -24,7 +24,8 @@ from typing import Any
 from halfway.channels import sending
 from halfway.config.models import Settings
 from halfway.core import cursors, deliveries, reminders, schedule
-from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SENDING, Owner, at, iso
+from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SENDING, at, iso
+from halfway.core.records import Owner
 from halfway.replies import service
 from halfway.store import faults
 from halfway.store.database import Record, Store

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime
 from itertools import islice
 from typing import Protocol
@@ -25,6 +24,7 @@ from typing import Protocol
 from halfway.config.models import Nudge, Settings
 from halfway.core import clockjump, cursors, deliveries, kinds, reminders, schedule, tokens, unsent
 from halfway.core.deliveries import MISSED, PENDING, SKIPPED, at, iso
+from halfway.core.records import Delivery, NamedBoundary
 from halfway.engine import reminding, rewinding
 from halfway.ledger.book import nudge_fields, on_fire, rest_asks, sync_boundaries
 from halfway.store.database import Record, Store, View, new_id
@@ -41,7 +41,7 @@ class Player(Protocol):
 
     def answer(self, store: Store, now: datetime) -> int: ...
     def this_run(self, history: list[Record]) -> list[Record]: ...
-    def explain(self, record: Record) -> str: ...
+    def explain(self, record: Delivery | Record) -> str: ...
 
 
 class Planner:
@@ -126,7 +126,7 @@ class Planner:
             self._next[nudge.id] = known
         return known[1]
 
-    def tick(self) -> list[Record]:
+    def tick(self) -> list[Delivery]:
         """Record what has come due for every nudge, in one write; return the new records."""
         now = self.clock()
         rewinding.rewind(self.store, self.settings, now)  # after a clock set back
@@ -148,12 +148,12 @@ class Planner:
             return []
         return self.record(due, now, view)
 
-    def record(self, due: list[Nudge], now: datetime, view: View) -> list[Record]:
-        plans: dict[str, tuple[list[Record], datetime]] = {}
+    def record(self, due: list[Nudge], now: datetime, view: View) -> list[Delivery]:
+        plans: dict[str, tuple[list[Delivery], datetime]] = {}
         for nudge in due:
             with self.alone(nudge):
                 plans[nudge.id] = self.decide(nudge, now, view)
-        added: list[Record] = []
+        added: list[Delivery] = []
         with self.store.transaction() as tx:
             for nudge in (n for n in due if n.id in plans):
                 cursor = tx.get("nudges", nudge.id) or cursors.fresh(nudge.id, now)
@@ -169,7 +169,7 @@ class Planner:
             self.log_fire(record)
         return added
 
-    def decide(self, nudge: Nudge, now: datetime, view: View) -> tuple[list[Record], datetime]:
+    def decide(self, nudge: Nudge, now: datetime, view: View) -> tuple[list[Delivery], datetime]:
         """The records for `nudge`'s due fires, and the last fire they account for."""
         zone, quiet = self.settings.tz, self.settings.quiet_hours
         since = self.since(nudge, view)
@@ -179,13 +179,15 @@ class Planner:
         due = [fire for fire in every if fire.scheduled_for not in done]
         pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, nudge.id)
         decision = schedule.decide(due, now, nudge.catch_up, pauses, older)
-        records = []
+        records: list[Delivery] = []
         if decision.missed:
             jumped = self.jumped()
             reason = unsent.missed_reason(decision, nudge.catch_up, zone, quiet, jumped)
             missed, older = decision.missed, decision.older_missed
             gap = self.gap_record(nudge, missed, MISSED, older, reason)
-            records.append({**gap, "after": iso(since)} if older else gap)  # see clockjump
+            if older:
+                gap["after"] = iso(since)  # see clockjump
+            records.append(gap)
         if decision.skipped:
             records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, unsent.PAUSED))
         if decision.send:
@@ -193,7 +195,9 @@ class Planner:
         records.sort(key=lambda r: at(r["scheduled_for"]))
         return records, every[-1].scheduled_for
 
-    def fire_or_back_off(self, nudge: Nudge, fire: schedule.Fire, late: bool, view: View) -> Record:
+    def fire_or_back_off(
+        self, nudge: Nudge, fire: schedule.Fire, late: bool, view: View
+    ) -> Delivery:
         """The fire to send, unless an ask said still waits for its answer (a clarity ask,
         one at a time) or several unanswered in a row say to ease off this time."""
         if planning.ask_waits(self.settings, nudge.kind, view, self.clock()):
@@ -219,7 +223,7 @@ class Planner:
         older: int,
         reason: str,
         unanswered: int = 0,
-    ) -> Record:
+    ) -> Delivery:
         """One record for fires decided without sending: their count and span, and why."""
         channels = list(self.settings.channels_of(nudge.channels))
         now = self.clock()
@@ -234,10 +238,10 @@ class Planner:
         late: bool = False,
         offer_pause: bool = False,
         fields: Fields | None = None,
-    ) -> Record:
+    ) -> Delivery:
         """A delivery to send: the words, the message that leaves, the reply it takes."""
         delivery_id = new_id("d")
-        extra: Record = {}
+        extra: NamedBoundary = {}
         if fields is None and (nudge.text is None or "{boundary}" in nudge.text):
             # a boundary nudge names one boundary (see ledger); its own words name none
             fields, extra = nudge_fields(self.store.view(), nudge.kind)
@@ -260,33 +264,29 @@ class Planner:
             offer_pause=offer_pause,
             discreet_title=self.settings.discreet_title,
         )
-        return {
-            "id": delivery_id,
-            "nudge_id": nudge.id,
-            "kind": nudge.kind,
-            "scheduled_for": iso(fire.scheduled_for),
-            "due_at": iso(fire.due_at),
-            "created_at": iso(self.clock()),
-            "expires_at": iso(fire.due_at + nudge.reply_window),
-            "state": PENDING,
-            "late": late,
-            "manual": False,
-            "words_title": words_title,
-            "words": words,
-            "title": title,
-            "body": body,
-            "link": link,
-            "reply": asdict(shape),
-            "offer_pause": offer_pause,
-            "discreet": discreet,  # its push then carries no choice (outbox.push_of)
+        return deliveries.new_delivery(
+            delivery_id,
+            nudge.id,
+            nudge.kind,
+            fire.scheduled_for,
+            fire.due_at,
+            self.clock(),
+            PENDING,
+            self.settings.channels_of(nudge.channels),
+            expires_at=fire.due_at + nudge.reply_window,
+            late=late,
+            words_title=words_title,
+            words=words,
+            title=title,
+            body=body,
+            link=link,
+            reply=kinds.stored_shape(shape),
+            offer_pause=offer_pause,
+            discreet=discreet,  # its push then carries no choice (outbox.push_of)
             **extra,
-            "channels": {
-                name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
-                for name in self.settings.channels_of(nudge.channels)
-            },
-        }
+        )
 
-    def tick_talks(self) -> list[Record]:
+    def tick_talks(self) -> list[Delivery]:
         """Record the chain steps of planned talks that have come due (see talks/planning)."""
         now = self.clock()
         if schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours):
@@ -296,16 +296,17 @@ class Planner:
             self.log_fire(record)
         return added
 
-    def manual(self, nudge: Nudge) -> Record:
+    def manual(self, nudge: Nudge) -> Delivery:
         """`halfway send`: record a fire of `nudge` for now, outside its schedule."""
         now = self.clock()
-        record = {**self.fire_record(nudge, schedule.Fire(nudge.id, now, now)), "manual": True}
+        record = self.fire_record(nudge, schedule.Fire(nudge.id, now, now))
+        record["manual"] = True
         with self.store.transaction() as tx:
             tx.put("deliveries", record)
             on_fire(tx, record)
         return record
 
-    def log_fire(self, record: Record) -> None:
+    def log_fire(self, record: Delivery) -> None:
         if record["state"] == PENDING:
             log.info(
                 "fire %s (%s) scheduled %s%s%s",

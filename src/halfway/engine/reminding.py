@@ -14,10 +14,12 @@ the daemon for it again. A reminder due after the pause has ended goes out as us
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from halfway.config.models import Settings
 from halfway.core import cursors, deliveries, kinds, reminders, schedule, unsent
-from halfway.core.deliveries import PENDING, SKIPPED, iso
+from halfway.core.deliveries import PENDING, SKIPPED
+from halfway.core.records import Delivery
 from halfway.store.database import Record, View, new_id
 
 Due = tuple[Record, str, datetime]  # a delivery to ask about again, why, and when it was due
@@ -98,7 +100,7 @@ def held(delivery: Record, rows: dict[str, Record], when: datetime, now: datetim
     return schedule.paused_at(when, spans) or schedule.paused_at(now, spans)
 
 
-def record(settings: Settings, delivery: Record, now: datetime, reason: str) -> Record:
+def record(settings: Settings, delivery: Record, now: datetime, reason: str) -> Delivery:
     """The reminder or re-ask to send now: the same words and link, the reminder line."""
     title, body = kinds.message(
         delivery["words_title"],
@@ -108,46 +110,44 @@ def record(settings: Settings, delivery: Record, now: datetime, reason: str) -> 
         reminder=True,
         discreet_title=settings.discreet_title,
     )
+    made = deliveries.new_delivery(
+        new_id("d"),
+        delivery["nudge_id"],
+        delivery["kind"],
+        now,
+        now,
+        now,
+        PENDING,
+        delivery["channels"],
+        words_title=delivery["words_title"],
+        words=delivery["words"],
+        title=title,
+        body=body,
+        link=delivery["link"],
+        reply=delivery["reply"],
+        discreet=settings.discreet,
+        reminder_of=delivery["id"],
+        reason=reason,
+    )
+    # The fields it takes from the delivery come first, as reminders have always been stored.
+    fields = {"expires_at": delivery["expires_at"], **made}  # as it was stored, unparsed
     kept = ("nudge_id", "kind", "expires_at", "words_title", "words", "link", "reply")
-    return {
-        **{k: delivery[k] for k in kept},
-        "id": new_id("d"),
-        "scheduled_for": iso(now),
-        "due_at": iso(now),
-        "created_at": iso(now),
-        "state": PENDING,
-        "late": False,
-        "manual": False,
-        "title": title,
-        "body": body,
-        "discreet": settings.discreet,
-        "reminder_of": delivery["id"],
-        "reason": reason,
-        "channels": {
-            name: {"state": PENDING, "attempts": 0, "sent_at": None, "error": None}
-            for name in delivery["channels"]
-        },
-    }
+    return cast(Delivery, {key: fields[key] for key in (*kept, *fields)})
 
 
-def skipped(delivery: Record, when: datetime, now: datetime, reason: str) -> Record:
+def skipped(delivery: Record, when: datetime, now: datetime, reason: str) -> Delivery:
     """A re-ask a pause dropped: a gap record (no words) of the delivery it was for."""
-    return {
-        "id": new_id("d"),
-        "nudge_id": delivery["nudge_id"],
-        "kind": delivery["kind"],
-        "scheduled_for": iso(when),
-        "due_at": iso(when),
-        "created_at": iso(now),
-        "state": SKIPPED,
-        "late": False,
-        "manual": False,
-        "reminder_of": delivery["id"],
-        "asks_again": reason,
-        "reason": unsent.PAUSED,
-        "why": HELD.get(reason, unsent.why(unsent.PAUSED)),
-        "channels": {
-            name: {"state": SKIPPED, "attempts": 0, "sent_at": None, "error": None}
-            for name in delivery["channels"]
-        },
-    }
+    return deliveries.new_delivery(
+        new_id("d"),
+        delivery["nudge_id"],
+        delivery["kind"],
+        when,
+        when,
+        now,
+        SKIPPED,
+        delivery["channels"],
+        reminder_of=delivery["id"],
+        asks_again=reason,
+        reason=unsent.PAUSED,
+        why=HELD.get(reason, unsent.why(unsent.PAUSED)),
+    )

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from halfway.core import limits, plaintext
 from halfway.core.deliveries import iso
+from halfway.core.records import Delivery, NamedBoundary
 from halfway.ledger import asks, boundaries
 from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.words import invoked
@@ -58,14 +58,14 @@ def replied(tx: Tx, delivery: Record, value: str, note: str | None, now: datetim
 # the boundary nudge -----------------------------------------------------------------
 
 
-def nudge_fields(view: View, kind: str) -> tuple[dict[str, str | None], dict[str, Any]]:
+def nudge_fields(view: View, kind: str) -> tuple[dict[str, str | None], NamedBoundary]:
     """The fields a nudge of `kind` is rendered with, and what its delivery carries besides."""
     if kind != boundaries.KIND:
         return {}, {}
     return boundaries.nudge_fields(kind, view.records("boundaries"))
 
 
-def on_fire(tx: Tx, delivery: Record) -> None:
+def on_fire(tx: Tx, delivery: Delivery) -> None:
     """A delivery naming a boundary was recorded: that boundary was asked now."""
     boundary_id = delivery.get("boundary_id")
     boundary = tx.get("boundaries", boundary_id) if boundary_id else None

@@ -23,6 +23,7 @@ from typing import Any
 
 from halfway.core import plaintext
 from halfway.core.deliveries import at, iso
+from halfway.core.records import NamedBoundary
 
 KIND = "boundary"  # the practice whose nudge names a boundary
 ANSWERS = ("held", "strained", "crossed")
@@ -120,7 +121,7 @@ def _asked(boundary: Boundary) -> datetime:
 
 def nudge_fields(
     kind: str, records: Iterable[Boundary]
-) -> tuple[dict[str, str | None], dict[str, Any]]:
+) -> tuple[dict[str, str | None], NamedBoundary]:
     """For a nudge of `kind`: the fields its words are filled with, and what its delivery
     record carries besides (`boundary_id`). Other kinds: nothing."""
     if kind != KIND:

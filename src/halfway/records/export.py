@@ -16,9 +16,9 @@ from typing import Any
 
 import orjson
 
+from halfway.core.rawjson import Record
 from halfway.ledger import asks
 
-Record = dict[str, Any]
 TIME_FIELDS = frozenset(
     (
         *("scheduled_for", "due_at", "created_at", "sent_at", "received_at", "at"),

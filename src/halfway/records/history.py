@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 
 from halfway.core import deliveries, plaintext
+from halfway.core.rawjson import Record
 from halfway.ledger import asks
 from halfway.replies import service
 from halfway.words import invoked
-
-Record = dict[str, Any]
 
 
 def history_rows(

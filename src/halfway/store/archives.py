@@ -24,12 +24,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from halfway.core.rawjson import Record
 from halfway.store.datafile import StoreError, read_file
 from halfway.words import invoked
 from halfway.words.plural import plural, were
 
 META = "archives"
-Record = dict[str, Any]
 
 # What every reader (history, export, the digest) takes for granted in an archived
 # record: field -> its type (TIME: an ISO 8601 instant).

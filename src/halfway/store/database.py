@@ -35,6 +35,7 @@ from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
 from halfway.core.deliveries import iso
+from halfway.core.rawjson import Record
 from halfway.store import archives, layout, owners
 from halfway.store.datafile import (
     AtomicStorage,
@@ -72,7 +73,6 @@ __all__ = [
 log = logging.getLogger("halfway")
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
-Record = dict[str, Any]
 Tables = dict[str, list[Record]]
 # Files a daemon leaves once it has run on a folder (its lock, the reply key): with
 # them and no hot file, the hot file was lost, not never made.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,11 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from halfway.core.deliveries import OPEN
+from halfway.core.rawjson import Record
 from halfway.store import faults, layout
 from halfway.words import invoked
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
-Record = dict[str, Any]
 
 
 class StoreError(Exception):
@@ -315,7 +315,7 @@ class Tx:
         found = self._raw(table).get(str(doc_id)) if doc_id else None
         return dict(found) if found is not None else None
 
-    def put(self, table: str, record: Record) -> None:
+    def put(self, table: str, record: Mapping[str, Any]) -> None:
         """Insert `record`, or replace the one with its `id`."""
         ids = self._ids(table)
         doc_id = ids.get(record["id"])

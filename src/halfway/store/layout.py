@@ -43,6 +43,7 @@ from typing import Any
 
 from halfway.core import deliveries
 from halfway.core.deliveries import at, iso, month_of
+from halfway.core.rawjson import Record
 
 SCHEMA_VERSION = 2
 # The lists every reader (export, history, digest) sees, from the archives and the hot file.
@@ -83,7 +84,6 @@ RENDERED = ("title", "body", "link", "words_title", "words")
 # nothing is left to send. The digest's page and `halfway digest` render it afresh.
 SENT_ONLY = ("html", "text")
 
-Record = dict[str, Any]
 Moves = dict[str, dict[str, list[Record]]]  # month -> table -> records
 
 

@@ -32,6 +32,7 @@ from halfway.config.models import Nudge, Settings
 from halfway.core import cursors, schedule
 from halfway.core import unsent as gaps
 from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, at, iso, with_channels
+from halfway.core.records import Delivery, Talk
 from halfway.ledger import asks
 from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.talks import rules
@@ -85,7 +86,7 @@ Spans = tuple[tuple[datetime, datetime | None], ...]  # pauses: (from, until or 
 
 # What makes a step's delivery (Planner.fire_record): (nudge, fire, late, offer_pause,
 # fields) -> the delivery record.
-MakeRecord = Callable[[Nudge, schedule.Fire, bool, bool, Mapping[str, str | None] | None], Record]
+MakeRecord = Callable[[Nudge, schedule.Fire, bool, bool, Mapping[str, str | None] | None], Delivery]
 
 
 def chain_of(settings: Settings) -> tuple[ChainStep, ...]:
@@ -158,7 +159,7 @@ def move(store: Store, settings: Settings, talk_id: str, when: datetime, now: da
     """Move a planned talk to `when`: the steps not yet sent are planned afresh."""
     with store.transaction() as tx:
         talk = _talk(store, tx, talk_id)
-        changed: Record = dict(rules.moved(cast(rules.Talk, talk), when, now))
+        changed: Record = dict(rules.moved(cast(Talk, talk), when, now))
         sent = [e for e in talk.get("chain", []) if e["state"] == STEP_SENT]
         changed["chain"] = plan_steps(when, now, settings, keep=sent)
         tx.put("talks", changed)
@@ -169,7 +170,7 @@ def cancel(store: Store, talk_id: str, now: datetime) -> Record:
     """Call a talk off: its planned steps, and any step's delivery not yet out, cancelled."""
     with store.transaction() as tx:
         talk = _talk(store, tx, talk_id)
-        changed: Record = dict(rules.cancelled(cast(rules.Talk, talk), now))
+        changed: Record = dict(rules.cancelled(cast(Talk, talk), now))
         changed["chain"] = [_cancel_step(tx, entry) for entry in talk.get("chain", [])]
         tx.put("talks", changed)
     return changed
@@ -180,7 +181,7 @@ def done(store: Store, talk_id: str, now: datetime, early: bool = True) -> Recor
     Before its time only with `early` (else talks.NotBegun)."""
     with store.transaction() as tx:
         talk = _talk(store, tx, talk_id)
-        changed: Record = dict(rules.done(cast(rules.Talk, talk), now, early))
+        changed: Record = dict(rules.done(cast(Talk, talk), now, early))
         changed["chain"] = [
             {**entry, "state": STEP_CANCELLED, "reason": TALK_DONE}
             if entry["state"] == STEP_PLANNED and entry["kind"] != rules.TALK_REFLECTION
@@ -270,14 +271,14 @@ def sends_at(entry: Record, settings: Settings, now: datetime) -> tuple[datetime
 # the planner's unit of work ----------------------------------------------------------
 
 
-def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord) -> list[Record]:
+def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord) -> list[Delivery]:
     """Record a delivery for each planned step that has come due, and mark it sent, in
     one write. Steps before a talk that has begun, or long past, are left out instead.
     The caller keeps quiet hours (nothing comes due inside them)."""
     if not any(at(e["due_at"]) <= now for _, e in _waiting(store.view())):
         return []  # the common case: no write at all
     after = _after_talk(settings)
-    added: list[Record] = []
+    added: list[Delivery] = []
     with store.transaction() as tx:
         waits = ask_waits(settings, rules.CLARITY_ASK, tx, now)
         spans = paused_all(tx.records("nudges"))
@@ -302,7 +303,7 @@ def _step_due(
     settings: Settings,
     after: set[str],
     make: MakeRecord,
-    added: list[Record],
+    added: list[Delivery],
     waits: bool = False,
     spans: Spans = (),
 ) -> Record:
@@ -321,11 +322,13 @@ def _step_due(
         code, words = (gaps.PAUSED, PAUSED_ALL) if held else (gaps.ASK_WAITING, ASK_WAITING)
         channels = list(settings.channels_of(nudge.channels))
         gap = gaps.record(new_id("d"), nudge, (fire,), SKIPPED, 0, channels, now, code)
-        gap = {**gap, "talk_id": talk["id"]} | ({"why": EVERYTHING_PAUSED} if held else {})
+        gap["talk_id"] = talk["id"]
+        if held:
+            gap["why"] = EVERYTHING_PAUSED
         added.append(gap)
         return {**entry, "state": STEP_LEFT_OUT, "reason": words, "delivery_id": gap["id"]}
     record = make(nudge, fire, now - due > ON_TIME, False, {"topic": talk.get("topic")})
-    record = {**record, "talk_id": talk["id"]}
+    record["talk_id"] = talk["id"]
     added.append(record)
     return {**entry, "state": STEP_SENT, "delivery_id": record["id"]}
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
-from typing import NotRequired, TypedDict
 
 from halfway.core import plaintext
 from halfway.core.deliveries import at, iso
+from halfway.core.records import HistoryEntry, Talk
 from halfway.talks.when import local_instant
 from halfway.words import invoked
 
@@ -38,21 +38,6 @@ SEND_NOW = "now"  # its time has passed, but there is still time before the talk
 LEFT_OUT = "left_out"  # too late to be of use; `reason` says why
 
 MAX_TOPIC = 200
-
-HistoryEntry = TypedDict(
-    "HistoryEntry",
-    {"state": str, "at": str, "from": NotRequired[str], "to": NotRequired[str]},
-)
-
-
-class Talk(TypedDict):
-    id: str
-    at: str  # when the talk is (UTC)
-    topic: str | None
-    state: str  # PLANNED, DONE or CANCELLED
-    history: list[HistoryEntry]  # what happened to it, and when (`at`: the moment it happened)
-    created_at: str
-    by: NotRequired[str]  # "partner" when the partner began it (movement); else left out
 
 
 class TalkError(ValueError):
