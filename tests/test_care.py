@@ -16,7 +16,7 @@ from halfway.care.triggers import (
     REVISIT_BOUNDARIES,
     STEP_BACK,
 )
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 
 BERLIN = ZoneInfo("Europe/Berlin")
 KIRITIMATI = ZoneInfo("Pacific/Kiritimati")  # UTC+14: its Monday morning is Sunday in UTC
@@ -40,7 +40,7 @@ class History:
         self.tables["boundaries"][0]["answers"].append(answer)
 
     def instant(self, day: date, clock: time = time(12, 0)) -> str:
-        return iso(datetime.combine(day, clock, tzinfo=self.zone))
+        return format_instant(datetime.combine(day, clock, tzinfo=self.zone))
 
     def initiations(self, monday: date, mine: int, theirs: int = 0, clock: time = time(12)) -> None:
         for i in range(mine):
@@ -61,7 +61,7 @@ class History:
         self.tables["deliveries"].append(
             {"id": f"d_{n}", "kind": "pattern_review", "nudge_id": "weekly", "scheduled_for": sent}
         )
-        received = iso(answered) if answered else sent
+        received = format_instant(answered) if answered else sent
         self.tables["replies"].append(
             {"id": f"r_{n}", "delivery_id": f"d_{n}", "value": value, "received_at": received}
         )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.talks import planning, rules
 
 from .conftest import Clock
@@ -36,7 +36,7 @@ def berlin(text: str) -> datetime:
 def sent_kinds(daemon) -> list[tuple[str, str]]:
     """(kind, local 'Thu 19:00' it was scheduled for) of every step delivery, in order."""
     return [
-        (d["kind"], at(d["scheduled_for"]).astimezone(BERLIN).strftime("%a %H:%M"))
+        (d["kind"], parse_instant(d["scheduled_for"]).astimezone(BERLIN).strftime("%a %H:%M"))
         for d in deliveries(daemon)
         if d.get("talk_id")
     ]
@@ -171,7 +171,8 @@ def test_a_step_in_quiet_hours_waits_for_their_end_or_is_left_out(tmp_path) -> N
     def chain(talk_at: str) -> dict[str, str]:
         steps = planning.plan_steps(berlin(talk_at), clock(), settings)
         return {
-            e["kind"]: e.get("reason") or at(e["due_at"]).astimezone(BERLIN).strftime("%a %H:%M")
+            e["kind"]: e.get("reason")
+            or parse_instant(e["due_at"]).astimezone(BERLIN).strftime("%a %H:%M")
             for e in steps
         }
 

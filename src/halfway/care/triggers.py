@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.core.weeks import LOOK_BACK_WEEKS as LOOK_BACK_WEEKS
 from halfway.core.weeks import NOT_HELD, Week
 from halfway.core.weeks import last_whole_week as last_whole_week
@@ -152,7 +152,7 @@ def quiet_run(by_week: Mapping[date, Week], last: date) -> date | None:
 def boundary_answers(records: Mapping[str, Iterable[Record]]) -> list[tuple[datetime, str]]:
     """Every boundary answer (instant, value), oldest first."""
     found = [
-        (at(str(a["at"])), str(a.get("value")))
+        (parse_instant(str(a["at"])), str(a.get("value")))
         for boundary in records.get("boundaries", ())
         for a in boundary.get("answers", ())
         if a.get("at")

@@ -15,7 +15,8 @@ from typing import Any
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import GAVE_UP, OPEN, at
+from halfway.core.deliveries import GAVE_UP, OPEN
+from halfway.core.instants import parse_instant
 
 Record = dict[str, Any]
 # A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
@@ -32,11 +33,7 @@ def pause_lines(settings: Settings, rows: list[Record], now: datetime) -> list[s
         for pause in cursors.in_force(row, now):
             until = pause["until"]
             name = "every nudge" if nudge_id == "*" else nudge_id
-            end = (
-                schedule.clock_text(datetime.fromisoformat(until), settings.tz)
-                if until
-                else "you resume"
-            )
+            end = schedule.clock_text(parse_instant(until), settings.tz) if until else "you resume"
             lines.append(f"paused: {name} until {end}")
     return lines
 
@@ -72,7 +69,7 @@ def render(
     zone = settings.tz
 
     def when(text: str | None) -> str:
-        return schedule.clock_text(at(text), zone) if text else "never"
+        return schedule.clock_text(parse_instant(text), zone) if text else "never"
 
     out: list[str] = []
     if health is None:
@@ -112,7 +109,7 @@ def render(
     week_ago = now - timedelta(days=7)
     for delivery in deliveries:
         for name, result in delivery["channels"].items():
-            if result["state"] == GAVE_UP and at(delivery["due_at"]) >= week_ago:
+            if result["state"] == GAVE_UP and parse_instant(delivery["due_at"]) >= week_ago:
                 out.append(
                     f"  gave up: {delivery['nudge_id']} -> {name}, due {when(delivery['due_at'])}"
                     f" ({result.get('error')})"
@@ -127,7 +124,7 @@ def render(
         if row.get("failing_since"):
             out.append(f"    failing since {when(row['failing_since'])}: {row.get('error')}")
 
-    week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
+    week = [d for d in deliveries if parse_instant(d["scheduled_for"]) >= week_ago]
     counts = Counter(d["state"] for d in week)
     summary = ", ".join(
         f"{counts[s]} {s}"
@@ -138,9 +135,9 @@ def render(
     out.append(f"last 7 days: {summary or 'nothing yet'}")
     gaps = sorted(
         (d for d in week if d["state"] in ("missed", "skipped")),
-        key=lambda d: at(d["scheduled_for"]),
+        key=lambda d: parse_instant(d["scheduled_for"]),
     )
-    seconds = seconds or any(at(d["scheduled_for"]).second for d in gaps)
+    seconds = seconds or any(parse_instant(d["scheduled_for"]).second for d in gaps)
     out += ["  " + gap_line(delivery, zone, seconds) for delivery in gaps]
     return "\n".join(out)
 
@@ -231,7 +228,7 @@ def gap_line(delivery: Record, zone: tzinfo, seconds: bool) -> str:
     """A missed or skipped record: when, how many, and why (if it says)."""
 
     def when(text: str) -> str:
-        return schedule.clock_text(at(text), zone, seconds)
+        return schedule.clock_text(parse_instant(text), zone, seconds)
 
     count = delivery.get("count", 1)
     span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""

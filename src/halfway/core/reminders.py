@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from halfway.core.instants import parse_instant
+
 Record = dict[str, Any]
 
 LATER = "later"
@@ -43,8 +45,8 @@ def next_reminder(
     if reply is not None:
         if reply["value"] != LATER:
             return None
-        asked = datetime.fromisoformat(reply["received_at"])
-        if any(datetime.fromisoformat(r["scheduled_for"]) > asked for r in reminders):
+        asked = parse_instant(reply["received_at"])
+        if any(parse_instant(r["scheduled_for"]) > asked for r in reminders):
             return None
         return asked + snooze, SNOOZE
     if remind_after is None:
@@ -53,7 +55,7 @@ def next_reminder(
     reminded = [r for r in reminders if REMIND in (r.get("reason"), r.get("asks_again"))]
     if len(reminded) >= remind_max:
         return None
-    base = datetime.fromisoformat(delivery["due_at"])
+    base = parse_instant(delivery["due_at"])
     return base + remind_after * (len(reminded) + 1), REMIND
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from halfway.config.models import Nudge
 from halfway.config.practices import QuietHours
 from halfway.core import reminders, schedule
-from halfway.core.deliveries import MISSED, iso
+from halfway.core.deliveries import MISSED
+from halfway.core.instants import format_instant
 
 Record = dict[str, Any]
 
@@ -96,9 +97,9 @@ def record(
         "id": record_id,
         "nudge_id": nudge.id,
         "kind": nudge.kind,
-        "scheduled_for": iso(fires[0].scheduled_for),
-        "due_at": iso(fires[0].due_at),
-        "created_at": iso(now),
+        "scheduled_for": format_instant(fires[0].scheduled_for),
+        "due_at": format_instant(fires[0].due_at),
+        "created_at": format_instant(now),
         "state": state,
         "late": False,
         "manual": False,
@@ -113,7 +114,7 @@ def record(
         gap["unanswered"] = count_unanswered
     if len(fires) + older > 1:
         gap["count"] = len(fires) + older
-        gap["last_scheduled"] = iso(fires[-1].scheduled_for)
+        gap["last_scheduled"] = format_instant(fires[-1].scheduled_for)
     return gap
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 
 LOOK_BACK_WEEKS = 12  # no care trigger, and no digest, needs more history than this
 
@@ -123,7 +123,7 @@ def weeks(
     def add(instant: str | None, **more: int) -> None:
         if not instant:
             return
-        week = counts.get(week_of(at(instant), zone))
+        week = counts.get(week_of(parse_instant(instant), zone))
         if week is not None:
             week["active"] += 1
             for name, n in more.items():
@@ -145,7 +145,7 @@ def weeks(
         add(when, movement=moved, moments=int(is_gesture_answer(delivery, value)))
         scale = str(reply.get("scale"))
         if delivery.get("kind") == "pattern_review" and when and scale in SCALE:
-            moment, monday = at(when), week_of(at(when), zone)
+            moment, monday = parse_instant(when), week_of(parse_instant(when), zone)
             if monday not in energy or energy[monday][0] <= moment:
                 energy[monday] = (moment, int(scale))
     for ask in records.get("asks", ()):

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from halfway.core.deliveries import FINAL_UNSENT, REACHED, at
+from halfway.core.deliveries import FINAL_UNSENT, REACHED
+from halfway.core.instants import parse_instant
 from halfway.replies import service
 from halfway.store.database import Store
 
@@ -49,7 +50,7 @@ class Demo:
 
     def this_run(self, history: list[Record]) -> list[Record]:
         """The deliveries of this run: an earlier run's unanswered ones do not count."""
-        return [d for d in history if at(d["created_at"]) >= self.started]
+        return [d for d in history if parse_instant(d["created_at"]) >= self.started]
 
     def to_answer(
         self, view_deliveries: list[Record], answered: set[str]
@@ -58,7 +59,7 @@ class Demo:
         that nudge's last scripted answer). Only fires that reached you are answered."""
         fires = sorted(
             (d for d in self.this_run(view_deliveries) if is_run_fire(d)),
-            key=lambda d: at(d["scheduled_for"]),
+            key=lambda d: parse_instant(d["scheduled_for"]),
         )
         seen: dict[str, int] = {}
         found = []

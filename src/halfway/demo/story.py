@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from halfway.core.instants import parse_instant
 from halfway.ledger import asks, book
 from halfway.replies import service
 from halfway.talks import planning
@@ -225,7 +226,7 @@ class Story:
     def talk_done(self, talk_id: str) -> None:
         talk = self.store.view().get("talks", talk_id)
         if talk is not None and talk["state"] == "planned":
-            when = datetime.fromisoformat(talk["at"]) + DONE_AFTER
+            when = parse_instant(talk["at"]) + DONE_AFTER
             if when > self.clock():  # it was moved: done after its new time
                 self.at(when, lambda: self.talk_done(talk_id))
                 return

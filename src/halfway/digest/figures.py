@@ -25,7 +25,8 @@ from typing import Any
 
 from halfway.care import triggers
 from halfway.core import weeks as movement
-from halfway.core.deliveries import REACHED, at
+from halfway.core.deliveries import REACHED
+from halfway.core.instants import parse_instant
 
 Record = dict[str, Any]
 
@@ -175,14 +176,17 @@ class _Week:
                 self.replies.append((reply, delivery))
         self.entries = sorted(
             (e for e in records.get("entries", ()) if self.inside(e.get("at"))),
-            key=lambda e: at(e["at"]),
+            key=lambda e: parse_instant(e["at"]),
         )
 
     def inside(self, instant: str | None) -> bool:
-        return bool(instant) and movement.week_of(at(str(instant)), self.zone) == self.monday
+        return (
+            bool(instant)
+            and movement.week_of(parse_instant(str(instant)), self.zone) == self.monday
+        )
 
     def day(self, instant: str) -> date:
-        return at(instant).astimezone(self.zone).date()
+        return parse_instant(instant).astimezone(self.zone).date()
 
     def replies_to(self, kind: str) -> list[Record]:
         return [r for r, d in self.replies if d.get("kind") == kind]
@@ -204,14 +208,16 @@ class _Week:
 
     def gestures(self) -> tuple[Gesture, ...]:
         found = [
-            (at(e["at"]), Gesture(self.day(e["at"]), str(e["text"]), e.get("by")))
+            (parse_instant(e["at"]), Gesture(self.day(e["at"]), str(e["text"]), e.get("by")))
             for e in self.entries
             if e.get("kind") == "gesture" and e.get("text")
         ]
         for reply, delivery in self.replies:
             if movement.is_gesture_answer(delivery, reply.get("value")):
                 when = delivery.get("scheduled_for") or reply["received_at"]
-                found.append((at(when), Gesture(self.day(when), str(reply["value"]).strip())))
+                found.append(
+                    (parse_instant(when), Gesture(self.day(when), str(reply["value"]).strip()))
+                )
         return tuple(g for _, g in sorted(found, key=lambda pair: pair[0]))
 
     def hurt(self) -> tuple[Hurt, ...]:
@@ -224,7 +230,10 @@ class _Week:
 
 def _boundary_checks(records: Mapping[str, Iterable[Record]], week: _Week) -> list[BoundaryCheck]:
     found = [
-        (at(answer["at"]), BoundaryCheck(str(boundary.get("text", "")), str(answer["value"])))
+        (
+            parse_instant(answer["at"]),
+            BoundaryCheck(str(boundary.get("text", "")), str(answer["value"])),
+        )
         for boundary in records.get("boundaries", ())
         for answer in boundary.get("answers", ())
         if answer.get("value") in ("held", "strained", "crossed") and week.inside(answer.get("at"))
@@ -236,7 +245,7 @@ def _state_then(ask: Record, end: date, zone: tzinfo) -> str:
     then = [
         h
         for h in ask.get("history", ())
-        if h.get("state") and at(h["at"]).astimezone(zone).date() < end
+        if h.get("state") and parse_instant(h["at"]).astimezone(zone).date() < end
     ]
     return str(then[-1]["state"] if then else ask.get("state", "asked"))
 
@@ -247,10 +256,10 @@ def _asks(
     """The latest ask said by the week's end (not a draft), and how many earlier rest."""
     said = []
     for ask in records.get("asks", ()):
-        since = at(ask["at"]).astimezone(zone).date()
+        since = parse_instant(ask["at"]).astimezone(zone).date()
         state = _state_then(ask, end, zone)
         if since < end and state != DRAFT:
-            said.append((at(ask["at"]), LatestAsk(str(ask["text"]), state, since)))
+            said.append((parse_instant(ask["at"]), LatestAsk(str(ask["text"]), state, since)))
     if not said:
         return None, 0
     said.sort(key=lambda pair: pair[0])

@@ -31,7 +31,8 @@ from datetime import date, datetime, timedelta
 from halfway.care import share, triggers
 from halfway.config.models import Settings
 from halfway.core import cursors, kinds, schedule
-from halfway.core.deliveries import PENDING, at, iso
+from halfway.core.deliveries import PENDING
+from halfway.core.instants import format_instant, parse_instant
 from halfway.digest import figures, render
 from halfway.store import links
 from halfway.store.database import Record, Store, Tables, View, new_id
@@ -131,13 +132,13 @@ class DigestNudges:
             record = self.record(week, fire.scheduled_for, now, care_notes=due.send)
         with self.store.transaction() as tx:
             meta = dict(tx.meta.get(META) or {})
-            if meta.get("checked") and at(meta["checked"]) >= fire.scheduled_for:
+            if meta.get("checked") and parse_instant(meta["checked"]) >= fire.scheduled_for:
                 return None  # another process made this check
             if record is not None and due is not None:
                 tx.put("deliveries", record)
                 if due.send:  # said in the digest: the care check will not say them again
                     tx.set_meta({share.CARE_META: share.with_fired(tx.meta, due.remember)})
-            tx.set_meta({META: {"checked": iso(now), "week": week}})
+            tx.set_meta({META: {"checked": format_instant(now), "week": week}})
         if record is not None:
             log.info("digest for %s recorded, %d channel(s)", week, len(record["channels"]))
         elif paused:
@@ -164,10 +165,10 @@ class DigestNudges:
             "nudge_id": nudge_id(week),
             "kind": KIND,
             "week": week,
-            "scheduled_for": iso(scheduled_for),
-            "due_at": iso(now),
-            "created_at": iso(now),
-            "expires_at": iso(now + LINK_LIFE),
+            "scheduled_for": format_instant(scheduled_for),
+            "due_at": format_instant(now),
+            "created_at": format_instant(now),
+            "expires_at": format_instant(now + LINK_LIFE),
             "state": PENDING,
             "late": False,
             "manual": manual,

@@ -24,7 +24,8 @@ from typing import Protocol
 
 from halfway.config.models import Nudge, Settings
 from halfway.core import clockjump, cursors, deliveries, kinds, reminders, schedule, tokens, unsent
-from halfway.core.deliveries import MISSED, PENDING, SKIPPED, at, iso
+from halfway.core.deliveries import MISSED, PENDING, SKIPPED
+from halfway.core.instants import format_instant, parse_instant
 from halfway.engine import reminding, rewinding
 from halfway.ledger.book import nudge_fields, on_fire, rest_asks, sync_boundaries
 from halfway.store.database import Record, Store, View, new_id
@@ -158,13 +159,13 @@ class Planner:
             for nudge in (n for n in due if n.id in plans):
                 cursor = tx.get("nudges", nudge.id) or cursors.fresh(nudge.id, now)
                 records, last = plans[nudge.id]
-                if cursor.get("last") and at(cursor["last"]) >= last:
+                if cursor.get("last") and parse_instant(cursor["last"]) >= last:
                     continue  # another process recorded these already
                 for record in records:
                     tx.put("deliveries", record)
                     on_fire(tx, record)  # a boundary it names was asked
                     added.append(record)
-                tx.put("nudges", {**cursor, "last": iso(last)})
+                tx.put("nudges", {**cursor, "last": format_instant(last)})
         for record in added:
             self.log_fire(record)
         return added
@@ -185,12 +186,14 @@ class Planner:
             reason = unsent.missed_reason(decision, nudge.catch_up, zone, quiet, jumped)
             missed, older = decision.missed, decision.older_missed
             gap = self.gap_record(nudge, missed, MISSED, older, reason)
-            records.append({**gap, "after": iso(since)} if older else gap)  # see clockjump
+            records.append(
+                {**gap, "after": format_instant(since)} if older else gap
+            )  # see clockjump
         if decision.skipped:
             records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, unsent.PAUSED))
         if decision.send:
             records.append(self.fire_or_back_off(nudge, decision.send, decision.late, view))
-        records.sort(key=lambda r: at(r["scheduled_for"]))
+        records.sort(key=lambda r: parse_instant(r["scheduled_for"]))
         return records, every[-1].scheduled_for
 
     def fire_or_back_off(self, nudge: Nudge, fire: schedule.Fire, late: bool, view: View) -> Record:
@@ -200,7 +203,7 @@ class Planner:
             return self.gap_record(nudge, (fire,), SKIPPED, 0, unsent.ASK_WAITING)
         history = sorted(
             (d for d in view.records("deliveries") if d["nudge_id"] == nudge.id),
-            key=lambda d: at(d["scheduled_for"]),
+            key=lambda d: parse_instant(d["scheduled_for"]),
         )
         if self.demo:  # each demo run starts afresh, whatever an earlier one left unanswered
             history = self.demo.this_run(history)
@@ -264,10 +267,10 @@ class Planner:
             "id": delivery_id,
             "nudge_id": nudge.id,
             "kind": nudge.kind,
-            "scheduled_for": iso(fire.scheduled_for),
-            "due_at": iso(fire.due_at),
-            "created_at": iso(self.clock()),
-            "expires_at": iso(fire.due_at + nudge.reply_window),
+            "scheduled_for": format_instant(fire.scheduled_for),
+            "due_at": format_instant(fire.due_at),
+            "created_at": format_instant(self.clock()),
+            "expires_at": format_instant(fire.due_at + nudge.reply_window),
             "state": PENDING,
             "late": late,
             "manual": False,

@@ -17,7 +17,8 @@ from datetime import datetime
 
 from halfway.config.models import Settings
 from halfway.core import cursors, deliveries, kinds, reminders, schedule, unsent
-from halfway.core.deliveries import PENDING, SKIPPED, iso
+from halfway.core.deliveries import PENDING, SKIPPED
+from halfway.core.instants import format_instant
 from halfway.store.database import Record, View, new_id
 
 Due = tuple[Record, str, datetime]  # a delivery to ask about again, why, and when it was due
@@ -82,9 +83,9 @@ def record(settings: Settings, delivery: Record, now: datetime, reason: str) -> 
     return {
         **{k: delivery[k] for k in kept},
         "id": new_id("d"),
-        "scheduled_for": iso(now),
-        "due_at": iso(now),
-        "created_at": iso(now),
+        "scheduled_for": format_instant(now),
+        "due_at": format_instant(now),
+        "created_at": format_instant(now),
         "state": PENDING,
         "late": False,
         "manual": False,
@@ -106,9 +107,9 @@ def skipped(delivery: Record, when: datetime, now: datetime, reason: str) -> Rec
         "id": new_id("d"),
         "nudge_id": delivery["nudge_id"],
         "kind": delivery["kind"],
-        "scheduled_for": iso(when),
-        "due_at": iso(when),
-        "created_at": iso(now),
+        "scheduled_for": format_instant(when),
+        "due_at": format_instant(when),
+        "created_at": format_instant(now),
         "state": SKIPPED,
         "late": False,
         "manual": False,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.store.database import Store, View
 from halfway.store.links import Links
 from halfway.words import discretion
@@ -50,7 +50,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
     for talk in view.records("talks"):
         if talk.get("state") != "planned" or not talk.get("at"):
             continue
-        start = at(talk["at"]).astimezone(zone)
+        start = parse_instant(talk["at"]).astimezone(zone)
         title = settings.discreet_title if settings.discreet else discretion.CALENDAR_TALK
         moves = sum(1 for h in talk.get("history", []) if h.get("state") == "moved")
         found.append(

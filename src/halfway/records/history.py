@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from halfway.core import plaintext
+from halfway.core.instants import parse_instant
 from halfway.ledger import asks
 from halfway.replies import service
 
@@ -49,7 +50,7 @@ def history_rows(
         first_day = since.isoformat()
         rows = [r for r in rows if r["at"][:10] >= first_day]
     # Local texts carry different offsets across a DST change: compare instants.
-    rows.sort(key=lambda r: datetime.fromisoformat(r["at"]))
+    rows.sort(key=lambda r: parse_instant(r["at"]))
     return rows
 
 

@@ -42,7 +42,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from halfway.core import deliveries
-from halfway.core.deliveries import at, iso, month_of
+from halfway.core.deliveries import month_of
+from halfway.core.instants import format_instant, parse_instant
 
 SCHEMA_VERSION = 2
 # The lists every reader (export, history, digest) sees, from the archives and the hot file.
@@ -116,7 +117,9 @@ def utc_times(value: Any) -> Any:
     if isinstance(value, dict):
         return {
             key: (
-                iso(at(item)) if key in TIME_FIELDS and isinstance(item, str) else utc_times(item)
+                format_instant(parse_instant(item))
+                if key in TIME_FIELDS and isinstance(item, str)
+                else utc_times(item)
             )
             for key, item in value.items()
         }
@@ -142,7 +145,7 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     for record in new["deliveries"].values():
         if deliveries.is_fire(record):
             nudge, when = record["nudge_id"], record["scheduled_for"]
-            if nudge not in last or at(when) > at(last[nudge]):
+            if nudge not in last or parse_instant(when) > parse_instant(last[nudge]):
                 last[nudge] = when
     cursors = {}
     for key, row in data.get("nudges", {}).items():
@@ -188,16 +191,16 @@ def choose_moves(records: Callable[[str], list[Record]], now: datetime) -> Compa
         target = reply["delivery_id"]
         if target in month:
             found.move(month[target], "replies", reply)
-        elif target not in hot_ids and now - at(reply["received_at"]) > KEEP_HOT:
+        elif target not in hot_ids and now - parse_instant(reply["received_at"]) > KEEP_HOT:
             found.move(month_of(reply["received_at"]), "replies", reply)  # its delivery left
     for entry in records("entries"):
-        if now - at(entry["at"]) > deliveries.KEEP_ENTRIES_HOT:
+        if now - parse_instant(entry["at"]) > deliveries.KEEP_ENTRIES_HOT:
             found.move(month_of(entry["at"]), "entries", entry)
     staying = _names([d for d in hot if d["id"] not in moving])
     for table in ("talks", "asks"):
         for record in records(table):
             if leaves(table, record, now) and not in_use(table, record, staying):
-                found.move(month_of(iso(last_change(record))), table, record)
+                found.move(month_of(format_instant(last_change(record))), table, record)
     for boundary in records("boundaries"):
         _boundary_moves(found, boundary, now, in_use("boundaries", boundary, staying))
     return found
@@ -227,15 +230,17 @@ def _boundary_moves(found: Compaction, boundary: Record, now: datetime, used: bo
     """A retired boundary leaves whole (unless `used`); an active one only its old
     answers, each month's in a copy of the boundary holding just those."""
     whole = leaves("boundaries", boundary, now) and not used
-    answers = sorted(boundary.get("answers") or [], key=lambda a: at(a["at"]))
+    answers = sorted(boundary.get("answers") or [], key=lambda a: parse_instant(a["at"]))
     recent = answers[-KEEP_LAST_ANSWERS:] if not whole else []
-    old = [a for a in answers if a not in recent and (whole or now - at(a["at"]) > KEEP_HOT)]
+    old = [
+        a for a in answers if a not in recent and (whole or now - parse_instant(a["at"]) > KEEP_HOT)
+    ]
     if not old and not whole:
         return
     by_month: dict[str, list[Record]] = {}
     for answer in old:
         by_month.setdefault(month_of(answer["at"]), []).append(answer)
-    last = month_of(iso(last_change(boundary)))
+    last = month_of(format_instant(last_change(boundary)))
     for month, these in sorted(by_month.items()):
         if not (whole and month == last):
             found.move(month, "boundaries", {**boundary, "answers": these})
@@ -250,7 +255,7 @@ def last_change(record: Record) -> datetime:
     """When a talk, an ask or a boundary last changed: the latest instant it records."""
     times = [record.get(key) for key in ("created_at", "at", "retired_at")]
     times += [h.get("at") for h in record.get("history") or []]
-    return max(at(t) for t in times if isinstance(t, str))
+    return max(parse_instant(t) for t in times if isinstance(t, str))
 
 
 def leaves(table: str, record: Record, now: datetime) -> bool:
@@ -261,7 +266,9 @@ def leaves(table: str, record: Record, now: datetime) -> bool:
             return False
         if record.get("state") in DONE_TALKS:
             return since > KEEP_HOT
-        return record.get("state") == "planned" and now - at(record["at"]) > KEEP_PAST_TALKS
+        return (
+            record.get("state") == "planned" and now - parse_instant(record["at"]) > KEEP_PAST_TALKS
+        )
     if table == "asks":
         return record.get("state") in SETTLED_ASKS and since > KEEP_HOT
     if table == "boundaries":
@@ -276,7 +283,7 @@ def merged(table: str, earlier: Record | None, later: Record) -> Record:
         return later
     answers = {_answer_key(a): a for a in earlier["answers"]}
     answers.update((_answer_key(a), a) for a in later.get("answers") or [])
-    return {**later, "answers": sorted(answers.values(), key=lambda a: at(a["at"]))}
+    return {**later, "answers": sorted(answers.values(), key=lambda a: parse_instant(a["at"]))}
 
 
 def _answer_key(answer: Record) -> str:
