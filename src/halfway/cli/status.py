@@ -15,7 +15,18 @@ from typing import Any
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import GAVE_UP, OPEN
+from halfway.core.deliveries import (
+    FAILED,
+    FINAL_UNSENT,
+    GAVE_UP,
+    LATE,
+    MISSED,
+    OPEN,
+    PARTIAL,
+    PENDING,
+    SENT,
+    SKIPPED,
+)
 from halfway.core.instants import parse_instant
 
 Record = dict[str, Any]
@@ -100,7 +111,7 @@ def render(
     out.append(f"outbox: {len(waiting)} send(s) waiting" if waiting else "outbox: empty, all sent")
     for delivery, name, result in waiting:
         line = f"  {delivery['nudge_id']} -> {name}: {result['state']}"
-        if result["state"] == "failed":
+        if result["state"] == FAILED:
             line += (
                 f" {result['attempts']}x, next try {when(result.get('next_attempt'))}"
                 f" ({result.get('error')})"
@@ -128,13 +139,13 @@ def render(
     counts = Counter(d["state"] for d in week)
     summary = ", ".join(
         f"{counts[s]} {s}"
-        for s in ("sent", "late", "partial", "pending", "failed", "missed", "skipped")
+        for s in (SENT, LATE, PARTIAL, PENDING, FAILED, MISSED, SKIPPED)
         if counts[s]
     )
     out.append("")
     out.append(f"last 7 days: {summary or 'nothing yet'}")
     gaps = sorted(
-        (d for d in week if d["state"] in ("missed", "skipped")),
+        (d for d in week if d["state"] in FINAL_UNSENT),
         key=lambda d: parse_instant(d["scheduled_for"]),
     )
     seconds = seconds or any(parse_instant(d["scheduled_for"]).second for d in gaps)

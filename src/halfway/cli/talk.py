@@ -65,7 +65,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
         print(f"no talks planned; {hidden}")
     now = utc_now()
     for talk in shown:
-        moves = sum(1 for h in talk["history"] if h["state"] == "moved")
+        moves = sum(1 for h in talk["history"] if h["state"] == talks.MOVED)
         moved = f" (moved {moves}×)" if moves else ""
         print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
         print_chain(talk, settings, now)
@@ -133,7 +133,11 @@ def cmd_talk_done(args: argparse.Namespace) -> int:
     except talkbook.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     reflection = next(
-        (e for e in talk["chain"] if e["kind"] == "talk_reflection" and e["state"] == "planned"),
+        (
+            e
+            for e in talk["chain"]
+            if e["kind"] == "talk_reflection" and e["state"] == talkbook.STEP_PLANNED
+        ),
         None,
     )
     later = (

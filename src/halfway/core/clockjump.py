@@ -29,7 +29,7 @@ from typing import Any
 from halfway.config.models import Nudge, Settings
 from halfway.config.practices import QuietHours
 from halfway.core import schedule
-from halfway.core.deliveries import MISSED, SKIPPED, is_fire
+from halfway.core.deliveries import FINAL_UNSENT, is_fire
 from halfway.core.instants import format_instant, parse_instant
 
 log = logging.getLogger("halfway")
@@ -250,7 +250,7 @@ def recorded(records: list[dict[str, Any]], nudge_id: str, since: datetime) -> s
 def is_gap(record: dict[str, Any]) -> bool:
     """A record of fires decided without sending (one or many), of the schedule."""
     return (
-        record.get("state") in (MISSED, SKIPPED)
+        record.get("state") in FINAL_UNSENT
         and not record.get("reminder_of")
         and not record.get("manual")
     )

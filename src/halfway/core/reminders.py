@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from halfway.core.deliveries import MISSED, REACHED
 from halfway.core.instants import parse_instant
 
 Record = dict[str, Any]
@@ -24,7 +25,6 @@ REMIND = "remind"  # a reminder's reason: no answer after `remind_after`
 SNOOZE = "snooze"  # … and a re-ask's: "later" was the answer
 PAUSE_WEEK = "pause_week"
 BACK_OFF_AFTER = 3  # unanswered sends in a row before halfway eases off
-REACHED = ("sent", "late", "partial")
 
 
 def takes_reply(delivery: Record) -> bool:
@@ -68,7 +68,7 @@ def backing_off(history: list[Record], answered: set[str]) -> tuple[bool, bool]:
     fires = [
         d
         for d in history
-        if not d.get("reminder_of") and not d.get("manual") and d["state"] != "missed"
+        if not d.get("reminder_of") and not d.get("manual") and d["state"] != MISSED
     ]
     sent = [d for d in fires if d["state"] in REACHED and takes_reply(d)]
     recent = sent[-BACK_OFF_AFTER:]

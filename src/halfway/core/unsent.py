@@ -18,7 +18,7 @@ from typing import Any
 from halfway.config.models import Nudge
 from halfway.config.practices import QuietHours
 from halfway.core import reminders, schedule
-from halfway.core.deliveries import MISSED
+from halfway.core.deliveries import MISSED, REACHED
 from halfway.core.instants import format_instant
 
 Record = dict[str, Any]
@@ -73,7 +73,7 @@ def unanswered(history: Sequence[Record], answered: set[str]) -> int:
     for delivery in reversed(history):
         if delivery.get("reminder_of") or delivery.get("manual") or delivery["state"] == MISSED:
             continue
-        if delivery["state"] not in reminders.REACHED or not reminders.takes_reply(delivery):
+        if delivery["state"] not in REACHED or not reminders.takes_reply(delivery):
             continue
         if delivery["id"] in answered:
             break

@@ -37,7 +37,9 @@ MOVEMENT = frozenset({"agreed_time", "acknowledged", "small_change"})
 ASKS_MOVEMENT = frozenset({"pattern_review", "talk_reflection"})
 NOT_ANSWERS = frozenset({"later", "pause_week"})  # a reply that says nothing
 NOT_GESTURES = NOT_ANSWERS | {"none"}
-AGREED = "agreed"  # an ask's state: the partner said yes
+# An ask's states, whose home (ledger.asks) is above the pure core: named again here,
+# and tests/test_state_names.py keeps them equal to the home's.
+AGREED = "agreed"  # the partner said yes
 SAID = frozenset({"made", "asked"})  # an ask said (`made` is read as `asked`)
 NOT_HELD = "crossed"  # a boundary answer: it did not hold this time
 SCALE = frozenset("12345")  # the weekly review's energy answers

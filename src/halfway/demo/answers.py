@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from halfway.core.deliveries import FINAL_UNSENT, REACHED
+from halfway.core import reminders, unsent
+from halfway.core.deliveries import FINAL_UNSENT, MISSED, REACHED, SKIPPED
 from halfway.core.instants import parse_instant
 from halfway.replies import service
 from halfway.store.database import Store
@@ -100,15 +101,15 @@ class Demo:
 def explain(record: Record) -> str:
     """One short line on what a fire, reminder or gap record means."""
     state, reason = record["state"], record.get("reason")
-    if state == "skipped" and reason == "backoff":
+    if state == SKIPPED and reason == unsent.BACKOFF:
         return "instead of nagging, halfway now skips every other one until you answer"
-    if state == "skipped" and reason == "ask_waiting":
+    if state == SKIPPED and reason == unsent.ASK_WAITING:
         return "one ask at a time: no new one while the last ask said waits for its answer"
-    if state == "skipped":
+    if state == SKIPPED:
         return "a paused nudge's fires are skipped, not saved up for later"
-    if state == "missed":
+    if state == MISSED:
         return "nothing is lost: fires from while halfway was stopped are counted here"
-    if reason == "snooze":
+    if reason == reminders.SNOOZE:
         return "you said 'later', so it asks again now"
     if record.get("reminder_of"):
         return "no answer yet, so halfway asks once more"

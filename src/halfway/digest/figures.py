@@ -27,6 +27,7 @@ from halfway.care import triggers
 from halfway.core import weeks as movement
 from halfway.core.deliveries import REACHED
 from halfway.core.instants import parse_instant
+from halfway.ledger import asks
 
 Record = dict[str, Any]
 
@@ -37,8 +38,6 @@ OWN = ("digest:", "care:")  # halfway's own messages are not check-ins
 FIRST_YEAR = 1970  # the first year a week may be asked for
 WEEK_TEXT = re.compile(r"(\d{4})-W(\d{1,2})")
 SAID = movement.SAID
-DRAFT = "draft"  # an ask not said yet: only the person's own
-RESTING = "resting"
 
 
 @dataclass(frozen=True)
@@ -247,7 +246,7 @@ def _state_then(ask: Record, end: date, zone: tzinfo) -> str:
         for h in ask.get("history", ())
         if h.get("state") and parse_instant(h["at"]).astimezone(zone).date() < end
     ]
-    return str(then[-1]["state"] if then else ask.get("state", "asked"))
+    return str(then[-1]["state"] if then else ask.get("state", asks.ASKED))
 
 
 def _asks(
@@ -258,13 +257,13 @@ def _asks(
     for ask in records.get("asks", ()):
         since = parse_instant(ask["at"]).astimezone(zone).date()
         state = _state_then(ask, end, zone)
-        if since < end and state != DRAFT:
+        if since < end and state != asks.DRAFT:  # a draft is only the person's own
             said.append((parse_instant(ask["at"]), LatestAsk(str(ask["text"]), state, since)))
     if not said:
         return None, 0
     said.sort(key=lambda pair: pair[0])
     latest = said[-1][1]
-    return latest, sum(1 for _, a in said[:-1] if a.state == RESTING)
+    return latest, sum(1 for _, a in said[:-1] if a.state == asks.RESTING)
 
 
 def _asks_said(records: Mapping[str, Iterable[Record]], week: _Week) -> int:

@@ -54,8 +54,12 @@ KEEP_LAST_FIRES = 4
 KEEP_HOT = deliveries.KEEP_HOT
 # A talk's, an ask's and a boundary's states after which it may leave (names, so that
 # states read from older files, and ones added later, are kept hot unless named here).
+# Their home is above the store (talks.rules, talks.planning, ledger.asks), so they are
+# named again here; tests/test_state_names.py keeps each equal to its home's.
 DONE_TALKS = frozenset({"done", "cancelled"})
 SETTLED_ASKS = frozenset({"agreed", "declined", "no_answer", "followed_up", "resting"})
+PLANNED_TALK = "planned"  # talks.rules.PLANNED
+PLANNED_STEP = "planned"  # a talk's chain step still to come: talks.planning.STEP_PLANNED
 # A talk nobody marked done or cancelled leaves this long after its time.
 KEEP_PAST_TALKS = timedelta(days=30)
 # An active boundary's latest answers stay hot (`boundary list` shows the last one).
@@ -262,12 +266,13 @@ def leaves(table: str, record: Record, now: datetime) -> bool:
     """Whether a talk, an ask or a boundary leaves the hot file now (as a whole)."""
     since = now - last_change(record)
     if table == "talks":
-        if any(step.get("state") == "planned" for step in record.get("chain") or []):
+        if any(step.get("state") == PLANNED_STEP for step in record.get("chain") or []):
             return False
         if record.get("state") in DONE_TALKS:
             return since > KEEP_HOT
         return (
-            record.get("state") == "planned" and now - parse_instant(record["at"]) > KEEP_PAST_TALKS
+            record.get("state") == PLANNED_TALK
+            and now - parse_instant(record["at"]) > KEEP_PAST_TALKS
         )
     if table == "asks":
         return record.get("state") in SETTLED_ASKS and since > KEEP_HOT
