@@ -346,3 +346,14 @@ def test_weeks_are_named_by_their_local_monday() -> None:
     assert triggers.last_whole_week(datetime(2027, 1, 4, 0, 5, tzinfo=BERLIN), BERLIN) == date(
         2026, 12, 28
     )
+
+
+def test_a_week_runs_from_its_mondays_local_midnight_to_the_next() -> None:
+    from halfway.core import weeks
+
+    monday = date(2026, 10, 19)  # the week the clocks go back in Berlin (Sun 25 Oct)
+    assert weeks.week_start(monday, BERLIN) == datetime(2026, 10, 18, 22, 0, tzinfo=UTC)
+    assert weeks.week_end(monday, BERLIN) == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
+    last_minute = weeks.week_end(monday, BERLIN) - timedelta(minutes=1)
+    assert weeks.week_of(last_minute, BERLIN) == monday
+    assert weeks.week_of(weeks.week_end(monday, BERLIN), BERLIN) == monday + timedelta(weeks=1)

@@ -36,7 +36,7 @@ from typing import Any
 
 from halfway.core.instants import parse_instant
 from halfway.core.weeks import LOOK_BACK_WEEKS as LOOK_BACK_WEEKS
-from halfway.core.weeks import NOT_HELD, Week
+from halfway.core.weeks import NOT_HELD, Week, week_end
 from halfway.core.weeks import last_whole_week as last_whole_week
 from halfway.core.weeks import week_of as week_of
 from halfway.core.weeks import weeks as weeks
@@ -239,7 +239,7 @@ def evaluate(
     as given, so one quiet message arrives, not two."""
     last = last_whole_week(now, zone)
     by_week = weeks(records, zone, last)
-    end = datetime.combine(last + timedelta(weeks=1), datetime.min.time(), tzinfo=zone)
+    end = week_end(last, zone)
     found = occurrences(by_week, last, boundary_answers(records), end)
     first_seen = min(by_week)
     remember = {k: dict(v) for k, v in (fired or {}).items() if isinstance(v, Mapping)}

@@ -15,8 +15,12 @@ A week is *still* when something was written down and it held neither movement n
 a moment: a week with a gesture is never still, and a week with nothing written is
 not still either (halfway does not call a week still when it knows nothing of it).
 
-A week is a local ISO week (Monday to Sunday in the user's zone), named by its Monday.
-A reply counts in the week of the nudge it answers.
+What a week is, here and everywhere in halfway: a local ISO week, Monday to Sunday in
+the user's zone, named by its Monday (`week_of`); it runs from that Monday's local
+midnight to the next one's (`week_start`, `week_end`), and at `now` the last whole
+week is the one before now's (`last_whole_week`). A reply counts in the week of the
+nudge it answers. (The weekly review's page looks back a rolling seven days instead:
+`replies.review.LOOK_BACK`, a window before its question, not a week.)
 
 Nothing here reads the clock or the disk: the records are given.
 """
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from halfway.core.instants import parse_instant
@@ -92,6 +96,17 @@ def week_of(instant: datetime, zone: tzinfo) -> date:
 def last_whole_week(now: datetime, zone: tzinfo) -> date:
     """The Monday of the last week that has ended at `now`."""
     return week_of(now, zone) - timedelta(weeks=1)
+
+
+def week_start(monday: date, zone: tzinfo) -> datetime:
+    """The instant the week of `monday` begins: that Monday's local midnight (aware, in
+    `zone`)."""
+    return datetime.combine(monday, time(0), tzinfo=zone)
+
+
+def week_end(monday: date, zone: tzinfo) -> datetime:
+    """The instant the week of `monday` ends: the next Monday's local midnight."""
+    return week_start(monday + timedelta(weeks=1), zone)
 
 
 def is_gesture_answer(delivery: Mapping[str, Any], value: Any) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from halfway.core import weeks
 from halfway.core.instants import parse_instant
 from halfway.ledger import asks, book
 from halfway.replies import service
@@ -127,8 +128,7 @@ class Story:
         return moment.astimezone(UTC)
 
     def week(self) -> Week:
-        today = self.clock().astimezone(self.settings.tz).date()
-        monday = today - timedelta(days=today.weekday())
+        monday = weeks.week_of(self.clock(), self.settings.tz)
         return self.weeks.get(monday) or Week(monday, False)
 
     # the plan -----------------------------------------------------------------

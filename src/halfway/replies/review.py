@@ -16,7 +16,10 @@ from halfway.ledger import asks
 from halfway.store.database import Record, View
 
 KIND = "pattern_review"
-WEEK = timedelta(days=7)
+# Not a week (what a week is: core/weeks, Monday to Sunday): the seven days up to the
+# moment the review was sent, whatever the day, so that what it shows is what came just
+# before its question.
+LOOK_BACK = timedelta(days=7)
 MAX_SHOWN = 20  # a page, not an archive: the most recent this many gestures
 NOT_GESTURES = frozenset({"none", "later", "pause_week"})  # gesture_log answers that say none
 
@@ -57,5 +60,5 @@ def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, Any] | No
         if last
         else None,
         "resting": resting,
-        "gestures": gestures(view, end - WEEK, end, zone),
+        "gestures": gestures(view, end - LOOK_BACK, end, zone),
     }
