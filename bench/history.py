@@ -25,7 +25,7 @@ from typing import Any
 
 from halfway.channels.sending import ChannelResult
 from halfway.config import loader
-from halfway.core.deliveries import at, iso
+from halfway.core.instants import format_instant, parse_instant
 from halfway.engine.daemon import Daemon
 from halfway.replies import service
 from halfway.store.database import Store
@@ -100,7 +100,12 @@ def simulate(folder: Path, start: datetime, days: int, rng: random.Random) -> No
         if now[0].astimezone(daemon.settings.tz).hour == 12 and rng.random() < 0.8:
             daemon.store.add(
                 "entries",
-                {"kind": "gesture", "text": rng.choice(NOTES), "at": iso(now[0]), "by": "partner"},
+                {
+                    "kind": "gesture",
+                    "text": rng.choice(NOTES),
+                    "at": format_instant(now[0]),
+                    "by": "partner",
+                },
             )
         if now[0].date() != compacted:  # the daemon compacts every few hours
             daemon.store.compact(now[0])
@@ -113,8 +118,10 @@ def shifted(record: dict[str, Any], years: int, ids: dict[str, str]) -> dict[str
     copy: dict[str, Any] = {}
     for key, value in record.items():
         if isinstance(value, str) and value[:2] == "20" and value[10:11] == "T":
-            moment = at(value)
-            value = iso(moment.replace(year=moment.year - years, day=min(moment.day, 28)))
+            moment = parse_instant(value)
+            value = format_instant(
+                moment.replace(year=moment.year - years, day=min(moment.day, 28))
+            )
         elif key in ("id", "delivery_id", "reminder_of") and isinstance(value, str):
             value = ids.setdefault(value, value[:2] + secrets.token_hex(6))
         elif isinstance(value, dict):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 
 Record = dict[str, Any]
 _ids = itertools.count(1)
@@ -16,7 +16,7 @@ _ids = itertools.count(1)
 
 def moment(local: str, zone: str) -> str:
     """'2026-11-24 20:00' in `zone`, as the store keeps it."""
-    return iso(datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone)))
+    return format_instant(datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone)))
 
 
 class History:

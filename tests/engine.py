@@ -8,7 +8,7 @@ from typing import Any
 
 from halfway.channels import sending
 from halfway.config import loader
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.engine.daemon import Daemon
 from halfway.replies import service
 from halfway.store.database import Store
@@ -34,7 +34,9 @@ def run_tick(daemon: Daemon) -> None:
 def deliveries(daemon: Daemon) -> list[dict[str, Any]]:
     """Every delivery, from the hot file and the archives, oldest first."""
     found = daemon.store.everything()["deliveries"]
-    return sorted(found, key=lambda d: (at(d["scheduled_for"]), d.get("reminder_of", "")))
+    return sorted(
+        found, key=lambda d: (parse_instant(d["scheduled_for"]), d.get("reminder_of", ""))
+    )
 
 
 def states(daemon: Daemon, nudge_id: str | None = None) -> list[tuple[str, str]]:
@@ -42,7 +44,7 @@ def states(daemon: Daemon, nudge_id: str | None = None) -> list[tuple[str, str]]
     shows its count ('missed×4')."""
     return [
         (
-            at(d["scheduled_for"]).astimezone(daemon.settings.tz).strftime("%d %H:%M"),
+            parse_instant(d["scheduled_for"]).astimezone(daemon.settings.tz).strftime("%d %H:%M"),
             d["state"] + (f"×{d['count']}" if d.get("count", 1) > 1 else ""),
         )
         for d in deliveries(daemon)

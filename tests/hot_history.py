@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.ledger import asks, book, boundaries
 from halfway.store.database import Store, write_file
 from halfway.talks import rules
@@ -40,15 +40,15 @@ class History:
 
 def delivery(n: int, nudge: str, kind: str, when: datetime, **extra: Any) -> Record:
     """A finished delivery, as the planner records it and the outbox marks it sent."""
-    sent = {"state": "sent", "attempts": 1, "sent_at": iso(when), "error": None}
+    sent = {"state": "sent", "attempts": 1, "sent_at": format_instant(when), "error": None}
     return {
         "id": f"d_{n:012x}",
         "nudge_id": nudge,
         "kind": kind,
-        "scheduled_for": iso(when),
-        "due_at": iso(when),
-        "created_at": iso(when),
-        "expires_at": iso(when + timedelta(days=1)),
+        "scheduled_for": format_instant(when),
+        "due_at": format_instant(when),
+        "created_at": format_instant(when),
+        "expires_at": format_instant(when + timedelta(days=1)),
         "state": "sent",
         "late": False,
         "words_title": "A small check-in",
@@ -65,7 +65,12 @@ def delivery(n: int, nudge: str, kind: str, when: datetime, **extra: Any) -> Rec
             "takes_reply": True,
         },
         "channels": {
-            "phone": {**sent, "finished_at": iso(when), "owner": None, "lease_until": None}
+            "phone": {
+                **sent,
+                "finished_at": format_instant(when),
+                "owner": None,
+                "lease_until": None,
+            }
         },
         **extra,
     }
@@ -80,9 +85,15 @@ def reply(n: int, target: Record, when: datetime) -> Record:
         "note": NOTE,
         "scale": None,
         "via": "web",
-        "received_at": iso(when),
+        "received_at": format_instant(when),
         "history": [
-            {"value": "noted", "note": NOTE, "scale": None, "via": "web", "received_at": iso(when)}
+            {
+                "value": "noted",
+                "note": NOTE,
+                "scale": None,
+                "via": "web",
+                "received_at": format_instant(when),
+            }
         ],
     }
 
@@ -172,5 +183,5 @@ def _talk(put: Any, talk_id: str, when: datetime, now: datetime, rng: random.Ran
         finish = rules.done if rng.random() < 0.8 else rules.cancelled
         talk = dict(finish(cast(rules.Talk, talk), ended))
     state = "sent" if ended < now else "planned"
-    talk["chain"] = [{"kind": "talk_reflection", "due_at": iso(ended), "state": state}]
+    talk["chain"] = [{"kind": "talk_reflection", "due_at": format_instant(ended), "state": state}]
     put("talks", talk)

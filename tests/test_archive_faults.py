@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from halfway.core.deliveries import iso, month_of
+from halfway.core.deliveries import month_of
+from halfway.core.instants import format_instant
 from halfway.store.database import Store
 from halfway.store.links import Links
 
@@ -41,7 +42,7 @@ def get(url: str) -> tuple[int, str]:
 
 def finished(n: int, when: datetime, nudge: str = "often") -> dict[str, Any]:
     """A delivery sent long ago, finished: compaction moves it to its month."""
-    stamp = iso(when)
+    stamp = format_instant(when)
     send = {"state": "sent", "attempts": 1, "sent_at": stamp, "error": None}
     return {
         "id": f"d_{n:04d}",
@@ -91,11 +92,16 @@ def test_a_damaged_archive_month_fails_the_digest_but_the_nudges_go_on(
     now = datetime.now(UTC)
     store = Store(data)
     with store.transaction() as tx:  # begun an hour ago: the digest is due at the start
-        tx.set_meta({"created_at": iso(now - timedelta(hours=1))})
-        tx.set_meta({"care": {"checked": iso(now)}})  # the weekly care look: not now
-    newest = month_of(iso(now - timedelta(days=7)))  # a month the digest reads
+        tx.set_meta({"created_at": format_instant(now - timedelta(hours=1))})
+        tx.set_meta({"care": {"checked": format_instant(now)}})  # the weekly care look: not now
+    newest = month_of(format_instant(now - timedelta(days=7)))  # a month the digest reads
     damaged = data / "archive" / f"{newest}.json"
-    entry = {"id": "e_1", "kind": "note", "text": "x", "at": iso(now - timedelta(days=7))}
+    entry = {
+        "id": "e_1",
+        "kind": "note",
+        "text": "x",
+        "at": format_instant(now - timedelta(days=7)),
+    }
     store.append_archive(newest, {"entries": [entry]})
     whole = damaged.read_bytes()
     damaged.write_bytes(whole[: len(whole) // 2])  # cut short: no longer JSON

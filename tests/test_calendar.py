@@ -13,7 +13,7 @@ import icalendar
 
 from halfway.config import loader
 from halfway.core import tokens
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.feeds import ical
 from halfway.store import links
 from halfway.store.database import Store
@@ -36,10 +36,10 @@ def settings_of(tmp_path: Path, discreet: bool) -> loader.Settings:
 def plan_talks(store: Store) -> None:
     talk = {
         "id": "t_1a2b3c",
-        "at": iso(TALK_AT),
+        "at": format_instant(TALK_AT),
         "topic": "weekend time",
         "state": "planned",
-        "history": [{"state": "planned", "at": iso(NOW)}],
+        "history": [{"state": "planned", "at": format_instant(NOW)}],
     }
     with store.transaction() as tx:
         tx.put("talks", talk)
@@ -123,8 +123,13 @@ def test_a_moved_talk_keeps_its_uid_with_a_higher_sequence(tmp_path) -> None:
     with store.transaction() as tx:
         talk = tx.get("talks", "t_1a2b3c")
         assert talk is not None
-        moved = {"state": "moved", "at": iso(NOW), "from": talk["at"], "to": iso(later)}
-        tx.put("talks", {**talk, "at": iso(later), "history": [*talk["history"], moved]})
+        moved = {
+            "state": "moved",
+            "at": format_instant(NOW),
+            "from": talk["at"],
+            "to": format_instant(later),
+        }
+        tx.put("talks", {**talk, "at": format_instant(later), "history": [*talk["history"], moved]})
     [event] = [e for e in events(ical.feed(settings, store.view(), NOW)) if "t_1a2b3c" in e["uid"]]
     assert event.decoded("dtstart") == later
     assert int(event["sequence"]) == 1

@@ -16,7 +16,7 @@ from halfway.care.triggers import (
     REVISIT_BOUNDARIES,
     STEP_BACK,
 )
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 
 BERLIN = ZoneInfo("Europe/Berlin")
 KIRITIMATI = ZoneInfo("Pacific/Kiritimati")  # UTC+14: its Monday morning is Sunday in UTC
@@ -40,7 +40,7 @@ class History:
         self.tables["boundaries"][0]["answers"].append(answer)
 
     def instant(self, day: date, clock: time = time(12, 0)) -> str:
-        return iso(datetime.combine(day, clock, tzinfo=self.zone))
+        return format_instant(datetime.combine(day, clock, tzinfo=self.zone))
 
     def initiations(self, monday: date, mine: int, theirs: int = 0, clock: time = time(12)) -> None:
         for i in range(mine):
@@ -61,7 +61,7 @@ class History:
         self.tables["deliveries"].append(
             {"id": f"d_{n}", "kind": "pattern_review", "nudge_id": "weekly", "scheduled_for": sent}
         )
-        received = iso(answered) if answered else sent
+        received = format_instant(answered) if answered else sent
         self.tables["replies"].append(
             {"id": f"r_{n}", "delivery_id": f"d_{n}", "value": value, "received_at": received}
         )
@@ -346,3 +346,14 @@ def test_weeks_are_named_by_their_local_monday() -> None:
     assert triggers.last_whole_week(datetime(2027, 1, 4, 0, 5, tzinfo=BERLIN), BERLIN) == date(
         2026, 12, 28
     )
+
+
+def test_a_week_runs_from_its_mondays_local_midnight_to_the_next() -> None:
+    from halfway.core import weeks
+
+    monday = date(2026, 10, 19)  # the week the clocks go back in Berlin (Sun 25 Oct)
+    assert weeks.week_start(monday, BERLIN) == datetime(2026, 10, 18, 22, 0, tzinfo=UTC)
+    assert weeks.week_end(monday, BERLIN) == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)
+    last_minute = weeks.week_end(monday, BERLIN) - timedelta(minutes=1)
+    assert weeks.week_of(last_minute, BERLIN) == monday
+    assert weeks.week_of(weeks.week_end(monday, BERLIN), BERLIN) == monday + timedelta(weeks=1)

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from halfway.care import triggers
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.digest import figures, weekly
 from halfway.store import pauses
 
@@ -38,8 +38,8 @@ def story() -> dict[str, list[dict[str, Any]]]:
                 "id": f"d_review{n}",
                 "nudge_id": "weekly",
                 "kind": "pattern_review",
-                "scheduled_for": iso(sunday),
-                "due_at": iso(sunday),
+                "scheduled_for": format_instant(sunday),
+                "due_at": format_instant(sunday),
                 "state": "sent",
                 "channels": {},
             }
@@ -51,7 +51,7 @@ def story() -> dict[str, list[dict[str, Any]]]:
                 "value": value,
                 "via": "web",
                 "note": None,
-                "received_at": iso(sunday),
+                "received_at": format_instant(sunday),
             }
         )
     for monday, count in zip(X[1:4], (2, 3, 4), strict=True):
@@ -62,7 +62,7 @@ def story() -> dict[str, list[dict[str, Any]]]:
                     "kind": "initiation",
                     "by": "me",
                     "text": "x",
-                    "at": iso(at(monday + timedelta(days=k), time(12))),
+                    "at": format_instant(at(monday + timedelta(days=k), time(12))),
                 }
             )
     tables["boundaries"] = [
@@ -71,13 +71,13 @@ def story() -> dict[str, list[dict[str, Any]]]:
             "text": "my evenings are mine",
             "active": True,
             "source": "cli",
-            "created_at": iso(at(X[0], time(9))),
+            "created_at": format_instant(at(X[0], time(9))),
             "answers": [
                 {
                     "delivery_id": "d_x",
                     "value": "crossed",
                     "note": None,
-                    "at": iso(at(monday + timedelta(days=2), time(21))),
+                    "at": format_instant(at(monday + timedelta(days=2), time(21))),
                 }
                 for monday in X[1:4]
             ],
@@ -87,7 +87,7 @@ def story() -> dict[str, list[dict[str, Any]]]:
 
 
 def test_each_care_note_goes_out_once_in_the_digest_or_on_its_own(tmp_path, http_receiver) -> None:
-    clock = Clock(iso(at(X[0] - timedelta(days=3), time(12))))
+    clock = Clock(format_instant(at(X[0] - timedelta(days=3), time(12))))
     daemon = make_daemon(tmp_path, "", clock, phone=http_receiver.json_url())
     with daemon.store.transaction() as tx:
         for table, records in story().items():
@@ -100,7 +100,7 @@ def test_each_care_note_goes_out_once_in_the_digest_or_on_its_own(tmp_path, http
         # check); on others both are due at once (the care check comes first)
         ticks = (time(10, 30),) if n % 2 else (time(8), time(9), time(10), time(10, 30))
         for clock_time in ticks:
-            clock.set(iso(at(monday, clock_time)))
+            clock.set(format_instant(at(monday, clock_time)))
             run_tick(daemon)
     said = [
         (d["week"], note, "digest")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.digest import figures
 from halfway.store import pauses
 
@@ -30,7 +30,7 @@ def rising_initiations(daemon) -> None:  # type: ignore[no-untyped-def]
             for k in range(count):
                 moment = datetime.combine(week + timedelta(days=k), time(12), tzinfo=BERLIN)
                 entry = {"id": f"e_{week}_{k}", "kind": "initiation", "text": "I reached out"}
-                tx.put("entries", {**entry, "by": "me", "at": iso(moment)})
+                tx.put("entries", {**entry, "by": "me", "at": format_instant(moment)})
 
 
 def care_sent(daemon) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]

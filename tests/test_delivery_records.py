@@ -6,7 +6,8 @@ in (the data file and `export --format json` show records in that order)."""
 from __future__ import annotations
 
 from halfway.core import schedule
-from halfway.core.deliveries import MISSED, PENDING, SKIPPED, at
+from halfway.core.deliveries import MISSED, PENDING, SKIPPED
+from halfway.core.instants import parse_instant
 from halfway.core.unsent import DOWN
 from halfway.engine import reminding
 
@@ -71,7 +72,7 @@ def test_every_path_makes_a_delivery_with_the_same_core_and_its_own_key_order(
         assert record["state"] == state, name
         assert record["late"] is False, name
         assert record["manual"] is False, name
-        assert at(record["created_at"]) == now, name
+        assert parse_instant(record["created_at"]) == now, name
         for send in record["channels"].values():
             assert list(send) == SEND, name
             assert send == {"state": state, "attempts": 0, "sent_at": None, "error": None}, name

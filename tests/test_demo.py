@@ -16,7 +16,7 @@ import pytest
 
 from halfway.channels.sending import ChannelResult
 from halfway.cli.invocation import demo_banner, demo_settings
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.demo import answers
 from halfway.engine.daemon import Daemon
 from halfway.store.database import Store
@@ -111,7 +111,7 @@ def test_a_second_demo_run_starts_with_the_happy_path_again(tmp_path, caplog) ->
     again = demo_daemon(tmp_path, clock)
     with caplog.at_level(logging.INFO, logger="halfway"):
         run_for(again, clock, 30)
-    new = [d for d in gestures(again) if at(d["created_at"]) >= restarted]
+    new = [d for d in gestures(again) if parse_instant(d["created_at"]) >= restarted]
     assert new[0]["state"] == "missed"  # the hour it was stopped, counted in one record
     assert (new[0]["reason"], new[0]["why"]) == ("down", "halfway was not running then")
     assert new[0]["count"] > 500

@@ -15,7 +15,7 @@ from email.policy import default
 import pytest
 
 from halfway.care import triggers
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.digest import figures
 from halfway.store.database import Store
 from halfway.words import catalog, discretion
@@ -51,7 +51,7 @@ def seed(data_dir, history: History) -> None:
     """A data folder begun over a week ago, holding `history` (the digest is then due)."""
     store = Store(data_dir)
     with store.transaction() as tx:
-        tx.set_meta({"created_at": iso(datetime.now(UTC) - timedelta(days=9))})
+        tx.set_meta({"created_at": format_instant(datetime.now(UTC) - timedelta(days=9))})
         for table, records in history.tables.items():
             for record in records:
                 tx.put(table, record)

@@ -16,7 +16,8 @@ import pytest
 
 from halfway.cli import demodata
 from halfway.config import loader
-from halfway.core.deliveries import KEEP_ENTRIES_HOT, KEEP_HOT, at, backs_off
+from halfway.core.deliveries import KEEP_ENTRIES_HOT, KEEP_HOT, backs_off
+from halfway.core.instants import parse_instant
 from halfway.digest import weekly
 from halfway.ledger import asks, book
 from halfway.store import layout
@@ -37,9 +38,9 @@ def check_hot_by_kind(store: Store, made: History) -> None:
     last_fires: dict[str, list[datetime]] = {}
     for d in hot:
         if backs_off(d):
-            last_fires.setdefault(d["nudge_id"], []).append(at(d["scheduled_for"]))
+            last_fires.setdefault(d["nudge_id"], []).append(parse_instant(d["scheduled_for"]))
     for d in hot:
-        recent = NOW - at(d["due_at"]) <= KEEP_HOT
+        recent = NOW - parse_instant(d["due_at"]) <= KEEP_HOT
         if not backs_off(d):  # digests, care notes: no back-off, no last fires kept
             assert recent, d["nudge_id"]
         else:
@@ -57,12 +58,12 @@ def check_hot_by_kind(store: Store, made: History) -> None:
     hot_boundaries = {b["id"]: b for b in view.records("boundaries")}
     assert set(hot_boundaries) == made.active  # the retired one left
     for boundary in hot_boundaries.values():
-        old = [a for a in boundary["answers"] if NOW - at(a["at"]) > KEEP_HOT]
+        old = [a for a in boundary["answers"] if NOW - parse_instant(a["at"]) > KEEP_HOT]
         assert len(old) <= layout.KEEP_LAST_ANSWERS
-    assert all(NOW - at(e["at"]) <= KEEP_ENTRIES_HOT for e in view.records("entries"))
+    assert all(NOW - parse_instant(e["at"]) <= KEEP_ENTRIES_HOT for e in view.records("entries"))
     hot_ids = {d["id"] for d in hot}
     for r in view.records("replies"):
-        assert r["delivery_id"] in hot_ids or NOW - at(r["received_at"]) <= KEEP_HOT
+        assert r["delivery_id"] in hot_ids or NOW - parse_instant(r["received_at"]) <= KEEP_HOT
 
     every = store.everything()
     for table, ids in made.ids.items():
@@ -156,8 +157,8 @@ def test_what_left_is_still_read_where_it_must_be(tmp_path, halfway, config_file
     # gone is found there (it went to the month of its last change).
     store = Store(written.data_dir)
     agreed = [a for a in store.everything()["asks"] if a["state"] == "agreed"]
-    ask = min(agreed, key=lambda a: at(a["at"]))
-    answered = at(ask["history"][1]["at"]).date()
+    ask = min(agreed, key=lambda a: parse_instant(a["at"]))
+    answered = parse_instant(ask["history"][1]["at"]).date()
     monday = answered - timedelta(days=answered.weekday())
     found = weekly.records_for(store, monday)
     assert ask["id"] in {a["id"] for a in found["asks"]}
@@ -167,13 +168,13 @@ def test_what_left_is_still_read_where_it_must_be(tmp_path, halfway, config_file
         a
         for b in store.everything()["boundaries"]
         for a in b["answers"]
-        if monday <= at(a["at"]).date() <= sunday
+        if monday <= parse_instant(a["at"]).date() <= sunday
     ]
     seen = [
         a
         for b in found["boundaries"]
         for a in b["answers"]
-        if monday <= at(a["at"]).date() <= sunday
+        if monday <= parse_instant(a["at"]).date() <= sunday
     ]
     assert given
     assert seen == given

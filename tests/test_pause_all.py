@@ -213,7 +213,7 @@ def test_the_care_note_and_the_digest_are_not_sent_in_a_pause_nor_after_it(
 ) -> None:
     """The step-back note is due Monday 10:00 (as in test_care_service), the digest
     Monday 08:00; a pause of everything over that morning sends neither, then or later."""
-    from halfway.core.deliveries import iso
+    from halfway.core.instants import format_instant
 
     clock = Clock(datetime.combine(W[1] + timedelta(days=6), time(12), BERLIN).isoformat())
     daemon = make_daemon(tmp_path, OPEN, clock, phone=http_receiver.json_url())
@@ -222,7 +222,7 @@ def test_the_care_note_and_the_digest_are_not_sent_in_a_pause_nor_after_it(
             for k in range(count):
                 moment = datetime.combine(week + timedelta(days=k), time(12), tzinfo=BERLIN)
                 entry = {"id": f"e_{week}_{k}", "kind": "initiation", "text": "I reached out"}
-                tx.put("entries", {**entry, "by": "me", "at": iso(moment)})
+                tx.put("entries", {**entry, "by": "me", "at": format_instant(moment)})
     run_tick(daemon)
     assert daemon.care.next_wake() == datetime.combine(W[2], time(10), tzinfo=BERLIN)
     monday = W[2].isoformat()

@@ -15,7 +15,7 @@ import pytest
 from freezegun import freeze_time
 from playwright.sync_api import expect
 
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.store import links
 from halfway.store.database import Store
 
@@ -92,8 +92,8 @@ def test_the_form_writes_the_pause_halfway_pause_all_writes(
     assert from_page == everything(tmp_path / "cli")
     (pause,) = from_page["pauses"]
     assert pause == {
-        "from": iso(clock()),
-        "until": iso(clock() + length) if length else None,
+        "from": format_instant(clock()),
+        "until": format_instant(clock() + length) if length else None,
     }
     ends = {"day": "Thu 2026-11-26 19:00 CET", "week": "Wed 2026-12-02 19:00 CET"}
     assert f"Paused until {ends.get(span, 'you resume')}. Take the time you need." in page
@@ -121,7 +121,9 @@ def test_resume_ends_every_pause_like_halfway_resume_all(served, halfway, tmp_pa
     assert 'name="span"' in page  # the pause form is back
     cursor = everything(daemon.store.data_dir)
     assert cursor is not None
-    assert cursor["pauses"] == [{"from": iso(clock() - timedelta(hours=2)), "until": iso(clock())}]
+    assert cursor["pauses"] == [
+        {"from": format_instant(clock() - timedelta(hours=2)), "until": format_instant(clock())}
+    ]
 
 
 def test_a_forged_missing_or_cross_site_guard_is_403_and_writes_nothing(served) -> None:
@@ -221,9 +223,9 @@ def test_pause_everything_for_a_week_from_the_phone_then_resume(
         assert cursor is not None
         (pause,) = cursor["pauses"]
         assert pause["until"] is not None
-        from halfway.core.deliveries import at
+        from halfway.core.instants import parse_instant
 
-        assert at(pause["until"]) - at(pause["from"]) == timedelta(days=7)
+        assert parse_instant(pause["until"]) - parse_instant(pause["from"]) == timedelta(days=7)
 
         phone_page.get_by_role("button", name="Resume now").tap()
         phone_page.wait_for_url(re.compile(r"done=resumed$"))

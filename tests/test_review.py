@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.replies import review
 from halfway.store.database import Store, View
 
@@ -24,11 +24,11 @@ def view_of(**tables: list[dict[str, Any]]) -> View:
 
 
 def ask(ask_id: str, text: str, state: str, made: datetime) -> dict[str, Any]:
-    return {"id": ask_id, "text": text, "state": state, "at": iso(made), "history": []}
+    return {"id": ask_id, "text": text, "state": state, "at": format_instant(made), "history": []}
 
 
 def gesture(entry_id: str, text: str, moment: datetime, kind: str = "gesture") -> dict[str, Any]:
-    return {"id": entry_id, "kind": kind, "text": text, "at": iso(moment)}
+    return {"id": entry_id, "kind": kind, "text": text, "at": format_instant(moment)}
 
 
 WEEK_RECORDS = {
@@ -52,15 +52,15 @@ WEEK_RECORDS = {
             "id": "r_1",
             "delivery_id": "d_g",
             "value": "Sent me a photo from work",
-            "received_at": iso(SENT - timedelta(days=4)),
+            "received_at": format_instant(SENT - timedelta(days=4)),
         },
-        {"id": "r_2", "delivery_id": "d_g", "value": "none", "received_at": iso(SENT)},
+        {"id": "r_2", "delivery_id": "d_g", "value": "none", "received_at": format_instant(SENT)},
     ],
 }
 
 
 def test_a_review_is_grounded_in_the_latest_ask_and_the_seven_days_of_gestures_before_it() -> None:
-    delivery = {"id": "d_r", "kind": "pattern_review", "scheduled_for": iso(SENT)}
+    delivery = {"id": "d_r", "kind": "pattern_review", "scheduled_for": format_instant(SENT)}
     found = review.grounding(view_of(**WEEK_RECORDS), delivery, BERLIN)
     assert found is not None
     assert found["latest"] == {
@@ -78,7 +78,7 @@ def test_a_review_is_grounded_in_the_latest_ask_and_the_seven_days_of_gestures_b
 
 
 def test_other_deliveries_carry_no_review() -> None:
-    delivery = {"id": "d_x", "kind": "gesture_log", "scheduled_for": iso(SENT)}
+    delivery = {"id": "d_x", "kind": "gesture_log", "scheduled_for": format_instant(SENT)}
     assert review.grounding(view_of(**WEEK_RECORDS), delivery, BERLIN) is None
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.talks import planning, rules
 
 from .conftest import Clock
@@ -36,7 +36,7 @@ def berlin(text: str) -> datetime:
 def sent_kinds(daemon) -> list[tuple[str, str]]:
     """(kind, local 'Thu 19:00' it was scheduled for) of every step delivery, in order."""
     return [
-        (d["kind"], at(d["scheduled_for"]).astimezone(BERLIN).strftime("%a %H:%M"))
+        (d["kind"], parse_instant(d["scheduled_for"]).astimezone(BERLIN).strftime("%a %H:%M"))
         for d in deliveries(daemon)
         if d.get("talk_id")
     ]
@@ -140,7 +140,7 @@ def moved_chain(daemon, talk_id: str, when: str, now: str) -> dict[str, str]:
     moved = planning.move(daemon.store, daemon.settings, talk_id, berlin(when), berlin(now))
     return {
         e["kind"]: e.get("reason")
-        or f"{e['state']} {at(e['due_at']).astimezone(BERLIN).strftime('%a %d %H:%M %Z')}"
+        or f"{e['state']} {parse_instant(e['due_at']).astimezone(BERLIN).strftime('%a %d %H:%M %Z')}"
         for e in moved["chain"]
     }
 
@@ -206,7 +206,7 @@ def test_moving_a_talk_across_a_change_keeps_the_evening_at_its_wall_time(tmp_pa
         "talk_reflection": "planned Sun 25 21:00 CET",
     }
     moved = talk_of(daemon, talk["id"])["chain"]
-    assert at(moved[0]["due_at"]) == datetime(2026, 10, 24, 17, 0, tzinfo=UTC)
+    assert parse_instant(moved[0]["due_at"]) == datetime(2026, 10, 24, 17, 0, tzinfo=UTC)
 
 
 def test_cancelling_a_talk_cancels_its_chain_and_a_step_not_yet_out(
@@ -246,7 +246,8 @@ def test_a_step_in_quiet_hours_waits_for_their_end_or_is_left_out(tmp_path) -> N
     def chain(talk_at: str) -> dict[str, str]:
         steps = planning.plan_steps(berlin(talk_at), clock(), settings)
         return {
-            e["kind"]: e.get("reason") or at(e["due_at"]).astimezone(BERLIN).strftime("%a %H:%M")
+            e["kind"]: e.get("reason")
+            or parse_instant(e["due_at"]).astimezone(BERLIN).strftime("%a %H:%M")
             for e in steps
         }
 

@@ -15,7 +15,7 @@ from halfway.channels.sending import ChannelResult
 from halfway.cli import status
 from halfway.config import loader
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.engine.daemon import Daemon
 from halfway.store import pauses
 from halfway.store.database import Store
@@ -179,7 +179,7 @@ def test_status_shows_every_time_on_its_page_to_the_same_precision(tmp_path) -> 
     view = daemon.store.view()
     hot = {name: view.records(name) for name in ("deliveries", "nudges", "channels")}
     since = daemon.planner.cursor_times()
-    digest = at("2026-11-30T08:00:00+01:00")
+    digest = parse_instant("2026-11-30T08:00:00+01:00")
     text = status.render(
         daemon.settings, hot, None, clock(), since, (), [("weekly digest", digest, False)]
     )
@@ -213,9 +213,9 @@ def test_the_fires_shown_are_the_fires_it_sends(tmp_path) -> None:
         clock.now = max(clock.now, wake)
         daemon.run_once()
     sent = [
-        (d["nudge_id"], at(d["scheduled_for"]), at(d["due_at"]))
+        (d["nudge_id"], parse_instant(d["scheduled_for"]), parse_instant(d["due_at"]))
         for d in deliveries(daemon)
-        if d["state"] == "sent" and at(d["scheduled_for"]) > now
+        if d["state"] == "sent" and parse_instant(d["scheduled_for"]) > now
     ]
     assert sent == [(f.nudge_id, f.scheduled_for, f.due_at) for f in shown]
     assert len(sent) == 28  # 22:02:40 … 22:09:25 CET, every 15 s, from the end of the pause

@@ -22,7 +22,7 @@ from typing import Any, Protocol, cast
 from halfway.care import share, triggers
 from halfway.config.models import Nudge, Settings, check_nudge
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import at, iso
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import Delivery
 from halfway.store.database import Store, View
 
@@ -100,7 +100,9 @@ class CareNudges:
         if share.digest_this_week(self.settings, view.meta, digest_pauses, now):
             with self.store.transaction() as tx:  # the digest will say what is due
                 if not self._checked(tx.meta, fire):
-                    tx.set_meta({META: {**dict(tx.meta.get(META) or {}), "checked": iso(now)}})
+                    tx.set_meta(
+                        {META: {**dict(tx.meta.get(META) or {}), "checked": format_instant(now)}}
+                    )
             log.info("care: the week's notes are left to this week's digest")
             return []
         pauses = cursors.pauses(nudges, CARE_ID)
@@ -113,7 +115,7 @@ class CareNudges:
                 return []  # another process made this check, or a digest said a note
             for record in added:
                 tx.put("deliveries", record)
-            tx.set_meta({META: {"checked": iso(now), "fired": found.remember}})
+            tx.set_meta({META: {"checked": format_instant(now), "fired": found.remember}})
         for record in added:
             log.info(
                 "care: %s (%s), for the week of %s",
@@ -128,7 +130,7 @@ class CareNudges:
     @staticmethod
     def _checked(meta: Any, fire: schedule.Fire) -> bool:
         mine = meta.get(META) or {}
-        return bool(mine.get("checked")) and at(mine["checked"]) >= fire.scheduled_for
+        return bool(mine.get("checked")) and parse_instant(mine["checked"]) >= fire.scheduled_for
 
     def record(self, trigger: str, fire: schedule.Fire, now: datetime) -> Delivery:
         """The delivery of one care nudge, made as every fire is made: due now, even when

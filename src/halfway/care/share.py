@@ -12,12 +12,12 @@ inside the week's digest when a digest goes out that week, else as its own nudge
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from halfway.care import triggers
 from halfway.config.models import Settings, check_nudge
-from halfway.core import cursors, schedule
+from halfway.core import cursors, schedule, weeks
 
 CARE_META = "care"
 DIGEST_META = "digest"
@@ -74,6 +74,5 @@ def digest_this_week(
     fire = next_digest(settings, meta, now)
     if fire is None:
         return False
-    monday = triggers.week_of(now, settings.tz) + timedelta(weeks=1)
-    week_end = datetime.combine(monday, datetime.min.time(), tzinfo=settings.tz)
+    week_end = weeks.week_end(weeks.week_of(now, settings.tz), settings.tz)
     return fire.due_at < week_end and not schedule.paused_at(fire.due_at, pauses)

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.core.weeks import LOOK_BACK_WEEKS as LOOK_BACK_WEEKS
-from halfway.core.weeks import NOT_HELD, Week
+from halfway.core.weeks import NOT_HELD, Week, week_end
 from halfway.core.weeks import last_whole_week as last_whole_week
 from halfway.core.weeks import week_of as week_of
 from halfway.core.weeks import weeks as weeks
@@ -141,7 +141,7 @@ def quiet_run(by_week: Mapping[date, Week], last: date) -> date | None:
 def boundary_answers(records: Mapping[str, Iterable[Record]]) -> list[tuple[datetime, str]]:
     """Every boundary answer (instant, value), oldest first."""
     found = [
-        (at(str(a["at"])), str(a.get("value")))
+        (parse_instant(str(a["at"])), str(a.get("value")))
         for boundary in records.get("boundaries", ())
         for a in boundary.get("answers", ())
         if a.get("at")
@@ -228,7 +228,7 @@ def evaluate(
     as given, so one quiet message arrives, not two."""
     last = last_whole_week(now, zone)
     by_week = weeks(records, zone, last)
-    end = datetime.combine(last + timedelta(weeks=1), datetime.min.time(), tzinfo=zone)
+    end = week_end(last, zone)
     found = occurrences(by_week, last, boundary_answers(records), end)
     first_seen = min(by_week)
     remember = {k: dict(v) for k, v in (fired or {}).items() if isinstance(v, Mapping)}

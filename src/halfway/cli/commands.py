@@ -195,15 +195,16 @@ def cmd_send(args: argparse.Namespace) -> int:
 def send_recorded(settings: Settings, store: Any, added: Delivery) -> int:
     """Send a delivery just recorded, now, and print each channel's outcome (exit 0 if
     every channel took it, 1 if any failed: the daemon retries those)."""
+    from halfway.core.deliveries import PENDING, SENT
     from halfway.engine.outbox import Outbox
 
     sent = Outbox(settings, store, utc_now).drain(only=added["id"])
     record = sent[0] if sent else added
     for name, result in record["channels"].items():
         print(f"{name}: {result['state']}" + (f" ({result['error']})" if result["error"] else ""))
-    if record["state"] == "pending":
+    if record["state"] == PENDING:
         print(f"the daemon retries what failed; '{invoked.command('status')}' shows the outbox")
-    return 0 if record["state"] == "sent" else 1
+    return 0 if record["state"] == SENT else 1
 
 
 def cmd_reply(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ import os
 import random
 import shlex
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -132,9 +132,10 @@ def summary(
 
 def start_of(now: datetime, weeks: int, settings: Settings) -> datetime:
     """Monday 00:00 (local) of the week `weeks` weeks before now's week."""
-    today = now.astimezone(settings.tz).date()
-    monday = today - timedelta(days=today.weekday(), weeks=weeks)
-    return datetime.combine(monday, time(0), tzinfo=settings.tz).astimezone(UTC)
+    from halfway.core.weeks import week_of, week_start
+
+    monday = week_of(now, settings.tz) - timedelta(weeks=weeks)
+    return week_start(monday, settings.tz).astimezone(UTC)
 
 
 def demo_settings(settings: Settings) -> Settings:

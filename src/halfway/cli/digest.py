@@ -55,7 +55,8 @@ def add_command(command: Callable[..., Any]) -> None:
 
 def cmd_digest(args: argparse.Namespace) -> int:
     from halfway.core import schedule
-    from halfway.core.deliveries import at
+    from halfway.core.deliveries import SENT
+    from halfway.core.instants import parse_instant
     from halfway.digest import figures, render, weekly
     from halfway.store import links, samples
     from halfway.store.database import Store
@@ -83,10 +84,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
         sent = [
             d
             for d in store.everything(since_month=week[:4] + "-01")["deliveries"]
-            if d.get("nudge_id") == weekly.nudge_id(week) and d.get("state") == "sent"
+            if d.get("nudge_id") == weekly.nudge_id(week) and d.get("state") == SENT
         ]
         if sent and not args.force:
-            when = schedule.clock_text(at(sent[-1]["scheduled_for"]), settings.tz)
+            when = schedule.clock_text(parse_instant(sent[-1]["scheduled_for"]), settings.tz)
             raise UsageError(
                 f"--send: the digest of {week} went out already ({when}); "
                 "add --force to send it again"

@@ -63,9 +63,9 @@ def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -
 
 
 def when(text: str, zone: tzinfo) -> str:
-    from halfway.core.deliveries import at
+    from halfway.core.instants import parse_instant
 
-    return at(text).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return parse_instant(text).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -118,7 +118,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_boundary(args: argparse.Namespace) -> int:
-    from halfway.core.deliveries import at
+    from halfway.core.instants import parse_instant
     from halfway.ledger import book as ledger
     from halfway.ledger import boundaries
     from halfway.store.database import Store
@@ -147,7 +147,7 @@ def cmd_boundary(args: argparse.Namespace) -> int:
     shown = boundaries.active(records) + [b for b in records if not b.get("active")]
     for boundary in shown:
         answers = boundary.get("answers") or []
-        latest = max(answers, key=lambda a: at(a["at"]), default=None)
+        latest = max(answers, key=lambda a: parse_instant(a["at"]), default=None)
         last = f" · last: {latest['value']} ({when(latest['at'], settings.tz)})" if latest else ""
         state = "" if boundary.get("active") else " (retired)"
         print(f"{boundary['id']}{state}: {one_line(boundary['text'])}{last}")

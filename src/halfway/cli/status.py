@@ -15,7 +15,19 @@ from typing import Any
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import GAVE_UP, OPEN, at
+from halfway.core.deliveries import (
+    FAILED,
+    FINAL_UNSENT,
+    GAVE_UP,
+    LATE,
+    MISSED,
+    OPEN,
+    PARTIAL,
+    PENDING,
+    SENT,
+    SKIPPED,
+)
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.words.plural import plural
 
@@ -37,7 +49,7 @@ def pause_lines(
             until = pause["until"]
             name = "every nudge" if nudge_id == "*" else nudge_id
             end = (
-                schedule.clock_text(datetime.fromisoformat(until), settings.tz, seconds)
+                schedule.clock_text(parse_instant(until), settings.tz, seconds)
                 if until
                 else "you resume"
             )
@@ -87,10 +99,10 @@ def render(
     zone = settings.tz
     deliveries = hot["deliveries"]
     week_ago = now - timedelta(days=7)
-    week = [d for d in deliveries if at(d["scheduled_for"]) >= week_ago]
+    week = [d for d in deliveries if parse_instant(d["scheduled_for"]) >= week_ago]
     gaps = sorted(
-        (d for d in week if d["state"] in ("missed", "skipped")),
-        key=lambda d: at(d["scheduled_for"]),
+        (d for d in week if d["state"] in FINAL_UNSENT),
+        key=lambda d: parse_instant(d["scheduled_for"]),
     )
     ahead = next_fires(settings, hot["nudges"], now, since, steps)
     # One precision for the whole page, seconds only if a schedule on it needs them.
@@ -98,7 +110,7 @@ def render(
     seconds = any(schedule.needs_seconds(n) for n in settings.nudges if n.id in listed)
 
     def when(text: str | None) -> str:
-        return schedule.clock_text(at(text), zone, seconds) if text else "never"
+        return schedule.clock_text(parse_instant(text), zone, seconds) if text else "never"
 
     out: list[str] = []
     if health is None:
@@ -132,7 +144,7 @@ def render(
     )
     for delivery, name, result in waiting:
         line = f"  {delivery['nudge_id']} -> {name}: {result['state']}"
-        if result["state"] == "failed":
+        if result["state"] == FAILED:
             line += (
                 f" {result['attempts']}x, next try {when(result.get('next_attempt'))}"
                 f" ({result.get('error')})"
@@ -140,7 +152,7 @@ def render(
         out.append(line)
     for delivery in deliveries:
         for name, result in delivery["channels"].items():
-            if result["state"] == GAVE_UP and at(delivery["due_at"]) >= week_ago:
+            if result["state"] == GAVE_UP and parse_instant(delivery["due_at"]) >= week_ago:
                 out.append(
                     f"  gave up: {delivery['nudge_id']} -> {name}, due {when(delivery['due_at'])}"
                     f" ({result.get('error')})"
@@ -158,7 +170,7 @@ def render(
     counts = Counter(d["state"] for d in week)
     summary = ", ".join(
         f"{counts[s]} {s}"
-        for s in ("sent", "late", "partial", "pending", "failed", "missed", "skipped")
+        for s in (SENT, LATE, PARTIAL, PENDING, FAILED, MISSED, SKIPPED)
         if counts[s]
     )
     out.append("")
@@ -250,7 +262,7 @@ def gap_line(delivery: Record, zone: tzinfo, seconds: bool) -> str:
     """A missed or skipped record: when, how many, and why (if it says)."""
 
     def when(text: str) -> str:
-        return schedule.clock_text(at(text), zone, seconds)
+        return schedule.clock_text(parse_instant(text), zone, seconds)
 
     count = delivery.get("count", 1)
     span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""

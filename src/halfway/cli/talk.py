@@ -68,7 +68,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
         print(f"no talks planned; {hidden}")
     now = utc_now()
     for talk in shown:
-        moves = sum(1 for h in talk["history"] if h["state"] == "moved")
+        moves = sum(1 for h in talk["history"] if h["state"] == talks.MOVED)
         moved = f" (moved {moves}×)" if moves else ""
         print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
         print_chain(talk, settings, now)
@@ -120,7 +120,7 @@ def cmd_talk_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_talk_done(args: argparse.Namespace) -> int:
-    from halfway.core.deliveries import at
+    from halfway.core.instants import parse_instant
     from halfway.core.schedule import clock_text
     from halfway.store.database import Store
     from halfway.talks import planning
@@ -136,11 +136,15 @@ def cmd_talk_done(args: argparse.Namespace) -> int:
     except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     reflection = next(
-        (e for e in talk["chain"] if e["kind"] == "talk_reflection" and e["state"] == "planned"),
+        (
+            e
+            for e in talk["chain"]
+            if e["kind"] == "talk_reflection" and e["state"] == planning.STEP_PLANNED
+        ),
         None,
     )
     later = (
-        f"; the reflection comes {clock_text(at(reflection['due_at']), settings.tz)}"
+        f"; the reflection comes {clock_text(parse_instant(reflection['due_at']), settings.tz)}"
         if reflection
         else ""
     )
@@ -176,18 +180,18 @@ def warn_near(talk: Record, settings: Settings) -> None:
 
 def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR) -> list[Record]:
     """The planned talks other than `talk` at most `within` from it, soonest first."""
-    from halfway.core.deliveries import at
+    from halfway.core.instants import parse_instant
     from halfway.talks import rules as talks
 
-    when = at(talk["at"])
+    when = parse_instant(talk["at"])
     close = [
         other
         for other in others
         if other["state"] == talks.PLANNED
         and other["id"] != talk["id"]
-        and abs(at(other["at"]) - when) <= within
+        and abs(parse_instant(other["at"]) - when) <= within
     ]
-    return sorted(close, key=lambda other: at(other["at"]))
+    return sorted(close, key=lambda other: parse_instant(other["at"]))
 
 
 def print_asleep(talk: Record, settings: Settings) -> None:
@@ -206,12 +210,12 @@ def print_asleep(talk: Record, settings: Settings) -> None:
 
 
 def talk_head(talk: Record, zone: tzinfo) -> str:
-    from halfway.core.deliveries import at
+    from halfway.core.instants import parse_instant
     from halfway.core.schedule import clock_text
 
     topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
     theirs = ", their idea" if talk.get("by") == "partner" else ""
-    return one_line(f"{clock_text(at(talk['at']), zone)}{topic}{theirs}")
+    return one_line(f"{clock_text(parse_instant(talk['at']), zone)}{topic}{theirs}")
 
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
@@ -233,17 +237,17 @@ def chain_lines(
     """One line per step: its kind and its time (as the planner sends it, and whether
     quiet hours moved it, or a pause of everything in `spans` skips it), or what became
     of it."""
-    from halfway.core.deliveries import at
+    from halfway.core.instants import parse_instant
     from halfway.core.schedule import clock_text
     from halfway.talks import planning
 
     zone = settings.tz
     chain = talk.get("chain", [])
     timed = (planning.STEP_PLANNED, planning.STEP_SENT)
-    seconds = any(at(e["due_at"]).second for e in chain if e["state"] in timed)
+    seconds = any(parse_instant(e["due_at"]).second for e in chain if e["state"] in timed)
     lines = []
     for entry in chain:
-        due = at(entry["due_at"])
+        due = parse_instant(entry["due_at"])
         state, reason = entry["state"], entry.get("reason")
         if state == planning.STEP_PLANNED:
             sends, deferred = planning.sends_at(entry, settings, now)

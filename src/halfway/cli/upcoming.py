@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from halfway.cli.commands import cursor_times, utc_now
 from halfway.cli.invocation import load_settings
+from halfway.core.instants import parse_instant
 from halfway.words.plural import plural
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[date
     for _, talk, entry in planning.upcoming(view, datetime.max.replace(tzinfo=UTC)):
         sends, deferred = planning.sends_at(entry, settings, now)
         text = planning.step_text(talk, entry)
-        if planning.held_at(datetime.fromisoformat(entry["due_at"]), sends, spans):
+        if planning.held_at(parse_instant(entry["due_at"]), sends, spans):
             text, deferred = status.annotated(text, planning.PAUSED_AHEAD), False
         steps.append((sends, text, deferred))
     return sorted(steps, key=lambda step: step[0])

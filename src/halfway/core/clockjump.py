@@ -29,7 +29,8 @@ from typing import Any
 from halfway.config.models import Nudge, Settings
 from halfway.config.practices import QuietHours
 from halfway.core import schedule
-from halfway.core.deliveries import MISSED, SKIPPED, at, is_fire, iso
+from halfway.core.deliveries import FINAL_UNSENT, is_fire
+from halfway.core.instants import format_instant, parse_instant
 
 log = logging.getLogger("halfway")
 
@@ -131,7 +132,7 @@ class Watch:
 def ahead(cursor: dict[str, Any], now: datetime) -> bool:
     """Whether a nudge's cursor lies ahead of `now`: the clock went back since it moved."""
     marks = (cursor.get("last"), cursor.get("since"))
-    return any(mark and at(mark) > now for mark in marks)
+    return any(mark and parse_instant(mark) > now for mark in marks)
 
 
 def marks_back(meta: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -139,9 +140,11 @@ def marks_back(meta: dict[str, Any], now: datetime) -> dict[str, Any]:
     the digest, the care look) whose mark lies ahead of `now`, brought back to it: a mark
     ahead would hold back every check until the clock caught up with it."""
     return {
-        key: {**value, "checked": iso(now)}
+        key: {**value, "checked": format_instant(now)}
         for key, value in meta.items()
-        if isinstance(value, dict) and value.get("checked") and at(value["checked"]) > now
+        if isinstance(value, dict)
+        and value.get("checked")
+        and parse_instant(value["checked"]) > now
     }
 
 
@@ -187,17 +190,17 @@ def rewound(cursor: dict[str, Any], nudge: Nudge, now: datetime) -> dict[str, An
     """
     if not ahead(cursor, now):
         return None
-    last = at(cursor["last"]) if cursor.get("last") else None
-    since = at(cursor["since"]) if cursor.get("since") else None
+    last = parse_instant(cursor["last"]) if cursor.get("last") else None
+    since = parse_instant(cursor["since"]) if cursor.get("since") else None
     changed = dict(cursor)
     if since and since > now:
-        changed["since"] = iso(now.replace(microsecond=0))
+        changed["since"] = format_instant(now.replace(microsecond=0))
     if last and last > now:
         if nudge.every is not None:
             steps = -((now - last) // nudge.every)  # ceil((last - now) / every)
-            changed["last"] = iso(last - steps * nudge.every)
+            changed["last"] = format_instant(last - steps * nudge.every)
         else:
-            changed["last"] = iso(now)
+            changed["last"] = format_instant(now)
     return changed
 
 
@@ -209,13 +212,13 @@ def given_back(
 
     A gap of more fires than were looked at one by one keeps `after`, the cursor they
     were counted from (its `scheduled_for` is then the first one looked at)."""
-    last = at(gap.get("last_scheduled") or gap["scheduled_for"])
+    last = parse_instant(gap.get("last_scheduled") or gap["scheduled_for"])
     if last <= now:
         return gap
     if gap.get("after"):
-        start = anchor = at(gap["after"])
+        start = anchor = parse_instant(gap["after"])
     else:
-        start = at(gap["scheduled_for"]) - timedelta(microseconds=1)
+        start = parse_instant(gap["scheduled_for"]) - timedelta(microseconds=1)
         anchor = start + timedelta(microseconds=1) - (nudge.every or timedelta(0))
     first: schedule.Fire | None = None
     latest, count = None, 0
@@ -226,9 +229,11 @@ def given_back(
     if first is None or latest is None:
         return None
     cut = {k: v for k, v in gap.items() if k not in ("count", "last_scheduled", "after")}
-    cut.update(scheduled_for=iso(first.scheduled_for), due_at=iso(first.due_at))
+    cut.update(
+        scheduled_for=format_instant(first.scheduled_for), due_at=format_instant(first.due_at)
+    )
     if count > 1:
-        cut.update(count=count, last_scheduled=iso(latest.scheduled_for))
+        cut.update(count=count, last_scheduled=format_instant(latest.scheduled_for))
     return cut
 
 
@@ -236,16 +241,16 @@ def recorded(records: list[dict[str, Any]], nudge_id: str, since: datetime) -> s
     """The fires of `nudge_id` after its cursor `since` already recorded: none, unless the
     clock went back since they were (sent or not, they are never recorded again)."""
     return {
-        at(d["scheduled_for"])
+        parse_instant(d["scheduled_for"])
         for d in records
-        if d["nudge_id"] == nudge_id and is_fire(d) and at(d["scheduled_for"]) > since
+        if d["nudge_id"] == nudge_id and is_fire(d) and parse_instant(d["scheduled_for"]) > since
     }
 
 
 def is_gap(record: dict[str, Any]) -> bool:
     """A record of fires decided without sending (one or many), of the schedule."""
     return (
-        record.get("state") in (MISSED, SKIPPED)
+        record.get("state") in FINAL_UNSENT
         and not record.get("reminder_of")
         and not record.get("manual")
     )

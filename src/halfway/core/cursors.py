@@ -17,7 +17,7 @@ from typing import Any
 
 from halfway.config.models import Nudge
 from halfway.core import schedule
-from halfway.core.deliveries import at, iso
+from halfway.core.instants import format_instant, parse_instant
 
 ALL = "*"
 
@@ -30,7 +30,7 @@ def fingerprint(nudge: Nudge, timezone: str) -> str:
 
 def fresh(nudge_id: str, now: datetime, mark: str | None = None) -> dict[str, Any]:
     # Whole seconds: an `every` nudge's rhythm counts from here.
-    start = iso(now.replace(microsecond=0))
+    start = format_instant(now.replace(microsecond=0))
     return {"id": nudge_id, "since": start, "pauses": [], "last": None, "fingerprint": mark}
 
 
@@ -53,8 +53,8 @@ def adopt(cursor: dict[str, Any] | None, nudge: Nudge, timezone: str, now: datet
 def since(cursor: dict[str, Any] | None, nudge: Nudge, zone: tzinfo, now: datetime) -> datetime:
     """The instant after which this nudge's fires are not yet recorded."""
     if cursor and cursor.get("last"):
-        return at(cursor["last"])
-    start = at(cursor["since"]) if cursor else now
+        return parse_instant(cursor["last"])
+    start = parse_instant(cursor["since"]) if cursor else now
     if nudge.at is not None:
         # A one-off is owed even if halfway first started after its time:
         # sent within its catch-up window, else recorded as missed.
@@ -72,7 +72,7 @@ def pauses(
     for key in (nudge_id, ALL):
         for pause in (cursors.get(key) or {}).get("pauses", []):
             until = pause["until"]
-            found.append((at(pause["from"]), at(until) if until else None))
+            found.append((parse_instant(pause["from"]), parse_instant(until) if until else None))
     return found
 
 
@@ -86,7 +86,7 @@ def all_pauses(
 
 def is_open(pause: dict[str, Any], now: datetime) -> bool:
     """A pause not yet ended at `now` (compared as instants, whatever offset was stored)."""
-    return pause["until"] is None or at(pause["until"]) > now
+    return pause["until"] is None or parse_instant(pause["until"]) > now
 
 
 def paused(cursor: dict[str, Any], start: datetime, until: datetime | None) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def paused(cursor: dict[str, Any], start: datetime, until: datetime | None) -> d
     Pauses still open at `start` are replaced by the new one.
     """
     kept = [p for p in cursor.get("pauses", []) if not is_open(p, start)]
-    kept.append({"from": iso(start), "until": iso(until) if until else None})
+    kept.append({"from": format_instant(start), "until": format_instant(until) if until else None})
     return {**cursor, "pauses": kept}
 
 
@@ -103,8 +103,8 @@ def resumed(cursor: dict[str, Any], now: datetime) -> tuple[dict[str, Any], int]
     """The cursor with its open pauses ended now, and how many there were."""
     ended, kept = 0, []
     for pause in cursor.get("pauses", []):
-        if is_open(pause, now) and at(pause["from"]) <= now:
-            pause = {**pause, "until": iso(now)}
+        if is_open(pause, now) and parse_instant(pause["from"]) <= now:
+            pause = {**pause, "until": format_instant(now)}
             ended += 1
         elif is_open(pause, now):
             continue  # a pause that had not begun yet is dropped
@@ -123,7 +123,9 @@ def to_resume(rows: list[dict[str, Any]], nudge_ids: list[str]) -> list[dict[str
 
 def in_force(cursor: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     """The pauses in force at `now`."""
-    return [p for p in cursor.get("pauses", []) if is_open(p, now) and at(p["from"]) <= now]
+    return [
+        p for p in cursor.get("pauses", []) if is_open(p, now) and parse_instant(p["from"]) <= now
+    ]
 
 
 def check_since(meta: dict[str, Any], key: str, now: datetime) -> datetime:
@@ -132,7 +134,7 @@ def check_since(meta: dict[str, Any], key: str, now: datetime) -> datetime:
     check missed then is made now) but never before the data file was begun."""
     checked = dict(meta.get(key) or {}).get("checked")
     if checked:
-        return at(checked)
+        return parse_instant(checked)
     begun = meta.get("created_at")
     week_ago = now - timedelta(weeks=1)
-    return max(week_ago, at(begun)) if begun else week_ago
+    return max(week_ago, parse_instant(begun)) if begun else week_ago

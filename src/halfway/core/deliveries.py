@@ -2,8 +2,8 @@
 giving up, recovering a send cut off by a crash, and when it may leave the hot file.
 
 Nothing here reads the clock or the disk: every rule takes `now` and plain records.
-Every stored instant is ISO text in UTC, made by `iso()`; rules compare instants
-parsed with `at()`, never the text.
+Every stored instant is ISO text in UTC (see `instants`): rules compare the instants,
+never the text.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Unpack, cast
 
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.rawjson import Record
 from halfway.core.records import ChannelSend, Delivery, DeliveryExtras, Owner
 
@@ -42,18 +43,6 @@ KEEP_HOT = timedelta(days=8)
 KEEP_ENTRIES_HOT = timedelta(days=14)
 
 
-def iso(moment: datetime) -> str:
-    """The one stored form of an instant: ISO 8601 text in UTC."""
-    if moment.tzinfo is None:
-        raise ValueError(f"a naive datetime cannot be stored: {moment!r}")
-    return moment.astimezone(UTC).isoformat()
-
-
-def at(text: str) -> datetime:
-    """A stored instant, parsed (any offset is accepted; old files carry local ones)."""
-    return datetime.fromisoformat(text)
-
-
 def new_delivery(
     delivery_id: str,
     nudge_id: str,
@@ -82,10 +71,10 @@ def new_delivery(
         "nudge_id": nudge_id,
         "kind": kind,
         **({"week": week} if week is not None else {}),
-        "scheduled_for": iso(scheduled_for),
-        "due_at": iso(due_at),
-        "created_at": iso(now),
-        **({"expires_at": iso(expires_at)} if expires_at is not None else {}),
+        "scheduled_for": format_instant(scheduled_for),
+        "due_at": format_instant(due_at),
+        "created_at": format_instant(now),
+        **({"expires_at": format_instant(expires_at)} if expires_at is not None else {}),
         "state": state,
         "late": late,
         "manual": manual,
@@ -101,8 +90,12 @@ def identity(delivery: Delivery | Record) -> tuple[str, ...]:
     if delivery.get("manual"):
         return ("manual", str(delivery["id"]))
     if delivery.get("reminder_of"):
-        return ("reminder", delivery["reminder_of"], iso(at(delivery["scheduled_for"])))
-    return ("fire", delivery["nudge_id"], iso(at(delivery["scheduled_for"])))
+        return (
+            "reminder",
+            delivery["reminder_of"],
+            format_instant(parse_instant(delivery["scheduled_for"])),
+        )
+    return ("fire", delivery["nudge_id"], format_instant(parse_instant(delivery["scheduled_for"])))
 
 
 def is_fire(delivery: Record) -> bool:
@@ -139,7 +132,7 @@ def with_channels(delivery: Record, changes: dict[str, Record]) -> Record:
 def expired(delivery: Record, now: datetime) -> bool:
     """Its reply link has closed."""
     expires = delivery.get("expires_at")
-    return isinstance(expires, str) and now >= at(expires)
+    return isinstance(expires, str) and now >= parse_instant(expires)
 
 
 def is_open(delivery: Record) -> bool:
@@ -163,12 +156,12 @@ def retry_at(send: Record, now: datetime) -> datetime | None:
     if send["state"] != FAILED or not send.get("next_attempt"):
         return None
     failed = send.get("finished_at")
-    return now if failed and at(failed) > now else at(send["next_attempt"])
+    return now if failed and parse_instant(failed) > now else parse_instant(send["next_attempt"])
 
 
 def too_old(delivery: Record, now: datetime, give_up_after: timedelta) -> bool:
     """The one give-up rule: a send is not tried once its delivery is this long overdue."""
-    return now - at(delivery["due_at"]) > give_up_after
+    return now - parse_instant(delivery["due_at"]) > give_up_after
 
 
 def claim(
@@ -189,9 +182,9 @@ def claim(
         changes[name] = {
             "state": SENDING,
             "attempts": send["attempts"] + 1,
-            "started_at": iso(now),
+            "started_at": format_instant(now),
             "owner": dict(owner),
-            "lease_until": iso(now + lease),
+            "lease_until": format_instant(now + lease),
         }
         claimed.append(name)
     return (with_channels(delivery, changes) if changes else delivery), claimed
@@ -207,14 +200,24 @@ def outcome(
     give_up_after: timedelta,
 ) -> Record:
     """The change to one channel send once it was tried: sent, failed (retry later) or gave up."""
-    done: Record = {"owner": None, "lease_until": None, "finished_at": iso(now)}
+    done: Record = {"owner": None, "lease_until": None, "finished_at": format_instant(now)}
     if ok:
-        return {**done, "state": SENT, "sent_at": iso(now), "error": None, "next_attempt": None}
-    failure = {**done, "error": error, "first_failed_at": send.get("first_failed_at") or iso(now)}
+        return {
+            **done,
+            "state": SENT,
+            "sent_at": format_instant(now),
+            "error": None,
+            "next_attempt": None,
+        }
+    failure = {
+        **done,
+        "error": error,
+        "first_failed_at": send.get("first_failed_at") or format_instant(now),
+    }
     retry_at = now + retry_in
     if too_old(delivery, retry_at, give_up_after):
         return {**failure, "state": GAVE_UP, "next_attempt": None}
-    return {**failure, "state": FAILED, "next_attempt": iso(retry_at)}
+    return {**failure, "state": FAILED, "next_attempt": format_instant(retry_at)}
 
 
 def retry_wait(attempts: int, first: timedelta, longest: timedelta) -> timedelta:
@@ -245,7 +248,7 @@ def cut_off(send: Record, now: datetime, alive: Callable[[Record], bool]) -> boo
     if send["state"] != SENDING:
         return False
     lease = send.get("lease_until")
-    if lease is not None and at(lease) < now:
+    if lease is not None and parse_instant(lease) < now:
         return True
     return not alive(send.get("owner") or {})
 
@@ -263,7 +266,7 @@ def finished(delivery: Record, now: datetime) -> bool:
     if is_open(delivery):
         return False
     expires = delivery.get("expires_at")
-    return expires is None or at(expires) <= now
+    return expires is None or parse_instant(expires) <= now
 
 
 def backs_off(delivery: Record) -> bool:
@@ -292,7 +295,7 @@ def archivable(
     keep = {
         d["id"]
         for fires in by_nudge.values()
-        for d in sorted(fires, key=lambda d: at(d["scheduled_for"]))[-keep_last:]
+        for d in sorted(fires, key=lambda d: parse_instant(d["scheduled_for"]))[-keep_last:]
     }
     for delivery in deliveries:
         target = delivery.get("reminder_of")
@@ -301,7 +304,7 @@ def archivable(
     moving = {
         d["id"]
         for d in deliveries
-        if d["id"] not in keep and finished(d, now) and now - at(d["due_at"]) > KEEP_HOT
+        if d["id"] not in keep and finished(d, now) and now - parse_instant(d["due_at"]) > KEEP_HOT
     }
     # A reminder moves with (not before) the delivery it reminds of.
     for delivery in deliveries:
@@ -313,4 +316,4 @@ def archivable(
 
 def month_of(text: str) -> str:
     """The archive a record belongs to: its month in UTC, e.g. '2026-11'."""
-    return at(text).astimezone(UTC).strftime("%Y-%m")
+    return parse_instant(text).astimezone(UTC).strftime("%Y-%m")

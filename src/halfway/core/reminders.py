@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from halfway.core.deliveries import MISSED, REACHED
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 
 LATER = "later"
@@ -21,7 +23,6 @@ REMIND = "remind"  # a reminder's reason: no answer after `remind_after`
 SNOOZE = "snooze"  # … and a re-ask's: "later" was the answer
 PAUSE_WEEK = "pause_week"
 BACK_OFF_AFTER = 3  # unanswered sends in a row before halfway eases off
-REACHED = ("sent", "late", "partial")
 
 
 def takes_reply(delivery: Record) -> bool:
@@ -42,8 +43,8 @@ def next_reminder(
     if reply is not None:
         if reply["value"] != LATER:
             return None
-        asked = datetime.fromisoformat(reply["received_at"])
-        if any(datetime.fromisoformat(r["scheduled_for"]) > asked for r in reminders):
+        asked = parse_instant(reply["received_at"])
+        if any(parse_instant(r["scheduled_for"]) > asked for r in reminders):
             return None
         return asked + snooze, SNOOZE
     if remind_after is None:
@@ -52,7 +53,7 @@ def next_reminder(
     reminded = [r for r in reminders if REMIND in (r.get("reason"), r.get("asks_again"))]
     if len(reminded) >= remind_max:
         return None
-    base = datetime.fromisoformat(delivery["due_at"])
+    base = parse_instant(delivery["due_at"])
     return base + remind_after * (len(reminded) + 1), REMIND
 
 
@@ -65,7 +66,7 @@ def backing_off(history: list[Record], answered: set[str]) -> tuple[bool, bool]:
     fires = [
         d
         for d in history
-        if not d.get("reminder_of") and not d.get("manual") and d["state"] != "missed"
+        if not d.get("reminder_of") and not d.get("manual") and d["state"] != MISSED
     ]
     sent = [d for d in fires if d["state"] in REACHED and takes_reply(d)]
     recent = sent[-BACK_OFF_AFTER:]

@@ -7,7 +7,7 @@ never change that identity.
 Daylight saving: cron times are wall-clock times in the configured zone. A
 wall time that does not exist (the spring gap) fires once, shifted forward
 by the gap; a wall time that exists twice (the autumn repeat) fires once,
-at its first occurrence.
+at its first occurrence (`instants.instant_at_wall`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from apscheduler.triggers.base import BaseTrigger
 from halfway.config import cron
 from halfway.config.models import Nudge
 from halfway.config.practices import QuietHours
+from halfway.core.instants import instant_at_wall
 
 # How many consecutive cron matches to examine inside one quiet window
 # before giving up on coalescing (a '* * * * *' nudge over 10 quiet hours is 600).
@@ -40,18 +41,13 @@ class Fire:
         return self.due_at != self.scheduled_for
 
 
-def to_instant(wall: datetime, zone: tzinfo) -> datetime:
-    """A naive local wall time -> an aware UTC instant (first occurrence, gaps shifted)."""
-    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-
-
 def _cron_after(trigger: BaseTrigger, zone: tzinfo, after: datetime) -> datetime | None:
     wall = after.astimezone(zone).replace(tzinfo=None)
     for _ in range(_MAX_SCAN):
         candidate = cron.next_wall_time(trigger, wall)
         if candidate is None:
             return None
-        instant = to_instant(candidate, zone)
+        instant = instant_at_wall(candidate, zone)
         if instant > after:
             return instant
         wall = candidate  # a repeated or already-passed wall time: look further
@@ -72,7 +68,7 @@ def scheduled_after(
         steps = max(1, (after - start) // nudge.every + 1)
         return start + steps * nudge.every
     if nudge.at is not None:
-        at = nudge.at if nudge.at.tzinfo else to_instant(nudge.at, zone)
+        at = nudge.at if nudge.at.tzinfo else instant_at_wall(nudge.at, zone)
         return at.astimezone(UTC) if at > after else None
     return None
 
@@ -91,7 +87,7 @@ def quiet_end(instant: datetime, zone: tzinfo, quiet: QuietHours | None) -> date
         end_day = local.date() + timedelta(days=1 if clock >= quiet.start else 0)
     if not inside:
         return None
-    return to_instant(datetime.combine(end_day, quiet.end), zone)
+    return instant_at_wall(datetime.combine(end_day, quiet.end), zone)
 
 
 def next_fire(

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, tzinfo
 from halfway.config.models import Nudge
 from halfway.config.practices import QuietHours
 from halfway.core import reminders, schedule
-from halfway.core.deliveries import MISSED, iso, new_delivery
+from halfway.core.deliveries import MISSED, REACHED, new_delivery
+from halfway.core.instants import format_instant
 from halfway.core.rawjson import Record
 from halfway.core.records import Delivery
 
@@ -71,7 +72,7 @@ def unanswered(history: Sequence[Record], answered: set[str]) -> int:
     for delivery in reversed(history):
         if delivery.get("reminder_of") or delivery.get("manual") or delivery["state"] == MISSED:
             continue
-        if delivery["state"] not in reminders.REACHED or not reminders.takes_reply(delivery):
+        if delivery["state"] not in REACHED or not reminders.takes_reply(delivery):
             continue
         if delivery["id"] in answered:
             break
@@ -107,7 +108,7 @@ def record(
         gap["unanswered"] = count_unanswered
     if len(fires) + older > 1:
         gap["count"] = len(fires) + older
-        gap["last_scheduled"] = iso(fires[-1].scheduled_for)
+        gap["last_scheduled"] = format_instant(fires[-1].scheduled_for)
     return gap
 
 

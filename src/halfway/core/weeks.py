@@ -15,8 +15,12 @@ A week is *still* when something was written down and it held neither movement n
 a moment: a week with a gesture is never still, and a week with nothing written is
 not still either (halfway does not call a week still when it knows nothing of it).
 
-A week is a local ISO week (Monday to Sunday in the user's zone), named by its Monday.
-A reply counts in the week of the nudge it answers.
+What a week is, here and everywhere in halfway: a local ISO week, Monday to Sunday in
+the user's zone, named by its Monday (`week_of`); it runs from that Monday's local
+midnight to the next one's (`week_start`, `week_end`), and at `now` the last whole
+week is the one before now's (`last_whole_week`). A reply counts in the week of the
+nudge it answers. (The weekly review's page looks back a rolling seven days instead:
+`replies.review.LOOK_BACK`, a window before its question, not a week.)
 
 Nothing here reads the clock or the disk: the records are given.
 """
@@ -25,10 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 
 LOOK_BACK_WEEKS = 12  # no care trigger, and no digest, needs more history than this
@@ -38,7 +42,9 @@ MOVEMENT = frozenset({"agreed_time", "acknowledged", "small_change"})
 ASKS_MOVEMENT = frozenset({"pattern_review", "talk_reflection"})
 NOT_ANSWERS = frozenset({"later", "pause_week"})  # a reply that says nothing
 NOT_GESTURES = NOT_ANSWERS | {"none"}
-AGREED = "agreed"  # an ask's state: the partner said yes
+# An ask's states, whose home (ledger.asks) is above the pure core: named again here,
+# and tests/test_state_names.py keeps them equal to the home's.
+AGREED = "agreed"  # the partner said yes
 SAID = frozenset({"made", "asked"})  # an ask said (`made` is read as `asked`)
 NOT_HELD = "crossed"  # a boundary answer: it did not hold this time
 SCALE = frozenset("12345")  # the weekly review's energy answers
@@ -91,6 +97,17 @@ def last_whole_week(now: datetime, zone: tzinfo) -> date:
     return week_of(now, zone) - timedelta(weeks=1)
 
 
+def week_start(monday: date, zone: tzinfo) -> datetime:
+    """The instant the week of `monday` begins: that Monday's local midnight (aware, in
+    `zone`)."""
+    return datetime.combine(monday, time(0), tzinfo=zone)
+
+
+def week_end(monday: date, zone: tzinfo) -> datetime:
+    """The instant the week of `monday` ends: the next Monday's local midnight."""
+    return week_start(monday + timedelta(weeks=1), zone)
+
+
 def is_gesture_answer(delivery: Mapping[str, Any], value: Any) -> bool:
     """An evening's gesture answer that names a gesture (not "none", not "later")."""
     text = str(value or "").strip()
@@ -122,7 +139,7 @@ def weeks(
     def add(instant: str | None, **more: int) -> None:
         if not instant:
             return
-        week = counts.get(week_of(at(instant), zone))
+        week = counts.get(week_of(parse_instant(instant), zone))
         if week is not None:
             week["active"] += 1
             for name, n in more.items():
@@ -144,7 +161,7 @@ def weeks(
         add(when, movement=moved, moments=int(is_gesture_answer(delivery, value)))
         scale = str(reply.get("scale"))
         if delivery.get("kind") == "pattern_review" and when and scale in SCALE:
-            moment, monday = at(when), week_of(at(when), zone)
+            moment, monday = parse_instant(when), week_of(parse_instant(when), zone)
             if monday not in energy or energy[monday][0] <= moment:
                 energy[monday] = (moment, int(scale))
     for ask in records.get("asks", ()):

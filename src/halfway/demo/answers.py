@@ -12,7 +12,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from halfway.core.deliveries import FINAL_UNSENT, REACHED, at
+from halfway.core import reminders, unsent
+from halfway.core.deliveries import FINAL_UNSENT, MISSED, REACHED, SKIPPED
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.core.records import Delivery
 from halfway.replies import service
@@ -49,7 +51,7 @@ class Demo:
 
     def this_run(self, history: list[Record]) -> list[Record]:
         """The deliveries of this run: an earlier run's unanswered ones do not count."""
-        return [d for d in history if at(d["created_at"]) >= self.started]
+        return [d for d in history if parse_instant(d["created_at"]) >= self.started]
 
     def to_answer(
         self, view_deliveries: list[Record], answered: set[str]
@@ -58,7 +60,7 @@ class Demo:
         that nudge's last scripted answer). Only fires that reached you are answered."""
         fires = sorted(
             (d for d in self.this_run(view_deliveries) if is_run_fire(d)),
-            key=lambda d: at(d["scheduled_for"]),
+            key=lambda d: parse_instant(d["scheduled_for"]),
         )
         seen: dict[str, int] = {}
         found = []
@@ -99,15 +101,15 @@ class Demo:
 def explain(record: Delivery | Record) -> str:
     """One short line on what a fire, reminder or gap record means."""
     state, reason = record["state"], record.get("reason")
-    if state == "skipped" and reason == "backoff":
+    if state == SKIPPED and reason == unsent.BACKOFF:
         return "instead of nagging, halfway now skips every other one until you answer"
-    if state == "skipped" and reason == "ask_waiting":
+    if state == SKIPPED and reason == unsent.ASK_WAITING:
         return "one ask at a time: no new one while the last ask said waits for its answer"
-    if state == "skipped":
+    if state == SKIPPED:
         return "a paused nudge's fires are skipped, not saved up for later"
-    if state == "missed":
+    if state == MISSED:
         return "nothing is lost: fires from while halfway was stopped are counted here"
-    if reason == "snooze":
+    if reason == reminders.SNOOZE:
         return "you said 'later', so it asks again now"
     if record.get("reminder_of"):
         return "no answer yet, so halfway asks once more"

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from halfway.core import weeks
+from halfway.core.instants import parse_instant
 from halfway.ledger import asks, book
 from halfway.replies import service
-from halfway.talks import planning
+from halfway.talks import planning, rules
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
@@ -126,8 +128,7 @@ class Story:
         return moment.astimezone(UTC)
 
     def week(self) -> Week:
-        today = self.clock().astimezone(self.settings.tz).date()
-        monday = today - timedelta(days=today.weekday())
+        monday = weeks.week_of(self.clock(), self.settings.tz)
         return self.weeks.get(monday) or Week(monday, False)
 
     # the plan -----------------------------------------------------------------
@@ -224,8 +225,8 @@ class Story:
 
     def talk_done(self, talk_id: str) -> None:
         talk = self.store.view().get("talks", talk_id)
-        if talk is not None and talk["state"] == "planned":
-            when = datetime.fromisoformat(talk["at"]) + DONE_AFTER
+        if talk is not None and talk["state"] == rules.PLANNED:
+            when = parse_instant(talk["at"]) + DONE_AFTER
             if when > self.clock():  # it was moved: done after its new time
                 self.at(when, lambda: self.talk_done(talk_id))
                 return
@@ -244,13 +245,17 @@ class Story:
         r, moved = self.rng, self.week().moved
         if r.random() < 0.15:
             return  # left as asked (it rests after a while)
-        state = "agreed" if moved and r.random() < 0.75 else r.choice(("no_answer", "declined"))
+        state = (
+            asks.AGREED
+            if moved and r.random() < 0.75
+            else r.choice((asks.NO_ANSWER, asks.DECLINED))
+        )
         later = self.clock() + timedelta(days=r.randint(1, 3), hours=r.randint(0, 6))
         self.at(later, lambda: self.update_ask(ask_id, state))
-        if r.random() < (0.85 if state == "agreed" else 0.5):
+        if r.random() < (0.85 if state == asks.AGREED else 0.5):
             self.at(
                 later + timedelta(days=r.randint(2, 4)),
-                lambda: self.update_ask(ask_id, "followed_up"),
+                lambda: self.update_ask(ask_id, asks.FOLLOWED_UP),
             )
 
     def update_ask(self, ask_id: str, state: str) -> None:
@@ -350,5 +355,5 @@ class Story:
                 a for a in self.store.view().records("asks") if a.get("delivery_id") == delivery_id
             ]
             for ask in made:  # a draft, said a little later, then answered
-                self.update_ask(ask["id"], "asked")
+                self.update_ask(ask["id"], asks.ASKED)
                 self.answer_ask(ask["id"])

@@ -24,8 +24,10 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from halfway.care import triggers
 from halfway.core import weeks as movement
-from halfway.core.deliveries import REACHED, at
+from halfway.core.deliveries import REACHED
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
+from halfway.ledger import asks
 
 STRIP_WEEKS = 8
 MOVEMENT_CODES = ("agreed_time", "acknowledged", "small_change", "none")
@@ -34,8 +36,6 @@ OWN = ("digest:", "care:")  # halfway's own messages are not check-ins
 FIRST_YEAR = 1970  # the first year a week may be asked for
 WEEK_TEXT = re.compile(r"(\d{4})-W(\d{1,2})")
 SAID = movement.SAID
-DRAFT = "draft"  # an ask not said yet: only the person's own
-RESTING = "resting"
 
 
 @dataclass(frozen=True)
@@ -173,14 +173,17 @@ class _Week:
                 self.replies.append((reply, delivery))
         self.entries = sorted(
             (e for e in records.get("entries", ()) if self.inside(e.get("at"))),
-            key=lambda e: at(e["at"]),
+            key=lambda e: parse_instant(e["at"]),
         )
 
     def inside(self, instant: str | None) -> bool:
-        return bool(instant) and movement.week_of(at(str(instant)), self.zone) == self.monday
+        return (
+            bool(instant)
+            and movement.week_of(parse_instant(str(instant)), self.zone) == self.monday
+        )
 
     def day(self, instant: str) -> date:
-        return at(instant).astimezone(self.zone).date()
+        return parse_instant(instant).astimezone(self.zone).date()
 
     def replies_to(self, kind: str) -> list[Record]:
         return [r for r, d in self.replies if d.get("kind") == kind]
@@ -202,14 +205,16 @@ class _Week:
 
     def gestures(self) -> tuple[Gesture, ...]:
         found = [
-            (at(e["at"]), Gesture(self.day(e["at"]), str(e["text"]), e.get("by")))
+            (parse_instant(e["at"]), Gesture(self.day(e["at"]), str(e["text"]), e.get("by")))
             for e in self.entries
             if e.get("kind") == "gesture" and e.get("text")
         ]
         for reply, delivery in self.replies:
             if movement.is_gesture_answer(delivery, reply.get("value")):
                 when = delivery.get("scheduled_for") or reply["received_at"]
-                found.append((at(when), Gesture(self.day(when), str(reply["value"]).strip())))
+                found.append(
+                    (parse_instant(when), Gesture(self.day(when), str(reply["value"]).strip()))
+                )
         return tuple(g for _, g in sorted(found, key=lambda pair: pair[0]))
 
     def hurt(self) -> tuple[Hurt, ...]:
@@ -222,7 +227,10 @@ class _Week:
 
 def _boundary_checks(records: Mapping[str, Iterable[Record]], week: _Week) -> list[BoundaryCheck]:
     found = [
-        (at(answer["at"]), BoundaryCheck(str(boundary.get("text", "")), str(answer["value"])))
+        (
+            parse_instant(answer["at"]),
+            BoundaryCheck(str(boundary.get("text", "")), str(answer["value"])),
+        )
         for boundary in records.get("boundaries", ())
         for answer in boundary.get("answers", ())
         if answer.get("value") in ("held", "strained", "crossed") and week.inside(answer.get("at"))
@@ -234,9 +242,9 @@ def _state_then(ask: Record, end: date, zone: tzinfo) -> str:
     then = [
         h
         for h in ask.get("history", ())
-        if h.get("state") and at(h["at"]).astimezone(zone).date() < end
+        if h.get("state") and parse_instant(h["at"]).astimezone(zone).date() < end
     ]
-    return str(then[-1]["state"] if then else ask.get("state", "asked"))
+    return str(then[-1]["state"] if then else ask.get("state", asks.ASKED))
 
 
 def _asks(
@@ -245,15 +253,15 @@ def _asks(
     """The latest ask said by the week's end (not a draft), and how many earlier rest."""
     said = []
     for ask in records.get("asks", ()):
-        since = at(ask["at"]).astimezone(zone).date()
+        since = parse_instant(ask["at"]).astimezone(zone).date()
         state = _state_then(ask, end, zone)
-        if since < end and state != DRAFT:
-            said.append((at(ask["at"]), LatestAsk(str(ask["text"]), state, since)))
+        if since < end and state != asks.DRAFT:  # a draft is only the person's own
+            said.append((parse_instant(ask["at"]), LatestAsk(str(ask["text"]), state, since)))
     if not said:
         return None, 0
     said.sort(key=lambda pair: pair[0])
     latest = said[-1][1]
-    return latest, sum(1 for _, a in said[:-1] if a.state == RESTING)
+    return latest, sum(1 for _, a in said[:-1] if a.state == asks.RESTING)
 
 
 def _asks_said(records: Mapping[str, Iterable[Record]], week: _Week) -> int:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule, tokens
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.digest import figures, render, weekly
 from halfway.store import pauses
 from halfway.store.database import Store, StoreError
@@ -91,7 +91,7 @@ class DigestPages:
         everything = self.store.view().get("nudges", cursors.ALL) or {}
         current = cursors.in_force(everything, now)
         ends = [p["until"] for p in current]
-        until = None if not current or None in ends else max(at(u) for u in ends)
+        until = None if not current or None in ends else max(parse_instant(u) for u in ends)
         return {
             "paused": bool(current),
             "until": schedule.clock_text(until, settings.tz) if until else None,

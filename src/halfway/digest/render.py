@@ -22,6 +22,7 @@ from typing import Any
 from halfway.care import triggers
 from halfway.core import plaintext, weeks
 from halfway.digest.figures import Digest, StripWeek
+from halfway.ledger import asks
 from halfway.words import catalog, discretion
 
 MARK_WORDS = {
@@ -43,13 +44,13 @@ MOVEMENT_WORDS = {
 }
 BOUNDARY_WORDS = {"held": "held", "strained": "felt strained", "crossed": "did not hold this time"}
 ASK_WORDS = {
-    "made": "waiting for an answer",
-    "asked": "waiting for an answer",
-    "agreed": "they said yes",
-    "declined": "they said no, for now",
-    "no_answer": "no answer yet",
-    "followed_up": "followed up",
-    "resting": "resting",
+    asks.MADE: "waiting for an answer",
+    asks.ASKED: "waiting for an answer",
+    asks.AGREED: "they said yes",
+    asks.DECLINED: "they said no, for now",
+    asks.NO_ANSWER: "no answer yet",
+    asks.FOLLOWED_UP: "followed up",
+    asks.RESTING: "resting",
 }
 CARE_WORDS = {
     triggers.STEP_BACK: "Your reaching out has been climbing for a few weeks, more than usual. "

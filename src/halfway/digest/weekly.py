@@ -30,7 +30,8 @@ from datetime import date, datetime, timedelta
 from halfway.care import share, triggers
 from halfway.config.models import Settings
 from halfway.core import cursors, kinds, schedule
-from halfway.core.deliveries import PENDING, at, iso, new_delivery
+from halfway.core.deliveries import PENDING, new_delivery
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import Delivery
 from halfway.digest import figures, render
 from halfway.store import links
@@ -132,13 +133,13 @@ class DigestNudges:
             record = self.record(week, fire.scheduled_for, now, care_notes=due.send)
         with self.store.transaction() as tx:
             meta = dict(tx.meta.get(META) or {})
-            if meta.get("checked") and at(meta["checked"]) >= fire.scheduled_for:
+            if meta.get("checked") and parse_instant(meta["checked"]) >= fire.scheduled_for:
                 return None  # another process made this check
             if record is not None and due is not None:
                 tx.put("deliveries", record)
                 if due.send:  # said in the digest: the care check will not say them again
                     tx.set_meta({share.CARE_META: share.with_fired(tx.meta, due.remember)})
-            tx.set_meta({META: {"checked": iso(now), "week": week}})
+            tx.set_meta({META: {"checked": format_instant(now), "week": week}})
         if record is not None:
             log.info("digest for %s recorded, %s", week, plural(len(record["channels"]), "channel"))
         elif paused:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import at, iso
+from halfway.core.instants import format_instant, parse_instant
 from halfway.store.database import Store
 from halfway.words import discretion
 
@@ -29,7 +29,7 @@ log = logging.getLogger("halfway")
 def failing_since(store: Store) -> dict[str, datetime]:
     """Channels whose sends fail with no success since: when the failing began."""
     return {
-        row["id"]: at(row["failing_since"])
+        row["id"]: parse_instant(row["failing_since"])
         for row in store.view().records("channels")
         if row.get("failing_since")
     }
@@ -64,7 +64,7 @@ class Alerts:
             if name in alerted or now - since < self.settings.outbox.alert_after:
                 continue
             if self.tell(name, since, failing):
-                alerted[name] = iso(now)
+                alerted[name] = format_instant(now)
                 messages.append(name)
         for name in list(alerted):
             if name not in failing:
@@ -91,7 +91,10 @@ class Alerts:
         if not any(r.ok for r in results.values()):
             return False
         log.warning(
-            "channel %s failing since %s; told you through %s", name, iso(since), ", ".join(others)
+            "channel %s failing since %s; told you through %s",
+            name,
+            format_instant(since),
+            ", ".join(others),
         )
         return True
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from halfway.config.models import Settings
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.engine.daemon import Daemon
 from halfway.engine.planner import Player
 from halfway.store import runlock
@@ -146,7 +146,15 @@ def take_copy(store: Store) -> None:
     if kept is None or kept[0] != meta.get("file_id") or count >= kept[1]:
         return  # nothing to accept: the file is as its last write left it
     with store.transaction() as tx:
-        tx.set_meta({"copy_accepted": {"at": iso(store.clock()), "its": count, "newest": kept[1]}})
+        tx.set_meta(
+            {
+                "copy_accepted": {
+                    "at": format_instant(store.clock()),
+                    "its": count,
+                    "newest": kept[1],
+                }
+            }
+        )
     logging.getLogger("halfway").warning(
         "%s: carrying on from this older copy (its write %d; write %d was the newest), as asked",
         store.path,

@@ -24,7 +24,8 @@ from typing import Any
 from halfway.channels import sending
 from halfway.config.models import Settings
 from halfway.core import cursors, deliveries, reminders, schedule
-from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SENDING, at, iso
+from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SENDING
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import Owner
 from halfway.replies import service
 from halfway.store import faults
@@ -252,10 +253,12 @@ class Outbox:
         wait *= self.random.uniform(0.8, 1.2)
         change = deliveries.outcome(send, delivery, ok, error, now, wait, outbox.give_up_after)
         quiet_end = (
-            self.quiet_end(at(change["next_attempt"])) if change.get("next_attempt") else None
+            self.quiet_end(parse_instant(change["next_attempt"]))
+            if change.get("next_attempt")
+            else None
         )
         if quiet_end is not None:
-            change["next_attempt"] = iso(quiet_end)  # no retry before quiet hours end
+            change["next_attempt"] = format_instant(quiet_end)  # no retry before quiet hours end
         return change
 
     def drain(self, only: str | None = None) -> list[Record]:
@@ -267,7 +270,7 @@ class Outbox:
         hot = self.open_deliveries()
         times = [t for t in [deliveries.next_attempt(hot, self.clock())] if t is not None]
         times += [
-            at(send["lease_until"])
+            parse_instant(send["lease_until"])
             for d in hot
             for send in d["channels"].values()
             if send["state"] == SENDING and send.get("lease_until")
@@ -295,8 +298,8 @@ def channel_health(
     """A channel's running health: its last success, and since when it has been failing."""
     row = dict(row or {"id": name, "last_sent_at": None, "failing_since": None, "error": None})
     if ok:
-        return {**row, "last_sent_at": iso(now), "failing_since": None, "error": None}
-    return {**row, "failing_since": row.get("failing_since") or iso(now), "error": error}
+        return {**row, "last_sent_at": format_instant(now), "failing_since": None, "error": None}
+    return {**row, "failing_since": row.get("failing_since") or format_instant(now), "error": error}
 
 
 def push_of(delivery: Record) -> sending.Push | None:

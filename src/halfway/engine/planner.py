@@ -23,7 +23,8 @@ from typing import Protocol
 
 from halfway.config.models import Nudge, Settings
 from halfway.core import clockjump, cursors, deliveries, kinds, reminders, schedule, tokens, unsent
-from halfway.core.deliveries import MISSED, PENDING, SKIPPED, at, iso
+from halfway.core.deliveries import MISSED, PENDING, SKIPPED
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import Delivery, NamedBoundary
 from halfway.engine import reminding, rewinding
 from halfway.ledger.book import nudge_fields, on_fire, rest_asks, sync_boundaries
@@ -158,13 +159,13 @@ class Planner:
             for nudge in (n for n in due if n.id in plans):
                 cursor = tx.get("nudges", nudge.id) or cursors.fresh(nudge.id, now)
                 records, last = plans[nudge.id]
-                if cursor.get("last") and at(cursor["last"]) >= last:
+                if cursor.get("last") and parse_instant(cursor["last"]) >= last:
                     continue  # another process recorded these already
                 for record in records:
                     tx.put("deliveries", record)
                     on_fire(tx, record)  # a boundary it names was asked
                     added.append(record)
-                tx.put("nudges", {**cursor, "last": iso(last)})
+                tx.put("nudges", {**cursor, "last": format_instant(last)})
         for record in added:
             self.log_fire(record)
         return added
@@ -186,13 +187,13 @@ class Planner:
             missed, older = decision.missed, decision.older_missed
             gap = self.gap_record(nudge, missed, MISSED, older, reason)
             if older:
-                gap["after"] = iso(since)  # see clockjump
+                gap["after"] = format_instant(since)  # see clockjump
             records.append(gap)
         if decision.skipped:
             records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, unsent.PAUSED))
         if decision.send:
             records.append(self.fire_or_back_off(nudge, decision.send, decision.late, view))
-        records.sort(key=lambda r: at(r["scheduled_for"]))
+        records.sort(key=lambda r: parse_instant(r["scheduled_for"]))
         return records, every[-1].scheduled_for
 
     def fire_or_back_off(
@@ -204,7 +205,7 @@ class Planner:
             return self.gap_record(nudge, (fire,), SKIPPED, 0, unsent.ASK_WAITING)
         history = sorted(
             (d for d in view.records("deliveries") if d["nudge_id"] == nudge.id),
-            key=lambda d: at(d["scheduled_for"]),
+            key=lambda d: parse_instant(d["scheduled_for"]),
         )
         if self.demo:  # each demo run starts afresh, whatever an earlier one left unanswered
             history = self.demo.this_run(history)

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.store.database import Store, View
 from halfway.store.links import Links
+from halfway.talks.rules import MOVED, PLANNED
 from halfway.words import discretion
 
 if TYPE_CHECKING:
@@ -48,11 +49,11 @@ def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]
     zone = settings.tz
     found: list[dict[str, Any]] = []
     for talk in view.records("talks"):
-        if talk.get("state") != "planned" or not talk.get("at"):
+        if talk.get("state") != PLANNED or not talk.get("at"):
             continue
-        start = at(talk["at"]).astimezone(zone)
+        start = parse_instant(talk["at"]).astimezone(zone)
         title = settings.discreet_title if settings.discreet else discretion.CALENDAR_TALK
-        moves = sum(1 for h in talk.get("history", []) if h.get("state") == "moved")
+        moves = sum(1 for h in talk.get("history", []) if h.get("state") == MOVED)
         found.append(
             {
                 "uid": f"{talk['id']}@halfway",

@@ -33,7 +33,7 @@ clarity ask's, the talk reflection's or the weekly review's page (`said_here`), 
 `halfway ask update ID asked`. Marked from a reflection's page, the reflection's own
 answer then applies to it too.
 
-Nothing here reads the clock or the disk; stored instants are `deliveries.iso` UTC.
+Nothing here reads the clock or the disk; stored instants are `instants.format_instant` UTC.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from halfway.core import plaintext
-from halfway.core.deliveries import at, iso
+from halfway.core.instants import format_instant, parse_instant
 from halfway.words import invoked
 
 DRAFT = "draft"
@@ -112,8 +112,8 @@ def new_ask(
         "id": ask_id,
         "text": text_of(text),
         "state": state,
-        "at": iso(now),
-        "history": [{"state": state, "at": iso(now)}],
+        "at": format_instant(now),
+        "history": [{"state": state, "at": format_instant(now)}],
     }
     if delivery_id:
         ask["delivery_id"] = delivery_id
@@ -142,7 +142,7 @@ def read(ask: Ask) -> Ask:
 def changed_at(ask: Ask) -> datetime:
     """When the ask last changed: its last history entry (or when it was written)."""
     history = ask.get("history") or []
-    return at(history[-1]["at"] if history else ask["at"])
+    return parse_instant(history[-1]["at"] if history else ask["at"])
 
 
 def was_said(ask: Ask) -> bool:
@@ -166,7 +166,7 @@ def rest_due(ask: Ask, now: datetime, rest_after: timedelta) -> bool:
 def rested(ask: Ask, rest_after: timedelta) -> Ask:
     """The ask at rest on its own, dated when it came to rest (not when this is written)."""
     ask = read(ask)
-    entry = {"state": RESTING, "at": iso(changed_at(ask) + rest_after)}
+    entry = {"state": RESTING, "at": format_instant(changed_at(ask) + rest_after)}
     entry["rested_after"] = span_text(rest_after)
     return {**ask, "state": RESTING, "history": [*ask["history"], entry]}
 
@@ -218,7 +218,7 @@ def moved(ask: Ask, state: str, now: datetime, delivery_id: str | None = None) -
         if not options:
             raise AskError(f"ask {ask['id']} is {current_state}, so it is closed")
         raise AskError(f"ask {ask['id']} is {current_state}; it can move to: {', '.join(options)}")
-    entry: dict[str, str] = {"state": state, "at": iso(now)}
+    entry: dict[str, str] = {"state": state, "at": format_instant(now)}
     if delivery_id:
         entry["delivery_id"] = delivery_id
     return {**ask, "state": state, "history": [*ask["history"], entry]}
@@ -234,12 +234,13 @@ def is_open(ask: Ask) -> bool:
 
 def open_asks(records: Iterable[Ask]) -> list[Ask]:
     """The asks neither resting nor followed up, oldest first, with today's names."""
-    return sorted((read(a) for a in records if is_open(a)), key=lambda a: at(a["at"]))
+    return sorted((read(a) for a in records if is_open(a)), key=lambda a: parse_instant(a["at"]))
 
 
 def resting(records: Iterable[Ask]) -> list[Ask]:
     return sorted(
-        (read(a) for a in records if read(a).get("state") == RESTING), key=lambda a: at(a["at"])
+        (read(a) for a in records if read(a).get("state") == RESTING),
+        key=lambda a: parse_instant(a["at"]),
     )
 
 
@@ -262,7 +263,9 @@ def listed(records: Iterable[Ask], everything: bool = False) -> list[Ask]:
     records = list(records)
     shown = open_asks(records)
     if everything:
-        shown += sorted((read(a) for a in records if not is_open(a)), key=lambda a: at(a["at"]))
+        shown += sorted(
+            (read(a) for a in records if not is_open(a)), key=lambda a: parse_instant(a["at"])
+        )
     return shown
 
 
@@ -300,7 +303,7 @@ def from_reflection(
     linked = [a for a in records if talk_id and a.get("talk_id") == talk_id]
     said = [a for a in (linked or records) if a["state"] == ASKED]
     if not linked and said:
-        said = [max(said, key=lambda a: at(a["at"]))]
+        said = [max(said, key=lambda a: parse_instant(a["at"]))]
     target = REFLECTION.get(value)
     out = {a["id"]: _clean(a) for a in records if a.get("_undone")}
     if target:

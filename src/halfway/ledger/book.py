@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from halfway.core import limits, plaintext
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import Delivery, NamedBoundary
 from halfway.ledger import asks, boundaries
 from halfway.store.database import Record, Store, Tx, View, new_id
@@ -72,7 +72,7 @@ def on_fire(tx: Tx, delivery: Delivery) -> None:
     if boundary is not None:
         tx.put(
             "boundaries",
-            boundaries.asked(boundary, datetime.fromisoformat(delivery["scheduled_for"])),
+            boundaries.asked(boundary, parse_instant(delivery["scheduled_for"])),
         )
 
 
@@ -180,7 +180,7 @@ def entry(kind: str, text: str, by: str | None, now: datetime) -> Record:
         raise LedgerError(f"text: is longer than {MAX_ENTRY} characters")
     if by and by not in BY:
         raise LedgerError(f"by: '{by}' is not one of {', '.join(BY)}")
-    record: Record = {"kind": kind, "text": words, "at": iso(now)}
+    record: Record = {"kind": kind, "text": words, "at": format_instant(now)}
     if kind == "initiation" or by:
         record["by"] = by or "me"
     return record

@@ -12,7 +12,7 @@ The `boundary` nudge names one active boundary at a time: the one asked least
 recently (never asked first), ties in a stable order (when it was added, then its
 id). With none recorded it reads generically (the placeholder's empty form).
 
-Nothing here reads the clock or the disk; stored instants are `deliveries.iso` UTC.
+Nothing here reads the clock or the disk; stored instants are `instants.format_instant` UTC.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from halfway.core import plaintext
-from halfway.core.deliveries import at, iso
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import NamedBoundary
 
 KIND = "boundary"  # the practice whose nudge names a boundary
@@ -55,7 +55,7 @@ def new_boundary(boundary_id: str, text: str, now: datetime, source: str = CLI) 
         "text": text_of(text),
         "active": True,
         "source": source,
-        "created_at": iso(now),
+        "created_at": format_instant(now),
         "answers": [],
     }
 
@@ -69,7 +69,7 @@ def retired(boundary: Boundary, now: datetime) -> Boundary:
             f"boundary {boundary['id']} comes from [[boundaries]] in your config; "
             "remove it there and it is kept as retired"
         )
-    return {**boundary, "active": False, "retired_at": iso(now)}
+    return {**boundary, "active": False, "retired_at": format_instant(now)}
 
 
 def synced(
@@ -92,14 +92,15 @@ def synced(
             changed.append(new)
     for old in known.values():
         if old.get("source") == CONFIG and old["id"] not in wanted and old.get("active"):
-            changed.append({**old, "active": False, "retired_at": iso(now)})
+            changed.append({**old, "active": False, "retired_at": format_instant(now)})
     return changed
 
 
 def active(records: Iterable[Boundary]) -> list[Boundary]:
     """The active boundaries in their stable order (when added, then id)."""
     return sorted(
-        (b for b in records if b.get("active")), key=lambda b: (at(b["created_at"]), b["id"])
+        (b for b in records if b.get("active")),
+        key=lambda b: (parse_instant(b["created_at"]), b["id"]),
     )
 
 
@@ -116,7 +117,7 @@ def next_boundary(records: Iterable[Boundary]) -> Boundary | None:
 
 def _asked(boundary: Boundary) -> datetime:
     last = boundary.get("last_asked")
-    return at(last) if last else at(boundary["created_at"])
+    return parse_instant(last) if last else parse_instant(boundary["created_at"])
 
 
 def nudge_fields(
@@ -134,7 +135,7 @@ def nudge_fields(
 
 def asked(boundary: Boundary, when: datetime) -> Boundary:
     """The boundary just named by a nudge scheduled for `when`."""
-    return {**boundary, "last_asked": iso(when)}
+    return {**boundary, "last_asked": format_instant(when)}
 
 
 def answered(
@@ -143,6 +144,6 @@ def answered(
     """The boundary with this delivery's answer; a changed reply replaces the earlier one."""
     if value not in ANSWERS:
         raise BoundaryError(f"'{value}' is not one of: {', '.join(ANSWERS)}")
-    answer = {"delivery_id": delivery_id, "value": value, "note": note, "at": iso(now)}
+    answer = {"delivery_id": delivery_id, "value": value, "note": note, "at": format_instant(now)}
     kept = [a for a in boundary.get("answers", []) if a.get("delivery_id") != delivery_id]
     return {**boundary, "answers": [*kept, answer]}

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.ledger import asks
 
@@ -113,7 +114,7 @@ class LocalTime:
             low, offset, shift, high = hour
             minute = int(text[14:16]) + shift
             return f"{low if minute < 60 else high}:{minute % 60:02d}{text[16:-6]}{offset}"
-        return datetime.fromisoformat(text).astimezone(self.zone).isoformat()
+        return parse_instant(text).astimezone(self.zone).isoformat()
 
     def learn(self, key: str) -> Hour | tuple[()]:
         """The plan for the UTC hour `key` ('2026-11-25T19'), or () for the general path."""
@@ -135,7 +136,7 @@ class LocalTime:
         """For a UTC day whose offset holds all day, in whole minutes: the local whole
         hour of its first instant, the offset as text, and the minutes past that hour."""
         try:
-            start = datetime.fromisoformat(f"{day}T00:00:00+00:00")
+            start = parse_instant(f"{day}T00:00:00+00:00")
         except ValueError:
             return None
         first = start.astimezone(self.zone)

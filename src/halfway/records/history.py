@@ -9,9 +9,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from halfway.core import deliveries, plaintext
+from halfway.core.deliveries import FINAL_UNSENT, REACHED
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.ledger import asks
 from halfway.replies import service
+from halfway.talks import rules as talks
 from halfway.words import invoked
 
 
@@ -48,7 +51,7 @@ def history_rows(
         first_day = since.isoformat()
         rows = [r for r in rows if r["at"][:10] >= first_day]
     # Local texts carry different offsets across a DST change: compare instants.
-    rows.sort(key=lambda r: datetime.fromisoformat(r["at"]))
+    rows.sort(key=lambda r: parse_instant(r["at"]))
     return rows
 
 
@@ -82,7 +85,7 @@ def practice_rows(data: Record, shown: Callable[[str], str]) -> list[Record]:
                 {"record": "talk", "id": talk["id"], "topic": talk.get("topic"), "state": state}
                 | {k: change[k] for k in ("from", "to") if k in change}
                 | {"at": shown(change["at"])}
-                | {"talk_at": change.get("to") or (first if state == "planned" else talk["at"])}
+                | {"talk_at": change.get("to") or (first if state == talks.PLANNED else talk["at"])}
             )
     for ask in map(asks.read, data.get("asks", [])):  # `made` (older versions) as `asked`
         for change in ask.get("history", []):
@@ -157,9 +160,9 @@ def describe_practice(row: Record) -> str:
     head = f"{row['record']} {row['id']}"
     if row["record"] == "talk":
         about = f", about “{row['topic']}”" if row.get("topic") else ""
-        if row["state"] == "moved":
+        if row["state"] == talks.MOVED:
             return f"{head} moved from {clock(row['from'])} to {clock(row['talk_at'])}{about}"
-        if row["state"] == "planned":
+        if row["state"] == talks.PLANNED:
             return f"{head} planned for {clock(row['talk_at'])}{about}"
         return f"{head} ({clock(row['talk_at'])}) {row['state']}{about}"
     note = f' · note: "{row["note"]}"' if row.get("note") else ""
@@ -169,7 +172,7 @@ def describe_practice(row: Record) -> str:
 
 def describe_delivery(row: Record, seconds: bool) -> str:
     head = f"{row['nudge_id']} ({row['kind']}): {row['state']}"
-    if row["state"] in ("missed", "skipped"):
+    if row["state"] in FINAL_UNSENT:
         count = row.get("count", 1)
         span = f", {count} fires to {clock(row['last_scheduled'], seconds)}" if count > 1 else ""
         why = row.get("why") or row.get("reason")
@@ -184,7 +187,7 @@ def waiting_for_answer(delivery: Record, answered: bool, now: datetime) -> bool:
     """A delivery that reached the user, takes a reply, has none yet and is still open."""
     return (
         not answered
-        and delivery["state"] in ("sent", "late", "partial")
+        and delivery["state"] in REACHED
         and not deliveries.expired(delivery, now)  # before the shape: it is the cheaper test
         and service.shape_of(delivery).takes_reply
     )

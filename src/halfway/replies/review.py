@@ -11,12 +11,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from halfway.core.deliveries import at
+from halfway.core.instants import parse_instant
 from halfway.ledger import asks
 from halfway.store.database import Record, View
 
 KIND = "pattern_review"
-WEEK = timedelta(days=7)
+# Not a week (what a week is: core/weeks, Monday to Sunday): the seven days up to the
+# moment the review was sent, whatever the day, so that what it shows is what came just
+# before its question.
+LOOK_BACK = timedelta(days=7)
 MAX_SHOWN = 20  # a page, not an archive: the most recent this many gestures
 NOT_GESTURES = frozenset({"none", "later", "pause_week"})  # gesture_log answers that say none
 
@@ -31,12 +34,12 @@ def gestures(view: View, start: datetime, end: datetime, zone: tzinfo) -> list[d
     found: list[tuple[datetime, str]] = []
     for entry in view.records("entries"):
         if entry.get("kind") == "gesture" and entry.get("at") and entry.get("text"):
-            found.append((at(entry["at"]), str(entry["text"])))
+            found.append((parse_instant(entry["at"]), str(entry["text"])))
     kinds = {d["id"]: d.get("kind") for d in view.records("deliveries")}
     for reply in view.records("replies"):
         value = str(reply.get("value") or "").strip()
         if kinds.get(reply.get("delivery_id")) == "gesture_log" and value not in NOT_GESTURES:
-            found.append((at(reply["received_at"]), value))
+            found.append((parse_instant(reply["received_at"]), value))
     inside = sorted((when, text) for when, text in found if start < when <= end)
     return [{"when": _when(when, zone), "text": text} for when, text in inside[-MAX_SHOWN:]]
 
@@ -46,16 +49,16 @@ def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, Any] | No
     week's gestures (None for any other delivery)."""
     if delivery.get("kind") != KIND or not delivery.get("scheduled_for"):
         return None
-    end = at(delivery["scheduled_for"])
+    end = parse_instant(delivery["scheduled_for"])
     last, resting = asks.latest(view.records("asks"))
     return {
         "latest": {
             "text": last["text"],
             "state": str(last["state"]).replace("_", " "),
-            "since": _when(at(last["at"]), zone),
+            "since": _when(parse_instant(last["at"]), zone),
         }
         if last
         else None,
         "resting": resting,
-        "gestures": gestures(view, end - WEEK, end, zone),
+        "gestures": gestures(view, end - LOOK_BACK, end, zone),
     }

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from halfway.core import cursors, deliveries, kinds, limits, plaintext, reminders, tokens
-from halfway.core.deliveries import CANCELLED, FAILED, PENDING, iso
+from halfway.core.deliveries import CANCELLED, FAILED, PENDING
+from halfway.core.instants import format_instant
 from halfway.ledger import book
 from halfway.store.database import Record, Store, Tx, new_id
 
@@ -88,7 +89,7 @@ def accept(
         "note": note,
         "scale": int(scale) if scale else None,
         "via": via if via in VIA else "web",
-        "received_at": iso(now),
+        "received_at": format_instant(now),
     }
     if message_id:
         version["message_id"] = message_id

@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from halfway.channels import logs
 from halfway.core import deliveries, limits, schedule, tokens
+from halfway.core.instants import parse_instant
 from halfway.ledger import book
 from halfway.replies import review, service
 from halfway.store.database import Record, Store, StoreError
@@ -137,9 +138,7 @@ class ReplyPages:
             "saved": saved,
             "guard": tokens.form_guard(self.key, token),
             "open": not deliveries.expired(delivery, self.clock()),
-            "closes": schedule.clock_text(
-                datetime.fromisoformat(delivery["expires_at"]), self.zone()
-            )
+            "closes": schedule.clock_text(parse_instant(delivery["expires_at"]), self.zone())
             if delivery.get("expires_at")
             else "it closes",
         }

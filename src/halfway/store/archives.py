@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.store.datafile import StoreError, read_file
 from halfway.words import invoked
@@ -62,7 +62,7 @@ def record_problem(table: str, record: Record) -> str | None:
 
 def _instant(text: str) -> bool:
     try:
-        datetime.fromisoformat(text)
+        parse_instant(text)
     except ValueError:
         return False
     return True

@@ -34,7 +34,7 @@ from filelock import FileLock
 from tinydb import TinyDB
 from tinydb.middlewares import CachingMiddleware
 
-from halfway.core.deliveries import iso
+from halfway.core.instants import format_instant
 from halfway.core.rawjson import Record
 from halfway.store import archives, layout, owners
 from halfway.store.datafile import (
@@ -179,7 +179,11 @@ class Store:
 
     def new_meta(self) -> Record:
         """A new hot file's meta: schema, id, when begun, no archive months yet."""
-        meta = {**layout.new_meta(), "file_id": new_id("f"), "created_at": iso(self.clock())}
+        meta = {
+            **layout.new_meta(),
+            "file_id": new_id("f"),
+            "created_at": format_instant(self.clock()),
+        }
         return {**meta, archives.META: {}}
 
     def same_file(self, data: dict[str, Any] | None) -> None:

@@ -42,7 +42,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from halfway.core import deliveries
-from halfway.core.deliveries import at, iso, month_of
+from halfway.core.deliveries import month_of
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.rawjson import Record
 
 SCHEMA_VERSION = 2
@@ -54,8 +55,12 @@ KEEP_LAST_FIRES = 4
 KEEP_HOT = deliveries.KEEP_HOT
 # A talk's, an ask's and a boundary's states after which it may leave (names, so that
 # states read from older files, and ones added later, are kept hot unless named here).
+# Their home is above the store (talks.rules, talks.planning, ledger.asks), so they are
+# named again here; tests/test_state_names.py keeps each equal to its home's.
 DONE_TALKS = frozenset({"done", "cancelled"})
 SETTLED_ASKS = frozenset({"agreed", "declined", "no_answer", "followed_up", "resting"})
+PLANNED_TALK = "planned"  # talks.rules.PLANNED
+PLANNED_STEP = "planned"  # a talk's chain step still to come: talks.planning.STEP_PLANNED
 # A talk nobody marked done or cancelled leaves this long after its time.
 KEEP_PAST_TALKS = timedelta(days=30)
 # An active boundary's latest answers stay hot (`boundary list` shows the last one).
@@ -116,7 +121,9 @@ def utc_times(value: Any) -> Any:
     if isinstance(value, dict):
         return {
             key: (
-                iso(at(item)) if key in TIME_FIELDS and isinstance(item, str) else utc_times(item)
+                format_instant(parse_instant(item))
+                if key in TIME_FIELDS and isinstance(item, str)
+                else utc_times(item)
             )
             for key, item in value.items()
         }
@@ -142,7 +149,7 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     for record in new["deliveries"].values():
         if deliveries.is_fire(record):
             nudge, when = record["nudge_id"], record["scheduled_for"]
-            if nudge not in last or at(when) > at(last[nudge]):
+            if nudge not in last or parse_instant(when) > parse_instant(last[nudge]):
                 last[nudge] = when
     cursors = {}
     for key, row in data.get("nudges", {}).items():
@@ -188,16 +195,16 @@ def choose_moves(records: Callable[[str], list[Record]], now: datetime) -> Compa
         target = reply["delivery_id"]
         if target in month:
             found.move(month[target], "replies", reply)
-        elif target not in hot_ids and now - at(reply["received_at"]) > KEEP_HOT:
+        elif target not in hot_ids and now - parse_instant(reply["received_at"]) > KEEP_HOT:
             found.move(month_of(reply["received_at"]), "replies", reply)  # its delivery left
     for entry in records("entries"):
-        if now - at(entry["at"]) > deliveries.KEEP_ENTRIES_HOT:
+        if now - parse_instant(entry["at"]) > deliveries.KEEP_ENTRIES_HOT:
             found.move(month_of(entry["at"]), "entries", entry)
     staying = _names([d for d in hot if d["id"] not in moving])
     for table in ("talks", "asks"):
         for record in records(table):
             if leaves(table, record, now) and not in_use(table, record, staying):
-                found.move(month_of(iso(last_change(record))), table, record)
+                found.move(month_of(format_instant(last_change(record))), table, record)
     for boundary in records("boundaries"):
         _boundary_moves(found, boundary, now, in_use("boundaries", boundary, staying))
     return found
@@ -227,15 +234,17 @@ def _boundary_moves(found: Compaction, boundary: Record, now: datetime, used: bo
     """A retired boundary leaves whole (unless `used`); an active one only its old
     answers, each month's in a copy of the boundary holding just those."""
     whole = leaves("boundaries", boundary, now) and not used
-    answers = sorted(boundary.get("answers") or [], key=lambda a: at(a["at"]))
+    answers = sorted(boundary.get("answers") or [], key=lambda a: parse_instant(a["at"]))
     recent = answers[-KEEP_LAST_ANSWERS:] if not whole else []
-    old = [a for a in answers if a not in recent and (whole or now - at(a["at"]) > KEEP_HOT)]
+    old = [
+        a for a in answers if a not in recent and (whole or now - parse_instant(a["at"]) > KEEP_HOT)
+    ]
     if not old and not whole:
         return
     by_month: dict[str, list[Record]] = {}
     for answer in old:
         by_month.setdefault(month_of(answer["at"]), []).append(answer)
-    last = month_of(iso(last_change(boundary)))
+    last = month_of(format_instant(last_change(boundary)))
     for month, these in sorted(by_month.items()):
         if not (whole and month == last):
             found.move(month, "boundaries", {**boundary, "answers": these})
@@ -250,18 +259,21 @@ def last_change(record: Record) -> datetime:
     """When a talk, an ask or a boundary last changed: the latest instant it records."""
     times = [record.get(key) for key in ("created_at", "at", "retired_at")]
     times += [h.get("at") for h in record.get("history") or []]
-    return max(at(t) for t in times if isinstance(t, str))
+    return max(parse_instant(t) for t in times if isinstance(t, str))
 
 
 def leaves(table: str, record: Record, now: datetime) -> bool:
     """Whether a talk, an ask or a boundary leaves the hot file now (as a whole)."""
     since = now - last_change(record)
     if table == "talks":
-        if any(step.get("state") == "planned" for step in record.get("chain") or []):
+        if any(step.get("state") == PLANNED_STEP for step in record.get("chain") or []):
             return False
         if record.get("state") in DONE_TALKS:
             return since > KEEP_HOT
-        return record.get("state") == "planned" and now - at(record["at"]) > KEEP_PAST_TALKS
+        return (
+            record.get("state") == PLANNED_TALK
+            and now - parse_instant(record["at"]) > KEEP_PAST_TALKS
+        )
     if table == "asks":
         return record.get("state") in SETTLED_ASKS and since > KEEP_HOT
     if table == "boundaries":
@@ -276,7 +288,7 @@ def merged(table: str, earlier: Record | None, later: Record) -> Record:
         return later
     answers = {_answer_key(a): a for a in earlier["answers"]}
     answers.update((_answer_key(a), a) for a in later.get("answers") or [])
-    return {**later, "answers": sorted(answers.values(), key=lambda a: at(a["at"]))}
+    return {**later, "answers": sorted(answers.values(), key=lambda a: parse_instant(a["at"]))}
 
 
 def _answer_key(answer: Record) -> str:

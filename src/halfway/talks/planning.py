@@ -5,7 +5,7 @@ A talk is a record in `talks` (see `rules.Talk`) with a `chain`: one entry per s
 {kind, due_at, state, reason?, delivery_id?}. A step is `planned` until its `due_at`
 comes; then the planner records its delivery and marks it `sent`, in one write.
 A step too late to help is `left_out` with its reason; a called-off talk's steps are
-`cancelled`. Stored instants are UTC (`deliveries.iso`); `due_at` is when the step
+`cancelled`. Stored instants are UTC (`instants.format_instant`); `due_at` is when the step
 may go, quiet hours already counted in (`deferred: true` says they moved it).
 
 Pause everything (`halfway pause --all`, the private page's form): a step due inside
@@ -31,7 +31,8 @@ from typing import Any, cast
 from halfway.config.models import Nudge, Settings
 from halfway.core import cursors, schedule
 from halfway.core import unsent as gaps
-from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, at, iso, with_channels
+from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, with_channels
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import Delivery, Talk
 from halfway.ledger import asks
 from halfway.store.database import Record, Store, Tx, View, new_id
@@ -126,13 +127,13 @@ def plan_steps(
         if end is not None and step.kind not in after and end > talk_at:
             chain.append(_left_out(step.kind, step.due_at, QUIET_TOO_LONG))
             continue
-        entry = {"kind": step.kind, "due_at": iso(end or due), "state": STEP_PLANNED}
+        entry = {"kind": step.kind, "due_at": format_instant(end or due), "state": STEP_PLANNED}
         chain.append(entry | ({"deferred": True} if end is not None else {}))
-    return sorted(chain, key=lambda entry: at(entry["due_at"]))
+    return sorted(chain, key=lambda entry: parse_instant(entry["due_at"]))
 
 
 def _left_out(kind: str, due: datetime, reason: str) -> Record:
-    return {"kind": kind, "due_at": iso(due), "state": STEP_LEFT_OUT, "reason": reason}
+    return {"kind": kind, "due_at": format_instant(due), "state": STEP_LEFT_OUT, "reason": reason}
 
 
 # changes a person makes ------------------------------------------------------------
@@ -226,11 +227,10 @@ def _cancel_step(tx: Tx, entry: Record) -> Record:
 def listing(every: Iterable[Record]) -> list[Record]:
     """The talks: the planned ones first, soonest first; then the others, latest first."""
     every = list(every)
-    planned = sorted((t for t in every if t["state"] == rules.PLANNED), key=lambda t: at(t["at"]))
-    others = sorted(
-        (t for t in every if t["state"] != rules.PLANNED), key=lambda t: at(t["at"]), reverse=True
-    )
-    return planned + others
+    planned = [t for t in every if t["state"] == rules.PLANNED]
+    others = [t for t in every if t["state"] != rules.PLANNED]
+    planned.sort(key=lambda t: parse_instant(t["at"]))
+    return planned + sorted(others, key=lambda t: parse_instant(t["at"]), reverse=True)
 
 
 def _waiting(view: View) -> Iterable[tuple[Record, Record]]:
@@ -245,8 +245,8 @@ def _waiting(view: View) -> Iterable[tuple[Record, Record]]:
 
 def upcoming(view: View, until: datetime) -> list[tuple[datetime, Record, Record]]:
     """(due, talk, step) for every planned step due by `until`, soonest first."""
-    found = [(at(e["due_at"]), t, e) for t, e in _waiting(view) if at(e["due_at"]) <= until]
-    return sorted(found, key=lambda item: item[0])
+    found = ((parse_instant(e["due_at"]), t, e) for t, e in _waiting(view))
+    return sorted((item for item in found if item[0] <= until), key=lambda item: item[0])
 
 
 def step_text(talk: Record, entry: Record) -> str:
@@ -263,7 +263,7 @@ def next_due(view: View, settings: Settings, now: datetime) -> datetime | None:
 def sends_at(entry: Record, settings: Settings, now: datetime) -> tuple[datetime, bool]:
     """When a planned step goes out (not before `now`, and never in quiet hours: the
     planner passes them by), and whether quiet hours moved it, when it was planned or now."""
-    first = max(at(entry["due_at"]), now)
+    first = max(parse_instant(entry["due_at"]), now)
     end = schedule.quiet_end(first, settings.tz, settings.quiet_hours)
     return end or first, end is not None or bool(entry.get("deferred"))
 
@@ -275,7 +275,7 @@ def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord
     """Record a delivery for each planned step that has come due, and mark it sent, in
     one write. Steps before a talk that has begun, or long past, are left out instead.
     The caller keeps quiet hours (nothing comes due inside them)."""
-    if not any(at(e["due_at"]) <= now for _, e in _waiting(store.view())):
+    if not any(parse_instant(e["due_at"]) <= now for _, e in _waiting(store.view())):
         return []  # the common case: no write at all
     after = _after_talk(settings)
     added: list[Delivery] = []
@@ -307,11 +307,11 @@ def _step_due(
     waits: bool = False,
     spans: Spans = (),
 ) -> Record:
-    due = at(entry["due_at"])
+    due = parse_instant(entry["due_at"])
     if entry["state"] != STEP_PLANNED or due > now:
         return entry
     kind = entry["kind"]
-    if kind not in after and now >= at(talk["at"]):
+    if kind not in after and now >= parse_instant(talk["at"]):
         return {**entry, "state": STEP_LEFT_OUT, "reason": BEGUN}
     if now - due > settings.talks.reply_window:
         return {**entry, "state": STEP_LEFT_OUT, "reason": TOO_OLD}
@@ -340,7 +340,7 @@ _LEFT_OUT_WHEN_DUE = (BEGUN, TOO_OLD, PAUSED_ALL, ASK_WAITING)
 
 def _given_back(entry: Record, now: datetime) -> bool:
     left = entry["state"] == STEP_LEFT_OUT and entry.get("reason") in _LEFT_OUT_WHEN_DUE
-    return left and at(entry["due_at"]) > now
+    return left and parse_instant(entry["due_at"]) > now
 
 
 def left_out_ahead(view: View, now: datetime) -> bool:

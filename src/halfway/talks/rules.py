@@ -3,7 +3,7 @@ nudges a talk plans (clarity ask and reframe the evening before, self-regulation
 just before, reflection after).
 
 Nothing here reads the clock or the disk: every rule takes `now` and the zone.
-Stored instants are ISO text in UTC (`deliveries.iso`). Offsets such as "60 minutes
+Stored instants are ISO text in UTC (`instants.format_instant`). Offsets such as "60 minutes
 before" are real elapsed time; "the evening before at 19:00" is a wall time in
 the zone, so it stays at 19:00 across a change of daylight saving.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from halfway.core import plaintext
-from halfway.core.deliveries import at, iso
+from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import HistoryEntry, Talk
 from halfway.talks.when import local_instant
 from halfway.words import invoked
@@ -186,11 +186,11 @@ def new_talk(
     _ahead(when, now)
     talk: Talk = {
         "id": talk_id,
-        "at": iso(when),
+        "at": format_instant(when),
         "topic": _topic(topic),
         "state": PLANNED,
-        "history": [{"state": PLANNED, "at": iso(now)}],
-        "created_at": iso(now),
+        "history": [{"state": PLANNED, "at": format_instant(now)}],
+        "created_at": format_instant(now),
     }
     if by == "partner":
         talk["by"] = by
@@ -201,10 +201,15 @@ def moved(talk: Talk, new_at: datetime, now: datetime) -> Talk:
     """The talk at a new time; it stays planned and its history keeps the move."""
     _still_planned(talk, "moved")
     _ahead(new_at, now)
-    if at(talk["at"]) == new_at.astimezone(UTC):
+    if parse_instant(talk["at"]) == new_at.astimezone(UTC):
         raise TalkError(f"talk {talk['id']} is already at that time")
-    entry: HistoryEntry = {"state": MOVED, "at": iso(now), "from": talk["at"], "to": iso(new_at)}
-    return {**talk, "at": iso(new_at), "history": [*talk["history"], entry]}
+    entry: HistoryEntry = {
+        "state": MOVED,
+        "at": format_instant(now),
+        "from": talk["at"],
+        "to": format_instant(new_at),
+    }
+    return {**talk, "at": format_instant(new_at), "history": [*talk["history"], entry]}
 
 
 def cancelled(talk: Talk, now: datetime) -> Talk:
@@ -217,13 +222,13 @@ def done(talk: Talk, now: datetime, early: bool = True) -> Talk:
     """The talk has taken place. It may be marked so before its planned time (it came
     sooner) only with `early`; else that is NotBegun."""
     _still_planned(talk, "marked done")
-    if not early and now.astimezone(UTC) < at(talk["at"]):
-        raise NotBegun(talk["id"], at(talk["at"]))
+    if not early and now.astimezone(UTC) < parse_instant(talk["at"]):
+        raise NotBegun(talk["id"], parse_instant(talk["at"]))
     return _to(talk, DONE, now)
 
 
 def _to(talk: Talk, state: str, now: datetime) -> Talk:
-    entry: HistoryEntry = {"state": state, "at": iso(now)}
+    entry: HistoryEntry = {"state": state, "at": format_instant(now)}
     return {**talk, "state": state, "history": [*talk["history"], entry]}
 
 

@@ -12,8 +12,9 @@ the time.
 
 Daylight saving: a wall time that does not exist (the spring gap) is moved
 forward by the gap, and a wall time that exists twice (the autumn repeat) is
-its first occurrence; either way the result carries a note saying so. `in 2 hours`
-is elapsed time, whatever the clocks do.
+its first occurrence (`instants.instant_at_wall`, as for a schedule's times); either
+way the result carries a note saying so. `in 2 hours` is elapsed time, whatever the
+clocks do.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from halfway.core import instants
 
 MAX_LENGTH = 64
 # A talk further ahead than this is taken for a typo (and stays clear of datetime's limits).
@@ -148,16 +151,16 @@ def local_instant(day: date, clock: time, zone: tzinfo) -> When:
     """The wall time `day clock` in `zone`: a time in the spring gap moves forward by the
     gap, a time that happens twice is its first occurrence. Both come with a note."""
     wall = datetime.combine(day, clock)
-    first = wall.replace(tzinfo=zone, fold=0)
-    real = first.astimezone(UTC).astimezone(zone)
+    real = instants.instant_at_wall(wall, zone).astimezone(zone)
+    change = instants.wall_time_change(wall, zone)
     name = str(zone)
     shown = f"{clock:%H:%M} on {day:%a %d %b %Y}"
-    if real.replace(tzinfo=None) != wall:
+    if change == instants.GAP:
         return When(
             real,
             f"{shown} does not exist in {name} (the clocks go forward), so it is {real:%H:%M}",
         )
-    if first.utcoffset() != wall.replace(tzinfo=zone, fold=1).utcoffset():
+    if change == instants.REPEAT:
         return When(
             real,
             f"{shown} happens twice in {name} (the clocks go back); this is the first, {real:%H:%M %Z}",
