@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -34,8 +33,6 @@ from halfway.store.database import Record, Store, StoreError
 from halfway.words import discretion
 
 MAX_BODY = 16 * 1024
-# What a token can look like at all (`tokens.make`); anything else is refused unread.
-TOKEN = re.compile(r"[A-Za-z0-9_]{1,64}\.[A-Za-z0-9_-]{1,64}")
 SERVER = "halfway"  # the Server header: no versions
 SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -90,7 +87,7 @@ class ReplyPages:
     async def _delivery(self, token: str) -> Record:
         """The delivery a genuine token names; a token of the wrong shape (non-ASCII,
         too long) is refused like a forged one, before any work."""
-        if not TOKEN.fullmatch(token):
+        if not tokens.well_formed(token):
             raise service.ReplyError(403, FORGED)
         delivery: Record = await self._run(service.delivery_for, self.store, self.key, token)
         return delivery
