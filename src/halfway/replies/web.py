@@ -23,14 +23,13 @@ from typing import Any
 
 from aiohttp import web, web_response, web_urldispatcher
 from aiohttp.http_exceptions import HttpProcessingError
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from halfway.channels import logs
 from halfway.core import limits, schedule, tokens
 from halfway.ledger import book
 from halfway.replies import review, service
 from halfway.store.database import Record, Store, StoreError
-from halfway.words import discretion
+from halfway.words import discretion, templates
 
 MAX_BODY = 16 * 1024
 SERVER = "halfway"  # the Server header: no versions
@@ -44,10 +43,6 @@ NOT_SAVED = "Your answer could not be saved just now. Please try again in a litt
 TOO_MANY = "That is a lot of answers in a short time. Please wait a minute, then try again."
 
 log = logging.getLogger("halfway.http")
-
-_templates = Environment(
-    loader=PackageLoader("halfway", "templates"), autoescape=select_autoescape(["html"])
-)
 
 
 def wants_json(request: web.Request) -> bool:
@@ -361,7 +356,7 @@ def page(frame: discretion.Frame, **context: Any) -> str:
     delivery = context.get("delivery")
     own = f"halfway · {delivery['words_title']}" if delivery else "halfway"
     return str(
-        _templates.get_template("reply.html").render(
+        templates.template("reply.html").render(
             **context, **frame.footer(), page_title=frame.page_title(own)
         )
     )
