@@ -137,15 +137,3 @@ def to_resume(rows: list[dict[str, Any]], nudge_ids: list[str]) -> list[dict[str
 def in_force(cursor: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     """The pauses in force at `now`."""
     return [p for p in cursor.get("pauses", []) if is_open(p, now) and at(p["from"]) <= now]
-
-
-def check_since(meta: dict[str, Any], key: str, now: datetime) -> datetime:
-    """Where a check halfway keeps for itself (meta[key]["checked"]: the digest, the
-    care look) counts from: its last check; before the first, the week before (a
-    check missed then is made now) but never before the data file was begun."""
-    checked = dict(meta.get(key) or {}).get("checked")
-    if checked:
-        return at(checked)
-    begun = meta.get("created_at")
-    week_ago = now - timedelta(weeks=1)
-    return max(week_ago, at(begun)) if begun else week_ago
