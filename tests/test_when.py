@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from halfway.talks.when import HINT, MAX_LENGTH, WhenError, parse_when
+from halfway.talks.when import HINT, MAX_LENGTH, WhenError, talk_time
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -23,14 +23,14 @@ def local(text: str, zone: ZoneInfo = BERLIN) -> datetime:
 
 
 def read(text: str, now: datetime = WEDNESDAY, zone: ZoneInfo = BERLIN) -> datetime:
-    when = parse_when(text, now, zone)
+    when = talk_time(text, now, zone)
     assert when.note is None
     return when.at
 
 
 def refusal(text: str, now: datetime = WEDNESDAY, zone: ZoneInfo = BERLIN) -> str:
     with pytest.raises(WhenError) as caught:
-        parse_when(text, now, zone)
+        talk_time(text, now, zone)
     message = str(caught.value)
     assert "\n" not in message
     return message
@@ -98,7 +98,7 @@ def test_days_and_dates_are_read_in_the_zone(text: str, expected: str) -> None:
 
 
 def test_the_answer_is_aware_and_in_the_configured_zone() -> None:
-    when = parse_when("sat 19:00", datetime(2026, 12, 2, 11, 0, tzinfo=UTC), NEW_YORK)
+    when = talk_time("sat 19:00", datetime(2026, 12, 2, 11, 0, tzinfo=UTC), NEW_YORK)
     assert when.at.tzinfo is NEW_YORK
     assert when.at == local("2026-12-05 19:00", NEW_YORK)
     assert when.at.astimezone(UTC) == datetime(2026, 12, 6, 0, 0, tzinfo=UTC)
@@ -141,7 +141,7 @@ def test_hours_and_minutes_count_from_the_minute_and_drop_its_seconds() -> None:
 def test_hours_are_elapsed_time_across_a_change_of_the_clocks() -> None:
     # 01:30 CEST, then the clocks go back at 03:00: two hours on is 02:30 CET.
     now = datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
-    when = parse_when("in 2 hours", now, BERLIN)
+    when = talk_time("in 2 hours", now, BERLIN)
     assert when.at.astimezone(UTC) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
     assert when.at.strftime("%H:%M %Z") == "02:30 CET"
     assert when.note is None
@@ -261,18 +261,18 @@ def test_a_dotted_time_reads_like_a_colon(text: str, expected: str) -> None:
 def test_a_date_of_numbers_is_read_in_the_configured_order(
     order: str, text: str, expected: str
 ) -> None:
-    assert parse_when(text, WEDNESDAY, BERLIN, order).at == local(expected)
+    assert talk_time(text, WEDNESDAY, BERLIN, order).at == local(expected)
 
 
 def test_one_date_reads_three_ways_by_the_order() -> None:
     def in_order(order: str) -> datetime:
-        return parse_when("12/10/2027 19:00", WEDNESDAY, BERLIN, order).at
+        return talk_time("12/10/2027 19:00", WEDNESDAY, BERLIN, order).at
 
     assert in_order("dmy") == local("2027-10-12 19:00")
     assert in_order("mdy") == local("2027-12-10 19:00")
     with pytest.raises(WhenError, match="is not a time halfway can read"):
         in_order("ymd")  # year first: 12/10/2027 is no date
-    assert parse_when("2027/12/10 19:00", WEDNESDAY, BERLIN, "ymd").at == local("2027-12-10 19:00")
+    assert talk_time("2027/12/10 19:00", WEDNESDAY, BERLIN, "ymd").at == local("2027-12-10 19:00")
 
 
 def test_a_date_without_its_year_is_the_next_such_date() -> None:
@@ -285,7 +285,7 @@ def test_a_date_without_its_year_is_the_next_such_date() -> None:
 
 def test_a_date_order_must_be_known() -> None:
     with pytest.raises(ValueError, match="order"):
-        parse_when("sat 19:00", WEDNESDAY, BERLIN, "ydm")
+        talk_time("sat 19:00", WEDNESDAY, BERLIN, "ydm")
 
 
 @pytest.mark.parametrize(
@@ -357,7 +357,7 @@ def test_a_wall_time_keeps_its_clock_on_both_sides_of_a_change(
 def test_a_time_in_the_spring_gap_moves_forward_by_the_gap_and_says_so(
     zone: ZoneInfo, now: str, text: str, moved_to: str, utc: str
 ) -> None:
-    when = parse_when(text, local(now, zone), zone)
+    when = talk_time(text, local(now, zone), zone)
     assert when.at.astimezone(UTC) == datetime.fromisoformat(utc).replace(tzinfo=UTC)
     assert when.at.strftime("%H:%M") == moved_to
     assert when.note is not None
@@ -377,7 +377,7 @@ def test_a_time_in_the_spring_gap_moves_forward_by_the_gap_and_says_so(
 def test_a_time_that_happens_twice_is_its_first_occurrence(
     zone: ZoneInfo, now: str, text: str, utc: str, named: str
 ) -> None:
-    when = parse_when(text, local(now, zone), zone)
+    when = talk_time(text, local(now, zone), zone)
     assert when.at.fold == 0
     assert when.at.astimezone(UTC) == datetime.fromisoformat(utc).replace(tzinfo=UTC)
     assert when.note is not None
@@ -387,7 +387,7 @@ def test_a_time_that_happens_twice_is_its_first_occurrence(
 
 def test_a_weekday_today_in_the_gap_is_still_ahead_before_the_change() -> None:
     now = local("2026-03-29 01:45")  # Sunday, winter time, a quarter hour before the gap
-    when = parse_when("sun 02:30", now, BERLIN)
+    when = talk_time("sun 02:30", now, BERLIN)
     assert when.at == local("2026-03-29 03:30")
     assert when.note is not None
 
@@ -524,10 +524,10 @@ def test_hostile_input_is_refused_quickly() -> None:
     hostile += ["1." * 32, "1/" * 32, "next " * 12, "at " * 21, "1" * 62 + "pm", "9." * 31 + "am"]
     for text in hostile:
         with pytest.raises(WhenError):
-            parse_when(text, WEDNESDAY, BERLIN)
+            talk_time(text, WEDNESDAY, BERLIN)
     assert time.process_time() - started < 0.5
 
 
 def test_now_must_be_aware() -> None:
     with pytest.raises(ValueError, match="aware"):
-        parse_when("sat 19:00", datetime(2026, 12, 2, 12, 0), BERLIN)
+        talk_time("sat 19:00", datetime(2026, 12, 2, 12, 0), BERLIN)

@@ -21,10 +21,11 @@ from typing import Any, Protocol, cast
 
 from halfway.care import share, triggers
 from halfway.config.models import Nudge, Settings, check_nudge
-from halfway.core import cursors, schedule
-from halfway.core.instants import format_instant, parse_instant
+from halfway.core import schedule
+from halfway.core.instants import format_instant
 from halfway.core.records import Delivery
-from halfway.store.database import Store, View
+from halfway.core.weeklyjob import WeeklyJob
+from halfway.store.database import Store
 
 
 class Recorder(Protocol):
@@ -59,59 +60,44 @@ class CareNudges:
         self.store = store
         self.clock = clock
         self.planner = planner
-        self.check = check_nudge(CARE_ID, settings.care.cron, list(settings.care.channels))
+        check = check_nudge(CARE_ID, settings.care.cron, list(settings.care.channels))
+        on = check if self.enabled() else None
+        self.job = WeeklyJob(on, META, settings.tz, settings.quiet_hours)
 
     def enabled(self) -> list[str]:
         return share.enabled(self.settings)
 
-    def _since(self, view: View, now: datetime) -> datetime:
-        return cursors.check_since(view.meta, META, now)
-
-    def due(self, view: View, now: datetime) -> schedule.Fire | None:
-        """The check to make now, if one has come due."""
-        if not self.enabled():
-            return None
-        zone, quiet = self.settings.tz, self.settings.quiet_hours
-        fire = schedule.next_fire(self.check, zone, quiet, self._since(view, now))
-        return fire if fire is not None and fire.due_at <= now else None
-
     def next_wake(self) -> datetime | None:
         """When the next check is due (now, if one is waiting)."""
-        if not self.enabled():
+        if self.job.check is None:
             return None
-        now = self.clock()
-        view = self.store.view()
-        zone, quiet = self.settings.tz, self.settings.quiet_hours
-        fire = schedule.next_fire(self.check, zone, quiet, self._since(view, now))
-        return None if fire is None else max(fire.due_at, now)
+        return self.job.wake(self.store.view().meta, self.clock())
 
     def tick(self) -> list[Delivery]:
         """Make the check if it is due: record the nudges due, remember what fired."""
         now = self.clock()
         view = self.store.view()
-        fire = self.due(view, now)
+        fire = self.job.due(view.meta, now)
         if fire is None:
             return []
         zone = self.settings.tz
         first = triggers.last_whole_week(now, zone) - timedelta(weeks=triggers.LOOK_BACK_WEEKS + 1)
         records = self.store.everything(since_month=first.strftime("%Y-%m"))
-        nudges = {c["id"]: c for c in view.records("nudges")}
-        digest_pauses = cursors.pauses(nudges, share.DIGEST_ID)
-        if share.digest_this_week(self.settings, view.meta, digest_pauses, now):
+        nudges = view.records("nudges")
+        if share.digest_this_week(self.settings, view.meta, nudges, now):
             with self.store.transaction() as tx:  # the digest will say what is due
-                if not self._checked(tx.meta, fire):
+                if not self.job.made(tx.meta, fire):
                     tx.set_meta(
                         {META: {**dict(tx.meta.get(META) or {}), "checked": format_instant(now)}}
                     )
             log.info("care: the week's notes are left to this week's digest")
             return []
-        pauses = cursors.pauses(nudges, CARE_ID)
-        paused = schedule.paused_at(fire.due_at, pauses)
+        paused = self.job.paused(nudges, fire)
         fired = share.fired(view.meta)  # what the digest said counts as said
         found = triggers.evaluate(records, zone, now, fired, self.enabled())
         added = [] if paused else [self.record(t, fire, now) for t in found.send]
         with self.store.transaction() as tx:
-            if self._checked(tx.meta, fire) or share.fired(tx.meta) != fired:
+            if self.job.made(tx.meta, fire) or share.fired(tx.meta) != fired:
                 return []  # another process made this check, or a digest said a note
             for record in added:
                 tx.put("deliveries", record)
@@ -126,11 +112,6 @@ class CareNudges:
         if paused and found.send:
             log.info("care: %s not sent, halfway is paused", ", ".join(found.send))
         return added
-
-    @staticmethod
-    def _checked(meta: Any, fire: schedule.Fire) -> bool:
-        mine = meta.get(META) or {}
-        return bool(mine.get("checked")) and parse_instant(mine["checked"]) >= fire.scheduled_for
 
     def record(self, trigger: str, fire: schedule.Fire, now: datetime) -> Delivery:
         """The delivery of one care nudge, made as every fire is made: due now, even when

@@ -5,6 +5,7 @@ inside the week's digest when a digest goes out that week, else as its own nudge
 - `fired(meta)` / `with_fired(meta, remember)`: what has fired, per trigger the
   occurrence it fired for, kept in the hot file's `meta["care"]["fired"]` (the care
   check's `checked` beside it is left as it is);
+- `digest_job(settings)`: the digest's schedule and cursor (`core.weeklyjob`);
 - `digest_this_week(…)`: whether a digest is still to go out in now's week (then the
   care check leaves its notes to it).
 """
@@ -17,7 +18,8 @@ from typing import Any
 
 from halfway.care import triggers
 from halfway.config.models import Settings, check_nudge
-from halfway.core import cursors, schedule, weeks
+from halfway.core import weeks
+from halfway.core.weeklyjob import WeeklyJob
 
 CARE_META = "care"
 DIGEST_META = "digest"
@@ -54,25 +56,24 @@ def digest_channels(settings: Settings) -> list[str]:
     return list(settings.channels_of(list(settings.digest.channels)))
 
 
-def next_digest(settings: Settings, meta: Mapping[str, Any], now: datetime) -> schedule.Fire | None:
-    """The digest's next fire after its last check (None: it has nowhere to go)."""
+def digest_job(settings: Settings) -> WeeklyJob:
+    """The digest's schedule and cursor (`meta["digest"]`); off when it has nowhere to go."""
     channels = digest_channels(settings)
-    if not channels:
-        return None
-    check = check_nudge(DIGEST_ID, settings.digest.cron, channels)
-    since = cursors.check_since(dict(meta), DIGEST_META, now)
-    return schedule.next_fire(check, settings.tz, settings.quiet_hours, since)
+    check = check_nudge(DIGEST_ID, settings.digest.cron, channels) if channels else None
+    return WeeklyJob(check, DIGEST_META, settings.tz, settings.quiet_hours)
 
 
 def digest_this_week(
     settings: Settings,
     meta: Mapping[str, Any],
-    pauses: list[tuple[datetime, datetime | None]],
+    nudges: list[dict[str, Any]],
     now: datetime,
 ) -> bool:
-    """Whether a digest is still to be recorded in now's local week, not paused then."""
-    fire = next_digest(settings, meta, now)
+    """Whether a digest is still to be recorded in now's local week, not paused then
+    (`nudges`: the hot file's cursor rows, where the pauses are)."""
+    job = digest_job(settings)
+    fire = job.next_fire(meta, now)
     if fire is None:
         return False
     week_end = weeks.week_end(weeks.week_of(now, settings.tz), settings.tz)
-    return fire.due_at < week_end and not schedule.paused_at(fire.due_at, pauses)
+    return fire.due_at < week_end and not job.paused(nudges, fire)

@@ -4,8 +4,8 @@ reply link as a button. Pure formatting: `sending` sends it through apprise."""
 from __future__ import annotations
 
 import re
-from functools import cache
-from typing import Any
+
+from halfway.words import templates
 
 MAIL_BUTTON = "Open the reply page"
 
@@ -27,17 +27,7 @@ def mail_html(title: str, body: str, link: str | None) -> str:
             lines.append(line)
         if lines:
             paragraphs.append(lines)
-    html = _mail_template().render(
+    html = templates.template("mail.html").render(
         title=title, paragraphs=paragraphs, link=link, button=MAIL_BUTTON
     )
     return re.sub(r">\s+<", "><", html).strip()
-
-
-@cache
-def _mail_template() -> Any:
-    """The e-mail template, with Jinja2 loaded on first use (autoescaped: the words are text)."""
-    from jinja2 import Environment, PackageLoader
-
-    return Environment(loader=PackageLoader("halfway", "templates"), autoescape=True).get_template(
-        "mail.html"
-    )

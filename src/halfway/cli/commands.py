@@ -272,7 +272,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     targets = pause_targets(args, settings)
     now = utc_now()
-    until = parse_when(args.until, settings.tz, now) if args.until else None
+    until = pause_until(args.until, settings.tz, now) if args.until else None
     if until is not None and until <= now:
         raise UsageError(f"--until: '{args.until}' is already past")
     pauses.pause(Store(settings.data_dir), targets, now, until)
@@ -306,8 +306,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_when(text: str, zone: tzinfo, now: datetime) -> datetime:
-    """'3d' (from now), '2026-12-01' (local midnight) or '2026-12-01T09:00' (local)."""
+def pause_until(text: str, zone: tzinfo, now: datetime) -> datetime:
+    """`pause --until WHEN`: '3d' (from now), '2026-12-01' (local midnight) or
+    '2026-12-01T09:00' (local). Not a talk's WHEN (`talks.when.talk_time`): a pause
+    ends after a span or at a date, a talk is at a time of day."""
     from halfway.config import loader as config
 
     try:

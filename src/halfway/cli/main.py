@@ -82,7 +82,9 @@ def days_ahead(text: str) -> int:
     return int(text)
 
 
-def a_date(text: str) -> date:
+def history_since(text: str) -> date:
+    """`history --since DATE`: a calendar date as `2026-11-01`, nothing else (the typed
+    times' other grammars: `commands.pause_until`, `talks.when.talk_time`)."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -263,7 +265,9 @@ def build_parser() -> Parser:
     add_demo_data_command(command)
     add_link_commands(command, common)  # links, links revoke, calendar-url, erase
     p = command("history", cmd_history, "show what was sent and written, oldest first")
-    p.add_argument("--since", type=a_date, metavar="DATE", help="only from this date (YYYY-MM-DD)")
+    p.add_argument(
+        "--since", type=history_since, metavar="DATE", help="only from this date (YYYY-MM-DD)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of lines")
     p = command("export", cmd_export, "print all your data as JSON or CSV")
     p.add_argument(

@@ -33,7 +33,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     now = utc_now()
-    when = read_when(args.when, settings, now)
+    when = read_talk_time(args.when, settings, now)
     try:
         store = Store(settings.data_dir)
         talk = planning.add(store, settings, when.at, args.topic, now, by=args.by)
@@ -92,7 +92,7 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     now = utc_now()
-    when = read_when(args.when, settings, now)
+    when = read_talk_time(args.when, settings, now)
     try:
         talk = planning.move(Store(settings.data_dir), settings, args.id, when.at, now)
     except planning.TalkError as error:
@@ -155,11 +155,11 @@ def cmd_talk_done(args: argparse.Namespace) -> int:
 # shared pieces ------------------------------------------------------------------
 
 
-def read_when(text: str, settings: Settings, now: datetime) -> When:
-    from halfway.talks.when import WhenError, parse_when
+def read_talk_time(text: str, settings: Settings, now: datetime) -> When:
+    from halfway.talks.when import WhenError, talk_time
 
     try:
-        return parse_when(text, now, settings.tz, settings.date_order)
+        return talk_time(text, now, settings.tz, settings.date_order)
     except WhenError as error:
         raise UsageError(f"WHEN: {error}") from None
 

@@ -126,15 +126,3 @@ def in_force(cursor: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     return [
         p for p in cursor.get("pauses", []) if is_open(p, now) and parse_instant(p["from"]) <= now
     ]
-
-
-def check_since(meta: dict[str, Any], key: str, now: datetime) -> datetime:
-    """Where a check halfway keeps for itself (meta[key]["checked"]: the digest, the
-    care look) counts from: its last check; before the first, the week before (a
-    check missed then is made now) but never before the data file was begun."""
-    checked = dict(meta.get(key) or {}).get("checked")
-    if checked:
-        return parse_instant(checked)
-    begun = meta.get("created_at")
-    week_ago = now - timedelta(weeks=1)
-    return max(week_ago, parse_instant(begun)) if begun else week_ago

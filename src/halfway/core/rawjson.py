@@ -8,6 +8,8 @@ allowed here and at the store's boundary only (see [tool.mypy] in pyproject.toml
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 Record = dict[str, Any]  # one JSON object of the data file, as TinyDB reads it
+ReadOnly = Mapping[str, Any]  # one read, not changed here (a view's or a transaction's meta)

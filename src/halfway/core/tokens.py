@@ -2,7 +2,12 @@
 
 A token is `{delivery_id}.{signature}`. Nobody without the key can make one,
 so a reply link cannot be guessed or forged; the key is generated on first
-start of the daemon, mode 0600, and never leaves the machine.
+start of the daemon, mode 0600, and never leaves the machine. The same key signs the
+guards of our own forms (`form_guard`), one purpose each.
+
+The one home of a reply token's shape (`SHAPE`) and of what the key signs. The private
+links' tokens (the private page's, the calendar feed's) are random, not signed, each
+revocable on its own: they live in `store.links`.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ from pathlib import Path
 from halfway.words import invoked
 
 KEY_FILE = "secret.key"
-PATTERN = re.compile(r"/r/([A-Za-z0-9_]+\.[A-Za-z0-9_-]{22})")
 # What `delivery_named` reads at most: a reply link as pasted (a public URL, its path, the
 # page's own `?saved=1`) is far shorter; anything longer is refused unread.
 MAX_LINK = 2048
-_ID = re.compile(r"[A-Za-z0-9_]{1,64}")  # as `store/database.new_id` makes them (`d_1a2b…`)
-_SIGNATURE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # `_sign`'s urlsafe base64
+# The one shape of a token (`make`), bounded: an id as `store.new_id` makes them
+# (`d_1a2b…`), a dot, `_sign`'s urlsafe base64. The reply page refuses any other shape
+# unread, an e-mail reply is looked through for this shape only (`replies.mailparse`),
+# and `delivery_named` takes a pasted link's last part only in it.
+SHAPE = r"[A-Za-z0-9_]{1,64}\.[A-Za-z0-9_-]{1,64}"
+_SHAPE = re.compile(SHAPE)
 
 
 class KeyMissing(Exception):
@@ -79,6 +87,11 @@ def make(key: bytes, delivery_id: str) -> str:
     return f"{delivery_id}.{_sign(key, delivery_id)}"
 
 
+def well_formed(token: str) -> bool:
+    """Whether `token` has a token's shape (`SHAPE`): checked before any other work."""
+    return _SHAPE.fullmatch(token) is not None
+
+
 def check(key: bytes, token: str) -> str | None:
     """The delivery id a genuine token names, or None for a forged or malformed one."""
     if not token.isascii():
@@ -109,21 +122,27 @@ def delivery_named(text: str) -> str | None:
         if not after_r:
             return None
         token = after_r[-1]
-    delivery_id, dot, signature = token.partition(".")
-    if dot and _ID.fullmatch(delivery_id) and _SIGNATURE.fullmatch(signature):
-        return delivery_id
-    return None
+    return token.partition(".")[0] if well_formed(token) else None
 
 
-def form_guard(key: bytes, token: str) -> str:
-    """The hidden form field that proves a form POST came from our own reply page."""
-    return _sign(key, f"form:{token}")
+# Which form a guard is for, signed with the page's token: a reply page's forms (the
+# reply token), the private page's pause and resume forms (the private link's token).
+REPLY_FORM = ""
+PAUSE_FORM = "pause:"
 
 
-def genuine_form(key: bytes, token: str, guard: object, fetch_site: str | None) -> bool:
+def form_guard(key: bytes, token: str, form: str = REPLY_FORM) -> str:
+    """The hidden form field that proves a form POST came from our own page: `token` is
+    the page's (a reply token, or the private link's), `form` which of our forms."""
+    return _sign(key, f"form:{form}{token}")
+
+
+def genuine_form(
+    key: bytes, token: str, guard: object, fetch_site: str | None, form: str = REPLY_FORM
+) -> bool:
     """Whether a form POST came from one of our own pages: not sent from another site
-    (`Sec-Fetch-Site`), and its `guard` field is `form_guard(key, token)` (compared in
-    constant time)."""
+    (`Sec-Fetch-Site`), and its `guard` field is `form_guard(key, token, form)` (compared
+    in constant time)."""
     if fetch_site == "cross-site" or not isinstance(guard, str) or not guard.isascii():
         return False
-    return hmac.compare_digest(guard, form_guard(key, token))
+    return hmac.compare_digest(guard, form_guard(key, token, form))

@@ -45,7 +45,6 @@ SPANS: dict[str, timedelta | None] = {
     "week": timedelta(days=7),
     "open": None,
 }
-GUARDED = "pause:"  # what the forms' guard signs, before the token (apart from reply pages')
 log = logging.getLogger("halfway")
 # A month of the record it reads is damaged or missing (the daemon's health names it).
 UNAVAILABLE = (
@@ -83,7 +82,7 @@ class DigestPages:
         app.router.add_post("/resume", self.resume)
 
     def guard(self, token: str) -> str:
-        return tokens.form_guard(self.key, GUARDED + token)
+        return tokens.form_guard(self.key, token, tokens.PAUSE_FORM)
 
     def pause_state(self, token: str, done: str | None) -> dict[str, Any]:
         """What the pause form shows: whether everything is paused now and until when."""
@@ -153,7 +152,8 @@ class DigestPages:
             return web.Response(status=400, text="That form could not be read.", headers=HEADERS)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         fetch_site = request.headers.get("Sec-Fetch-Site")
-        if not tokens.genuine_form(self.key, GUARDED + token, fields.get("guard"), fetch_site):
+        guard = fields.get("guard")
+        if not tokens.genuine_form(self.key, token, guard, fetch_site, tokens.PAUSE_FORM):
             return web.Response(status=403, text=NOT_CHECKED, headers=HEADERS)
         return token, fields
 

@@ -8,7 +8,9 @@ their words beside them (mail clients show tables the same everywhere; nothing i
 fetched), and in text as one short line per week. The text form is the mail's own
 text part too (`digest/weekly` carries it), never converted from the HTML.
 
-Jinja2 (autoescaped for HTML: every gesture is text) is loaded on first use.
+The templates come from the one Jinja environment (`words.templates`: HTML autoescaped,
+every gesture is text; loaded on first use), trimmed: their block tags' lines leave
+nothing in the output.
 """
 
 from __future__ import annotations
@@ -16,14 +18,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from halfway.care import triggers
 from halfway.core import plaintext, weeks
 from halfway.digest.figures import Digest, StripWeek
 from halfway.ledger import asks
-from halfway.words import catalog, discretion
+from halfway.words import catalog, discretion, templates
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 MARK_WORDS = {
     weeks.MARK_MOVEMENT: "movement noted",
@@ -327,14 +331,5 @@ def push(d: Digest, link: str) -> tuple[str, str]:
     return f"{TITLE} · {span(d)}", f"{summary} Your look back is ready.\n\n{link}"
 
 
-@cache
-def _template(name: str) -> Any:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("halfway", "templates"),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template(name)
+def _template(name: str) -> Template:
+    return templates.template(name, trim=True)

@@ -29,13 +29,13 @@ from datetime import date, datetime, timedelta
 
 from halfway.care import share, triggers
 from halfway.config.models import Settings
-from halfway.core import cursors, kinds, schedule
+from halfway.core import kinds
 from halfway.core.deliveries import PENDING, new_delivery
-from halfway.core.instants import format_instant, parse_instant
+from halfway.core.instants import format_instant
 from halfway.core.records import Delivery
 from halfway.digest import figures, render
 from halfway.store import links
-from halfway.store.database import Store, Tables, View, new_id
+from halfway.store.database import Store, Tables, new_id
 from halfway.words import discretion
 from halfway.words.plural import plural
 
@@ -102,38 +102,33 @@ class DigestNudges:
         self.store = store
         self.clock = clock
         self.links = tokens or links.Links(store.data_dir)
+        self.job = share.digest_job(settings)
 
     def channels(self) -> list[str]:
         return share.digest_channels(self.settings)
 
-    def _next(self, view: View, now: datetime) -> schedule.Fire | None:
-        return share.next_digest(self.settings, view.meta, now)
-
     def next_wake(self) -> datetime | None:
         """When the next digest is due (now, if one is waiting)."""
         now = self.clock()
-        fire = self._next(self.store.view(), now)
-        return None if fire is None else max(fire.due_at, now)
+        return self.job.wake(self.store.view().meta, now)
 
     def tick(self) -> Delivery | None:
         """Record the digest if its time has come: of the last whole week now. After
         downtime that is the latest week, once; the weeks in between are not sent."""
         now = self.clock()
         view = self.store.view()
-        fire = self._next(view, now)
-        if fire is None or fire.due_at > now:
+        fire = self.job.due(view.meta, now)
+        if fire is None:
             return None
         week = figures.last_complete_week(now, self.settings.tz)
-        pauses = cursors.pauses({c["id"]: c for c in view.records("nudges")}, DIGEST_ID)
-        paused = schedule.paused_at(fire.due_at, pauses)
+        paused = self.job.paused(view.records("nudges"), fire)
         done = any(d.get("nudge_id") == nudge_id(week) for d in view.records("deliveries"))
         due = None if paused or done else care_due(self.store, self.settings, now)
         record = None
         if due is not None:
             record = self.record(week, fire.scheduled_for, now, care_notes=due.send)
         with self.store.transaction() as tx:
-            meta = dict(tx.meta.get(META) or {})
-            if meta.get("checked") and parse_instant(meta["checked"]) >= fire.scheduled_for:
+            if self.job.made(tx.meta, fire):
                 return None  # another process made this check
             if record is not None and due is not None:
                 tx.put("deliveries", record)

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from halfway.core import tokens
 from halfway.replies.htmltext import html_to_text
 
 __all__ = [
@@ -78,16 +79,15 @@ class _BoundedPolicy(email.policy.EmailPolicy):
 
 _POLICY = _BoundedPolicy()
 
-TOKEN = r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"  # noqa: S105 (a regex, not a secret)
 #: A reply link anywhere in a text; the named group ``token`` is the token.
-TOKEN_LINK: re.Pattern[str] = re.compile(rf"/r/(?P<token>{TOKEN})")
+TOKEN_LINK: re.Pattern[str] = re.compile(rf"/r/(?P<token>{tokens.SHAPE})")
 #: In a subject, a bare token in square brackets also counts: ``Re: Call mum [d_1.x]``.
-SUBJECT_TOKEN: re.Pattern[str] = re.compile(rf"\[(?P<token>{TOKEN})\]")
+SUBJECT_TOKEN: re.Pattern[str] = re.compile(rf"\[(?P<token>{tokens.SHAPE})\]")
 
 
 def token_link_pattern(public_url: str) -> re.Pattern[str]:
     """The reply-link pattern for one instance: only links to `public_url` count."""
-    return re.compile(re.escape(public_url.rstrip("/")) + rf"/r/(?P<token>{TOKEN})")
+    return re.compile(re.escape(public_url.rstrip("/")) + rf"/r/(?P<token>{tokens.SHAPE})")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Any
 
 from aiohttp import web, web_response, web_urldispatcher
 from aiohttp.http_exceptions import HttpProcessingError
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from halfway.channels import logs
 from halfway.core import deliveries, limits, schedule, tokens
@@ -32,11 +30,9 @@ from halfway.core.instants import parse_instant
 from halfway.ledger import book
 from halfway.replies import review, service
 from halfway.store.database import Record, Store, StoreError
-from halfway.words import discretion
+from halfway.words import discretion, templates
 
 MAX_BODY = 16 * 1024
-# What a token can look like at all (`tokens.make`); anything else is refused unread.
-TOKEN = re.compile(r"[A-Za-z0-9_]{1,64}\.[A-Za-z0-9_-]{1,64}")
 SERVER = "halfway"  # the Server header: no versions
 SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -48,10 +44,6 @@ NOT_SAVED = "Your answer could not be saved just now. Please try again in a litt
 TOO_MANY = "That is a lot of answers in a short time. Please wait a minute, then try again."
 
 log = logging.getLogger("halfway.http")
-
-_templates = Environment(
-    loader=PackageLoader("halfway", "templates"), autoescape=select_autoescape(["html"])
-)
 
 
 def wants_json(request: web.Request) -> bool:
@@ -93,7 +85,7 @@ class ReplyPages:
     async def _delivery(self, token: str) -> Record:
         """The delivery a genuine token names; a token of the wrong shape (non-ASCII,
         too long) is refused like a forged one, before any work."""
-        if not TOKEN.fullmatch(token):
+        if not tokens.well_formed(token):
             raise service.ReplyError(403, FORGED)
         delivery: Record = await self._run(service.delivery_for, self.store, self.key, token)
         return delivery
@@ -362,7 +354,7 @@ def page(frame: discretion.Frame, **context: Any) -> str:
     delivery = context.get("delivery")
     own = f"halfway · {delivery['words_title']}" if delivery else "halfway"
     return str(
-        _templates.get_template("reply.html").render(
+        templates.template("reply.html").render(
             **context, **frame.footer(), page_title=frame.page_title(own)
         )
     )

@@ -83,9 +83,9 @@ class _Reading:
     tonight: bool = False
 
 
-def parse_when(text: str, now: datetime, zone: tzinfo, order: str = "dmy") -> When:
-    """The instant `text` names, in `zone`, seen from `now` (aware); a date of numbers
-    is read in `order` (one of DATE_ORDERS).
+def talk_time(text: str, now: datetime, zone: tzinfo, order: str = "dmy") -> When:
+    """The instant `text` (a talk's WHEN: `talk add`, `talk move`) names, in `zone`,
+    seen from `now` (aware); a date of numbers is read in `order` (one of DATE_ORDERS).
 
     Raises WhenError for a form it cannot read, a day without a time, a date not on
     the calendar, or a time that has already passed.

@@ -1,0 +1,44 @@
+"""The one Jinja environment: every template under `templates/` (the reply page, a
+nudge's e-mail, the digest's e-mail, page and text), loaded on first use, so a command
+that shows no page never imports Jinja.
+
+HTML is autoescaped: every word in it is text a person typed or chose, never markup.
+The digest's plain text (`digest.txt`) is not escaped: it is read as text.
+
+The digest's templates are written with each block tag on a line of its own, a line
+that leaves nothing in the output (Jinja's `trim_blocks` and `lstrip_blocks`): they are
+rendered with `trim=True`. The reply page and the e-mail are rendered as written. Both
+ways share the loader and the autoescape rule: the trimming one is an overlay of the
+other.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jinja2 import Environment, Template
+
+
+def template(name: str, trim: bool = False) -> Template:
+    """The template `name` (e.g. `reply.html`); with `trim`, its block tags' lines leave
+    nothing in the output (the digest's templates)."""
+    return (_trimming() if trim else _environment()).get_template(name)
+
+
+@cache
+def _environment() -> Environment:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("halfway", "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+
+
+@cache
+def _trimming() -> Environment:
+    # An overlay starts with an empty cache of its own: a template compiled untrimmed
+    # (an included `footer.html`, say) is never reused trimmed, nor the other way round.
+    return _environment().overlay(trim_blocks=True, lstrip_blocks=True)
