@@ -38,8 +38,9 @@ async def _unreached(request: web.Request) -> web.StreamResponse:
 
 class Unrouted(web.PlainResource):
     """Any path and method, when the request's `Expect` header is not ASCII: a 417 from
-    `handle`. Tried last (aiohttp tries the resources of the longest path first, and this
-    one sits at `/`), so it takes only what no route of halfway's took."""
+    `handle`. aiohttp tries the resources for a request's path from its longest prefix
+    down to `/`, where this one sits: it takes what no route took (and, at `/` itself,
+    gives the 417 the route there would give)."""
 
     def __init__(self) -> None:
         super().__init__("/")
