@@ -374,3 +374,70 @@ def test_an_unexpected_error_is_a_calm_500_and_one_line(tmp_path, caplog) -> Non
     assert "d_x.y" not in caplog.text  # the path (a token) is never logged
     assert "Traceback" not in caplog.text
     assert all(r.exc_info is None for r in caplog.records)
+
+
+def test_an_expect_header_that_is_not_ascii_is_a_417_on_every_route(tmp_path) -> None:
+    """Each route's own expect handler (`expect_handler=`), and `expect.Unrouted` for what
+    no route takes (a path not found, a method not allowed): a 417, never aiohttp's 500;
+    other expectations as aiohttp answers them; aiohttp's own default is left alone."""
+    from aiohttp import web_urldispatcher
+
+    daemon, app = daemon_app(tmp_path)
+    targets = {
+        (route.method.replace("*", "PATCH"), re.sub(r"\{[^}]*\}", "d_x.y", resource.canonical))
+        for route in app.router.routes()
+        if (resource := route.resource) is not None
+    }
+    assert ("POST", "/r/d_x.y") in targets
+    targets |= {("POST", "/nowhere"), ("DELETE", "/healthz")}
+
+    def ask(port: int, method: str, path: str, expect: bytes) -> tuple[int, bytes]:
+        head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n"
+        status, _, body = raw(
+            f"127.0.0.1:{port}", head.encode() + b"Expect: " + expect + b"\r\n\r\n{}"
+        )
+        return status, body
+
+    async def go() -> tuple[dict[tuple[str, str], int], tuple[int, bytes], tuple[int, bytes]]:
+        daemon.loop = asyncio.get_running_loop()
+        daemon.pool = ThreadPoolExecutor(2)
+        async with TestServer(app) as server:
+            port = server.port
+            assert port is not None
+            odd = {
+                (m, p): (await asyncio.to_thread(ask, port, m, p, b"\x80"))[0] for m, p in targets
+            }
+            weird = await asyncio.to_thread(ask, port, "POST", "/r/d_x.y", b"weird")
+            going_on = await asyncio.to_thread(ask, port, "POST", "/r/d_x.y", b"100-continue")
+            return odd, weird, going_on
+
+    odd, weird, going_on = asyncio.run(go())
+    assert set(odd.values()) == {417}, odd
+    assert weird[0] == 417
+    assert b"Unknown Expect: weird" in weird[1]
+    assert going_on[0] == 100
+    assert b"HTTP/1.1 403 Forbidden" in going_on[1]  # then the forged token's own answer
+    assert web_urldispatcher._default_expect_handler.__module__ == "aiohttp.web_urldispatcher"
+
+
+def test_a_routed_answer_names_halfway_through_the_signal_alone(tmp_path, monkeypatch) -> None:
+    """aiohttp sets its Server header before `on_response_prepare`; `secure_headers` then
+    sets ours. Only an answer aiohttp gives with no route (a request that is not HTTP) needs
+    its module default (`harden`), so with that default put back, routed answers still say
+    "halfway"."""
+    from aiohttp import http, web_response
+
+    daemon, app = daemon_app(tmp_path)
+    monkeypatch.setattr(web_response, "SERVER_SOFTWARE", http.SERVER_SOFTWARE)
+
+    async def go() -> list[tuple[int, str | None]]:
+        daemon.loop = asyncio.get_running_loop()
+        daemon.pool = ThreadPoolExecutor(2)
+        async with TestClient(TestServer(app)) as client:
+            found = []
+            for method, path in (("GET", "/r/d_x.y"), ("GET", "/nowhere"), ("DELETE", "/healthz")):
+                answer = await client.request(method, path)
+                found.append((answer.status, answer.headers.get("Server")))
+            return found
+
+    assert asyncio.run(go()) == [(403, "halfway"), (404, "halfway"), (405, "halfway")]

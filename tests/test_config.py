@@ -280,6 +280,20 @@ def test_every_package_the_code_imports_is_a_declared_dependency() -> None:
     assert undeclared == set()
 
 
+def test_apprise_aiohttp_and_tinydb_are_bounded_above_by_what_was_tested() -> None:
+    """halfway leans on more of these three than their documented calls (see the comments
+    in pyproject.toml): each has an upper bound, and the installed version is within it."""
+    from packaging.requirements import Requirement
+
+    declared = {
+        (found := Requirement(line)).name.lower(): found.specifier
+        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    for name in ("apprise", "aiohttp", "tinydb"):
+        assert any(spec.operator == "<" for spec in declared[name]), name
+        assert declared[name].contains(importlib.metadata.version(name)), name
+
+
 def test_check_masks_passwords_and_tokens(halfway, config_file) -> None:
     path = config_file(
         channels={

@@ -187,6 +187,27 @@ def test_a_transaction_that_changes_nothing_writes_nothing(tmp_path) -> None:
     assert store.path.stat().st_ino == before
 
 
+def test_a_transaction_of_many_changes_is_one_write(tmp_path, monkeypatch) -> None:
+    from halfway.store import datafile
+
+    store = Store(tmp_path)
+    store.add("entries", {"id": "e_old", "kind": "note", "text": "gone soon", "at": "now"})
+    written: list[dict] = []
+    write = datafile.write_file
+    monkeypatch.setattr(datafile, "write_file", lambda p, d: (written.append(d), write(p, d)))
+    with store.transaction() as tx:
+        for n in range(5):
+            tx.put("entries", {"id": f"e_{n}", "kind": "note", "text": f"n{n}", "at": "now"})
+        tx.put("entries", {"id": "e_0", "kind": "note", "text": "again", "at": "now"})
+        tx.remove("entries", ["e_old"])
+        tx.set_meta({"note": "x"})
+        assert tx.get("entries", "e_0")["text"] == "again"  # its own changes, before the write
+        assert written == []
+    assert len(written) == 1
+    texts = sorted(e["text"] for e in store.view().records("entries"))
+    assert texts == ["again", "n1", "n2", "n3", "n4"]
+
+
 def test_a_reader_sees_another_writers_change_at_once(tmp_path) -> None:
     reader, writer = Store(tmp_path), Store(tmp_path)
     writer.add("entries", {"kind": "note", "text": "one", "at": "t"})

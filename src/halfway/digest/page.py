@@ -76,10 +76,12 @@ class DigestPages:
         self.said = said  # what the daemon says is failing now: not logged twice
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/", self.serve)
-        app.router.add_get("/digest/{week}", self.serve)
-        app.router.add_post("/pause", self.pause)
-        app.router.add_post("/resume", self.resume)
+        from halfway.replies import expect
+
+        app.router.add_get("/", self.serve, expect_handler=expect.handle)
+        app.router.add_get("/digest/{week}", self.serve, expect_handler=expect.handle)
+        app.router.add_post("/pause", self.pause, expect_handler=expect.handle)
+        app.router.add_post("/resume", self.resume, expect_handler=expect.handle)
 
     def guard(self, token: str) -> str:
         return tokens.form_guard(self.key, token, tokens.PAUSE_FORM)

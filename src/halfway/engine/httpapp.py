@@ -14,7 +14,7 @@ from halfway import __version__
 from halfway.digest.page import DigestPages
 from halfway.engine import reminding
 from halfway.feeds.ical import Feed
-from halfway.replies import service
+from halfway.replies import expect, service
 from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
 from halfway.store.database import Record, StoreError
 from halfway.words import discretion
@@ -61,7 +61,7 @@ def build(daemon: Daemon) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
         return await health(daemon)
 
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", healthz, expect_handler=expect.handle)
     settings = lambda: daemon.settings  # noqa: E731 - read at each request (a reload)
     frame = lambda: discretion.frame(daemon.settings)  # noqa: E731 - each request, as settings
     zone = lambda: daemon.settings.tz  # noqa: E731 - each request: a reload may change it

@@ -135,7 +135,9 @@ class Feed:
         self.clock = clock
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/calendar/{name:.*}", self.serve)
+        from halfway.replies import expect
+
+        app.router.add_get("/calendar/{name:.*}", self.serve, expect_handler=expect.handle)
 
     def build(self) -> bytes:
         return feed(self.settings(), self.store.view(), self.clock())

@@ -32,13 +32,13 @@ from typing import Any
 
 from filelock import FileLock
 from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
 
 from halfway.core.instants import format_instant
 from halfway.core.rawjson import Record
 from halfway.store import archives, layout, owners
 from halfway.store.datafile import (
     AtomicStorage,
+    OneWrite,
     Seen,
     StoreError,
     Tx,
@@ -298,16 +298,14 @@ class Store:
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:
         storage = partial(AtomicStorage, on_write=self._wrote, on_read=self.same_file, counts=True)
-        cache = CachingMiddleware(storage)  # type: ignore[no-untyped-call]
-        cache.WRITE_CACHE_SIZE = 1 << 30  # write once, at the end
-        db = TinyDB(str(self.path), storage=cache)
+        db = TinyDB(str(self.path), storage=OneWrite(storage))  # written once, at close
         meta = db.table("meta").all()
         if not meta:
             db.table("meta").insert(self.new_meta())
         elif "file_id" not in meta[0]:  # a file from an older halfway: it gets its id now
             db.table("meta").update({"file_id": new_id("f")})
         yield db
-        db.close()  # flushes the cache, if anything changed: the one atomic write
+        db.close()  # writes the document, if anything changed: the one atomic write
 
     def add(self, table: str, record: Record) -> Record:
         """Insert one record the user wrote (an entry, a talk), giving it its id."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from tinydb import TinyDB
+from tinydb.middlewares import Middleware
 from tinydb.storages import Storage
 
 from halfway.core.deliveries import OPEN
@@ -256,6 +257,34 @@ class AtomicStorage(Storage):
         pass
 
 
+class OneWrite(Middleware):
+    """TinyDB middleware (its documented layer between the tables and the storage) that
+    keeps a transaction's document in memory: the file is read at the first read, every
+    table change replaces the document here, and `close` writes it to the storage once,
+    if anything changed. So a transaction is one crash-safe write, however many records
+    it puts."""
+
+    def __init__(self, storage_cls: Callable[[str], Storage]) -> None:
+        super().__init__(storage_cls)
+        self.data: dict[str, Any] | None = None
+        self.changed = False
+
+    def read(self) -> dict[str, Any] | None:
+        if self.data is None:
+            self.data = self.storage.read()
+        return self.data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.changed = True
+
+    def close(self) -> None:
+        if self.changed and self.data is not None:
+            self.storage.write(self.data)
+            self.changed = False
+        self.storage.close()
+
+
 # the hot file's records, read (View) and changed in a transaction (Tx) ---------
 
 
@@ -297,9 +326,10 @@ class Tx:
         self._doc_ids: dict[str, dict[str, int]] = {}
 
     def _raw(self, table: str) -> dict[str, Record]:
-        # The table's stored documents by doc id, without TinyDB building a Document
-        # for each (the index below is rebuilt in every transaction).
-        raw: dict[str, Record] = self._db.table(table)._read_table()  # type: ignore[assignment]
+        # The table's stored documents by doc id, as the storage holds them (`OneWrite`,
+        # TinyDB's storage interface: the whole document), without TinyDB building a
+        # Document for each (the index below is rebuilt in every transaction).
+        raw: dict[str, Record] = (self._db.storage.read() or {}).get(table, {})
         return raw
 
     def _ids(self, table: str) -> dict[str, int]:
