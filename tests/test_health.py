@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from halfway.engine.alerts import ping_url
 
@@ -18,8 +16,12 @@ EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"
 
 
 async def health_of(daemon: Any) -> tuple[int, dict[str, Any]]:
-    daemon.loop = asyncio.get_running_loop()
-    daemon.pool = ThreadPoolExecutor(2)
+    daemon.attach(asyncio.get_running_loop())
+    return await asked(daemon)
+
+
+async def asked(daemon: Any) -> tuple[int, dict[str, Any]]:
+    """/healthz of a daemon already attached to the running loop."""
     async with TestClient(TestServer(daemon.web_app())) as client:
         answer = await client.get("/healthz")
         return answer.status, await answer.json()
@@ -40,12 +42,9 @@ def test_health_says_failing_with_the_problem_while_a_pass_fails(tmp_path) -> No
     daemon.store.path.write_text("{not json")  # the data file damaged under the daemon
 
     async def one_pass() -> tuple[int, dict[str, Any]]:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
-        daemon.passing = asyncio.Lock()
-        daemon.scheduler = AsyncIOScheduler()
+        daemon.attach(asyncio.get_running_loop())
         await daemon.wake()
-        return await health_of(daemon)
+        return await asked(daemon)
 
     status, body = asyncio.run(one_pass())
     assert (status, body["status"]) == (503, "failing")
@@ -65,10 +64,7 @@ def test_the_heartbeat_says_fail_with_the_reason_and_ok_again_once_healthy(
     good = daemon.store.path.read_bytes()
 
     async def passes() -> None:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
-        daemon.passing = asyncio.Lock()
-        daemon.scheduler = AsyncIOScheduler()
+        daemon.attach(asyncio.get_running_loop())
         await daemon.work(daemon.heartbeat)  # the periodic ping, while all is well
         daemon.store.path.write_text("{not json")  # the data file damaged under the daemon
         await daemon.wake()
