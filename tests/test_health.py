@@ -49,6 +49,7 @@ def test_health_says_failing_with_the_problem_while_a_pass_fails(tmp_path) -> No
     status, body = asyncio.run(one_pass())
     assert (status, body["status"]) == (503, "failing")
     assert "the data file is damaged" in body["problem"]
+    assert (body["passes"], body["passing"]) == (1, False)  # a failing pass is a pass
 
 
 def test_the_heartbeat_says_fail_with_the_reason_and_ok_again_once_healthy(
@@ -107,3 +108,4 @@ def test_health_shows_the_next_fire_not_the_next_wake_in_quiet_hours(tmp_path) -
     status, body_seen = asyncio.run(health_of(daemon))
     assert status == 200
     assert body_seen["next_fire"] == "2026-11-26T20:00:00+01:00"
+    assert body_seen["next_wake"] == "2026-11-26T07:30:00+01:00"  # the wake is shown too

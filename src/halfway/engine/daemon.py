@@ -70,7 +70,9 @@ class Daemon:
         self.logged: str | None = None  # the problem last logged (one line per change)
         self.failures = 0  # failed units of work so far: a pass with none clears the problem
         self.beating: asyncio.Future[Any] | None = None  # a heartbeat ping in flight
-        self.wake_at: datetime | None = None
+        self.wake_at: datetime | None = None  # shown: when the next pass is planned
+        self.passes = 0  # whole passes since start, failing ones too (shown: tests wait on it)
+        self.mail_polls = 0  # polls of the mailbox that worked (shown, as passes)
         self.next_fire_at: datetime | None = None  # shown: the next nudge or talk step
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
         self.compacted: float | None = None  # monotonic; None: compact at start (issue 16)
@@ -295,6 +297,7 @@ class Daemon:
             claimed = await self.work(self.decide)
             await asyncio.gather(*(self.work(self.outbox.send_claimed, d) for d in claimed or []))
             self.wake_at = await self.work(self.plan)
+            self.passes += 1
             still = self.units.problem()  # a unit failing still, though skipped this pass
             if claimed is not None and self.failures == failures and self.problem != still:
                 self.problem = self.logged = still
@@ -364,7 +367,9 @@ class Daemon:
             self.beat_ok = ok
 
     def poll_mail(self) -> int:
-        return mail.poll(self.settings, self.store, self.key, self.clock, service.logged)
+        handled = mail.poll(self.settings, self.store, self.key, self.clock, service.logged)
+        self.mail_polls += 1
+        return handled
 
     async def reload(self) -> None:
         if self.reload_settings is None:

@@ -43,8 +43,12 @@ class Daemon(Protocol):
     clock: Callable[[], datetime]
     problem: str | None
     next_fire_at: datetime | None
+    wake_at: datetime | None
+    passes: int
+    mail_polls: int
     ready: bool
     loop: asyncio.AbstractEventLoop
+    passing: asyncio.Lock
     pool: ThreadPoolExecutor
     outbox: Outbox
     units: Units
@@ -76,14 +80,20 @@ def build(daemon: Daemon) -> web.Application:
 async def health(daemon: Daemon) -> web.Response:
     """200 with the next fire and the outbox while all is well; 503 while starting or
     while the work fails (the data file, the disk, a pass), naming the problem."""
-    nxt = daemon.next_fire_at
+    nxt, wake = daemon.next_fire_at, daemon.wake_at
     settings = daemon.settings
     answer: dict[str, Any] = {
         "status": "ok",
         "version": __version__,
         "next_fire": nxt.astimezone(settings.tz).isoformat() if nxt else None,
         "nudges": len(settings.nudges),
+        # how far the work has got: a test waits on these instead of sleeping
+        "passes": daemon.passes,
+        "passing": daemon.passing.locked(),
+        "next_wake": wake.astimezone(settings.tz).isoformat() if wake else None,
     }
+    if settings.imap:
+        answer["mail_polls"] = daemon.mail_polls
     if is_loopback(settings.server.host):  # the pid only for this machine's eyes
         answer["pid"] = os.getpid()
     try:
