@@ -80,20 +80,14 @@ def build(daemon: Daemon) -> web.Application:
 async def health(daemon: Daemon) -> web.Response:
     """200 with the next fire and the outbox while all is well; 503 while starting or
     while the work fails (the data file, the disk, a pass), naming the problem."""
-    nxt, wake = daemon.next_fire_at, daemon.wake_at
+    nxt = daemon.next_fire_at
     settings = daemon.settings
     answer: dict[str, Any] = {
         "status": "ok",
         "version": __version__,
         "next_fire": nxt.astimezone(settings.tz).isoformat() if nxt else None,
         "nudges": len(settings.nudges),
-        # how far the work has got: a test waits on these instead of sleeping
-        "passes": daemon.passes,
-        "passing": daemon.passing.locked(),
-        "next_wake": wake.astimezone(settings.tz).isoformat() if wake else None,
     }
-    if settings.imap:
-        answer["mail_polls"] = daemon.mail_polls
     if is_loopback(settings.server.host):  # the pid only for this machine's eyes
         answer["pid"] = os.getpid()
     try:
@@ -112,8 +106,23 @@ async def health(daemon: Daemon) -> web.Response:
         daemon.wake_soon()
     if said := daemon.watch.said():
         answer["clock"] = said  # a jump is no failure: the sends go on
+    answer.update(progress(daemon))  # read with `ready`: no await between them
     if not daemon.ready:
         answer["status"] = "starting"
     if daemon.problem:
         answer.update(status="failing", problem=daemon.problem)
     return web.json_response(answer, status=200 if answer["status"] == "ok" else 503)
+
+
+def progress(daemon: Daemon) -> dict[str, Any]:
+    """How far the work has got (a test waits on these instead of sleeping): the passes
+    so far, whether one is under way, when the next is planned, the mail polls that worked."""
+    wake = daemon.wake_at
+    shown: dict[str, Any] = {
+        "passes": daemon.passes,
+        "passing": daemon.passing.locked(),
+        "next_wake": wake.astimezone(daemon.settings.tz).isoformat() if wake else None,
+    }
+    if daemon.settings.imap:
+        shown["mail_polls"] = daemon.mail_polls
+    return shown
