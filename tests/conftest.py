@@ -300,6 +300,25 @@ class DaemonProcess:
         except OSError:
             return None
 
+    def quiet(self, listen: str, seconds: float) -> dict[str, Any]:
+        """Wait until the daemon has nothing more to do for `seconds` from now: a pass
+        has run, none is under way, and the next is planned past then (or none is).
+
+        What a sleep of `seconds` stood for before "nothing more may arrive", without
+        the sleep: a pass planned inside the window is waited for, so what it would
+        send is there for the assertions after; when none is, this returns at once.
+        """
+        until = datetime.now(UTC) + timedelta(seconds=seconds)
+
+        def idle() -> dict[str, Any] | None:
+            health = self.health(listen)
+            if not health or health["passing"] or not health["passes"]:
+                return None
+            wake = health["next_wake"]
+            return health if wake is None or datetime.fromisoformat(wake) > until else None
+
+        return wait_for(idle)  # type: ignore[no-any-return]
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

@@ -13,7 +13,6 @@ import json
 import logging
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -191,8 +190,7 @@ def test_a_failing_digest_is_tried_again_later_and_never_holds_the_outbox(tmp_pa
 
 async def compact(daemon: Any) -> None:
     """Compaction as the daemon runs it: in its pool, a failure kept and said."""
-    daemon.loop = asyncio.get_running_loop()
-    daemon.pool = ThreadPoolExecutor(1)
+    daemon.attach(asyncio.get_running_loop())
     await daemon.work(daemon.store.compact, daemon.clock())
 
 

@@ -14,7 +14,6 @@ import logging
 import re
 import socket
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -346,8 +345,7 @@ def test_an_unexpected_error_is_a_calm_500_and_one_line(tmp_path, caplog) -> Non
     app.router.add_get("/full", full)
 
     async def go() -> list[tuple[int, dict[str, str], str]]:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
+        daemon.attach(asyncio.get_running_loop())
         async with TestClient(TestServer(app)) as client:
             found = []
             for path, accept in (

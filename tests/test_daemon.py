@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -44,19 +43,20 @@ def test_a_push_channel_down_then_up_gets_the_nudge_once_after_recovery(
     config_file, http_receiver, smtp_receiver, start_daemon, halfway
 ) -> None:
     http_receiver.status = 500
-    path = config_file(
+    written = config_file(
         FAST_RETRY + one_off(2),
         server=True,
         send_timeout="5s",
         channels={"push": http_receiver.json_url(), "mail": smtp_receiver.url()},
-    ).path
+    )
+    path = written.path
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: len(http_receiver.posts()) >= 2)  # failing, and retried
     assert len(smtp_receiver.messages) == 1  # the healthy channel: once, on time
     http_receiver.status = 200
     failures = len(http_receiver.posts())
     wait_for(lambda: export(halfway, path)["deliveries"][0]["state"] == "sent")
-    time.sleep(2.5)  # two more retry periods: nothing more may arrive
+    daemon.quiet(written.listen, 2.5)  # two more retry periods: nothing more may arrive
     assert daemon.stop() == 0
     assert len(http_receiver.posts()) == failures + 1  # exactly one success after recovery
     assert len(smtp_receiver.messages) == 1
@@ -69,7 +69,7 @@ def test_a_mail_server_stopped_then_started_gets_the_nudge_once(
     config_file, http_receiver, start_daemon, halfway
 ) -> None:
     port = free_port()
-    path = config_file(
+    written = config_file(
         FAST_RETRY + one_off(2),
         server=True,
         send_timeout="5s",
@@ -77,7 +77,8 @@ def test_a_mail_server_stopped_then_started_gets_the_nudge_once(
             "push": http_receiver.json_url(),
             "mail": f"mailto://127.0.0.1:{port}?from=halfway@example.net&to=me@example.net",
         },
-    ).path
+    )
+    path = written.path
     daemon = start_daemon("--config", str(path))
     wait_for(
         lambda: (
@@ -100,7 +101,7 @@ def test_a_mail_server_stopped_then_started_gets_the_nudge_once(
     smtp.start()
     try:
         wait_for(lambda: inbox.messages)
-        time.sleep(2.5)
+        daemon.quiet(written.listen, 2.5)  # two more retry periods: nothing more may arrive
     finally:
         smtp.stop()
     assert daemon.stop() == 0
@@ -128,7 +129,7 @@ def test_restarted_inside_the_window_the_missed_fire_is_sent_once_late(
     seed_since(written.data_dir, "once", timedelta(hours=1))
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
-    time.sleep(1)
+    daemon.quiet(written.listen, 1)
     assert daemon.stop() == 0
     assert len(http_receiver.posts()) == 1
     [delivery] = export(halfway, path)["deliveries"]
@@ -168,7 +169,7 @@ def test_several_fires_missed_while_down_coalesce_into_one_late_send(
     seed_since(written.data_dir, "often", timedelta(minutes=65))
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
-    time.sleep(1)
+    daemon.quiet(written.listen, 1)
     assert daemon.stop() == 0
     states = [
         (d["state"], d.get("count", 1))
@@ -197,7 +198,7 @@ def test_restarted_during_quiet_hours_nothing_is_sent_until_they_end(
     daemon = start_daemon("--config", str(path))
     # the first tick may not have planned yet when /healthz first answers, on a busy machine
     health = wait_for(lambda: (h := daemon.health(listen)) and h.get("next_fire") and h)
-    time.sleep(1.5)
+    daemon.quiet(listen, 1.5)
     assert daemon.stop() == 0
     assert http_receiver.posts() == []
     assert export(halfway, path)["deliveries"] == []  # decided when quiet hours end, not now
@@ -296,15 +297,24 @@ def test_pause_survives_a_restart_and_resume_starts_sending_again(
     assert halfway("pause", "tick", "--config", str(path)).code == 0
     assert "paused: tick until you resume" in halfway("check", "--config", str(path)).out
     daemon = start_daemon("--config", str(path))
-    wait_for(
-        lambda: (
-            len([d for d in export(halfway, path)["deliveries"] if d["state"] == "skipped"]) >= 2
-        )
-    )
+
+    def skipped() -> int:
+        return len([d for d in export(halfway, path)["deliveries"] if d["state"] == "skipped"])
+
+    wait_for(lambda: skipped() >= 2)
     assert daemon.stop() == 0
     daemon = start_daemon("--config", str(path))  # still paused after a restart
-    wait_for(lambda: daemon.health(listen))
-    time.sleep(1.5)
+    started = wait_for(lambda: daemon.health(listen))
+    before = skipped()
+    # Two passes more than at its first answer (so one begun after it), each at a fire
+    # of `tick`, and a fire decided as skipped since: what they sent would be seen.
+    wait_for(
+        lambda: (
+            (health := daemon.health(listen))
+            and health["passes"] >= started["passes"] + 2
+            and skipped() > before
+        )
+    )
     assert http_receiver.posts() == []
     assert halfway("resume", "tick", "--config", str(path)).code == 0
     wait_for(lambda: http_receiver.posts())

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from halfway.engine.alerts import ping_url
 
@@ -18,8 +16,12 @@ EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"
 
 
 async def health_of(daemon: Any) -> tuple[int, dict[str, Any]]:
-    daemon.loop = asyncio.get_running_loop()
-    daemon.pool = ThreadPoolExecutor(2)
+    daemon.attach(asyncio.get_running_loop())
+    return await asked(daemon)
+
+
+async def asked(daemon: Any) -> tuple[int, dict[str, Any]]:
+    """/healthz of a daemon already attached to the running loop."""
     async with TestClient(TestServer(daemon.web_app())) as client:
         answer = await client.get("/healthz")
         return answer.status, await answer.json()
@@ -40,16 +42,14 @@ def test_health_says_failing_with_the_problem_while_a_pass_fails(tmp_path) -> No
     daemon.store.path.write_text("{not json")  # the data file damaged under the daemon
 
     async def one_pass() -> tuple[int, dict[str, Any]]:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
-        daemon.passing = asyncio.Lock()
-        daemon.scheduler = AsyncIOScheduler()
+        daemon.attach(asyncio.get_running_loop())
         await daemon.wake()
-        return await health_of(daemon)
+        return await asked(daemon)
 
     status, body = asyncio.run(one_pass())
     assert (status, body["status"]) == (503, "failing")
     assert "the data file is damaged" in body["problem"]
+    assert (body["passes"], body["passing"]) == (1, False)  # a failing pass is a pass
 
 
 def test_the_heartbeat_says_fail_with_the_reason_and_ok_again_once_healthy(
@@ -65,10 +65,7 @@ def test_the_heartbeat_says_fail_with_the_reason_and_ok_again_once_healthy(
     good = daemon.store.path.read_bytes()
 
     async def passes() -> None:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
-        daemon.passing = asyncio.Lock()
-        daemon.scheduler = AsyncIOScheduler()
+        daemon.attach(asyncio.get_running_loop())
         await daemon.work(daemon.heartbeat)  # the periodic ping, while all is well
         daemon.store.path.write_text("{not json")  # the data file damaged under the daemon
         await daemon.wake()
@@ -111,3 +108,4 @@ def test_health_shows_the_next_fire_not_the_next_wake_in_quiet_hours(tmp_path) -
     status, body_seen = asyncio.run(health_of(daemon))
     assert status == 200
     assert body_seen["next_fire"] == "2026-11-26T20:00:00+01:00"
+    assert body_seen["next_wake"] == "2026-11-26T07:30:00+01:00"  # the wake is shown too

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -38,8 +37,7 @@ def nudges() -> str:
 
 
 async def post_all(daemon: Any, attempts: list[tuple[str, dict[str, str]]]) -> list[int]:
-    daemon.loop = asyncio.get_running_loop()
-    daemon.pool = ThreadPoolExecutor(2)
+    daemon.attach(asyncio.get_running_loop())
     statuses = []
     async with TestClient(TestServer(daemon.web_app())) as client:
         for delivery_id, body in attempts:

@@ -13,11 +13,9 @@ import asyncio
 import json
 import logging
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from halfway.store.database import Store, StoreError
 
@@ -109,10 +107,7 @@ def test_a_failing_pass_pings_fail_and_logs_once(tmp_path, http_receiver, caplog
     daemon.ready = True
 
     async def passes() -> None:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
-        daemon.passing = asyncio.Lock()
-        daemon.scheduler = AsyncIOScheduler()
+        daemon.attach(asyncio.get_running_loop())
         await daemon.work(daemon.heartbeat)
         daemon.store.path.unlink()
         for _ in range(3):

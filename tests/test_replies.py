@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -191,7 +190,7 @@ def test_an_expired_link_is_410(config_file, http_receiver, start_daemon, halfwa
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: http_receiver.posts())
     link = re.search(r"http://\S+/r/\S+", http_receiver.bodies()[0]["message"]).group(0)
-    time.sleep(2.5)
+    wait_for(lambda: request(link)[0] == 410)  # the 2 s reply window closed (a GET records nothing)
     assert post_json(link, {"value": "held"})[0] == 410
     status, _, body = request(link)
     assert status == 410
@@ -303,7 +302,7 @@ def test_an_email_reply_reaches_the_store_through_imap(
 
     from .test_imap import append, flags, mail
 
-    path = config_file(
+    written = config_file(
         f'[imap]\nhost = "{dict_server.host}"\nport = {dict_server.port}\n'
         f'user = "{dict_server.user}"\npassword = "{dict_server.password}"\n'
         'tls = "none"\npoll = "1s"\n'
@@ -311,7 +310,8 @@ def test_an_email_reply_reaches_the_store_through_imap(
         server=True,
         send_timeout="5s",
         channels={"mail": smtp_receiver.url()},
-    ).path
+    )
+    path, listen = written.path, written.listen
     daemon = start_daemon("--config", str(path))
     wait_for(lambda: smtp_receiver.messages)
     sent = email.message_from_bytes(smtp_receiver.messages[0].content, policy=email.policy.default)
@@ -333,7 +333,10 @@ def test_an_email_reply_reaches_the_store_through_imap(
         "email",
     )
     assert "\\Seen" in flags(dict_server)[0]
-    time.sleep(1.5)  # more polls: the same mail is never counted twice
+    # More polls: the same mail is never counted twice. The poll that took it may still
+    # be finishing, so two more than now: the later one begun after it.
+    polls = wait_for(lambda: daemon.health(listen))["mail_polls"]
+    wait_for(lambda: (health := daemon.health(listen)) and health["mail_polls"] >= polls + 2)
     assert len(export(halfway, path)["replies"][0]["history"]) == 0
     assert dict_server.password not in daemon.stderr()
     assert daemon.stop() == 0

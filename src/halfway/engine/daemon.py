@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from halfway import __version__
 from halfway.care.nudging import CareNudges
@@ -29,7 +26,7 @@ from halfway.config.models import Settings
 from halfway.core import clockjump, schedule
 from halfway.core.limits import http as http_limits
 from halfway.digest.weekly import DigestNudges
-from halfway.engine import httpapp, httpserve
+from halfway.engine import httpapp, httpserve, runtime
 from halfway.engine.alerts import Alerts
 from halfway.engine.outbox import Outbox, utc_now
 from halfway.engine.planner import Planner, Player
@@ -44,7 +41,6 @@ log = logging.getLogger("halfway")
 STOP_GRACE_SECONDS = 4.0  # systemd and the tests expect a stop within 5 s
 SAFETY_SECONDS = 30.0  # look for clock jumps and CLI writes this often (monotonic)
 COMPACT_EVERY = timedelta(hours=6)  # move finished records to the archives
-WORKERS = 4
 
 
 class Daemon:
@@ -75,7 +71,9 @@ class Daemon:
         self.logged: str | None = None  # the problem last logged (one line per change)
         self.failures = 0  # failed units of work so far: a pass with none clears the problem
         self.beating: asyncio.Future[Any] | None = None  # a heartbeat ping in flight
-        self.wake_at: datetime | None = None
+        self.wake_at: datetime | None = None  # shown: when the next pass is planned
+        self.passes = 0  # whole passes since start, failing ones too (shown: tests wait on it)
+        self.mail_polls = 0  # polls of the mailbox that worked (shown, as passes)
         self.next_fire_at: datetime | None = None  # shown: the next nudge or talk step
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
         # monotonic; None: compact at start, however short a time the machine has been up
@@ -162,15 +160,21 @@ class Daemon:
 
     # the running service --------------------------------------------------------
 
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """What passes run on, made on `loop`: the pool for the blocking work, the
+        scheduler that wakes a pass (`serve` starts it), the lock that keeps one pass at
+        a time. `serve` calls it first; so does a test that drives passes itself."""
+        self.loop = loop
+        self.pool = runtime.pool()
+        self.scheduler = runtime.scheduler(loop)
+        self.passing = asyncio.Lock()
+
     async def serve(self, stop: asyncio.Event, sock: socket.socket) -> None:
         """Run until `stop` is set: serve HTTP at once, catch up, then wake when due.
 
         `sock` is the listening socket `bind` made before anything was written.
         """
-        self.loop = asyncio.get_running_loop()
-        self.pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="halfway")
-        self.scheduler = AsyncIOScheduler(timezone=UTC, event_loop=self.loop)
-        self.passing = asyncio.Lock()
+        self.attach(asyncio.get_running_loop())
         http = httpserve.Serving(self.web_app(), sock, http_limits())  # bounded: limits.py
         await http.start()
         server = self.settings.server
@@ -213,16 +217,8 @@ class Daemon:
             await self.work(self.alerts.heartbeat, None, "start")
         await self.work(self.start_up)
         await self.wake()
-        self.settle()
+        runtime.settle()
         self.ready = True
-
-    @staticmethod
-    def settle() -> None:
-        """Once started, move every object made so far out of the collector's sight: a
-        full collection then walks only what a reply or a pass makes, not the modules
-        and settings (it took a reply's p99 from 21 ms to 5 ms; docs/benchmarks.md)."""
-        gc.collect()
-        gc.freeze()
 
     def background(self) -> list[Any]:
         jobs = [self.safety(), sdnotify.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
@@ -303,6 +299,7 @@ class Daemon:
             claimed = await self.work(self.decide)
             await asyncio.gather(*(self.work(self.outbox.send_claimed, d) for d in claimed or []))
             self.wake_at = await self.work(self.plan)
+            self.passes += 1
             still = self.units.problem()  # a unit failing still, though skipped this pass
             if claimed is not None and self.failures == failures and self.problem != still:
                 self.problem = self.logged = still
@@ -372,7 +369,9 @@ class Daemon:
             self.beat_ok = ok
 
     def poll_mail(self) -> int:
-        return mail.poll(self.settings, self.store, self.key, self.clock, service.logged)
+        handled = mail.poll(self.settings, self.store, self.key, self.clock, service.logged)
+        self.mail_polls += 1
+        return handled
 
     async def reload(self) -> None:
         if self.reload_settings is None:
