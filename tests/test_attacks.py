@@ -397,8 +397,7 @@ def test_an_expect_header_that_is_not_ascii_is_a_417_on_every_route(tmp_path) ->
         return status, body
 
     async def go() -> tuple[dict[tuple[str, str], int], tuple[int, bytes], tuple[int, bytes]]:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
+        daemon.attach(asyncio.get_running_loop())
         async with TestServer(app) as server:
             port = server.port
             assert port is not None
@@ -429,8 +428,7 @@ def test_a_routed_answer_names_halfway_through_the_signal_alone(tmp_path, monkey
     monkeypatch.setattr(web_response, "SERVER_SOFTWARE", http.SERVER_SOFTWARE)
 
     async def go() -> list[tuple[int, str | None]]:
-        daemon.loop = asyncio.get_running_loop()
-        daemon.pool = ThreadPoolExecutor(2)
+        daemon.attach(asyncio.get_running_loop())
         async with TestClient(TestServer(app)) as client:
             found = []
             for method, path in (("GET", "/r/d_x.y"), ("GET", "/nowhere"), ("DELETE", "/healthz")):

@@ -228,18 +228,15 @@ _OWN_TEXT: dict[str, str] = {}  # an e-mail's own text part (the digest's), by i
 
 def _own_text(html: str, text: str) -> None:
     """Have apprise's e-mail service (mailto://) use `text` as the text part of the
-    message whose HTML is `html`, instead of converting the HTML; any other
-    conversion is apprise's own, unchanged.
+    message whose HTML is `html`; any other conversion stays apprise's own.
 
     Apprise has no door for this: NotifyEmail always makes an HTML message's text part
-    with `convert_between(HTML, TEXT, body)` (`prepare_emails`, apprise 2.3), and
-    neither `body_format` (TEXT sends no HTML at all), an attachment (a file beside the
-    message, not its text alternative), `AppriseAsset` nor the URL's options change
-    that. No upstream issue asks for it (none found in caronc/apprise's issues). So
-    this wraps that one name of the e-mail module, once per process, and the wrapper
-    answers only for an HTML registered here for the length of one `send`. Pinned by
-    tests/test_digest_mail_text.py; pyproject.toml bounds apprise to what was tested.
-    """
+    with `convert_between(HTML, TEXT, body)` (`prepare_emails`, apprise 2.3); neither
+    `body_format`, an attachment, `AppriseAsset` nor the URL's options change that, and
+    no upstream issue asks for it (none found in caronc/apprise's). So this wraps that
+    one name of the e-mail module, once per process, answering only for an HTML
+    registered here for one `send`. Pinned by tests/test_digest_mail_text.py;
+    pyproject.toml bounds apprise to the version tested."""
     import importlib
 
     module: Any = importlib.import_module("apprise.plugins.email.base")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -263,3 +263,65 @@ def chain_lines(
             shown = f"{state}" + (f": {reason}" if reason else "")
         lines.append(f"{entry['kind']:<16} {shown}")
     return lines
+
+
+WHEN_HELP = (
+    "when: 'sat 19:00', 'next fri at 7pm', 'tomorrow 20:30', 'tonight 21:00', '20:30' (today),"
+    " 'in 2 hours', 'in 3 days 18:00', '2026-12-05 19:00' or a date in your date_order"
+    " ('05.12. 19:00', '12/5 19:00'); always with a time"
+)
+
+
+Command = Callable[[argparse.Namespace], int]  # a command's function: its exit code
+
+
+def add_commands(
+    command: Callable[[str, Command, str], argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """`halfway talk add|list|move|cancel|done`, on the `halfway` parser (`common`: the
+    options every command takes; its class, for the actions' own parsers)."""
+    talk = command(
+        "talk",
+        cmd_talk_list,
+        "plan a talk: a clarity ask and a reframe the evening before, a minute to "
+        "calm yourself before it, a reflection after",
+    )
+    actions = talk.add_subparsers(
+        dest="action", metavar="ACTION", required=True, parser_class=type(common)
+    )
+
+    def action(name: str, func: Command, text: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = actions.add_parser(
+            name, parents=[common], help=text, description=text
+        )
+        p.set_defaults(func=func)
+        return p
+
+    p = action("add", cmd_talk_add, "plan a talk at WHEN and the nudges around it")
+    p.add_argument("when", metavar="WHEN", help=WHEN_HELP + ", in your configured time zone")
+    p.add_argument("--topic", metavar="TEXT", help="what the talk is about (a few words)")
+    p.add_argument(
+        "--by",
+        choices=("me", "partner"),
+        help="whose idea the talk was (partner: they began it, and that is movement)",
+    )
+    p = action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
+    p.add_argument(
+        "--all", action="store_true", help="also the cancelled talks, and those of long ago"
+    )
+    p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
+    p.add_argument("id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'")
+    p.add_argument("when", metavar="WHEN", help=WHEN_HELP)
+    for name, func, text in (
+        ("cancel", cmd_talk_cancel, "call a talk off; its nudges not yet sent are cancelled"),
+        ("done", cmd_talk_done, "mark a talk as taken place; the reflection still comes"),
+    ):
+        p = action(name, func, text)
+        p.add_argument(
+            "id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'"
+        )
+        if name == "done":
+            p.add_argument(
+                "--early", action="store_true", help="it took place before its planned time"
+            )

@@ -1,16 +1,14 @@
 """The data files, and the only code that touches them: a small hot file and monthly archives.
 
 Layout of the data folder:
-- `halfway.json`: the *hot* file (TinyDB): meta, a cursor per nudge, the open and
-  recent deliveries with their replies, recent entries, the talks, asks and boundaries
-  still in play, channel health (what leaves, and when: `layout.py`). Everything
-  periodic (tick, claim, reply, status) reads and writes only this.
-- `archive/YYYY-MM.json`: read-only archives (TinyDB files of the same shape),
-  holding finished records by month. History, export and the digest read them.
+- `halfway.json`: the *hot* file (TinyDB): meta, a cursor per nudge, what is open or
+  recent and the practices' records still in play (what leaves, and when: `layout.py`).
+  A tick, claim, reply or status reads and writes only this.
+- `archive/YYYY-MM.json`: read-only archives of the same shape, finished records by
+  month, read by history, export, the digest and the care check.
 
-Crash safety: every change of a file is written whole to a temporary file in the
-same folder, fsynced, renamed over the old file, and the folder fsynced, so a
-reader or a restart after SIGKILL sees the old file or the new one, never a torn one.
+Crash safety: every change of a file is written whole to a temporary file beside it,
+fsynced, renamed over the old one, the folder fsynced: after SIGKILL, old or new.
 Records move to an archive first and leave the hot file after, so a kill between
 the two leaves a record in both; readers keep one copy per `id` (the hot one). Each
 read-modify-write holds one inter-process file lock (archives are written only under

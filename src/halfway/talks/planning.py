@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from halfway.config.models import Nudge, Settings
 from halfway.core import cursors, schedule
@@ -315,7 +315,7 @@ def _step_due(
         return {**entry, "state": STEP_LEFT_OUT, "reason": BEGUN}
     if now - due > settings.talks.reply_window:
         return {**entry, "state": STEP_LEFT_OUT, "reason": TOO_OLD}
-    nudge = step_nudge(settings, talk["id"], kind)
+    nudge = rules.step_nudge(settings.talks, talk["id"], kind)
     fire = schedule.Fire(nudge.id, due, due)
     held = held_at(due, now, spans)
     if held or (waits and kind == rules.CLARITY_ASK):
@@ -382,23 +382,3 @@ def ask_waits(settings: Settings, kind: str, records: View | Tx, now: datetime) 
     if kind != rules.CLARITY_ASK or not conf.one_at_a_time:
         return False
     return asks.one_waits(records.records("asks"), now, conf.rest_after)
-
-
-def step_nudge(settings: Settings, talk_id: str, kind: str) -> Nudge:
-    """A step as the nudge its delivery is made from. Built without the config's checks:
-    a step's id ('talk:t_…:reframe') is one no nudge of the config may take."""
-    conf = settings.talks
-    fields: dict[str, Any] = {
-        "id": rules.step_id(talk_id, kind),
-        "kind": kind,
-        "channels": list(conf.channels),
-        "reply_window": conf.reply_window,
-        "text": None,
-        "choices": None,
-        "reply": None,
-        "catch_up": conf.reply_window,
-        "remind_after": None,
-        "remind_max": 0,
-        "snooze": timedelta(hours=1),
-    }
-    return Nudge.model_construct(**fields)

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import cast
 
+from halfway.config.models import Kind, Nudge
+from halfway.config.practices import Talks
 from halfway.core import plaintext
 from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import HistoryEntry, Talk
@@ -263,3 +266,21 @@ def _topic(topic: str | None) -> str | None:
     if len(text) > MAX_TOPIC:
         raise TalkError(f"a topic is at most {MAX_TOPIC} characters; this one has {len(text)}")
     return text or None
+
+
+def step_nudge(conf: Talks, talk_id: str, kind: str) -> Nudge:
+    """A step as the nudge its delivery is made from. Built without the config's checks:
+    a step's id ('talk:t_…:reframe') is one no nudge of the config may take."""
+    return Nudge.model_construct(
+        id=step_id(talk_id, kind),
+        kind=cast(Kind, kind),
+        channels=list(conf.channels),
+        reply_window=conf.reply_window,
+        text=None,
+        choices=None,
+        reply=None,
+        catch_up=conf.reply_window,
+        remind_after=None,
+        remind_max=0,
+        snooze=timedelta(hours=1),
+    )
