@@ -120,8 +120,10 @@ def test_slow_clients_are_closed_and_the_nudges_go_on(limited, http_receiver) ->
         # the nudges went on all along (one every 2 s)
         assert len(http_receiver.posts()) - before >= 3
         # the last slow ones are closed within their timeout
+        # (twice the margin: up to 300 of them at once, the timers fire late on a loaded
+        # machine; without the timeouts they would stay open for good)
         held_from = time.monotonic()
-        assert closed_by(conns, held_from + max(HEADER, BODY) + MARGIN) == []
+        assert closed_by(conns, held_from + max(HEADER, BODY) + 2 * MARGIN) == []
     finally:
         for conn in conns:
             conn.close()
