@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import history
 
 from halfway.core.deliveries import expired
+from halfway.engine import runtime
 from halfway.engine.daemon import Daemon
 from halfway.store import layout
 from halfway.store.database import Store
@@ -54,7 +55,7 @@ def pct(values: list[float], q: float) -> float:
 
 def daemon_on(folder: Path) -> Daemon:
     daemon = Daemon(history.settings_for(folder), Store(folder), send=history.fake_send)
-    daemon.settle()  # as `serve` does once started
+    runtime.settle()  # as `serve` does once started
     return daemon
 
 

@@ -46,6 +46,7 @@ from aiohttp import web
 from halfway.cli import demodata
 from halfway.config import loader
 from halfway.core.deliveries import expired
+from halfway.engine import runtime
 from halfway.engine.daemon import Daemon
 from halfway.store.database import Store
 
@@ -89,7 +90,7 @@ def fresh(folder: Path) -> Daemon:
         demodata.demo_settings(settings_for(folder)), Store(folder), send=demodata.local_send
     )
     daemon.start_up()
-    daemon.settle()  # as `serve` does once started
+    runtime.settle()  # as `serve` does once started
     return daemon
 
 
