@@ -180,7 +180,9 @@ def held(folder: Path) -> dict[str, Any]:
         "hot_tables": {name: len(table) for name, table in hot.items() if name != "meta"},
         "all": {name: len(records) for name, records in every.items()},
         "digests": kinds["digest"],
-        "care": sum(n for kind, n in kinds.items() if kind.startswith(("step_back", "care"))),
+        # a care note goes out once: as a nudge of its own, or in that week's digest
+        "care": sum(n for kind, n in kinds.items() if kind.startswith(("step_back", "care")))
+        + sum(len(d.get("care") or ()) for d in every["deliveries"] if d["kind"] == "digest"),
         "answers": sum(len(b.get("answers", [])) for b in every["boundaries"]),
     }
 
