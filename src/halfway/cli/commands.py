@@ -38,9 +38,9 @@ def utc_now() -> datetime:
 def cmd_init(args: argparse.Namespace) -> int:
     from importlib import resources
 
-    from halfway.config import loader as config
+    from halfway.config import loader
 
-    path = Path(args.config or os.environ.get("HALFWAY_CONFIG") or config.default_path())
+    path = Path(args.config or os.environ.get("HALFWAY_CONFIG") or loader.default_path())
     if path.is_dir():
         raise UsageError(
             f"{path}: is a folder; name the file to write, e.g. {path / 'config.toml'}"
@@ -49,7 +49,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: already exists; halfway init never overwrites a config")
     # The starter leaves what only you can fill in (channels, the reply address) commented out.
     text = resources.files("halfway").joinpath("config.example.toml").read_text("utf-8")
-    text = text.replace('timezone = "Europe/Berlin"', f'timezone = "{config.local_zone()}"')
+    text = text.replace('timezone = "Europe/Berlin"', f'timezone = "{loader.local_zone()}"')
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -68,18 +68,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from halfway.channels import sending
     from halfway.cli import status
-    from halfway.config import loader as config
+    from halfway.config import loader
     from halfway.core import schedule
     from halfway.store import owners, samples
     from halfway.store.database import Store
 
     settings = load_settings(args)
-    unusable = config.unusable(settings, args.source)
+    unusable = loader.unusable(settings, args.source)
     if unusable:
-        raise config.ConfigError(unusable)
+        raise loader.ConfigError(unusable)
     zone = settings.tz
     now = utc_now()
-    warnings = config.advice(settings, args.source, now)
+    warnings = loader.advice(settings, args.source, now)
     many = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"{args.source}: valid" + (f" ({many}, at the end)" if warnings else ""))
     print(f"time zone {settings.timezone}; data in {settings.data_dir}")
@@ -97,7 +97,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         + (" (discreet messages)" if settings.discreet else "")
         + (
             "; they open on this machine only (set server.listen and public_url for your phone)"
-            if config.on_loopback(settings.server.public_url)
+            if loader.on_loopback(settings.server.public_url)
             else ""
         )
     )
@@ -105,7 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         imap = settings.imap
         print(
             f"e-mail replies: {imap.user}@{imap.host}:{imap.port}/{imap.folder} "
-            f"({imap.tls}, every {config.duration_text(imap.poll)})"
+            f"({imap.tls}, every {loader.duration_text(imap.poll)})"
         )
     print("nudges (next 3 fires, local time):")
     owners.check(settings.data_dir, writing=False)  # a folder the service cannot read
@@ -310,10 +310,10 @@ def pause_until(text: str, zone: tzinfo, now: datetime) -> datetime:
     """`pause --until WHEN`: '3d' (from now), '2026-12-01' (local midnight) or
     '2026-12-01T09:00' (local). Not a talk's WHEN (`talks.when.talk_time`): a pause
     ends after a span or at a date, a talk is at a time of day."""
-    from halfway.config import loader as config
+    from halfway.config import loader
 
     try:
-        return now + config.parse_duration(text)
+        return now + loader.parse_duration(text)
     except ValueError:
         pass
     try:

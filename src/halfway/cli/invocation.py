@@ -19,17 +19,17 @@ def load_settings(args: argparse.Namespace) -> Settings:
     """The config the command line names. Only a command that sends or checks
     channels has apprise check their URLs and find every secret in them."""
     from halfway.channels import logs
-    from halfway.config import loader as config
+    from halfway.config import loader
 
-    path = config.find(args.config)
+    path = loader.find(args.config)
     args.source = str(path)
     if args.checks_channels:
         from halfway.channels import sending
 
-        settings = config.build(config.read_toml(path), str(path), sending.url_problem)
+        settings = loader.build(loader.read_toml(path), str(path), sending.url_problem)
         install_redactor(settings, sending.secrets_in)
     else:
-        settings = config.build(config.read_toml(path), str(path))
+        settings = loader.build(loader.read_toml(path), str(path))
         install_redactor(settings, logs.url_secrets)
     return settings
 
@@ -53,7 +53,7 @@ def demo_settings(args: argparse.Namespace) -> Settings:
     from importlib import resources
 
     from halfway.channels import sending
-    from halfway.config import loader as config
+    from halfway.config import loader
 
     base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     data_dir = Path(args.data_dir or Path(base) / "halfway-demo")
@@ -62,7 +62,7 @@ def demo_settings(args: argparse.Namespace) -> Settings:
     data["data_dir"] = str(data_dir)
     data["channels"]["terminal"] = f"halfway://terminal?inbox={data_dir / 'demo-inbox.jsonl'}"
     args.source = "the demo config"
-    return config.build(data, "demo config", sending.url_problem)
+    return loader.build(data, "demo config", sending.url_problem)
 
 
 def demo_banner(settings: Settings) -> None:

@@ -69,7 +69,7 @@ def when(text: str, zone: tzinfo) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from halfway.ledger import book as ledger
+    from halfway.ledger import book
     from halfway.store.database import Store
 
     settings = load_settings(args)
@@ -80,7 +80,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             raise UsageError(f"TEXT: {error}") from None
     store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
     if args.action == "add":
-        ask = ledger.add_ask(store, args.text, now, draft=args.draft)
+        ask = book.add_ask(store, args.text, now, draft=args.draft)
         update = invoked.command(f"ask update {ask['id']}")
         if args.draft:
             print(f"kept as a draft, just for you ({ask['id']}); once said: '{update} asked'")
@@ -95,8 +95,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 f"(states: {', '.join(asks.STATES[1:])})"
             )
         try:
-            ask = ledger.update_ask(store, args.ask_id, args.state, now)
-        except ledger.LedgerError as error:
+            ask = book.update_ask(store, args.ask_id, args.state, now)
+        except book.LedgerError as error:
             raise UsageError(f"ID: {error}") from None
         except asks.AskError as error:
             raise UsageError(f"STATE: {error}") from None
@@ -119,8 +119,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_boundary(args: argparse.Namespace) -> int:
     from halfway.core.instants import parse_instant
-    from halfway.ledger import book as ledger
-    from halfway.ledger import boundaries
+    from halfway.ledger import book, boundaries
     from halfway.store.database import Store
 
     settings = load_settings(args)
@@ -129,16 +128,16 @@ def cmd_boundary(args: argparse.Namespace) -> int:
             boundaries.text_of(args.text)  # before the data folder is touched
         store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
         if args.action == "add":
-            added = ledger.add_boundary(store, args.text, now)
+            added = book.add_boundary(store, args.text, now)
             print(f"added boundary {added['id']}: {one_line(added['text'])}")
             return 0
         if args.action == "retire":
-            retired = ledger.retire_boundary(store, args.boundary_id, now)
+            retired = book.retire_boundary(store, args.boundary_id, now)
             print(f"retired boundary {retired['id']}; its answers are kept")
             return 0
     except boundaries.BoundaryError as error:
         raise UsageError(f"{'TEXT' if args.action == 'add' else 'ID'}: {error}") from None
-    except ledger.LedgerError as error:
+    except book.LedgerError as error:
         raise UsageError(f"ID: {error}") from None
     # A retired boundary leaves the hot file a week after (layout.py); --all reads the
     # archives too.

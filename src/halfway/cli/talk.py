@@ -50,8 +50,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
 
 def cmd_talk_list(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning
-    from halfway.talks import rules as talks
+    from halfway.talks import planning, rules
 
     settings = load_settings(args)
     store = Store(settings.data_dir, create=False)
@@ -59,7 +58,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     # the archives too, and shows the cancelled ones.
     found = store.everything()["talks"] if args.all else store.view().records("talks")
     everything = planning.listing(found)
-    shown = [t for t in everything if args.all or t["state"] != talks.CANCELLED]
+    shown = [t for t in everything if args.all or t["state"] != rules.CANCELLED]
     hidden = hidden_line(len(everything) - len(shown))
     if not everything:
         add = invoked.command('talk add "sat 19:00"')
@@ -68,7 +67,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
         print(f"no talks planned; {hidden}")
     now = utc_now()
     for talk in shown:
-        moves = sum(1 for h in talk["history"] if h["state"] == talks.MOVED)
+        moves = sum(1 for h in talk["history"] if h["state"] == rules.MOVED)
         moved = f" (moved {moves}×)" if moves else ""
         print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
         print_chain(talk, settings, now)
@@ -123,13 +122,12 @@ def cmd_talk_done(args: argparse.Namespace) -> int:
     from halfway.core.instants import parse_instant
     from halfway.core.schedule import clock_text
     from halfway.store.database import Store
-    from halfway.talks import planning
-    from halfway.talks import rules as talks
+    from halfway.talks import planning, rules
 
     settings = load_settings(args)
     try:
         talk = planning.done(Store(settings.data_dir), args.id, utc_now(), early=args.early)
-    except talks.NotBegun as error:
+    except rules.NotBegun as error:
         raise UsageError(
             f"{error} ({clock_text(error.at, settings.tz)}); if it took place sooner, add --early"
         ) from None
@@ -181,13 +179,13 @@ def warn_near(talk: Record, settings: Settings) -> None:
 def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR) -> list[Record]:
     """The planned talks other than `talk` at most `within` from it, soonest first."""
     from halfway.core.instants import parse_instant
-    from halfway.talks import rules as talks
+    from halfway.talks import rules
 
     when = parse_instant(talk["at"])
     close = [
         other
         for other in others
-        if other["state"] == talks.PLANNED
+        if other["state"] == rules.PLANNED
         and other["id"] != talk["id"]
         and abs(parse_instant(other["at"]) - when) <= within
     ]

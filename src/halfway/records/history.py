@@ -14,7 +14,7 @@ from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.ledger import asks
 from halfway.replies import service
-from halfway.talks import rules as talks
+from halfway.talks import rules
 from halfway.words import invoked
 
 
@@ -85,7 +85,7 @@ def practice_rows(data: Record, shown: Callable[[str], str]) -> list[Record]:
                 {"record": "talk", "id": talk["id"], "topic": talk.get("topic"), "state": state}
                 | {k: change[k] for k in ("from", "to") if k in change}
                 | {"at": shown(change["at"])}
-                | {"talk_at": change.get("to") or (first if state == talks.PLANNED else talk["at"])}
+                | {"talk_at": change.get("to") or (first if state == rules.PLANNED else talk["at"])}
             )
     for ask in map(asks.read, data.get("asks", [])):  # `made` (older versions) as `asked`
         for change in ask.get("history", []):
@@ -160,9 +160,9 @@ def describe_practice(row: Record) -> str:
     head = f"{row['record']} {row['id']}"
     if row["record"] == "talk":
         about = f", about “{row['topic']}”" if row.get("topic") else ""
-        if row["state"] == talks.MOVED:
+        if row["state"] == rules.MOVED:
             return f"{head} moved from {clock(row['from'])} to {clock(row['talk_at'])}{about}"
-        if row["state"] == talks.PLANNED:
+        if row["state"] == rules.PLANNED:
             return f"{head} planned for {clock(row['talk_at'])}{about}"
         return f"{head} ({clock(row['talk_at'])}) {row['state']}{about}"
     note = f' · note: "{row["note"]}"' if row.get("note") else ""
