@@ -178,7 +178,9 @@ def test_the_daemon_serves_the_feed_at_the_url_calendar_url_prints(
     assert talk.decoded("dtstart") == TALK_AT
     base = f"http://{written.listen}/calendar/"
     token = url.removeprefix(base).removesuffix(".ics")
-    for wrong in ("", ".ics", "nope.ics", token, f"{token[:-1]}A.ics", f"{token}.ics/x"):
+    # One character changed: never the one already there, or it is the token.
+    changed = token[:-1] + ("B" if token.endswith("A") else "A")
+    for wrong in ("", ".ics", "nope.ics", token, f"{changed}.ics", f"{token}.ics/x"):
         status, headers, body = get(base + wrong)
         assert (status, body) == (403, b""), wrong
         assert "calendar" not in headers.get("Content-Type", "")
