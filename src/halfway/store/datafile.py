@@ -21,6 +21,7 @@ from tinydb.storages import Storage
 from halfway.core.deliveries import OPEN
 from halfway.core.rawjson import Record
 from halfway.store import faults, layout
+from halfway.store.kinds import Kinds
 from halfway.words import invoked
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
@@ -288,7 +289,7 @@ class OneWrite(Middleware):
 # the hot file's records, read (View) and changed in a transaction (Tx) ---------
 
 
-class View:
+class View(Kinds):
     """One parsed version of the hot file, for reading only (shared: do not modify)."""
 
     def __init__(self, data: dict[str, Any]) -> None:
@@ -318,7 +319,7 @@ class View:
         return meta_of(self.data)
 
 
-class Tx:
+class Tx(Kinds):
     """A locked read-modify-write of the hot file: records keyed by their `id`."""
 
     def __init__(self, db: TinyDB) -> None:
