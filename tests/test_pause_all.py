@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
-from halfway.core import unsent
+from halfway.core import reasons
 from halfway.store import pauses
 from halfway.talks import planning, rules
 
@@ -63,7 +63,7 @@ def test_a_reminder_due_inside_a_pause_of_everything_is_never_sent(
     run_tick(daemon)
     assert asked_again(daemon) == [("21:00", "skipped", "a reminder, not sent: paused then")]
     [held] = [d for d in deliveries(daemon) if d.get("reminder_of")]
-    assert (held["reason"], held["asks_again"]) == (unsent.PAUSED, "remind")
+    assert (held["reason"], held["asks_again"]) == (reasons.PAUSED, "remind")
     # Recorded once, then nothing more to wake for: the daemon does not spin on it.
     assert daemon.planner.next_reminder() is None
     wake = daemon.plan()
@@ -174,7 +174,7 @@ def test_a_talk_step_inside_a_pause_of_everything_is_skipped_and_a_later_one_sen
     assert chain[rules.TALK_REFLECTION]["state"] == planning.STEP_SENT
     [skipped] = [d for d in deliveries(daemon) if d["state"] == "skipped"]
     assert skipped["kind"] == rules.SELF_REGULATION
-    assert (skipped["reason"], skipped["talk_id"]) == (unsent.PAUSED, talk["id"])
+    assert (skipped["reason"], skipped["talk_id"]) == (reasons.PAUSED, talk["id"])
     assert skipped["id"] == chain[rules.SELF_REGULATION]["delivery_id"]
 
     # What `talk list` and `history` say of it.

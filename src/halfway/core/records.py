@@ -75,8 +75,8 @@ class DeliveryExtras(NamedBoundary, total=False):
     discreet: bool  # made discreet: its push offers only open and later
     reminder_of: str  # a reminder's or re-ask's: the delivery it asks about again
     asks_again: str  # a re-ask a pause dropped (see reminding): its "remind" or "snooze"
-    # A reminder's: "remind" or "snooze". A missed or skipped fire's (see unsent):
-    # "down", "quiet_hours", "paused", "backoff", …; absent in records made before 0.2.
+    # Why it was sent again, or not sent: a code of `reasons` (a reminder's "remind" or
+    # "snooze"; a gap's "down", "paused", "backoff", …); absent in records made before 0.2.
     reason: str
     why: str  # a gap record's reason in words, as history and status show it
     unanswered: int  # with "backoff": the unanswered sends in a row before it

@@ -17,10 +17,9 @@ from datetime import datetime, timedelta
 from halfway.core.deliveries import MISSED, REACHED
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
+from halfway.core.reasons import BACKOFF, REMIND, SNOOZE
 
 LATER = "later"
-REMIND = "remind"  # a reminder's reason: no answer after `remind_after`
-SNOOZE = "snooze"  # … and a re-ask's: "later" was the answer
 PAUSE_WEEK = "pause_week"
 BACK_OFF_AFTER = 3  # unanswered sends in a row before halfway eases off
 
@@ -73,5 +72,5 @@ def backing_off(history: list[Record], answered: set[str]) -> tuple[bool, bool]:
     if len(recent) < BACK_OFF_AFTER or any(d["id"] in answered for d in recent):
         return False, False
     last = fires[-1] if fires else None
-    skipped_last = last is not None and last.get("reason") == "backoff"
+    skipped_last = last is not None and last.get("reason") == BACKOFF
     return (not skipped_last), True

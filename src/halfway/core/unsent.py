@@ -20,14 +20,8 @@ from halfway.core import reminders, schedule
 from halfway.core.deliveries import MISSED, REACHED, new_delivery
 from halfway.core.instants import format_instant
 from halfway.core.rawjson import Record
+from halfway.core.reasons import ASK_WAITING, BACKOFF, CLOCK_JUMPED, DOWN, PAUSED, QUIET_HOURS
 from halfway.core.records import Delivery
-
-PAUSED = "paused"
-BACKOFF = "backoff"  # `reminders.backing_off` reads this code on the last fire
-DOWN = "down"
-QUIET_HOURS = "quiet_hours"
-ASK_WAITING = "ask_waiting"  # a clarity ask while an ask said waits (one at a time)
-CLOCK_JUMPED = "clock_jumped"  # the wall clock jumped ahead over them while halfway ran
 
 
 def why(reason: str, unanswered: int = 0) -> str:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from halfway.core import reminders, unsent
+from halfway.core import reasons
 from halfway.core.deliveries import FINAL_UNSENT, MISSED, REACHED, SKIPPED
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
@@ -101,15 +101,15 @@ class Demo:
 def explain(record: Delivery | Record) -> str:
     """One short line on what a fire, reminder or gap record means."""
     state, reason = record["state"], record.get("reason")
-    if state == SKIPPED and reason == unsent.BACKOFF:
+    if state == SKIPPED and reason == reasons.BACKOFF:
         return "instead of nagging, halfway now skips every other one until you answer"
-    if state == SKIPPED and reason == unsent.ASK_WAITING:
+    if state == SKIPPED and reason == reasons.ASK_WAITING:
         return "one ask at a time: no new one while the last ask said waits for its answer"
     if state == SKIPPED:
         return "a paused nudge's fires are skipped, not saved up for later"
     if state == MISSED:
         return "nothing is lost: fires from while halfway was stopped are counted here"
-    if reason == reminders.SNOOZE:
+    if reason == reasons.SNOOZE:
         return "you said 'later', so it asks again now"
     if record.get("reminder_of"):
         return "no answer yet, so halfway asks once more"

@@ -25,6 +25,7 @@ from halfway.config.models import Nudge, Settings
 from halfway.core import clockjump, cursors, deliveries, kinds, reminders, schedule, tokens, unsent
 from halfway.core.deliveries import MISSED, PENDING, SKIPPED
 from halfway.core.instants import format_instant, parse_instant
+from halfway.core.reasons import ASK_WAITING, BACKOFF, PAUSED
 from halfway.core.records import Delivery, NamedBoundary
 from halfway.engine import reminding, rewinding
 from halfway.ledger.book import nudge_fields, on_fire, rest_asks, sync_boundaries
@@ -190,7 +191,7 @@ class Planner:
                 gap["after"] = format_instant(since)  # see clockjump
             records.append(gap)
         if decision.skipped:
-            records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, unsent.PAUSED))
+            records.append(self.gap_record(nudge, decision.skipped, SKIPPED, 0, PAUSED))
         if decision.send:
             records.append(self.fire_or_back_off(nudge, decision.send, decision.late, view))
         records.sort(key=lambda r: parse_instant(r["scheduled_for"]))
@@ -202,7 +203,7 @@ class Planner:
         """The fire to send, unless an ask said still waits for its answer (a clarity ask,
         one at a time) or several unanswered in a row say to ease off this time."""
         if planning.ask_waits(self.settings, nudge.kind, view, self.clock()):
-            return self.gap_record(nudge, (fire,), SKIPPED, 0, unsent.ASK_WAITING)
+            return self.gap_record(nudge, (fire,), SKIPPED, 0, ASK_WAITING)
         history = sorted(
             (d for d in view.records("deliveries") if d["nudge_id"] == nudge.id),
             key=lambda d: parse_instant(d["scheduled_for"]),
@@ -213,7 +214,7 @@ class Planner:
         skip, offer = reminders.backing_off(history, answered)
         if skip:
             unanswered = unsent.unanswered(history, answered)
-            return self.gap_record(nudge, (fire,), SKIPPED, 0, unsent.BACKOFF, unanswered)
+            return self.gap_record(nudge, (fire,), SKIPPED, 0, BACKOFF, unanswered)
         return self.fire_record(nudge, fire, late, offer_pause=offer)
 
     def gap_record(

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import cast
 
 from halfway.config.models import Settings
-from halfway.core import cursors, deliveries, kinds, reminders, schedule, unsent
+from halfway.core import cursors, deliveries, kinds, reasons, reminders, schedule, unsent
 from halfway.core.deliveries import PENDING, SKIPPED
 from halfway.core.records import Delivery
 from halfway.store.database import Record, View, new_id
@@ -26,8 +26,8 @@ Due = tuple[Record, str, datetime]  # a delivery to ask about again, why, and wh
 
 # A skipped re-ask's words, as history and status show them.
 HELD = {
-    reminders.REMIND: "a reminder, not sent: paused then",
-    reminders.SNOOZE: "the re-ask after “later”, not sent: paused then",
+    reasons.REMIND: "a reminder, not sent: paused then",
+    reasons.SNOOZE: "the re-ask after “later”, not sent: paused then",
 }
 
 
@@ -76,7 +76,7 @@ def asks_again(settings: Settings, view: View, delivery: Record) -> datetime | N
     found = reminders.next_reminder(
         delivery, reply, asked, nudge.remind_after, nudge.remind_max, nudge.snooze
     )
-    if found is None or found[1] != reminders.SNOOZE:
+    if found is None or found[1] != reasons.SNOOZE:
         return None
     when = found[0]
     sends = schedule.quiet_end(when, settings.tz, settings.quiet_hours) or when
@@ -148,6 +148,6 @@ def skipped(delivery: Record, when: datetime, now: datetime, reason: str) -> Del
         delivery["channels"],
         reminder_of=delivery["id"],
         asks_again=reason,
-        reason=unsent.PAUSED,
-        why=HELD.get(reason, unsent.why(unsent.PAUSED)),
+        reason=reasons.PAUSED,
+        why=HELD.get(reason, unsent.why(reasons.PAUSED)),
     )

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from halfway.config.models import Nudge, Settings
-from halfway.core import cursors, schedule
+from halfway.core import cursors, reasons, schedule
 from halfway.core import unsent as gaps
 from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, with_channels
 from halfway.core.instants import format_instant, parse_instant
@@ -78,7 +78,7 @@ BEGUN = "the talk had already begun when it could go out"
 TOO_OLD = "its time passed long ago, while halfway was not running"
 TALK_CANCELLED = "the talk was cancelled"
 TALK_DONE = "the talk had already taken place"
-ASK_WAITING = gaps.why(gaps.ASK_WAITING)  # the same words as the skipped delivery
+ASK_WAITING = gaps.why(reasons.ASK_WAITING)  # the same words as the skipped delivery
 EVERYTHING_PAUSED = "everything was paused then"  # the skipped delivery's words
 PAUSED_ALL = f"skipped: {EVERYTHING_PAUSED}"
 PAUSED_AHEAD = "skipped: everything is paused then"  # a planned step, as lists show it
@@ -319,7 +319,7 @@ def _step_due(
     fire = schedule.Fire(nudge.id, due, due)
     held = held_at(due, now, spans)
     if held or (waits and kind == rules.CLARITY_ASK):
-        code, words = (gaps.PAUSED, PAUSED_ALL) if held else (gaps.ASK_WAITING, ASK_WAITING)
+        code, words = (reasons.PAUSED, PAUSED_ALL) if held else (reasons.ASK_WAITING, ASK_WAITING)
         channels = list(settings.channels_of(nudge.channels))
         gap = gaps.record(new_id("d"), nudge, (fire,), SKIPPED, 0, channels, now, code)
         gap["talk_id"] = talk["id"]
