@@ -19,7 +19,7 @@ from freezegun import freeze_time
 from halfway import __version__
 from halfway.channels import sending
 from halfway.channels.sending import ChannelResult
-from halfway.config import loader as config
+from halfway.config import loader
 from halfway.engine.daemon import Daemon
 from halfway.replies import service
 from halfway.store import pauses
@@ -277,7 +277,7 @@ def test_resume_by_name_says_when_every_nudge_is_still_paused(halfway, config_fi
 def test_history_says_why_fires_were_not_sent_and_shows_reply_notes(halfway, config_file) -> None:
     body = '[[nudges]]\nid = "b"\nkind = "boundary"\ncron = "0 20 * * *"\n'
     path = config_file(body, channels={"push": "json://127.0.0.1:9/never-reached"}).path
-    settings = config.build(tomllib.loads(path.read_text()), str(path), sending.url_problem)
+    settings = loader.build(tomllib.loads(path.read_text()), str(path), sending.url_problem)
     clock = Clock("2026-11-20T10:00:00+01:00")
     daemon = Daemon(
         settings,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from halfway.care import triggers
-from halfway.core import weeks as movement
+from halfway.core import weeks
 from halfway.core.deliveries import REACHED
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
@@ -35,7 +35,7 @@ NO_MOVEMENT = frozenset({"none", "avoided", "refused"})  # shown together, as "n
 OWN = ("digest:", "care:")  # halfway's own messages are not check-ins
 FIRST_YEAR = 1970  # the first year a week may be asked for
 WEEK_TEXT = re.compile(r"(\d{4})-W(\d{1,2})")
-SAID = movement.SAID
+SAID = weeks.SAID
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def week_name(monday: date) -> str:
 
 
 def last_complete_week(now: datetime, zone: tzinfo) -> str:
-    return week_name(movement.last_whole_week(now, zone))
+    return week_name(weeks.last_whole_week(now, zone))
 
 
 def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
@@ -135,7 +135,7 @@ def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
         raise ValueError(f"{week}: {year} has no week {number}") from None
-    if monday > movement.week_of(now, zone):
+    if monday > weeks.week_of(now, zone):
         raise ValueError(f"{week} has not begun yet")
     return monday
 
@@ -143,7 +143,7 @@ def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
 def months_needed(monday: date) -> tuple[str, str]:
     """The archive months (UTC) that can hold what the digest of `monday`'s week reads:
     care's look-back, to the day after the week (a zone is at most a day off)."""
-    first = monday - timedelta(weeks=movement.LOOK_BACK_WEEKS, days=1)
+    first = monday - timedelta(weeks=weeks.LOOK_BACK_WEEKS, days=1)
     last = monday + timedelta(days=8)
     return first.strftime("%Y-%m"), last.strftime("%Y-%m")
 
@@ -169,7 +169,7 @@ class _Week:
         for reply in records.get("replies", ()):
             delivery = deliveries.get(reply.get("delivery_id", ""), {})
             when = delivery.get("scheduled_for") or reply.get("received_at")
-            if self.inside(when) and reply.get("value") not in movement.NOT_ANSWERS:
+            if self.inside(when) and reply.get("value") not in weeks.NOT_ANSWERS:
                 self.replies.append((reply, delivery))
         self.entries = sorted(
             (e for e in records.get("entries", ()) if self.inside(e.get("at"))),
@@ -178,8 +178,7 @@ class _Week:
 
     def inside(self, instant: str | None) -> bool:
         return (
-            bool(instant)
-            and movement.week_of(parse_instant(str(instant)), self.zone) == self.monday
+            bool(instant) and weeks.week_of(parse_instant(str(instant)), self.zone) == self.monday
         )
 
     def day(self, instant: str) -> date:
@@ -190,7 +189,7 @@ class _Week:
 
     def movement(self) -> dict[str, int]:
         counts = dict.fromkeys(MOVEMENT_CODES, 0)
-        for kind in sorted(movement.ASKS_MOVEMENT):
+        for kind in sorted(weeks.ASKS_MOVEMENT):
             for reply in self.replies_to(kind):
                 value = str(reply.get("value"))
                 code = "none" if value in NO_MOVEMENT else value
@@ -210,7 +209,7 @@ class _Week:
             if e.get("kind") == "gesture" and e.get("text")
         ]
         for reply, delivery in self.replies:
-            if movement.is_gesture_answer(delivery, reply.get("value")):
+            if weeks.is_gesture_answer(delivery, reply.get("value")):
                 when = delivery.get("scheduled_for") or reply["received_at"]
                 found.append(
                     (parse_instant(when), Gesture(self.day(when), str(reply["value"]).strip()))
@@ -278,7 +277,7 @@ def _asks_agreed(records: Mapping[str, Iterable[Record]], week: _Week) -> int:
     return sum(
         1
         for ask in records.get("asks", ())
-        if any(week.inside(instant) for instant in movement.asks_agreed(ask))
+        if any(week.inside(instant) for instant in weeks.asks_agreed(ask))
     )
 
 
@@ -295,9 +294,9 @@ def build(
     monday = monday_of(week, now, zone)
     tables = {name: list(rows) for name, rows in records.items()}
     this = _Week(tables, monday, zone)
-    by_week = movement.weeks(tables, zone, monday, count=movement.LOOK_BACK_WEEKS)
+    by_week = weeks.weeks(tables, zone, monday, count=weeks.LOOK_BACK_WEEKS)
     strip = tuple(
-        StripWeek(w.monday, movement.week_mark(w), w.energy)
+        StripWeek(w.monday, weeks.week_mark(w), w.energy)
         for w in list(by_week.values())[-STRIP_WEEKS:]
     )
     latest, resting = _asks(tables, monday + timedelta(weeks=1), zone)
@@ -324,7 +323,7 @@ def build(
         gestures=this.gestures(),
         hurt=this.hurt(),
         strip=strip,
-        moved_weeks=sum(1 for w in strip if w.mark == movement.MARK_MOVEMENT),
+        moved_weeks=sum(1 for w in strip if w.mark == weeks.MARK_MOVEMENT),
         latest_ask=latest,
         resting_asks=resting,
         care_notes=tuple(n for n in triggers.TRIGGERS if n in set(care_notes)),

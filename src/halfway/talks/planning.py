@@ -29,8 +29,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from halfway.config.models import Nudge, Settings
-from halfway.core import cursors, reasons, schedule
-from halfway.core import unsent as gaps
+from halfway.core import cursors, reasons, schedule, unsent
 from halfway.core.deliveries import CANCELLED, FAILED, PENDING, SKIPPED, with_channels
 from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import Delivery, Talk
@@ -78,7 +77,7 @@ BEGUN = "the talk had already begun when it could go out"
 TOO_OLD = "its time passed long ago, while halfway was not running"
 TALK_CANCELLED = "the talk was cancelled"
 TALK_DONE = "the talk had already taken place"
-ASK_WAITING = gaps.why(reasons.ASK_WAITING)  # the same words as the skipped delivery
+ASK_WAITING = unsent.why(reasons.ASK_WAITING)  # the same words as the skipped delivery
 EVERYTHING_PAUSED = "everything was paused then"  # the skipped delivery's words
 PAUSED_ALL = f"skipped: {EVERYTHING_PAUSED}"
 PAUSED_AHEAD = "skipped: everything is paused then"  # a planned step, as lists show it
@@ -208,15 +207,15 @@ def _cancel_step(tx: Tx, entry: Record) -> Record:
     delivery = tx.get("deliveries", entry["delivery_id"]) if entry.get("delivery_id") else None
     if entry["state"] != STEP_SENT or delivery is None:
         return entry
-    unsent = {
+    not_gone = {
         name: {"state": CANCELLED}
         for name, send in delivery["channels"].items()
         if send["state"] in (PENDING, FAILED)  # not yet gone out
     }
-    if not unsent:
+    if not not_gone:
         return entry
-    tx.put("deliveries", with_channels(delivery, unsent))
-    if len(unsent) < len(delivery["channels"]):
+    tx.put("deliveries", with_channels(delivery, not_gone))
+    if len(not_gone) < len(delivery["channels"]):
         return entry  # it reached at least one channel
     return {**entry, "state": STEP_CANCELLED, "reason": TALK_CANCELLED}
 
@@ -321,7 +320,7 @@ def _step_due(
     if held or (waits and kind == rules.CLARITY_ASK):
         code, words = (reasons.PAUSED, PAUSED_ALL) if held else (reasons.ASK_WAITING, ASK_WAITING)
         channels = list(settings.channels_of(nudge.channels))
-        gap = gaps.record(new_id("d"), nudge, (fire,), SKIPPED, 0, channels, now, code)
+        gap = unsent.record(new_id("d"), nudge, (fire,), SKIPPED, 0, channels, now, code)
         gap["talk_id"] = talk["id"]
         if held:
             gap["why"] = EVERYTHING_PAUSED
