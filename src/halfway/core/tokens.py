@@ -146,3 +146,33 @@ def genuine_form(
     if fetch_site == "cross-site" or not isinstance(guard, str) or not guard.isascii():
         return False
     return hmac.compare_digest(guard, form_guard(key, token, form))
+
+
+# The private app's sessions. The private link opens one: a cookie `{ends}.{nonce}.{mac}`
+# whose mac signs the link's current token with the rest, so revoking the link (a new
+# token) ends every session at once, with nothing stored on the server. Its forms carry
+# `form_guard(key, cookie, APP_FORM)`, bound to the session.
+APP_FORM = "app:"
+_SESSION = re.compile(r"[0-9]{1,12}\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}")
+
+
+def _session_mac(key: bytes, link_token: str, ends: int, nonce: str) -> str:
+    return _sign(key, f"session:{link_token}:{ends}:{nonce}")
+
+
+def open_session(key: bytes, link_token: str, ends: int) -> str:
+    """A new session's cookie value, ending at `ends` (seconds since the epoch)."""
+    nonce = secrets.token_urlsafe(16)
+    return f"{ends}.{nonce}.{_session_mac(key, link_token, ends, nonce)}"
+
+
+def session_ends(key: bytes, link_token: str | None, cookie: str | None, now: float) -> int | None:
+    """When the session of `cookie` ends (seconds since the epoch); None when it is not
+    one of ours, has ended, or its link was revoked since (`link_token` is the link's
+    token now; None when there is none). Its shape is checked before anything else."""
+    if not link_token or not cookie or _SESSION.fullmatch(cookie) is None:
+        return None
+    ends, nonce, mac = cookie.split(".")
+    if not hmac.compare_digest(mac, _session_mac(key, link_token, int(ends), nonce)):
+        return None
+    return int(ends) if int(ends) > now else None
