@@ -76,6 +76,9 @@ class Server(Strict):
     public_url: str = Field(
         "", description="base of the links put in messages; default: http://{listen}"
     )
+    session: Duration = Field(
+        timedelta(days=30), description="how long the private link's sign-in lasts on a device"
+    )
 
     @field_validator("listen")
     @classmethod
