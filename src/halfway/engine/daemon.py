@@ -41,7 +41,6 @@ log = logging.getLogger("halfway")
 STOP_GRACE_SECONDS = 4.0  # systemd and the tests expect a stop within 5 s
 SAFETY_SECONDS = 30.0  # look for clock jumps and CLI writes this often (monotonic)
 COMPACT_EVERY = timedelta(hours=6)  # move finished records to the archives
-
 T = TypeVar("T")  # what a unit of work run in the pool returns
 Ts = TypeVarTuple("Ts")  # and the arguments it takes
 
@@ -224,11 +223,8 @@ class Daemon:
         self.ready = True
 
     def background(self) -> list[Awaitable[None]]:
-        jobs: list[Awaitable[None]] = [
-            self.safety(),
-            sdnotify.watchdog(),
-            self.every(COMPACT_EVERY, self.maybe_compact),
-        ]
+        jobs: list[Awaitable[None]] = [self.safety(), sdnotify.watchdog()]
+        jobs.append(self.every(COMPACT_EVERY, self.maybe_compact))
         if self.settings.imap:
             jobs.append(self.every(self.settings.imap.poll, self.poll_mail))
         jobs.append(self.heartbeats())
