@@ -14,12 +14,12 @@ import logging
 import urllib.request
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
 from halfway.core.instants import format_instant, parse_instant
+from halfway.engine.outbox import Send
 from halfway.store.database import Store
 from halfway.words import discretion
 
@@ -41,7 +41,7 @@ class Alerts:
         settings: Settings,
         store: Store,
         clock: Callable[[], datetime],
-        send: Callable[..., dict[str, Any]],
+        send: Send,
     ) -> None:
         self.settings = settings
         self.store = store

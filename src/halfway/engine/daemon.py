@@ -13,9 +13,9 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar, TypeVarTuple
 
 from aiohttp import web
 
@@ -28,9 +28,9 @@ from halfway.core.limits import http as http_limits
 from halfway.digest.weekly import DigestNudges
 from halfway.engine import httpapp, httpserve, runtime
 from halfway.engine.alerts import Alerts
-from halfway.engine.outbox import Outbox, utc_now
+from halfway.engine.outbox import Outbox, Send, utc_now
 from halfway.engine.planner import Planner, Player
-from halfway.engine.units import Units
+from halfway.engine.units import Named, Units
 from halfway.replies import mail, service
 from halfway.store import keys
 from halfway.store.database import Record, Store, StoreError
@@ -41,6 +41,8 @@ log = logging.getLogger("halfway")
 STOP_GRACE_SECONDS = 4.0  # systemd and the tests expect a stop within 5 s
 SAFETY_SECONDS = 30.0  # look for clock jumps and CLI writes this often (monotonic)
 COMPACT_EVERY = timedelta(hours=6)  # move finished records to the archives
+T = TypeVar("T")  # what a unit of work run in the pool returns
+Ts = TypeVarTuple("Ts")  # and the arguments it takes
 
 
 class Daemon:
@@ -52,7 +54,7 @@ class Daemon:
         store: Store,
         clock: Callable[[], datetime] = utc_now,
         reload: Callable[[], Settings] | None = None,
-        send: Callable[..., Any] = sending.send,
+        send: Send = sending.send,
         demo: Callable[[datetime], Player] | None = None,
         new_key: bool = False,
         monotonic: Callable[[], float] | None = None,
@@ -70,7 +72,7 @@ class Daemon:
         self.problem: str | None = None  # why the last pass failed, while it does
         self.logged: str | None = None  # the problem last logged (one line per change)
         self.failures = 0  # failed units of work so far: a pass with none clears the problem
-        self.beating: asyncio.Future[Any] | None = None  # a heartbeat ping in flight
+        self.beating: asyncio.Task[None] | None = None  # a heartbeat ping in flight
         self.wake_at: datetime | None = None  # shown: when the next pass is planned
         self.passes = 0  # whole passes since start, failing ones too (shown: tests wait on it)
         self.mail_polls = 0  # polls of the mailbox that worked (shown, as passes)
@@ -78,7 +80,7 @@ class Daemon:
         self.seen: tuple[int, int, int] | None = None  # the hot file as the last plan saw it
         # monotonic; None: compact at start, however short a time the machine has been up
         self.compacted: float | None = None
-        self.in_flight: set[asyncio.Task[Any]] = set()
+        self.in_flight: set[asyncio.Task[object]] = set()
         self.busy = 0  # pool threads running a unit of work (see counted)
         self.busy_lock = threading.Lock()
         self.abandoned = 0
@@ -220,8 +222,9 @@ class Daemon:
         runtime.settle()
         self.ready = True
 
-    def background(self) -> list[Any]:
-        jobs = [self.safety(), sdnotify.watchdog(), self.every(COMPACT_EVERY, self.maybe_compact)]
+    def background(self) -> list[Awaitable[None]]:
+        jobs: list[Awaitable[None]] = [self.safety(), sdnotify.watchdog()]
+        jobs.append(self.every(COMPACT_EVERY, self.maybe_compact))
         if self.settings.imap:
             jobs.append(self.every(self.settings.imap.poll, self.poll_mail))
         jobs.append(self.heartbeats())
@@ -245,7 +248,7 @@ class Daemon:
         self.pool.shutdown(wait=False, cancel_futures=True)
         log.info("stopped")
 
-    async def work(self, func: Callable[..., Any], *args: Any) -> Any:
+    async def work(self, func: Callable[[*Ts], T], *args: *Ts) -> T | None:
         """Run blocking work in the pool, tracked so a stop can wait for it.
 
         A failure is kept as the daemon's problem until a pass succeeds, and logged
@@ -266,7 +269,7 @@ class Daemon:
             self.in_flight.discard(task)
         return None
 
-    def failed(self, problem: str, func: Callable[..., Any] | None) -> None:
+    def failed(self, problem: str, func: Named | None) -> None:
         """Keep `problem` as the daemon's until a pass succeeds; log it once, not per pass."""
         self.problem = problem
         self.failures += 1
@@ -277,7 +280,7 @@ class Daemon:
             else:
                 log.exception("%s failed", func.__name__)
 
-    def counted(self, func: Callable[..., Any], *args: Any) -> Any:
+    def counted(self, func: Callable[[*Ts], T], *args: *Ts) -> T:
         """`func` in a pool thread, counted while it runs (a stop waits for none past its
         grace: a hung send's thread would otherwise hold the process open)."""
         with self.busy_lock:
@@ -334,7 +337,7 @@ class Daemon:
             if self.problem or self.stale():
                 await self.wake()
 
-    async def every(self, span: timedelta, func: Callable[[], Any]) -> None:
+    async def every(self, span: timedelta, func: Callable[[], object]) -> None:
         """Run `func` now and then every `span` of monotonic time (immune to clock jumps)."""
         while True:
             await self.work(func)

@@ -6,7 +6,7 @@ work fails.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from halfway.engine.units import Units
     from halfway.store.database import Store
     from halfway.store.links import Links
+
+Fields = dict[str, str | int | bool | None]  # the /healthz answer's JSON, or a part of it
 
 
 class Daemon(Protocol):
@@ -90,7 +92,7 @@ async def health(daemon: Daemon) -> web.Response:
     while the work fails (the data file, the disk, a pass), naming the problem."""
     nxt = daemon.next_fire_at
     settings = daemon.settings
-    answer: dict[str, Any] = {
+    answer: Fields = {
         "status": "ok",
         "version": __version__,
         "next_fire": nxt.astimezone(settings.tz).isoformat() if nxt else None,
@@ -122,11 +124,11 @@ async def health(daemon: Daemon) -> web.Response:
     return web.json_response(answer, status=200 if answer["status"] == "ok" else 503)
 
 
-def progress(daemon: Daemon) -> dict[str, Any]:
+def progress(daemon: Daemon) -> Fields:
     """How far the work has got (a test waits on these instead of sleeping): the passes
     so far, whether one is under way, when the next is planned, the mail polls that worked."""
     wake = daemon.wake_at
-    shown: dict[str, Any] = {
+    shown: Fields = {
         "passes": daemon.passes,
         "passing": daemon.passing.locked(),
         "next_wake": wake.astimezone(daemon.settings.tz).isoformat() if wake else None,

@@ -22,7 +22,7 @@ import logging
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -30,6 +30,9 @@ from halfway.channels import logs
 from halfway.core import limits
 from halfway.replies.web import MAX_BODY, answer
 from halfway.words.plural import plural
+
+if TYPE_CHECKING:
+    from aiohttp.typedefs import Middleware  # aiohttp's type of a middleware
 
 log = logging.getLogger("halfway.http")
 
@@ -56,9 +59,12 @@ class Serving:
             lingering_time=bounds.body,
             shutdown_timeout=limits.SHUTDOWN_SECONDS,  # a stop waits for no slow client
         )
-        self.born: dict[Any, float] = {}  # each connection's handler: when it was made (monotonic)
-        self.asked: set[Any] = set()  # the connections whose first request's headers came in
-        self.pending: set[Any] = set()  # handlers made whose connection aiohttp counts soon
+        # each connection's handler: when it was made (monotonic)
+        self.born: dict[web.RequestHandler, float] = {}
+        # the connections whose first request's headers came in
+        self.asked: set[web.RequestHandler] = set()
+        # handlers made whose connection aiohttp counts soon
+        self.pending: set[web.RequestHandler] = set()
         self.said = -limits.CAP_LOG_SECONDS  # when the cap was last logged (monotonic)
         self.refused = 0  # connections refused since
 
@@ -146,7 +152,7 @@ class Refuse(asyncio.Protocol):
         transport.close()
 
 
-def cut(handler: Any) -> None:
+def cut(handler: web.RequestHandler) -> None:
     """Abort a connection that outlived its life and the grace after (its unsent
     answer is dropped: `close` would wait for a reader that does not read)."""
     transport = handler.transport
@@ -154,7 +160,7 @@ def cut(handler: Any) -> None:
         transport.abort()
 
 
-def body_in_time(seconds: float) -> Any:
+def body_in_time(seconds: float) -> Middleware:
     """A middleware: a request's body must be all in within `seconds` (a 408 if not)."""
 
     @web.middleware
@@ -183,7 +189,7 @@ def quiet_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
     traceback; everything else as asyncio would log it."""
     said = [-limits.CAP_LOG_SECONDS, 0]
 
-    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    def handle(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
         if context.get("message") != OUT_OF_FDS:
             loop.default_exception_handler(context)
             return

@@ -16,10 +16,10 @@ import logging
 import os
 import random
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from halfway.channels import sending
 from halfway.config.models import Settings
@@ -37,6 +37,21 @@ log = logging.getLogger("halfway")
 
 NONCE = secrets.token_hex(8)  # this process, even where another once had the same pid
 PAUSED_THEN = "not sent: paused then"  # a waiting send a pause held (its channels' error)
+
+
+class Send(Protocol):
+    """How a message goes out: `sending.send`'s signature (a fake in the tests)."""
+
+    def __call__(
+        self,
+        channels: dict[str, list[str]],
+        title: str,
+        body: str,
+        timeout: float,
+        push: sending.Push | None = None,
+        html: str | None = None,
+        text: str | None = None,
+    ) -> dict[str, sending.ChannelResult]: ...
 
 
 def utc_now() -> datetime:
@@ -87,8 +102,10 @@ def dropped(delivery: Record) -> Record:
     return deliveries.with_channels(delivery, waiting)
 
 
-def alive(owner: dict[str, Any]) -> bool:
-    """Whether the process that claimed a send still runs (and is the same process)."""
+def alive(owner: Mapping[str, object]) -> bool:
+    """Whether the process that claimed a send still runs (and is the same process).
+
+    `owner` is a send's `Owner` as stored, or `{}` for a send that names none."""
     if owner.get("nonce") == NONCE:
         return True
     pid = owner.get("pid")
@@ -106,12 +123,12 @@ class Outbox:
         settings: Settings,
         store: Store,
         clock: Callable[[], datetime],
-        send: Callable[..., dict[str, Any]] | None = None,
+        send: Send | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.send = send or sending.send  # or a fake in unit tests
+        self.send: Send = send or sending.send  # or a fake in unit tests
         self.owner = me()
         self.random = random.Random()  # noqa: S311 - jitter, not secrets
 

@@ -99,7 +99,7 @@ class Planner:
                 for cursor in changes:
                     tx.put("nudges", cursor)
         for cursor in changes:
-            if cursor.get("last") is None and view.get("nudges", cursor["id"]):
+            if cursor.get("last") is None and view.cursor(cursor["id"]):
                 log.info("the schedule of %s changed; it counts from now", cursor["id"])
 
     def since(self, nudge: Nudge, view: View) -> datetime:
@@ -210,7 +210,7 @@ class Planner:
         )
         if self.demo:  # each demo run starts afresh, whatever an earlier one left unanswered
             history = self.demo.this_run(history)
-        answered = {r["delivery_id"] for r in view.records("replies")}
+        answered = {r["delivery_id"] for r in view.replies()}
         skip, offer = reminders.backing_off(history, answered)
         if skip:
             unanswered = unsent.unanswered(history, answered)
@@ -335,7 +335,7 @@ class Planner:
         view = self.store.view()
         due_now, upcoming = reminding.due(self.settings, view, now)
         if due_now:
-            known = {deliveries.identity(d) for d in view.records("deliveries")}
+            known = {deliveries.identity(d) for d in view.deliveries()}
             rows = {row["id"]: row for row in view.records("nudges")}
             records = [
                 reminding.skipped(d, when, now, reason)

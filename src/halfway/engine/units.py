@@ -11,11 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Protocol
 
 from halfway.store.database import Store, StoreError
 
 RETRY = timedelta(minutes=5)  # a failing unit is tried again this long after it failed
+
+
+class Named(Protocol):
+    """A unit of work as a failure names it: any function (its `__name__`)."""
+
+    __name__: str
 
 
 @dataclass
@@ -32,14 +38,14 @@ class Units:
         self,
         store: Store,
         clock: Callable[[], datetime],
-        failed: Callable[[str, Callable[..., Any] | None], None],
+        failed: Callable[[str, Named | None], None],
     ) -> None:
         self.store = store
         self.clock = clock
         self.failed = failed  # the daemon's: keeps the problem, logs it once per change
         self.failing: dict[str, Failing] = {}
 
-    def run(self, name: str, func: Callable[[], Any], hold: bool = True) -> None:
+    def run(self, name: str, func: Callable[[], object], hold: bool = True) -> None:
         """`func`, unless it failed less than RETRY ago (with `hold`: a cheap check runs
         every pass, so a file put back is seen at once); a failure is kept, not raised."""
         now = self.clock()
