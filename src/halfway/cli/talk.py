@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
-from halfway.core.plaintext import one_line
 from halfway.words import invoked
 from halfway.words.plural import plural
 
@@ -23,13 +22,10 @@ if TYPE_CHECKING:
     from halfway.store.database import Record
     from halfway.talks.when import When
 
-# Two talks this close may be one typed twice, or one typed in the wrong place.
-NEAR = timedelta(hours=1)
-
 
 def cmd_talk_add(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning
+    from halfway.talks import display, planning
 
     settings = load_settings(args)
     now = utc_now()
@@ -39,7 +35,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
         talk = planning.add(store, settings, when.at, args.topic, now, by=args.by)
     except planning.TalkError as error:
         raise UsageError(str(error)) from None
-    print(f"planned talk {talk['id']}: {talk_head(talk, settings.tz)}")
+    print(f"planned talk {talk['id']}: {display.talk_head(talk, settings.tz)}")
     print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
@@ -50,7 +46,7 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
 
 def cmd_talk_list(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning, rules
+    from halfway.talks import display, planning, rules
 
     settings = load_settings(args)
     store = Store(settings.data_dir, create=False)
@@ -69,7 +65,7 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     for talk in shown:
         moves = sum(1 for h in talk["history"] if h["state"] == rules.MOVED)
         moved = f" (moved {moves}×)" if moves else ""
-        print(f"{talk['id']}  {talk['state']}{moved}  {talk_head(talk, settings.tz)}")
+        print(f"{talk['id']}  {talk['state']}{moved}  {display.talk_head(talk, settings.tz)}")
         print_chain(talk, settings, now)
     if shown and hidden:
         print(hidden)
@@ -87,7 +83,7 @@ def hidden_line(count: int) -> str:
 
 def cmd_talk_move(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
-    from halfway.talks import planning
+    from halfway.talks import display, planning
 
     settings = load_settings(args)
     now = utc_now()
@@ -96,7 +92,7 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
         talk = planning.move(Store(settings.data_dir), settings, args.id, when.at, now)
     except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
-    print(f"moved talk {talk['id']} to {talk_head(talk, settings.tz)}")
+    print(f"moved talk {talk['id']} to {display.talk_head(talk, settings.tz)}")
     print_chain(talk, settings, now)
     if when.note:
         print(f"note: {when.note}")
@@ -166,30 +162,11 @@ def warn_near(talk: Record, settings: Settings) -> None:
     """A warning on stderr for each other planned talk within an hour of `talk`: both
     stay planned (two talks close together may be meant), but it may be a slip."""
     from halfway.store.database import Store
+    from halfway.talks import display
 
     others = Store(settings.data_dir, create=False).view().records("talks")
-    for other in near_talks(talk, others):
-        print(
-            f"warning: talk {other['id']} is also planned within an hour of this one"
-            f" ({talk_head(other, settings.tz)}); both stay planned",
-            file=sys.stderr,
-        )
-
-
-def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR) -> list[Record]:
-    """The planned talks other than `talk` at most `within` from it, soonest first."""
-    from halfway.core.instants import parse_instant
-    from halfway.talks import rules
-
-    when = parse_instant(talk["at"])
-    close = [
-        other
-        for other in others
-        if other["state"] == rules.PLANNED
-        and other["id"] != talk["id"]
-        and abs(parse_instant(other["at"]) - when) <= within
-    ]
-    return sorted(close, key=lambda other: parse_instant(other["at"]))
+    for other in display.near_talks(talk, others):
+        print(f"warning: {display.near_warning(other, settings.tz)}", file=sys.stderr)
 
 
 def print_asleep(talk: Record, settings: Settings) -> None:
@@ -205,15 +182,6 @@ def print_asleep(talk: Record, settings: Settings) -> None:
     except OSError:  # the lock cannot be read: say nothing rather than something wrong
         return
     print("note: halfway is not running right now; these nudges go out once it runs")
-
-
-def talk_head(talk: Record, zone: tzinfo) -> str:
-    from halfway.core.instants import parse_instant
-    from halfway.core.schedule import clock_text
-
-    topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
-    theirs = ", their idea" if talk.get("by") == "partner" else ""
-    return one_line(f"{clock_text(parse_instant(talk['at']), zone)}{topic}{theirs}")
 
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
@@ -232,35 +200,12 @@ def chain_lines(
     now: datetime,
     spans: tuple[tuple[datetime, datetime | None], ...] = (),
 ) -> list[str]:
-    """One line per step: its kind and its time (as the planner sends it, and whether
-    quiet hours moved it, or a pause of everything in `spans` skips it), or what became
-    of it."""
-    from halfway.core.instants import parse_instant
-    from halfway.core.schedule import clock_text
-    from halfway.talks import planning
+    """One line per step of the chain (`talks.display.chain_steps`)."""
+    from halfway.talks import display
 
-    zone = settings.tz
-    chain = talk.get("chain", [])
-    timed = (planning.STEP_PLANNED, planning.STEP_SENT)
-    seconds = any(parse_instant(e["due_at"]).second for e in chain if e["state"] in timed)
-    lines = []
-    for entry in chain:
-        due = parse_instant(entry["due_at"])
-        state, reason = entry["state"], entry.get("reason")
-        if state == planning.STEP_PLANNED:
-            sends, deferred = planning.sends_at(entry, settings, now)
-            later = " (after quiet hours)" if deferred else ""
-            shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
-            if planning.held_at(due, sends, spans):
-                shown = f"{clock_text(sends, zone, seconds)} ({planning.PAUSED_AHEAD})"
-        elif state == planning.STEP_LEFT_OUT:
-            shown = f"left out: {reason}"
-        elif state == planning.STEP_SENT:
-            shown = f"sent {clock_text(due, zone, seconds)}"
-        else:
-            shown = f"{state}" + (f": {reason}" if reason else "")
-        lines.append(f"{entry['kind']:<16} {shown}")
-    return lines
+    return [
+        f"{kind:<16} {shown}" for kind, shown in display.chain_steps(talk, settings, now, spans)
+    ]
 
 
 WHEN_HELP = (

@@ -1,0 +1,76 @@
+"""How a talk is shown, the same on both doors (`halfway talk` and the private app):
+its head line, a line per step of its chain, and the other talks planned close to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, tzinfo
+
+from halfway.config.models import Settings
+from halfway.core.instants import parse_instant
+from halfway.core.plaintext import one_line
+from halfway.core.schedule import clock_text
+from halfway.store.database import Record
+from halfway.talks import planning, rules
+
+# Two talks this close may be one typed twice, or one typed in the wrong place.
+NEAR = timedelta(hours=1)
+Spans = tuple[tuple[datetime, datetime | None], ...]
+
+
+def talk_head(talk: Record, zone: tzinfo) -> str:
+    """When, about what, and whose idea: `Sat 5 Dec 19:00, about “money”`."""
+    topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
+    theirs = ", their idea" if talk.get("by") == "partner" else ""
+    return one_line(f"{clock_text(parse_instant(talk['at']), zone)}{topic}{theirs}")
+
+
+def chain_steps(
+    talk: Record, settings: Settings, now: datetime, spans: Spans = ()
+) -> list[tuple[str, str]]:
+    """(kind, what of it) per step: its time (as the planner sends it, and whether quiet
+    hours moved it, or a pause of everything in `spans` skips it), or what became of it."""
+    zone = settings.tz
+    chain = talk.get("chain", [])
+    timed = (planning.STEP_PLANNED, planning.STEP_SENT)
+    seconds = any(parse_instant(e["due_at"]).second for e in chain if e["state"] in timed)
+    steps = []
+    for entry in chain:
+        due = parse_instant(entry["due_at"])
+        state, reason = entry["state"], entry.get("reason")
+        if state == planning.STEP_PLANNED:
+            sends, deferred = planning.sends_at(entry, settings, now)
+            later = " (after quiet hours)" if deferred else ""
+            shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
+            if planning.held_at(due, sends, spans):
+                shown = f"{clock_text(sends, zone, seconds)} ({planning.PAUSED_AHEAD})"
+        elif state == planning.STEP_LEFT_OUT:
+            shown = f"left out: {reason}"
+        elif state == planning.STEP_SENT:
+            shown = f"sent {clock_text(due, zone, seconds)}"
+        else:
+            shown = f"{state}" + (f": {reason}" if reason else "")
+        steps.append((entry["kind"], shown))
+    return steps
+
+
+def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR) -> list[Record]:
+    """The planned talks other than `talk` at most `within` from it, soonest first."""
+    when = parse_instant(talk["at"])
+    close = [
+        other
+        for other in others
+        if other["state"] == rules.PLANNED
+        and other["id"] != talk["id"]
+        and abs(parse_instant(other["at"]) - when) <= within
+    ]
+    return sorted(close, key=lambda other: parse_instant(other["at"]))
+
+
+def near_warning(other: Record, zone: tzinfo) -> str:
+    """The words for another talk planned close to this one (both stay planned)."""
+    return (
+        f"talk {other['id']} is also planned within an hour of this one"
+        f" ({talk_head(other, zone)}); both stay planned"
+    )
