@@ -19,7 +19,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule, tokens
@@ -86,7 +86,7 @@ class DigestPages:
     def guard(self, token: str) -> str:
         return tokens.form_guard(self.key, token, tokens.PAUSE_FORM)
 
-    def pause_state(self, token: str, done: str | None) -> dict[str, Any]:
+    def pause_state(self, token: str, done: str | None) -> dict[str, str | bool | None]:
         """What the pause form shows: whether everything is paused now and until when."""
         settings, now = self.settings(), self.clock()
         everything = self.store.view().get("nudges", cursors.ALL) or {}

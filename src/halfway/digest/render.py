@@ -16,9 +16,9 @@ nothing in the output.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from halfway.care import triggers
 from halfway.core import plaintext, weeks
@@ -167,12 +167,12 @@ def moments_line(d: Digest) -> str | None:
     return f"They reached out {_times(d.partner_initiations)}."
 
 
-def strip(d: Digest) -> list[dict[str, Any]]:
+def strip(d: Digest) -> list[dict[str, str | bool]]:
     """Each week of the strip: its date, its mark in words and colours."""
     return [_strip_week(w, w.monday == d.monday) for w in d.strip]
 
 
-def _strip_week(w: StripWeek, current: bool) -> dict[str, Any]:
+def _strip_week(w: StripWeek, current: bool) -> dict[str, str | bool]:
     fill, border = MARK_COLOURS[w.mark]
     return {
         "label": week_label(w.monday),
@@ -241,7 +241,7 @@ def empty_lines(d: Digest) -> list[str]:
 
 def context(
     d: Digest, link: str | None = None, frame: discretion.Frame | None = None, page: bool = False
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """What every form of the digest shows, in words, and the frame around it (the
     footer: not advice, the safety line and helpline; on a page, the quick exit)."""
     one_line = plaintext.one_line  # what was stored raw before words were made plain
@@ -281,7 +281,7 @@ def page_html(
     earlier: list[tuple[str, str]],
     here: str,
     frame: discretion.Frame | None = None,
-    pause: dict[str, Any] | None = None,
+    pause: Mapping[str, object] | None = None,
 ) -> str:
     """The private page: this digest, links (week, url) to earlier weeks, each shown by its
     date ('week of 16 Nov'), and the "pause everything" form's state (see `digest/page`;

@@ -122,7 +122,7 @@ class DigestNudges:
             return None
         week = figures.last_complete_week(now, self.settings.tz)
         paused = self.job.paused(view.records("nudges"), fire)
-        done = any(d.get("nudge_id") == nudge_id(week) for d in view.records("deliveries"))
+        done = any(d.get("nudge_id") == nudge_id(week) for d in view.deliveries())
         due = None if paused or done else care_due(self.store, self.settings, now)
         record = None
         if due is not None:

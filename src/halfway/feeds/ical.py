@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
@@ -44,11 +44,21 @@ def _opaque(text: str) -> str:
 # the feed ----------------------------------------------------------------------------
 
 
-def events(settings: Settings, view: View, now: datetime) -> list[dict[str, Any]]:
-    """The feed's events, soonest first: {uid, start (local, aware), end, title, sequence}."""
+class Event(TypedDict):
+    """One event of the feed."""
+
+    uid: str
+    start: datetime  # local, aware
+    end: datetime
+    title: str
+    sequence: int  # how many times a talk moved (a review: 0)
+
+
+def events(settings: Settings, view: View, now: datetime) -> list[Event]:
+    """The feed's events, soonest first."""
     zone = settings.tz
-    found: list[dict[str, Any]] = []
-    for talk in view.records("talks"):
+    found: list[Event] = []
+    for talk in view.talks():
         if talk.get("state") != PLANNED or not talk.get("at"):
             continue
         start = parse_instant(talk["at"]).astimezone(zone)

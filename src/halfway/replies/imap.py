@@ -19,7 +19,7 @@ Every other message is left exactly as it was: the mailbox may be the user's mai
 A message the server fails on twice, or that halfway cannot read, is skipped with one
 log line and left as it was; the cursor moves past it, so it is not tried again.
 
-Talks to the server through IMAPClient.
+Talks to the server through IMAPClient (its part used here typed in `imaptypes`).
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import cast
 
 from imapclient import IMAPClient  # type: ignore[import-untyped]
 
+from halfway.replies.imaptypes import Client, Criterion, Items
 from halfway.replies.mailparse import (
     HEADER_FIELDS,
     MAX_HEAD,
@@ -144,8 +145,13 @@ class _Session:
 
     def __init__(self, cfg: ImapConfig) -> None:
         self.cfg = cfg
-        self.client: Any = None
+        self.client: Client | None = None
         self.folder: _Folder | None = None
+
+    @property
+    def imap(self) -> Client:  # the connection `open` made
+        assert self.client is not None, "not connected"
+        return self.client
 
     def fail(self, what: str) -> ImapError:
         message = f"IMAP {self.cfg.host}:{self.cfg.port}: {what}"
@@ -181,19 +187,20 @@ class _Session:
         cfg = self.cfg
         with self.guard("connecting"):
             context = ssl.create_default_context()
-            self.client = IMAPClient(
+            client: Client = IMAPClient(
                 cfg.host,
                 cfg.port,
                 ssl=cfg.tls == "ssl",
                 ssl_context=context if cfg.tls == "ssl" else None,
                 timeout=cfg.timeout,
             )
-            self.client.normalise_times = False  # INTERNALDATE with its offset
+            self.client = client
+            client.normalise_times = False  # INTERNALDATE with its offset
         if cfg.tls == "starttls":
             with self.guard("starting TLS"):
-                if not self.client.has_capability("STARTTLS"):
+                if not self.imap.has_capability("STARTTLS"):
                     raise self.fail("TLS failed: the server does not offer STARTTLS")
-                self.client.starttls(context)
+                self.imap.starttls(context)
         self.login()
         self.folder = self.select()
         return self.folder
@@ -201,13 +208,13 @@ class _Session:
     def login(self) -> None:
         cfg = self.cfg
         with self.guard(f"logging in as {cfg.user!r}"):
-            if self.client.has_capability("LOGINDISABLED"):
+            if self.imap.has_capability("LOGINDISABLED"):
                 raise self.fail("login refused: the server wants TLS first (LOGINDISABLED)")
             try:
                 if (cfg.user + cfg.password).isascii():
-                    self.client.login(cfg.user, cfg.password)
+                    self.imap.login(cfg.user, cfg.password)
                 else:
-                    self.client.plain_login(cfg.user, cfg.password)
+                    self.imap.plain_login(cfg.user, cfg.password)
             except imaplib.IMAP4.abort:
                 raise
             except imaplib.IMAP4.error as exc:
@@ -217,7 +224,7 @@ class _Session:
         folder, move_to = self.cfg.folder, self.cfg.move_to
         with self.guard(f"opening folder {folder!r}"):
             try:
-                info = self.client.select_folder(folder)
+                info = self.imap.select_folder(folder)
             except imaplib.IMAP4.abort:
                 raise
             except imaplib.IMAP4.error as exc:
@@ -229,15 +236,17 @@ class _Session:
         if move_to is not None:
             with self.guard(f"checking folder {move_to!r}"):
                 try:
-                    self.client.folder_status(move_to, ["MESSAGES"])
+                    self.imap.folder_status(move_to, ["MESSAGES"])
                 except imaplib.IMAP4.abort:
                     raise
                 except imaplib.IMAP4.error as exc:
                     raise self.fail(f"move_to folder {move_to!r} missing: {_say(exc)}") from None
         # RFC 3501: without PERMANENTFLAGS, all flags are permanent
-        flags = [f.lower() for f in info.get(b"PERMANENTFLAGS", (b"\\*",))]
+        permanent = cast("tuple[bytes, ...]", info.get(b"PERMANENTFLAGS", (b"\\*",)))
+        flags = [f.lower() for f in permanent]
         keywords = b"\\*" in flags or KEYWORD.encode() in flags
-        return _Folder(info.get(b"UIDVALIDITY"), info.get(b"UIDNEXT"), keywords)
+        numbers = [cast("int | None", info.get(key)) for key in (b"UIDVALIDITY", b"UIDNEXT")]
+        return _Folder(numbers[0], numbers[1], keywords)
 
     def reopen(self) -> None:
         """A new connection after a failed command; the folder must keep its numbering."""
@@ -247,23 +256,23 @@ class _Session:
         if self.open().uidvalidity != before:
             raise self.fail(f"folder {self.cfg.folder!r} was renumbered while being read")
 
-    def search(self, criteria: list[Any]) -> list[int]:
+    def search(self, criteria: list[Criterion]) -> list[int]:
         with self.guard("searching"):
-            return sorted(int(uid) for uid in self.client.search(criteria))
+            return sorted(int(uid) for uid in self.imap.search(criteria))
 
-    def fetch(self, uids: list[int], items: list[str]) -> dict[int, dict[bytes, Any]] | None:
+    def fetch(self, uids: list[int], items: list[str]) -> dict[int, Items] | None:
         """`items` of several messages at once; None if that failed (ask one by one then)."""
         try:
-            return dict(self.client.fetch(uids, items))
+            return dict(self.imap.fetch(uids, items))
         except Exception:
             self.reopen()
             return None
 
-    def fetch_one(self, uid: int, items: list[str]) -> dict[bytes, Any] | None:
+    def fetch_one(self, uid: int, items: list[str]) -> Items | None:
         """`items` of one message (None if it is gone); `_Skip` if the server fails twice."""
         for _attempt in range(2):
             try:
-                found: dict[bytes, Any] | None = self.client.fetch([uid], items).get(uid)
+                found: Items | None = self.imap.fetch([uid], items).get(uid)
                 return found
             except Exception as exc:  # the message, the connection or the answer: try again
                 problem = exc
@@ -275,21 +284,21 @@ class _Session:
         assert self.folder is not None
         flags = ["\\Seen", KEYWORD] if self.folder.keywords else ["\\Seen"]
         with self.guard(f"marking message {uid} handled"):
-            self.client.add_flags([uid], flags, silent=True)
+            self.imap.add_flags([uid], flags, silent=True)
             if self.cfg.move_to is not None:
                 self.move(uid, self.cfg.move_to)
 
     def move(self, uid: int, folder: str) -> None:
         """MOVE if the server has it, else COPY + \\Deleted + EXPUNGE."""
-        if self.client.has_capability("MOVE"):
-            self.client.move([uid], folder)
+        if self.imap.has_capability("MOVE"):
+            self.imap.move([uid], folder)
             return
-        self.client.copy([uid], folder)
-        self.client.add_flags([uid], ["\\Deleted"], silent=True)
-        if self.client.has_capability("UIDPLUS"):
-            self.client.uid_expunge([uid])
+        self.imap.copy([uid], folder)
+        self.imap.add_flags([uid], ["\\Deleted"], silent=True)
+        if self.imap.has_capability("UIDPLUS"):
+            self.imap.uid_expunge([uid])
         else:  # expunges every \Deleted message in the folder; no narrower way without UIDPLUS
-            self.client.expunge()
+            self.imap.expunge()
 
     def close(self) -> None:
         if self.client is None:
@@ -301,8 +310,8 @@ class _Session:
         self.client = None
 
 
-def _criteria(cfg: ImapConfig, cursor: Cursor, folder: _Folder) -> list[Any]:
-    criteria: list[Any] = ["UID", f"{cursor.last_uid + 1}:*", "UNDELETED"]
+def _criteria(cfg: ImapConfig, cursor: Cursor, folder: _Folder) -> list[Criterion]:
+    criteria: list[Criterion] = ["UID", f"{cursor.last_uid + 1}:*", "UNDELETED"]
     if folder.keywords:
         criteria += ["NOT", "KEYWORD", KEYWORD]
     elif cursor.last_uid == 0:
@@ -312,7 +321,7 @@ def _criteria(cfg: ImapConfig, cursor: Cursor, folder: _Folder) -> list[Any]:
     return criteria
 
 
-def _item(data: dict[bytes, Any], prefix: bytes) -> bytes:
+def _item(data: Items, prefix: bytes) -> bytes:
     """The bytes of the fetched item whose name starts with `prefix` (b"" if none)."""
     value = next((v for k, v in data.items() if k.upper().startswith(prefix)), None)
     return value if isinstance(value, bytes) else b""
@@ -361,7 +370,7 @@ def poll(
 def _read(
     session: _Session,
     uid: int,
-    head: dict[bytes, Any] | None,
+    head: Items | None,
     handle: Callable[[MailReply], bool],
     pattern: re.Pattern[str],
 ) -> int:

@@ -16,16 +16,16 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, TypeVar, TypeVarTuple, Unpack
 
 from aiohttp import web, web_response
 from aiohttp.http_exceptions import HttpProcessingError
 
 from halfway.channels import logs
-from halfway.core import deliveries, limits, schedule, tokens
+from halfway.core import deliveries, kinds, limits, schedule, tokens
 from halfway.core.instants import parse_instant
 from halfway.ledger import book
 from halfway.replies import expect, review, service
@@ -44,6 +44,30 @@ NOT_SAVED = "Your answer could not be saved just now. Please try again in a litt
 TOO_MANY = "That is a lot of answers in a short time. Please wait a minute, then try again."
 
 log = logging.getLogger("halfway.http")
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+
+class PageContext(TypedDict, total=False):
+    """What templates/reply.html is rendered with (besides the frame's footer)."""
+
+    delivery: Record
+    shape: kinds.Shape
+    reply: Record | None
+    reply_label: str | None
+    reply_is_text: bool
+    saved: str | None  # the answer just saved, as its label
+    again: str | None  # after "later": when it asks again, as words
+    guard: str
+    open: bool
+    closes: str
+    review: Mapping[str, object] | None  # a weekly review's grounding (replies.review)
+    drafts: list[Record]  # the draft asks the page can mark as said
+    said: bool
+    logged: bool
+    log_action: str
+    said_action: str
+    error: str  # the error page's message
 
 
 def wants_json(request: web.Request) -> bool:
@@ -59,7 +83,7 @@ class ReplyPages:
         store: Store,
         key: bytes,
         clock: Callable[[], datetime],
-        zone: Callable[[], Any],
+        zone: Callable[[], tzinfo],
         on_reply: Callable[[Record, Record, str], None] | None = None,
         frame: Callable[[], discretion.Frame] = discretion.Frame,
         comes_back: Callable[[Record, Record], str | None] = lambda delivery, reply: None,
@@ -79,7 +103,7 @@ class ReplyPages:
         app.router.add_post("/r/{token}/log", self.log_entry, expect_handler=expect.handle)
         app.router.add_post("/r/{token}/said", self.said, expect_handler=expect.handle)
 
-    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
+    async def _run(self, func: Callable[[Unpack[Ts]], T], *args: *Ts) -> T:
         return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
     async def _delivery(self, token: str) -> Record:
@@ -96,7 +120,7 @@ class ReplyPages:
         if not self.writes.take(delivery["id"]):
             raise service.ReplyError(429, TOO_MANY)
 
-    def _html(self, status: int, **context: Any) -> web.Response:
+    def _html(self, status: int, **context: Unpack[PageContext]) -> web.Response:
         text = page(self.frame(), **context)
         headers = {  # no-store, no-referrer, nosniff: on every answer (see harden)
             "X-Frame-Options": "DENY",
@@ -118,7 +142,7 @@ class ReplyPages:
 
     def _context(
         self, token: str, delivery: Record, reply: Record | None, saved: str | None
-    ) -> dict[str, Any]:
+    ) -> PageContext:
         shape = service.shape_of(delivery)
         codes = {code for code, _ in shape.choices} | {"later"}
         return {
@@ -135,7 +159,7 @@ class ReplyPages:
             else "it closes",
         }
 
-    def _beside(self, delivery: Record) -> tuple[dict[str, Any] | None, list[Record]]:
+    def _beside(self, delivery: Record) -> tuple[Mapping[str, object] | None, list[Record]]:
         """What the page shows beside its question, from one version of the hot file."""
         view = self.store.view()
         return review.grounding(view, delivery, self.zone()), book.drafts_on(view, delivery)
@@ -164,9 +188,10 @@ class ReplyPages:
         # the drafts are those this page can mark as said ("I have said it")
         context["review"], context["drafts"] = await self._run(self._beside, delivery)
         context["said"] = bool(request.query.get("said"))
-        return self._html(
-            200, **context, logged=logged, log_action=f"{token}/log", said_action=f"{token}/said"
+        context.update(
+            {"logged": logged, "log_action": f"{token}/log", "said_action": f"{token}/said"}
         )
+        return self._html(200, **context)
 
     async def post(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -332,7 +357,7 @@ def answer(request: web.Request, status: int, message: str) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html")
 
 
-def page(frame: discretion.Frame, **context: Any) -> str:
+def page(frame: discretion.Frame, **context: Unpack[PageContext]) -> str:
     """The reply page (or its error form) inside every page's frame: a neutral title when
     discreet, the footer with the safety line and helpline, the quick exit."""
     delivery = context.get("delivery")

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import cast
 
 LATER = "later"  # any reply can be "later": ask again after the nudge's snooze time
 PAUSE_WEEK = "pause_week"  # any reply can pause its nudge for a week
@@ -123,7 +123,12 @@ def _labels_problems(value: object, where: str, codes: list[str], kind: str) -> 
     return problems
 
 
-def _parse(raw: Mapping[str, Any]) -> WordsFile:
+def _tables(raw: Mapping[str, object], key: str) -> dict[str, object]:
+    """The tables under `key`, by name (words.toml is halfway's own: a table there)."""
+    return dict(cast("Mapping[str, object]", raw.get(key, {})))
+
+
+def _parse(raw: Mapping[str, object]) -> WordsFile:
     """The shipped words, checked; WordsError (naming words.toml) for a broken file."""
     problems: list[str] = []
     where = "words.toml"
@@ -131,7 +136,7 @@ def _parse(raw: Mapping[str, Any]) -> WordsFile:
     if problem := _text_problem(safety, MAX_VARIANT):
         problems.append(f"{where}: safety: {problem}")
     placeholders: dict[str, Placeholder] = {}
-    for name, spec in dict(raw.get("placeholders", {})).items():
+    for name, spec in _tables(raw, "placeholders").items():
         filled, empty = (
             (spec.get("filled"), spec.get("empty")) if isinstance(spec, dict) else (0, 0)
         )
@@ -142,7 +147,7 @@ def _parse(raw: Mapping[str, Any]) -> WordsFile:
             continue
         placeholders[name] = Placeholder(filled, empty)
     kinds: dict[str, Practice] = {}
-    for kind, table in dict(raw.get("kinds", {})).items():
+    for kind, table in _tables(raw, "kinds").items():
         at = f"{where}: kinds.{kind}"
         if not isinstance(table, dict):
             problems.append(f"{at}: must be a table")
@@ -282,35 +287,42 @@ def check_overrides(tables: object, where: str = "words") -> list[str]:
     ]
 
 
-def merge(kind: str, override: Mapping[str, Any], where: str | None = None) -> Practice:
+def merge(kind: str, override: Mapping[str, object], where: str | None = None) -> Practice:
     """The kind's words with `override` over them; WordsError if it is not valid."""
     problems = override_problems(kind, override, where)
     if problems:
         raise WordsError(problems)
     base = PRACTICES[kind]
-    labels = dict(override.get("choices", {}))
-    changed: dict[str, Any] = {
-        key: override[key].strip()
+    # checked above: the texts are texts, variants a list of texts, choices a table
+    texts = {
+        key: value.strip()
         for key in ("title", "text_label", "note_label", "scale")
-        if key in override
+        if isinstance(value := override.get(key), str)
     }
-    if "variants" in override:
-        changed["variants"] = tuple(text.strip() for text in override["variants"])
-    changed["choices"] = tuple(
-        (code, labels.get(code, label).strip()) for code, label in base.choices
+    variants, labels = override.get("variants"), override.get("choices", {})
+    labels = labels if isinstance(labels, Mapping) else {}
+    return replace(
+        base,
+        title=texts.get("title", base.title),
+        text_label=texts.get("text_label", base.text_label),
+        note_label=texts.get("note_label", base.note_label),
+        scale=texts.get("scale", base.scale),
+        variants=tuple(text.strip() for text in variants)
+        if isinstance(variants, list)
+        else base.variants,
+        choices=tuple((code, labels.get(code, label).strip()) for code, label in base.choices),
     )
-    return replace(base, **changed)
 
 
 def with_overrides(
-    tables: Mapping[str, Any] | None = None, where: str = "words"
+    tables: Mapping[str, object] | None = None, where: str = "words"
 ) -> dict[str, Practice]:
     """Every kind's practice, with a config's [words] tables merged in; WordsError (all
     problems at once) if any is not valid."""
     problems = check_overrides(tables or {}, where)
     if problems:
         raise WordsError(problems)
-    own = dict(tables or {})
+    own = {kind: table for kind, table in (tables or {}).items() if isinstance(table, Mapping)}
     return {kind: merge(kind, own[kind]) if kind in own else PRACTICES[kind] for kind in kinds()}
 
 
