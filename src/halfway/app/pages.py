@@ -1,17 +1,26 @@
-"""What every page of the private app shares: the way around (`NAV`), the frame (a
-neutral tab title when discreet, the footer with the safety line, the quick exit), the
-session's guard in every form, and the answer's headers.
+"""What every page of the private app shares (`Door`): the way around (`NAV`), the frame
+(a neutral tab title when discreet, the footer with the safety line, the quick exit),
+the session's guard in every form, blocking work off the event loop, the answers.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar, TypeVarTuple
 
 from halfway.app.session import HEADERS, Session, Sessions
+from halfway.config.models import Settings
+from halfway.store.database import Store
 from halfway.words import discretion, templates
 
 if TYPE_CHECKING:
     from aiohttp import web
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 # (address, name) of each page, in the order the way around shows them.
 NAV = (
@@ -24,39 +33,54 @@ NAV = (
 )
 
 
-def html(
-    template: str,
-    frame: discretion.Frame,
-    session: Session,
-    sessions: Sessions,
-    here: str,
-    title: str,
-    **context: object,
-) -> str:
-    """One page of the app: `template` (which extends `app.html`) with `context`."""
-    return str(
-        templates.template(template).render(
-            **context,
-            **frame.footer(),
-            page_title=frame.page_title(f"halfway · {title}"),
-            nav=NAV,
-            here=here,
-            csrf=sessions.guard(session),
+@dataclass(frozen=True)
+class Door:
+    """The app's side of the daemon: the settings (read at each request: a reload may
+    change them), the store, who may come in, and the clock."""
+
+    settings: Callable[[], Settings]
+    store: Store
+    sessions: Sessions
+    clock: Callable[[], datetime]
+
+    def html(self, session: Session, template: str, here: str, title: str, **context: object) -> str:
+        """One page of the app: `template` (which extends `app.html`) with `context`."""
+        frame = discretion.frame(self.settings())
+        return str(
+            templates.template(template).render(
+                **context,
+                **frame.footer(),
+                page_title=frame.page_title(f"halfway · {title}"),
+                nav=NAV,
+                here=here,
+                csrf=self.sessions.guard(session),
+            )
         )
-    )
 
+    def answer(self, session: Session, text: str, status: int = 200) -> web.Response:
+        """An HTML answer, the cookie set when this request opened the session."""
+        from aiohttp import web
 
-def answer(
-    sessions: Sessions, session: Session, text: str, status: int = 200
-) -> web.Response:
-    """An HTML answer of the app, the cookie set when this request opened the session."""
-    from aiohttp import web
+        response = web.Response(
+            status=status, text=text, content_type="text/html", charset="utf-8", headers=HEADERS
+        )
+        self.sessions.keep(response, session)
+        return response
 
-    response = web.Response(
-        status=status, text=text, content_type="text/html", charset="utf-8", headers=HEADERS
-    )
-    sessions.keep(response, session)
-    return response
+    def show(
+        self,
+        session: Session,
+        template: str,
+        here: str,
+        title: str,
+        status: int = 200,
+        **context: object,
+    ) -> web.Response:
+        return self.answer(session, self.html(session, template, here, title, **context), status)
+
+    async def run(self, func: Callable[[*Ts], T], *args: *Ts) -> T:
+        """Blocking work (the store, the archives) in a worker thread, never on the loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
 
 def forbidden() -> web.Response:
