@@ -74,3 +74,13 @@ def near_warning(other: Record, zone: tzinfo) -> str:
         f"talk {other['id']} is also planned within an hour of this one"
         f" ({talk_head(other, zone)}); both stay planned"
     )
+
+
+# What the private app calls each step of a talk's chain (the CLI shows the kinds).
+STEP_NAMES = {
+    rules.CLARITY_ASK: "Your clear ask",
+    rules.REFRAME: "A kinder look at the story",
+    rules.SELF_REGULATION: "A calm minute",
+    rules.TALK_REFLECTION: "Looking back",
+}
+WHEN_EXAMPLES = "For example: sat 19:00, tomorrow 20:30, in 2 hours, next friday at 7pm."
