@@ -253,11 +253,11 @@ def test_ntfy_url_options_reach_the_json_publish(http_receiver) -> None:
 
 def test_ntfy_tags_are_read_through_apprise_s_own_url_parser() -> None:
     """Both of apprise's spellings (`tags=`, `xtags=`), and none when the URL has none."""
-    from halfway.channels import sending
+    from halfway.channels import ntfy, sending
 
     for url in ("ntfy://ntfy.example/t?tags=heart,tea", "ntfys://ntfy.example/t?xtags=heart%2Ctea"):
-        assert sending.ntfy_options(sending.instantiate(url))["tags"] == ["heart", "tea"], url
-    assert "tags" not in sending.ntfy_options(sending.instantiate("ntfy://ntfy.example/t"))
+        assert ntfy.ntfy_options(sending.instantiate(url))["tags"] == ["heart", "tea"], url
+    assert "tags" not in ntfy.ntfy_options(sending.instantiate("ntfy://ntfy.example/t"))
 
 
 def test_cli_reply_records_and_a_bad_value_is_exit_2(config_file, http_receiver, halfway) -> None:

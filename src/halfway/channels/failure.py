@@ -5,7 +5,10 @@ lines in; secrets are blanked there (`sending.redact`)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # "Socket Exception: SMTP AUTH extension not supported by server." and the like: what
 # apprise logs at DEBUG right after its WARNING that something failed.
@@ -14,7 +17,17 @@ MAX_DETAIL = 300
 MAX_LINE = 2000
 
 
-def reason(entries: Any) -> str | None:
+class LogLine(Protocol):
+    """One captured log line of a service (apprise's NotifyLogEntry)."""
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def message(self) -> object: ...
+
+
+def reason(entries: Iterable[LogLine]) -> str | None:
     """One failed service's reason from its captured log lines: each warning, with the
     exception logged after it (the specific cause), e.g. 'Connection error while
     submitting email to "smtp.example.net": SMTP AUTH extension not supported by server.'"""

@@ -5,32 +5,43 @@ daemon whose next nudge is hours away, or a CLI command that sends nothing,
 should not pay that up front. `send()` takes the channels of one delivery, sends to all of them in one
 apprise call bounded by a timeout, and returns a result per channel, a
 failure with apprise's most specific reason. E-mail gets an HTML part made
-from the message (`mailbody.mail_html`) and a text part that keeps its lines. It
-also registers `halfway://`, the demo channel that needs no account: it
+from the message (`mailbody.mail_html`) and a text part that keeps its lines; an
+ntfy URL with a tap target goes out in ntfy's own JSON form (`ntfy`). It also registers `halfway://`, the demo channel that needs no account: it
 prints each nudge to the terminal and keeps a local inbox file.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import os
 import re
 import sys
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 from urllib.parse import quote, unquote
 
 from halfway.channels import failure as sendfailure
-from halfway.channels import mailbody
+from halfway.channels import mailbody, ntfy
+from halfway.channels.ntfy import NTFY_ACTIONS as NTFY_ACTIONS  # as sending.X to its callers
+from halfway.channels.ntfy import Push as Push
+
+if TYPE_CHECKING:
+    from apprise import Apprise, AppriseResult
 
 log = logging.getLogger("halfway.sending")
+
+
+class Plugin(Protocol):
+    """Apprise's plugin object for one URL (its NotifyBase): what is read of every one."""
+
+    def url(self, privacy: bool = False) -> str: ...
+
+
+Call: TypeAlias = "tuple[Apprise, str, str | None]"  # one apprise call: (hub, body, format)
 
 
 @dataclass(frozen=True)
@@ -39,42 +50,9 @@ class ChannelResult:
     error: str | None = None
 
 
-NTFY_ACTIONS = 3  # ntfy shows at most this many buttons on a notification
-
-
-@dataclass(frozen=True)
-class Push:
-    """What a push service can show beyond title and body: a tap target and buttons."""
-
-    click: str  # the reply page
-    action_url: str  # where a button POSTs its reply
-    buttons: tuple[tuple[str, str], ...] = ()  # (label, value) posted back
-    open_label: str | None = None  # a first button that opens the page (`click`)
-
-    def ntfy_actions(self) -> list[dict[str, Any]]:
-        """ntfy's actions: the open button first, then as many reply buttons as fit."""
-        actions: list[dict[str, Any]] = []
-        if self.open_label and self.click:
-            actions.append(
-                {"action": "view", "label": self.open_label, "url": self.click, "clear": True}
-            )
-        return actions + [
-            {
-                "action": "http",
-                "label": label,
-                "url": self.action_url,
-                "method": "POST",
-                "headers": {"Content-Type": "application/json"},
-                "body": json.dumps({"value": value, "via": "push"}),
-                "clear": True,
-            }
-            for label, value in self.buttons[: NTFY_ACTIONS - len(actions)]
-        ]
-
-
-def instantiate(url: str) -> Any:
+def instantiate(url: str) -> Plugin | None:
     """Apprise's plugin object for `url`, or None if apprise does not accept it."""
-    return _apprise().Apprise.instantiate(url, suppress_exceptions=True)
+    return _apprise().instantiate(url, suppress_exceptions=True)
 
 
 def url_problem(url: str) -> str | None:
@@ -105,16 +83,16 @@ def url_problem(url: str) -> str | None:
 def _known(scheme: str) -> bool:
     schemas = {
         s.lower()
-        for plugin in _apprise().Apprise().details(show_disabled=True)["schemas"]
+        for plugin in _apprise()().details(show_disabled=True)["schemas"]
         for key in ("protocols", "secure_protocols")
         for s in (plugin.get(key) or [])
     }
     return scheme.lower() in schemas or scheme.lower() == "halfway"
 
 
-def _ntfy_topics(plugin: Any) -> set[str]:
+def _ntfy_topics(plugin: Plugin) -> set[str]:
     """An ntfy URL's topics: on a public ntfy server the topic is the only secret."""
-    if type(plugin).__name__ != "NotifyNtfy":
+    if not ntfy.is_ntfy(plugin):
         return set()
     return {str(topic) for topic in plugin.topics or ()}
 
@@ -126,13 +104,13 @@ def mask(url: str) -> str:
     plugin = instantiate(url)
     if plugin is None:
         return url.partition("://")[0] + "://…"
-    masked: str = plugin.url(privacy=True).split("?", 1)[0]
+    masked = plugin.url(privacy=True).split("?", 1)[0]
     for topic in _ntfy_topics(plugin):
         masked = masked.replace(topic, topic[:2] + "…")
     return _mail_to(plugin, masked)
 
 
-def _mail_to(plugin: Any, masked: str) -> str:
+def _mail_to(plugin: Plugin, masked: str) -> str:
     """An e-mail channel as a person reads it: its server, then where the mail goes
     ('mailto://127.0.0.1:2525 → me@home.lan', not '…/me%40home.lan'); others as they are."""
     targets = getattr(plugin, "targets", None)
@@ -178,19 +156,19 @@ def send(
     own text part); everything else goes through apprise as plain text. A failed
     channel's error is apprise's most specific reason, with no secret in it.
     """
-    apprise = _apprise()
-    plain, mail = apprise.Apprise(), apprise.Apprise()
+    hub = _apprise()
+    plain, mail = hub(), hub()
     results: dict[str, ChannelResult] = {}
-    direct: dict[str, list[Any]] = {}
+    direct: dict[str, list[ntfy.Ntfy]] = {}
     for name, urls in channels.items():
         for url in urls:
             plugin = instantiate(url)
-            hub = mail if type(plugin).__name__ in MAIL_PLUGINS else plain
-            if push is not None and type(plugin).__name__ == "NotifyNtfy":
+            into = mail if type(plugin).__name__ in MAIL_PLUGINS else plain
+            if push is not None and ntfy.is_ntfy(plugin):
                 direct.setdefault(name, []).append(plugin)
-            elif plugin is None or not hub.add(url, tag=name):
+            elif plugin is None or not into.add(url, tag=name):
                 results[name] = ChannelResult(False, "apprise did not accept this channel's URL")
-    calls: list[tuple[Any, str, str | None]] = [(plain, body, None)] if len(plain) else []
+    calls: list[Call] = [(plain, body, None)] if len(plain) else []
     own = ""
     if len(mail):
         own = html or mailbody.mail_html(title, body, push.click if push else None)
@@ -212,7 +190,7 @@ def send(
                 errors.setdefault(next(iter(service.tag)), []).append(reason)
     for name, plugins in direct.items():
         for plugin in plugins:
-            problem = publish_ntfy(plugin, title, body, push, timeout)  # type: ignore[arg-type]
+            problem = ntfy.publish_ntfy(plugin, title, body, push, timeout)  # type: ignore[arg-type]
             if problem:
                 errors.setdefault(name, []).append(problem)
     for name in channels:
@@ -239,27 +217,27 @@ def _own_text(html: str, text: str) -> None:
     pyproject.toml bounds apprise to the version tested."""
     import importlib
 
-    module: Any = importlib.import_module("apprise.plugins.email.base")
+    module = importlib.import_module("apprise.plugins.email.base")
     original = module.convert_between
     if not getattr(original, "halfway_own_text", False):
 
-        def convert(from_format: Any, to_format: Any, content: Any) -> Any:
+        def convert(from_format: str, to_format: str, content: str) -> str:
             own = _OWN_TEXT.get(content) if isinstance(content, str) else None
             return own if own is not None else original(from_format, to_format, content)
 
         convert.halfway_own_text = True  # type: ignore[attr-defined]
-        module.convert_between = convert
+        module.convert_between = convert  # type: ignore[attr-defined]  # ModuleType declares no attributes
     _OWN_TEXT[html] = text
 
 
-def _notify_all(calls: list[tuple[Any, str, str | None]], title: str, timeout: float) -> list[Any]:
+def _notify_all(calls: list[Call], title: str, timeout: float) -> list[AppriseResult]:
     """Each (hub, body, body_format) as one apprise call, side by side, each within `timeout`.
 
     Apprise keeps every service's own log lines with its result; at DEBUG they hold
     the exception behind a failure, not only apprise's summary of it.
     """
 
-    def notify(call: tuple[Any, str, str | None]) -> Any:
+    def notify(call: Call) -> AppriseResult:
         hub, body, body_format = call
         return hub.notify(
             body=body,
@@ -308,72 +286,11 @@ MAIL_PLUGINS = frozenset(
         "NotifySparkPost",
     }
 )
-# ntfy's JSON form takes the priority as a number.
-NTFY_PRIORITY = {"min": 1, "low": 2, "default": 3, "normal": 3, "high": 4, "max": 5, "urgent": 5}
-
-
-def ntfy_options(plugin: Any) -> dict[str, Any]:
-    """The options of an ntfy URL (`?priority=high&tags=heart&delay=10m` …) that
-    apprise would send as headers, as fields of ntfy's JSON form."""
-    options: dict[str, Any] = {}
-    priority = NTFY_PRIORITY.get(str(plugin.priority).lower())
-    if priority is not None and priority != 3:
-        options["priority"] = priority
-    # apprise keeps the tags in a private attribute; its public round trip (the plugin's
-    # own URL, read back by the plugin's own parser) gives them
-    tags = (plugin.parse_url(plugin.url()) or {}).get("xtags")
-    if tags:
-        options["tags"] = [str(tag) for tag in tags]
-    for name in ("delay", "email", "attach", "filename"):
-        value = getattr(plugin, name, None)
-        if value:
-            options[name] = str(value)
-    return options
-
-
-def publish_ntfy(plugin: Any, title: str, body: str, push: Push, timeout: float) -> str | None:
-    """Publish to ntfy in its JSON form; apprise's ntfy plugin can pass actions only as
-    one opaque header string, while the JSON form carries click and http actions
-    with their method, headers and body as ntfy documents them. None if it went."""
-    if plugin.mode == "cloud" or not plugin.host:
-        base = "https://ntfy.sh"
-    else:
-        scheme = "https" if plugin.secure else "http"
-        base = f"{scheme}://{plugin.host}" + (f":{plugin.port}" if plugin.port else "")
-    headers = {"Content-Type": "application/json"}
-    if plugin.auth == "token" and plugin.token:
-        headers["Authorization"] = f"Bearer {plugin.token}"
-    elif plugin.user:
-        pair = f"{plugin.user}:{plugin.password or ''}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
-    problems = []
-    for topic in plugin.topics:
-        payload = {
-            "topic": topic,
-            "title": title,
-            "message": body,
-            **({"click": push.click, "actions": push.ntfy_actions()} if push.click else {}),
-            **ntfy_options(plugin),
-        }
-        request = urllib.request.Request(  # noqa: S310 - the user's configured ntfy server
-            base + "/", data=json.dumps(payload).encode(), headers=headers, method="POST"
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310
-                pass
-        except urllib.error.HTTPError as error:
-            problems.append(f"ntfy answered {error.code} {error.reason}")
-        except (OSError, ValueError) as error:
-            problems.append(
-                f"could not reach ntfy at {plugin.host or 'ntfy.sh'}: "
-                f"{getattr(error, 'reason', error)}"
-            )
-    return "; ".join(problems) or None
 
 
 @cache
-def _apprise() -> Any:
-    """The apprise module, loaded on first use, with halfway's demo channel registered."""
+def _apprise() -> type[Apprise]:
+    """Apprise's hub class, its module loaded on first use, with the demo channel registered."""
     import apprise
     from apprise.decorators import notify
 
@@ -382,12 +299,13 @@ def _apprise() -> Any:
     # vaguer WARNING; `send` captures each service's lines at DEBUG to keep that reason.
     # They reach no handler of halfway's own: `logs.setup_logging` leaves apprise out.
     logging.getLogger("apprise").setLevel(logging.DEBUG)
-    return apprise
+    return apprise.Apprise
 
 
-def _demo_channel(body: str, title: str, notify_type: str, *args: Any, **kwargs: Any) -> bool:
+def _demo_channel(body: str, title: str, notify_type: str, *args: object, **kwargs: object) -> bool:
     """halfway://terminal[?inbox=/path/inbox.jsonl]: print the nudge; keep it in an inbox."""
-    inbox = kwargs.get("meta", {}).get("qsd", {}).get("inbox")
+    meta = kwargs.get("meta")  # apprise's parsed URL, a dict
+    inbox = meta.get("qsd", {}).get("inbox") if isinstance(meta, dict) else None
     stamp = datetime.now(UTC).astimezone().strftime("%H:%M:%S")
     lines = "\n".join(f"  │ {line}" for line in body.splitlines())
     print(f"\n  ┌─ {stamp} · {title}\n{lines}\n  └─", file=sys.stdout, flush=True)

@@ -13,7 +13,7 @@ import signal
 import sys
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from halfway.cli.invocation import demo_banner, demo_settings, load_settings
 from halfway.core.records import Delivery
@@ -22,6 +22,7 @@ from halfway.words.plural import plural
 
 if TYPE_CHECKING:
     from halfway.config.models import Nudge, Settings
+    from halfway.store.database import Store
 
 
 class UsageError(Exception):
@@ -192,7 +193,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     return send_recorded(settings, store, added)
 
 
-def send_recorded(settings: Settings, store: Any, added: Delivery) -> int:
+def send_recorded(settings: Settings, store: Store, added: Delivery) -> int:
     """Send a delivery just recorded, now, and print each channel's outcome (exit 0 if
     every channel took it, 1 if any failed: the daemon retries those)."""
     from halfway.core.deliveries import PENDING, SENT

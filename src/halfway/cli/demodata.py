@@ -23,7 +23,7 @@ import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from halfway.cli.commands import utc_now
 from halfway.cli.invocation import load_settings
@@ -31,6 +31,7 @@ from halfway.words import invoked
 from halfway.words.plural import plural
 
 if TYPE_CHECKING:
+    from halfway.channels.sending import ChannelResult
     from halfway.config.models import Settings
 
 MAX_WEEKS = 104
@@ -47,7 +48,9 @@ LOCAL_ONLY = "demo-data://nothing-leaves-this-machine"
 TABLES = ("deliveries", "replies", "entries", "talks", "asks")  # what counts as real data
 
 
-def add_command(command: Callable[..., Any]) -> None:
+def add_command(
+    command: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
+) -> None:
     """`halfway demo-data [--weeks N] [--seed N]` on the `halfway` parser."""
     p = command("demo-data", cmd_demo_data, "fill an empty data folder with sample weeks")
     p.description = (
@@ -153,7 +156,9 @@ def demo_settings(settings: Settings) -> Settings:
     return settings.model_copy(update=update)
 
 
-def local_send(channels: dict[str, Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+def local_send(
+    channels: dict[str, list[str]], *args: object, **kwargs: object
+) -> dict[str, ChannelResult]:
     """Every channel 'succeeds' at once; nothing leaves the machine."""
     from halfway.channels.sending import ChannelResult
 

@@ -7,11 +7,15 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from halfway.cli.commands import UsageError, send_recorded, utc_now
 from halfway.cli.invocation import load_settings
 from halfway.words import invoked
+
+if TYPE_CHECKING:
+    from halfway.config.models import Settings
+    from halfway.store.database import Store
 
 DESCRIPTION = (
     "Your weekly digest: what you did, what moved, the small gestures you noticed, and "
@@ -28,7 +32,19 @@ def epilog() -> str:
     )
 
 
-def add_command(command: Callable[..., Any]) -> None:
+class AddCommand(Protocol):
+    """main's `command`: a subcommand's parser, added with its function and help."""
+
+    def __call__(
+        self,
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        text: str,
+        checks_channels: bool = False,
+    ) -> argparse.ArgumentParser: ...
+
+
+def add_command(command: AddCommand) -> None:
     p = command("digest", cmd_digest, "show, save or send a week's digest", checks_channels=True)
     p.description, p.epilog = DESCRIPTION, epilog()
     p.add_argument(
@@ -105,7 +121,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
-def send(settings: Any, store: Any, week: str) -> int:
+def send(settings: Settings, store: Store, week: str) -> int:
     from halfway.digest.weekly import DigestNudges
     from halfway.store import links
 

@@ -16,11 +16,15 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
 from halfway.words.plural import plural
+
+if TYPE_CHECKING:
+    from halfway.core.rawjson import Record
+    from halfway.store.database import Store
 
 
 @contextmanager
@@ -168,7 +172,7 @@ def why(folder: Path, error: OSError) -> str:
     return f"{error.strerror or error} (in {where})"
 
 
-def snapshot(store: Any, since_month: str | None = None) -> dict[str, Any]:
+def snapshot(store: Store, since_month: str | None = None) -> Record:
     """Every record, from the archives (from `since_month` on) and the hot file."""
     from halfway.store.database import SCHEMA_VERSION
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import tzinfo
-from typing import Any
 
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
@@ -17,7 +16,10 @@ from halfway.ledger import asks
 from halfway.words import invoked
 
 
-def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
+def add_commands(
+    command: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     """The `ask` and `boundary` commands and their actions, on the `halfway` parser."""
     p = command("ask", cmd_ask, "keep a ledger of your clear asks and how they were answered")
     p.description = (

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from halfway.cli.commands import UsageError
 from halfway.cli.invocation import load_settings
@@ -44,7 +44,10 @@ ERASE_EPILOG = (
 )
 
 
-def add_commands(command: Callable[..., Any], common: argparse.ArgumentParser) -> None:
+def add_commands(
+    command: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
     """`links [revoke KIND]`, `calendar-url`, `erase [--yes]` on the main parser."""
     from halfway.store import links
 

@@ -8,10 +8,9 @@ eight days and everything still open, so this never reads the archives.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
 
 from halfway.config.models import Settings
 from halfway.core import cursors, schedule
@@ -88,7 +87,7 @@ def held_lines(
 def render(
     settings: Settings,
     hot: dict[str, list[Record]],
-    health: dict[str, Any] | None,
+    health: Mapping[str, object] | None,
     now: datetime,
     since: dict[str, datetime],
     steps: Sequence[Step] = (),
@@ -180,7 +179,11 @@ def render(
 
 
 def unread_lines(
-    data_dir: Path, listen: str, held: int | None, health: dict[str, Any] | None, unread: list[str]
+    data_dir: Path,
+    listen: str,
+    held: int | None,
+    health: Mapping[str, object] | None,
+    unread: list[str],
 ) -> list[str]:
     """What `status` says while the config does not load: whether a daemon runs on the data
     folder (its lock says, and its /healthz when it answers), what could not be read (the

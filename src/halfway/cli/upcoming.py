@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from halfway.cli.commands import cursor_times, utc_now
 from halfway.cli.invocation import load_settings
@@ -16,7 +16,10 @@ from halfway.core.instants import parse_instant
 from halfway.words.plural import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from halfway.config.models import Settings
+    from halfway.store.database import Store
 
 
 def cmd_upcoming(args: argparse.Namespace) -> int:
@@ -128,7 +131,7 @@ def status_unread(args: argparse.Namespace) -> None:
 TABLES_SHOWN = ("deliveries", "nudges", "channels")
 
 
-def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[datetime, str, bool]]:
+def talk_steps(settings: Settings, store: Store, now: datetime) -> list[tuple[datetime, str, bool]]:
     """Each planned step of a talk: when the planner sends it, what it is, and whether
     quiet hours moved it; a step inside a pause of everything says it is skipped."""
     from halfway.cli import status
@@ -147,7 +150,7 @@ def talk_steps(settings: Settings, store: Any, now: datetime) -> list[tuple[date
 
 
 def weekly_checks(
-    settings: Settings, store: Any, now: datetime
+    settings: Settings, store: Store, now: datetime
 ) -> list[tuple[str, datetime | None, bool]]:
     """The weekly digest and the [care] check: when each is next due, as the daemon wakes
     for it (None: it is off), and whether a pause skips it then."""
@@ -171,7 +174,7 @@ def weekly_checks(
     ]
 
 
-def fetch_health(listen: str) -> dict[str, Any] | None:
+def fetch_health(listen: str) -> Mapping[str, object] | None:
     """The running daemon's /healthz answer (a 503 too: it names the problem), or None
     if nothing answers."""
     import urllib.error

@@ -79,7 +79,7 @@ class Demo:
     def answer(self, store: Store, now: datetime) -> int:
         """Answer what the script says is due now; log each answer with a line on it."""
         view = store.view()
-        answered = {r["delivery_id"] for r in view.records("replies")}
+        answered = {r["delivery_id"] for r in view.replies()}
         done = 0
         for delivery, value, last in self.to_answer(view.records("deliveries"), answered):
             try:

@@ -224,7 +224,7 @@ class Story:
         planning.move(self.store, self.settings, talk_id, when, self.clock())
 
     def talk_done(self, talk_id: str) -> None:
-        talk = self.store.view().get("talks", talk_id)
+        talk = self.store.view().talk(talk_id)
         if talk is not None and talk["state"] == rules.PLANNED:
             when = parse_instant(talk["at"]) + DONE_AFTER
             if when > self.clock():  # it was moved: done after its new time
@@ -343,7 +343,7 @@ class Story:
     def reply(
         self, delivery_id: str, value: str, via: str, note: str | None, scale: str | None
     ) -> None:
-        delivery = self.store.view().get("deliveries", delivery_id)
+        delivery = self.store.view().delivery(delivery_id)
         if delivery is None:
             return
         try:
@@ -351,9 +351,7 @@ class Story:
         except service.ReplyError:
             return
         if delivery.get("kind") == "clarity_ask":
-            made = [
-                a for a in self.store.view().records("asks") if a.get("delivery_id") == delivery_id
-            ]
+            made = [a for a in self.store.view().asks() if a.get("delivery_id") == delivery_id]
             for ask in made:  # a draft, said a little later, then answered
                 self.update_ask(ask["id"], asks.ASKED)
                 self.answer_ask(ask["id"])
