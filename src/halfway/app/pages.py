@@ -43,7 +43,9 @@ class Door:
     sessions: Sessions
     clock: Callable[[], datetime]
 
-    def html(self, session: Session, template: str, here: str, title: str, **context: object) -> str:
+    def html(
+        self, session: Session, template: str, here: str, title: str, **context: object
+    ) -> str:
         """One page of the app: `template` (which extends `app.html`) with `context`."""
         frame = discretion.frame(self.settings())
         return str(

@@ -28,6 +28,7 @@ from halfway.core.deliveries import (
 )
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
+from halfway.engine.upcoming import annotated
 from halfway.words.plural import plural
 
 # A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
@@ -54,14 +55,6 @@ def pause_lines(
             )
             lines.append(f"paused: {name} until {end}")
     return lines
-
-
-def annotated(text: str, note: str) -> str:
-    """`text` with `note` said after it: inside its closing parenthesis when it ends with
-    one, so a line reads 'evening (gesture_log, after quiet hours)', never two in a row."""
-    if text.endswith(")"):
-        return f"{text[:-1]}, {note})"
-    return f"{text} ({note})"
 
 
 # What a pause holds back, said after its line (see engine/reminding, talks/planning,

@@ -7,67 +7,42 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from halfway.cli.commands import cursor_times, utc_now
 from halfway.cli.invocation import load_settings
-from halfway.core.instants import parse_instant
 from halfway.words.plural import plural
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from halfway.config.models import Settings
-    from halfway.store.database import Store
-
 
 def cmd_upcoming(args: argparse.Namespace) -> int:
     from halfway.cli import status
-    from halfway.core import cursors, schedule
+    from halfway.core import schedule
+    from halfway.engine import upcoming
     from halfway.store.database import Store
 
     settings = load_settings(args)
     now = utc_now()
     until = now + timedelta(days=args.days)
-    since = cursor_times(settings, now)
-    rows = (
-        Store(settings.data_dir, create=False).view().records("nudges")
-        if settings.db_path.exists()
-        else []
-    )
-    pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
-    zone, quiet, limit = settings.tz, settings.quiet_hours, args.limit
+    # None before the daemon's first start: no cursors, talks or weekly checks yet
+    store = Store(settings.data_dir, create=False) if settings.db_path.exists() else None
     # One more than shown: whether the list was cut.
-    fires = schedule.upcoming(settings.nudges, zone, quiet, now, until, limit + 1, since, pauses)
-    kinds = {n.id: n.kind for n in settings.nudges}
-    exact = {n.id for n in settings.nudges if schedule.needs_seconds(n)}
-    # (when, what, moved by quiet hours, whether its schedule needs seconds)
-    planned = [
-        (f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred, f.nudge_id in exact)
-        for f in fires
-    ]
-    if settings.db_path.exists():  # talks' steps and the weekly checks, among the fires
-        store = Store(settings.data_dir, create=False)
-        steps = [s for s in talk_steps(settings, store, now) if s[0] <= until]
-        planned += [(due, text, deferred, False) for due, text, deferred in steps]
-        planned += [
-            (due, name, False, False)
-            for name, due, paused in weekly_checks(settings, store, now)
-            if due is not None and due <= until and not paused  # skipped: not listed
-        ]
-        planned.sort(key=lambda row: row[0])
-    shown = planned[:limit]
+    planned = upcoming.planned(settings, store, now, until, args.limit + 1)
+    shown = planned[: args.limit]
     # One precision for the whole list, pauses included, seconds only if a schedule on
     # it needs them: never 19:00 beside 19:00:00.
-    seconds = any(exact for _, _, _, exact in shown)
-    for due, text, deferred, _ in shown:
-        text = status.annotated(text, "after quiet hours") if deferred else text
-        print(f"{schedule.clock_text(max(due, now), settings.tz, seconds)}  {text}")
+    seconds = any(row.exact for row in shown)
+    for row in shown:
+        text = upcoming.annotated(row.text, "after quiet hours") if row.deferred else row.text
+        print(f"{schedule.clock_text(max(row.due, now), settings.tz, seconds)}  {text}")
     if len(planned) > len(shown):
         print(f"… and more; use --limit to see more than {args.limit}")
     if not planned:
         print(f"nothing planned in the next {plural(args.days, 'day')}")
+    rows = store.view().records("nudges") if store is not None else []
     for line in status.held_lines(settings, rows, now, seconds):
         print(line)
     return 0
@@ -76,6 +51,7 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from halfway.cli import status
     from halfway.config.loader import ConfigError
+    from halfway.engine import upcoming
     from halfway.store import runlock
     from halfway.store.database import Store, StoreError
 
@@ -99,8 +75,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 3 if health is None or other else 1
     hot = {name: view.records(name) for name in TABLES_SHOWN}
     since = cursor_times(settings, now)
-    checks = weekly_checks(settings, store, now) if settings.db_path.exists() else []
-    ahead = (talk_steps(settings, store, now), checks)  # none before the daemon's first start
+    checks = upcoming.weekly_checks(settings, store, now) if settings.db_path.exists() else []
+    steps = [(s.due, s.text, s.deferred) for s in upcoming.talk_steps(settings, store, now)]
+    ahead = (steps, checks)  # none before the daemon's first start
     print(status.render(settings, hot, health, now, since, *ahead))
     lost = store.archive_problem()  # a month deleted: said even while no daemon runs
     if lost and lost not in str((health or {}).get("problem")):
@@ -129,49 +106,6 @@ def status_unread(args: argparse.Namespace) -> None:
 
 
 TABLES_SHOWN = ("deliveries", "nudges", "channels")
-
-
-def talk_steps(settings: Settings, store: Store, now: datetime) -> list[tuple[datetime, str, bool]]:
-    """Each planned step of a talk: when the planner sends it, what it is, and whether
-    quiet hours moved it; a step inside a pause of everything says it is skipped."""
-    from halfway.cli import status
-    from halfway.talks import planning
-
-    view = store.view()
-    spans = planning.paused_all(view.records("nudges"))
-    steps = []
-    for _, talk, entry in planning.upcoming(view, datetime.max.replace(tzinfo=UTC)):
-        sends, deferred = planning.sends_at(entry, settings, now)
-        text = planning.step_text(talk, entry)
-        if planning.held_at(parse_instant(entry["due_at"]), sends, spans):
-            text, deferred = status.annotated(text, planning.PAUSED_AHEAD), False
-        steps.append((sends, text, deferred))
-    return sorted(steps, key=lambda step: step[0])
-
-
-def weekly_checks(
-    settings: Settings, store: Store, now: datetime
-) -> list[tuple[str, datetime | None, bool]]:
-    """The weekly digest and the [care] check: when each is next due, as the daemon wakes
-    for it (None: it is off), and whether a pause skips it then."""
-    from halfway.care.nudging import CARE_ID, CareNudges
-    from halfway.core import cursors, schedule
-    from halfway.digest.weekly import DIGEST_ID, DigestNudges
-    from halfway.engine.planner import Planner
-
-    def clock() -> datetime:
-        return now
-
-    planner = Planner(settings, store, clock, b"")  # no key: nothing is made or sent here
-    wakes = (
-        ("weekly digest", DIGEST_ID, DigestNudges(settings, store, clock).next_wake()),
-        ("care check", CARE_ID, CareNudges(settings, store, clock, planner).next_wake()),
-    )
-    by_id = {row["id"]: row for row in store.view().records("nudges")}
-    return [
-        (name, due, due is not None and schedule.paused_at(due, cursors.pauses(by_id, key)))
-        for name, key, due in wakes
-    ]
 
 
 def fetch_health(listen: str) -> Mapping[str, object] | None:
