@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 from halfway.care import share, triggers
-from halfway.config.models import Nudge, Settings, check_nudge
+from halfway.config.models import Kind, Nudge, Settings, check_nudge
 from halfway.core import schedule
 from halfway.core.instants import format_instant
 from halfway.core.records import Delivery
@@ -118,7 +118,9 @@ class CareNudges:
         the check itself was made late (after downtime), so it is sent, not given up."""
         nudge = Nudge.model_construct(
             id=nudge_id(trigger),
-            kind=cast(Any, triggers.KIND_OF[trigger]),  # a practice no config nudge names
+            # A practice no config nudge names: `Kind` lists the config's, and a nudge
+            # built without the config's checks (model_construct) carries this one as is.
+            kind=cast(Kind, triggers.KIND_OF[trigger]),
             cron=self.settings.care.cron,
             every=None,
             at=None,

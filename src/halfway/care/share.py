@@ -12,13 +12,13 @@ inside the week's digest when a digest goes out that week, else as its own nudge
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
 
 from halfway.care import triggers
 from halfway.config.models import Settings, check_nudge
 from halfway.core import weeks
+from halfway.core.rawjson import ReadOnly, Record
 from halfway.core.weeklyjob import WeeklyJob
 
 CARE_META = "care"
@@ -42,12 +42,12 @@ def enabled(settings: Settings) -> list[str]:
     return [trigger for trigger in triggers.TRIGGERS if switches[trigger]]
 
 
-def fired(meta: Mapping[str, Any]) -> dict[str, Any]:
+def fired(meta: ReadOnly) -> dict[str, object]:
     found = (meta.get(CARE_META) or {}).get("fired")
     return dict(found) if isinstance(found, Mapping) else {}
 
 
-def with_fired(meta: Mapping[str, Any], remember: Mapping[str, Any]) -> dict[str, Any]:
+def with_fired(meta: ReadOnly, remember: Mapping[str, object]) -> dict[str, object]:
     """The `meta["care"]` to write: as it is, with `remember` as what has fired."""
     return {**dict(meta.get(CARE_META) or {}), "fired": dict(remember)}
 
@@ -65,8 +65,8 @@ def digest_job(settings: Settings) -> WeeklyJob:
 
 def digest_this_week(
     settings: Settings,
-    meta: Mapping[str, Any],
-    nudges: list[dict[str, Any]],
+    meta: ReadOnly,
+    nudges: Iterable[Record],
     now: datetime,
 ) -> bool:
     """Whether a digest is still to be recorded in now's local week, not paused then

@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
 
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
@@ -216,7 +215,7 @@ def evaluate(
     records: Mapping[str, Iterable[Record]],
     zone: tzinfo,
     now: datetime,
-    fired: Mapping[str, Any] | None = None,
+    fired: Mapping[str, object] | None = None,
     enabled: Collection[str] = TRIGGERS,
 ) -> Due:
     """The triggers to send at `now`: those that hold for the last whole week, are

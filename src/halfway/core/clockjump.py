@@ -21,16 +21,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
 from halfway.config.models import Nudge, Settings
 from halfway.config.practices import QuietHours
 from halfway.core import schedule
+from halfway.core.cursors import Stored
 from halfway.core.deliveries import FINAL_UNSENT, is_fire
 from halfway.core.instants import format_instant, parse_instant
+from halfway.core.rawjson import ReadOnly, Record
+from halfway.core.records import Delivery
 
 log = logging.getLogger("halfway")
 
@@ -129,13 +131,13 @@ class Watch:
 # a clock that went back ---------------------------------------------------------------
 
 
-def ahead(cursor: dict[str, Any], now: datetime) -> bool:
+def ahead(cursor: Stored, now: datetime) -> bool:
     """Whether a nudge's cursor lies ahead of `now`: the clock went back since it moved."""
     marks = (cursor.get("last"), cursor.get("since"))
     return any(mark and parse_instant(mark) > now for mark in marks)
 
 
-def marks_back(meta: dict[str, Any], now: datetime) -> dict[str, Any]:
+def marks_back(meta: ReadOnly, now: datetime) -> dict[str, Record]:
     """The checks halfway keeps for itself in the hot file's meta (`meta[key]["checked"]`:
     the digest, the care look) whose mark lies ahead of `now`, brought back to it: a mark
     ahead would hold back every check until the clock caught up with it."""
@@ -152,13 +154,16 @@ def marks_back(meta: dict[str, Any], now: datetime) -> dict[str, Any]:
 class Rewind:
     """What a clock that went back changes: cursors, gap records cut back, records gone."""
 
-    cursors: list[dict[str, Any]]
-    gaps: list[dict[str, Any]]
+    cursors: list[Record]
+    gaps: list[Delivery | Record]
     gone: list[str]
 
 
 def rewind(
-    cursors: list[dict[str, Any]], records: list[dict[str, Any]], settings: Settings, now: datetime
+    cursors: Sequence[Stored],
+    records: Sequence[Delivery | Record],
+    settings: Settings,
+    now: datetime,
 ) -> Rewind:
     """The cursors of `settings`' nudges ahead of `now` brought back to it, and their gap
     records among `records` cut back to the fires not after `now` (or gone)."""
@@ -182,7 +187,7 @@ def rewind(
     return Rewind(back, cut, gone)
 
 
-def rewound(cursor: dict[str, Any], nudge: Nudge, now: datetime) -> dict[str, Any] | None:
+def rewound(cursor: Stored, nudge: Nudge, now: datetime) -> Record | None:
     """The cursor brought back to `now` if it lies ahead of it, else None.
 
     An `every` nudge keeps its rhythm: its last fire goes back by whole steps to the
@@ -190,8 +195,9 @@ def rewound(cursor: dict[str, Any], nudge: Nudge, now: datetime) -> dict[str, An
     """
     if not ahead(cursor, now):
         return None
-    last = parse_instant(cursor["last"]) if cursor.get("last") else None
-    since = parse_instant(cursor["since"]) if cursor.get("since") else None
+    last_mark, since_mark = cursor.get("last"), cursor.get("since")
+    last = parse_instant(last_mark) if last_mark else None
+    since = parse_instant(since_mark) if since_mark else None
     changed = dict(cursor)
     if since and since > now:
         changed["since"] = format_instant(now.replace(microsecond=0))
@@ -205,8 +211,8 @@ def rewound(cursor: dict[str, Any], nudge: Nudge, now: datetime) -> dict[str, An
 
 
 def given_back(
-    gap: dict[str, Any], nudge: Nudge, zone: tzinfo, quiet: QuietHours | None, now: datetime
-) -> dict[str, Any] | None:
+    gap: Delivery | Record, nudge: Nudge, zone: tzinfo, quiet: QuietHours | None, now: datetime
+) -> Delivery | Record | None:
     """A gap record cut back to its fires not after `now`; None when none of them is (the
     record goes: its fires come due again). `gap` itself when it lies wholly before `now`.
 
@@ -228,7 +234,7 @@ def given_back(
         first, latest, count = first or fire, fire, count + 1
     if first is None or latest is None:
         return None
-    cut = {k: v for k, v in gap.items() if k not in ("count", "last_scheduled", "after")}
+    cut: Record = {k: v for k, v in gap.items() if k not in ("count", "last_scheduled", "after")}
     cut.update(
         scheduled_for=format_instant(first.scheduled_for), due_at=format_instant(first.due_at)
     )
@@ -237,7 +243,7 @@ def given_back(
     return cut
 
 
-def recorded(records: list[dict[str, Any]], nudge_id: str, since: datetime) -> set[datetime]:
+def recorded(records: Sequence[Record], nudge_id: str, since: datetime) -> set[datetime]:
     """The fires of `nudge_id` after its cursor `since` already recorded: none, unless the
     clock went back since they were (sent or not, they are never recorded again)."""
     return {
@@ -247,7 +253,7 @@ def recorded(records: list[dict[str, Any]], nudge_id: str, since: datetime) -> s
     }
 
 
-def is_gap(record: dict[str, Any]) -> bool:
+def is_gap(record: Delivery | Record) -> bool:
     """A record of fires decided without sending (one or many), of the schedule."""
     return (
         record.get("state") in FINAL_UNSENT

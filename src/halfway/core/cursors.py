@@ -12,14 +12,21 @@ One small record per nudge in the hot file, so a tick never reads history:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TypeVar, overload
 
 from halfway.config.models import Nudge
 from halfway.core import schedule
 from halfway.core.instants import format_instant, parse_instant
+from halfway.core.rawjson import Record
+from halfway.core.records import Cursor, Pause
 
 ALL = "*"
+
+# A cursor as it was read: typed (`view.cursor(id)`), or raw JSON (`get("nudges", id)`).
+Stored = Cursor | Record
+R = TypeVar("R", bound=Stored)
 
 
 def fingerprint(nudge: Nudge, timezone: str) -> str:
@@ -28,13 +35,15 @@ def fingerprint(nudge: Nudge, timezone: str) -> str:
     return hashlib.sha256(timing.encode()).hexdigest()[:16]
 
 
-def fresh(nudge_id: str, now: datetime, mark: str | None = None) -> dict[str, Any]:
+def fresh(nudge_id: str, now: datetime, mark: str | None = None) -> Record:
+    # Raw JSON, as `get("nudges", id)` reads a stored one: callers take either one
+    # (`tx.get("nudges", id) or fresh(id, now)`) and read its `last` as they find it.
     # Whole seconds: an `every` nudge's rhythm counts from here.
     start = format_instant(now.replace(microsecond=0))
     return {"id": nudge_id, "since": start, "pauses": [], "last": None, "fingerprint": mark}
 
 
-def adopt(cursor: dict[str, Any] | None, nudge: Nudge, timezone: str, now: datetime) -> Any:
+def adopt(cursor: Stored | None, nudge: Nudge, timezone: str, now: datetime) -> Stored | None:
     """The cursor to store for `nudge` now, or None if the stored one stands.
 
     A new nudge starts now. A cursor from before fingerprints existed takes the
@@ -50,10 +59,11 @@ def adopt(cursor: dict[str, Any] | None, nudge: Nudge, timezone: str, now: datet
     return None
 
 
-def since(cursor: dict[str, Any] | None, nudge: Nudge, zone: tzinfo, now: datetime) -> datetime:
+def since(cursor: Stored | None, nudge: Nudge, zone: tzinfo, now: datetime) -> datetime:
     """The instant after which this nudge's fires are not yet recorded."""
-    if cursor and cursor.get("last"):
-        return parse_instant(cursor["last"])
+    last = cursor.get("last") if cursor else None
+    if last:
+        return parse_instant(last)
     start = parse_instant(cursor["since"]) if cursor else now
     if nudge.at is not None:
         # A one-off is owed even if halfway first started after its time:
@@ -64,9 +74,7 @@ def since(cursor: dict[str, Any] | None, nudge: Nudge, zone: tzinfo, now: dateti
     return start
 
 
-def pauses(
-    cursors: dict[str, dict[str, Any]], nudge_id: str
-) -> list[tuple[datetime, datetime | None]]:
+def pauses(cursors: Mapping[str, Stored], nudge_id: str) -> list[tuple[datetime, datetime | None]]:
     """The spans in which `nudge_id` is paused, its own and those of every nudge."""
     found = []
     for key in (nudge_id, ALL):
@@ -77,19 +85,19 @@ def pauses(
 
 
 def all_pauses(
-    rows: list[dict[str, Any]], nudge_ids: list[str]
+    rows: Sequence[Stored], nudge_ids: list[str]
 ) -> dict[str, list[tuple[datetime, datetime | None]]]:
     """Each of `nudge_ids` with the spans in which it is paused (see `pauses`)."""
     by_id = {row["id"]: row for row in rows}
     return {nudge_id: pauses(by_id, nudge_id) for nudge_id in nudge_ids}
 
 
-def is_open(pause: dict[str, Any], now: datetime) -> bool:
+def is_open(pause: Pause, now: datetime) -> bool:
     """A pause not yet ended at `now` (compared as instants, whatever offset was stored)."""
     return pause["until"] is None or parse_instant(pause["until"]) > now
 
 
-def paused(cursor: dict[str, Any], start: datetime, until: datetime | None) -> dict[str, Any]:
+def paused(cursor: Stored, start: datetime, until: datetime | None) -> Stored:
     """The cursor with a pause from `start` to `until` (None: until resumed).
 
     Pauses still open at `start` are replaced by the new one.
@@ -99,7 +107,7 @@ def paused(cursor: dict[str, Any], start: datetime, until: datetime | None) -> d
     return {**cursor, "pauses": kept}
 
 
-def resumed(cursor: dict[str, Any], now: datetime) -> tuple[dict[str, Any], int]:
+def resumed(cursor: Stored, now: datetime) -> tuple[Stored, int]:
     """The cursor with its open pauses ended now, and how many there were."""
     ended, kept = 0, []
     for pause in cursor.get("pauses", []):
@@ -112,7 +120,7 @@ def resumed(cursor: dict[str, Any], now: datetime) -> tuple[dict[str, Any], int]
     return {**cursor, "pauses": kept}, ended
 
 
-def to_resume(rows: list[dict[str, Any]], nudge_ids: list[str]) -> list[dict[str, Any]]:
+def to_resume(rows: list[R], nudge_ids: list[str]) -> list[R]:
     """The cursors whose pauses a resume of `nudge_ids` ends: every one for ["*"] (--all),
     so a nudge paused by name is resumed too; else the named nudges' own."""
     if ALL in nudge_ids:
@@ -121,7 +129,13 @@ def to_resume(rows: list[dict[str, Any]], nudge_ids: list[str]) -> list[dict[str
     return [row for row in rows if row["id"] in named]
 
 
-def in_force(cursor: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+@overload
+def in_force(cursor: Cursor, now: datetime) -> list[Pause]: ...
+@overload
+def in_force(cursor: Record, now: datetime) -> list[Record]: ...  # a raw cursor's, raw
+
+
+def in_force(cursor: Stored, now: datetime) -> list[Pause] | list[Record]:
     """The pauses in force at `now`."""
     return [
         p for p in cursor.get("pauses", []) if is_open(p, now) and parse_instant(p["from"]) <= now

@@ -21,7 +21,6 @@ import resource
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
 # connections ----------------------------------------------------------------------
 HEADER_SECONDS = 10.0  # from connect to a whole request line and headers; also idle keep-alive
@@ -75,8 +74,15 @@ def http(environ: dict[str, str] | None = None) -> Http:
         except ValueError:
             continue
         if 0 < number < getattr(bounds, name):
-            change: dict[str, Any] = {name: number}
-            bounds = replace(bounds, **change)
+            match name:  # each bound by its name, so each keeps its own type
+                case "conns":
+                    bounds = replace(bounds, conns=int(number))
+                case "header":
+                    bounds = replace(bounds, header=number)
+                case "body":
+                    bounds = replace(bounds, body=number)
+                case "life":
+                    bounds = replace(bounds, life=number)
     return bounds
 
 

@@ -30,10 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
 
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
+from halfway.core.records import Ask
 
 LOOK_BACK_WEEKS = 12  # no care trigger, and no digest, needs more history than this
 
@@ -108,13 +108,13 @@ def week_end(monday: date, zone: tzinfo) -> datetime:
     return week_start(monday + timedelta(weeks=1), zone)
 
 
-def is_gesture_answer(delivery: Mapping[str, Any], value: Any) -> bool:
+def is_gesture_answer(delivery: Mapping[str, object], value: object) -> bool:
     """An evening's gesture answer that names a gesture (not "none", not "later")."""
     text = str(value or "").strip()
     return delivery.get("kind") == "gesture_log" and bool(text) and text not in NOT_GESTURES
 
 
-def asks_agreed(ask: Mapping[str, Any]) -> list[str]:
+def asks_agreed(ask: Ask | Record) -> list[str]:
     """The instants at which the partner agreed to this ask."""
     return [str(h["at"]) for h in ask.get("history", ()) if h.get("state") == AGREED]
 

@@ -40,10 +40,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from halfway.core import plaintext
 from halfway.core.instants import format_instant, parse_instant
+from halfway.core.rawjson import Record
+from halfway.core.records import Ask, AskStep, Delivery
 from halfway.words import invoked
 
 DRAFT = "draft"
@@ -81,7 +83,9 @@ REFLECTION: dict[str, str] = {
 
 MAX_TEXT = 2000
 
-Ask = dict[str, Any]
+# An ask as it was read: typed (`tx.asks()`), or raw JSON (the archives, export); the
+# rules that read or change one give back the kind they were given.
+A = TypeVar("A", Ask, Record)
 
 
 class AskError(ValueError):
@@ -125,7 +129,7 @@ def new_ask(
 # reading: older names, and resting on its own ---------------------------------------
 
 
-def read(ask: Ask) -> Ask:
+def read(ask: A) -> A:
     """The ask with the names of today: `made` (older versions) read as `asked`."""
     history = ask.get("history") or []
     if ask.get("state") not in LEGACY and not any(h.get("state") in LEGACY for h in history):
@@ -139,18 +143,18 @@ def read(ask: Ask) -> Ask:
     }
 
 
-def changed_at(ask: Ask) -> datetime:
+def changed_at(ask: A) -> datetime:
     """When the ask last changed: its last history entry (or when it was written)."""
     history = ask.get("history") or []
     return parse_instant(history[-1]["at"] if history else ask["at"])
 
 
-def was_said(ask: Ask) -> bool:
+def was_said(ask: A) -> bool:
     """Whether the ask was ever said (anything but a draft, before it rested)."""
     return any(h.get("state") not in (DRAFT, RESTING) for h in read(ask).get("history") or [])
 
 
-def rests_at(ask: Ask, rest_after: timedelta) -> datetime | None:
+def rests_at(ask: A, rest_after: timedelta) -> datetime | None:
     """When the ask comes to rest on its own, if it does: a draft or an asked ask,
     `rest_after` after its last change."""
     if read(ask).get("state") not in RESTS_ON_ITS_OWN:
@@ -158,15 +162,15 @@ def rests_at(ask: Ask, rest_after: timedelta) -> datetime | None:
     return changed_at(ask) + rest_after
 
 
-def rest_due(ask: Ask, now: datetime, rest_after: timedelta) -> bool:
+def rest_due(ask: A, now: datetime, rest_after: timedelta) -> bool:
     when = rests_at(ask, rest_after)
     return when is not None and when <= now
 
 
-def rested(ask: Ask, rest_after: timedelta) -> Ask:
+def rested(ask: A, rest_after: timedelta) -> A:
     """The ask at rest on its own, dated when it came to rest (not when this is written)."""
     ask = read(ask)
-    entry = {"state": RESTING, "at": format_instant(changed_at(ask) + rest_after)}
+    entry: AskStep = {"state": RESTING, "at": format_instant(changed_at(ask) + rest_after)}
     entry["rested_after"] = span_text(rest_after)
     return {**ask, "state": RESTING, "history": [*ask["history"], entry]}
 
@@ -179,28 +183,28 @@ def span_text(span: timedelta) -> str:
     return f"{hours:g} hours"
 
 
-def current(ask: Ask, now: datetime, rest_after: timedelta = REST_AFTER) -> Ask:
+def current(ask: A, now: datetime, rest_after: timedelta = REST_AFTER) -> A:
     """The ask as it stands at `now`: today's names, and at rest if its time has come
     (whether or not the daemon has written that down yet)."""
     ask = read(ask)
     return rested(ask, rest_after) if rest_due(ask, now, rest_after) else ask
 
 
-def all_current(records: Iterable[Ask], now: datetime, rest_after: timedelta) -> list[Ask]:
+def all_current(records: Iterable[A], now: datetime, rest_after: timedelta) -> list[A]:
     return [current(a, now, rest_after) for a in records]
 
 
 # moving on ------------------------------------------------------------------------
 
 
-def allowed(state: str, ask: Ask | None = None) -> tuple[str, ...]:
+def allowed(state: str, ask: A | None = None) -> tuple[str, ...]:
     """The states `state` may move to; a resting ask never said may only be said."""
     if state == RESTING and ask is not None and not was_said(ask):
         return (ASKED,)
     return TRANSITIONS.get(state, ())
 
 
-def moved(ask: Ask, state: str, now: datetime, delivery_id: str | None = None) -> Ask:
+def moved(ask: A, state: str, now: datetime, delivery_id: str | None = None) -> A:
     """The ask moved on to `state`; AskError names the states it may move to."""
     ask = read(ask)
     if state not in STATES:
@@ -218,7 +222,7 @@ def moved(ask: Ask, state: str, now: datetime, delivery_id: str | None = None) -
         if not options:
             raise AskError(f"ask {ask['id']} is {current_state}, so it is closed")
         raise AskError(f"ask {ask['id']} is {current_state}; it can move to: {', '.join(options)}")
-    entry: dict[str, str] = {"state": state, "at": format_instant(now)}
+    entry: AskStep = {"state": state, "at": format_instant(now)}
     if delivery_id:
         entry["delivery_id"] = delivery_id
     return {**ask, "state": state, "history": [*ask["history"], entry]}
@@ -227,29 +231,29 @@ def moved(ask: Ask, state: str, now: datetime, delivery_id: str | None = None) -
 # what is shown --------------------------------------------------------------------
 
 
-def is_open(ask: Ask) -> bool:
+def is_open(ask: A) -> bool:
     """Not set down: neither resting nor followed up."""
     return read(ask).get("state") not in (RESTING, FOLLOWED_UP)
 
 
-def open_asks(records: Iterable[Ask]) -> list[Ask]:
+def open_asks(records: Iterable[A]) -> list[A]:
     """The asks neither resting nor followed up, oldest first, with today's names."""
     return sorted((read(a) for a in records if is_open(a)), key=lambda a: parse_instant(a["at"]))
 
 
-def resting(records: Iterable[Ask]) -> list[Ask]:
+def resting(records: Iterable[A]) -> list[A]:
     return sorted(
         (read(a) for a in records if read(a).get("state") == RESTING),
         key=lambda a: parse_instant(a["at"]),
     )
 
 
-def one_waits(records: Iterable[Ask], now: datetime, rest_after: timedelta) -> bool:
+def one_waits(records: Iterable[A], now: datetime, rest_after: timedelta) -> bool:
     """Whether an ask said is waiting for its answer at `now` (one at rest does not)."""
     return any(current(a, now, rest_after).get("state") == ASKED for a in records)
 
 
-def latest(records: Iterable[Ask]) -> tuple[Ask | None, int]:
+def latest(records: Iterable[A]) -> tuple[A | None, int]:
     """What the weekly review shows: the latest open ask, and how many others rest."""
     records = list(records)
     shown = open_asks(records)
@@ -257,7 +261,7 @@ def latest(records: Iterable[Ask]) -> tuple[Ask | None, int]:
     return last, len(resting(records))
 
 
-def listed(records: Iterable[Ask], everything: bool = False) -> list[Ask]:
+def listed(records: Iterable[A], everything: bool = False) -> list[A]:
     """For `ask list`: the open asks, oldest first; with `everything`, then the resting
     and the followed-up ones."""
     records = list(records)
@@ -275,7 +279,7 @@ def listed(records: Iterable[Ask], everything: bool = False) -> list[Ask]:
 def from_clarity(
     records: Iterable[Ask],
     new_id: str,
-    delivery: dict[str, Any],
+    delivery: Delivery | Record,
     value: str,
     now: datetime,
 ) -> Ask:
@@ -289,7 +293,7 @@ def from_clarity(
 
 
 def from_reflection(
-    records: Iterable[Ask], delivery: dict[str, Any], value: str, now: datetime
+    records: Iterable[Ask], delivery: Delivery | Record, value: str, now: datetime
 ) -> list[Ask]:
     """The asks a `talk_reflection` reply moves on (see REFLECTION), changed.
 
@@ -298,21 +302,22 @@ def from_reflection(
     was not said has no answer. A changed reply to the same reflection first takes
     back what the earlier one did, then decides again.
     """
-    records = [_undone(read(a), delivery["id"]) for a in records]
+    undone = [_undone(read(a), delivery["id"]) for a in records]
+    asks = [ask for ask, _ in undone]
     talk_id = delivery.get("talk_id")
-    linked = [a for a in records if talk_id and a.get("talk_id") == talk_id]
-    said = [a for a in (linked or records) if a["state"] == ASKED]
+    linked = [a for a in asks if talk_id and a.get("talk_id") == talk_id]
+    said = [a for a in (linked or asks) if a["state"] == ASKED]
     if not linked and said:
         said = [max(said, key=lambda a: parse_instant(a["at"]))]
     target = REFLECTION.get(value)
-    out = {a["id"]: _clean(a) for a in records if a.get("_undone")}
+    out = {ask["id"]: ask for ask, taken_back in undone if taken_back}
     if target:
         for ask in said:
-            out[ask["id"]] = moved(_clean(ask), target, now, delivery["id"])
+            out[ask["id"]] = moved(ask, target, now, delivery["id"])
     return list(out.values())
 
 
-def said_here(records: Iterable[Ask], delivery: dict[str, Any]) -> list[Ask]:
+def said_here(records: Iterable[A], delivery: Delivery | Record) -> list[A]:
     """The drafts a delivery's page offers to mark as said: a clarity ask's own draft,
     the drafts of a reflection's talk, and on the weekly review (or a reflection of no
     planned talk) the latest open ask when it is a draft."""
@@ -330,7 +335,7 @@ def said_here(records: Iterable[Ask], delivery: dict[str, Any]) -> list[Ask]:
     return [a for a in found if a["state"] == DRAFT]
 
 
-def said(ask: Ask, delivery: dict[str, Any], answer: str | None, now: datetime) -> Ask:
+def said(ask: A, delivery: Delivery | Record, answer: str | None, now: datetime) -> A:
     """A draft marked as said from `delivery`'s page; on a reflection's page, the
     reflection's `answer` (if one was given) then moves it as it moves the others."""
     ask = moved(ask, ASKED, now)
@@ -338,14 +343,10 @@ def said(ask: Ask, delivery: dict[str, Any], answer: str | None, now: datetime) 
     return moved(ask, target, now, delivery["id"]) if target else ask
 
 
-def _clean(ask: Ask) -> Ask:
-    return {k: v for k, v in ask.items() if k != "_undone"}
-
-
-def _undone(ask: Ask, delivery_id: str) -> Ask:
-    """The ask as it was before this reflection moved it (marked `_undone`), or as it is."""
+def _undone(ask: Ask, delivery_id: str) -> tuple[Ask, bool]:
+    """The ask as it was before this reflection moved it, and True; or as it is, and False."""
     history = list(ask.get("history") or [])
     if not (history and history[-1].get("delivery_id") == delivery_id and len(history) > 1):
-        return ask
+        return ask, False
     earlier = history[:-1]
-    return {**ask, "state": earlier[-1]["state"], "history": earlier, "_undone": True}
+    return {**ask, "state": earlier[-1]["state"], "history": earlier}, True

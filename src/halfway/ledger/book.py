@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from halfway.core import limits, plaintext
 from halfway.core.instants import format_instant, parse_instant
-from halfway.core.records import Delivery, NamedBoundary
+from halfway.core.records import Ask, Boundary, Delivery, NamedBoundary
 from halfway.ledger import asks, boundaries
 from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.words import invoked
@@ -45,12 +45,12 @@ def replied(tx: Tx, delivery: Record, value: str, note: str | None, now: datetim
         return
     kind = delivery.get("kind")
     if kind == "clarity_ask":
-        tx.put("asks", asks.from_clarity(tx.records("asks"), new_id("a"), delivery, value, now))
+        tx.put("asks", asks.from_clarity(tx.asks(), new_id("a"), delivery, value, now))
     elif kind == "talk_reflection":
-        for ask in asks.from_reflection(tx.records("asks"), delivery, value, now):
+        for ask in asks.from_reflection(tx.asks(), delivery, value, now):
             tx.put("asks", ask)
     elif kind == boundaries.KIND and delivery.get("boundary_id"):
-        boundary = tx.get("boundaries", delivery["boundary_id"])
+        boundary = tx.boundary(delivery["boundary_id"])
         if boundary is not None and value in boundaries.ANSWERS:
             tx.put("boundaries", boundaries.answered(boundary, delivery["id"], value, note, now))
 
@@ -62,13 +62,13 @@ def nudge_fields(view: View, kind: str) -> tuple[dict[str, str | None], NamedBou
     """The fields a nudge of `kind` is rendered with, and what its delivery carries besides."""
     if kind != boundaries.KIND:
         return {}, {}
-    return boundaries.nudge_fields(kind, view.records("boundaries"))
+    return boundaries.nudge_fields(kind, view.boundaries())
 
 
 def on_fire(tx: Tx, delivery: Delivery) -> None:
     """A delivery naming a boundary was recorded: that boundary was asked now."""
     boundary_id = delivery.get("boundary_id")
-    boundary = tx.get("boundaries", boundary_id) if boundary_id else None
+    boundary = tx.boundary(boundary_id) if boundary_id else None
     if boundary is not None:
         tx.put(
             "boundaries",
@@ -79,10 +79,10 @@ def on_fire(tx: Tx, delivery: Delivery) -> None:
 def sync_boundaries(store: Store, configured: Iterable[tuple[str, str]], now: datetime) -> int:
     """Bring the config's `[[boundaries]]` into the table; how many records changed."""
     configured = list(configured)
-    if not boundaries.synced(store.view().records("boundaries"), configured, now):
+    if not boundaries.synced(store.view().boundaries(), configured, now):
         return 0  # as it was: no write
     with store.transaction() as tx:
-        changed = boundaries.synced(tx.records("boundaries"), configured, now)
+        changed = boundaries.synced(tx.boundaries(), configured, now)
         for boundary in changed:
             tx.put("boundaries", boundary)
     return len(changed)
@@ -96,7 +96,7 @@ def add_ask(store: Store, text: str, now: datetime, draft: bool = False) -> Reco
     ask = asks.new_ask(new_id("a"), text, now, state=asks.DRAFT if draft else asks.ASKED)
     with store.transaction() as tx:
         tx.put("asks", ask)
-    return ask
+    return dict(ask)  # the command reads it as it reads any record: raw JSON
 
 
 def update_ask(store: Store, ask_id: str, state: str, now: datetime) -> Record:
@@ -118,7 +118,7 @@ def mark_said(store: Store, delivery: Record, ask_id: str, now: datetime) -> Rec
         offered = {a["id"]: a for a in asks.said_here(tx.records("asks"), delivery)}
         if ask_id not in offered:
             raise LedgerError("that ask is not a draft this page can mark as said")
-        reply = next((r for r in tx.records("replies") if r["delivery_id"] == delivery["id"]), None)
+        reply = next((r for r in tx.replies() if r["delivery_id"] == delivery["id"]), None)
         try:
             answer = str(reply["value"]) if reply else None
             changed = asks.said(offered[ask_id], delivery, answer, now)
@@ -133,29 +133,29 @@ def drafts_on(view: View, delivery: Record) -> list[Record]:
     return asks.said_here(view.records("asks"), delivery)
 
 
-def rest_asks(store: Store, rest_after: timedelta, now: datetime) -> list[Record]:
+def rest_asks(store: Store, rest_after: timedelta, now: datetime) -> list[Ask]:
     """Write down the asks that have come to rest on their own by `now` (see
     `asks.rest_due`), each dated when it came to rest; no write when none has."""
-    if not any(asks.rest_due(a, now, rest_after) for a in store.view().records("asks")):
+    if not any(asks.rest_due(a, now, rest_after) for a in store.view().asks()):
         return []  # the common case: no write at all
     with store.transaction() as tx:
-        due = [a for a in tx.records("asks") if asks.rest_due(a, now, rest_after)]
+        due = [a for a in tx.asks() if asks.rest_due(a, now, rest_after)]
         rested = [asks.rested(a, rest_after) for a in due]
         for ask in rested:
             tx.put("asks", ask)
     return rested
 
 
-def add_boundary(store: Store, text: str, now: datetime) -> Record:
+def add_boundary(store: Store, text: str, now: datetime) -> Boundary:
     boundary = boundaries.new_boundary(new_id("b"), text, now)
     with store.transaction() as tx:
         tx.put("boundaries", boundary)
     return boundary
 
 
-def retire_boundary(store: Store, boundary_id: str, now: datetime) -> Record:
+def retire_boundary(store: Store, boundary_id: str, now: datetime) -> Boundary:
     with store.transaction() as tx:
-        boundary = tx.get("boundaries", boundary_id)
+        boundary = tx.boundary(boundary_id)
         if boundary is None:
             listed = invoked.command("boundary list")
             raise LedgerError(f"no boundary '{boundary_id}' (see '{listed}')")
@@ -198,7 +198,7 @@ def add_link_entry(
     link's delivery (`entries_logged`); LedgerError once that link wrote LINK_ENTRIES."""
     record = {"id": new_id("e"), **entry(kind, text, by, now)}
     with store.transaction() as tx:
-        delivery = tx.get("deliveries", delivery_id)
+        delivery = tx.delivery(delivery_id)
         logged = int(delivery.get("entries_logged", 0)) if delivery else 0
         if logged >= limits.LINK_ENTRIES:
             raise LedgerError(

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
 
 from halfway.core import plaintext
 from halfway.core.instants import format_instant, parse_instant
-from halfway.core.records import NamedBoundary
+from halfway.core.rawjson import Record
+from halfway.core.records import Boundary, BoundaryAnswer, NamedBoundary
 
 KIND = "boundary"  # the practice whose nudge names a boundary
 ANSWERS = ("held", "strained", "crossed")
@@ -31,7 +32,8 @@ CONFIG = "config"
 CLI = "cli"
 MAX_TEXT = 300
 
-Boundary = dict[str, Any]
+# A boundary as it was read: typed (`tx.boundaries()`), or raw JSON (the archives).
+B = TypeVar("B", Boundary, Record)
 
 
 class BoundaryError(ValueError):
@@ -86,7 +88,7 @@ def synced(
         if old is None:
             changed.append(new_boundary(boundary_id, text, now, CONFIG))
             continue
-        new = {**old, "text": text_of(text), "active": True, "source": CONFIG}
+        new: Boundary = {**old, "text": text_of(text), "active": True, "source": CONFIG}
         new.pop("retired_at", None)
         if new != old:
             changed.append(new)
@@ -96,7 +98,7 @@ def synced(
     return changed
 
 
-def active(records: Iterable[Boundary]) -> list[Boundary]:
+def active(records: Iterable[B]) -> list[B]:
     """The active boundaries in their stable order (when added, then id)."""
     return sorted(
         (b for b in records if b.get("active")),
@@ -144,6 +146,11 @@ def answered(
     """The boundary with this delivery's answer; a changed reply replaces the earlier one."""
     if value not in ANSWERS:
         raise BoundaryError(f"'{value}' is not one of: {', '.join(ANSWERS)}")
-    answer = {"delivery_id": delivery_id, "value": value, "note": note, "at": format_instant(now)}
+    answer: BoundaryAnswer = {
+        "delivery_id": delivery_id,
+        "value": value,
+        "note": note,
+        "at": format_instant(now),
+    }
     kept = [a for a in boundary.get("answers", []) if a.get("delivery_id") != delivery_id]
     return {**boundary, "answers": [*kept, answer]}

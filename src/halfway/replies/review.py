@@ -9,7 +9,6 @@ Pure: it reads one version of the hot file (a `View`) and takes the zone.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
 
 from halfway.core.instants import parse_instant
 from halfway.ledger import asks
@@ -44,13 +43,13 @@ def gestures(view: View, start: datetime, end: datetime, zone: tzinfo) -> list[d
     return [{"when": _when(when, zone), "text": text} for when, text in inside[-MAX_SHOWN:]]
 
 
-def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, Any] | None:
+def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, object] | None:
     """For a pattern review delivery: the latest open ask, how many asks rest, and the
     week's gestures (None for any other delivery)."""
     if delivery.get("kind") != KIND or not delivery.get("scheduled_for"):
         return None
     end = parse_instant(delivery["scheduled_for"])
-    last, resting = asks.latest(view.records("asks"))
+    last, resting = asks.latest(view.asks())
     return {
         "latest": {
             "text": last["text"],

@@ -6,7 +6,6 @@ import json
 import logging
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any
 
 from halfway.core import cursors, deliveries, kinds, limits, plaintext, reminders, tokens
 from halfway.core.deliveries import CANCELLED, FAILED, PENDING
@@ -36,7 +35,7 @@ def shape_of(delivery: Record) -> kinds.Shape:
     """The reply shape a delivery was sent with; keys it does not know (a record from an
     older release, say) are left out rather than refused, so history still reads it."""
     known = {f.name for f in fields(kinds.Shape)}
-    saved: dict[str, Any] = {k: v for k, v in (delivery.get("reply") or {}).items() if k in known}
+    saved: Record = {k: v for k, v in (delivery.get("reply") or {}).items() if k in known}
     saved["choices"] = tuple(tuple(pair) for pair in saved.get("choices") or ())
     return kinds.Shape(**saved) if saved else kinds.Shape(takes_reply=False)
 
@@ -102,9 +101,7 @@ def accept(
             cancel_reminders(tx, delivery["id"])
         book.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
         if pause:
-            cursor = tx.get("nudges", delivery["nudge_id"]) or cursors.fresh(
-                delivery["nudge_id"], now
-            )
+            cursor = tx.cursor(delivery["nudge_id"]) or cursors.fresh(delivery["nudge_id"], now)
             tx.put("nudges", cursors.paused(cursor, now, now + timedelta(days=7)))
     return reply, took
 

@@ -280,7 +280,7 @@ def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord
     added: list[Delivery] = []
     with store.transaction() as tx:
         waits = ask_waits(settings, rules.CLARITY_ASK, tx, now)
-        spans = paused_all(tx.records("nudges"))
+        spans = paused_all(tx.cursors())
         for talk in tx.records("talks"):
             if talk["state"] == rules.CANCELLED:
                 continue
@@ -360,7 +360,7 @@ def give_back(tx: Tx, now: datetime) -> None:
             tx.put("talks", {**talk, "chain": [again.get(id(e), e) for e in chain]})
 
 
-def paused_all(rows: Iterable[Record]) -> Spans:
+def paused_all(rows: Iterable[cursors.Stored]) -> Spans:
     """The spans of the pause of everything (the cursor '*'): no talk step goes out in them.
     A pause of one nudge by name never holds a talk's steps (they have nudge ids of their own)."""
     found = cursors.pauses(
@@ -380,4 +380,4 @@ def ask_waits(settings: Settings, kind: str, records: View | Tx, now: datetime) 
     conf = settings.asks
     if kind != rules.CLARITY_ASK or not conf.one_at_a_time:
         return False
-    return asks.one_waits(records.records("asks"), now, conf.rest_after)
+    return asks.one_waits(records.asks(), now, conf.rest_after)
