@@ -127,3 +127,18 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{safe}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on what `page` shows now, one line
+    each (rule, impact, the first element). axe runs through the DevTools protocol, so
+    the pages' policy (no script at all) stays as it is."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    found = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target'] if v['nodes'] else ''} {v['help']}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -99,13 +99,16 @@ class Sessions:
         return tokens.form_guard(self.key, session.cookie, tokens.APP_FORM)
 
     def from_here(self, request: web.Request) -> bool:
-        """Whether a POST came from a page of this server: not from another site, by the
-        browser's word (`Sec-Fetch-Site`) or by its `Origin`."""
-        if request.headers.get("Sec-Fetch-Site") not in (None, "same-origin", "none"):
-            return False
+        """Whether a POST came from a page of this server. A browser says where a request
+        comes from (`Sec-Fetch-Site`), and a page cannot change that; without it (an old
+        browser), its `Origin` must name this server. (The pages send no referrer, so a
+        browser may send `Origin: null` even from here: Sec-Fetch-Site decides then.)"""
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None:
+            return site == "same-origin"
         origin = request.headers.get("Origin")
         if origin is None:
-            return True
+            return True  # neither: the guard alone decides
         own = {request.host, urlsplit(self.settings().server.public_url).netloc}
         return urlsplit(origin).netloc in own
 

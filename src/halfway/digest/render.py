@@ -282,14 +282,16 @@ def page_html(
     here: str,
     frame: discretion.Frame | None = None,
     pause: Mapping[str, object] | None = None,
+    home: Mapping[str, object] | None = None,
 ) -> str:
     """The private page: this digest, links (week, url) to earlier weeks, each shown by its
-    date ('week of 16 Nov'), and the "pause everything" form's state (see `digest/page`;
-    templates/pause_form.html)."""
+    date ('week of 16 Nov'), and the "pause everything" form's state (see `app/digest`;
+    templates/pause_form.html); on the app's home, what comes next above it (`home`,
+    templates/app_home.html)."""
     shown = [(_label_of(week), url) for week, url in earlier]
     found = context(d, frame=frame, page=True)
     page = _template("digest_page.html")
-    return str(page.render(**found, earlier=shown, here=here, pause=pause))
+    return str(page.render(**found, earlier=shown, here=here, pause=pause, home=home))
 
 
 def _label_of(week: str) -> str:

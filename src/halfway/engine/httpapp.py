@@ -6,13 +6,17 @@ work fails.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
 from halfway import __version__
-from halfway.digest.page import DigestPages
-from halfway.engine import reminding
+from halfway.app.digest import HOME_COMING, DigestPages
+from halfway.app.pages import Door
+from halfway.app.session import Sessions
+from halfway.app.talks import TalkPages
+from halfway.engine import reminding, upcoming
 from halfway.feeds.ical import Feed
 from halfway.replies import expect, service
 from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
@@ -23,7 +27,6 @@ if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable
     from concurrent.futures import ThreadPoolExecutor
-    from datetime import datetime
 
     from halfway.config.models import Settings
     from halfway.core.clockjump import Watch
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
     from halfway.store.links import Links
 
 Fields = dict[str, str | int | bool | None]  # the /healthz answer's JSON, or a part of it
+COMING = timedelta(days=7)  # the app's home shows what comes in the next week
+DEFERRED = "after quiet hours"
 
 
 class Daemon(Protocol):
@@ -82,8 +87,19 @@ def build(daemon: Daemon) -> web.Application:
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)
     said = lambda: daemon.problem  # noqa: E731 - a damaged month the daemon says already
-    digests = DigestPages(settings, daemon.store, daemon.links, daemon.clock, daemon.key, said)
-    digests.add_routes(app)
+    sessions = Sessions(settings, daemon.links, daemon.key, daemon.clock)
+    door = Door(settings, daemon.store, sessions, daemon.clock)
+
+    def coming() -> list[tuple[datetime, str]]:
+        """What comes in the next week, for the app's home (a worker thread calls it)."""
+        now = daemon.clock()
+        ahead = upcoming.planned(daemon.settings, daemon.store, now, now + COMING, HOME_COMING)
+        return [
+            (a.due, upcoming.annotated(a.text, DEFERRED) if a.deferred else a.text) for a in ahead
+        ]
+
+    DigestPages(door, daemon.links, daemon.key, said, coming).add_routes(app)
+    TalkPages(door).add_routes(app)
     return app
 
 

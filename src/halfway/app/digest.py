@@ -1,16 +1,17 @@
-"""The private page, served by the daemon: `GET /digest/{week}` and `GET /` (the last
-whole week), each only with the private link's `?t=TOKEN` (see `links`), and its "pause
-everything" form: `POST /pause?t=TOKEN` (a day, a week, or until resumed) and
+"""The home page and the digest pages: `GET /` (what comes next, the next talk, quick
+actions, then the last whole week's digest) and `GET /digest/{week}`, each by the private
+link's `?t=TOKEN` (see `store.links`) or a session it opened (`app.session`), and the
+"pause everything" form: `POST /pause?t=TOKEN` (a day, a week, or until resumed) and
 `POST /resume?t=TOKEN`, which write exactly what `halfway pause --all [--until …]` and
 `halfway resume --all` write (through `pauses`), then answer 303 back to the page.
 
-Without the token, or with a forged or revoked one, the answer is a bare 403 that
-shows nothing; the token is looked up at each request, so a revoked link is refused at
-once. A form POST must carry the page's hidden guard field (an HMAC with the reply key
-over the current token), so another site cannot pause or resume on the person's behalf.
-The page is built in a worker thread (it reads archives), never on the event loop; it
-is never cached, sends no referrer, and its policy forbids every script and every
-resource from anywhere (its styles are inline); its forms post to this server only.
+Without a valid link or session, the answer is a bare 403 that shows nothing; the token
+is looked up at each request, so a revoked link is refused at once, and every session it
+opened with it. A form POST must carry the page's hidden guard field (an HMAC with the
+reply key over the current token), so another site cannot pause or resume on the
+person's behalf. The page is built in a worker thread (it reads archives), never on the
+event loop; it is never cached, sends no referrer, and its policy forbids every script
+and every resource from anywhere (its styles are inline); its forms post here only.
 """
 
 from __future__ import annotations
@@ -21,19 +22,30 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from halfway.config.models import Settings
+from halfway.app.pages import NAV, Door
 from halfway.core import cursors, schedule, tokens
 from halfway.core.instants import parse_instant
 from halfway.digest import figures, render, weekly
 from halfway.store import pauses
-from halfway.store.database import Store, StoreError
+from halfway.store.database import StoreError
 from halfway.store.links import Links, digest_url
+from halfway.talks import display, planning, rules
 from halfway.words import discretion
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 EARLIER_WEEKS = 12  # the page links this many weeks before the one it shows
+HOME_COMING = 5  # the home page shows this many of the things that come next
+# The home page's quick actions: (address, words).
+QUICK = (
+    ("/talks", "Plan a talk"),
+    ("/log", "Log a moment"),
+    ("/calm", "A calm minute"),
+    ("/asks", "Your asks"),
+)
+# What comes next (engine/upcoming, given by the daemon): (when, what), soonest first.
+Coming = Callable[[], list[tuple[datetime, str]]]
 # no-store, no-referrer and nosniff come with every answer (replies.web.harden)
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -60,17 +72,18 @@ class DigestPages:
 
     def __init__(
         self,
-        settings: Callable[[], Settings],
-        store: Store,
+        door: Door,
         links: Links,
-        clock: Callable[[], datetime],
         key: bytes,
         said: Callable[[], str | None] = lambda: None,
+        coming: Coming = lambda: [],
     ) -> None:
-        self.settings = settings  # read at each request: a reload may change the zone
-        self.store = store
+        self.door = door
+        self.settings = door.settings  # read at each request: a reload may change the zone
+        self.store = door.store
         self.links = links  # read at each request: a revoked token is refused at once
-        self.clock = clock
+        self.clock = door.clock
+        self.coming = coming  # what comes next, as the daemon sends it (engine/upcoming)
         self.key = key  # the reply key: it signs the forms' guard
         self.told: str | None = None  # the file problem last logged (once, not per request)
         self.said = said  # what the daemon says is failing now: not logged twice
@@ -102,8 +115,28 @@ class DigestPages:
             "guard": self.guard(token),
         }
 
+    def home(self) -> dict[str, object]:
+        """The top of the home page: what comes next, the next talk, quick actions."""
+        settings, now = self.settings(), self.clock()
+        coming = [
+            (schedule.clock_text(max(due, now), settings.tz), what)
+            for due, what in self.coming()[:HOME_COMING]
+        ]
+        view = self.store.view()
+        talks = [t for t in planning.listing(view.records("talks")) if t["state"] == rules.PLANNED]
+        talk = None
+        if talks:
+            spans = planning.paused_all(view.records("nudges"))
+            steps = display.chain_steps(talks[0], settings, now, spans)
+            talk = {
+                "head": display.talk_head(talks[0], settings.tz),
+                "steps": [(display.STEP_NAMES.get(kind, kind), what) for kind, what in steps],
+            }
+        return {"coming": coming, "talk": talk, "quick": QUICK, "nav": NAV, "here": "/"}
+
     def page(self, week: str | None, token: str, done: str | None = None) -> tuple[int, str]:
-        """(status, HTML) of a week's page; the latest week when `week` is None."""
+        """(status, HTML) of a week's page; the latest week when `week` is None (the
+        app's home, with what comes next above it)."""
         settings, now = self.settings(), self.clock()
         frame = discretion.frame(settings)
         shown = week or figures.last_complete_week(now, settings.tz)
@@ -123,21 +156,21 @@ class DigestPages:
             earlier.append((name, digest_url(base, token, name)))
         here = digest_url(base, token) if week else ""
         pause = self.pause_state(token, done)
-        return 200, render.page_html(found, earlier, here, frame, pause)
+        home = self.home() if week is None else None
+        return 200, render.page_html(found, earlier, here, frame, pause, home)
 
     async def serve(self, request: web.Request) -> web.Response:
         from aiohttp import web
 
-        token = request.query.get("t") or ""
-        if not self.links.valid("digest", token):
+        session = self.door.sessions.of(request)
+        token = self.links.token("digest")
+        if session is None or token is None:
             return web.Response(status=403, headers=HEADERS)
         week = request.match_info.get("week")
         done = request.query.get("done")
         loop = asyncio.get_running_loop()
         status, html = await loop.run_in_executor(None, self.page, week, token, done)
-        return web.Response(
-            status=status, text=html, content_type="text/html", charset="utf-8", headers=HEADERS
-        )
+        return self.door.answer(session, html, status)
 
     # the pause form --------------------------------------------------------------------
 
