@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp.test_utils import TestClient
 
+from halfway.app.pages import NAV
 from halfway.cli import demodata
 from halfway.engine.daemon import Daemon
 from halfway.store.database import Store
@@ -142,6 +143,8 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
             found["page"] += visible_page("digest page not begun", html, True)
         topic = ("--topic", "weekend time")
         run("talk", "add", "in 3 days 18:00", *topic, "--config", str(paths[False]))
+        for discreet, path in paths.items():  # the private app's pages, by the private link
+            found["page"] += app_pages(daemons[discreet], path, discreet)
         for discreet, path in paths.items():
             found["calendar"] += calendar_texts(daemons[discreet], path, discreet)
         found["cli"].append(Text("halfway history", run("history", "--config", str(paths[False]))))
@@ -151,6 +154,26 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
         found["reply"] = [t for texts in reply_pages_demo(daemons[False], clock) for t in texts]
     finally:
         receiver.close()
+    return found
+
+
+BUILT = ("/", "/talks")  # TODO: every page, once built
+
+
+def app_pages(daemon: Daemon, path: Path, discreet: bool) -> list[Text]:
+    """Every page of the private app's way around, as the person sees it."""
+    token = urlsplit(run("digest", "--link", "--config", str(path)).strip()).query
+
+    async def pages(client: TestClient) -> list[tuple[str, int, str]]:
+        return [
+            (href, *await get(client, f"{href}?{token}")) for href, _name in NAV if href in BUILT
+        ]
+
+    found = []
+    for href, status, html in serve(daemon, pages):
+        assert status == 200, (href, status)
+        mode = "discreet" if discreet else "open"
+        found += visible_page(f"app page {href} ({mode})", html, href == "/")
     return found
 
 
