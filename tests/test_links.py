@@ -29,8 +29,8 @@ def status_of(url: str) -> int:
 
 def printed(out: str) -> dict[str, str]:
     """`halfway links`' two addresses by kind."""
-    found = dict(re.findall(r"^(private page|calendar feed)\b.*?: (\S+)$", out, re.M))
-    return {"digest": found["private page"], "calendar": found["calendar feed"]}
+    found = dict(re.findall(r"^(private app|calendar feed)\b.*?: (\S+)$", out, re.M))
+    return {"digest": found["private app"], "calendar": found["calendar feed"]}
 
 
 def snapshot(folder) -> dict[str, bytes]:

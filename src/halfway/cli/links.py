@@ -21,16 +21,18 @@ from halfway.words.plural import plural
 if TYPE_CHECKING:
     from halfway.config.models import Settings
 
-LINKS_HELP = "print your private links: the private page (your digests) and the calendar feed"
+LINKS_HELP = "print your private links: the private app (your digests, talks, asks) and the calendar feed"
 
 
 def links_epilog() -> str:
     revoke = invoked.command("links revoke")
     return (
         "Each link has its own token, kept in the data folder apart from the reply key. "
-        f"'{revoke} digest' (or 'private') or '{revoke} calendar' "
+        f"'{revoke} private' (or 'digest') or '{revoke} calendar' "
         "replaces one: its old address answers 403 at once, the running daemon included, and "
-        "the new one is printed. Reply links in your nudges keep working."
+        "the new one is printed. Revoking the private link also signs out every browser it "
+        "opened the app in (a lost phone: this one command). Reply links in your nudges keep "
+        "working."
     )
 
 
@@ -63,7 +65,7 @@ def add_commands(
         "kind",
         metavar="LINK",
         choices=sorted(links.NAMES),
-        help="digest (the private page; 'private' is the same) or calendar",
+        help="private (the private app and its digests; 'digest' is the same) or calendar",
     )
     command(
         "calendar-url",

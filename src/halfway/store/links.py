@@ -34,7 +34,7 @@ from halfway.words import invoked
 FILE = "links.json"
 KINDS = ("digest", "calendar")
 NAMES = {"digest": "digest", "private": "digest", "calendar": "calendar"}  # what revoke takes
-LABELS = {"digest": "private page (your digests)", "calendar": "calendar feed"}
+LABELS = {"digest": "private app (your digests, talks, asks)", "calendar": "calendar feed"}
 _LEGACY = {"digest": b"halfway digest pages", "calendar": b"halfway calendar feed"}
 
 
