@@ -376,12 +376,14 @@ def cmd_log(args: argparse.Namespace) -> int:
     from halfway.store.database import Store
 
     settings = load_settings(args)
-    try:  # the same record as the reply page's log form writes
-        record = book.entry(args.kind, args.text, args.by, utc_now())
+    now = utc_now()
+    try:  # checked before the data folder is touched; the app's pages say the same
+        book.entry(args.kind, args.text, args.by, now)
     except book.LedgerError as error:
-        field, _, problem = str(error).partition(":")
-        raise UsageError(f"{field.upper()}:{problem}") from None
-    saved = Store(settings.data_dir).add("entries", record)
+        field, problem = book.entry_problem(error)
+        raise UsageError(f"{field.upper()}: {problem}") from None
+    # the same write as the app's log page and calm minute (the reply page: add_link_entry)
+    saved = book.add_entry(Store(settings.data_dir), args.kind, args.text, args.by, now)
     print(f"noted ({saved['id']})")
     return 0
 

@@ -187,8 +187,16 @@ def entry(kind: str, text: str, by: str | None, now: datetime) -> Record:
 
 
 def add_entry(store: Store, kind: str, text: str, by: str | None, now: datetime) -> Record:
-    """Write one log entry (its id given here); the record `halfway log` and the page share."""
+    """Write one log entry (its id given here): the record `halfway log`, the app's log
+    page and its calm minute write alike; LedgerError (nothing written) as `entry`."""
     return store.add("entries", entry(kind, text, by, now))
+
+
+def entry_problem(error: LedgerError) -> tuple[str, str]:
+    """(field, problem) of an entry that `entry` refused, as `halfway log` and the app's
+    log page both say it: ('text', 'is empty; write a few words')."""
+    field, _, problem = str(error).partition(":")
+    return field.strip(), problem.strip()
 
 
 def add_link_entry(
