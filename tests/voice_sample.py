@@ -157,7 +157,7 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
     return found
 
 
-BUILT = ("/", "/talks", "/log", "/calm")  # TODO: every page, once built
+BUILT = ("/", "/talks", "/log", "/calm", "/asks", "/boundaries")  # TODO: every page, once built
 
 
 def app_pages(daemon: Daemon, path: Path, discreet: bool) -> list[Text]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import tzinfo
 
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
@@ -64,14 +63,8 @@ def add_commands(
     a.add_argument("boundary_id", metavar="ID", help=f"from '{invoked.command('boundary list')}'")
 
 
-def when(text: str, zone: tzinfo) -> str:
-    from halfway.core.instants import parse_instant
-
-    return parse_instant(text).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
 def cmd_ask(args: argparse.Namespace) -> int:
-    from halfway.ledger import book
+    from halfway.ledger import book, listing
     from halfway.store.database import Store
 
     settings = load_settings(args)
@@ -90,38 +83,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f"noted your ask ({ask['id']}); '{update} agreed' and so on")
         return 0
     if args.action == "update":
-        args.state = asks.LEGACY.get(args.state, args.state)  # `made`, as older versions said
-        if args.state not in asks.STATES:
-            raise UsageError(
-                f"STATE: '{args.state}' is not a state of an ask "
-                f"(states: {', '.join(asks.STATES[1:])})"
-            )
         try:
-            ask = book.update_ask(store, args.ask_id, args.state, now)
+            state = asks.named(args.state)  # `made`, as older versions said, is `asked`
+        except asks.AskError as error:
+            raise UsageError(f"STATE: {error}") from None
+        try:
+            ask = book.update_ask(store, args.ask_id, state, now)
         except book.LedgerError as error:
             raise UsageError(f"ID: {error}") from None
         except asks.AskError as error:
             raise UsageError(f"STATE: {error}") from None
         print(f"ask {ask['id']} is now {ask['state']}")
         return 0
-    # Settled asks leave the hot file a week after their last change (layout.py).
-    found = store.everything()["asks"] if args.all else store.view().records("asks")
-    records = asks.all_current(found, now, settings.asks.rest_after)
-    shown = asks.listed(records, everything=args.all)
+    shown, resting, read = listing.asks_shown(store, now, settings.asks.rest_after, args.all)
     for ask in shown:
         text = one_line(ask["text"])
-        print(f"{ask['id']}  {when(ask['at'], settings.tz)}  {ask['state']:<11}  {text}")
-    resting = len(asks.resting(records))
+        at = listing.stamp(ask["at"], settings.tz)
+        print(f"{ask['id']}  {at}  {ask['state']:<11}  {text}")
     if not shown:
-        print("no asks yet" if args.all or not records else "no open asks")
+        print("no asks yet" if args.all or not read else "no open asks")
     if resting and not args.all:
         print(f"{resting} resting ('{invoked.command('ask list --all')}' shows them)")
     return 0
 
 
 def cmd_boundary(args: argparse.Namespace) -> int:
-    from halfway.core.instants import parse_instant
-    from halfway.ledger import book, boundaries
+    from halfway.ledger import book, boundaries, listing
     from halfway.store.database import Store
 
     settings = load_settings(args)
@@ -141,15 +128,11 @@ def cmd_boundary(args: argparse.Namespace) -> int:
         raise UsageError(f"{'TEXT' if args.action == 'add' else 'ID'}: {error}") from None
     except book.LedgerError as error:
         raise UsageError(f"ID: {error}") from None
-    # A retired boundary leaves the hot file a week after (layout.py); --all reads the
-    # archives too.
-    all_of = getattr(args, "all", False)
-    records = store.everything()["boundaries"] if all_of else store.view().records("boundaries")
-    shown = boundaries.active(records) + [b for b in records if not b.get("active")]
+    shown = listing.boundaries_shown(store, everything=getattr(args, "all", False))
     for boundary in shown:
-        answers = boundary.get("answers") or []
-        latest = max(answers, key=lambda a: parse_instant(a["at"]), default=None)
-        last = f" · last: {latest['value']} ({when(latest['at'], settings.tz)})" if latest else ""
+        latest = listing.latest_answer(boundary)
+        at = listing.stamp(latest["at"], settings.tz) if latest else ""
+        last = f" · last: {latest['value']} ({at})" if latest else ""
         state = "" if boundary.get("active") else " (retired)"
         print(f"{boundary['id']}{state}: {one_line(boundary['text'])}{last}")
     if not shown:

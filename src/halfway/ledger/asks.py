@@ -103,6 +103,15 @@ def text_of(text: str) -> str:
     return words
 
 
+def named(state: str) -> str:
+    """The state a person typed or picked, with today's name (`made` is `asked`); AskError
+    naming the states an ask can be moved to when it is none of them."""
+    state = LEGACY.get(state, state)  # `made`, as older versions said
+    if state not in STATES:
+        raise AskError(f"'{state}' is not a state of an ask (states: {', '.join(STATES[1:])})")
+    return state
+
+
 def new_ask(
     ask_id: str,
     text: str,
