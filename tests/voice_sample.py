@@ -157,9 +157,6 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
     return found
 
 
-BUILT = ("/", "/talks", "/log", "/calm", "/asks", "/boundaries")  # TODO: every page, once built
-
-
 def app_pages(daemon: Daemon, path: Path, discreet: bool) -> list[Text]:
     """Every page of the private app's way around, as the person sees it."""
     token = urlsplit(run("digest", "--link", "--config", str(path)).strip()).query
