@@ -162,9 +162,7 @@ def app_pages(daemon: Daemon, path: Path, discreet: bool) -> list[Text]:
     token = urlsplit(run("digest", "--link", "--config", str(path)).strip()).query
 
     async def pages(client: TestClient) -> list[tuple[str, int, str]]:
-        return [
-            (href, *await get(client, f"{href}?{token}")) for href, _name in NAV if href in BUILT
-        ]
+        return [(href, *await get(client, f"{href}?{token}")) for href, _name in NAV]
 
     found = []
     for href, status, html in serve(daemon, pages):
