@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from halfway.app.pages import NAV, Door
-from halfway.core import cursors, schedule, tokens
+from halfway.core import cursors, schedule, tokens, weeks
 from halfway.core.instants import parse_instant
 from halfway.digest import figures, render, weekly
 from halfway.store import pauses
@@ -54,7 +54,7 @@ HEADERS = {
 # The form's choices: how long "pause everything" lasts (None: until resumed).
 SPANS: dict[str, timedelta | None] = {
     "day": timedelta(days=1),
-    "week": timedelta(days=7),
+    "week": weeks.PAUSE_WEEK,
     "open": None,
 }
 log = logging.getLogger("halfway")

@@ -21,7 +21,9 @@ from halfway.words.plural import plural
 if TYPE_CHECKING:
     from halfway.config.models import Settings
 
-LINKS_HELP = "print your private links: the private app (your digests, talks, asks) and the calendar feed"
+LINKS_HELP = (
+    "print your private links: the private app (your digests, talks, asks) and the calendar feed"
+)
 
 
 def links_epilog() -> str:

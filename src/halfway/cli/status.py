@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from halfway.config.models import Settings
-from halfway.core import cursors, schedule
+from halfway.core import cursors, schedule, weeks
 from halfway.core.deliveries import (
     FAILED,
     FINAL_UNSENT,
@@ -90,7 +90,7 @@ def render(
     weekly `checks`), the outbox, channels, the last 7 days."""
     zone = settings.tz
     deliveries = hot["deliveries"]
-    week_ago = now - timedelta(days=7)
+    week_ago = now - weeks.LAST_SEVEN_DAYS
     week = [d for d in deliveries if parse_instant(d["scheduled_for"]) >= week_ago]
     gaps = sorted(
         (d for d in week if d["state"] in FINAL_UNSENT),
@@ -221,7 +221,7 @@ def next_fires(
     """The next five fires, as the planner will send them (a paused nudge's fires are
     skipped, so they are not listed) with the talks' steps among them."""
     zone = settings.tz
-    until = now + timedelta(days=7)
+    until = now + weeks.NEXT_SEVEN_DAYS
     pauses = cursors.all_pauses(rows, [n.id for n in settings.nudges])
     fires = schedule.upcoming(
         settings.nudges, zone, settings.quiet_hours, now, until, 5, since, pauses

@@ -86,6 +86,14 @@ def week_mark(week: Week) -> str:
     return MARK_NO_MOVEMENT if week.active else MARK_NOTHING
 
 
+# Seven days from a moment, on purpose not a week (a week is `week_of`'s, Monday to
+# Sunday): what a list looks back over or ahead to, and a week's pause.
+SEVEN_DAYS = timedelta(days=7)
+LAST_SEVEN_DAYS = SEVEN_DAYS  # status's "last 7 days", the review page's look back
+NEXT_SEVEN_DAYS = SEVEN_DAYS  # status's next fires, the app home's "coming up"
+PAUSE_WEEK = SEVEN_DAYS  # "pause for a week": a reply's offer, the app's pause form
+
+
 def week_of(instant: datetime, zone: tzinfo) -> date:
     """The Monday of the local ISO week that holds `instant`."""
     local = instant.astimezone(zone).date()

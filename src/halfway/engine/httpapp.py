@@ -6,7 +6,7 @@ work fails.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
@@ -18,6 +18,7 @@ from halfway.app.moments import MomentPages
 from halfway.app.pages import Door
 from halfway.app.session import Sessions
 from halfway.app.talks import TalkPages
+from halfway.core import weeks
 from halfway.engine import reminding, upcoming
 from halfway.feeds.ical import Feed
 from halfway.replies import expect, service
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from halfway.store.links import Links
 
 Fields = dict[str, str | int | bool | None]  # the /healthz answer's JSON, or a part of it
-COMING = timedelta(days=7)  # the app's home shows what comes in the next week
+COMING = weeks.NEXT_SEVEN_DAYS  # the app's home shows what comes in the next 7 days
 DEFERRED = "after quiet hours"
 
 

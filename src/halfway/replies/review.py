@@ -8,8 +8,9 @@ Pure: it reads one version of the hot file (a `View`) and takes the zone.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
+from halfway.core import weeks
 from halfway.core.instants import parse_instant
 from halfway.ledger import asks
 from halfway.store.database import Record, View
@@ -18,7 +19,7 @@ KIND = "pattern_review"
 # Not a week (what a week is: core/weeks, Monday to Sunday): the seven days up to the
 # moment the review was sent, whatever the day, so that what it shows is what came just
 # before its question.
-LOOK_BACK = timedelta(days=7)
+LOOK_BACK = weeks.LAST_SEVEN_DAYS
 MAX_SHOWN = 20  # a page, not an archive: the most recent this many gestures
 NOT_GESTURES = frozenset({"none", "later", "pause_week"})  # gesture_log answers that say none
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import fields
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from halfway.core import cursors, deliveries, kinds, limits, plaintext, reminders, tokens
+from halfway.core import cursors, deliveries, kinds, limits, plaintext, reminders, tokens, weeks
 from halfway.core.deliveries import CANCELLED, FAILED, PENDING
 from halfway.core.instants import format_instant
 from halfway.ledger import book
@@ -102,7 +102,7 @@ def accept(
         book.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
         if pause:
             cursor = tx.cursor(delivery["nudge_id"]) or cursors.fresh(delivery["nudge_id"], now)
-            tx.put("nudges", cursors.paused(cursor, now, now + timedelta(days=7)))
+            tx.put("nudges", cursors.paused(cursor, now, now + weeks.PAUSE_WEEK))
     return reply, took
 
 
