@@ -294,6 +294,6 @@ def test_the_home_page_shows_what_comes_next_and_the_next_talk(served) -> None:
     home = talk_to(daemon, steps)
     coming = home.split("Coming up", 1)[1].split("</section>", 1)[0]
     assert "Wed 2026-11-25 20:00" in coming
-    assert "evening" in coming
+    assert "A small moment today?" in coming  # the practice by its title, not its id
     assert "Your next talk" in home
     assert "Sat 2026-11-28 19:00" in home

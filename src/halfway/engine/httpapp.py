@@ -18,12 +18,14 @@ from halfway.app.moments import MomentPages
 from halfway.app.pages import Door
 from halfway.app.session import Sessions
 from halfway.app.talks import TalkPages
-from halfway.core import weeks
+from halfway.core import kinds, weeks
 from halfway.engine import reminding, upcoming
 from halfway.feeds.ical import Feed
 from halfway.replies import expect, service
 from halfway.replies.web import MAX_BODY, ReplyPages, harden, is_loopback
 from halfway.store.database import Record, StoreError
+from halfway.talks import display
+from halfway.talks.rules import TALK_REFLECTION
 from halfway.words import discretion
 
 if TYPE_CHECKING:
@@ -97,15 +99,26 @@ def build(daemon: Daemon) -> web.Application:
         """What comes in the next week, for the app's home (a worker thread calls it)."""
         now = daemon.clock()
         ahead = upcoming.planned(daemon.settings, daemon.store, now, now + COMING, HOME_COMING)
-        return [
-            (a.due, upcoming.annotated(a.text, DEFERRED) if a.deferred else a.text) for a in ahead
-        ]
+        return [(a.due, coming_words(a)) for a in ahead]
 
     DigestPages(door, daemon.links, daemon.key, said, coming).add_routes(app)
     TalkPages(door).add_routes(app)
     MomentPages(door).add_routes(app)
     LedgerPages(door).add_routes(app)
     return app
+
+
+def coming_words(ahead: upcoming.Ahead) -> str:
+    """What comes, as the app's home says it: a nudge by its practice's title, a talk's
+    step by its name in the talk's chain (`upcoming` and `status` show the ids)."""
+    if ahead.of_talk and ahead.kind is not None:
+        after = "after" if ahead.kind == TALK_REFLECTION else "before"
+        text = f"{display.STEP_NAMES.get(ahead.kind, ahead.kind)}, {after} your talk"
+    elif ahead.kind is not None and ahead.kind in kinds.PRACTICES:
+        text = kinds.PRACTICES[ahead.kind].title
+    else:
+        text = ahead.text.capitalize()  # the weekly digest, the care check
+    return upcoming.annotated(text, DEFERRED) if ahead.deferred else text
 
 
 async def health(daemon: Daemon) -> web.Response:

@@ -27,6 +27,8 @@ class Ahead(NamedTuple):
     text: str
     deferred: bool
     exact: bool = False
+    kind: str | None = None  # a nudge's or a talk step's practice (None: a weekly check)
+    of_talk: bool = False  # a step of a planned talk
 
 
 def annotated(text: str, note: str) -> str:
@@ -57,7 +59,13 @@ def fires(
     kinds = {n.id: n.kind for n in settings.nudges}
     exact = {n.id for n in settings.nudges if schedule.needs_seconds(n)}
     return [
-        Ahead(f.due_at, f"{f.nudge_id} ({kinds[f.nudge_id]})", f.deferred, f.nudge_id in exact)
+        Ahead(
+            f.due_at,
+            f"{f.nudge_id} ({kinds[f.nudge_id]})",
+            f.deferred,
+            f.nudge_id in exact,
+            kinds[f.nudge_id],
+        )
         for f in found
     ]
 
@@ -92,7 +100,7 @@ def talk_steps(settings: Settings, store: Store, now: datetime) -> list[Ahead]:
         text = planning.step_text(talk, entry)
         if planning.held_at(parse_instant(entry["due_at"]), sends, spans):
             text, deferred = annotated(text, planning.PAUSED_AHEAD), False
-        steps.append(Ahead(sends, text, deferred))
+        steps.append(Ahead(sends, text, deferred, kind=entry["kind"], of_talk=True))
     return sorted(steps, key=lambda step: step.due)
 
 
