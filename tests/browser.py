@@ -44,7 +44,7 @@ CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-sync",
 )
 
-PHONE_WIDTH, PHONE_HEIGHT = 375, 812  # CSS pixels: the narrowest phones still common (an iPhone mini, SE)
+PHONE_WIDTH, PHONE_HEIGHT = 375, 812  # CSS pixels: the narrowest common phones (iPhone mini, SE)
 PHONE_SCALE = 2
 # An Android Chrome user agent; its version is filled in from the browser that runs.
 PHONE_USER_AGENT = (
