@@ -72,6 +72,7 @@ def test_1500_posts_keep_the_versions_and_entries_capped(sent, monkeypatch) -> N
     assert logs == [200] * limits.LINK_ENTRIES + [422] * (POSTS // 2 - limits.LINK_ENTRIES)
     refused = next(text for which, status, text in found if status == 422)
     assert f"{limits.LINK_ENTRIES} entries" in json.loads(refused)["error"]
+    assert "halfway" not in json.loads(refused)["error"]  # a reply page may be seen by others
     (reply,) = daemon.store.view().records("replies")
     assert len(reply["history"]) == limits.REPLY_VERSIONS
     assert reply["note"].startswith(f"{POSTS - 2} ")  # the newest answer, and the newest

@@ -211,7 +211,7 @@ def add_link_entry(
         if logged >= limits.LINK_ENTRIES:
             raise LedgerError(
                 f"this link has noted {limits.LINK_ENTRIES} entries, the most one link takes;"
-                " 'halfway log' or the next check-in's page takes more"
+                " the log page of your private link, or the next check-in's page, takes more"
             )
         if delivery is not None:
             tx.put("deliveries", {**delivery, "entries_logged": logged + 1})
