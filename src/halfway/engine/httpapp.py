@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from halfway import __version__
+from halfway.app.card import CardPages
 from halfway.app.digest import HOME_COMING, DigestPages
 from halfway.app.pages import Door
 from halfway.app.session import Sessions
@@ -100,6 +101,7 @@ def build(daemon: Daemon) -> web.Application:
 
     DigestPages(door, daemon.links, daemon.key, said, coming).add_routes(app)
     TalkPages(door).add_routes(app)
+    CardPages(door).add_routes(app)
     return app
 
 
