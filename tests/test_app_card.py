@@ -349,3 +349,28 @@ async def move_on_card(base: str, link: str, talk_id: str, when: str) -> int:
             f"{base}/talks/{talk_id}/card/move", data=form, allow_redirects=False
         ) as moved:
             return moved.status
+
+
+def test_export_carries_the_card_s_fields(served, halfway, config_file) -> None:
+    import csv
+    import io
+    import json
+
+    daemon, _token, clock = served
+    talk = planning.add(daemon.store, daemon.settings, SAT, None, clock())
+    card.set_intent(daemon.store, talk["id"], "To listen, first.")
+    clock.set("2026-11-28T21:30:00+01:00")
+    run_tick(daemon)
+    answer(daemon, clock, talk["id"], "talk_reflection", "none", "Tea before, not after.")
+    written = config_file(EVENING)
+    as_json = json.loads(halfway("export", "--format", "json", "--config", str(written.path)).out)
+    (exported,) = as_json["talks"]
+    assert (exported["intent"], exported["helped"]) == (
+        "To listen, first.",
+        "Tea before, not after.",
+    )
+    rows = csv.DictReader(
+        io.StringIO(halfway("export", "--format", "csv", "--config", str(written.path)).out)
+    )
+    (row,) = [r for r in rows if r["record"] == "talk"]
+    assert (row["intent"], row["helped"]) == ("To listen, first.", "Tea before, not after.")
