@@ -16,6 +16,7 @@ from datetime import datetime
 
 from halfway.core import plaintext
 from halfway.core.instants import parse_instant
+from halfway.ledger import book
 from halfway.store.database import Record, Store, Tx, View
 from halfway.talks import rules
 from halfway.talks.rules import TalkError
@@ -24,8 +25,8 @@ from halfway.words import invoked
 MAX_INTENT = 300
 # How far back "what helped last time" is looked for, in archive months.
 HELPED_MONTHS = 6
-# Replies that say nothing about the talk (the ledger's own list: ledger.book.NOT_ANSWERS).
-NOT_ANSWERS = ("later", "pause_week")
+# Replies that say nothing about the talk: the ledger's own list.
+NOT_ANSWERS = book.NOT_ANSWERS
 
 
 def stored_talk(store: Store, tx: Tx, talk_id: str) -> Record:
