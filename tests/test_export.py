@@ -221,7 +221,7 @@ def test_csv_has_one_row_per_record_and_plain_text_in_every_cell() -> None:
         "held",
         "we talked it through",
     )
-    assert lines[-1] == "entry,e_2,2026-10-24T23:00:00+02:00,note,,,,,,,,before,,,,,,,,,,,,,,"
+    assert lines[-1] == "entry,e_2,2026-10-24T23:00:00+02:00,note,,,,,,,,before,,,,,,,,,,,,,,,,"
 
 
 def test_json_export_keeps_channels_as_an_object_and_adds_the_reason() -> None:

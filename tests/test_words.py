@@ -44,7 +44,11 @@ CODES = {
     "care_safety": ("okay", "not_now"),
 }
 SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
-FIELDS = {"boundary": "no work calls after 22:00", "topic": "weekend time"}
+FIELDS = {
+    "boundary": "no work calls after 22:00",
+    "topic": "weekend time",
+    "helped": "a walk first",
+}
 LONG_FIELD = "x" * 40  # a long boundary, like "no phone calls about work after ten at night"
 
 

@@ -129,6 +129,7 @@ class DigestPages:
             spans = planning.paused_all(view.records("nudges"))
             steps = display.chain_steps(talks[0], settings, now, spans)
             talk = {
+                "id": talks[0]["id"],
                 "head": display.talk_head(talks[0], settings.tz),
                 "steps": [(display.STEP_NAMES.get(kind, kind), what) for kind, what in steps],
             }

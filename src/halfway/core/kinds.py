@@ -29,6 +29,7 @@ from halfway.words.catalog import (
     merge,
     pick,
     safety_line,
+    shipped,
     with_overrides,
 )
 
@@ -84,8 +85,11 @@ def render(
 
 
 def _fitting(variants: tuple[str, ...], fields: Mapping[str, str | None] | None) -> tuple[str, ...]:
-    """The variants whose every placeholder has words in `fields` (all, if none has)."""
+    """The variants whose every placeholder has words in `fields` (all, if none has).
+    A placeholder whose empty form says nothing (`helped`) adds words when given and
+    never decides the pick."""
     given = {name for name, value in (fields or {}).items() if value and value.strip()}
+    given |= {name for name, spec in shipped().placeholders.items() if not spec.empty}
     fitting = tuple(v for v in variants if set(PLACEHOLDER.findall(v)) <= given)
     return fitting or variants
 

@@ -177,6 +177,8 @@ class Talk(TypedDict):
     created_at: str
     by: NotRequired[str]  # "partner" when the partner began it (movement); else left out
     chain: NotRequired[list[ChainEntry]]  # the nudges it plans
+    intent: NotRequired[str]  # the sentence of intent, written on its card (talks.card)
+    helped: NotRequired[str]  # what helped, or what to try next time: its reflection's note
 
 
 class AskStep(TypedDict):

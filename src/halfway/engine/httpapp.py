@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from aiohttp import web
 
 from halfway import __version__
+from halfway.app.card import CardPages
 from halfway.app.digest import HOME_COMING, DigestPages
 from halfway.app.ledger import LedgerPages
 from halfway.app.moments import MomentPages
@@ -105,6 +106,7 @@ def build(daemon: Daemon) -> web.Application:
     TalkPages(door).add_routes(app)
     MomentPages(door).add_routes(app)
     LedgerPages(door).add_routes(app)
+    CardPages(door).add_routes(app)
     return app
 
 

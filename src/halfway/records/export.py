@@ -56,6 +56,9 @@ CSV_COLUMNS = (
     # added with a reply's earlier versions (`reply_version` rows)
     "reply_id",
     "scale",
+    # added with the talk card: a talk's sentence of intent and what helped
+    "intent",
+    "helped",
 )
 # Each list of the snapshot in the CSV: its name, its `record` code, its time field.
 CSV_TABLES = (

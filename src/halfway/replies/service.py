@@ -12,6 +12,7 @@ from halfway.core.deliveries import CANCELLED, FAILED, PENDING
 from halfway.core.instants import format_instant
 from halfway.ledger import book
 from halfway.store.database import Record, Store, Tx, new_id
+from halfway.talks import card
 
 log = logging.getLogger("halfway")
 
@@ -100,6 +101,7 @@ def accept(
         if value != reminders.LATER:
             cancel_reminders(tx, delivery["id"])
         book.replied(tx, delivery, value, note, now)  # asks and boundaries it answers
+        card.replied(tx, delivery, value, note)  # a reflection's note: what helped, kept
         if pause:
             cursor = tx.cursor(delivery["nudge_id"]) or cursors.fresh(delivery["nudge_id"], now)
             tx.put("nudges", cursors.paused(cursor, now, now + weeks.PAUSE_WEEK))

@@ -36,8 +36,9 @@ from halfway.core.records import Delivery, Talk
 from halfway.ledger import asks
 from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.talks import rules
+from halfway.talks.card import helped_for
+from halfway.talks.card import stored_talk as _talk
 from halfway.talks.rules import ChainStep, TalkError
-from halfway.words import invoked
 
 __all__ = [
     "STEP_CANCELLED",
@@ -192,15 +193,6 @@ def done(store: Store, talk_id: str, now: datetime, early: bool = True) -> Recor
     return changed
 
 
-def _talk(store: Store, tx: Tx, talk_id: str) -> Record:
-    # A talk done or cancelled (or long past) leaves the hot file (layout.py); one read
-    # back from its archive and changed is hot again.
-    talk = tx.get("talks", talk_id) or store.archived("talks", talk_id)
-    if talk is None:
-        raise TalkError(f"there is no talk '{talk_id}' (see '{invoked.command('talk list')}')")
-    return talk
-
-
 def _cancel_step(tx: Tx, entry: Record) -> Record:
     if entry["state"] == STEP_PLANNED:
         return {**entry, "state": STEP_CANCELLED, "reason": TALK_CANCELLED}
@@ -278,6 +270,12 @@ def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord
         return []  # the common case: no write at all
     after = _after_talk(settings)
     added: list[Delivery] = []
+    reframes = [
+        t
+        for t, e in _waiting(store.view())
+        if e["kind"] == rules.REFRAME and parse_instant(e["due_at"]) <= now
+    ]
+    helped = helped_for(store, reframes)  # read before the write: it may read the archives
     with store.transaction() as tx:
         waits = ask_waits(settings, rules.CLARITY_ASK, tx, now)
         spans = paused_all(tx.cursors())
@@ -285,8 +283,10 @@ def record_due(store: Store, settings: Settings, now: datetime, make: MakeRecord
             if talk["state"] == rules.CANCELLED:
                 continue
             steps = talk.get("chain", [])
+            fields = {"topic": talk.get("topic"), "helped": helped.get(talk["id"])}
             chain = [
-                _step_due(talk, e, now, settings, after, make, added, waits, spans) for e in steps
+                _step_due(talk, e, now, settings, after, make, added, waits, spans, fields)
+                for e in steps
             ]
             if chain != steps:
                 tx.put("talks", {**talk, "chain": chain})
@@ -305,6 +305,7 @@ def _step_due(
     added: list[Delivery],
     waits: bool = False,
     spans: Spans = (),
+    fields: Mapping[str, str | None] | None = None,
 ) -> Record:
     due = parse_instant(entry["due_at"])
     if entry["state"] != STEP_PLANNED or due > now:
@@ -326,7 +327,10 @@ def _step_due(
             gap["why"] = EVERYTHING_PAUSED
         added.append(gap)
         return {**entry, "state": STEP_LEFT_OUT, "reason": words, "delivery_id": gap["id"]}
-    record = make(nudge, fire, now - due > ON_TIME, False, {"topic": talk.get("topic")})
+    said = dict(fields or {"topic": talk.get("topic")})
+    if kind != rules.REFRAME:  # only the reframe says what helped last time
+        said.pop("helped", None)
+    record = make(nudge, fire, now - due > ON_TIME, False, said)
     record["talk_id"] = talk["id"]
     added.append(record)
     return {**entry, "state": STEP_SENT, "delivery_id": record["id"]}
