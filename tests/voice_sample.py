@@ -162,7 +162,10 @@ def app_pages(daemon: Daemon, path: Path, discreet: bool) -> list[Text]:
     token = urlsplit(run("digest", "--link", "--config", str(path)).strip()).query
 
     async def pages(client: TestClient) -> list[tuple[str, int, str]]:
-        return [(href, *await get(client, f"{href}?{token}")) for href, _name in NAV]
+        talks = [t["id"] for t in daemon.store.view().records("talks")]
+        cards = [f"/talks/{talk_id}/card" for talk_id in talks]  # each talk's card too
+        hrefs = [href for href, _name in NAV] + cards
+        return [(href, *await get(client, f"{href}?{token}")) for href in hrefs]
 
     found = []
     for href, status, html in serve(daemon, pages):
