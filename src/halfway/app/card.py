@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from halfway.app.pages import Door, back, forbidden
+from halfway.app.pages import Door, forbidden
 from halfway.app.session import Session
 from halfway.app.talks import DONE_WORDS
 from halfway.core.instants import parse_instant
@@ -136,16 +136,10 @@ class CardPages:
 
     async def change(self, request: web.Request) -> web.StreamResponse:
         """Keep the sentence of intent, or move the talk ("I need more time")."""
-        from aiohttp import web
-
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
         talk_id = request.match_info["talk_id"]
         action = request.path.rsplit("/", 1)[1]
 
-        def write() -> web.Response | None:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
             settings, now, store = self.door.settings(), self.door.clock(), self.door.store
             try:
                 if action == "intent":
@@ -160,9 +154,6 @@ class CardPages:
                 return self.body(
                     session, talk_id, 422, problem=str(error), when=typed, typed_intent=intent
                 )
-            return None
+            return f"/talks/{talk_id}/card?done={'kept' if action == 'intent' else 'moved'}"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back(f"/talks/{talk_id}/card?done={'kept' if action == 'intent' else 'moved'}")
+        return await self.door.take(request, write)

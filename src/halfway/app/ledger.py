@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from halfway.app.pages import Door, back, forbidden
+from halfway.app.pages import Door, forbidden
 from halfway.app.session import Session
 from halfway.core import kinds
 from halfway.core.instants import format_instant
@@ -137,50 +137,30 @@ class LedgerPages:
 
     async def add_ask(self, request: web.Request) -> web.StreamResponse:
         """`halfway ask add TEXT [--draft]`."""
-        from aiohttp import web
 
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
-        text, draft = fields.get("text", ""), fields.get("draft") == "yes"
-
-        def write() -> web.Response | None:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
+            text, draft = fields.get("text", ""), fields.get("draft") == "yes"
             try:
                 book.add_ask(self.door.store, text, self.door.clock(), draft=draft)
             except asks.AskError as error:
                 return self.asks_body(session, False, 422, problem=str(error), text=text)
-            return None
+            return f"/asks?done={'draft' if draft else 'added'}"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back(f"/asks?done={'draft' if draft else 'added'}")
+        return await self.door.take(request, write)
 
     async def move_ask(self, request: web.Request) -> web.StreamResponse:
         """`halfway ask update ID STATE`."""
-        from aiohttp import web
-
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
         ask_id = request.match_info["ask_id"]
 
-        def write() -> web.Response | str:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
             try:
                 state = asks.named(fields.get("state", ""))
                 book.update_ask(self.door.store, ask_id, state, self.door.clock())
             except (asks.AskError, book.LedgerError) as error:
                 return self.asks_body(session, False, 422, problem=str(error))
-            return state
+            return f"/asks?done={state}"
 
-        moved = await self.door.run(write)
-        if not isinstance(moved, str):
-            return moved
-        raise back(f"/asks?done={moved}")
-
-    # boundaries -------------------------------------------------------------------------
+        return await self.door.take(request, write)
 
     def boundary_shown(self, boundary: Record, labels: dict[str, str]) -> dict[str, object]:
         latest = listing.latest_answer(boundary)
@@ -227,44 +207,26 @@ class LedgerPages:
 
     async def add_boundary(self, request: web.Request) -> web.StreamResponse:
         """`halfway boundary add TEXT`."""
-        from aiohttp import web
 
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
-        text = fields.get("text", "")
-
-        def write() -> web.Response | None:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
+            text = fields.get("text", "")
             try:
                 book.add_boundary(self.door.store, text, self.door.clock())
             except boundaries.BoundaryError as error:
                 return self.boundaries_body(session, False, 422, problem=str(error), text=text)
-            return None
+            return "/boundaries?done=added"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back("/boundaries?done=added")
+        return await self.door.take(request, write)
 
     async def retire(self, request: web.Request) -> web.StreamResponse:
         """`halfway boundary retire ID`."""
-        from aiohttp import web
-
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, _fields = checked
         boundary_id = request.match_info["boundary_id"]
 
-        def write() -> web.Response | None:
+        def write(session: Session, _fields: dict[str, str]) -> web.Response | str:
             try:
                 book.retire_boundary(self.door.store, boundary_id, self.door.clock())
             except (boundaries.BoundaryError, book.LedgerError) as error:
                 return self.boundaries_body(session, False, 422, problem=str(error))
-            return None
+            return "/boundaries?done=retired"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back("/boundaries?done=retired")
+        return await self.door.take(request, write)

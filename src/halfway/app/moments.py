@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from halfway.app.pages import Door, back, forbidden
+from halfway.app.pages import Door, forbidden
 from halfway.app.session import Session
 from halfway.core.instants import parse_instant
 from halfway.ledger import book
@@ -123,47 +123,29 @@ class MomentPages:
 
     async def log(self, request: web.Request) -> web.StreamResponse:
         """`halfway log KIND TEXT [--by …]` from the page: the same entry, or its words."""
-        from aiohttp import web
 
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
-        kind, text = fields.get("kind", ""), fields.get("text", "")
-        by = fields.get("by") or None
-
-        def write() -> web.Response | None:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
+            kind, text = fields.get("kind", ""), fields.get("text", "")
+            by = fields.get("by") or None
             try:
                 book.add_entry(self.door.store, kind, text, by, self.door.clock())
             except book.LedgerError as error:
                 problem = problem_words(error)
                 return self.log_body(session, 422, problem=problem, kind=kind, text=text, by=by)
-            return None
+            return "/log?done=noted"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back("/log?done=noted")
+        return await self.door.take(request, write)
 
     async def calm(self, request: web.Request) -> web.StreamResponse:
         """The story check's moment, kept as `halfway log gesture TEXT` keeps it."""
-        from aiohttp import web
 
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
-        text = fields.get("text", "")
-
-        def write() -> web.Response | None:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
+            text = fields.get("text", "")
             try:
                 book.add_entry(self.door.store, STORY_KIND, text, None, self.door.clock())
             except book.LedgerError as error:
                 problem = problem_words(error, {"text": "The moment"})
                 return self.calm_body(session, 422, problem=problem, text=text)
-            return None
+            return "/calm?done=kept"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back("/calm?done=kept")
+        return await self.door.take(request, write)

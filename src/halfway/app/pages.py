@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
+# What a form's write answers: where to go back to, or the page shown again (refused).
+Write = Callable[[Session, dict[str, str]], "web.Response | str"]
 
 # (address, name) of each page, in the order the way around shows them.
 NAV = (
@@ -83,6 +85,20 @@ class Door:
     async def run(self, func: Callable[[*Ts], T], *args: *Ts) -> T:
         """Blocking work (the store, the archives) in a worker thread, never on the loop."""
         return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+    async def take(self, request: web.Request, write: Write) -> web.StreamResponse:
+        """A form of the app: checked (`Sessions.form`: a 403 or 400 as it is), then
+        `write(session, fields)` in a worker thread. It answers where to go back to (a
+        303 there), or the page to show again when it refused the form (nothing written)."""
+        from aiohttp import web
+
+        checked = await self.sessions.form(request)
+        if isinstance(checked, web.Response):
+            return checked
+        written = await self.run(write, *checked)
+        if isinstance(written, str):
+            raise back(written)
+        return written
 
 
 def forbidden() -> web.Response:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from halfway.app.pages import Door, back, forbidden
+from halfway.app.pages import Door, forbidden
 from halfway.app.session import Session
 from halfway.core.instants import parse_instant
 from halfway.store.database import Record
@@ -100,15 +100,9 @@ class TalkPages:
 
     async def preview(self, request: web.Request) -> web.StreamResponse:
         """The chain a talk at WHEN would have, to confirm; nothing is written."""
-        from aiohttp import web
 
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
-        text, topic = fields.get("when", "").strip(), fields.get("topic", "").strip()
-
-        def build() -> web.Response:
+        def build(session: Session, fields: dict[str, str]) -> web.Response:
+            text, topic = fields.get("when", "").strip(), fields.get("topic", "").strip()
             settings, now = self.door.settings(), self.door.clock()
             try:
                 at = self.read_when(text)
@@ -117,64 +111,43 @@ class TalkPages:
                 return self.body(session, 422, problem=str(error), when=text, topic=topic)
             talk["chain"] = planning.plan_steps(at, now, settings)
             others = self.door.store.view().records("talks")
-            warnings = [
-                display.near_warning(o, settings.tz) for o in display.near_talks(talk, others)
-            ]
+            near = display.near_talks(talk, others)
+            warnings = [display.near_warning(other, settings.tz) for other in near]
             preview = {**self.shown(talk, now), "warnings": warnings}
             return self.body(session, preview=preview, when=text, topic=topic)
 
-        return await self.door.run(build)
+        return await self.door.take(request, build)
 
     async def plan(self, request: web.Request) -> web.StreamResponse:
-        from aiohttp import web
-
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
-        text, topic = fields.get("when", "").strip(), fields.get("topic", "").strip()
-
-        def write() -> web.Response | None:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
+            text, topic = fields.get("when", "").strip(), fields.get("topic", "").strip()
             settings, now = self.door.settings(), self.door.clock()
             try:
                 at = self.read_when(text)
                 planning.add(self.door.store, settings, at, topic or None, now)
             except (WhenError, rules.TalkError) as error:
                 return self.body(session, 422, problem=str(error), when=text, topic=topic)
-            return None
+            return "/talks?done=planned"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back("/talks?done=planned")
+        return await self.door.take(request, write)
 
     async def change(self, request: web.Request) -> web.StreamResponse:
         """Move, cancel or mark done one talk."""
-        from aiohttp import web
-
-        checked = await self.door.sessions.form(request)
-        if isinstance(checked, web.Response):
-            return checked
-        session, fields = checked
         talk_id = request.match_info["talk_id"]
         action = request.path.rsplit("/", 1)[1]
 
-        def write() -> web.Response | None:
+        def write(session: Session, fields: dict[str, str]) -> web.Response | str:
             settings, now, store = self.door.settings(), self.door.clock(), self.door.store
             try:
                 if action == "move":
-                    planning.move(
-                        store, settings, talk_id, self.read_when(fields.get("when", "")), now
-                    )
+                    at = self.read_when(fields.get("when", ""))
+                    planning.move(store, settings, talk_id, at, now)
                 elif action == "cancel":
                     planning.cancel(store, talk_id, now)
                 else:
                     planning.done(store, talk_id, now, early=fields.get("early") == "yes")
             except (WhenError, rules.TalkError) as error:
                 return self.body(session, 422, problem=str(error))
-            return None
+            return f"/talks?done={DONE_AFTER[action]}"
 
-        refused = await self.door.run(write)
-        if refused is not None:
-            return refused
-        raise back(f"/talks?done={DONE_AFTER[action]}")
+        return await self.door.take(request, write)
