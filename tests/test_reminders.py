@@ -224,3 +224,27 @@ def test_later_says_when_the_check_in_comes_back(tmp_path, http_receiver) -> Non
     assert comes_back() is None  # a pause holds it: no promise of a time
     service.accept(daemon.store, delivery, "held", "web", clock())
     assert comes_back() is None  # not a "later"
+
+
+def test_a_later_tapped_before_its_send_is_recorded_still_says_when(
+    tmp_path, http_receiver
+) -> None:
+    """A reply proves the nudge reached the person, even in the moment before the outbox
+    has recorded its send: the answer still says when the check-in comes back."""
+    from halfway.core.deliveries import OPEN
+    from halfway.engine import reminding
+
+    clock = Clock("2026-11-25T19:00:00+01:00")
+    daemon = make_daemon(tmp_path, BOUNDARY, clock, push=http_receiver.json_url())
+    nudge = daemon.settings.nudge("b")
+    assert nudge is not None
+    record = daemon.planner.manual(nudge)  # recorded; the outbox has not sent it yet
+    delivery = dict(daemon.store.view().get("deliveries", record["id"]) or {})
+    assert delivery["state"] in OPEN
+    clock.advance(seconds=30)
+    service.accept(daemon.store, delivery, "later", "web", clock())
+    view = daemon.store.view()
+    [answer] = view.records("replies")
+    assert (
+        reminding.comes_back(daemon.settings, view, delivery, answer) == "Wed 2026-11-25 20:00 CET"
+    )

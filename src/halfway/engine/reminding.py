@@ -72,6 +72,12 @@ def asks_again(settings: Settings, view: View, delivery: Record) -> datetime | N
     reply = next((r for r in replies if r["delivery_id"] == delivery["id"]), None)
     if nudge is None or reply is None:
         return None
+    # As it stands now, not as the reply's page read it. A reply proves the nudge
+    # reached the person even while its send is still being recorded (tapped the moment
+    # it arrived): the planner asks again once the send is recorded, at the same time.
+    delivery = view.get("deliveries", delivery["id"]) or delivery
+    if delivery["state"] in deliveries.OPEN:
+        delivery = {**delivery, "state": deliveries.SENT}
     asked = [d for d in view.records("deliveries") if d.get("reminder_of") == delivery["id"]]
     found = reminders.next_reminder(
         delivery, reply, asked, nudge.remind_after, nudge.remind_max, nudge.snooze
