@@ -297,3 +297,18 @@ def test_the_home_page_shows_what_comes_next_and_the_next_talk(served) -> None:
     assert "A small moment today?" in coming  # the practice by its title, not its id
     assert "Your next talk" in home
     assert "Sat 2026-11-28 19:00" in home
+
+
+def test_the_preview_says_what_halfway_talk_add_says_when_daylight_saving_moves_the_time(
+    served,
+) -> None:
+    daemon, token, _clock = served
+
+    async def steps(client) -> str:
+        guard = csrf_of(await (await client.get(f"/talks?t={token}")).text())
+        preview = await client.post("/talks/preview", data=plan_form("2027-03-28 02:30", "", guard))
+        return await preview.text()
+
+    shown = str(talk_to(daemon, steps))
+    assert "does not exist in Europe/Berlin (the clocks go forward), so it is 03:30" in shown
+    assert talks_of(daemon) == []

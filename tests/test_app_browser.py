@@ -92,5 +92,9 @@ def test_the_pages_at_desktop_width(served, browser) -> None:
         page.goto(link.split("/?", 1)[0] + "/talks")
         assert page.get_by_role("heading", name="Talks", exact=True).is_visible()
         check(page, "app-talks-desktop")
+        page.goto(link)  # an earlier week's digest, through the home page's own link
+        page.get_by_role("navigation", name="Earlier weeks").get_by_role("link").first.click()
+        assert "/digest/" in page.url
+        check(page, "app-digest-week-desktop")
     finally:
         context.close()

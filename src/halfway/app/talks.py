@@ -18,7 +18,7 @@ from halfway.app.session import Session
 from halfway.core.instants import parse_instant
 from halfway.store.database import Record
 from halfway.talks import display, planning, rules
-from halfway.talks.when import WhenError, talk_time
+from halfway.talks.when import When, WhenError, talk_time
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -93,10 +93,10 @@ class TalkPages:
 
     # the forms -------------------------------------------------------------------------
 
-    def read_when(self, text: str) -> datetime:
+    def read_when(self, text: str) -> When:
+        """WHEN as `halfway talk add` reads it (its `note`: daylight saving moved it)."""
         settings = self.door.settings()
-        when = talk_time(text, self.door.clock(), settings.tz, settings.date_order)
-        return when.at
+        return talk_time(text, self.door.clock(), settings.tz, settings.date_order)
 
     async def preview(self, request: web.Request) -> web.StreamResponse:
         """The chain a talk at WHEN would have, to confirm; nothing is written."""
@@ -105,7 +105,8 @@ class TalkPages:
             text, topic = fields.get("when", "").strip(), fields.get("topic", "").strip()
             settings, now = self.door.settings(), self.door.clock()
             try:
-                at = self.read_when(text)
+                when = self.read_when(text)
+                at = when.at
                 talk: Record = dict(rules.new_talk("preview", at, topic or None, now, None))
             except (WhenError, rules.TalkError) as error:
                 return self.body(session, 422, problem=str(error), when=text, topic=topic)
@@ -113,6 +114,7 @@ class TalkPages:
             others = self.door.store.view().records("talks")
             near = display.near_talks(talk, others)
             warnings = [display.near_warning(other, settings.tz) for other in near]
+            warnings += [when.note] if when.note else []  # as `halfway talk add` says it
             preview = {**self.shown(talk, now), "warnings": warnings}
             return self.body(session, preview=preview, when=text, topic=topic)
 
@@ -123,7 +125,7 @@ class TalkPages:
             text, topic = fields.get("when", "").strip(), fields.get("topic", "").strip()
             settings, now = self.door.settings(), self.door.clock()
             try:
-                at = self.read_when(text)
+                at = self.read_when(text).at
                 planning.add(self.door.store, settings, at, topic or None, now)
             except (WhenError, rules.TalkError) as error:
                 return self.body(session, 422, problem=str(error), when=text, topic=topic)
@@ -140,7 +142,7 @@ class TalkPages:
             settings, now, store = self.door.settings(), self.door.clock(), self.door.store
             try:
                 if action == "move":
-                    at = self.read_when(fields.get("when", ""))
+                    at = self.read_when(fields.get("when", "")).at
                     planning.move(store, settings, talk_id, at, now)
                 elif action == "cancel":
                     planning.cancel(store, talk_id, now)
