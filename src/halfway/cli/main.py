@@ -42,6 +42,7 @@ from halfway.cli.digest import add_command as add_digest_command
 from halfway.cli.history import cmd_accept_loss, cmd_export, cmd_history
 from halfway.cli.ledger import add_commands as add_ledger_commands
 from halfway.cli.links import add_commands as add_link_commands
+from halfway.cli.summary import add_command as add_summary_command
 from halfway.cli.talk import add_commands as add_talk_commands
 from halfway.cli.upcoming import cmd_status, cmd_upcoming
 from halfway.words import invoked
@@ -256,6 +257,7 @@ def build_parser() -> Parser:
     add_talk_commands(command, common)
     add_ledger_commands(command, common)  # ask, boundary
     add_digest_command(command)
+    add_summary_command(command)
     add_demo_data_command(command)
     add_link_commands(command, common)  # links, links revoke, calendar-url, erase
     p = command("history", cmd_history, "show what was sent and written, oldest first")
