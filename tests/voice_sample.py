@@ -130,6 +130,16 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
                 status, html = serve(daemons[discreet], page)
                 assert status == 200, (week, mode, status)
                 found["page"] += visible_page(f"digest page {week} ({mode})", html, True)
+        start = (monday - timedelta(weeks=DIGEST_WEEKS)).isoformat()
+        end = (monday - timedelta(days=1)).isoformat()
+        for discreet, path in paths.items():  # the summary for a counsellor, all included
+            mode = "discreet" if discreet else "open"
+            period = ("--from", start, "--to", end, "--notes", "--hurt", "--config", str(path))
+            with recording():
+                found["text"].append(Text(f"halfway summary ({mode})", run("summary", *period)))
+                out = folder / f"summary-{mode}.html"
+                run("summary", *period, "--out", str(out), "--force")
+            found["page"] += visible_page(f"summary page ({mode})", out.read_text(), True)
         for discreet, path in paths.items():  # a week that has not begun: the missing page
             token = urlsplit(run("digest", "--link", "--config", str(path)).strip()).query
             missing = f"/digest/2099-W01?{token}"
