@@ -174,7 +174,7 @@ def app_pages(daemon: Daemon, path: Path, discreet: bool) -> list[Text]:
     async def pages(client: TestClient) -> list[tuple[str, int, str]]:
         talks = [t["id"] for t in daemon.store.view().records("talks")]
         cards = [f"/talks/{talk_id}/card" for talk_id in talks]  # each talk's card too
-        hrefs = [href for href, _name in NAV] + cards
+        hrefs = [href for href, _name in NAV] + ["/summary"] + cards
         return [(href, *await get(client, f"{href}?{token}")) for href in hrefs]
 
     found = []

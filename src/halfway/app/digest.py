@@ -43,6 +43,7 @@ QUICK = (
     ("/log", "Log a moment"),
     ("/calm", "A calm minute"),
     ("/asks", "Your asks"),
+    ("/summary", "A summary to bring along"),
 )
 # What comes next (engine/upcoming, given by the daemon): (when, what), soonest first.
 Coming = Callable[[], list[tuple[datetime, str]]]

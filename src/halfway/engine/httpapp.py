@@ -18,6 +18,7 @@ from halfway.app.ledger import LedgerPages
 from halfway.app.moments import MomentPages
 from halfway.app.pages import Door
 from halfway.app.session import Sessions
+from halfway.app.summary import SummaryPages
 from halfway.app.talks import TalkPages
 from halfway.core import kinds, weeks
 from halfway.engine import reminding, upcoming
@@ -107,6 +108,7 @@ def build(daemon: Daemon) -> web.Application:
     MomentPages(door).add_routes(app)
     LedgerPages(door).add_routes(app)
     CardPages(door).add_routes(app)
+    SummaryPages(door).add_routes(app)
     return app
 
 
