@@ -26,6 +26,7 @@ from halfway.config.models import Settings
 from halfway.core import clockjump, schedule
 from halfway.core.limits import http as http_limits
 from halfway.digest.weekly import DigestNudges
+from halfway.digest.yearly import YearNudges
 from halfway.engine import httpapp, httpserve, runtime
 from halfway.engine.alerts import Alerts
 from halfway.engine.outbox import Outbox, Send, utc_now
@@ -95,6 +96,7 @@ class Daemon:
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
         self.digest = DigestNudges(settings, self.store, self.clock, self.links)
+        self.year = YearNudges(settings, self.store, self.clock, self.links)
         self.units = Units(self.store, self.clock, self.failed)  # a reload: all tried at once
 
     # the units of work, in one pass ---------------------------------------------
@@ -118,6 +120,7 @@ class Daemon:
             ("reminders", self.planner.remind),
             ("care", self.care.tick),  # the weekly look at the trends, when it is due
             ("digest", self.digest.tick),  # the weekly digest, when it is due
+            ("year", self.year.tick),  # the year in review, offered once in January
             ("alerts", self.alerts.check),
         ):
             self.units.run(name, unit)  # one failing never stops the others, nor the sends
@@ -138,6 +141,7 @@ class Daemon:
             self.outbox.next_retry(),
             self.units.held("care", self.care.next_wake()),
             self.units.held("digest", self.digest.next_wake()),
+            self.units.held("year", self.year.next_wake()),
         )
         wakes += [w for w in later if w is not None]
         return min(wakes, default=None)

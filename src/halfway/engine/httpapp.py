@@ -19,6 +19,7 @@ from halfway.app.moments import MomentPages
 from halfway.app.pages import Door
 from halfway.app.session import Sessions
 from halfway.app.talks import TalkPages
+from halfway.app.year import YearPages
 from halfway.core import kinds, weeks
 from halfway.engine import reminding, upcoming
 from halfway.feeds.ical import Feed
@@ -107,6 +108,7 @@ def build(daemon: Daemon) -> web.Application:
     MomentPages(door).add_routes(app)
     LedgerPages(door).add_routes(app)
     CardPages(door).add_routes(app)
+    YearPages(door).add_routes(app)
     return app
 
 
