@@ -140,6 +140,18 @@ def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
                 out = folder / f"summary-{mode}.html"
                 run("summary", *period, "--out", str(out), "--force")
             found["page"] += visible_page(f"summary page ({mode})", out.read_text(), True)
+            year = folder / f"year-{mode}.html"  # the year in review, as a file
+            with recording():
+                run(
+                    "digest",
+                    "--year",
+                    str(DEMO_END.year),
+                    "--out",
+                    str(year),
+                    "--force",
+                    *period[-2:],
+                )
+            found["page"] += visible_page(f"year in review file ({mode})", year.read_text(), True)
         for discreet, path in paths.items():  # a week that has not begun: the missing page
             token = urlsplit(run("digest", "--link", "--config", str(path)).strip()).query
             missing = f"/digest/2099-W01?{token}"
@@ -174,7 +186,7 @@ def app_pages(daemon: Daemon, path: Path, discreet: bool) -> list[Text]:
     async def pages(client: TestClient) -> list[tuple[str, int, str]]:
         talks = [t["id"] for t in daemon.store.view().records("talks")]
         cards = [f"/talks/{talk_id}/card" for talk_id in talks]  # each talk's card too
-        hrefs = [href for href, _name in NAV] + ["/summary"] + cards
+        hrefs = [href for href, _name in NAV] + ["/summary", "/year"] + cards
         return [(href, *await get(client, f"{href}?{token}")) for href in hrefs]
 
     found = []

@@ -14,6 +14,8 @@ from halfway.cli.invocation import load_settings
 from halfway.words import invoked
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from halfway.config.models import Settings
     from halfway.store.database import Store
 
@@ -28,7 +30,10 @@ def epilog() -> str:
     return (
         f"Examples: '{digest}', '{digest} --week 2026-W48 --out week48.html', "
         f"'{digest} --send', '{digest} --link'. A week that cannot be, or has not "
-        "begun, exits 2."
+        "begun, exits 2. "
+        f"'{digest} --year 2026' looks back over a year, gently (with --out, as HTML); "
+        "a year with fewer than 8 weeks written down has no look back: it says so and "
+        "exits 0."
     )
 
 
@@ -50,6 +55,7 @@ def add_command(command: AddCommand) -> None:
     p.add_argument(
         "--week", metavar="WEEK", help="an ISO week like 2026-W48 (default: the last whole week)"
     )
+    p.add_argument("--year", metavar="YYYY", help="a year in review instead of a week, like 2026")
     p.add_argument(
         "--out", metavar="FILE", help="write the digest as HTML to FILE (readable by you only)"
     )
@@ -80,6 +86,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     now = utc_now()
+    if args.year is not None:
+        return year_review(args, settings, now)
     week = args.week or figures.last_complete_week(now, settings.tz)
     try:
         figures.monday_of(week, now, settings.tz)
@@ -118,6 +126,35 @@ def cmd_digest(args: argparse.Namespace) -> int:
         print(f"wrote {args.out} (readable by you only)")
         return 0
     print(render.text(found, frame=discretion.frame(settings)), end="")
+    return 0
+
+
+def year_review(args: argparse.Namespace, settings: Settings, now: datetime) -> int:
+    """`halfway digest --year YYYY [--out FILE [--force]]`: a year in review."""
+    from halfway.digest import year
+    from halfway.store.database import Store
+    from halfway.words import discretion
+
+    if args.week or args.send or args.link:
+        raise UsageError("--year: a year is only shown or saved; leave out --week, --send, --link")
+    try:
+        number = year.year_of(args.year, now, settings.tz)
+    except ValueError as error:
+        raise UsageError(f"--year: {error}") from None
+    found = year.read(Store(settings.data_dir, create=False), number, settings.tz, now)
+    if found is None:
+        print(year.too_little(number))
+        return 0
+    frame = discretion.frame(settings)
+    if args.out:
+        from halfway.cli.history import write_private
+
+        write_private(
+            Path(args.out), year.file_html(found, frame).encode(), args.force, option="--out"
+        )
+        print(f"wrote {args.out} (readable by you only)")
+        return 0
+    print(year.text(found, frame), end="")
     return 0
 
 

@@ -26,6 +26,7 @@ from halfway.config.models import Settings
 from halfway.core import clockjump, schedule
 from halfway.core.limits import http as http_limits
 from halfway.digest.weekly import DigestNudges
+from halfway.digest.yearly import YearNudges
 from halfway.engine import httpapp, httpserve, runtime
 from halfway.engine.alerts import Alerts
 from halfway.engine.outbox import Outbox, Send, utc_now
@@ -95,6 +96,7 @@ class Daemon:
         self.alerts = Alerts(settings, self.store, self.clock, self.send)
         self.care = CareNudges(settings, self.store, self.clock, self.planner)
         self.digest = DigestNudges(settings, self.store, self.clock, self.links)
+        self.year = YearNudges(settings, self.store, self.clock, self.links)
         self.units = Units(self.store, self.clock, self.failed)  # a reload: all tried at once
 
     # the units of work, in one pass ---------------------------------------------
@@ -118,6 +120,7 @@ class Daemon:
             ("reminders", self.planner.remind),
             ("care", self.care.tick),  # the weekly look at the trends, when it is due
             ("digest", self.digest.tick),  # the weekly digest, when it is due
+            ("year", self.year.tick),  # the year in review, offered once in January
             ("alerts", self.alerts.check),
         ):
             self.units.run(name, unit)  # one failing never stops the others, nor the sends
@@ -138,6 +141,7 @@ class Daemon:
             self.outbox.next_retry(),
             self.units.held("care", self.care.next_wake()),
             self.units.held("digest", self.digest.next_wake()),
+            self.units.held("year", self.year.next_wake()),
         )
         wakes += [w for w in later if w is not None]
         return min(wakes, default=None)
@@ -152,10 +156,8 @@ class Daemon:
             log.info("moved %s to the archive", plural(moved, "finished record"))
 
     def stale(self) -> bool:
-        """Whether a pass is needed: the clock jumped, the hot file changed, or work is due.
-
-        One stat and two clock reads: cheap enough to run on the event loop itself.
-        """
+        """Whether a pass is needed: the clock jumped, the hot file changed, or work is
+        due. One stat and two clock reads: cheap enough to run on the event loop itself."""
         jumped = self.watch.look() is not None  # it logs the jump, one line
         due = self.wake_at is not None and self.clock() >= self.wake_at
         return jumped or due or self.store.stamp() != self.seen
@@ -173,9 +175,7 @@ class Daemon:
 
     async def serve(self, stop: asyncio.Event, sock: socket.socket) -> None:
         """Run until `stop` is set: serve HTTP at once, catch up, then wake when due.
-
-        `sock` is the listening socket `bind` made before anything was written.
-        """
+        `sock` is the listening socket `bind` made before anything was written."""
         self.attach(asyncio.get_running_loop())
         http = httpserve.Serving(self.web_app(), sock, http_limits())  # bounded: limits.py
         await http.start()
@@ -249,11 +249,9 @@ class Daemon:
         log.info("stopped")
 
     async def work(self, func: Callable[[*Ts], T], *args: *Ts) -> T | None:
-        """Run blocking work in the pool, tracked so a stop can wait for it.
-
-        A failure is kept as the daemon's problem until a pass succeeds, and logged
-        once per change: a failing pass repeated every SAFETY_SECONDS says nothing new.
-        """
+        """Run blocking work in the pool, tracked so a stop can wait for it. A failure
+        is kept as the daemon's problem until a pass succeeds, and logged once per
+        change: a failing pass repeated every SAFETY_SECONDS says nothing new."""
         task = asyncio.current_task()
         assert task is not None
         self.in_flight.add(task)

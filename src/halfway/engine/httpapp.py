@@ -20,6 +20,7 @@ from halfway.app.pages import Door
 from halfway.app.session import Sessions
 from halfway.app.summary import SummaryPages
 from halfway.app.talks import TalkPages
+from halfway.app.year import YearPages
 from halfway.core import kinds, weeks
 from halfway.engine import reminding, upcoming
 from halfway.feeds.ical import Feed
@@ -109,6 +110,7 @@ def build(daemon: Daemon) -> web.Application:
     LedgerPages(door).add_routes(app)
     CardPages(door).add_routes(app)
     SummaryPages(door).add_routes(app)
+    YearPages(door).add_routes(app)
     return app
 
 
