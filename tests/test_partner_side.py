@@ -264,3 +264,15 @@ def test_erase_partner_side_removes_only_the_partner_s_side(config_file, halfway
     again = halfway("erase", "--partner-side", "--yes", "--config", str(written.path))
     assert "nothing of your partner's side" in again.out
     assert (written.data_dir / "halfway.json").exists()  # nothing else was erased
+
+
+def test_check_says_when_the_partner_s_side_is_not_recorded(config_file, halfway) -> None:
+    recorded = halfway("check", "--config", str(config_file().path))
+    assert recorded.code == 0, recorded.err
+    assert "partner side" not in recorded.out
+    off = halfway("check", "--config", str(config_file("[partner]\nrecord = false\n").path))
+    assert off.code == 0, off.err
+    assert "partner side: not recorded ([partner] record = false)" in off.out
+    wrong = halfway("check", "--config", str(config_file("[partner]\nrecord = 3\n").path))
+    assert wrong.code == 2
+    assert "partner.record" in wrong.err
