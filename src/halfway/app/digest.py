@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from halfway.app import engage as engage_page
 from halfway.app.pages import NAV, Door
 from halfway.core import cursors, schedule, tokens, weeks
 from halfway.core.instants import parse_instant
@@ -134,9 +135,19 @@ class DigestPages:
                 "head": display.talk_head(talks[0], settings.tz),
                 "steps": [(display.STEP_NAMES.get(kind, kind), what) for kind, what in steps],
             }
-        return {"coming": coming, "talk": talk, "quick": QUICK, "nav": NAV, "here": "/"}
+        offer = engage_page.offer(self.store, settings, now)  # once: app/engage
+        return {
+            "coming": coming,
+            "talk": talk,
+            "quick": QUICK,
+            "nav": NAV,
+            "here": "/",
+            "engage": offer,
+        }
 
-    def page(self, week: str | None, token: str, done: str | None = None) -> tuple[int, str]:
+    def page(
+        self, week: str | None, token: str, done: str | None = None, csrf: str = ""
+    ) -> tuple[int, str]:
         """(status, HTML) of a week's page; the latest week when `week` is None (the
         app's home, with what comes next above it)."""
         settings, now = self.settings(), self.clock()
@@ -158,7 +169,7 @@ class DigestPages:
             earlier.append((name, digest_url(base, token, name)))
         here = digest_url(base, token) if week else ""
         pause = self.pause_state(token, done)
-        home = self.home() if week is None else None
+        home = self.home() | {"csrf": csrf} if week is None else None
         return 200, render.page_html(found, earlier, here, frame, pause, home)
 
     async def serve(self, request: web.Request) -> web.Response:
@@ -171,7 +182,8 @@ class DigestPages:
         week = request.match_info.get("week")
         done = request.query.get("done")
         loop = asyncio.get_running_loop()
-        status, html = await loop.run_in_executor(None, self.page, week, token, done)
+        csrf = self.door.sessions.guard(session)  # the app's forms on the home (engage)
+        status, html = await loop.run_in_executor(None, self.page, week, token, done, csrf)
         return self.door.answer(session, html, status)
 
     # the pause form --------------------------------------------------------------------

@@ -108,6 +108,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"e-mail replies: {imap.user}@{imap.host}:{imap.port}/{imap.folder} "
             f"({imap.tls}, every {loader.duration_text(imap.poll)})"
         )
+    if not settings.partner.record:
+        print(
+            "partner side: not recorded ([partner] record = false); what is already"
+            f" written stays until '{invoked.command('erase --partner-side')}'"
+        )
     print("nudges (next 3 fires, local time):")
     owners.check(settings.data_dir, writing=False)  # a folder the service cannot read
     rows = (

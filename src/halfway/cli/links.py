@@ -44,7 +44,16 @@ ERASE_EPILOG = (
     "Removes the data file and its archives, the reply key, the link tokens, the locks: "
     "everything halfway wrote in the data folder, after you type the folder's name to "
     "confirm (or with --yes). It refuses while a halfway daemon runs on that folder: stop "
-    "it first. Your config file is left as it is; the command says where it is."
+    "it first. Your config file is left as it is; the command says where it is. "
+    "With --partner-side it removes only your partner's side: what was logged as theirs, "
+    "the gestures noticed, the movement answers of the weekly review and the talks' "
+    "reflections (your own notes and energy stay), and which talks they began. To stop "
+    "recording it from now on, set [partner] record = false in the config file."
+)
+PARTNER_SIDE = (
+    "what was logged as your partner's, the gestures you noticed, the movement answers of "
+    "the weekly review and the talks' reflections (your own notes and energy answers stay), "
+    "and which talks they began"
 )
 
 
@@ -78,6 +87,11 @@ def add_commands(
     p.description, p.epilog = ERASE_HELP, ERASE_EPILOG
     p.add_argument(
         "--yes", action="store_true", help="do not ask for the folder's name (no terminal needed)"
+    )
+    p.add_argument(
+        "--partner-side",
+        action="store_true",
+        help="remove only what was recorded of your partner's side; everything else stays",
     )
 
 
@@ -170,6 +184,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
     from halfway.cli import erase
 
     settings = load_settings(args)
+    if args.partner_side:
+        return _erase_partner_side(args, settings)
     folder = settings.data_dir
     found = erase.ours(folder)
     if not found:
@@ -211,4 +227,56 @@ def cmd_erase(args: argparse.Namespace) -> int:
     for path in left:
         print(f"left alone (not halfway's): {path}")
     print(f"your config file is left as it is: {Path(args.source).resolve()}")
+    return 0
+
+
+def _erase_partner_side(args: argparse.Namespace, settings: Settings) -> int:
+    """`erase --partner-side`: the partner's side only (see `care.engage`), confirmed."""
+    from halfway.care import engage
+    from halfway.cli import erase
+    from halfway.store import runlock
+    from halfway.store.database import Store
+
+    folder = settings.data_dir
+    if not settings.db_path.exists():
+        print(f"no halfway data in {folder}; nothing was erased")
+        return 0
+    if not args.yes and not sys.stdin.isatty():
+        raise UsageError("no terminal to confirm on; pass --yes to erase without being asked")
+    running = erase.running_daemon(folder)
+    if running:
+        print(f"halfway erase: {running}", file=sys.stderr)
+        return 1
+    if not args.yes:
+        print(f"This removes your partner's side from {folder}: {PARTNER_SIDE}.")
+        print("Everything else stays. It cannot be undone.")
+        try:
+            typed = input(f"Type the folder's name ({folder.name}) to go ahead: ")
+        except EOFError:
+            typed = ""
+        if typed.strip() != folder.name:
+            print(
+                "halfway erase: that is not the folder's name; nothing was erased", file=sys.stderr
+            )
+            return 1
+    try:  # the daemon's own lock, held throughout: no daemon starts on it half-way
+        lock = runlock.hold(folder)
+    except runlock.AlreadyRunning as error:
+        print(f"halfway erase: {error}; stop it first. Nothing was erased", file=sys.stderr)
+        return 1
+    try:
+        done = engage.erase_partner_side(Store(folder))
+    finally:
+        lock.release()
+    removed = sum(len(ids) for ids in done.removed.values())
+    changed = sum(len(ids) for ids in done.changed.values())
+    if not removed and not changed:
+        print("nothing of your partner's side was recorded; nothing was erased")
+    else:
+        print(
+            f"removed {plural(removed, 'record')} of your partner's side"
+            + (f" and took it out of {plural(changed, 'other')}" if changed else "")
+        )
+    if settings.partner.record:
+        print("to stop recording it from now on: set [partner] record = false in your config")
     return 0

@@ -32,6 +32,7 @@ from halfway.config.practices import (
     Digest,
     Imap,
     Outbox,
+    Partner,
     QuietHours,
     Strict,
     Talks,
@@ -224,6 +225,7 @@ class Settings(BaseSettings):
     boundaries: list[Boundary] = Field(default_factory=list)
     talks: Talks = Field(default_factory=Talks)
     asks: Asks = Field(default_factory=Asks)
+    partner: Partner = Field(default_factory=Partner)
 
     @field_validator("boundaries")
     @classmethod

@@ -77,6 +77,16 @@ class Asks(Strict):
     )
 
 
+class Partner(Strict):
+    """Whether halfway records the partner's side at all (see care/engage)."""
+
+    record: bool = Field(
+        True,
+        description="false: no partner-side choices in the nudges, "
+        "the digest shows only your own side",
+    )
+
+
 class Boundary(Strict):
     """One of the user's boundaries, named by the `boundary` nudge in turn."""
 

@@ -37,6 +37,9 @@ __all__ = [
     "LATER",
     "MAX_TEXT",
     "MOVEMENT",
+    "OWN_WORDS",
+    "PARTNER_CHOICES",
+    "PARTNER_KINDS",
     "PAUSE_OFFER",
     "PAUSE_WEEK",
     "PRACTICES",
@@ -62,6 +65,12 @@ MOVEMENT = (
     ("none", "No movement"),
 )
 MAX_TEXT = 2000
+# The partner's side of a reply: what the partner did or did not do, asked by the kinds
+# that ask about movement. `[partner] record = false` leaves these choices out of the
+# next nudges (see `shape`); everything else a nudge asks is the person's own.
+PARTNER_KINDS = frozenset({"pattern_review", "talk_reflection"})
+PARTNER_CHOICES = frozenset({code for code, _ in MOVEMENT} | {"avoided", "refused"})
+OWN_WORDS = "How you are doing, in your own words"
 
 
 def render(
@@ -143,12 +152,29 @@ def shape(
     choices: list[str] | None = None,
     reply: str | None = None,
     catalogue: Mapping[str, Practice] | None = None,
+    record_partner: bool = True,
 ) -> Shape:
-    """The reply shape of a nudge: its kind's, or the choices and reply mode its config gives."""
+    """The reply shape of a nudge: its kind's, or the choices and reply mode its config gives.
+
+    Without `record_partner` (`[partner] record = false`), a kind that asks about the
+    partner's movement (PARTNER_KINDS) offers none of the partner's choices: the person
+    answers in their own words (the reflection's note label, or OWN_WORDS), the weekly
+    review keeps its energy scale, and nothing else changes."""
     practice = (catalogue or PRACTICES)[kind]
     if reply == "none":
         return Shape(takes_reply=False)
     own = tuple((code, code.replace("_", " ").capitalize()) for code in choices or [])
+    if not record_partner and kind in PARTNER_KINDS:
+        kept = tuple(c for c in own or practice.choices if c[0] not in PARTNER_CHOICES)
+        label = practice.note_label if practice.note_label != NOTE_LABEL else OWN_WORDS
+        return Shape(
+            choices=kept,
+            free_text=True,
+            scale=practice.scale,
+            note=False,
+            text_label=label,
+            note_label=practice.note_label,
+        )
     return Shape(
         choices=own or practice.choices,
         free_text=practice.free_text if not own else reply == "text",

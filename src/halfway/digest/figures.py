@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from halfway.care import triggers
+from halfway.care import engage, triggers
 from halfway.core import weeks
 from halfway.core.deliveries import REACHED
 from halfway.core.instants import parse_instant
@@ -36,6 +36,7 @@ OWN = ("digest:", "care:")  # halfway's own messages are not check-ins
 FIRST_YEAR = 1970  # the first year a week may be asked for
 WEEK_TEXT = re.compile(r"(\d{4})-W(\d{1,2})")
 SAID = weeks.SAID
+OWN_MARK = "written"  # the own-side strip's mark of a week with something written down
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Digest:
     resting_asks: int  # earlier asks that rest
     care_notes: tuple[str, ...]  # care.TRIGGERS this digest carries
     empty: bool  # nothing written down this week
+    partner: bool = True  # False: only the person's own side (`[partner] record = false`)
 
     @property
     def mark(self) -> str:
@@ -287,18 +289,27 @@ def build(
     zone: tzinfo,
     now: datetime,
     care_notes: Iterable[str] = (),
+    partner: bool = True,
 ) -> Digest:
     """The digest of `week` ('2026-W48') in `zone`, carrying `care_notes` (the care
     triggers it was given to say); ValueError (one line) for a week that cannot be or
-    has not begun at `now`. `records` holds the tables of `layout.TABLES`."""
+    has not begun at `now`. `records` holds the tables of `layout.TABLES`.
+
+    Without `partner` (`[partner] record = false`) it reads only the person's own side
+    (`care.engage.own_side`): nothing moved or noticed of the partner is counted, and
+    each week of the strip is marked only as written down (OWN_MARK) or not."""
     monday = monday_of(week, now, zone)
     tables = {name: list(rows) for name, rows in records.items()}
+    if not partner:
+        tables = engage.own_side(tables)
     this = _Week(tables, monday, zone)
     by_week = weeks.weeks(tables, zone, monday, count=weeks.LOOK_BACK_WEEKS)
     strip = tuple(
-        StripWeek(w.monday, weeks.week_mark(w), w.energy)
+        StripWeek(w.monday, _mark(w, partner), w.energy)
         for w in list(by_week.values())[-STRIP_WEEKS:]
     )
+    if not partner:
+        return _own(tables, this, by_week[monday], strip, care_notes)
     latest, resting = _asks(tables, monday + timedelta(weeks=1), zone)
     partner_talks = sum(
         1
@@ -328,4 +339,47 @@ def build(
         resting_asks=resting,
         care_notes=tuple(n for n in triggers.TRIGGERS if n in set(care_notes)),
         empty=not by_week[monday].active,
+    )
+
+
+def _mark(w: weeks.Week, partner: bool) -> str:
+    """A week's mark on the strip: `core/weeks`'s; on the own side, written or not."""
+    if partner:
+        return weeks.week_mark(w)
+    return OWN_MARK if w.active else weeks.MARK_NOTHING
+
+
+def _own(
+    tables: Mapping[str, list[Record]],
+    this: _Week,
+    week: weeks.Week,
+    strip: tuple[StripWeek, ...],
+    care_notes: Iterable[str],
+) -> Digest:
+    """The digest of the person's own side: the partner's figures left at nothing."""
+    latest, resting = _asks(tables, this.monday + timedelta(weeks=1), this.zone)
+    return Digest(
+        week=week_name(this.monday),
+        monday=this.monday,
+        sunday=this.monday + timedelta(days=6),
+        sent=len(this.sent),
+        self_regulation=len(this.replies_to("self_regulation")),
+        asks_said=_asks_said(tables, this),
+        boundaries=tuple(_boundary_checks(tables, this)),
+        my_initiations=this.initiations("me"),
+        energy=week.energy,
+        movement={},
+        asks_agreed=0,
+        partner_talks=0,
+        moved=0,
+        partner_initiations=0,
+        gestures=(),
+        hurt=this.hurt(),
+        strip=strip,
+        moved_weeks=0,
+        latest_ask=latest,
+        resting_asks=resting,
+        care_notes=tuple(n for n in triggers.TRIGGERS if n in set(care_notes)),
+        empty=not week.active,
+        partner=False,
     )

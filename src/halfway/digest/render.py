@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from halfway.care import triggers
 from halfway.core import plaintext, weeks
-from halfway.digest.figures import Digest, StripWeek
+from halfway.digest.figures import OWN_MARK, Digest, StripWeek
 from halfway.ledger import asks
 from halfway.words import catalog, discretion, templates
 
@@ -34,12 +34,14 @@ MARK_WORDS = {
     weeks.MARK_MOMENTS: "small moments noticed",
     weeks.MARK_NO_MOVEMENT: "no movement noted",
     weeks.MARK_NOTHING: "nothing written down",
+    OWN_MARK: "something written down",  # the own side only ([partner] record = false)
 }
 MARK_COLOURS = {  # fill, border
     weeks.MARK_MOVEMENT: ("#3f7d73", "#3f7d73"),
     weeks.MARK_MOMENTS: ("#a9cfc7", "#3f7d73"),
     weeks.MARK_NO_MOVEMENT: ("#ffffff", "#8a9494"),
     weeks.MARK_NOTHING: ("#f5f1ea", "#d9d3c8"),
+    OWN_MARK: ("#a9cfc7", "#3f7d73"),
 }
 MOVEMENT_WORDS = {
     "agreed_time": "they agreed to a time",
@@ -186,7 +188,9 @@ def _strip_week(w: StripWeek, current: bool) -> dict[str, str | bool]:
 
 
 def strip_line(d: Digest) -> str:
-    """'Movement noted in 3 of the last 8 weeks.'"""
+    """'Movement noted in 3 of the last 8 weeks.'; on the own side, what the strip is."""
+    if not d.partner:
+        return "Your own side only, as you chose: the weeks you wrote something down."
     return f"Movement noted in {d.moved_weeks} of the last {len(d.strip)} weeks."
 
 
@@ -328,6 +332,8 @@ def push(d: Digest, link: str) -> tuple[str, str]:
         summary = f"You noticed {_count(len(d.gestures), 'a small moment', 'small moments')}."
     elif d.mark == weeks.MARK_MOMENTS:
         summary = "You noticed a small moment."
+    elif not d.partner:
+        summary = "You wrote your week down."
     else:
         summary = "You wrote your week down; no movement was noted."
     return f"{TITLE} · {span(d)}", f"{summary} Your look back is ready.\n\n{link}"

@@ -74,7 +74,9 @@ def build(
     if care_notes is None:
         said = [d for d in records.get("deliveries", ()) if d.get("nudge_id") == nudge_id(week)]
         care_notes = [str(n) for d in said for n in d.get("care") or ()]
-    return figures.build(records, week, settings.tz, now, care_notes)
+    return figures.build(
+        records, week, settings.tz, now, care_notes, partner=settings.partner.record
+    )
 
 
 def care_due(store: Store, settings: Settings, now: datetime) -> triggers.Due:

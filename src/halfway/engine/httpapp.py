@@ -14,6 +14,7 @@ from aiohttp import web
 from halfway import __version__
 from halfway.app.card import CardPages
 from halfway.app.digest import HOME_COMING, DigestPages
+from halfway.app.engage import EngagePages
 from halfway.app.ledger import LedgerPages
 from halfway.app.moments import MomentPages
 from halfway.app.pages import Door
@@ -106,6 +107,7 @@ def build(daemon: Daemon) -> web.Application:
 
     DigestPages(door, daemon.links, daemon.key, said, coming).add_routes(app)
     TalkPages(door).add_routes(app)
+    EngagePages(door).add_routes(app)
     MomentPages(door).add_routes(app)
     LedgerPages(door).add_routes(app)
     CardPages(door).add_routes(app)

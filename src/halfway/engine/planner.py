@@ -255,7 +255,13 @@ class Planner:
             catalogue=self.catalogue,
             helpline=self.settings.care.helpline,
         )
-        shape = kinds.shape(nudge.kind, nudge.choices, nudge.reply, catalogue=self.catalogue)
+        shape = kinds.shape(
+            nudge.kind,
+            nudge.choices,
+            nudge.reply,
+            catalogue=self.catalogue,
+            record_partner=self.settings.partner.record,
+        )
         discreet = self.settings.discreet
         link = f"{self.settings.server.public_url}/r/{tokens.make(self.key, delivery_id)}"
         title, body = kinds.message(
