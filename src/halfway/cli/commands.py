@@ -376,23 +376,6 @@ def not_reloaded(args: argparse.Namespace) -> str:
     return f"halfway reload: not reloaded: the running daemon (pid {pid}) keeps its current config"
 
 
-def cmd_log(args: argparse.Namespace) -> int:
-    from halfway.ledger import book
-    from halfway.store.database import Store
-
-    settings = load_settings(args)
-    now = utc_now()
-    try:  # checked before the data folder is touched; the app's pages say the same
-        book.entry(args.kind, args.text, args.by, now)
-    except book.LedgerError as error:
-        field, problem = book.entry_problem(error)
-        raise UsageError(f"{field.upper()}: {problem}") from None
-    # the same write as the app's log page and calm minute (the reply page: add_link_entry)
-    saved = book.add_entry(Store(settings.data_dir), args.kind, args.text, args.by, now)
-    print(f"noted ({saved['id']})")
-    return 0
-
-
 def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
     """Each nudge's cursor, so upcoming fires are counted as the daemon will fire them."""
     from halfway.core import cursors

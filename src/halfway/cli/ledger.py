@@ -1,6 +1,7 @@
-"""`halfway ask …` and `halfway boundary …`: the ledger of clear asks, and the user's
-boundaries, from the command line. Thin: the rules are in `ledger/asks` and
-`ledger/boundaries`, the writes in `ledger/book`; each command imports them when it runs.
+"""`halfway ask …`, `halfway boundary …` and `halfway log`: the ledger of clear asks, the
+user's boundaries and their log, from the command line. Thin: the rules are in
+`ledger/asks` and `ledger/boundaries`, the writes in `ledger/book`; each command imports
+them when it runs.
 """
 
 from __future__ import annotations
@@ -137,4 +138,21 @@ def cmd_boundary(args: argparse.Namespace) -> int:
         print(f"{boundary['id']}{state}: {one_line(boundary['text'])}{last}")
     if not shown:
         print(f"no boundaries yet; add one with '{invoked.command('boundary add TEXT')}'")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from halfway.ledger import book
+    from halfway.store.database import Store
+
+    settings = load_settings(args)
+    now = utc_now()
+    try:  # checked before the data folder is touched; the app's pages say the same
+        book.entry(args.kind, args.text, args.by, now)
+    except book.LedgerError as error:
+        field, problem = book.entry_problem(error)
+        raise UsageError(f"{field.upper()}: {problem}") from None
+    # the same write as the app's log page and calm minute (the reply page: add_link_entry)
+    saved = book.add_entry(Store(settings.data_dir), args.kind, args.text, args.by, now)
+    print(f"noted ({saved['id']})")
     return 0

@@ -29,7 +29,6 @@ from halfway.cli.commands import (
     UsageError,
     cmd_check,
     cmd_init,
-    cmd_log,
     cmd_pause,
     cmd_reload,
     cmd_reply,
@@ -41,6 +40,7 @@ from halfway.cli.demodata import add_command as add_demo_data_command
 from halfway.cli.digest import add_command as add_digest_command
 from halfway.cli.history import cmd_accept_loss, cmd_export, cmd_history
 from halfway.cli.ledger import add_commands as add_ledger_commands
+from halfway.cli.ledger import cmd_log
 from halfway.cli.links import add_commands as add_link_commands
 from halfway.cli.summary import add_command as add_summary_command
 from halfway.cli.talk import add_commands as add_talk_commands

@@ -77,9 +77,7 @@ class Server(Strict):
     public_url: str = Field(
         "", description="base of the links put in messages; default: http://{listen}"
     )
-    session: Duration = Field(
-        timedelta(days=30), description="how long the private link's sign-in lasts on a device"
-    )
+    session: Duration = Field(timedelta(days=30), description="how long a sign-in lasts")
 
     @field_validator("listen")
     @classmethod
@@ -345,9 +343,8 @@ class Settings(BaseSettings):
 
 
 def check_nudge(nudge_id: str, cron: str, channels: list[str]) -> Nudge:
-    """A schedule halfway keeps for itself (the weekly digest, the care check): a
-    `custom` nudge no config names, built without validation (its parts were checked
-    in their own tables)."""
+    """A schedule halfway keeps for itself (the weekly digest, the care check): a `custom`
+    nudge no config names, unvalidated (its parts were checked in their own tables)."""
     return Nudge.model_construct(
         id=nudge_id, kind="custom", cron=cron, every=None, at=None, channels=channels
     )
