@@ -153,10 +153,14 @@ def test_record_false_takes_the_partner_s_choices_out_of_the_next_nudges(tmp_pat
     clock.advance(minutes=2)
     run_tick(daemon)
     shape = deliveries(daemon)[-1]["reply"]
+    words = deliveries(daemon)[-1]["words"]
     codes = {code for code, _ in shape["choices"]}
     if record:
         assert codes == {"agreed_time", "acknowledged", "small_change", "none"}
         return
+    assert words == kinds.OWN_SIDE["pattern_review"]  # nothing of the partner's movement
+    assert "partner" not in words
+    assert "moved" not in words
     assert codes == set()
     assert shape["free_text"]
     assert shape["scale"]

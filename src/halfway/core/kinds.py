@@ -71,6 +71,18 @@ MAX_TEXT = 2000
 PARTNER_KINDS = frozenset({"pattern_review", "talk_reflection"})
 PARTNER_CHOICES = frozenset({code for code, _ in MOVEMENT} | {"avoided", "refused"})
 OWN_WORDS = "How you are doing, in your own words"
+# What these kinds say instead while the partner's side is not recorded: nothing of the
+# partner's movement, only the person's own side (the scale and the note stay).
+OWN_SIDE = {
+    "pattern_review": (
+        "A calm look back at your week: how you are doing, and how much of your energy"
+        " went into reaching out. No right answers."
+    ),
+    "talk_reflection": (
+        "You showed up for that talk. What helped, or what would you try next time?"
+        " A few words for yourself are enough."
+    ),
+}
 
 
 def render(
@@ -80,6 +92,7 @@ def render(
     fields: Mapping[str, str | None] | None = None,
     catalogue: Mapping[str, Practice] | None = None,
     helpline: str | None = None,
+    record_partner: bool = True,
 ) -> tuple[str, str]:
     """The (title, words) of a nudge: its own `text` if given, else a variant of its kind's
     picked by `seed` (the delivery's id), with `fields` (e.g. boundary, topic) filled in.
@@ -87,6 +100,8 @@ def render(
     with no talk never says "your talk"), unless every variant names one. A kind with
     the safety line ends with it (and the user's `helpline`)."""
     practice = (catalogue or PRACTICES)[kind]
+    if not record_partner and kind in OWN_SIDE and not (text or "").strip():
+        text = OWN_SIDE[kind]  # `[partner] record = false`: nothing of the partner's side
     body = fill((text or "").strip() or pick(_fitting(practice.variants, fields), seed), fields)
     if practice.safety:
         body = f"{body}\n\n{safety_line(helpline)}"

@@ -254,6 +254,7 @@ class Planner:
             fields=fields,
             catalogue=self.catalogue,
             helpline=self.settings.care.helpline,
+            record_partner=self.settings.partner.record,
         )
         shape = kinds.shape(
             nudge.kind,
@@ -332,8 +333,7 @@ class Planner:
     # unit of work: asking again ------------------------------------------------
 
     def remind(self) -> datetime | None:
-        """Record the reminders and snoozes that are due, and as skipped those a pause
-        holds (see reminding); return when the next one is."""
+        """Record the reminders and snoozes due (as skipped those a pause holds): when next."""
         now = self.clock()
         quiet_end = schedule.quiet_end(now, self.settings.tz, self.settings.quiet_hours)
         if quiet_end:
