@@ -192,26 +192,11 @@ def cmd_erase(args: argparse.Namespace) -> int:
         print(f"nothing of halfway's in {folder}; nothing was erased")
         print(f"your config file is left as it is: {Path(args.source).resolve()}")
         return 0
-    if not args.yes and not sys.stdin.isatty():
-        raise UsageError("no terminal to confirm on; pass --yes to erase without being asked")
-    running = erase.running_daemon(folder)
-    if running:
-        print(f"halfway erase: {running}", file=sys.stderr)
+    told = [f"This deletes everything halfway keeps in {folder}, the reply key included:"]
+    told += [f"  {path}" for path in found]
+    told.append("It cannot be undone. Nothing is deleted from your config file.")
+    if not confirmed(args, folder, told, "to erase it"):
         return 1
-    if not args.yes:
-        print(f"This deletes everything halfway keeps in {folder}, the reply key included:")
-        for path in found:
-            print(f"  {path}")
-        print("It cannot be undone. Nothing is deleted from your config file.")
-        try:
-            typed = input(f"Type the folder's name ({folder.name}) to erase it: ")
-        except EOFError:
-            typed = ""
-        if typed.strip() != folder.name:
-            print(
-                "halfway erase: that is not the folder's name; nothing was erased", file=sys.stderr
-            )
-            return 1
     try:
         removed, left = erase.erase(folder)
     except erase.Running as error:
@@ -233,7 +218,6 @@ def cmd_erase(args: argparse.Namespace) -> int:
 def _erase_partner_side(args: argparse.Namespace, settings: Settings) -> int:
     """`erase --partner-side`: the partner's side only (see `care.engage`), confirmed."""
     from halfway.care import engage
-    from halfway.cli import erase
     from halfway.store import runlock
     from halfway.store.database import Store
 
@@ -241,24 +225,10 @@ def _erase_partner_side(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.db_path.exists():
         print(f"no halfway data in {folder}; nothing was erased")
         return 0
-    if not args.yes and not sys.stdin.isatty():
-        raise UsageError("no terminal to confirm on; pass --yes to erase without being asked")
-    running = erase.running_daemon(folder)
-    if running:
-        print(f"halfway erase: {running}", file=sys.stderr)
+    told = [f"This removes your partner's side from {folder}: {PARTNER_SIDE}."]
+    told.append("Everything else stays. It cannot be undone.")
+    if not confirmed(args, folder, told, "to go ahead"):
         return 1
-    if not args.yes:
-        print(f"This removes your partner's side from {folder}: {PARTNER_SIDE}.")
-        print("Everything else stays. It cannot be undone.")
-        try:
-            typed = input(f"Type the folder's name ({folder.name}) to go ahead: ")
-        except EOFError:
-            typed = ""
-        if typed.strip() != folder.name:
-            print(
-                "halfway erase: that is not the folder's name; nothing was erased", file=sys.stderr
-            )
-            return 1
     try:  # the daemon's own lock, held throughout: no daemon starts on it half-way
         lock = runlock.hold(folder)
     except runlock.AlreadyRunning as error:
@@ -280,3 +250,28 @@ def _erase_partner_side(args: argparse.Namespace, settings: Settings) -> int:
     if settings.partner.record:
         print("to stop recording it from now on: set [partner] record = false in your config")
     return 0
+
+
+def confirmed(args: argparse.Namespace, folder: Path, told: list[str], ahead: str) -> bool:
+    """Whether `erase` may go ahead on `folder`: no daemon runs on it, and `--yes` or the
+    folder's name typed after `told` (each refusal said on stderr). UsageError with no
+    terminal to ask on."""
+    from halfway.cli import erase
+
+    if not args.yes and not sys.stdin.isatty():
+        raise UsageError("no terminal to confirm on; pass --yes to erase without being asked")
+    running = erase.running_daemon(folder)
+    if running:
+        print(f"halfway erase: {running}", file=sys.stderr)
+        return False
+    if args.yes:
+        return True
+    print("\n".join(told))
+    try:
+        typed = input(f"Type the folder's name ({folder.name}) {ahead}: ")
+    except EOFError:
+        typed = ""
+    if typed.strip() != folder.name:
+        print("halfway erase: that is not the folder's name; nothing was erased", file=sys.stderr)
+        return False
+    return True
