@@ -5,12 +5,11 @@ holds), `digest/summaryrender` and `digest/summarypdf` (its words and its files)
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Protocol
 
 from halfway.cli.commands import UsageError, utc_now
+from halfway.cli.digest import AddCommand
 from halfway.cli.invocation import load_settings
 from halfway.words import invoked
 
@@ -31,18 +30,6 @@ def epilog() -> str:
         f"'{summary} --from 2026-09-01 --to 2026-11-30 --out autumn.pdf'. "
         "Dates are days like 2026-09-01, both included; a period that cannot be exits 2."
     )
-
-
-class AddCommand(Protocol):
-    """main's `command`: a subcommand's parser, added with its function and help."""
-
-    def __call__(
-        self,
-        name: str,
-        func: Callable[[argparse.Namespace], int],
-        text: str,
-        checks_channels: bool = False,
-    ) -> argparse.ArgumentParser: ...
 
 
 def calendar_date(text: str) -> date:
