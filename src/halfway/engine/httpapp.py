@@ -22,7 +22,7 @@ from halfway.app.session import Sessions
 from halfway.app.summary import SummaryPages
 from halfway.app.talks import TalkPages
 from halfway.app.year import YearPages
-from halfway.core import kinds, weeks
+from halfway.core import kinds, limits, weeks
 from halfway.engine import reminding, upcoming
 from halfway.feeds.ical import Feed
 from halfway.replies import expect, service
@@ -58,6 +58,7 @@ class Daemon(Protocol):
     key: bytes
     links: Links
     clock: Callable[[], datetime]
+    monotonic: Callable[[], float]  # the system's, or (in tests) the injected clock's
     problem: str | None
     next_fire_at: datetime | None
     wake_at: datetime | None
@@ -90,8 +91,9 @@ def build(daemon: Daemon) -> web.Application:
         """After "later": when it asks again, in the zone of the moment (None: it will not)."""
         return reminding.comes_back(daemon.settings, daemon.store.view(), delivery, reply)
 
+    writes = limits.LinkWrites(clock=daemon.monotonic)  # a test's clock stands still
     pages = ReplyPages(
-        daemon.store, daemon.key, daemon.clock, zone, service.logged, frame, comes_back
+        daemon.store, daemon.key, daemon.clock, zone, service.logged, frame, comes_back, writes
     )
     pages.add_routes(app)
     Feed(settings, daemon.store, daemon.links, daemon.clock).add_routes(app)

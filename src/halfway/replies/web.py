@@ -87,6 +87,7 @@ class ReplyPages:
         on_reply: Callable[[Record, Record, str], None] | None = None,
         frame: Callable[[], discretion.Frame] = discretion.Frame,
         comes_back: Callable[[Record, Record], str | None] = lambda delivery, reply: None,
+        writes: limits.LinkWrites | None = None,
     ) -> None:
         self.store = store
         self.key = key
@@ -95,7 +96,7 @@ class ReplyPages:
         self.on_reply = on_reply
         self.frame = frame  # read at each request: a reload may change `discreet`
         self.comes_back = comes_back  # after "later": when it asks again, as words (or None)
-        self.writes = limits.LinkWrites()  # each link's writes, at a person's pace
+        self.writes = writes or limits.LinkWrites()  # each link's writes, at a person's pace
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/r/{token}", self.page, expect_handler=expect.handle)
