@@ -347,6 +347,25 @@ def start_daemon() -> Iterator[Callable[..., DaemonProcess]]:
         daemon.log_path.unlink(missing_ok=True)
 
 
+@pytest.fixture
+def private_app(
+    config_file: Callable[..., ConfigFile],
+    start_daemon: Callable[..., DaemonProcess],
+    halfway: Callable[..., Ran],
+) -> Iterator[tuple[str, ConfigFile]]:
+    """`halfway run` on loopback with an evening nudge, for the private app's browser
+    tests: (the private link, the config)."""
+    written = config_file(
+        '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n', server=True
+    )
+    daemon = start_daemon("--config", str(written.path))
+    wait_for(lambda: daemon.health(written.listen))
+    ran = halfway("digest", "--link", "--config", str(written.path))
+    assert ran.code == 0, ran.err
+    yield ran.out.strip(), written
+    daemon.stop()
+
+
 class Clock:
     """A clock a test moves by hand: call it for the time, `advance` it, or `set` it."""
 

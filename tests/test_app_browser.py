@@ -4,23 +4,9 @@ on any page; the talks page plans, moves and calls off a talk."""
 
 from __future__ import annotations
 
-import pytest
-
 from .browser import accessibility_problems, screenshot
-from .conftest import wait_for
 
 EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
-
-
-@pytest.fixture
-def served(config_file, start_daemon, halfway):
-    written = config_file(EVENING, server=True)
-    daemon = start_daemon("--config", str(written.path))
-    wait_for(lambda: daemon.health(written.listen))
-    ran = halfway("digest", "--link", "--config", str(written.path))
-    assert ran.code == 0, ran.err
-    yield ran.out.strip(), written
-    daemon.stop()
 
 
 def fits(page) -> bool:
@@ -36,8 +22,8 @@ def check(page, name: str) -> None:
     screenshot(page, name)
 
 
-def test_plan_move_and_call_off_a_talk_at_phone_width(served, phone_page) -> None:
-    link, _written = served
+def test_plan_move_and_call_off_a_talk_at_phone_width(private_app, phone_page) -> None:
+    link, _written = private_app
     page = phone_page
     response = page.goto(link)
     assert response is not None
@@ -72,8 +58,8 @@ def test_plan_move_and_call_off_a_talk_at_phone_width(served, phone_page) -> Non
     assert page.get_by_text("Done and called off (1)").is_visible()
 
 
-def test_a_when_it_cannot_read_is_said_on_the_page(served, phone_page) -> None:
-    link, _written = served
+def test_a_when_it_cannot_read_is_said_on_the_page(private_app, phone_page) -> None:
+    link, _written = private_app
     phone_page.goto(link)
     phone_page.goto(link.split("/?", 1)[0] + "/talks")
     phone_page.get_by_label("When").fill("someday")
@@ -82,8 +68,8 @@ def test_a_when_it_cannot_read_is_said_on_the_page(served, phone_page) -> None:
     check(phone_page, "app-talks-problem-phone")
 
 
-def test_the_pages_at_desktop_width(served, browser) -> None:
-    link, _written = served
+def test_the_pages_at_desktop_width(private_app, browser) -> None:
+    link, _written = private_app
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

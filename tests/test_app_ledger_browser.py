@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .browser import ACTION_TIMEOUT_MS
-from .test_app_browser import check, served  # noqa: F401 (the fixture, shared)
+from .test_app_browser import check
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -42,8 +42,8 @@ def base(link: str) -> str:
     return link.split("/?", 1)[0]
 
 
-def test_add_an_ask_mark_it_said_and_rest_it_at_375_px(served, narrow_page) -> None:  # noqa: F811
-    link, _written = served
+def test_add_an_ask_mark_it_said_and_rest_it_at_375_px(private_app, narrow_page) -> None:
+    link, _written = private_app
     page = narrow_page
     page.goto(link)  # the private link opens the session
     page.get_by_role("navigation", name="Pages").get_by_role("link", name="Asks").click()
@@ -79,8 +79,8 @@ def test_add_an_ask_mark_it_said_and_rest_it_at_375_px(served, narrow_page) -> N
     check(page, "app-asks-all-phone")
 
 
-def test_a_refused_ask_is_said_on_the_page(served, narrow_page) -> None:  # noqa: F811
-    link, _written = served
+def test_a_refused_ask_is_said_on_the_page(private_app, narrow_page) -> None:
+    link, _written = private_app
     page = narrow_page
     page.goto(link)
     page.goto(base(link) + "/asks")
@@ -90,8 +90,8 @@ def test_a_refused_ask_is_said_on_the_page(served, narrow_page) -> None:  # noqa
     check(page, "app-asks-problem-phone")
 
 
-def test_add_a_boundary_and_set_it_aside_at_375_px(served, narrow_page) -> None:  # noqa: F811
-    link, _written = served
+def test_add_a_boundary_and_set_it_aside_at_375_px(private_app, narrow_page) -> None:
+    link, _written = private_app
     page = narrow_page
     page.goto(link)
     page.get_by_role("navigation", name="Pages").get_by_role("link", name="Boundaries").click()
@@ -114,8 +114,8 @@ def test_add_a_boundary_and_set_it_aside_at_375_px(served, narrow_page) -> None:
     check(page, "app-boundaries-retired-phone")
 
 
-def test_asks_and_boundaries_at_desktop_width(served, browser) -> None:  # noqa: F811
-    link, _written = served
+def test_asks_and_boundaries_at_desktop_width(private_app, browser) -> None:
+    link, _written = private_app
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

@@ -5,32 +5,17 @@ opened, and stands still as words under reduced motion; the story check's moment
 
 from __future__ import annotations
 
-import pytest
-
-from .conftest import wait_for
 from .test_app_browser import check
 
-EVENING = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n'
 NARROW = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def served(config_file, start_daemon, halfway):
-    written = config_file(EVENING, server=True)
-    daemon = start_daemon("--config", str(written.path))
-    wait_for(lambda: daemon.health(written.listen))
-    ran = halfway("digest", "--link", "--config", str(written.path))
-    assert ran.code == 0, ran.err
-    yield ran.out.strip(), written
-    daemon.stop()
 
 
 def at(link: str, path: str) -> str:
     return link.split("/?", 1)[0] + path
 
 
-def test_log_a_moment_at_375_px(served, phone_page) -> None:
-    link, _written = served
+def test_log_a_moment_at_375_px(private_app, phone_page) -> None:
+    link, _written = private_app
     page = phone_page
     page.set_viewport_size(NARROW)
     page.goto(link)  # the link opens the session
@@ -54,8 +39,8 @@ def test_log_a_moment_at_375_px(served, phone_page) -> None:
     check(page, "app-log-noted-phone")
 
 
-def test_a_calm_minute_and_its_story_check_at_375_px(served, phone_page) -> None:
-    link, _written = served
+def test_a_calm_minute_and_its_story_check_at_375_px(private_app, phone_page) -> None:
+    link, _written = private_app
     page = phone_page
     page.set_viewport_size(NARROW)
     page.goto(link)
@@ -83,8 +68,8 @@ def test_a_calm_minute_and_its_story_check_at_375_px(served, phone_page) -> None
     assert moment in page.locator("ul.plain").last.inner_text()
 
 
-def test_with_reduced_motion_the_breathing_is_still_words(served, browser) -> None:
-    link, _written = served
+def test_with_reduced_motion_the_breathing_is_still_words(private_app, browser) -> None:
+    link, _written = private_app
     context = browser.new_context(viewport=NARROW, reduced_motion="reduce")
     page = context.new_page()
     try:
@@ -97,8 +82,8 @@ def test_with_reduced_motion_the_breathing_is_still_words(served, browser) -> No
         context.close()
 
 
-def test_both_pages_at_desktop_width(served, browser) -> None:
-    link, _written = served
+def test_both_pages_at_desktop_width(private_app, browser) -> None:
+    link, _written = private_app
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

@@ -12,23 +12,9 @@ from freezegun import freeze_time
 from halfway.ledger import book
 
 from .browser import screenshot
-from .conftest import wait_for
 from .test_app import EVENING, csrf_of, talk_to
 from .test_app import served as served  # the fixture
 from .test_app_browser import check
-
-
-@pytest.fixture
-def live(config_file, start_daemon, halfway):
-    """`halfway run` on loopback; (the private link, the config)."""
-    written = config_file(EVENING, server=True)
-    daemon = start_daemon("--config", str(written.path))
-    wait_for(lambda: daemon.health(written.listen))
-    ran = halfway("digest", "--link", "--config", str(written.path))
-    assert ran.code == 0, ran.err
-    yield ran.out.strip(), written
-    daemon.stop()
-
 
 FIRST, LAST = "2026-11-02", "2026-11-22"
 
@@ -116,8 +102,8 @@ def test_without_the_session_s_guard_nothing_is_made(served) -> None:
     assert "Looking back" not in body
 
 
-def test_the_summary_page_in_chromium(live, phone_page, browser) -> None:
-    link, _written = live
+def test_the_summary_page_in_chromium(private_app, phone_page, browser) -> None:
+    link, _written = private_app
     phone_page.goto(link)
     phone_page.get_by_role("link", name="A summary to bring along").click()
     assert phone_page.url.endswith("/summary")
