@@ -25,6 +25,7 @@ from aiosmtpd.controller import Controller
 
 from halfway.cli import main
 from halfway.store import faults
+from halfway.words import language
 
 from .browser import browser, phone_page  # noqa: F401 - fixtures for the page tests
 
@@ -260,13 +261,20 @@ def armed_switches() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, armed_switches: str) -> None:
+def _clean_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, armed_switches: str
+) -> Iterator[None]:
+    # English unless a test says otherwise: this machine's locale never picks the language
+    monkeypatch.setenv("LANGUAGE", "en")
+    language.use("en")
     for name in list(os.environ):
         if name.startswith("HALFWAY_") or name in ("STATE_DIRECTORY", "JOURNAL_STREAM"):
             monkeypatch.delenv(name)
     monkeypatch.setenv(faults.SWITCHES, armed_switches)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    yield
+    language.use("en")
 
 
 def soon(seconds: float = 1) -> str:

@@ -401,7 +401,7 @@ def test_every_key_of_the_config_is_in_the_example_config() -> None:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     from halfway.config.models import Imap, Nudge, Outbox, QuietHours, Server, Settings
     from halfway.config.practices import Boundary, Care, Digest, Talks
-    from halfway.words.catalog import OVERRIDABLE
+    from halfway.words.overrides import OVERRIDABLE
 
     tables = [Settings, Server, QuietHours, Nudge, Outbox, Imap, Digest, Talks, Care, Boundary]
     keys = {key for model in tables for key in model.model_fields} | set(OVERRIDABLE)

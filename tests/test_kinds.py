@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from halfway.config.models import KINDS
+from halfway.config.values import KINDS
 from halfway.core import kinds, tokens
 
 from .conftest import Clock

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from halfway.config import models
+from halfway.config import values
 from halfway.core import kinds
 from halfway.core.kinds import PRACTICES, render
 from halfway.words import catalog
@@ -82,7 +82,7 @@ def every_text() -> list[tuple[str, str]]:
 
 def test_every_kind_has_words_and_every_configurable_kind_is_among_them() -> None:
     assert set(kinds.kinds()) == set(CODES)
-    assert set(models.KINDS) <= set(kinds.kinds())
+    assert set(values.KINDS) <= set(kinds.kinds())
 
 
 def test_no_text_blames_or_diagnoses_the_partner_or_pushes_the_user() -> None:

@@ -35,7 +35,7 @@ from aiosmtpd.controller import Controller
 
 from halfway.cli import main
 from halfway.cli.invocation import load_settings
-from halfway.config import models
+from halfway.config import values
 from halfway.core import kinds
 from halfway.engine.daemon import Daemon
 from halfway.store.database import Store
@@ -271,7 +271,7 @@ BOUNDARY = "no work calls after 22:00"
 
 def nudges_config(folder: Path, channels: dict[str, str], discreet: bool) -> Path:
     body = f"discreet = {'true' if discreet else 'false'}\n"
-    for kind in models.KINDS:
+    for kind in values.KINDS:
         body += f'[[nudges]]\nid = "{kind.replace("_", "-")}"\nkind = "{kind}"\n'
         body += 'cron = "0 9 * * *"\n'
     body += f'[[boundaries]]\nid = "calls"\ntext = "{BOUNDARY}"\n'
@@ -295,7 +295,7 @@ def nudges_world(discreet: bool) -> dict[str, Any]:
         daemon = Daemon(settings, Store(settings.data_dir, clock=clock), clock=clock)
         cli_words = [Text("halfway check", run("check", "--config", str(path)), "cli")]
         cli_words.append(Text("halfway upcoming", run("upcoming", "--config", str(path)), "cli"))
-        for kind in models.KINDS:
+        for kind in values.KINDS:
             with recording():
                 out = run("send", kind.replace("_", "-"), "--config", str(path))
             cli_words.append(Text(f"halfway send {kind}", out, "cli"))
@@ -363,7 +363,7 @@ for _discreet in (False, True):
         functools.partial(lambda d: nudges_world(d)["sent"], _discreet)
     )
 
-for _kind in (*models.KINDS, "refused"):
+for _kind in (*values.KINDS, "refused"):
     source(f"reply-page:{_kind}")(
         functools.partial(lambda k: nudges_world(False)["pages"].get(k, []), _kind)
     )

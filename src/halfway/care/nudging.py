@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from typing import Protocol, cast
 
 from halfway.care import share, triggers
-from halfway.config.models import Kind, Nudge, Settings, check_nudge
+from halfway.config.models import Nudge, Settings, check_nudge
+from halfway.config.values import Kind
 from halfway.core import schedule
 from halfway.core.instants import format_instant
 from halfway.core.records import Delivery

@@ -29,10 +29,19 @@ from halfway.config.errors import blame, explain, setting_path
 
 # The models and value types live apart; they are re-exported here, so that the loader
 # alone reaches them (`loader.Settings`, `loader.parse_duration`).
-from halfway.config.models import KINDS, Kind, Nudge, Server, Settings, check_nudge, checking_urls
+from halfway.config.models import Nudge, Server, Settings, check_nudge, checking_urls
 from halfway.config.practices import Digest, Imap, Outbox, QuietHours, Strict
-from halfway.config.values import Clock, CronText, Duration, NameList, duration_text, parse_duration
-from halfway.words import invoked
+from halfway.config.values import (
+    KINDS,
+    Clock,
+    CronText,
+    Duration,
+    Kind,
+    NameList,
+    duration_text,
+    parse_duration,
+)
+from halfway.words import invoked, language
 
 __all__ = [
     "KINDS",
@@ -126,10 +135,12 @@ def build(
     file = Path(source) if Path(source).is_file() else None
     with checking_urls(url_check), reading_file(file):
         try:
-            return Settings(**data)
+            settings = Settings(**data)
         except ValidationError as error:
             lines = [blame(line, source, os.environ) for line in explain(error)]
             raise ConfigError(lines) from None
+    language.use(settings.language)  # every word from here on, in the person's language
+    return settings
 
 
 def load(

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -46,6 +46,7 @@ from halfway.config.values import (
     DayDuration,
     Duration,
     HourDuration,
+    Kind,
     NameId,
     NameList,
     TitleText,
@@ -54,19 +55,9 @@ from halfway.config.values import (
     instant_problem,
 )
 from halfway.words import discretion
-from halfway.words.catalog import MAX_VARIANT, check_overrides
-
-Kind = Literal[
-    "self_regulation",
-    "clarity_ask",
-    "reframe",
-    "boundary",
-    "gesture_log",
-    "talk_reflection",
-    "pattern_review",
-    "custom",
-]
-KINDS: tuple[str, ...] = get_args(Kind)
+from halfway.words.catalog import MAX_VARIANT
+from halfway.words.language import Language, local_language
+from halfway.words.overrides import check_overrides
 
 # The check a caller lends to validation for channel URLs: URL -> problem or None.
 _url_check: ContextVar[Callable[[str], str | None] | None] = ContextVar("url_check", default=None)
@@ -195,6 +186,7 @@ class Settings(BaseSettings):
     )
 
     timezone: str = Field(default_factory=lambda: local_zone(), description="IANA zone name")
+    language: Language = Field(default_factory=lambda: local_language(), description="en, de, es")
     date_order: DateOrder = Field(
         default_factory=lambda: local_date_order(), description="a typed date: dmy, mdy or ymd"
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator
 
@@ -159,3 +159,17 @@ def _web_address(value: str) -> str:
 
 #: An http(s) address, e.g. where a page's quick-exit link goes.
 WebAddress = Annotated[str, AfterValidator(_web_address)]
+
+
+# The kinds a [[nudges]] entry may name.
+Kind = Literal[
+    "self_regulation",
+    "clarity_ask",
+    "reframe",
+    "boundary",
+    "gesture_log",
+    "talk_reflection",
+    "pattern_review",
+    "custom",
+]
+KINDS: tuple[str, ...] = get_args(Kind)

@@ -23,15 +23,13 @@ from halfway.words.catalog import (
     PRACTICES,
     Practice,
     WordsError,
-    check_overrides,
     fill,
     kinds,
-    merge,
     pick,
     safety_line,
     shipped,
-    with_overrides,
 )
+from halfway.words.overrides import check_overrides, merge, with_overrides
 
 __all__ = [
     "LATER",

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import cast
 
-from halfway.config.models import Kind, Nudge
+from halfway.config.models import Nudge
 from halfway.config.practices import Talks
+from halfway.config.values import Kind
 from halfway.core import plaintext
 from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import HistoryEntry, Talk

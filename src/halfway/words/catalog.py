@@ -2,9 +2,14 @@
 
 The words live in `words.toml` beside this module and are read once, when first
 needed. A user's config may reword any kind (`check_overrides`, `merge`,
-`with_overrides`); the choice codes never change. `fill` puts a field (a
-boundary, a talk's topic) into words without ever reading them as a template.
-Pure: reads only its own package data and imports no other halfway module.
+`with_overrides`), for every language or for one (`[words.de.gesture_log]`); the
+choice codes never change. `fill` puts a field (a boundary, a talk's topic) into
+words without ever reading them as a template.
+
+words.toml is written in English, the source language; `spoken()` is the same words
+in the configured language, each looked up in its gettext catalog (words/language.py;
+`words/extract.py` puts words.toml's texts in the catalog).
+Pure: reads only its own package data and imports no halfway module but `language`.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from functools import cache
 from importlib import resources
 from typing import cast
 
+from halfway.words.language import N_, current, translations
+
 LATER = "later"  # any reply can be "later": ask again after the nudge's snooze time
 PAUSE_WEEK = "pause_week"  # any reply can pause its nudge for a week
 CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")  # a stable choice code: snake_case
@@ -28,7 +35,8 @@ MAX_FIELD = 80  # a field's words (a boundary, a topic) are cut to this many cha
 MAX_TITLE = 100
 MAX_VARIANT = 1000
 MAX_LABEL = 60
-NOTE_LABEL = "A note, if you like"  # over a note field, unless a kind has its own words
+TEXT_LABEL = N_("Your words")  # over the box for a reply in the person's own words
+NOTE_LABEL = N_("A note, if you like")  # over a note field, unless a kind has its own words
 
 
 class WordsError(ValueError):
@@ -49,7 +57,7 @@ class Practice:
     free_text: bool = False  # the value may be the user's own words
     scale: str | None = None  # a 1–5 question, asked beside the value
     note: bool = False  # a note field beside the value
-    text_label: str = "Your words"
+    text_label: str = TEXT_LABEL
     safety: bool = False  # the safety line closes every text
     note_label: str = NOTE_LABEL  # the words over the note field
 
@@ -82,7 +90,7 @@ class WordsFile:
 # --- reading and checking words ------------------------------------------------------------
 
 
-def _text_problem(value: object, limit: int) -> str | None:
+def text_problem(value: object, limit: int) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return "must be a text that is not empty"
     if len(value.strip()) > limit:
@@ -90,14 +98,14 @@ def _text_problem(value: object, limit: int) -> str | None:
     return None
 
 
-def _variants_problems(
+def variants_problems(
     value: object, where: str, known: frozenset[str], kind: str, limit: int
 ) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         return [f"{where}: must be a list of 1 or more texts"]
     problems = []
     for i, text in enumerate(value):
-        problem = _text_problem(text, limit)
+        problem = text_problem(text, limit)
         if problem:
             problems.append(f"{where}[{i}]: {problem}")
         for name in PLACEHOLDER.findall(text):
@@ -109,7 +117,7 @@ def _variants_problems(
     return problems
 
 
-def _labels_problems(value: object, where: str, codes: list[str], kind: str) -> list[str]:
+def labels_problems(value: object, where: str, codes: list[str], kind: str) -> list[str]:
     if not isinstance(value, Mapping) or not value:
         return [f'{where}: must be a table of code = "label"']
     problems = []
@@ -118,7 +126,7 @@ def _labels_problems(value: object, where: str, codes: list[str], kind: str) -> 
             problems.append(
                 f"{where}.{code}: not a choice of {kind} (its codes: {', '.join(codes)})"
             )
-        elif problem := _text_problem(label, MAX_LABEL):
+        elif problem := text_problem(label, MAX_LABEL):
             problems.append(f"{where}.{code}: {problem}")
     return problems
 
@@ -133,7 +141,7 @@ def _parse(raw: Mapping[str, object]) -> WordsFile:
     problems: list[str] = []
     where = "words.toml"
     safety = raw.get("safety")
-    if problem := _text_problem(safety, MAX_VARIANT):
+    if problem := text_problem(safety, MAX_VARIANT):
         problems.append(f"{where}: safety: {problem}")
     placeholders: dict[str, Placeholder] = {}
     for name, spec in _tables(raw, "placeholders").items():
@@ -154,19 +162,19 @@ def _parse(raw: Mapping[str, object]) -> WordsFile:
             continue
         unknown = set(table) - {f.name for f in Practice.__dataclass_fields__.values()}
         problems += [f"{at}.{key}: unknown key" for key in sorted(unknown)]
-        if problem := _text_problem(table.get("title"), MAX_TITLE):
+        if problem := text_problem(table.get("title"), MAX_TITLE):
             problems.append(f"{at}.title: {problem}")
-        found = _variants_problems(
+        found = variants_problems(
             table.get("variants"), f"{at}.variants", frozenset(placeholders), kind, MAX_VARIANT
         )
         for key in ("scale", "text_label", "note_label"):
-            if key in table and (problem := _text_problem(table[key], MAX_TITLE)):
+            if key in table and (problem := text_problem(table[key], MAX_TITLE)):
                 found.append(f"{at}.{key}: {problem}")
         choices = dict(table.get("choices", {}))
         for code, label in choices.items():
             if not CODE.fullmatch(code) or code in (LATER, PAUSE_WEEK):
                 found.append(f"{at}.choices.{code}: not a usable code (snake_case, not reserved)")
-            elif problem := _text_problem(label, MAX_LABEL):
+            elif problem := text_problem(label, MAX_LABEL):
                 found.append(f"{at}.choices.{code}: {problem}")
         problems += found
         if found or not isinstance(table.get("title"), str):
@@ -178,7 +186,7 @@ def _parse(raw: Mapping[str, object]) -> WordsFile:
             free_text=bool(table.get("free_text", False)),
             scale=table.get("scale"),
             note=bool(table.get("note", False)),
-            text_label=table.get("text_label", "Your words"),
+            text_label=table.get("text_label", TEXT_LABEL),
             safety=bool(table.get("safety", False)),
             note_label=table.get("note_label", NOTE_LABEL),
         )
@@ -194,6 +202,37 @@ def shipped() -> WordsFile:
     return _parse(tomllib.loads(source))
 
 
+@cache
+def _spoken(language: str) -> WordsFile:
+    english = shipped()
+    say = translations(language).gettext
+
+    def practice(p: Practice) -> Practice:
+        return replace(
+            p,
+            title=say(p.title),
+            variants=tuple(say(text) for text in p.variants),
+            choices=tuple((code, say(label)) for code, label in p.choices),
+            scale=say(p.scale) if p.scale else p.scale,
+            text_label=say(p.text_label),
+            note_label=say(p.note_label),
+        )
+
+    return WordsFile(
+        kinds={kind: practice(p) for kind, p in english.kinds.items()},
+        placeholders={
+            name: Placeholder(say(spec.filled), say(spec.empty) if spec.empty else "")
+            for name, spec in english.placeholders.items()
+        },
+        safety=say(english.safety),
+    )
+
+
+def spoken() -> WordsFile:
+    """The shipped words in the configured language."""
+    return _spoken(current())
+
+
 def kinds() -> tuple[str, ...]:
     """Every kind with words, in the order of words.toml."""
     return tuple(shipped().kinds)
@@ -203,18 +242,21 @@ def safety_line(helpline: str | None = None) -> str:
     """The line that points to help when someone feels afraid or unsafe, with the user's
     own helpline (`[care] helpline`) after it when they saved one. The same line closes
     every page, every digest and every safety note."""
-    line = shipped().safety
-    return f"{line} {HELPLINE.format(helpline.strip())}" if helpline and helpline.strip() else line
+    line = spoken().safety
+    if not helpline or not helpline.strip():
+        return line
+    return f"{line} {translations(current()).gettext(HELPLINE).format(helpline.strip())}"
 
 
-HELPLINE = "The helpline you saved: {}"
+HELPLINE = N_("The helpline you saved: {}")
 
 
 class _Defaults(Mapping[str, Practice]):
-    """The built-in practices by kind, read from words.toml on first use."""
+    """The built-in practices by kind, read from words.toml on first use, in the
+    configured language."""
 
     def __getitem__(self, kind: str) -> Practice:
-        return shipped().kinds[kind]
+        return spoken().kinds[kind]
 
     def __iter__(self) -> Iterator[str]:
         return iter(shipped().kinds)
@@ -224,106 +266,6 @@ class _Defaults(Mapping[str, Practice]):
 
 
 PRACTICES: Mapping[str, Practice] = _Defaults()
-
-
-# --- the user's own words over the defaults ---------------------------------------------------
-
-OVERRIDABLE = ("title", "variants", "choices", "text_label", "note_label", "scale")
-FIXED = ("free_text", "note", "safety")
-
-
-def override_problems(kind: str, override: object, where: str | None = None) -> list[str]:
-    """Why `override` cannot reword `kind`, one line per problem (empty if it can).
-
-    `override` has the shape of the kind's table in words.toml, every key optional:
-    title, variants, choices (code = "label", for some of the kind's codes),
-    text_label, note_label, scale."""
-    where = where or f"words.{kind}"
-    base = PRACTICES.get(kind)
-    if base is None:
-        return [f"{where}: unknown kind (one of: {', '.join(kinds())})"]
-    if not isinstance(override, Mapping):
-        return [f"{where}: must be a table"]
-    codes = [code for code, _ in base.choices]
-    problems: list[str] = []
-    for key, value in override.items():
-        at = f"{where}.{key}"
-        if key == "title":
-            problem = _text_problem(value, MAX_TITLE)
-            problems += [f"{at}: {problem}"] if problem else []
-        elif key == "variants":
-            problems += _variants_problems(value, at, base.fields, kind, MAX_VARIANT)
-        elif key == "choices":
-            if not codes:
-                problems.append(f"{at}: {kind} has no choices to relabel")
-            else:
-                problems += _labels_problems(value, at, codes, kind)
-        elif key == "scale" and base.scale is None:
-            problems.append(f"{at}: {kind} asks no scale question")
-        elif key == "text_label" and not base.free_text:
-            problems.append(f"{at}: {kind} takes no words of your own")
-        elif key == "note_label" and not base.note:
-            problems.append(f"{at}: {kind} has no note field")
-        elif key in ("scale", "text_label", "note_label"):
-            problem = _text_problem(value, MAX_TITLE if key == "scale" else MAX_LABEL)
-            problems += [f"{at}: {problem}"] if problem else []
-        elif key == "safety":
-            problems.append(f"{at}: the safety line always stays")
-        elif key in FIXED:
-            problems.append(f"{at}: the reply shape is fixed (a nudge's choices and reply set it)")
-        else:
-            problems.append(f"{at}: unknown key (one of: {', '.join(OVERRIDABLE)})")
-    return problems
-
-
-def check_overrides(tables: object, where: str = "words") -> list[str]:
-    """Every problem of a config's [words] table (kind -> override), one line each."""
-    if not isinstance(tables, Mapping):
-        return [f"{where}: must be a table of kinds"]
-    return [
-        line
-        for kind, override in tables.items()
-        for line in override_problems(str(kind), override, f"{where}.{kind}")
-    ]
-
-
-def merge(kind: str, override: Mapping[str, object], where: str | None = None) -> Practice:
-    """The kind's words with `override` over them; WordsError if it is not valid."""
-    problems = override_problems(kind, override, where)
-    if problems:
-        raise WordsError(problems)
-    base = PRACTICES[kind]
-    # checked above: the texts are texts, variants a list of texts, choices a table
-    texts = {
-        key: value.strip()
-        for key in ("title", "text_label", "note_label", "scale")
-        if isinstance(value := override.get(key), str)
-    }
-    variants, labels = override.get("variants"), override.get("choices", {})
-    labels = labels if isinstance(labels, Mapping) else {}
-    return replace(
-        base,
-        title=texts.get("title", base.title),
-        text_label=texts.get("text_label", base.text_label),
-        note_label=texts.get("note_label", base.note_label),
-        scale=texts.get("scale", base.scale),
-        variants=tuple(text.strip() for text in variants)
-        if isinstance(variants, list)
-        else base.variants,
-        choices=tuple((code, labels.get(code, label).strip()) for code, label in base.choices),
-    )
-
-
-def with_overrides(
-    tables: Mapping[str, object] | None = None, where: str = "words"
-) -> dict[str, Practice]:
-    """Every kind's practice, with a config's [words] tables merged in; WordsError (all
-    problems at once) if any is not valid."""
-    problems = check_overrides(tables or {}, where)
-    if problems:
-        raise WordsError(problems)
-    own = {kind: table for kind, table in (tables or {}).items() if isinstance(table, Mapping)}
-    return {kind: merge(kind, own[kind]) if kind in own else PRACTICES[kind] for kind in kinds()}
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -346,7 +288,7 @@ def _clean(value: str | None) -> str:
 def fill(text: str, fields: Mapping[str, str | None] | None = None) -> str:
     """`text` with its known placeholders filled, in one pass: a field's words (or any
     other part of `text`) are never read as a template; unknown braces stay as written."""
-    known = shipped().placeholders
+    known = spoken().placeholders
     given = dict(fields or {})
     if unknown := set(given) - set(known):
         raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")

@@ -5,6 +5,9 @@ that shows no page never imports Jinja.
 HTML is autoescaped: every word in it is text a person typed or chose, never markup.
 The digest's plain text (`digest.txt`) is not escaped: it is read as text.
 
+Every word in a template is written in English inside `{% trans %}` or `_()`, and is
+read in the configured language (words/language.py), looked up at each render.
+
 The digest's templates are written with each block tag on a line of its own, a line
 that leaves nothing in the output (Jinja's `trim_blocks` and `lstrip_blocks`): they are
 rendered with `trim=True`. The reply page and the e-mail are rendered as written. Both
@@ -31,10 +34,19 @@ def template(name: str, trim: bool = False) -> Template:
 def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(
+    from halfway.words import language
+
+    environment = Environment(
         loader=PackageLoader("halfway", "templates"),
         autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
     )
+    # `{% trans %}` and `_()` look up the language of the moment at each render (newstyle:
+    # `_("Hi %(name)s", name=x)` escapes x, never the words around it).
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        language.gettext_, language.ngettext, newstyle=True
+    )
+    return environment
 
 
 @cache

@@ -1,0 +1,76 @@
+"""halfway in the person's language (issue 20): the language from the config or the
+locale, the catalogs complete for every language, dates written as each one writes them."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from halfway.words import dates, language
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "src" / "halfway" / "locale"
+BRACES = r"\{[A-Za-z_0-9]*\}"
+
+
+def test_the_language_comes_from_the_locale_when_the_config_does_not_say():
+    assert language.local_language({"LANG": "de_DE.UTF-8"}) == "de"
+    assert language.local_language({"LANGUAGE": "fr:es", "LANG": "de_DE.UTF-8"}) == "es"
+    assert language.local_language({"LC_ALL": "sv_SE.UTF-8"}) == "en"
+    assert language.local_language({}) == "en"
+
+
+def test_an_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="not a language"):
+        language.use("fr")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "Sat 5 Dec"), ("de", "Sa., 5. Dez."), ("es", "sáb, 5 dic")],
+)
+def test_dates_are_written_as_each_language_writes_them(lang, expected):
+    with language.speaking(lang):
+        assert dates.weekday_day(date(2026, 12, 5)) == expected
+        assert dates.clock(datetime(2026, 12, 5, 19, 0)) == "19:00"
+
+
+def _fresh_template(tmp_path: Path) -> list[str]:
+    """Every msgid in the sources now, extracted afresh (so a word marked but never put
+    in the catalogs fails here, not in front of a person)."""
+    out = tmp_path / "halfway.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
+         "-k", "N_", "-k", "ngettext:1,2", "--no-location", "-o", str(out), "src/halfway"],
+        cwd=ROOT, check=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    with out.open("rb") as file:
+        return [m.id if isinstance(m.id, str) else m.id[0] for m in read_po(file) if m.id]
+
+
+@pytest.mark.parametrize("lang", ["de", "es"])
+def test_every_word_has_its_translation(lang, tmp_path):
+    import re
+
+    with (LOCALE / lang / "LC_MESSAGES" / "halfway.po").open("rb") as file:
+        catalog = read_po(io.BytesIO(file.read()), locale=lang)
+    missing, broken = [], []
+    for msgid in _fresh_template(tmp_path):
+        message = catalog.get(msgid)
+        strings = [] if message is None else (
+            list(message.string) if isinstance(message.string, tuple) else [message.string]
+        )  # fmt: skip
+        if message is None or message.fuzzy or not all(strings):
+            missing.append(msgid)
+            continue
+        for string in strings:
+            if sorted(re.findall(BRACES, string)) != sorted(re.findall(BRACES, msgid)):
+                broken.append(f"{msgid!r} -> {string!r}")
+    assert not missing, f"{len(missing)} words without a {lang} translation: {missing[:20]}"
+    assert not broken, f"placeholders changed: {broken[:10]}"
