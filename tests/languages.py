@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 # Common English words that no German or Spanish text of halfway's contains (checked as
-# whole words, any case). "no" and "online" are left out: they are Spanish and German too.
+# whole words, any case). "no", "not", "pause" and "online" are left out: German or Spanish too.
 ENGLISH = (
     "the", "your", "you", "and", "week", "weeks", "nudge", "nudges", "reply", "talk",
-    "talks", "with", "for", "not", "what", "this", "that", "when", "today", "tomorrow",
-    "later", "pause", "noticed", "ask", "asks", "boundary", "boundaries", "gesture", "open",
+    "talks", "with", "for", "what", "this", "that", "when", "today", "tomorrow",
+    "later", "noticed", "ask", "asks", "boundary", "boundaries", "gesture", "open",
     "save", "saved", "here", "back", "next", "last", "how", "note", "nothing", "yet",
 )  # fmt: skip
 _WORDS = re.compile(r"\b(" + "|".join(ENGLISH) + r")\b", re.IGNORECASE)
