@@ -46,6 +46,8 @@ def _environment() -> Environment:
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         language.gettext_, language.ngettext, newstyle=True
     )
+    # `<html lang="{{ lang() }}">`: every page and mail names the language it is read in.
+    environment.globals["lang"] = language.current
     return environment
 
 
