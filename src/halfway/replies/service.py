@@ -65,13 +65,6 @@ def delivery_for(store: Store, key: bytes, token: str) -> Record:
 
 CLOSED = N_("This check-in has closed. Nothing more is needed from you.")
 FORGED = N_("This link is not one halfway made, or it has been mistyped.")
-# A shape's problems a page can meet, as a person reads them (the rest: a made-up post).
-PROBLEMS = {
-    "this nudge does not take a reply": N_("This nudge does not take a reply."),
-    "the reply is empty": N_("The reply is empty."),
-    "the scale takes a number from 1 to 5": N_("The scale takes a number from 1 to 5."),
-}
-TOO_LONG = N_("The reply is longer than {n} characters.")
 LONG_NOTE = N_("The note is longer than {n} characters.")
 
 
@@ -98,7 +91,8 @@ def accept(
     pause = value == reminders.PAUSE_WEEK and bool(delivery.get("offer_pause"))
     problem = None if pause else shape_of(delivery).problem(value, scale)
     if problem:
-        raise refused(problem, value)
+        # kinds words its problems in the language of the moment: said as they come
+        raise ReplyError(422, problem[0].upper() + problem[1:] + ".", own=True)
     note = plaintext.clean(note or "").strip() or None
     if note and len(note) > MAX_NOTE:
         raise ReplyError(422, LONG_NOTE, n=MAX_NOTE)
@@ -124,15 +118,6 @@ def accept(
             cursor = tx.cursor(delivery["nudge_id"]) or cursors.fresh(delivery["nudge_id"], now)
             tx.put("nudges", cursors.paused(cursor, now, now + weeks.PAUSE_WEEK))
     return reply, took
-
-
-def refused(problem: str, value: str) -> ReplyError:
-    """The 422 for a shape's `problem` with `value`, in words a person reads."""
-    if problem in PROBLEMS:
-        return ReplyError(422, PROBLEMS[problem])
-    if len(value) > kinds.MAX_TEXT:
-        return ReplyError(422, TOO_LONG, n=kinds.MAX_TEXT)
-    return ReplyError(422, problem[0].upper() + problem[1:] + ".", own=True)
 
 
 ANSWER = ("value", "note", "scale")  # what makes two versions of a reply the same answer
