@@ -82,9 +82,11 @@ def checked(lang: str, html: str) -> str:
     return text
 
 
-def week_view(lang: str) -> Any:
+def week_view(lang: str, open_asks: int = 1, resting: int = 2) -> Any:
+    rest = [ask(f"r_{n}", "-", "resting", SENT - timedelta(days=40 + n)) for n in range(resting)]
+    latest = [ask("a_1", ASK_TEXT, "no_answer", SENT - timedelta(days=3))][:open_asks]
     return view_of(
-        asks=[ask("a_1", ASK_TEXT, "no_answer", SENT - timedelta(days=3))],
+        asks=latest + rest,
         entries=[gesture("e_1", GESTURE_TEXT, SENT - timedelta(days=2))],
         deliveries=[],
         replies=[],
@@ -144,10 +146,11 @@ def test_every_reply_shape_reads_in_the_language(lang, discreet, shape_name) -> 
 
 
 @pytest.mark.parametrize("lang", ["de", "es"])
-def test_the_weekly_review_reads_in_the_language(lang) -> None:
+@pytest.mark.parametrize(("open_asks", "resting"), [(1, 2), (1, 1), (0, 2), (0, 1)])
+def test_the_weekly_review_reads_in_the_language(lang, open_asks, resting) -> None:
     sent = delivery(lang, kind=review.KIND)
     with language.speaking(lang), language.watching() as missing:
-        grounding = review.grounding(week_view(lang), sent, BERLIN)
+        grounding = review.grounding(week_view(lang, open_asks, resting), sent, BERLIN)
         html = web.page(
             frame(False),
             delivery=sent,
@@ -161,10 +164,14 @@ def test_the_weekly_review_reads_in_the_language(lang) -> None:
         )
         since = dates.weekday_day((SENT - timedelta(days=3)).astimezone(BERLIN))
     assert missing == set()
-    text = checked(lang, html)
-    assert ASK_TEXT in text
+    text = " ".join(checked(lang, html).split())
     assert GESTURE_TEXT in text
-    assert since in " ".join(text.split())  # "(keine Antwort, seit Do., 3. Dez.)"
+    if open_asks:
+        assert ASK_TEXT in text
+        assert since in text  # "(keine Antwort, seit Do., 3. Dez.)"
+    resting_line = re.search(rf"\b{resting} [^.]*\.", text)  # "2 frühere Bitten ruhen gerade."
+    assert resting_line is not None
+    assert english_words(resting_line.group(0)) == []
 
 
 MESSAGES = [
