@@ -7,6 +7,7 @@ key only."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import stat
@@ -22,8 +23,10 @@ from halfway.core import tokens
 from halfway.store import backupfile, backups, links, sealing
 from halfway.store.database import Store
 
+from . import test_owners
 from .conftest import config_text, wait_for
 from .test_erase import everything
+from .test_owners import base  # noqa: F401 - a fixture
 
 NOTE = "the lighthouse at Hörnum, where we first talked for hours"
 
@@ -360,3 +363,31 @@ def test_help_says_what_it_holds_and_where_it_goes(halfway) -> None:
     assert ran.code == 0
     for words in ("empty or new", "--to", "keep working"):
         assert words in " ".join(ran.out.split())
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+def test_root_backs_up_the_service_users_folder_and_leaves_no_file_of_its_own(
+    halfway,
+    base,  # noqa: F811 - the owners' fixture imported above
+    sample,
+) -> None:
+    """What borgmatic running as root does: it only reads the service's folder (the
+    store's lock taken where it is); a restore into the service's folder as root is
+    refused with the `sudo -u` line, as any write there is."""
+    user = test_owners.nobody()
+    config = test_owners.write_config(base)
+    data = base / "data"
+    shutil.copytree(sample, data)
+    test_owners.give(data, user.pw_uid, user.pw_gid)
+    before = everything(data)
+    ran = halfway("backup", str(base / "b.tar"), "--config", str(config))
+    assert ran.code == 0, ran.err
+    assert everything(data) == before
+    assert test_owners.owners_of(data) == {"nobody"}
+    empty = base / "empty"
+    empty.mkdir()
+    test_owners.give(empty, user.pw_uid, user.pw_gid)
+    ran = halfway("restore", str(base / "b.tar"), "--to", str(empty), "--config", str(config))
+    assert ran.code == 2
+    assert "sudo -u nobody" in ran.err
+    assert list(empty.iterdir()) == []
