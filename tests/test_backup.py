@@ -10,7 +10,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -391,3 +394,38 @@ def test_root_backs_up_the_service_users_folder_and_leaves_no_file_of_its_own(
     assert ran.code == 2
     assert "sudo -u nobody" in ran.err
     assert list(empty.iterdir()) == []
+
+
+def test_a_restore_cut_off_half_way_is_never_taken_for_data(filled, halfway, tmp_path) -> None:
+    """Killed after the archive months and the reply key, before the hot file: the folder
+    is refused by every command (its data file is missing), never read as empty."""
+    written, folder = filled
+    target = tmp_path / "b.tar"
+    assert halfway("backup", str(target), "--config", str(written.path)).code == 0
+    restored = tmp_path / "r"
+    args = ["restore", str(target), "--to", str(restored), "--config", str(written.path)]
+    links_file = len(list((folder / "archive").glob("*.json"))) + 2  # the months, the key
+    killed = subprocess.run(
+        [sys.executable, "-m", "halfway", *args],
+        env={**os.environ, "HALFWAY_TEST_KILL": f"write:{links_file}"},
+        capture_output=True,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert (restored / tokens.KEY_FILE).exists()
+    assert not (restored / "halfway.json").exists()
+    config = other_config_file(written.path, restored)
+    ran = halfway("export", "--config", str(config))
+    assert ran.code == 1
+    assert "the data file is missing from a folder that held one" in ran.err
+    ran = halfway("restore", str(target), "--to", str(restored), "--config", str(config))
+    assert ran.code == 2
+    assert "holds files already" in ran.err
+
+
+def other_config_file(config: Path, folder: Path) -> Path:
+    """The test's config, on `folder`."""
+    text = config.read_text()
+    moved = config.with_name("moved.toml")
+    moved.write_text(re.sub(r'data_dir = "[^"]*"', f'data_dir = "{folder}"', text))
+    return moved

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from halfway.store import layout, owners, runlock
+from halfway.store import faults, layout, owners, runlock
 from halfway.store.backupfile import (
     HOT,
     TOP,
@@ -142,6 +142,7 @@ def write_private(path: Path, data: bytes, force: bool) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        faults.point("write")
         if force:
             os.replace(temp, path)
         else:
