@@ -429,3 +429,17 @@ def other_config_file(config: Path, folder: Path) -> Path:
     moved = config.with_name("moved.toml")
     moved.write_text(re.sub(r'data_dir = "[^"]*"', f'data_dir = "{folder}"', text))
     return moved
+
+
+def test_a_file_left_out_of_a_backup_is_named(filled, halfway, tmp_path) -> None:
+    written, _folder = filled
+    target = tmp_path / "b.tar"
+    assert halfway("backup", str(target), "--config", str(written.path)).code == 0
+    found = backupfile.open_backup(target, None)
+    files = {name: raw for name, raw in found.files.items() if name != tokens.KEY_FILE}
+    target.write_bytes(backupfile.pack(found.manifest, files, None))
+    ran = halfway("backup", "--check", str(target), "--config", str(written.path))
+    assert ran.code == 1
+    assert ran.err.strip().splitlines() == [
+        f"halfway: {target}: {tokens.KEY_FILE} is named in the backup's manifest but is not in it"
+    ]

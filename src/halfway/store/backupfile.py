@@ -265,10 +265,11 @@ def verify(path: Path, manifest: ReadOnly, files: Mapping[str, bytes]) -> None:
     the same files, each with its checksum and size, each data file with the ids it names
     (no more, no fewer), and the hot file's archive months all there."""
     listed: ReadOnly = manifest["files"]
-    for name in sorted(set(listed) - set(files)):
-        raise Damaged(f"{path}: {name} is named in the backup's manifest but is not in it")
-    for name in sorted(set(files) - set(listed)):
-        raise Damaged(f"{path}: holds {name}, which its manifest does not name")
+    missing, unnamed = sorted(set(listed) - set(files)), sorted(set(files) - set(listed))
+    if missing:
+        raise Damaged(f"{path}: {missing[0]} is named in the backup's manifest but is not in it")
+    if unnamed:
+        raise Damaged(f"{path}: holds {unnamed[0]}, which its manifest does not name")
     for name in sorted(files, key=order):
         raw, entry = files[name], listed[name]
         if hashlib.sha256(raw).hexdigest() != entry["sha256"] or len(raw) != entry["bytes"]:
@@ -293,11 +294,13 @@ def _same_ids(
 ) -> None:
     for table in sorted(set(named) | set(held)):
         want, have = set(named.get(table, [])), set(held.get(table, []))
-        for record_id in sorted(want - have):
-            raise Damaged(f"{path}: record {record_id} of '{table}' is missing from {name}")
-        for record_id in sorted(have - want):
+        if want - have:
+            lost = min(want - have)
+            raise Damaged(f"{path}: record {lost} of '{table}' is missing from {name}")
+        if have - want:
+            extra = min(have - want)
             raise Damaged(
-                f"{path}: {name} holds record {record_id} of '{table}', which its manifest"
+                f"{path}: {name} holds record {extra} of '{table}', which its manifest"
                 " does not name"
             )
 
