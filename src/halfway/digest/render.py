@@ -119,6 +119,11 @@ def week_label(monday: date) -> str:
     return _("week of {day}").format(day=dates.day_month(monday))
 
 
+def first_up(words: str) -> str:
+    """`words` with a capital first letter: a date that begins a line ('mié, 25 nov')."""
+    return words[:1].upper() + words[1:]
+
+
 def times(n: int) -> str:
     """'once', 'twice', '3 times', in the language of the moment."""
     if n == 1:
@@ -303,10 +308,12 @@ def context(
         "moved": moved_lines(d),
         "moments": moments_line(d),
         "gestures": [
-            {"day": dates.weekday_day(g.day), "text": one_line(g.text), "by": g.by}
+            {"day": first_up(dates.weekday_day(g.day)), "text": one_line(g.text), "by": g.by}
             for g in d.gestures
         ],
-        "hurt": [{"day": dates.weekday_day(h.day), "text": one_line(h.text)} for h in d.hurt],
+        "hurt": [
+            {"day": first_up(dates.weekday_day(h.day)), "text": one_line(h.text)} for h in d.hurt
+        ],
         "hurt_how": _(
             "You also wrote down what hurt or worried you. It matters as much as the "
             "good moments; a kind moment does not cancel it out."

@@ -57,7 +57,7 @@ def cover(s: Summary) -> str:
 
 
 def _day(day: date) -> str:
-    return dates.weekday_day(day)
+    return render.first_up(dates.weekday_day(day))
 
 
 def talk_line(t: TalkLine) -> str:

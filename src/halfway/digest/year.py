@@ -35,7 +35,7 @@ from halfway.core import plaintext, weeks
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.digest import figures
-from halfway.digest.render import MARK_COLOURS, MARK_WORDS, times
+from halfway.digest.render import MARK_COLOURS, MARK_WORDS, first_up, times
 from halfway.words import dates, discretion, templates
 from halfway.words.language import N_, _, current, ngettext
 
@@ -259,7 +259,7 @@ def strip(y: Year) -> list[dict[str, str]]:
     """Each month of the strip: its name, its mark in words and colours (the digest's)."""
     return [
         {
-            "label": dates.month(m.first),
+            "label": first_up(dates.month(m.first)),
             "short": dates.month_short(m.first),
             "mark": m.mark,
             "words": _(MARK_WORDS[m.mark]),
