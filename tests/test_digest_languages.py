@@ -239,6 +239,11 @@ def test_the_summary_speaks_the_language_in_text_page_and_pdf(lang, monkeypatch)
     assert cover[lang] in builtin
     heading = {"de": "Meine Grenzen", "es": "Mis límites"}[lang]
     assert heading in builtin
+    said = {
+        "de": "„Twenty minutes on Saturday?“: ausgesprochen am 13. Okt.\n",
+        "es": "hecha el 13 oct.\n",
+    }
+    assert said[lang] in text  # one full stop after a date that ends in one
     if system is not None:
         drawn = pdf_text(system)
         assert typed in drawn

@@ -11,6 +11,7 @@ through `words/dates`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -84,7 +85,7 @@ def ask_line(a: AskLine) -> str:
         )
         for step in a.steps
     )
-    return _("“{text}”: {steps}.").format(text=a.text, steps=steps)
+    return _sentence(_("“{text}”: {steps}.").format(text=a.text, steps=steps))
 
 
 def boundary_line(b: BoundaryLine) -> str:
@@ -95,7 +96,12 @@ def boundary_line(b: BoundaryLine) -> str:
         + (" " + _("(“{note}”)").format(note=x.note) if x.note else "")
         for x in b.answers
     )
-    return _("“{text}”: {steps}.").format(text=b.text, steps=felt)
+    return _sentence(_("“{text}”: {steps}.").format(text=b.text, steps=felt))
+
+
+def _sentence(line: str) -> str:
+    """One full stop where a date that ends in one ('13. Okt.') ends the sentence."""
+    return re.sub(r"(?<!\.)\.\.$", ".", line)
 
 
 def strip_rows(s: Summary) -> list[dict[str, str]]:
