@@ -171,6 +171,7 @@ def switch(
                 " from a backup first. Nothing was changed"
             )
         return []
+    opens(data_dir, key)  # a key that does not fit: said before any lock file is made
     try:
         daemon = runlock.hold(data_dir)
     except runlock.AlreadyRunning as error:
@@ -182,14 +183,21 @@ def switch(
         runlock.release(daemon, data_dir)
 
 
+def opens(data_dir: Path, key: bytes) -> list[tuple[Path, str]]:
+    """The data files (`data_files`), each opened with `key` where it is sealed, and its
+    shape checked: a KeyProblem or StoreError for the first that does not open."""
+    files = data_files(data_dir)
+    for path, name in files:
+        raw = read_raw(path) or b""
+        parsed(path, opened(path, raw, key if sealing.is_sealed(raw) else None, name))
+    return files
+
+
 def _switch(data_dir: Path, key: bytes, seal: bool, say: Callable[[str], None]) -> list[Path]:
     for folder in (data_dir, data_dir / "archive"):
         for stale in folder.glob(".*.tmp"):  # a write killed half-way: maybe plain words
             stale.unlink(missing_ok=True)
-    files = data_files(data_dir)
-    for path, name in files:  # every file opens with the key first: else nothing changes
-        raw = read_raw(path) or b""
-        parsed(path, opened(path, raw, key if sealing.is_sealed(raw) else None, name))
+    files = opens(data_dir, key)  # again, under the locks
     done = []
     for path, name in files:
         raw = read_raw(path) or b""
