@@ -89,7 +89,7 @@ def test_no_key_a_wrong_key_or_a_key_on_plain_data_is_refused_and_nothing_is_wri
     after = {p: p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file()}
     assert after == before
     fill(tmp_path / "plain")
-    with pytest.raises(KeyProblem, match="not encrypted.*encrypt"):
+    with pytest.raises(KeyProblem, match=r"not encrypted.*encrypt"):
         Store(tmp_path / "plain", key=key)
 
 
@@ -114,7 +114,7 @@ def test_the_key_comes_from_the_key_file_or_the_systemd_credential(tmp_path, mon
     assert atrest.store_key(both) == key  # typed in a shell: the file
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
     assert atrest.store_key(both) == other  # under systemd: the credential
-    with pytest.raises(KeyProblem, match="encryption.credential: .*LoadCredential"):
+    with pytest.raises(KeyProblem, match=r"encryption.credential: .*LoadCredential"):
         atrest.store_key(settings_with(tmp_path, credential="another"))
     monkeypatch.delenv("CREDENTIALS_DIRECTORY")
     with pytest.raises(KeyProblem, match=r"encryption.credential: .*CREDENTIALS_DIRECTORY"):
@@ -122,7 +122,7 @@ def test_the_key_comes_from_the_key_file_or_the_systemd_credential(tmp_path, mon
 
 
 def test_a_key_file_missing_open_to_others_or_inside_the_data_folder_is_refused(tmp_path) -> None:
-    with pytest.raises(KeyProblem, match="encryption.key_file: .*does not exist.*encrypt"):
+    with pytest.raises(KeyProblem, match=r"encryption.key_file: .*does not exist.*encrypt"):
         atrest.store_key(settings_with(tmp_path, key_file=str(tmp_path / "none.key")))
     path, _ = keyed(tmp_path)
     path.chmod(0o644)
@@ -165,7 +165,8 @@ def test_encrypt_makes_the_key_says_to_back_it_up_and_decrypt_turns_it_back(
     assert (again.code, "encrypted already" in again.out) == (0, True)
     assert "made a new key" not in again.out
     shown = halfway("--config", str(path), "history")
-    assert shown.code == 0 and NOTES[2] in shown.out
+    assert shown.code == 0
+    assert NOTES[2] in shown.out
 
     done = halfway("--config", str(path), "decrypt")
     assert done.code == 0, done.err
@@ -173,14 +174,15 @@ def test_encrypt_makes_the_key_says_to_back_it_up_and_decrypt_turns_it_back(
     assert readable(tmp_path / "data") == list(NOTES)
     mixed = halfway("--config", str(path), "history")  # plain data, a key still named
     assert mixed.code == 2
-    assert "not encrypted" in mixed.err and "encrypt" in mixed.err
+    assert "not encrypted" in mixed.err
+    assert "encrypt" in mixed.err
     assert halfway("--config", str(config(tmp_path, None)), "history").code == 0
 
 
 def test_a_sealed_folder_and_a_config_without_its_key_exit_2_and_write_nothing(
     tmp_path, halfway
 ) -> None:
-    key_file, key = keyed(tmp_path)
+    _key_file, key = keyed(tmp_path)
     fill(tmp_path / "data", key)
     before = sorted((p, p.read_bytes()) for p in (tmp_path / "data").rglob("*") if p.is_file())
     plain = config(tmp_path, None)
@@ -211,8 +213,14 @@ def test_encrypt_refuses_while_a_daemon_holds_the_folder(tmp_path, halfway) -> N
     lock = runlock.hold(tmp_path / "data")  # as a running daemon does
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "halfway", "--config", str(config(tmp_path, key_file))]
-            + ["encrypt"],
+            [
+                sys.executable,
+                "-m",
+                "halfway",
+                "--config",
+                str(config(tmp_path, key_file)),
+                "encrypt",
+            ],
             capture_output=True,
             text=True,
             timeout=60,
@@ -220,7 +228,8 @@ def test_encrypt_refuses_while_a_daemon_holds_the_folder(tmp_path, halfway) -> N
     finally:
         runlock.release(lock, tmp_path / "data")
     assert done.returncode == 1
-    assert "daemon is running" in done.stderr and "Nothing was encrypted" in done.stderr
+    assert "daemon is running" in done.stderr
+    assert "Nothing was encrypted" in done.stderr
     assert not key_file.exists()
     assert readable(tmp_path / "data") == list(NOTES)
 
