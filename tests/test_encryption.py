@@ -317,3 +317,37 @@ def test_a_daemon_with_encryption_on_keeps_no_readable_note_or_answer(
     assert readable(written.data_dir, NOTES) == []
     assert all(note in exported.out for note in NOTES)  # kept, only sealed
     assert b"strained" not in every_byte(written.data_dir)  # the answer too
+
+
+def test_a_daemon_started_without_the_key_exits_2_and_writes_nothing(
+    tmp_path, config_file, start_daemon
+) -> None:
+    written = config_file(server=True)
+    fill(written.data_dir, sealing.new_key())
+    before = sorted((p, p.read_bytes()) for p in written.data_dir.rglob("*") if p.is_file())
+    daemon = start_daemon("--config", str(written.path))
+    assert daemon.proc.wait(60) == 2
+    assert "halfway.json: this data is encrypted" in daemon.stderr()
+    after = sorted((p, p.read_bytes()) for p in written.data_dir.rglob("*") if p.is_file())
+    assert after == before  # no reply key, no link tokens, no lock file made
+
+
+def test_sample_data_sealed_keeps_no_inbox_of_what_its_nudges_said(tmp_path) -> None:
+    from halfway.store import samples
+
+    key_file, key = keyed(tmp_path)
+    store = Store(tmp_path / "data", key=key)
+    with store.transaction() as tx:
+        tx.set_meta({samples.MARK: "demo-data"})
+    sealed = settings_with(tmp_path, key_file=str(key_file)).model_copy(
+        update={"channels": {"phone": ["ntfy://ntfy.sh/x"]}}
+    )
+    assert samples.printing(sealed, False, say=False).channels == {"phone": ["halfway://terminal"]}
+    store = Store(tmp_path / "plain")
+    with store.transaction() as tx:
+        tx.set_meta({samples.MARK: "demo-data"})
+    plain = sealed.model_copy(
+        update={"data_dir": tmp_path / "plain", "encryption": Settings().encryption}
+    )
+    [url] = samples.printing(plain, False, say=False).channels["phone"]
+    assert url.endswith("inbox=" + str(tmp_path / "plain" / samples.INBOX))
