@@ -201,6 +201,11 @@ def test_a_sealed_folder_and_a_config_without_its_key_exit_2_and_write_nothing(
     )
     done = halfway("--config", str(config(tmp_path, wrong)), "encrypt")  # nothing half-mixed
     assert done.code == 2
+    gone = tmp_path / "gone" / "halfway.key"
+    done = halfway("--config", str(config(tmp_path, gone)), "encrypt")  # no key made for nothing
+    assert done.code == 2
+    assert "encrypted already; put back the key" in done.err
+    assert not gone.parent.exists()
     after = sorted((p, p.read_bytes()) for p in (tmp_path / "data").rglob("*") if p.is_file())
     assert after == before
 

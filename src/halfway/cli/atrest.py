@@ -59,11 +59,12 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
 
 def cmd_decrypt(args: argparse.Namespace) -> int:
-    from halfway.store import atrest
+    from halfway.store import atrest, owners
 
     settings = load_settings(args)
     if daemon_runs(settings.data_dir, "decrypted"):
         return 1
+    owners.check(settings.data_dir, writing=True)
     key = atrest.store_key(settings)
     if key is None:
         raise UsageError(

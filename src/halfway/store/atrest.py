@@ -117,6 +117,13 @@ def ensure_key(settings: Settings) -> tuple[bytes, Path | None]:
     where, path = found
     outside(where, path, settings.data_dir)
     if where == "encryption.key_file" and not path.exists():
+        owners.check(settings.data_dir, writing=True)  # a key made for nothing, else
+        sealed = [p for p, _ in data_files(settings.data_dir) if sealing.is_sealed(head(p))]
+        if sealed:
+            raise KeyProblem(
+                f"{where}: {path} does not exist, and {sealed[0]} is encrypted already;"
+                " put back the key it was encrypted with. Nothing was changed"
+            )
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             sealing.write_key(path, sealing.new_key())
@@ -126,6 +133,15 @@ def ensure_key(settings: Settings) -> tuple[bytes, Path | None]:
             ) from None
         return store_key_at(where, path), path
     return store_key_at(where, path), None
+
+
+def head(path: Path) -> bytes:
+    """The first bytes of `path` (enough to tell sealed from plain); b"" if it is not there."""
+    try:
+        with path.open("rb") as file:
+            return file.read(len(sealing.MAGIC))
+    except OSError:
+        return b""
 
 
 def store_key_at(where: str, path: Path) -> bytes:
