@@ -44,8 +44,8 @@ OPEN = "Open"
 LATER = "Later"
 
 # Calendar event titles when not discreet (when discreet: the `discreet_title`).
-CALENDAR_TALK = "Time set aside"
-CALENDAR_REVIEW = "A few minutes for yourself"
+CALENDAR_TALK = N_("Time set aside")
+CALENDAR_REVIEW = N_("A few minutes for yourself")
 
 # Every page's footer and its quick exit.
 NOT_ADVICE = N_(
