@@ -1,0 +1,316 @@
+"""The German and Spanish words of a talk's WHEN, read into the English grammar of
+`talks/when`: `morgen um 19 Uhr` is read as `tomorrow at 19:00`, `nächsten Freitag
+halb acht abends` as `next friday 19:30`, `el viernes que viene a las 7 de la tarde`
+as `next friday at 19:00`, `en 2 horas` as `in 2 hours`.
+
+One grammar, one set of rules (which day, daylight saving, what has passed), whatever
+the language: each language only brings its words. English stays readable in every
+language (a German may type `sat 19:00`), so a word this table does not know is
+passed on as it is. Case and accents are folded first (`MAÑANA`, `manana`, `Nächsten`,
+`naechsten`), full-width digits are not (they stay unread, as in English).
+
+A bare hour is a time only where the language makes it one: after `um` or `a las`,
+before `Uhr` or `h`, or with a part of the day (`7 abends`, `7 de la tarde`); `sa 19`
+stays unread, as `sat 19` does. Pure, and linear in the (length-limited) input.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# A part of the day moves an hour of the 12-hour clock: (the hours it takes, what is added).
+PM = "pm"  # afternoon, evening: 7 -> 19
+NIGHT = "night"  # 11 -> 23, 2 -> 02, 12 -> 00
+MORNING = "morning"  # 7 -> 07; 19 is no morning hour
+NOON = "noon"  # 12 -> 12, 1 -> 13
+
+_HOUR = re.compile(r"[0-9]{1,2}")
+_CLOCK = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
+_MINUTE = re.compile(r"[0-9]{2}")  # 19 Uhr 30
+_H = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?h")  # 19h, 19:30h (Spanish)
+UNREAD = "?"  # a time that cannot be (19 in the morning): the grammar refuses it
+
+
+@dataclass(frozen=True)
+class Words:
+    """One language's words, folded (lower case, no accents)."""
+
+    # word or words -> the English words they are read as (() drops them)
+    phrases: dict[tuple[str, ...], tuple[str, ...]]
+    # words that mean 'at' before a time; a bare hour may follow them
+    at: tuple[tuple[str, ...], ...]
+    hours: dict[str, int]  # the hours as words: acht, siete
+    after_hour: tuple[str, ...]  # 19 Uhr, 19 h
+    parts: dict[tuple[str, ...], str]  # the parts of the day: abends, de la tarde
+    half: str = ""  # 'halb acht': half an hour before eight
+    minutes: dict[tuple[str, ...], int] = field(default_factory=dict)  # 7 y media
+    # after a weekday, words that make it the next one: el viernes que viene
+    next_after: tuple[tuple[str, ...], ...] = ()
+    # words dropped unless they follow a number ('am': German 'on', English 'am')
+    keep_after_number: tuple[str, ...] = ()
+
+
+def fold(text: str) -> list[str]:
+    """The words of `text`, lower case and without accents (ß is ss); a trailing comma,
+    and a trailing dot after letters ('Sa.', 'Uhr.'), taken off."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", text.casefold()) if unicodedata.category(c) != "Mn"
+    )
+    words = []
+    for word in plain.split():
+        word = word.rstrip(",")
+        if word.endswith(".") and word[:-1].isalpha():
+            word = word[:-1]
+        if word:
+            words.append(word)
+    return words
+
+
+def english(words: list[str], language: str) -> list[str]:
+    """`words` (folded) read into the English grammar's words; as they are for English."""
+    table = LANGUAGES.get(language)
+    if table is None:
+        return words
+    out: list[str] = []
+    clocks: list[tuple[int, int, str | None]] = []  # (hour, minute, its own part of the day)
+    part: str | None = None  # a part of the day standing on its own: morgen abend
+    i = 0
+    while i < len(words):
+        bare = bool(out) and out[-1] == "at"
+        counting = bool(out) and out[-1] == "in"  # en 2 horas: a count, not a time
+        if not counting and (clock := _clock(words, i, table, bare)) is not None:
+            hour, minute, own, i = clock
+            clocks.append((hour, minute, own))
+            out.append(f"\0{len(clocks) - 1}")
+            continue
+        if (found := _part(words, i, table)) is not None:
+            part, i = found
+            continue
+        if (at := _match(words, i, table.at)) is not None:
+            out.append("at")
+            i += at
+            continue
+        if (turned := _next_day(words, i, table)) is not None:
+            out += turned[0]
+            i = turned[1]
+            continue
+        if out and out[-1] == "in" and words[i] in table.hours:  # in zwei Stunden
+            out.append(str(table.hours[words[i]]))
+            i += 1
+            continue
+        if words[i] in table.keep_after_number and not (out and out[-1].isdigit()):
+            i += 1  # am Freitag (but 7 am)
+            continue
+        for size in (3, 2, 1):
+            key = tuple(words[i : i + size])
+            if len(key) == size and key in table.phrases:
+                out += table.phrases[key]
+                if key in _TONIGHT.get(language, {}):
+                    part = part or _TONIGHT[language][key]
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return [_clock_word(clocks[int(w[1:])], part) if w.startswith("\0") else w for w in out]
+
+
+def _clock_word(clock: tuple[int, int, str | None], part: str | None) -> str:
+    """'19:30' for a clock read from the words, its part of the day (or the phrase's) applied."""
+    hour, minute, own = clock
+    read = _in_part(hour, own or part)
+    if read is None or not 0 <= minute <= 59:
+        return UNREAD
+    return f"{read:02d}:{minute:02d}"
+
+
+def _in_part(hour: int, part: str | None) -> int | None:
+    if part is None:
+        return hour if 0 <= hour <= 23 else None
+    if part == PM:
+        return hour + 12 if 1 <= hour <= 11 else hour if 12 <= hour <= 23 else None
+    if part == NIGHT:
+        return {12: 0}.get(hour, hour + 12 if 6 <= hour <= 11 else hour if hour <= 23 else None)
+    if part == NOON:
+        return hour + 12 if 1 <= hour <= 4 else hour if hour in (11, 12, 13, 14, 15, 16) else None
+    return hour if 0 <= hour <= 11 else None  # MORNING
+
+
+def _match(words: list[str], i: int, options: tuple[tuple[str, ...], ...]) -> int | None:
+    """How many words at `i` one of `options` takes (the longest), or None."""
+    sizes = [len(o) for o in options if tuple(words[i : i + len(o)]) == o]
+    return max(sizes) if sizes else None
+
+
+def _part(words: list[str], i: int, table: Words) -> tuple[str, int] | None:
+    for key, part in table.parts.items():
+        if tuple(words[i : i + len(key)]) == key:
+            return part, i + len(key)
+    return None
+
+
+def _next_day(words: list[str], i: int, table: Words) -> tuple[list[str], int] | None:
+    """'viernes que viene', 'viernes próximo': next friday."""
+    day = table.phrases.get((words[i],))
+    if not table.next_after or not day or len(day) != 1 or day[0] not in _WEEKDAY_NAMES:
+        return None
+    taken = _match(words, i + 1, table.next_after)
+    return None if taken is None else (["next", day[0]], i + 1 + taken)
+
+
+def _hour(word: str, table: Words) -> int | None:
+    if _HOUR.fullmatch(word):
+        return int(word)
+    return table.hours.get(word)
+
+
+def _clock(
+    words: list[str], i: int, table: Words, bare: bool
+) -> tuple[int, int, str | None, int] | None:
+    """A time at word `i`: (hour, minute, its own part of the day, the next word's index).
+    A bare hour only where `bare` (after 'um', 'a las') or with 'Uhr', 'h' or a part."""
+    word, j, minute, spoken = words[i], i + 1, 0, False
+    if table.half and word == table.half and j < len(words):  # halb acht: 7:30
+        hour = _hour(words[j], table)
+        if hour is None:
+            return None
+        hour, minute, j, bare = (hour - 1) % 24 if hour else -1, 30, j + 1, True
+    elif match := _H.fullmatch(word):  # 19h, 19:30h
+        return int(match[1]), int(match[2] or 0), *_own_part(words, j, table)
+    elif match := _CLOCK.fullmatch(word):  # 19:30 Uhr, 7:30 abends, or the last word
+        hour, minute, spoken = int(match[1]), int(match[2]), True
+        bare = j == len(words)
+    elif (hour := _hour(word, table)) is None:
+        return None
+    if j < len(words) and words[j] in table.after_hour:  # 19 Uhr, 19 Uhr 30, 19 h
+        j, bare = j + 1, True
+        if not spoken and j < len(words) and _MINUTE.fullmatch(words[j]):
+            minute, j = int(words[j]), j + 1
+    elif not spoken and (extra := _match(words, j, tuple(table.minutes))) is not None:
+        minute, j, bare = table.minutes[tuple(words[j : j + extra])], j + extra, True
+    own, after = _own_part(words, j, table)
+    if not bare and own is None:
+        return None  # a number alone: 'in 2 hours', 'sa 19'; 19:30 before other words
+    return hour, minute, own, after
+
+
+def _own_part(words: list[str], j: int, table: Words) -> tuple[str | None, int]:
+    found = _part(words, j, table)
+    return (None, j) if found is None else found
+
+
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _days(names: list[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    return {(word,): (_WEEKDAY_NAMES[n],) for n, words in enumerate(names) for word in words}
+
+
+def _numbers(words: str) -> dict[str, int]:
+    return {word: n for n, group in enumerate(words.split(), 1) for word in group.split("/")}
+
+
+GERMAN = Words(
+    phrases={
+        **_days(
+            [
+                ("mo", "montag"),
+                ("di", "dienstag"),
+                ("mi", "mittwoch"),
+                ("do", "donnerstag"),
+                ("fr", "freitag"),
+                ("sa", "samstag", "sonnabend"),
+                ("so", "sonntag"),
+            ]
+        ),
+        ("heute",): ("today",),
+        ("heute", "abend"): ("tonight",),
+        ("heute", "nacht"): ("tonight",),
+        ("morgen",): ("tomorrow",),
+        ("ubermorgen",): ("in", "2", "days"),
+        ("uebermorgen",): ("in", "2", "days"),
+        ("gestern",): ("yesterday",),
+        **{(w,): ("next",) for w in ("nachsten", "nachste", "nachster", "naechsten")},
+        **{(w,): ("next",) for w in ("naechste", "kommenden", "kommende", "kommender")},
+        **{(w,): () for w in ("diesen", "diese", "dieser", "den")},
+        **{(w,): ("day",) for w in ("tag",)},
+        **{(w,): ("days",) for w in ("tage", "tagen")},
+        **{(w,): ("week",) for w in ("woche",)},
+        **{(w,): ("weeks",) for w in ("wochen",)},
+        **{(w,): ("hours",) for w in ("stunde", "stunden", "std")},
+        **{(w,): ("minutes",) for w in ("minute", "minuten")},
+        **{(w,): ("1",) for w in ("ein", "eine", "einem", "einer", "einen")},
+        ("einer", "halben", "stunde"): ("30", "minutes"),
+        ("einer", "viertelstunde"): ("15", "minutes"),
+        ("anderthalb", "stunden"): ("90", "minutes"),
+    },
+    at=(("um",), ("gegen",)),
+    hours=_numbers("ein/eins zwei drei vier funf sechs sieben acht neun zehn elf zwolf"),
+    after_hour=("uhr",),
+    parts={
+        **{(w,): PM for w in ("abend", "abends", "nachmittag", "nachmittags")},
+        **{(w,): NIGHT for w in ("nacht", "nachts")},
+        **{(w,): MORNING for w in ("fruh", "morgens", "vormittag", "vormittags")},
+        **{(w,): NOON for w in ("mittag", "mittags")},
+    },
+    half="halb",
+    keep_after_number=("am",),
+)
+
+SPANISH = Words(
+    phrases={
+        **_days(
+            [
+                ("lun", "lunes"),
+                ("mar", "martes"),
+                ("mie", "miercoles"),
+                ("jue", "jueves"),
+                ("vie", "viernes"),
+                ("sab", "sabado"),
+                ("dom", "domingo"),
+            ]
+        ),
+        ("hoy",): ("today",),
+        ("esta", "noche"): ("tonight",),
+        ("esta", "tarde"): ("today",),
+        ("manana",): ("tomorrow",),
+        ("pasado", "manana"): ("in", "2", "days"),
+        ("ayer",): ("yesterday",),
+        **{(w,): ("next",) for w in ("proximo", "proxima")},
+        **{(w,): () for w in ("el", "este", "para")},
+        ("en",): ("in",),
+        ("dentro", "de"): ("in",),
+        ("dia",): ("day",),
+        ("dias",): ("days",),
+        ("semana",): ("week",),
+        ("semanas",): ("weeks",),
+        **{(w,): ("hours",) for w in ("hora", "horas")},
+        **{(w,): ("minutes",) for w in ("minuto", "minutos")},
+        **{(w,): ("1",) for w in ("un", "una")},
+        ("media", "hora"): ("30", "minutes"),
+        ("un", "cuarto", "de", "hora"): ("15", "minutes"),
+        ("hora", "y", "media"): ("90", "minutes"),
+    },
+    at=(("a", "las"), ("a", "la"), ("sobre", "las")),
+    hours=_numbers("una/uno dos tres cuatro cinco seis siete ocho nueve diez once doce"),
+    after_hour=("h", "horas", "hs"),
+    parts={
+        **{("de", "la", w): PM for w in ("tarde",)},
+        **{(p, "la", "tarde"): PM for p in ("por", "en")},
+        **{(p, "la", "noche"): NIGHT for p in ("de", "por", "en")},
+        **{(p, "la", w): MORNING for p in ("de", "por", "en") for w in ("manana", "madrugada")},
+        ("del", "mediodia"): NOON,
+        ("al", "mediodia"): NOON,
+    },
+    minutes={("y", "media"): 30, ("y", "cuarto"): 15, ("en", "punto"): 0},
+    next_after=(("que", "viene"), ("proximo",)),
+)
+
+LANGUAGES = {"de": GERMAN, "es": SPANISH}
+# A phrase for 'tonight' that also says which part of the night it means.
+_TONIGHT = {
+    "de": {("heute", "abend"): PM, ("heute", "nacht"): NIGHT},
+    "es": {("esta", "noche"): NIGHT, ("esta", "tarde"): PM},
+}
