@@ -103,7 +103,7 @@ def english(words: list[str], language: str) -> list[str]:
         if words[i] in table.keep_after_number and not (out and out[-1].isdigit()):
             i += 1  # am Freitag (but 7 am)
             continue
-        for size in (3, 2, 1):
+        for size in (4, 3, 2, 1):
             key = tuple(words[i : i + size])
             if len(key) == size and key in table.phrases:
                 out += table.phrases[key]
