@@ -387,3 +387,23 @@ def test_hostile_input_is_refused_quickly_in_every_language() -> None:
             with language.speaking(lang), pytest.raises(WhenError):
                 talk_time(text, local(WEDNESDAY, BERLIN), BERLIN)
     assert time.process_time() - started < 0.5
+
+
+# the time line of `status`, `upcoming` and a talk's head ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Sun 2026-03-29 18:00 CEST"),
+        ("de", "So. 2026-03-29 18:00 CEST"),
+        ("es", "dom 2026-03-29 18:00 CEST"),
+    ],
+)
+def test_the_time_line_names_its_weekday_in_the_language(lang: str, expected: str) -> None:
+    from halfway.core.schedule import clock_text
+
+    moment = datetime(2026, 3, 29, 16, 0, 15, tzinfo=UTC)
+    with language.speaking(lang):
+        assert clock_text(moment, BERLIN) == expected
+        assert clock_text(moment, BERLIN, seconds=True) == expected.replace(":00 ", ":00:15 ")
