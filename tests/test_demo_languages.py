@@ -135,3 +135,34 @@ def test_the_demo_answers_and_explains_in_the_language(lang) -> None:
     assert len(set(lines)) == len(lines)
     for text in [*lines, *gestures, note]:
         assert english_words(text, allowed=("halfway",)) == [], text
+
+
+def test_every_word_of_the_demo_config_is_in_the_catalogs() -> None:
+    import tomllib
+    from importlib import resources
+
+    from halfway.cli.invocation import DEMO_TEXTS
+
+    demo = tomllib.loads(resources.files("halfway").joinpath("demo.toml").read_text("utf-8"))
+    texts = {n["text"] for n in demo["nudges"] if "text" in n}
+    assert texts
+    assert texts <= set(DEMO_TEXTS)
+
+
+@pytest.mark.parametrize("lang", ["de", "es"])
+def test_the_demo_speaks_the_language_of_the_locale(tmp_path, monkeypatch, capsys, lang) -> None:
+    import argparse
+
+    from halfway.cli.invocation import DEMO_TEXTS, demo_banner, demo_settings
+
+    monkeypatch.setenv("LANGUAGE", lang)  # the demo has no config: the locale says
+    with language.speaking("en"), language.watching() as missing:
+        settings = demo_settings(argparse.Namespace(data_dir=str(tmp_path / "demo")))
+        demo_banner(settings)
+    assert not missing, missing
+    texts = [n.text for n in settings.nudges if n.text]
+    assert texts
+    assert not set(texts) & set(DEMO_TEXTS)
+    said = capsys.readouterr().out + "\n".join(texts)
+    allowed = (str(tmp_path), "ntfy://ntfy.sh/", "halfway init", "halfway check", "halfway run")
+    assert english_words(said, allowed=allowed) == [], said
