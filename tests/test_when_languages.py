@@ -407,3 +407,30 @@ def test_the_time_line_names_its_weekday_in_the_language(lang: str, expected: st
     with language.speaking(lang):
         assert clock_text(moment, BERLIN) == expected
         assert clock_text(moment, BERLIN, seconds=True) == expected.replace(":00 ", ":00:15 ")
+
+
+# the hint and the command ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["de", "es"])
+def test_every_example_the_hint_gives_is_read_in_its_language(lang: str) -> None:
+    from halfway.talks.when import HINT
+
+    with language.speaking(lang):
+        hint = language._(HINT)
+    examples = hint.split("'")[1::2]
+    assert len(examples) == 5
+    for example in examples:
+        read(lang, example)  # raises if not
+
+
+def test_talk_add_reads_a_german_when_and_refuses_in_german(halfway, config_file) -> None:
+    written = config_file('language = "de"\n')
+    ran = halfway("talk", "add", "übermorgen um 19 Uhr", "--config", str(written.path))
+    assert ran.code == 0, ran.err
+    bad = halfway("talk", "add", "Sa 19", "--config", str(written.path))
+    assert bad.code == 2
+    (line,) = bad.err.strip().splitlines()
+    assert "'Sa 19' kann halfway nicht als Zeit lesen; versuch es mit" in line
+    # the command and its argument are named as typed: 'halfway talk: WHEN: …'
+    assert english_words(line, allowed=("Sa 19", "halfway talk: WHEN:")) == []
