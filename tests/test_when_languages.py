@@ -82,6 +82,9 @@ GERMAN = [
     ("diesen Freitag 7 Uhr abends", "2026-12-04 19:00"),
     ("Fr halb 8 abends", "2026-12-04 19:30"),
     ("Fr um halb zwölf", "2026-12-04 11:30"),
+    ("Fr viertel nach acht abends", "2026-12-04 20:15"),
+    ("Fr um viertel vor acht", "2026-12-04 07:45"),
+    ("Fr dreiviertel 8 abends", "2026-12-04 19:45"),
     ("Fr 2 Uhr nachts", "2026-12-04 02:00"),
     ("Fr 11 Uhr nachts", "2026-12-04 23:00"),
     ("Fr 1 Uhr mittags", "2026-12-04 13:00"),
@@ -129,6 +132,9 @@ SPANISH = [
     ("el viernes a las 19", "2026-12-04 19:00"),
     ("este viernes, 19:00", "2026-12-04 19:00"),
     ("vie a la una y media", "2026-12-04 01:30"),
+    ("vie a las 8 y cuarto", "2026-12-04 08:15"),
+    ("vie a las 8 menos cuarto de la tarde", "2026-12-04 19:45"),
+    ("vie a las 7 en punto", "2026-12-04 07:00"),
     ("vie a las 2 de la madrugada", "2026-12-04 02:00"),
     ("vie a la 1 del mediodía", "2026-12-04 13:00"),
     ("a las 19", "2026-12-02 19:00"),
@@ -162,6 +168,7 @@ def test_a_spanish_when_is_read_in_the_zone(text: str, expected: str) -> None:
         ("de", "in einer halben Stunde", "2026-12-02 12:30"),
         ("de", "in anderthalb Stunden", "2026-12-02 13:30"),
         ("de", "in 45 min", "2026-12-02 12:45"),
+        ("de", "in 2 h", "2026-12-02 14:00"),
         ("es", "en 2 horas", "2026-12-02 14:00"),
         ("es", "en 90 minutos", "2026-12-02 13:30"),
         ("es", "en una hora", "2026-12-02 13:00"),
@@ -345,6 +352,8 @@ def test_what_it_says_back_is_in_the_language(lang: str, text: str, expected: st
         ("de", "morgen 19 Uhr morgens"),  # 19 is no morning hour
         ("de", "morgen 25 Uhr"),
         ("de", "halb"),
+        ("de", "halb 0"),  # half an hour before midnight is not a time of this day
+        ("de", "Fr viertel vor"),
         ("de", "in null Tagen 19 Uhr"),
         ("de", "in 2 Stunden 18 Uhr"),
         ("de", "nächsten nächsten Fr 19 Uhr"),
@@ -353,6 +362,7 @@ def test_what_it_says_back_is_in_the_language(lang: str, text: str, expected: st
         ("es", "en 2 meses a las 19"),
         ("es", "el viernes que viene que viene a las 19"),
         ("es", "a las"),
+        ("es", "vie a las 0 menos cuarto"),
     ],
 )
 def test_forms_outside_the_grammar_are_refused_in_the_language(lang: str, text: str) -> None:

@@ -11,7 +11,11 @@ passed on as it is. Case and accents are folded first (`MAÑANA`, `manana`, `Nä
 
 A bare hour is a time only where the language makes it one: after `um` or `a las`,
 before `Uhr` or `h`, or with a part of the day (`7 abends`, `7 de la tarde`); `sa 19`
-stays unread, as `sat 19` does. Pure, and linear in the (length-limited) input.
+stays unread, as `sat 19` does. Words around the hour move it: `halb acht` (7:30),
+`viertel nach acht`, `viertel vor acht`, `8 y media`, `8 y cuarto`, `8 menos cuarto`; a
+part of the day puts it on the 24-hour clock (`halb acht abends`: 19:30), and refuses
+an hour it cannot hold (`19 Uhr morgens`). Pure, and linear in the (length-limited)
+input.
 """
 
 from __future__ import annotations
@@ -44,8 +48,10 @@ class Words:
     hours: dict[str, int]  # the hours as words: acht, siete
     after_hour: tuple[str, ...]  # 19 Uhr, 19 h
     parts: dict[tuple[str, ...], str]  # the parts of the day: abends, de la tarde
-    half: str = ""  # 'halb acht': half an hour before eight
-    minutes: dict[tuple[str, ...], int] = field(default_factory=dict)  # 7 y media
+    # words before the hour, and the minutes they add: halb acht (-30), viertel nach acht
+    before_hour: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # words after the hour, and the minutes they add: 7 y media (30), 8 menos cuarto (-15)
+    minutes: dict[tuple[str, ...], int] = field(default_factory=dict)
     # after a weekday, words that make it the next one: el viernes que viene
     next_after: tuple[tuple[str, ...], ...] = ()
     # words dropped unless they follow a number ('am': German 'on', English 'am')
@@ -132,7 +138,9 @@ def _in_part(hour: int, part: str | None) -> int | None:
     if part == PM:
         return hour + 12 if 1 <= hour <= 11 else hour if 12 <= hour <= 23 else None
     if part == NIGHT:
-        return {12: 0}.get(hour, hour + 12 if 6 <= hour <= 11 else hour if hour <= 23 else None)
+        return {12: 0}.get(
+            hour, hour + 12 if 6 <= hour <= 11 else hour if 0 <= hour <= 23 else None
+        )
     if part == NOON:
         return hour + 12 if 1 <= hour <= 4 else hour if hour in (11, 12, 13, 14, 15, 16) else None
     return hour if 0 <= hour <= 11 else None  # MORNING
@@ -172,11 +180,12 @@ def _clock(
     """A time at word `i`: (hour, minute, its own part of the day, the next word's index).
     A bare hour only where `bare` (after 'um', 'a las') or with 'Uhr', 'h' or a part."""
     word, j, minute, spoken = words[i], i + 1, 0, False
-    if table.half and word == table.half and j < len(words):  # halb acht: 7:30
-        hour = _hour(words[j], table)
+    if (size := _match(words, i, tuple(table.before_hour))) is not None:  # halb acht
+        hour = _hour(words[i + size], table) if i + size < len(words) else None
         if hour is None:
             return None
-        hour, minute, j, bare = (hour - 1) % 24 if hour else -1, 30, j + 1, True
+        hour, minute = _moved(hour, table.before_hour[tuple(words[i : i + size])])
+        j, bare = i + size + 1, True
     elif match := _H.fullmatch(word):  # 19h, 19:30h
         return int(match[1]), int(match[2] or 0), *_own_part(words, j, table)
     elif match := _CLOCK.fullmatch(word):  # 19:30 Uhr, 7:30 abends, or the last word
@@ -189,11 +198,21 @@ def _clock(
         if not spoken and j < len(words) and _MINUTE.fullmatch(words[j]):
             minute, j = int(words[j]), j + 1
     elif not spoken and (extra := _match(words, j, tuple(table.minutes))) is not None:
-        minute, j, bare = table.minutes[tuple(words[j : j + extra])], j + extra, True
+        hour, minute = _moved(hour, minute + table.minutes[tuple(words[j : j + extra])])
+        j, bare = j + extra, True
     own, after = _own_part(words, j, table)
     if not bare and own is None:
         return None  # a number alone: 'in 2 hours', 'sa 19'; 19:30 before other words
     return hour, minute, own, after
+
+
+def _moved(hour: int, minutes: int) -> tuple[int, int]:
+    """`hour` plus `minutes` (fewer than 60 either way), as (hour, minute); an hour of -1
+    (no time) for a time before midnight ('halb 0') or an hour that is none ('halb 30')."""
+    total = hour * 60 + minutes
+    if not 0 <= hour <= 24 or total < 0:
+        return -1, 0
+    return total // 60 % 24, total % 60
 
 
 def _own_part(words: list[str], j: int, table: Words) -> tuple[str | None, int]:
@@ -244,6 +263,7 @@ GERMAN = Words(
         **{(w,): ("1",) for w in ("ein", "eine", "einem", "einer", "einen")},
         ("einer", "halben", "stunde"): ("30", "minutes"),
         ("einer", "viertelstunde"): ("15", "minutes"),
+        ("h",): ("hours",),
         ("anderthalb", "stunden"): ("90", "minutes"),
     },
     at=(("um",), ("gegen",)),
@@ -255,7 +275,12 @@ GERMAN = Words(
         **{(w,): MORNING for w in ("fruh", "morgens", "vormittag", "vormittags")},
         **{(w,): NOON for w in ("mittag", "mittags")},
     },
-    half="halb",
+    before_hour={
+        ("halb",): -30,
+        ("viertel", "nach"): 15,
+        ("viertel", "vor"): -15,
+        ("dreiviertel",): -15,
+    },
     keep_after_number=("am",),
 )
 
@@ -292,6 +317,7 @@ SPANISH = Words(
         ("media", "hora"): ("30", "minutes"),
         ("un", "cuarto", "de", "hora"): ("15", "minutes"),
         ("hora", "y", "media"): ("90", "minutes"),
+        ("h",): ("hours",),
     },
     at=(("a", "las"), ("a", "la"), ("sobre", "las")),
     hours=_numbers("una/uno dos tres cuatro cinco seis siete ocho nueve diez once doce"),
@@ -304,7 +330,7 @@ SPANISH = Words(
         ("del", "mediodia"): NOON,
         ("al", "mediodia"): NOON,
     },
-    minutes={("y", "media"): 30, ("y", "cuarto"): 15, ("en", "punto"): 0},
+    minutes={("y", "media"): 30, ("y", "cuarto"): 15, ("menos", "cuarto"): -15, ("en", "punto"): 0},
     next_after=(("que", "viene"), ("proximo",)),
 )
 
