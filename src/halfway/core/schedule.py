@@ -217,11 +217,12 @@ def shows_seconds(fires: list[Fire], nudges: list[Nudge]) -> bool:
 
 
 def clock_text(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:
-    """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST' (or '18:00:15 CEST');
-    the weekday in the language ('So. 2026-03-29 18:00 CEST', 'dom 2026-03-29 …')."""
+    """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST' (or '18:00:15 CEST'),
+    the weekday in the language of the moment ('So. 2026-03-29 18:00 CEST')."""
     local = moment.astimezone(zone)
-    stamp = local.strftime(f"%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z")
-    return f"{dates.weekday(local)} {stamp}"
+    return f"{dates.weekday(local)} " + local.strftime(
+        f"%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z"
+    )
 
 
 # catch-up ------------------------------------------------------------------
