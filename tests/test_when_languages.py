@@ -195,6 +195,16 @@ def test_hours_and_minutes_count_from_now(lang: str, text: str, expected: str) -
         ("es", "mdy", "el 5/12 a las 19", "2027-05-12 19:00"),
         ("es", "ymd", "el 2026.12.5 a las 19", "2026-12-05 19:00"),
         ("es", "dmy", "5/12/26 a las 7 de la tarde", "2026-12-05 19:00"),
+        # a month by its name reads the same in every order
+        ("de", "dmy", "5. Dezember 19 Uhr", "2026-12-05 19:00"),
+        ("de", "mdy", "am 5. Dez. um 19 Uhr", "2026-12-05 19:00"),
+        ("de", "ymd", "5. Dezember 19 Uhr", "2026-12-05 19:00"),
+        ("de", "dmy", "1. Dezember 19 Uhr", "2027-12-01 19:00"),  # passed: next year's
+        ("de", "dmy", "3. März 2027 um 19 Uhr", "2027-03-03 19:00"),
+        ("es", "dmy", "el 5 de diciembre a las 19", "2026-12-05 19:00"),
+        ("es", "mdy", "5 de dic. a las 19", "2026-12-05 19:00"),
+        ("es", "ymd", "5 de diciembre de 2027 a las 19", "2027-12-05 19:00"),
+        ("es", "dmy", "5 de marzo a las 19", "2027-03-05 19:00"),
     ],
 )
 def test_a_date_of_numbers_is_read_in_the_configured_order(
@@ -363,6 +373,8 @@ def test_what_it_says_back_is_in_the_language(lang: str, text: str, expected: st
         ("es", "el viernes que viene que viene a las 19"),
         ("es", "a las"),
         ("es", "vie a las 0 menos cuarto"),
+        ("de", "31. Februar 19 Uhr"),
+        ("es", "30 de febrero a las 19"),
     ],
 )
 def test_forms_outside_the_grammar_are_refused_in_the_language(lang: str, text: str) -> None:

@@ -113,7 +113,7 @@ def talk_time(
     now = now.astimezone(UTC)
     today = now.astimezone(zone).date()
     language = language or current()
-    words = english(fold(shown), language)
+    words = english(fold(shown), language, order)
     if (later := _later(words)) is not None:  # elapsed time from this minute
         return _checked(
             When((now.replace(second=0, microsecond=0) + later).astimezone(zone)), shown, now

@@ -1,7 +1,8 @@
 """The German and Spanish words of a talk's WHEN, read into the English grammar of
 `talks/when`: `morgen um 19 Uhr` is read as `tomorrow at 19:00`, `nächsten Freitag
 halb acht abends` as `next friday 19:30`, `el viernes que viene a las 7 de la tarde`
-as `next friday at 19:00`, `en 2 horas` as `in 2 hours`.
+as `next friday at 19:00`, `en 2 horas` as `in 2 hours`, `5. Dezember` and `5 de
+diciembre` as the configured date order writes the 5th of December.
 
 One grammar, one set of rules (which day, daylight saving, what has passed), whatever
 the language: each language only brings its words. English stays readable in every
@@ -33,6 +34,8 @@ NOON = "noon"  # 12 -> 12, 1 -> 13
 _HOUR = re.compile(r"[0-9]{1,2}")
 _CLOCK = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
 _MINUTE = re.compile(r"[0-9]{2}")  # 19 Uhr 30
+_DAY = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{4}")
 _H = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?h")  # 19h, 19:30h (Spanish)
 UNREAD = "?"  # a time that cannot be (19 in the morning): the grammar refuses it
 
@@ -56,6 +59,8 @@ class Words:
     next_after: tuple[tuple[str, ...], ...] = ()
     # words dropped unless they follow a number ('am': German 'on', English 'am')
     keep_after_number: tuple[str, ...] = ()
+    months: dict[str, int] = field(default_factory=dict)  # dezember, dic
+    of: str = ""  # the word between a day and its month, and its year: 5 de diciembre
 
 
 def fold(text: str) -> list[str]:
@@ -74,8 +79,9 @@ def fold(text: str) -> list[str]:
     return words
 
 
-def english(words: list[str], language: str) -> list[str]:
-    """`words` (folded) read into the English grammar's words; as they are for English."""
+def english(words: list[str], language: str, order: str = "dmy") -> list[str]:
+    """`words` (folded) read into the English grammar's words; as they are for English.
+    A date with its month's name is written as `order` reads a date of numbers."""
     table = LANGUAGES.get(language)
     if table is None:
         return words
@@ -86,6 +92,10 @@ def english(words: list[str], language: str) -> list[str]:
     while i < len(words):
         bare = bool(out) and out[-1] == "at"
         counting = bool(out) and out[-1] == "in"  # en 2 horas: a count, not a time
+        if not counting and (named := _named_date(words, i, table, order)) is not None:
+            out.append(named[0])
+            i = named[1]
+            continue
         if not counting and (clock := _clock(words, i, table, bare)) is not None:
             hour, minute, own, i = clock
             clocks.append((hour, minute, own))
@@ -215,6 +225,24 @@ def _moved(hour: int, minutes: int) -> tuple[int, int]:
     return total // 60 % 24, total % 60
 
 
+def _named_date(words: list[str], i: int, table: Words, order: str) -> tuple[str, int] | None:
+    """'5. Dezember', '5 de diciembre de 2026': the date as the grammar reads it (ISO with
+    its year, else as `order` writes a day and month), and the next word's index."""
+    day, j = words[i].removesuffix("."), i + 1
+    if not table.months or not _DAY.fullmatch(day):
+        return None
+    if table.of and words[j : j + 1] == [table.of]:
+        j += 1
+    month = table.months.get(words[j]) if j < len(words) else None
+    if month is None:
+        return None
+    j += 1
+    k = j + 1 if table.of and words[j : j + 1] == [table.of] else j
+    if k < len(words) and _YEAR.fullmatch(words[k]):
+        return f"{words[k]}-{month:02d}-{int(day):02d}", k + 1
+    return (f"{day}.{month}." if order == "dmy" else f"{month}/{day}"), j
+
+
 def _own_part(words: list[str], j: int, table: Words) -> tuple[str | None, int]:
     found = _part(words, j, table)
     return (None, j) if found is None else found
@@ -225,6 +253,10 @@ _WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "satur
 
 def _days(names: list[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, ...]]:
     return {(word,): (_WEEKDAY_NAMES[n],) for n, words in enumerate(names) for word in words}
+
+
+def _months(words: str) -> dict[str, int]:
+    return _numbers(words)
 
 
 def _numbers(words: str) -> dict[str, int]:
@@ -282,6 +314,10 @@ GERMAN = Words(
         ("dreiviertel",): -15,
     },
     keep_after_number=("am",),
+    months=_months(
+        "januar/jan februar/feb marz/maerz/mar april/apr mai juni/jun juli/jul august/aug"
+        " september/sep/sept oktober/okt november/nov dezember/dez"
+    ),
 )
 
 SPANISH = Words(
@@ -332,6 +368,11 @@ SPANISH = Words(
     },
     minutes={("y", "media"): 30, ("y", "cuarto"): 15, ("menos", "cuarto"): -15, ("en", "punto"): 0},
     next_after=(("que", "viene"), ("proximo",)),
+    months=_months(
+        "enero/ene febrero/feb marzo/mar abril/abr mayo/may junio/jun julio/jul agosto/ago"
+        " septiembre/setiembre/sep/sept octubre/oct noviembre/nov diciembre/dic"
+    ),
+    of="de",
 )
 
 LANGUAGES = {"de": GERMAN, "es": SPANISH}
