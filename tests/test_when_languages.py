@@ -93,6 +93,8 @@ GERMAN = [
     ("19:30", "2026-12-02 19:30"),
     ("am 05.12. um 19 Uhr", "2026-12-05 19:00"),
     ("den 5.12.2026 19 Uhr", "2026-12-05 19:00"),
+    ("Sa., 05.12., 19 Uhr", "2026-12-05 19:00"),  # a weekday before a date: checked
+    ("Samstag, 5. Dezember, 19 Uhr", "2026-12-05 19:00"),
     ("2026-12-05 19:00", "2026-12-05 19:00"),
     # English, in German too
     ("sat 19:00", "2026-12-05 19:00"),
@@ -140,6 +142,8 @@ SPANISH = [
     ("a las 19", "2026-12-02 19:00"),
     ("19:30", "2026-12-02 19:30"),
     ("el 05.12. a las 19:00", "2026-12-05 19:00"),
+    ("el sábado 5 de diciembre a las 19", "2026-12-05 19:00"),
+    ("sáb, 05.12., 19:00", "2026-12-05 19:00"),
     ("2026-12-05 19:00", "2026-12-05 19:00"),
     # English, in Spanish too
     ("sat 19:00", "2026-12-05 19:00"),
@@ -336,6 +340,12 @@ def test_a_time_that_happens_twice_is_its_first_and_says_so_in_the_language(
             "a las 8",
             "'a las 8' es mié, 2 dic 2026, 08:00, y esa hora ya ha pasado;"
             " para mañana, escribe 'mañana 08:00'",
+        ),
+        ("de", "Fr 5.12. 19 Uhr", "'Fr 5.12. 19 Uhr': der 5. Dez. 2026 ist ein Samstag"),
+        (
+            "es",
+            "vie 5 de diciembre a las 19",
+            "'vie 5 de diciembre a las 19': el 5 dic 2026 es sábado",
         ),
         (
             "de",

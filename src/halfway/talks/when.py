@@ -1,7 +1,8 @@
 """Read the WHEN a person types for a talk: `sat 19:00`, `tomorrow 20:30`,
 `in 3 days 18:00`, `in 2 hours`, `next friday at 7pm`, `tonight 21:00`, `20:30`,
 `2026-12-05 19:00`, and a date in the configured order (`05.12.2026 19:00` for dmy,
-`12/5 19:00` for mdy, `2026/12/05 19:00` for ymd; the year may be left out), in the
+`12/5 19:00` for mdy, `2026/12/05 19:00` for ymd; the year may be left out; a weekday
+before a date, `sat 2026-12-05 19:00`, is checked against it), in the
 configured zone and language: German and Spanish bring their own words
 (`morgen um 19 Uhr`, `el viernes que viene a las 7 de la tarde`: `talks/whenwords`),
 English is read in every language, and what it says back is in the language.
@@ -22,7 +23,7 @@ clocks do.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from halfway.core import instants
@@ -47,6 +48,7 @@ _ORDERED = re.compile(r"([0-9]{1,4})([./])([0-9]{1,2})(?:\2([0-9]{1,4}))?\2?")
 _CLOCK_24 = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
 _CLOCK_12 = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(am|pm)")
 _COUNT = re.compile(r"[0-9]{1,3}")
+_TIME_LIKE = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")  # 19.5: a date in dmy, or a time mistyped
 
 _WEEKDAYS = {
     name: number
@@ -88,6 +90,7 @@ class _Reading:
     clock: time
     today: bool = False  # a clock alone, or 'tonight': today's, never moved on
     tonight: bool = False
+    weekday: int | None = None  # the weekday typed before a date ('sat 2026-12-05')
 
 
 def talk_time(
@@ -123,6 +126,10 @@ def talk_time(
         _no_time(shown, words, today, order, language)
         unread = _("'{shown}' is not a time halfway can read; {hint}")
         raise WhenError(unread.format(shown=shown, hint=_(HINT)))
+    if isinstance(reading.day, date) and reading.weekday not in (None, reading.day.weekday()):
+        wrong = _("'{shown}': {day} is a {weekday}")
+        day, weekday = dates.day_month_year(reading.day), dates.weekday_long(reading.day)
+        raise WhenError(wrong.format(shown=shown, day=day, weekday=weekday))
     if reading.tonight and reading.clock.hour < 12:  # not guessed at: 9 in the evening?
         _morning(shown, reading.clock)
     try:
@@ -251,6 +258,12 @@ def _day(words: list[str], clock: time, today: date, order: str) -> _Reading | N
         if unit is None or count < 1:
             return None
         return _Reading(None, count * unit, clock)
+    if len(words) == 2 and words[0] in _WEEKDAYS and not _TIME_LIKE.fullmatch(words[1]):
+        # 'Sa 5. Dezember', 'sat 2026-12-05'; not 'sat 19.5' (a time mistyped, unread)
+        dated = _day(words[1:], clock, today, order)
+        if dated is None or not isinstance(dated.day, date):
+            return None
+        return replace(dated, weekday=_WEEKDAYS[words[0]])  # checked against the date
     if len(words) != 1:
         return None
     if match := _DATE.fullmatch(words[0]):  # ISO, whatever the order
