@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-# A part of the day moves an hour of the 12-hour clock: (the hours it takes, what is added).
+# The parts of the day, each putting an hour of the 12-hour clock on the 24-hour one.
 PM = "pm"  # afternoon, evening: 7 -> 19
 NIGHT = "night"  # 11 -> 23, 2 -> 02, 12 -> 00
 MORNING = "morning"  # 7 -> 07; 19 is no morning hour
