@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from halfway import __version__
+from halfway.cli.backup import add_commands as add_backup_commands
 from halfway.cli.channeltest import cmd_test_channel
 from halfway.cli.commands import (
     UsageError,
@@ -282,6 +283,7 @@ def build_parser() -> Parser:
         " history, export and the digests then read what is left of it",
     )
     p.add_argument("month", metavar="YYYY-MM", help="the month its file is named after")
+    add_backup_commands(command)  # backup, restore
     return parser
 
 
