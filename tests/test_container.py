@@ -69,15 +69,37 @@ def why_not() -> str | None:
     return None
 
 
+def debian_mirror() -> list[str]:
+    """The Debian mirror this machine's apt uses (a CI machine may reach no other)."""
+    sources = [Path("/etc/apt/sources.list"), *Path("/etc/apt/sources.list.d").glob("*")]
+    for source in sources:
+        if source.suffix not in (".list", ".sources") or not source.is_file():
+            continue
+        for url in re.findall(r"(?:URIs:|^deb)\s+(\S+/debian)/?\s", source.read_text(), re.M):
+            return [url]
+    return []
+
+
 def make_base(work: Path) -> None:
     """Debian bookworm with python3 and its venv, trimmed as a slim image is."""
     root = work / "root"
-    subprocess.run(
-        ["debootstrap", "--variant=minbase", "--include=python3,python3-venv", "bookworm", root],
+    made = subprocess.run(
+        [
+            "debootstrap",
+            "--variant=minbase",
+            "--include=python3,python3-venv",
+            "bookworm",
+            root,
+            *debian_mirror(),
+        ],
         capture_output=True,
-        check=True,
+        text=True,
+        check=False,
         timeout=900,
     )
+    if made.returncode:
+        said = (made.stdout + made.stderr).strip().splitlines()[-5:]
+        raise AssertionError("debootstrap failed:\n" + "\n".join(said))
     for waste in SLIM:
         shutil.rmtree(root / waste, ignore_errors=True)
     tar = subprocess.Popen(["tar", "-C", root, "-c", "."], stdout=subprocess.PIPE)
