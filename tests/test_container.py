@@ -295,6 +295,9 @@ def test_the_image_runs_halfway_as_a_nas_user_would(
         status = engine("exec", first, "halfway", "status", check=False)
         assert status.returncode == 0, status
         assert "running" in status.stdout
+        reload = engine("exec", first, "halfway", "reload", check=False)
+        assert reload.returncode == 0, reload
+        wait_for(lambda: "reloaded:" in logs(first), timeout=30)
 
         pid = engine("inspect", "--format", "{{.State.Pid}}", first).stdout.strip()
         ids = Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[:4]
