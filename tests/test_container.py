@@ -5,10 +5,11 @@ come from wheels built here, installed in the image with no index (`--build-arg
 WHEELS=wheels`). Skipped, saying why, where podman, runc or debootstrap is missing or
 this is not root (scripts/test installs them when it runs as root).
 
-One test, so that pytest-xdist builds in one worker only: the image is built once
-(about a minute, most of it debootstrap; the base is kept in podman's store for the
-next run) and every check uses it. The containers use the host's network, so the
-nudge reaches a receiver on loopback, and halfway listens on 0.0.0.0 at a free port.
+One test uses the image, so that pytest-xdist builds it in one worker only, once
+(a few minutes on a loaded 2-core machine: debootstrap, the wheels, the build; the
+base is kept in podman's store for the next run), and makes every check on it. The
+containers use the host's network, so the nudge reaches a receiver on loopback, and
+halfway listens on 0.0.0.0 at a free port.
 """
 
 from __future__ import annotations
@@ -317,3 +318,25 @@ def test_the_image_runs_halfway_as_a_nas_user_would(
     export = containers.once(*mounts, command=("halfway", "export", "--format", "json"))
     kept = {delivery["id"] for delivery in json.loads(export.stdout)["deliveries"]}
     assert set(sent) <= kept, (sent, kept)
+
+
+def test_compose_keeps_the_data_in_one_volume_and_the_port_on_loopback() -> None:
+    """compose.yaml as the README's three commands use it: the service, its one data
+    volume, the config read-only where the image reads it, a restart policy, and the
+    port published on loopback only. Checked without an engine, so it runs anywhere."""
+    import yaml  # type: ignore[import-untyped]  # apprise's dependency, without stubs
+
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    service = compose["services"]["halfway"]
+    assert service["build"] == "."
+    assert service["restart"] == "unless-stopped"
+    assert service["ports"] == ["127.0.0.1:8470:8470"]
+    volumes = service["volumes"]
+    assert "halfway-data:/data" in volumes
+    assert "halfway-data" in compose["volumes"]
+    (config,) = [v for v in volumes if isinstance(v, dict)]
+    assert config["target"] == "/config/config.toml"
+    assert config["read_only"] is True
+    assert config["bind"]["create_host_path"] is False
+    # the proxy network's lines are there, commented out
+    assert "#   proxy:" in (ROOT / "compose.yaml").read_text(encoding="utf-8")
