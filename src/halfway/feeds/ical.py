@@ -6,7 +6,8 @@ print the address, `halfway links revoke calendar` replaces it, and a request wi
 the current one gets a bare 403 that says nothing. Each event is at its local time in
 the configured zone (with its VTIMEZONE). Calendars are often shared, so no title ever
 names a topic or a practice, discreet or not: discreet, each event and the calendar
-carry the user's `discreet_title`; not discreet, the plain words of `halfway.discretion`.
+carry the user's `discreet_title`; not discreet, the plain words of `halfway.discretion`,
+in the configured language.
 The reviews' times come from the same schedule code that fires them.
 """
 
