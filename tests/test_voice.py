@@ -138,6 +138,7 @@ def test_every_template_is_read_by_a_source() -> None:
         ("Deberías dejarlo.", "text", "pushes"),
         ("Tienes que hablar hoy.", "text", "demands"),
         ("Olvidaste responder ayer.", "text", "guilt"),
+        ("No anotaste nada esta semana.", "text", "guilt"),
         ("2 omitidos esta semana", "digest", "guilt"),
         ("Marcador: tú 3, tu pareja 2", "digest", "keeps score"),
         ("Tú lo intentaste tres veces, tu pareja dos veces.", "push", "keeps score"),
@@ -172,6 +173,7 @@ def test_the_checks_find_what_they_are_for(text: str, role: str, rule: str) -> N
         "No es culpa tuya. No tienes que decidir nada hoy.",
         "Has anotado movimiento en 3 de las últimas 8 semanas.",
         "sáb, 5 dic: un pequeño gesto de tu pareja",
+        "Esta semana no anotaste movimiento.",
     ],
 )
 def test_the_checks_let_kind_words_through(text: str) -> None:

@@ -108,8 +108,11 @@ GUILT_ES = (
     r"se te olvidó",
     r"(?:te )?perdiste",
     r"fallaste",
-    r"no (?:respondiste|contestaste|escribiste|anotaste|registraste)",
-    r"no has (?:respondido|contestado|escrito|anotado|registrado)",
+    r"no (?:respondiste|contestaste)",
+    r"no has (?:respondido|contestado)",
+    # "no anotaste movimiento" says what was noted (no movement); "no anotaste nada" blames
+    r"no (?:escribiste|anotaste|registraste) nada",
+    r"no has (?:escrito|anotado|registrado) nada",
     r"solo (?:respondiste|contestaste|anotaste|escribiste|registraste|lograste)",
 )
 # In the digest only: a skipped check-in belongs in `halfway status`.
