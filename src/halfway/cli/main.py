@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from halfway import __version__
-from halfway.cli.backup import add_commands as add_backup_commands
 from halfway.cli.atrest import add_commands as add_atrest_commands
+from halfway.cli.backup import add_commands as add_backup_commands
 from halfway.cli.channeltest import cmd_test_channel
 from halfway.cli.commands import (
     UsageError,
