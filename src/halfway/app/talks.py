@@ -19,7 +19,7 @@ from halfway.core.instants import parse_instant
 from halfway.store.database import Record
 from halfway.talks import display, planning, rules
 from halfway.talks.when import When, WhenError, talk_time
-from halfway.words.language import N_, _
+from halfway.words.language import N_, _, pgettext
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -30,9 +30,17 @@ DONE_WORDS = {
     "cancelled": N_("Called off. Its nudges not yet sent will not be sent."),
     "done": N_("Well done for showing up. The reflection still comes."),
 }
-# A talk's state, as the page names it (the stored code is its English word).
-STATE_WORDS = {rules.DONE: N_("done"), rules.CANCELLED: N_("cancelled")}
+
 DONE_AFTER = {"move": "moved", "cancel": "cancelled", "done": "done"}
+
+
+def state_words(state: str) -> str:
+    """A talk's state as the page names it (the stored code is its English word)."""
+    if state == rules.DONE:
+        return pgettext("talk", "done")
+    if state == rules.CANCELLED:
+        return pgettext("talk", "cancelled")
+    return state
 
 
 class TalkPages:
@@ -66,7 +74,7 @@ class TalkPages:
         return {
             "id": talk["id"],
             "head": display.talk_head(talk, settings.tz),
-            "state": _(STATE_WORDS.get(state, state)),
+            "state": state_words(state),
             "steps": steps,
             "begun": begun,
         }

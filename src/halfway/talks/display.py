@@ -13,7 +13,7 @@ from halfway.core.plaintext import one_line
 from halfway.core.schedule import clock_text
 from halfway.store.database import Record
 from halfway.talks import planning, rules
-from halfway.words.language import N_, _
+from halfway.words.language import N_, _, pgettext
 
 # Two talks this close may be one typed twice, or one typed in the wrong place.
 NEAR = timedelta(hours=1)
@@ -47,11 +47,11 @@ def chain_steps(
             if planning.held_at(due, sends, spans):
                 shown = f"{clock_text(sends, zone, seconds)} ({_(planning.PAUSED_AHEAD)})"
         elif state == planning.STEP_LEFT_OUT:
-            shown = _("left out: {reason}").format(reason=_(reason or ""))
+            shown = _("left out: {reason}").format(reason=_(reason) if reason else "")
         elif state == planning.STEP_SENT:
             shown = _("sent {at}").format(at=clock_text(due, zone, seconds))
         else:
-            shown = _(STEP_STATES.get(state, state)) + (f": {_(reason)}" if reason else "")
+            shown = step_state(state) + (f": {_(reason)}" if reason else "")
         steps.append((entry["kind"], shown))
     return steps
 
@@ -83,10 +83,13 @@ STEP_NAMES = {
     rules.SELF_REGULATION: N_("A calm minute"),
     rules.TALK_REFLECTION: N_("Looking back"),
 }
-# A step's state other than planned, sent or left out, as lists show it.
-STEP_STATES = {planning.STEP_CANCELLED: N_("cancelled")}
 # Read in the language of the moment (`_`) where it is shown.
 WHEN_EXAMPLES = N_("For example: sat 19:00, tomorrow 20:30, in 2 hours, next friday at 7pm.")
+
+
+def step_state(state: str) -> str:
+    """A step's state other than planned, sent or left out, as lists show it."""
+    return pgettext("talk step", "cancelled") if state == planning.STEP_CANCELLED else state
 
 
 def step_name(kind: str) -> str:

@@ -126,6 +126,19 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return found
 
 
+def pgettext(context: str, message: str) -> str:
+    """`message` (English) in the language of the moment, as it reads in `context`: for a
+    short word whose English is the same in two places that other languages tell apart
+    ("Open": a button, or the asks not yet closed)."""
+    language = current()
+    if language == SOURCE:
+        return message
+    found = translations(language).pgettext(context, message)
+    if found is message and _missing is not None:
+        _missing.add(message)
+    return found
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalog without translating it now."""
     return message
