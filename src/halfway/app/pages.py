@@ -57,17 +57,15 @@ class Door:
         """One page of the app: `template` (which extends `app.html`) with `context`;
         `title` is in the language of the moment already."""
         frame = discretion.frame(self.settings())
-        return str(
-            templates.template(template).render(
-                **context,
-                **frame.footer(),
-                page_title=frame.page_title(f"halfway · {title}"),
-                nav=nav(),
-                here=here,
-                lang=language.current(),
-                csrf=self.sessions.guard(session),
-            )
-        )
+        shared = {  # a dict, not keywords: a context may name one of these too (`lang`)
+            **frame.footer(),
+            "page_title": frame.page_title(f"halfway · {title}"),
+            "nav": nav(),
+            "here": here,
+            "lang": language.current(),
+            "csrf": self.sessions.guard(session),
+        }
+        return str(templates.template(template).render({**context, **shared}))
 
     def answer(self, session: Session, text: str, status: int = 200) -> web.Response:
         """An HTML answer, the cookie set when this request opened the session."""

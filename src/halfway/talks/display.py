@@ -4,6 +4,7 @@ its head line, a line per step of its chain, and the other talks planned close t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 
@@ -13,7 +14,7 @@ from halfway.core.plaintext import one_line
 from halfway.core.schedule import clock_text
 from halfway.store.database import Record
 from halfway.talks import planning, rules
-from halfway.words.language import N_, _, pgettext
+from halfway.words.language import N_, _, ngettext, pgettext
 
 # Two talks this close may be one typed twice, or one typed in the wrong place.
 NEAR = timedelta(hours=1)
@@ -47,11 +48,11 @@ def chain_steps(
             if planning.held_at(due, sends, spans):
                 shown = f"{clock_text(sends, zone, seconds)} ({_(planning.PAUSED_AHEAD)})"
         elif state == planning.STEP_LEFT_OUT:
-            shown = _("left out: {reason}").format(reason=_(reason) if reason else "")
+            shown = _("left out: {reason}").format(reason=reason_words(reason or ""))
         elif state == planning.STEP_SENT:
             shown = _("sent {at}").format(at=clock_text(due, zone, seconds))
         else:
-            shown = step_state(state) + (f": {_(reason)}" if reason else "")
+            shown = step_state(state) + (f": {reason_words(reason)}" if reason else "")
         steps.append((entry["kind"], shown))
     return steps
 
@@ -85,6 +86,25 @@ STEP_NAMES = {
 }
 # Read in the language of the moment (`_`) where it is shown.
 WHEN_EXAMPLES = N_("For example: sat 19:00, tomorrow 20:30, in 2 hours, next friday at 7pm.")
+
+
+# The one stored reason with a number in it (talks/rules._decide).
+TOO_CLOSE = re.compile(
+    r"the talk is less than ([0-9]+) (hour|minute)s? away, too close for this one"
+)
+
+
+def reason_words(reason: str) -> str:
+    """A step's stored reason (English, as kept) in the language of the moment."""
+    close = TOO_CLOSE.fullmatch(reason)
+    if close is None:
+        return _(reason) if reason else ""
+    n = int(close[1])
+    if close[2] == "hour":
+        span = ngettext("{n} hour", "{n} hours", n).format(n=n)
+    else:
+        span = ngettext("{n} minute", "{n} minutes", n).format(n=n)
+    return _("the talk is less than {span} away, too close for this one").format(span=span)
 
 
 def step_state(state: str) -> str:

@@ -23,6 +23,7 @@ from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import HistoryEntry, Talk
 from halfway.talks.when import local_instant
 from halfway.words import invoked
+from halfway.words.language import N_
 
 # A talk's states, and the history entry of a move.
 PLANNED = "planned"
@@ -149,10 +150,11 @@ def _decide(step: ChainStep, due: datetime, talk: datetime, now: datetime) -> St
     if due > now:
         return Step(step.kind, due, SEND_LATER)
     if due > talk:
-        return Step(step.kind, due, LEFT_OUT, "its time has already passed")
+        return Step(step.kind, due, LEFT_OUT, N_("its time has already passed"))
     if now >= talk:
-        return Step(step.kind, due, LEFT_OUT, "the talk has already begun")
+        return Step(step.kind, due, LEFT_OUT, N_("the talk has already begun"))
     if talk - now < step.latest_before:
+        # kept in English; talks/display reads it in the language of the moment
         why = f"the talk is less than {_span(step.latest_before)} away, too close for this one"
         return Step(step.kind, due, LEFT_OUT, why)
     return Step(step.kind, due, SEND_NOW)
