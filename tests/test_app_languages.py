@@ -17,7 +17,7 @@ import pytest
 from halfway.core import kinds
 from halfway.ledger import book, boundaries
 from halfway.store import links
-from halfway.talks import planning
+from halfway.talks import card, planning
 from halfway.words import invoked, language
 
 from .conftest import Clock
@@ -77,7 +77,8 @@ def furnished(daemon: Any, typed: dict[str, str]) -> dict[str, str]:
     retired = book.add_boundary(store, f"{typed['boundary']} 2", now)
     book.retire_boundary(store, retired["id"], now)
     book.add_entry(store, "gesture", typed["entry"], None, now)
-    return {"saturday": str(saturday["id"]), "thursday": str(thursday["id"])}
+    return {key: str(talk["id"]) for key, talk in
+            (("saturday", saturday), ("thursday", thursday), ("friday", friday))}  # fmt: skip
 
 
 @pytest.fixture(params=["de", "es"])
@@ -145,6 +146,10 @@ def test_every_page_of_the_app_speaks_the_person_s_language(spoken) -> None:
         await post("/calm", {"text": " "}, "empty moment")
         await post("/summary", {"first": "soon", "last": "later"}, "no dates")
         await post("/asks/a_nothere/state", {"state": "agreed"}, "no such ask")
+        await post(f"/talks/{ids['friday']}/cancel", {}, "called off twice")
+        await post(f"/talks/{ids['thursday']}/move", {"when": "2026-12-01 19:00"}, "moved after")
+        long = {"intent": "x" * (card.MAX_INTENT + 1)}
+        await post(f"/talks/{saturday}/card/intent", long, "intent too long")
         return seen
 
     with language.watching() as missing:
@@ -153,7 +158,8 @@ def test_every_page_of_the_app_speaks_the_person_s_language(spoken) -> None:
     # the words the test typed, the CLI's own command a problem names, and the nudges'
     # titles on the home's "coming up" (words.toml's, checked with them)
     titles = tuple(practice.title for practice in kinds.PRACTICES.values())
-    allowed = (*typed.values(), invoked.command("ask list --all"), *titles)
+    commands = (invoked.command("ask list --all"), invoked.command("talk add"))
+    allowed = (*typed.values(), *commands, *titles)
     # a kind no page offers (a form made by hand) is told with the CLI's codes, as `log`
     codes = ", ".join(book.ENTRY_KINDS)
     for name, (status, page) in seen.items():
@@ -164,6 +170,14 @@ def test_every_page_of_the_app_speaks_the_person_s_language(spoken) -> None:
         words = readable(app_top(page) if home else page)
         words = words.replace(codes, " ") if name == "unknown kind" else words
         assert not english_words(words, allowed), (name, english_words(words, allowed))
+    problems = ("empty ask", "empty boundary", "empty entry", "unknown kind", "empty moment",
+                "no dates", "no such ask", "called off twice", "moved after", "intent too long")  # fmt: skip
+    for name in problems:
+        assert seen[name][0] == 422, name
+        assert 'role="alert"' in seen[name][1], name
+    assert seen["preview"][0] == 200
+    near = {"de": "ist auch innerhalb einer Stunde", "es": "también está planeada a menos de"}
+    assert near[lang] in readable(seen["preview"][1])
     # the states, the steps and the problems are there, in the person's words
     talks = readable(seen["/talks"][1])
     assert re.search(r"\b(Gespräche|Charlas)\b", talks)
