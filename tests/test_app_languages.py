@@ -18,7 +18,7 @@ from halfway.core import kinds
 from halfway.ledger import book, boundaries
 from halfway.store import links
 from halfway.talks import card, planning
-from halfway.words import invoked, language
+from halfway.words import invoked, language, templates
 
 from .conftest import Clock
 from .engine import make_daemon
@@ -252,3 +252,25 @@ def test_english_stays_as_it_was(tmp_path) -> None:
     assert "(done)" in talks
     assert "(cancelled)" in talks
     assert "Wed 2026-11-25 13:30 CET, about “Geld”, their idea" in talks
+
+
+@pytest.mark.parametrize("lang", ["de", "es"])
+def test_the_engage_offer_on_the_home_speaks_the_person_s_language(lang) -> None:
+    """The offer shows once, after weeks of movement (app/engage): its words, read in
+    the person's language around the setting and the commands, which stay as typed."""
+    engage = {
+        "run": "2026-W40",
+        "setting": "[partner]\nrecord = false",
+        "reload": invoked.command("reload"),
+        "erase": invoked.command("erase --partner-side"),
+    }
+    home = {"nav": [], "here": "/", "coming": [], "quick": [], "engage": engage, "csrf": "g"}
+    with language.speaking(lang), language.watching() as missing:
+        page = templates.template("app_home.html").render(home=home)
+    assert not missing
+    assert engage["reload"] in page
+    assert engage["erase"] in page
+    words = readable(page)
+    assert not english_words(words, tuple(engage.values())), english_words(words)
+    moving = {"de": "Es bewegt sich etwas", "es": "Algo se está moviendo"}
+    assert moving[lang] in words
