@@ -135,6 +135,7 @@ def test_every_page_of_the_app_speaks_the_person_s_language(spoken) -> None:
             for done in dones:
                 await get(f"{page}?done={done}")
         await get(f"/talks/{saturday}/card?done=kept")
+        await get("/year/2026")  # too little written down for a look back
         # a talk close to another: the preview says so
         when = "2026-11-28 19:30"
         await post("/talks/preview", {"when": when, "topic": typed["topic"]}, "preview")
@@ -167,9 +168,13 @@ def test_every_page_of_the_app_speaks_the_person_s_language(spoken) -> None:
         home = name.startswith("/?t=")
         if not home:  # the home's frame is the digest page's (page.html), not the app's
             assert f'<html lang="{lang}">' in page, name
+        if name.startswith("/year/"):
+            continue  # beyond its frame, the year's words are the year's (digest/year)
         words = readable(app_top(page) if home else page)
         words = words.replace(codes, " ") if name == "unknown kind" else words
         assert not english_words(words, allowed), (name, english_words(words, allowed))
+    look_back = {"de": "halfway · Ein Rückblick", "es": "halfway · Una mirada atrás"}
+    assert f"<title>{look_back[lang]}</title>" in seen["/year/2026"][1]
     problems = ("empty ask", "empty boundary", "empty entry", "unknown kind", "empty moment",
                 "no dates", "no such ask", "called off twice", "moved after", "intent too long")  # fmt: skip
     for name in problems:
