@@ -17,7 +17,7 @@ import pytest
 from halfway.core import kinds
 from halfway.ledger import book, boundaries
 from halfway.store import links
-from halfway.talks import card, planning
+from halfway.talks import card, display, planning
 from halfway.words import invoked, language, templates
 
 from .conftest import Clock
@@ -279,3 +279,41 @@ def test_the_engage_offer_on_the_home_speaks_the_person_s_language(lang) -> None
     assert not english_words(words, tuple(engage.values())), english_words(words)
     moving = {"de": "Es bewegt sich etwas", "es": "Algo se está moviendo"}
     assert moving[lang] in words
+
+
+def test_every_state_and_reason_of_a_talk_s_steps_is_said_in_the_person_s_language(
+    spoken,
+) -> None:
+    """What a talk's steps show (talks/display): planned, after quiet hours, sending now,
+    paused then, sent, cancelled, and every reason a step is left out, kept in English
+    in the records and read in the person's language."""
+    _lang, daemon, _token = spoken
+    now = at(NOW)
+    reasons = (planning.QUIET_TOO_LONG, planning.BEGUN, planning.TOO_OLD,
+               planning.TALK_CANCELLED, planning.TALK_DONE, planning.ASK_WAITING,
+               planning.PAUSED_ALL, "its time has already passed", "the talk has already begun",
+               "the talk is less than 2 hours away, too close for this one",
+               "the talk is less than 1 hour away, too close for this one",
+               "the talk is less than 90 minutes away, too close for this one")  # fmt: skip
+
+    def step(hours: float, state: str, **more: object) -> dict[str, object]:
+        due = (now + timedelta(hours=hours)).isoformat()
+        return {"kind": "self_regulation", "due_at": due, "state": state, **more}
+
+    chain = [
+        step(2, "planned"),
+        step(3, "planned", deferred=True),
+        step(-1, "planned"),
+        step(-2, "sent"),
+        step(1, "cancelled", reason=planning.TALK_CANCELLED),
+    ]
+    chain += [step(-3, "left_out", reason=reason) for reason in reasons]  # fmt: skip
+    talk = {"id": "t_1", "at": (now + timedelta(days=1)).isoformat(), "chain": chain}
+    paused = ((now + timedelta(hours=1, minutes=30), now + timedelta(hours=2, minutes=30)),)
+    with language.watching() as missing:
+        steps = display.chain_steps(talk, daemon.settings, now, paused)
+        names = {display.step_name(kind) for kind, _ in steps}
+    assert not missing, sorted(missing)
+    said = " ".join(what for _, what in steps) + " ".join(names)
+    assert not english_words(said), english_words(said)
+    assert len({what for _, what in steps}) == len(steps)  # each its own words

@@ -10,7 +10,9 @@ which is compiled in memory on first use, with the same Babel.
 
 The language is one per process: the config's, set by the loader (`use`). A string
 at module level that must be read later in the language of the moment is marked with
-`N_` and looked up with `_` where it is used.
+`N_` and looked up with `_` where it is used. A short word English uses in two senses
+that other languages tell apart ("Open": a push button, or the asks not yet closed) is
+looked up with its context: `pgettext("asks", "Open")`.
 
 Pure but for that one setting and the catalogs it reads; imports nothing of halfway's.
 """
