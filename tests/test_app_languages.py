@@ -18,6 +18,7 @@ from halfway.core import kinds
 from halfway.ledger import book, boundaries
 from halfway.store import links
 from halfway.talks import card, display, planning
+from halfway.talks.when import talk_time
 from halfway.words import discretion, invoked, language, templates
 
 from .conftest import Clock
@@ -185,7 +186,7 @@ def test_every_page_of_the_app_speaks_the_person_s_language(spoken) -> None:
     assert near[lang] in readable(seen["preview"][1])
     # the states, the steps and the problems are there, in the person's words
     talks = readable(seen["/talks"][1])
-    assert re.search(r"\b(Gespräche|Charlas)\b", talks)
+    assert re.search(r"\b(Gespräche|Conversaciones)\b", talks)
     asks = readable(seen["/asks?all=1"][1])
     said = {"de": "Ausgesprochen, wartet auf Antwort", "es": "Dicha, esperando respuesta"}
     assert said[lang] in asks
@@ -197,7 +198,7 @@ def test_every_page_of_the_app_speaks_the_person_s_language(spoken) -> None:
 def test_the_tab_names_the_page_in_the_person_s_language_or_nothing_when_discreet(
     tmp_path,
 ) -> None:
-    for lang, talks in (("de", "Gespräche"), ("es", "Charlas")):
+    for lang, talks in (("de", "Gespräche"), ("es", "Conversaciones")):
         for discreet in ("false", "true"):
             with language.speaking(lang):
                 config = f'language = "{lang}"\ndiscreet = {discreet}\n' + EVENING
@@ -318,3 +319,16 @@ def test_every_state_and_reason_of_a_talk_s_steps_is_said_in_the_person_s_langua
     said = " ".join(what for _, what in steps) + " ".join(names)
     assert not english_words(said), english_words(said)
     assert len({what for _, what in steps}) == len(steps)  # each its own words
+
+
+@pytest.mark.parametrize("lang", ["de", "es"])
+def test_every_example_the_when_field_gives_is_read_in_its_language(lang) -> None:
+    """The hint under the app's WHEN fields (talks, card): each example in it is a WHEN
+    the grammar reads, in the person's language."""
+    now = at(NOW)
+    with language.speaking(lang):
+        hint = language._(display.WHEN_EXAMPLES)
+        examples = hint.split(":", 1)[1].strip().rstrip(".").split(", ")
+        assert len(examples) == 4
+        for example in examples:
+            assert talk_time(example, now, BERLIN, "dmy").at > now, example

@@ -76,3 +76,23 @@ def test_every_word_has_its_translation(lang, tmp_path):
                 broken.append(f"{msgid!r} -> {string!r}")
     assert not missing, f"{len(missing)} words without a {lang} translation: {missing[:20]}"
     assert not broken, f"placeholders changed: {broken[:10]}"
+
+
+def test_a_wheel_carries_each_catalog_compiled(tmp_path):
+    """setup.py's build step: `pip install .` (and the container's builder) gets the .mo
+    files, compiled by Babel from the .po, none of them committed."""
+    import gettext
+    import zipfile
+
+    assert not list(LOCALE.glob("*/LC_MESSAGES/*.mo")), "a compiled catalog was committed"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(ROOT), "-w", str(tmp_path)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (wheel,) = tmp_path.glob("halfway-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        for lang in ("de", "es"):
+            mo = archive.read(f"halfway/locale/{lang}/LC_MESSAGES/halfway.mo")
+            found = gettext.GNUTranslations(io.BytesIO(mo)).gettext("Your words")
+            with language.speaking(lang):
+                assert found == language._("Your words") != "Your words"

@@ -71,8 +71,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from halfway.cli import status
     from halfway.config import loader
     from halfway.core import schedule
-    from halfway.store import owners, samples
-    from halfway.store.database import Store
+    from halfway.store import atrest, owners, samples
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     unusable = loader.unusable(settings, args.source)
@@ -84,7 +84,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     many = f"{len(warnings)} warning{'s' if len(warnings) > 1 else ''}"
     print(f"{args.source}: valid" + (f" ({many}, at the end)" if warnings else ""))
     print(f"time zone {settings.timezone}; data in {settings.data_dir}")
-    if samples.is_sample(settings.data_dir):
+    key, found = atrest.store_key(settings), atrest.key_path(settings)  # unusable: exit 2
+    if key and found:
+        print(f"data encrypted at rest, with the key in {found[1]}")
+    if samples.is_sample(settings.data_dir, key):
         print(
             "  sample data (made by 'halfway demo-data'): run, send and digest --send print"
             " what goes out here; --real-channels sends it to the channels below"
@@ -116,7 +119,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print("nudges (next 3 fires, local time):")
     owners.check(settings.data_dir, writing=False)  # a folder the service cannot read
     rows = (
-        Store(settings.data_dir, create=False).view().records("nudges")
+        open_store(settings, create=False).view().records("nudges")
         if settings.db_path.exists()
         else []
     )
@@ -151,7 +154,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from halfway.demo import answers
     from halfway.engine import launch
     from halfway.store import samples
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     if getattr(args, "data_dir", None) and not args.demo:
         raise UsageError(
@@ -166,7 +169,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             demo_banner(settings)
         reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
         start_over, taken = getattr(args, "start_over", False), getattr(args, "accept_copy", False)
-        make = lambda: Store(settings.data_dir, start_over=start_over, accept_copy=taken)  # noqa: E731
+        make = lambda: open_store(settings, start_over=start_over, accept_copy=taken)  # noqa: E731
         new_key = getattr(args, "new_key", False)
         demo = answers.Demo if args.demo else None  # the demo plugs into the planner
         code = launch.run(settings, make, reload, demo, new_key, sock, accept_copy=taken)
@@ -188,11 +191,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     from halfway.core import tokens
     from halfway.engine.planner import Planner
     from halfway.store import samples
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = samples.printing(load_settings(args), args.real_channels)
     nudge = known_nudges(args, settings, [args.nudge_id])[0]
-    store = Store(settings.data_dir)
+    store = open_store(settings)
     key = tokens.load_key(store.data_dir)
     added = Planner(settings, store, utc_now, key).manual(nudge)
     return send_recorded(settings, store, added)
@@ -218,7 +221,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     from halfway.core.plaintext import one_line
     from halfway.engine import reminding
     from halfway.replies import service
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     # The id, or the reply link it came in (whole, or its last part): never echoed whole.
@@ -228,7 +231,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
             "DELIVERY_ID: neither a delivery id nor a reply link"
             " (give the id 'halfway history' shows, or the link from the message)"
         )
-    store = Store(settings.data_dir)
+    store = open_store(settings)
     delivery = store.view().get("deliveries", delivery_id)
     if delivery is None:
         archived = any(d["id"] == delivery_id for d in store.everything()["deliveries"])
@@ -273,7 +276,7 @@ def pause_targets(args: argparse.Namespace, settings: Settings) -> list[str]:
 def cmd_pause(args: argparse.Namespace) -> int:
     from halfway.core import schedule
     from halfway.store import pauses
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     targets = pause_targets(args, settings)
@@ -281,7 +284,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     until = pause_until(args.until, settings.tz, now) if args.until else None
     if until is not None and until <= now:
         raise UsageError(f"--until: '{args.until}' is already past")
-    pauses.pause(Store(settings.data_dir), targets, now, until)
+    pauses.pause(open_store(settings), targets, now, until)
     end = f"until {schedule.clock_text(until, settings.tz)}" if until else "until you resume"
     if targets == ["*"]:
         print(
@@ -298,11 +301,11 @@ def cmd_pause(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from halfway.core import cursors
     from halfway.store import pauses
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     targets = pause_targets(args, settings)
-    store, now = Store(settings.data_dir), utc_now()
+    store, now = open_store(settings), utc_now()
     ended = pauses.resume(store, targets, now)
     print(f"resumed ({plural(ended, 'pause')} ended)" if ended else "nothing was paused")
     everything = store.view().get("nudges", "*")
@@ -334,13 +337,13 @@ def pause_until(text: str, zone: tzinfo, now: datetime) -> datetime:
 def cmd_reload(args: argparse.Namespace) -> int:
     from halfway.config.loader import ConfigError
     from halfway.store import runlock
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     try:
         settings = load_settings(args)  # refuse here what the daemon would refuse
     except ConfigError as error:  # and say so: not signalled, the daemon keeps its own
         raise ConfigError([*error.lines, not_reloaded(args)]) from None
-    Store(settings.data_dir)  # the folder, as the daemon would make it
+    open_store(settings)  # the folder, as the daemon would make it
     pid = runlock.running(settings.data_dir)
     if pid is None:
         print(f"halfway reload: no daemon is running on {settings.data_dir}", file=sys.stderr)
@@ -379,11 +382,11 @@ def not_reloaded(args: argparse.Namespace) -> str:
 def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
     """Each nudge's cursor, so upcoming fires are counted as the daemon will fire them."""
     from halfway.core import cursors
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     if not settings.db_path.exists():
         return {}
-    view = Store(settings.data_dir, create=False).view()  # reading only
+    view = open_store(settings, create=False).view()  # reading only
     return {
         n.id: cursors.since(view.get("nudges", n.id), n, settings.tz, now) for n in settings.nudges
     }

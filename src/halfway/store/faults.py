@@ -17,7 +17,8 @@ and hold the run's nonce is not.) A new switch (a test clock, say) is read with
 **Kill points.** `HALFWAY_TEST_KILL=POINT:N` makes the process SIGKILL itself the N-th
 time it reaches POINT. Unset or unarmed (always, outside tests), `point()` costs one
 comparison. The points, in the order a fire passes them:
-- `write`: a data file's new text is fsynced in its temporary file, not yet renamed;
+- `write`: a data file's new text (or a backup's, or a restored file's) is fsynced in
+  its temporary file, not yet renamed;
 - `written`: the rename is done and the folder fsynced;
 - `send`: a claimed send is about to leave;
 - `sent`: it left, its outcome is not yet recorded.
