@@ -41,9 +41,10 @@ def test_dates_are_written_as_each_language_writes_them(lang, expected):
         assert dates.clock(datetime(2026, 12, 5, 19, 0)) == "19:00"
 
 
-def _fresh_template(tmp_path: Path) -> list[tuple[str, str | None]]:
-    """Every msgid (with its plural, if it has one) in the sources now, extracted afresh (so a word marked but never put
-    in the catalogs fails here, not in front of a person)."""
+def _fresh_template(tmp_path: Path) -> list[tuple[str, str | None, str | None]]:
+    """Every msgid in the sources now, extracted afresh (so a word marked but never put
+    in the catalogs fails here, not in front of a person): (msgid, its plural or None,
+    its context or None)."""
     out = tmp_path / "halfway.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
@@ -52,7 +53,11 @@ def _fresh_template(tmp_path: Path) -> list[tuple[str, str | None]]:
     )  # fmt: skip
     with out.open("rb") as file:
         return [
-            (m.id, None) if isinstance(m.id, str) else (m.id[0], m.id[1])
+            (
+                m.id if isinstance(m.id, str) else m.id[0],
+                None if isinstance(m.id, str) else m.id[1],
+                m.context,
+            )
             for m in read_po(file)
             if m.id
         ]
@@ -65,8 +70,8 @@ def test_every_word_has_its_translation(lang, tmp_path):
     with (LOCALE / lang / "LC_MESSAGES" / "halfway.po").open("rb") as file:
         catalog = read_po(io.BytesIO(file.read()), locale=lang)
     missing, broken = [], []
-    for msgid, plural in _fresh_template(tmp_path):
-        message = catalog.get(msgid)
+    for msgid, plural, context in _fresh_template(tmp_path):
+        message = catalog.get(msgid, context=context)
         strings = [] if message is None else (
             list(message.string) if isinstance(message.string, tuple) else [message.string]
         )  # fmt: skip
