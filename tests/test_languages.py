@@ -107,3 +107,34 @@ def test_a_wheel_carries_each_catalog_compiled(tmp_path):
             found = gettext.GNUTranslations(io.BytesIO(mo)).gettext("Your words")
             with language.speaking(lang):
                 assert found == language._("Your words") != "Your words"
+
+
+def test_own_words_can_be_given_for_one_language(config_file, halfway):
+    """`[words.de.gesture_log]` rewords a kind in German only, over `[words.gesture_log]`
+    (every language), key by key; the other languages keep theirs."""
+    from halfway.config import loader
+    from halfway.core import kinds
+
+    body = (
+        'language = "de"\n'
+        '[words.gesture_log]\ntitle = "A moment of mine"\ntext_label = "Mine"\n'
+        '[words.de.gesture_log]\ntitle = "Ein Moment für mich"\n'
+        '[words.es.gesture_log]\ntitle = "Un momento mío"\n'
+    )
+    settings = loader.load(config_file(body).path)
+    assert language.current() == "de"
+    german = kinds.with_overrides(settings.words)["gesture_log"]
+    assert german.title == "Ein Moment für mich"
+    assert german.text_label == "Mine"  # from the table for every language
+    assert german.text == kinds.PRACTICES["gesture_log"].text  # German, not overridden
+    with language.speaking("en"):
+        assert german.text != kinds.PRACTICES["gesture_log"].text
+    with language.speaking("es"):
+        assert kinds.with_overrides(settings.words)["gesture_log"].title == "Un momento mío"
+    with language.speaking("en"):
+        assert kinds.with_overrides(settings.words)["gesture_log"].title == "A moment of mine"
+
+    bad = config_file('[words.de.gesture_log]\ntitel = "x"\n')
+    ran = halfway("check", "--config", str(bad.path))
+    assert ran.code == 2
+    assert "words.de.gesture_log.titel: unknown key" in ran.err
