@@ -30,18 +30,24 @@ def add_commands(
         "moves the asks you said on."
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", parents=[common], help="record an ask you have said")
+    a = actions.add_parser(
+        "add", parents=[common], add_help=False, help="record an ask you have said"
+    )
     a.add_argument(
         "text", metavar="TEXT", help='what you asked for, e.g. "20 minutes on Saturday about us"'
     )
     a.add_argument("--draft", action="store_true", help="not said yet: keep it as a draft")
-    a = actions.add_parser("list", parents=[common], help="the open asks (--all: every ask)")
+    a = actions.add_parser(
+        "list", parents=[common], add_help=False, help="the open asks (--all: every ask)"
+    )
     a.add_argument(
         "--all",
         action="store_true",
         help="also the resting and followed-up asks (archived ones too)",
     )
-    a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
+    a = actions.add_parser(
+        "update", parents=[common], add_help=False, help="move an ask on to a new state"
+    )
     a.add_argument("ask_id", metavar="ID", help=f"from '{invoked.command('ask list')}'")
     a.add_argument("state", metavar="STATE", help=", ".join(asks.STATES[1:]))
 
@@ -52,15 +58,19 @@ def add_commands(
         "Boundaries can also be listed in the config as [[boundaries]] with an id and text."
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", parents=[common], help="add a boundary, in your own words")
+    a = actions.add_parser(
+        "add", parents=[common], add_help=False, help="add a boundary, in your own words"
+    )
     a.add_argument(
         "text", metavar="TEXT", help='the boundary, in your words, e.g. "I take my evening walk"'
     )
     a = actions.add_parser(
-        "list", parents=[common], help="your boundaries and their latest answers"
+        "list", parents=[common], add_help=False, help="your boundaries and their latest answers"
     )
     a.add_argument("--all", action="store_true", help="also those retired long ago (archived)")
-    a = actions.add_parser("retire", parents=[common], help="set a boundary aside; answers stay")
+    a = actions.add_parser(
+        "retire", parents=[common], add_help=False, help="set a boundary aside; answers stay"
+    )
     a.add_argument("boundary_id", metavar="ID", help=f"from '{invoked.command('boundary list')}'")
 
 

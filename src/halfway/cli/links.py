@@ -69,7 +69,7 @@ def add_commands(
     p.set_defaults(kind=None)
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     revoke = actions.add_parser(
-        "revoke", parents=[common], help=REVOKE_HELP, description=REVOKE_HELP
+        "revoke", parents=[common], add_help=False, help=REVOKE_HELP, description=REVOKE_HELP
     )
     revoke.epilog = links_epilog()
     revoke.add_argument(

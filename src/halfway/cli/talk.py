@@ -236,7 +236,7 @@ def add_commands(
 
     def action(name: str, func: Command, text: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = actions.add_parser(
-            name, parents=[common], help=text, description=text
+            name, parents=[common], add_help=False, help=text, description=text
         )
         p.set_defaults(func=func)
         return p
