@@ -26,10 +26,9 @@ from typing import TYPE_CHECKING
 from halfway import __version__
 from halfway.cli.backup import add_commands as add_backup_commands
 from halfway.cli.channeltest import cmd_test_channel
+from halfway.cli.checking import cmd_check, cmd_init
 from halfway.cli.commands import (
     UsageError,
-    cmd_check,
-    cmd_init,
     cmd_pause,
     cmd_reload,
     cmd_reply,

@@ -10,7 +10,8 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from halfway.cli.commands import cursor_times, utc_now
+from halfway.cli.checking import cursor_times
+from halfway.cli.commands import utc_now
 from halfway.cli.invocation import load_settings
 from halfway.words.plural import plural
 
