@@ -12,6 +12,7 @@ import argparse
 from halfway.cli.commands import UsageError
 from halfway.cli.invocation import load_settings
 from halfway.words import discretion
+from halfway.words.language import _
 
 TITLE = "halfway test message"
 
@@ -30,8 +31,12 @@ def cmd_test_channel(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     urls = settings.channels.get(args.name)
     if urls is None:
-        known = ", ".join(settings.channels) or "none"
-        raise UsageError(f"NAME: no channel '{args.name}' in {args.source} (known: {known})")
+        known = ", ".join(settings.channels) or _("none")
+        raise UsageError(
+            _("NAME: no channel '{name}' in {source} (known: {known})").format(
+                name=args.name, source=args.source, known=known
+            )
+        )
     where = ", ".join(sending.mask(url) for url in urls)
     result = sending.send(
         {args.name: urls},
@@ -42,9 +47,15 @@ def cmd_test_channel(args: argparse.Namespace) -> int:
         push=sending.Push(click="", action_url=""),
     )[args.name]
     if result.ok:
-        print(f"{args.name}: test message sent ({where}); check that it arrived")
+        print(
+            _("{name}: test message sent ({where}); check that it arrived").format(
+                name=args.name, where=where
+            )
+        )
         return 0
-    print(f"{args.name}: the test message did not go out ({where})")
-    print(f"  reason: {result.error}")
-    print("  check the channel's URL in your config, then try again")
+    print(
+        _("{name}: the test message did not go out ({where})").format(name=args.name, where=where)
+    )
+    print("  " + _("reason: {reason}").format(reason=result.error))
+    print("  " + _("check the channel's URL in your config, then try again"))
     return 1

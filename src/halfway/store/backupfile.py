@@ -36,7 +36,7 @@ from halfway.store import archives, layout, sealing
 from halfway.store.database import SCHEMA_VERSION, StoreError
 from halfway.store.datafile import SIDECAR, meta_of
 from halfway.store.links import FILE as LINKS_FILE
-from halfway.words.plural import plural
+from halfway.words.language import _, ngettext
 
 FORMAT = "halfway backup"
 VERSION = 1
@@ -79,7 +79,9 @@ class Backup:
 
     def holds(self) -> str:
         """'812 records in 6 files'."""
-        return f"{plural(self.records(), 'record')} in {plural(len(self.files), 'file')}"
+        records = ngettext("{n} record", "{n} records", self.records()).format(n=self.records())
+        files = ngettext("{n} file", "{n} files", len(self.files)).format(n=len(self.files))
+        return _("{records} in {files}").format(records=records, files=files)
 
     def taken(self) -> str:
         """When it was taken: '2026-12-02 15:20 UTC'."""

@@ -30,11 +30,13 @@ import orjson
 from halfway.store import owners
 from halfway.store.database import StoreError
 from halfway.words import invoked
+from halfway.words.language import N_
 
 FILE = "links.json"
 KINDS = ("digest", "calendar")
 NAMES = {"digest": "digest", "private": "digest", "calendar": "calendar"}  # what revoke takes
-LABELS = {"digest": "private app (your digests, talks, asks)", "calendar": "calendar feed"}
+# what a person reads of each link (`_()` where it is shown)
+LABELS = {"digest": N_("private app (your digests, talks, asks)"), "calendar": N_("calendar feed")}
 _LEGACY = {"digest": b"halfway digest pages", "calendar": b"halfway calendar feed"}
 
 
