@@ -17,7 +17,12 @@ compacted first as the daemon does when it starts. Replies and fires are measure
 `--rounds` (3) rounds, the sizes in turn, each round on a fresh copy; p50/p99 and the
 median are over all rounds.
 
+With `--sealed`, each copy is measured twice in each round, as it is and encrypted at
+rest (`halfway encrypt`'s switch, a new key): a second table sets the reply's and the
+fire's cost sealed beside the plain one (issue 20: within 2x).
+
 Run: .venv/bin/python bench/years.py [--years 0,1,5,10] [--replies 200] [--rounds 3] [--keep DIR]
+     [--sealed]
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from halfway.config import loader
 from halfway.core.deliveries import expired
 from halfway.engine import runtime
 from halfway.engine.daemon import Daemon
+from halfway.store import atrest, sealing
 from halfway.store.database import Store
 
 HERE = Path(__file__).resolve().parent
@@ -85,9 +91,11 @@ def build(folder: Path, years: int, end: datetime) -> None:
         Store(folder)
 
 
-def fresh(folder: Path) -> Daemon:
+def fresh(folder: Path, key: bytes | None = None) -> Daemon:
     daemon = Daemon(
-        demodata.demo_settings(settings_for(folder)), Store(folder), send=demodata.local_send
+        demodata.demo_settings(settings_for(folder)),
+        Store(folder, key=key),
+        send=demodata.local_send,
     )
     daemon.start_up()
     runtime.settle()  # as `serve` does once started
@@ -187,12 +195,34 @@ def held(folder: Path) -> dict[str, Any]:
     }
 
 
+def print_sealed(
+    sizes: list[int],
+    replies: dict[int, list[float]],
+    fires: dict[int, list[float]],
+    sealed: dict[int, tuple[list[float], list[float]]],
+) -> None:
+    """Plain beside sealed: reply p50 and p99, CPU per fire, and sealed over plain."""
+    print("\n| years | reply p50 plain / sealed | reply p99 plain / sealed", end="")
+    print(" | CPU per fire plain / sealed | sealed ÷ plain (p50 reply · fire) |")
+    print("|---:|---:|---:|---:|---:|")
+    for y in sizes:
+        p50, s50 = pct(replies[y], 0.5), pct(sealed[y][0], 0.5)
+        fire, sfire = statistics.median(fires[y]), statistics.median(sealed[y][1])
+        print(
+            f"| {y} | {p50:.1f} / {s50:.1f} ms"
+            f" | {pct(replies[y], 0.99):.1f} / {pct(sealed[y][0], 0.99):.1f} ms"
+            f" | {fire:.1f} / {sfire:.1f} ms | {s50 / p50:.2f} · {sfire / fire:.2f} |",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--years", default="0,1,5,10")
     parser.add_argument("--replies", type=int, default=200, help="per size and round")
     parser.add_argument("--rounds", type=int, default=3, help="sizes measured in turn")
     parser.add_argument("--keep", type=Path, help="build the folders here and keep them")
+    parser.add_argument("--sealed", action="store_true", help="also measure each encrypted")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="halfway-years-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -204,6 +234,8 @@ def main() -> None:
     took: dict[int, float] = {}
     replies: dict[int, list[float]] = {y: [] for y in sizes}
     fires: dict[int, list[float]] = {y: [] for y in sizes}
+    sealed: dict[int, tuple[list[float], list[float]]] = {y: ([], []) for y in sizes}
+    key = sealing.new_key()
     try:
         for years in sizes:
             folder = work / f"y{years}"
@@ -228,6 +260,13 @@ def main() -> None:
                 replies[years] += reply_timings(daemon, args.replies)
                 fires[years] += fire_timings(daemon)
                 shutil.rmtree(measure, ignore_errors=True)
+                if args.sealed:
+                    shutil.copytree(base[years], measure)
+                    atrest.switch(measure, key, True)
+                    daemon = fresh(measure, key)
+                    sealed[years][0].extend(reply_timings(daemon, args.replies))
+                    sealed[years][1].extend(fire_timings(daemon))
+                    shutil.rmtree(measure, ignore_errors=True)
         for years in sizes:
             got, p50 = found[years], pct(replies[years], 0.5)
             built = " (reused)" if took[years] < 1 and years else ""
@@ -242,6 +281,8 @@ def main() -> None:
             )
         for years in sizes:
             print(f"<!-- hot tables at {years} y: {found[years]['hot_tables']} -->")
+        if args.sealed:
+            print_sealed(sizes, replies, fires, sealed)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -194,7 +194,9 @@ def test_a_transaction_of_many_changes_is_one_write(tmp_path, monkeypatch) -> No
     store.add("entries", {"id": "e_old", "kind": "note", "text": "gone soon", "at": "now"})
     written: list[dict] = []
     write = datafile.write_file
-    monkeypatch.setattr(datafile, "write_file", lambda p, d: (written.append(d), write(p, d)))
+    monkeypatch.setattr(
+        datafile, "write_file", lambda p, d, *key: (written.append(d), write(p, d, *key))
+    )
     with store.transaction() as tx:
         for n in range(5):
             tx.put("entries", {"id": f"e_{n}", "kind": "note", "text": f"n{n}", "at": "now"})
@@ -226,7 +228,9 @@ def test_an_unchanged_file_is_not_parsed_again(tmp_path, monkeypatch) -> None:
     os.utime(store.path, (old, old))  # as if written a while ago
     parsed = []
     real = database.read_file
-    monkeypatch.setattr(database, "read_file", lambda path: parsed.append(path) or real(path))
+    monkeypatch.setattr(
+        database, "read_file", lambda path, *key: parsed.append(path) or real(path, *key)
+    )
     for _ in range(5):
         assert len(store.view().records("entries")) == 1
     assert len(parsed) == 1

@@ -164,7 +164,7 @@ def erase_partner_side(store: Store) -> Erased:
         expected = archives.known(tx.meta)
         lowered = dict(expected or {})
         for month in months:
-            data = read_file(store.archive_dir / f"{month}.json") or {}
+            data = read_file(store.archive_dir / f"{month}.json", store.key) or {}
             if month in lowered:
                 lowered[month] -= archives.count(data) - archives.count(_own_month(data, kind_of))
         if expected is not None and lowered != expected:
@@ -172,7 +172,7 @@ def erase_partner_side(store: Store) -> Erased:
     for month in months:
         with store.transaction():
             path = store.archive_dir / f"{month}.json"
-            data = read_file(path) or {}
+            data = read_file(path, store.key) or {}
             own = _own_month(data, kind_of)
             if own == data:
                 continue
@@ -182,7 +182,7 @@ def erase_partner_side(store: Store) -> Erased:
                 for key, record in before.items():
                     kept = after.get(key) if isinstance(after, dict) else None
                     done.note(name, record, kept)
-            write_file(path, own)
+            write_file(path, own, store.key)
     return done
 
 

@@ -66,8 +66,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from halfway.cli import status
     from halfway.config import loader
     from halfway.core import schedule
-    from halfway.store import owners, samples
-    from halfway.store.database import Store
+    from halfway.store import atrest, owners, samples
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     unusable = loader.unusable(settings, args.source)
@@ -88,7 +88,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             zone=settings.timezone, folder=settings.data_dir
         )
     )
-    if samples.is_sample(settings.data_dir):
+    key, found = atrest.store_key(settings), atrest.key_path(settings)  # unusable: exit 2
+    if key and found:
+        print(_("data encrypted at rest, with the key in {path}").format(path=found[1]))
+    if samples.is_sample(settings.data_dir, key):
         print(
             "  "
             + _(
@@ -128,7 +131,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(_("nudges (next 3 fires, local time):"))
     owners.check(settings.data_dir, writing=False)  # a folder the service cannot read
     rows = (
-        Store(settings.data_dir, create=False).view().records("nudges")
+        open_store(settings, create=False).view().records("nudges")
         if settings.db_path.exists()
         else []
     )
@@ -162,11 +165,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cursor_times(settings: Settings, now: datetime) -> dict[str, datetime]:
     """Each nudge's cursor, so upcoming fires are counted as the daemon will fire them."""
     from halfway.core import cursors
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     if not settings.db_path.exists():
         return {}
-    view = Store(settings.data_dir, create=False).view()  # reading only
+    view = open_store(settings, create=False).view()  # reading only
     return {
         n.id: cursors.since(view.get("nudges", n.id), n, settings.tz, now) for n in settings.nudges
     }

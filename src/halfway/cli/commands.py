@@ -39,7 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from halfway.demo import answers
     from halfway.engine import launch
     from halfway.store import samples
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     if getattr(args, "data_dir", None) and not args.demo:
         raise UsageError(
@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             demo_banner(settings)
         reload = None if args.demo else (lambda: samples.printing(load_settings(args), real, False))
         start_over, taken = getattr(args, "start_over", False), getattr(args, "accept_copy", False)
-        make = lambda: Store(settings.data_dir, start_over=start_over, accept_copy=taken)  # noqa: E731
+        make = lambda: open_store(settings, start_over=start_over, accept_copy=taken)  # noqa: E731
         new_key = getattr(args, "new_key", False)
         demo = answers.Demo if args.demo else None  # the demo plugs into the planner
         code = launch.run(settings, make, reload, demo, new_key, sock, accept_copy=taken)
@@ -78,11 +78,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     from halfway.core import tokens
     from halfway.engine.planner import Planner
     from halfway.store import samples
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = samples.printing(load_settings(args), args.real_channels)
     nudge = known_nudges(args, settings, [args.nudge_id])[0]
-    store = Store(settings.data_dir)
+    store = open_store(settings)
     key = tokens.load_key(store.data_dir)
     added = Planner(settings, store, utc_now, key).manual(nudge)
     return send_recorded(settings, store, added)
@@ -112,7 +112,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     from halfway.core.plaintext import one_line
     from halfway.engine import reminding
     from halfway.replies import service
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     # The id, or the reply link it came in (whole, or its last part): never echoed whole.
@@ -124,7 +124,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
                 " (give the id 'halfway history' shows, or the link from the message)"
             )
         )
-    store = Store(settings.data_dir)
+    store = open_store(settings)
     delivery = store.view().get("deliveries", delivery_id)
     if delivery is None:
         archived = any(d["id"] == delivery_id for d in store.everything()["deliveries"])
@@ -181,7 +181,7 @@ def pause_targets(args: argparse.Namespace, settings: Settings) -> list[str]:
 def cmd_pause(args: argparse.Namespace) -> int:
     from halfway.core import schedule
     from halfway.store import pauses
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     targets = pause_targets(args, settings)
@@ -189,7 +189,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
     until = pause_until(args.until, settings.tz, now) if args.until else None
     if until is not None and until <= now:
         raise UsageError(_("--until: '{when}' is already past").format(when=args.until))
-    pauses.pause(Store(settings.data_dir), targets, now, until)
+    pauses.pause(open_store(settings), targets, now, until)
     end = (
         _("until {when}").format(when=schedule.clock_text(until, settings.tz))
         if until
@@ -214,11 +214,11 @@ def cmd_pause(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     from halfway.core import cursors
     from halfway.store import pauses
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     targets = pause_targets(args, settings)
-    store, now = Store(settings.data_dir), utc_now()
+    store, now = open_store(settings), utc_now()
     ended = pauses.resume(store, targets, now)
     print(
         ngettext("resumed ({n} pause ended)", "resumed ({n} pauses ended)", ended).format(n=ended)
@@ -258,13 +258,13 @@ def pause_until(text: str, zone: tzinfo, now: datetime) -> datetime:
 def cmd_reload(args: argparse.Namespace) -> int:
     from halfway.config.loader import ConfigError
     from halfway.store import runlock
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     try:
         settings = load_settings(args)  # refuse here what the daemon would refuse
     except ConfigError as error:  # and say so: not signalled, the daemon keeps its own
         raise ConfigError([*error.lines, not_reloaded(args)]) from None
-    Store(settings.data_dir)  # the folder, as the daemon would make it
+    open_store(settings)  # the folder, as the daemon would make it
     pid = runlock.running(settings.data_dir)
     if pid is None:
         print(

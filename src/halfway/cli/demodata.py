@@ -99,7 +99,7 @@ def command_line(args: argparse.Namespace) -> Callable[[str], str]:
     return lambda command: f"{env}{invoked.command()}{config} {command}"
 
 
-def held_data(data_dir: Path) -> str:
+def held_data(data_dir: Path, key: bytes | None = None) -> str:
     """What real data the folder holds ('deliveries: 3, entries: 1'), '' for none. Reads only."""
     from halfway.store.database import read_file
 
@@ -107,7 +107,9 @@ def held_data(data_dir: Path) -> str:
     files += sorted((data_dir / "archive").glob("????-??.json"))
     counts = dict.fromkeys(TABLES, 0)
     for path in files:
-        data = read_file(path) or {}
+        data = (
+            read_file(path, key, "halfway.json" if path.name == "halfway.v1.json" else None) or {}
+        )
         for table in TABLES:
             counts[table] += len(data.get(table) or {})
     return ", ".join(f"{table}: {n}" for table, n in counts.items() if n)
@@ -172,9 +174,10 @@ def fill(user: Settings, weeks: int, seed: int, end: datetime) -> dict[str, int]
     from halfway.demo.story import SimClock, Story
     from halfway.engine.daemon import Daemon
     from halfway.store import runlock, samples
-    from halfway.store.database import Store, StoreError
+    from halfway.store.atrest import open_store, store_key
+    from halfway.store.database import StoreError
 
-    found = held_data(user.data_dir)
+    found = held_data(user.data_dir, store_key(user))
     if found:
         raise StoreError(
             f"{user.data_dir}: already holds data ({found}); demo-data fills only an "
@@ -182,7 +185,7 @@ def fill(user: Settings, weeks: int, seed: int, end: datetime) -> dict[str, int]
             "HALFWAY_DATA_DIR=/tmp/halfway-demo halfway demo-data"
         )
     clock = SimClock(start_of(end, weeks, user))
-    store = Store(user.data_dir, clock=clock)
+    store = open_store(user, clock=clock)
     with store.transaction() as tx:  # run, send and digest --send there print, not send
         tx.set_meta({samples.MARK: "demo-data"})
     try:

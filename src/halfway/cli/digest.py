@@ -84,7 +84,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     from halfway.core.instants import parse_instant
     from halfway.digest import figures, render, weekly
     from halfway.store import links, samples
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.words import discretion
 
     settings = load_settings(args)
@@ -96,7 +96,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         figures.monday_of(week, now, settings.tz)
     except ValueError as error:
         raise UsageError(f"--week: {error}") from None
-    store = Store(settings.data_dir, create=args.send)  # only --send writes
+    store = open_store(settings, create=args.send)  # only --send writes
     if args.link:  # from this config's public_url; the token is the private page's own
         from halfway.cli.links import other_daemon
 
@@ -137,7 +137,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 def year_review(args: argparse.Namespace, settings: Settings, now: datetime) -> int:
     """`halfway digest --year YYYY [--out FILE [--force]]`: a year in review."""
     from halfway.digest import year
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.words import discretion
 
     if args.week or args.send or args.link:
@@ -148,7 +148,7 @@ def year_review(args: argparse.Namespace, settings: Settings, now: datetime) -> 
         number = year.year_of(args.year, now, settings.tz)
     except ValueError as error:
         raise UsageError(f"--year: {error}") from None
-    found = year.read(Store(settings.data_dir, create=False), number, settings.tz, now)
+    found = year.read(open_store(settings, create=False), number, settings.tz, now)
     if found is None:
         print(year.too_little(number))
         return 0

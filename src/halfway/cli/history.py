@@ -48,12 +48,12 @@ def no_gc() -> Iterator[None]:
 
 def cmd_history(args: argparse.Namespace) -> int:
     from halfway.records import export, history
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     with no_gc():
         since = args.since.strftime("%Y-%m") if args.since else None
-        data = snapshot(Store(settings.data_dir, create=False), since)
+        data = snapshot(open_store(settings, create=False), since)
         if args.json:
             data = export.localized(data, settings.tz)
             rows = history.history_rows(data, args.since, utc_now())
@@ -76,11 +76,11 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from halfway.records import export
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     with no_gc():
-        data = export.localized(snapshot(Store(settings.data_dir, create=False)), settings.tz)
+        data = export.localized(snapshot(open_store(settings, create=False)), settings.tz)
         if args.format == "json":
             out = export.to_json(data)
         else:
@@ -99,10 +99,11 @@ def cmd_accept_loss(args: argparse.Namespace) -> int:
     file lists is lost (or cut short) for good. The list then names what is there, so
     its readers stop refusing; nothing else changes, and a month still whole is left."""
     from halfway.store import archives
-    from halfway.store.database import Store, read_file
+    from halfway.store.atrest import open_store
+    from halfway.store.database import read_file
 
     settings = load_settings(args)
-    store = Store(settings.data_dir, create=False)
+    store = open_store(settings, create=False)
     path = store.archive_dir / f"{args.month}.json"
     with store.transaction() as tx:
         listed = archives.known(tx.meta) or {}
@@ -112,7 +113,9 @@ def cmd_accept_loss(args: argparse.Namespace) -> int:
                     month=args.month, folder=store.data_dir
                 )
             )
-        held = archives.count(read_file(path) or {})  # a damaged file: said, nothing changed
+        held = archives.count(
+            read_file(path, store.key) or {}
+        )  # a damaged file: said, nothing changed
         if held >= listed[args.month]:
             print(
                 ngettext(

@@ -85,7 +85,7 @@ def add_commands(
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from halfway.ledger import book, listing
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     if args.action == "add":
@@ -93,7 +93,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             asks.text_of(args.text)  # before the data folder is touched
         except asks.AskError as error:
             raise UsageError(f"TEXT: {error}") from None
-    store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
+    store, now = open_store(settings, create=args.action != "list"), utc_now()
     if args.action == "add":
         ask = book.add_ask(store, args.text, now, draft=args.draft)
         update = invoked.command(f"ask update {ask['id']}")
@@ -141,13 +141,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_boundary(args: argparse.Namespace) -> int:
     from halfway.ledger import book, boundaries, listing
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     try:
         if args.action == "add":
             boundaries.text_of(args.text)  # before the data folder is touched
-        store, now = Store(settings.data_dir, create=args.action != "list"), utc_now()
+        store, now = open_store(settings, create=args.action != "list"), utc_now()
         if args.action == "add":
             added = book.add_boundary(store, args.text, now)
             print(
@@ -186,7 +186,7 @@ def cmd_boundary(args: argparse.Namespace) -> int:
 
 def cmd_log(args: argparse.Namespace) -> int:
     from halfway.ledger import book
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     now = utc_now()
@@ -196,6 +196,6 @@ def cmd_log(args: argparse.Namespace) -> int:
         field, problem = book.entry_problem(error)
         raise UsageError(f"{field.upper()}: {problem}") from None
     # the same write as the app's log page and calm minute (the reply page: add_link_entry)
-    saved = book.add_entry(Store(settings.data_dir), args.kind, args.text, args.by, now)
+    saved = book.add_entry(open_store(settings), args.kind, args.text, args.by, now)
     print(_("noted ({id})").format(id=saved["id"]))
     return 0

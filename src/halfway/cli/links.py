@@ -238,7 +238,7 @@ def _erase_partner_side(args: argparse.Namespace, settings: Settings) -> int:
     """`erase --partner-side`: the partner's side only (see `care.engage`), confirmed."""
     from halfway.care import engage
     from halfway.store import runlock
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     folder = settings.data_dir
     if not settings.db_path.exists():
@@ -262,7 +262,7 @@ def _erase_partner_side(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     try:
-        done = engage.erase_partner_side(Store(folder))
+        done = engage.erase_partner_side(open_store(settings))
     finally:
         lock.release()
     removed = sum(len(ids) for ids in done.removed.values())

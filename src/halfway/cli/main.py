@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from halfway import __version__
+from halfway.cli.atrest import add_commands as add_atrest_commands
 from halfway.cli.backup import add_commands as add_backup_commands
 from halfway.cli.channeltest import cmd_test_channel
 from halfway.cli.checking import cmd_check, cmd_init
@@ -292,6 +293,7 @@ def build_parser() -> Parser:
     add_summary_command(command)
     add_demo_data_command(command)
     add_link_commands(command, common)  # links, links revoke, calendar-url, erase
+    add_atrest_commands(command)  # encrypt, decrypt
     p = command("history", cmd_history, _("show what was sent and written, oldest first"))
     p.add_argument(
         "--since", type=history_since, metavar="DATE", help=_("only from this date (YYYY-MM-DD)")
@@ -339,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from halfway.config.loader import ConfigError
     from halfway.core.tokens import KeyMissing
     from halfway.store.database import StoreError
+    from halfway.store.datafile import KeyProblem
     from halfway.store.owners import WrongOwner
 
     logs.setup_logging(args.debug)
@@ -353,6 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except WrongOwner as error:  # exit 2: the command, as another user, would change nothing
         print(f"halfway: {error}{run_as(error, args, argv)}", file=sys.stderr)
+        return 2
+    except KeyProblem as error:  # exit 2: the config's key or `encrypt` is to change
+        print(f"halfway: {error}", file=sys.stderr)
         return 2
     except (StoreError, KeyMissing) as error:
         print(f"halfway: {error}", file=sys.stderr)

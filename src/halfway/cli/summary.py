@@ -74,7 +74,7 @@ def add_command(command: AddCommand) -> None:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from halfway.digest import summary, summaryrender
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.words import discretion
 
     settings = load_settings(args)
@@ -90,7 +90,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         raise UsageError(
             _("--out: {path} already exists; add --force to replace it").format(path=out)
         )
-    store = Store(settings.data_dir, create=False)
+    store = open_store(settings, create=False)
     since, until = summary.months_needed(args.first, args.last)
     found = summary.build(
         store.everything(since, until),

@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 
 
 def cmd_talk_add(args: argparse.Namespace) -> int:
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.talks import display, planning
 
     settings = load_settings(args)
     now = utc_now()
     when = read_talk_time(args.when, settings, now)
     try:
-        store = Store(settings.data_dir)
+        store = open_store(settings)
         talk = planning.add(store, settings, when.at, args.topic, now, by=args.by)
     except planning.TalkError as error:
         raise UsageError(str(error)) from None
@@ -49,11 +49,11 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
 
 
 def cmd_talk_list(args: argparse.Namespace) -> int:
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.talks import display, planning, rules
 
     settings = load_settings(args)
-    store = Store(settings.data_dir, create=False)
+    store = open_store(settings, create=False)
     # A talk done or cancelled leaves the hot file after a week (layout.py); --all reads
     # the archives too, and shows the cancelled ones.
     found = store.everything()["talks"] if args.all else store.view().records("talks")
@@ -88,14 +88,14 @@ def hidden_line(count: int) -> str:
 
 
 def cmd_talk_move(args: argparse.Namespace) -> int:
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.talks import display, planning
 
     settings = load_settings(args)
     now = utc_now()
     when = read_talk_time(args.when, settings, now)
     try:
-        talk = planning.move(Store(settings.data_dir), settings, args.id, when.at, now)
+        talk = planning.move(open_store(settings), settings, args.id, when.at, now)
     except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     print(
@@ -111,12 +111,12 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
 
 
 def cmd_talk_cancel(args: argparse.Namespace) -> int:
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.talks import planning
 
     settings = load_settings(args)
     try:
-        talk = planning.cancel(Store(settings.data_dir), args.id, utc_now())
+        talk = planning.cancel(open_store(settings), args.id, utc_now())
     except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     stopped = sum(1 for e in talk["chain"] if e.get("reason") == planning.TALK_CANCELLED)
@@ -133,12 +133,12 @@ def cmd_talk_cancel(args: argparse.Namespace) -> int:
 def cmd_talk_done(args: argparse.Namespace) -> int:
     from halfway.core.instants import parse_instant
     from halfway.core.schedule import clock_text
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.talks import planning, rules
 
     settings = load_settings(args)
     try:
-        talk = planning.done(Store(settings.data_dir), args.id, utc_now(), early=args.early)
+        talk = planning.done(open_store(settings), args.id, utc_now(), early=args.early)
     except rules.NotBegun as error:
         raise UsageError(
             _("{problem} ({when}); if it took place sooner, add --early").format(
@@ -181,10 +181,10 @@ def read_talk_time(text: str, settings: Settings, now: datetime) -> When:
 def warn_near(talk: Record, settings: Settings) -> None:
     """A warning on stderr for each other planned talk within an hour of `talk`: both
     stay planned (two talks close together may be meant), but it may be a slip."""
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.talks import display
 
-    others = Store(settings.data_dir, create=False).view().records("talks")
+    others = open_store(settings, create=False).view().records("talks")
     for other in display.near_talks(talk, others):
         print(
             _("warning: {problem}").format(problem=display.near_warning(other, settings.tz)),
@@ -208,11 +208,11 @@ def print_asleep(talk: Record, settings: Settings) -> None:
 
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
     from halfway.talks import planning
 
     # A step inside a pause of everything is skipped when its time comes: say so now.
-    spans = planning.paused_all(Store(settings.data_dir, create=False).view().records("nudges"))
+    spans = planning.paused_all(open_store(settings, create=False).view().records("nudges"))
     for line in chain_lines(talk, settings, now, spans):
         print(f"  {line}")
 

@@ -23,13 +23,13 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     from halfway.cli import status
     from halfway.core import schedule
     from halfway.engine import upcoming
-    from halfway.store.database import Store
+    from halfway.store.atrest import open_store
 
     settings = load_settings(args)
     now = utc_now()
     until = now + timedelta(days=args.days)
     # None before the daemon's first start: no cursors, talks or weekly checks yet
-    store = Store(settings.data_dir, create=False) if settings.db_path.exists() else None
+    store = open_store(settings, create=False) if settings.db_path.exists() else None
     # One more than shown: whether the list was cut.
     planned = upcoming.planned(settings, store, now, until, args.limit + 1)
     shown = planned[: args.limit]
@@ -60,7 +60,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     from halfway.config.loader import ConfigError
     from halfway.engine import upcoming
     from halfway.store import runlock
-    from halfway.store.database import Store, StoreError
+    from halfway.store.atrest import open_store
+    from halfway.store.database import StoreError
 
     try:
         settings = load_settings(args)
@@ -74,7 +75,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if other:  # something answers on the port, but no daemon runs on this data
         health = {"status": "other", "problem": _("another halfway answers on this port")}
     try:
-        store = Store(settings.data_dir, create=False)
+        store = open_store(settings, create=False)
         view = store.view()
     except StoreError as error:  # still say what the daemon says, then what is wrong
         print(status.render(settings, {key: [] for key in TABLES_SHOWN}, health, now, {}))

@@ -30,6 +30,7 @@ from halfway.config.practices import (
     Boundary,
     Care,
     Digest,
+    Encryption,
     Imap,
     Outbox,
     Partner,
@@ -217,12 +218,12 @@ class Settings(BaseSettings):
     talks: Talks = Field(default_factory=Talks)
     asks: Asks = Field(default_factory=Asks)
     partner: Partner = Field(default_factory=Partner)
+    encryption: Encryption = Field(default_factory=Encryption)
 
     @field_validator("boundaries")
     @classmethod
     def _boundaries(cls, value: list[Boundary]) -> list[Boundary]:
-        ids = [b.id for b in value]
-        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        doubled = sorted({b.id for b in value if [c.id for c in value].count(b.id) > 1})
         if doubled:
             said = _("the id '{id}' is used by more than one boundary")
             raise ValueError(said.format(id=doubled[0]))
@@ -338,8 +339,7 @@ class Settings(BaseSettings):
 
 
 def check_nudge(nudge_id: str, cron: str, channels: list[str]) -> Nudge:
-    """A schedule halfway keeps for itself (the weekly digest, the care check): a `custom`
-    nudge no config names, unvalidated (its parts were checked in their own tables)."""
+    """A schedule of halfway's own (the digest, the care check): unvalidated, its parts checked."""
     return Nudge.model_construct(
         id=nudge_id, kind="custom", cron=cron, every=None, at=None, channels=channels
     )

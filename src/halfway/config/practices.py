@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -78,6 +79,38 @@ class Asks(Strict):
     one_at_a_time: bool = Field(
         True, description="no new clarity-ask nudge while an ask said waits for its answer"
     )
+
+
+class Encryption(Strict):
+    """Encryption at rest (store/atrest): off unless a key is named."""
+
+    key_file: Path | None = Field(
+        None, description="the key (mode 0600), outside the data folder; 'halfway encrypt' makes it"
+    )
+    credential: str | None = Field(
+        None, description="a systemd credential's name: the key in $CREDENTIALS_DIRECTORY/NAME"
+    )
+
+    @field_validator("key_file")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.expanduser().is_absolute():
+            raise ValueError(f"'{value}' is not an absolute path (e.g. /etc/halfway/halfway.key)")
+        return value.expanduser() if value is not None else None
+
+    @field_validator("credential")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if (value is not None and not re.fullmatch(r"[A-Za-z0-9_.@-]+", value)) or value in (
+            ".",
+            "..",
+        ):
+            raise ValueError(f"'{value}' is not a credential name (e.g. halfway-key)")
+        return value
+
+    @property
+    def on(self) -> bool:
+        return self.key_file is not None or self.credential is not None
 
 
 class Partner(Strict):

@@ -28,6 +28,7 @@ from halfway.core.deliveries import REACHED
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.ledger import asks
+from halfway.words.language import _
 
 STRIP_WEEKS = 8
 MOVEMENT_CODES = ("agreed_time", "acknowledged", "small_change", "none")
@@ -129,16 +130,18 @@ def monday_of(week: str, now: datetime, zone: tzinfo) -> date:
     one that has not begun yet in `zone` at `now`."""
     found = WEEK_TEXT.fullmatch(week.strip())
     if found is None:
-        raise ValueError(f"'{week}' is not a week like 2026-W48")
+        raise ValueError(_("'{week}' is not a week like 2026-W48").format(week=week))
     year, number = int(found[1]), int(found[2])
     if year < FIRST_YEAR:  # nothing is kept from before; and a week of year 1 overflows
-        raise ValueError(f"{week}: halfway has no weeks before {FIRST_YEAR}")
+        said = _("{week}: halfway has no weeks before {first}")
+        raise ValueError(said.format(week=week, first=FIRST_YEAR))
     try:
         monday = date.fromisocalendar(year, number, 1)
     except ValueError:
-        raise ValueError(f"{week}: {year} has no week {number}") from None
+        said = _("{week}: {year} has no week {number}")
+        raise ValueError(said.format(week=week, year=year, number=number)) from None
     if monday > weeks.week_of(now, zone):
-        raise ValueError(f"{week} has not begun yet")
+        raise ValueError(_("{week} has not begun yet").format(week=week))
     return monday
 
 

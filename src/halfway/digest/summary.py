@@ -26,6 +26,7 @@ from halfway.core.rawjson import Record
 from halfway.digest.figures import FIRST_YEAR, NO_MOVEMENT, StripWeek
 from halfway.ledger import asks
 from halfway.talks import rules
+from halfway.words.language import _
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,12 @@ class Summary:
 def period(first: date, last: date, today: date) -> None:
     """ValueError (one line) for a period that cannot be summed up."""
     if first.year < FIRST_YEAR:
-        raise ValueError(f"halfway has nothing from before {FIRST_YEAR}")
+        raise ValueError(_("halfway has nothing from before {first}").format(first=FIRST_YEAR))
     if last < first:
-        raise ValueError(f"--to {last} is before --from {first}")
+        said = _("--to {last} is before --from {first}")
+        raise ValueError(said.format(last=last, first=first))
     if first > today:
-        raise ValueError(f"--from {first} has not come yet")
+        raise ValueError(_("--from {first} has not come yet").format(first=first))
 
 
 def months_needed(first: date, last: date) -> tuple[str, str]:

@@ -18,13 +18,30 @@ from pathlib import Path
 from halfway.digest.summary import Summary
 from halfway.digest.summaryrender import INTRO, cover, sections, strip_rows
 from halfway.words import discretion
+from halfway.words.language import _
 
 FONT_FOLDERS = (
     Path("/usr/share/fonts/truetype/dejavu"),
     Path("/usr/share/fonts/dejavu"),
     Path("/usr/local/share/fonts/dejavu"),
 )
-PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-", "…": "..."})
+# What Helvetica (Latin-1) cannot draw, in its plain form. Latin-1 holds every letter of
+# German and Spanish (ä ö ü ß ñ á é í ó ú ¿ ¡ « »); German quotes and thin spaces are not.
+PLAIN = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 INK = (47, 58, 58)
 SOFT = (90, 100, 100)
 
@@ -74,7 +91,7 @@ def pdf(s: Summary, frame: discretion.Frame | None = None, fonts: Path | None = 
     doc.add_page()
     para(cover(s), 18, "B", 2)
     doc.set_text_color(*SOFT)
-    para(INTRO, 11, "", 4)
+    para(_(INTRO), 11, "", 4)
     doc.set_text_color(*INK)
     for number, section in enumerate(sections(s)):
         if number:

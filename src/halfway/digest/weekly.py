@@ -37,6 +37,7 @@ from halfway.digest import figures, render
 from halfway.store import links
 from halfway.store.database import Store, Tables, new_id
 from halfway.words import discretion
+from halfway.words.language import _
 from halfway.words.plural import plural
 
 log = logging.getLogger("halfway")
@@ -170,7 +171,7 @@ class DigestNudges:
             week=week,
             expires_at=now + LINK_LIFE,
             manual=manual,
-            words_title=render.TITLE,
+            words_title=_(render.TITLE),
             words=render.text(found),
             title=title,
             body=body,

@@ -18,7 +18,9 @@ frozen `Year` out (or None), and its text (`halfway digest --year 2026`, the app
 - *the small moments*: the gestures noticed (the digest's own rule), a count and a few
   of them (the first, one from the middle, the last) in the person's own words.
 
-No score: no percentage, no ratio, no comparison of one month with another.
+No score: no percentage, no ratio, no comparison of one month with another. Every word
+is English marked for the catalogs, said in the configured language; months and days
+through `words/dates`.
 Nothing here reads the clock; only `read` reads the store.
 """
 
@@ -33,22 +35,23 @@ from halfway.core import plaintext, weeks
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.digest import figures
-from halfway.digest.render import MARK_COLOURS, MARK_WORDS
-from halfway.words import discretion, templates
+from halfway.digest.render import MARK_COLOURS, MARK_WORDS, first_up, times
+from halfway.words import dates, discretion, templates
+from halfway.words.language import N_, _, current, ngettext
 
 if TYPE_CHECKING:
     from halfway.store.database import Store
 
 MIN_WEEKS = 8  # weeks with something written down, for a year to have a review
 FEW = 3  # the small moments quoted
-TITLE = "Your year, gently"
+TITLE = N_("Your year, gently")
 DONE = "done"  # a talk had (talks.rules.DONE, named again: digest sits beside talks)
 HELD = "held"
-TOO_LITTLE = (
+TOO_LITTLE = N_(
     "There is not enough written down in {year} for a look back yet: "
     "a year in review comes once at least 8 weeks have something in them."
 )
-MONTH_RULE = "Each month shows the strongest mark among its weeks."
+MONTH_RULE = N_("Each month shows the strongest mark among its weeks.")
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,13 @@ class Year:
 def year_of(text: str, now: datetime, zone: tzinfo) -> int:
     """The year '2026' names; ValueError (one line) for one that cannot be or has not begun."""
     if not (text.strip().isdigit() and len(text.strip()) == 4):
-        raise ValueError(f"'{text}' is not a year like 2026")
+        raise ValueError(_("'{text}' is not a year like 2026").format(text=text))
     year = int(text)
     if year < figures.FIRST_YEAR:
-        raise ValueError(f"{year}: halfway has no years before {figures.FIRST_YEAR}")
+        said = _("{year}: halfway has no years before {first}")
+        raise ValueError(said.format(year=year, first=figures.FIRST_YEAR))
     if year > now.astimezone(zone).year:
-        raise ValueError(f"{year} has not begun yet")
+        raise ValueError(_("{year} has not begun yet").format(year=year))
     return year
 
 
@@ -143,7 +147,7 @@ def build(
         for a in b.get("answers", ())
         if a.get("value") == HELD and in_year(a.get("at"))
     )
-    for _, text in answers:
+    for _at, text in answers:
         held[text] = held.get(text, 0) + 1
     calm, moments = 0, list[figures.Gesture]()
     for monday in shown:
@@ -155,7 +159,7 @@ def build(
         year=year,
         months=months,
         written_weeks=len(written),
-        talks=tuple(t for _, t in talks),
+        talks=tuple(t for _at, t in talks),
         boundaries=tuple(held.items()),
         calm=calm,
         entries=entries,
@@ -176,16 +180,10 @@ def read(store: Store, year: int, zone: tzinfo, now: datetime) -> Year | None:
 # words -------------------------------------------------------------------------------
 
 
-def _times(n: int) -> str:
-    return {1: "once", 2: "twice"}.get(n, f"{n} times")
-
-
 def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _long(day: date) -> str:
-    return day.strftime("%-d %B")
+    if len(parts) == 1:
+        return parts[0]
+    return _("{some} and {last}").format(some=", ".join(parts[:-1]), last=parts[-1])
 
 
 def few(moments: tuple[figures.Gesture, ...]) -> list[figures.Gesture]:
@@ -198,47 +196,62 @@ def few(moments: tuple[figures.Gesture, ...]) -> list[figures.Gesture]:
 def sections(y: Year) -> list[tuple[str, list[str]]]:
     """(heading, sentences) of the review, in the order it is told; the months come as
     their own strip (`strip`)."""
-    moved = [m.first.strftime("%B") for m in y.months if m.mark == weeks.MARK_MOVEMENT]
-    months = [f"You wrote something down in {y.written_weeks} weeks of the year."]
+    moved = [dates.month(m.first) for m in y.months if m.mark == weeks.MARK_MOVEMENT]
+    n = y.written_weeks
+    written = ngettext(
+        "You wrote something down in {n} week of the year.",
+        "You wrote something down in {n} weeks of the year.",
+        n,
+    )
+    months = [written.format(n=n)]
     if moved:
-        months.append(f"Movement was noted in {_and(moved)}.")
+        months.append(_("Movement was noted in {months}.").format(months=_and(moved)))
     talks = [
-        f"On {_long(t.day)}" + (f", about {plaintext.one_line(t.topic)}" if t.topic else "") + "."
+        (_("On {day}, about {topic}.") if t.topic else _("On {day}.")).format(
+            day=dates.day_full_month(t.day), topic=plaintext.one_line(t.topic or "")
+        )
         for t in y.talks
     ]
+    had_talks = ngettext("You had a talk:", "You had {n} talks:", len(y.talks))
     had = (
-        [f"You had {'a talk' if len(y.talks) == 1 else f'{len(y.talks)} talks'}:", *talks]
+        [had_talks.format(n=len(y.talks)), *talks]
         if y.talks
-        else ["No talk was marked as had this year. Getting ready for one counts too."]
+        else [_("No talk was marked as had this year. Getting ready for one counts too.")]
     )
     kept = [
-        f"“{text}” held {_times(n)}." if text else f"A boundary held {_times(n)}."
+        (_("“{text}” held {times}.") if text else _("A boundary held {times}.")).format(
+            text=text, times=times(n)
+        )
         for text, n in y.boundaries
     ]
     boundaries = (
-        ["You held to your boundaries:", *kept]
+        [_("You held to your boundaries:"), *kept]
         if kept
-        else ["No boundary was checked in on as held this year."]
+        else [_("No boundary was checked in on as held this year.")]
     )
     own = []
     if y.calm:
-        own.append(f"You took a calm minute for yourself {_times(y.calm)}.")
+        own.append(_("You took a calm minute for yourself {times}.").format(times=times(y.calm)))
     if y.entries:
-        own.append(f"You wrote in your log {_times(y.entries)}.")
-    own = own or ["Looking after yourself does not always get written down, and that is fine."]
-    if y.moments:
-        count = "a small moment" if len(y.moments) == 1 else f"{len(y.moments)} small moments"
-        moments = [f"You noticed {count}. In your own words:"] + [
-            f"{_long(g.day)}: {plaintext.one_line(g.text)}" for g in few(y.moments)
+        own.append(_("You wrote in your log {times}.").format(times=times(y.entries)))
+    own = own or [_("Looking after yourself does not always get written down, and that is fine.")]
+    if n := len(y.moments):
+        noticed = ngettext(
+            "You noticed a small moment. In your own words:",
+            "You noticed {n} small moments. In your own words:",
+            n,
+        )
+        moments = [noticed.format(n=n)] + [
+            f"{dates.day_full_month(g.day)}: {plaintext.one_line(g.text)}" for g in few(y.moments)
         ]
     else:
-        moments = ["No small moment was written down this year. Small ones count too."]
+        moments = [_("No small moment was written down this year. Small ones count too.")]
     return [
-        ("The months", months),  # told after the strip
-        ("Talks you had", had),
-        ("Boundaries you kept", boundaries),
-        ("What you did for yourself", own),
-        ("Small moments noticed", moments),
+        (_("The months"), months),  # told after the strip
+        (_("Talks you had"), had),
+        (_("Boundaries you kept"), boundaries),
+        (_("What you did for yourself"), own),
+        (_("Small moments noticed"), moments),
     ]
 
 
@@ -246,10 +259,10 @@ def strip(y: Year) -> list[dict[str, str]]:
     """Each month of the strip: its name, its mark in words and colours (the digest's)."""
     return [
         {
-            "label": m.first.strftime("%B"),
-            "short": m.first.strftime("%b"),
+            "label": first_up(dates.month(m.first)),
+            "short": dates.month_short(m.first),
             "mark": m.mark,
-            "words": MARK_WORDS[m.mark],
+            "words": _(MARK_WORDS[m.mark]),
             "fill": MARK_COLOURS[m.mark][0],
             "border": MARK_COLOURS[m.mark][1],
         }
@@ -260,9 +273,9 @@ def strip(y: Year) -> list[dict[str, str]]:
 def text(y: Year, frame: discretion.Frame | None = None) -> str:
     """The plain-text review (`halfway digest --year`)."""
     frame = frame or discretion.Frame()
-    lines = [f"{TITLE} · {y.year}", "", "THE MONTHS", MONTH_RULE]
+    lines = [f"{_(TITLE)} · {y.year}", "", _("The months").upper(), _(MONTH_RULE)]
     lines += [f"{m['label']}: {m['words']}" for m in strip(y)]
-    (_, months), *others = sections(y)
+    (_heading, months), *others = sections(y)
     lines += months
     for heading, sentences in others:
         listed = sentences[0].endswith(":")  # a lead, then a list; else sentences
@@ -274,16 +287,17 @@ def text(y: Year, frame: discretion.Frame | None = None) -> str:
 
 
 def too_little(year: int) -> str:
-    return TOO_LITTLE.format(year=year)
+    return _(TOO_LITTLE).format(year=year)
 
 
 def context(y: Year) -> dict[str, object]:
     """What the year's HTML shows (`templates/digest_year_body.html`)."""
-    (_, months), *others = sections(y)
+    (_heading, months), *others = sections(y)
     return {
         "y": y,
-        "heading": TITLE,
-        "month_rule": MONTH_RULE,
+        "lang": current(),
+        "heading": _(TITLE),
+        "month_rule": _(MONTH_RULE),
         "strip": strip(y),
         "months": months,
         "sections": others,
@@ -294,5 +308,6 @@ def file_html(y: Year, frame: discretion.Frame | None = None) -> str:
     """The review as a page of its own, in every private page's frame (`--out`)."""
     frame = frame or discretion.Frame()
     page = templates.template("digest_year.html", trim=True)
-    found = {**context(y), **frame.footer(), "page_title": frame.page_title(f"{TITLE} · {y.year}")}
+    own = f"{_(TITLE)} · {y.year}"
+    found = {**context(y), **frame.footer(), "page_title": frame.page_title(own)}
     return str(page.render(**found))

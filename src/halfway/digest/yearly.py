@@ -33,6 +33,7 @@ from halfway.digest import year as review
 from halfway.store import links
 from halfway.store.database import Store, new_id
 from halfway.words import discretion
+from halfway.words.language import N_, _
 
 log = logging.getLogger("halfway")
 
@@ -41,8 +42,8 @@ META = "year"
 KIND = "year"
 OFFER_DAYS = 7  # the first week of January: the days in which the offer is made
 LINK_LIFE = timedelta(days=7)  # how long the delivery counts as current
-TITLE = "Your year, gently"
-BODY = "A look back over {year} is ready for you, in your own words, whenever you like."
+TITLE = N_("Your year, gently")
+BODY = N_("A look back over {year} is ready for you, in your own words, whenever you like.")
 
 
 def nudge_id(year: int) -> str:
@@ -121,7 +122,7 @@ class YearNudges:
         if self.settings.discreet:
             title, body = self.settings.discreet_title, discretion.nudge_body(link)
         else:
-            title, body = f"{TITLE} · {year}", f"{BODY.format(year=year)}\n\n{link}"
+            title, body = f"{_(TITLE)} · {year}", f"{_(BODY).format(year=year)}\n\n{link}"
         return new_delivery(
             new_id("d"),
             nudge_id(year),
@@ -132,8 +133,8 @@ class YearNudges:
             PENDING,
             share.digest_channels(self.settings),
             expires_at=now + LINK_LIFE,
-            words_title=TITLE,
-            words=BODY.format(year=year),
+            words_title=_(TITLE),
+            words=_(BODY).format(year=year),
             title=title,
             body=body,
             link=link,

@@ -386,6 +386,8 @@ class Daemon:
         else:
             if new.server.listen != self.settings.server.listen:
                 log.warning("server.listen changed; that takes a restart")
+            if new.encryption != self.settings.encryption:  # the store keeps the key it opened with
+                log.warning("[encryption] changed; that takes a stop, encrypt or decrypt, a start")
             self.use(new)
             await self.work(self.start_up)
             await self.wake()

@@ -6,7 +6,8 @@ print the address, `halfway links revoke calendar` replaces it, and a request wi
 the current one gets a bare 403 that says nothing. Each event is at its local time in
 the configured zone (with its VTIMEZONE). Calendars are often shared, so no title ever
 names a topic or a practice, discreet or not: discreet, each event and the calendar
-carry the user's `discreet_title`; not discreet, the plain words of `halfway.discretion`.
+carry the user's `discreet_title`; not discreet, the plain words of `halfway.discretion`,
+in the configured language.
 The reviews' times come from the same schedule code that fires them.
 """
 
@@ -25,6 +26,7 @@ from halfway.store.database import Store, View
 from halfway.store.links import Links
 from halfway.talks.rules import MOVED, PLANNED
 from halfway.words import discretion
+from halfway.words.language import _
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -62,7 +64,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[Event]:
         if talk.get("state") != PLANNED or not talk.get("at"):
             continue
         start = parse_instant(talk["at"]).astimezone(zone)
-        title = settings.discreet_title if settings.discreet else discretion.CALENDAR_TALK
+        title = settings.discreet_title if settings.discreet else _(discretion.CALENDAR_TALK)
         moves = sum(1 for h in talk.get("history", []) if h.get("state") == MOVED)
         found.append(
             {
@@ -77,7 +79,7 @@ def events(settings: Settings, view: View, now: datetime) -> list[Event]:
     rows = view.records("nudges")
     pauses = cursors.all_pauses(rows, [n.id for n in reviews])
     since = {n.id: cursors.since(view.get("nudges", n.id), n, zone, now) for n in reviews}
-    review_title = settings.discreet_title if settings.discreet else discretion.CALENDAR_REVIEW
+    review_title = settings.discreet_title if settings.discreet else _(discretion.CALENDAR_REVIEW)
     for nudge in reviews:
         fires = schedule.upcoming(
             [nudge],

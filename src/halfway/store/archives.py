@@ -25,6 +25,7 @@ from typing import Any
 
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
+from halfway.store import layout
 from halfway.store.datafile import StoreError, read_file
 from halfway.words import invoked
 from halfway.words.plural import plural, were
@@ -89,18 +90,32 @@ def well_formed(path: Path, data: Mapping[str, Any]) -> tuple[dict[str, list[Rec
     return tables, problems
 
 
+def add(data: dict[str, Any], tables: Mapping[str, list[Record]]) -> None:
+    """Put `tables`' records into an archive's `data`, each in place of the one with its
+    id (a boundary's answers joined: `layout.merged`), a new one under the next number."""
+    for name, records in tables.items():
+        table = data.setdefault(name, {})
+        known = {r["id"]: key for key, r in table.items()}
+        next_key = max((int(k) for k in table), default=0) + 1
+        for record in records:
+            key = known.get(record["id"])
+            if key is None:
+                key, next_key = str(next_key), next_key + 1
+            table[key] = layout.merged(name, table.get(key), record)
+
+
 def count(data: Mapping[str, Any]) -> int:
     """The records an archive holds (every table but the meta)."""
     return sum(len(table) for name, table in data.items() if name != "meta")
 
 
-def counts(folder: Path, months: list[str]) -> dict[str, int]:
+def counts(folder: Path, months: list[str], key: bytes | None = None) -> dict[str, int]:
     """Each month there is with the records it holds now, for a folder from before the
     list (a damaged one left out: its readers say so)."""
     found = {}
     for month in months:
         try:
-            found[month] = count(read_file(folder / f"{month}.json") or {})
+            found[month] = count(read_file(folder / f"{month}.json", key) or {})
         except StoreError:
             continue
     return found

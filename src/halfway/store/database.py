@@ -39,8 +39,6 @@ from halfway.store.datafile import (
     OneWrite,
     Seen,
     StoreError,
-    Tx,
-    View,
     fsync_dir,
     identity_problem,
     kept_seen,
@@ -51,6 +49,7 @@ from halfway.store.datafile import (
     unwritable,
     write_file,
 )
+from halfway.store.views import Tx, View
 from halfway.words import invoked
 from halfway.words.plural import plural, were
 
@@ -95,6 +94,7 @@ class Store:
         start_over: bool = False,
         create: bool = True,
         accept_copy: bool = False,
+        key: bytes | None = None,
     ) -> None:
         """Open the data folder, making it and an empty hot file if it is new.
 
@@ -102,9 +102,10 @@ class Store:
         it is refused: halfway never quietly starts over; `start_over` is that act. So is
         a hot file older than its last write (datafile.SIDECAR): `accept_copy` takes it.
         With `create=False` (the commands that only read) a folder with no data yet
-        is left as it is: it reads as empty, and a write is refused.
+        is left as it is: it reads as empty, and a write is refused. With a `key` (the
+        config's, `atrest.store_key`) every file is sealed; see `datafile.opened`.
         """
-        self.data_dir = Path(data_dir)
+        self.data_dir, self.key = Path(data_dir), key
         self.clock = clock or (lambda: datetime.now(UTC))
         self.path = self.data_dir / "halfway.json"
         self.archive_dir = self.data_dir / "archive"
@@ -144,7 +145,7 @@ class Store:
                         " halfway will not start over by itself. Restore it from a backup,"
                         f" or start afresh with '{invoked.command('run --start-over')}'"
                     )
-                write_file(self.path, {"meta": {"1": self.new_meta()}})
+                write_file(self.path, {"meta": {"1": self.new_meta()}}, key)
         self.view()  # refuse a damaged file now, not at the first write
         with self._lock:
             for folder in (self.data_dir, self.archive_dir):
@@ -170,7 +171,7 @@ class Store:
         settled = time.time_ns() - info.st_mtime_ns > 200_000_000
         trusted = settled or key == self._written  # what this process itself just wrote
         if self._cache is None or self._cache[0] != key or not trusted:
-            data = read_file(self.path)
+            data = read_file(self.path, self.key)
             self.same_file(data)
             self._cache = (key, View(data or {}))
         return self._cache[1]
@@ -235,7 +236,7 @@ class Store:
         left out. StoreError if the month holds fewer records than `expected` says (the
         hot file's list, see `archives`) were written to it."""
         path = self.archive_dir / f"{month}.json"
-        data = read_file(path) or {}
+        data = read_file(path, self.key) or {}
         problem = archives.shrunk(path, month, archives.count(data), expected)
         if problem:
             raise StoreError(problem)
@@ -295,7 +296,9 @@ class Store:
 
     @contextmanager
     def _open(self) -> Iterator[TinyDB]:
-        storage = partial(AtomicStorage, on_write=self._wrote, on_read=self.same_file, counts=True)
+        storage = partial(
+            AtomicStorage, on_write=self._wrote, on_read=self.same_file, counts=True, key=self.key
+        )
         db = TinyDB(str(self.path), storage=OneWrite(storage))  # written once, at close
         meta = db.table("meta").all()
         if not meta:
@@ -324,7 +327,7 @@ class Store:
             found = layout.choose_moves(tx.records, now)
             expected = archives.known(tx.meta)
             if expected is None:  # a folder from before the list: what is there now
-                expected = archives.counts(self.archive_dir, self.months())
+                expected = archives.counts(self.archive_dir, self.months(), self.key)
             written = {
                 month: self.append_archive(month, tables, expected)
                 for month, tables in sorted(found.moves.items())
@@ -353,20 +356,12 @@ class Store:
         gone = archives.missing(self.archive_dir, listed)
         if gone:
             raise StoreError(gone)
-        data = read_file(path) or {"meta": {"1": layout.new_meta()}}
+        data = read_file(path, self.key) or {"meta": {"1": layout.new_meta()}}
         cut = archives.shrunk(path, month, archives.count(data), expected)
         if cut:
             raise StoreError(cut)
-        for name, records in tables.items():
-            table = data.setdefault(name, {})
-            known = {r["id"]: key for key, r in table.items()}
-            next_key = max((int(k) for k in table), default=0) + 1
-            for record in records:
-                key = known.get(record["id"])
-                if key is None:
-                    key, next_key = str(next_key), next_key + 1
-                table[key] = layout.merged(name, table.get(key), record)
-        write_file(path, data)
+        archives.add(data, tables)
+        write_file(path, data, self.key)
         return archives.count(data)
 
     # the single-file layout of halfway 0.1 ----------------------------------------
@@ -379,16 +374,18 @@ class Store:
         leaves files that parse, and the next start carries on from there.
         """
         now = self.clock()
-        data = read_file(self.path)
+        data = read_file(self.path, self.key)
         if data is not None and layout.is_old(data):
             if not self.backup.exists():
                 os.link(self.path, self.backup)
                 fsync_dir(self.data_dir)
-            write_file(self.path, layout.upgrade(data))
+            write_file(self.path, layout.upgrade(data), self.key)
         if self.backup.exists():
             self._cache = None
             self.compact(now)
-            missing = layout.missing(read_file(self.backup) or {}, self.everything())
+            missing = layout.missing(
+                read_file(self.backup, self.key, self.path.name) or {}, self.everything()
+            )
             if missing:
                 raise StoreError(
                     f"{self.backup}: {plural(len(missing), 'record')} {were(len(missing))} not"

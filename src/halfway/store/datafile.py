@@ -1,27 +1,24 @@
 """One data file, crash-safe: written whole to a temporary file, fsynced, renamed
 into place and the folder fsynced; read back with its shape checked. The store (the
 hot file and the archives) is built on these; nothing else writes a file of ours.
-`View` reads one parsed version of a file's records, `Tx` changes them in a
-transaction (the store holds the lock around it).
+A sealed file (encrypted at rest, `sealing`) is told from a plain one by its first
+bytes; `opened` gives its plain bytes, or says why the config's key does not fit it.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import TinyDB
 from tinydb.middlewares import Middleware
 from tinydb.storages import Storage
 
-from halfway.core.deliveries import OPEN
 from halfway.core.rawjson import Record
-from halfway.store import faults, layout
-from halfway.store.kinds import Kinds
+from halfway.store import faults, layout, sealing
 from halfway.words import invoked
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
@@ -31,16 +28,28 @@ class StoreError(Exception):
     """The data files cannot be used; the message names the file and says why."""
 
 
+class KeyProblem(StoreError):
+    """The data's encryption and the config's key do not match: a sealed file and no key,
+    a key that does not open it, a plain file while a key is set (exit 2: the config or
+    a `halfway encrypt` is to change, not the data)."""
+
+
 # one crash-safe file -------------------------------------------------------------
 
 
-def write_file(path: Path, data: dict[str, Any]) -> None:
-    """Replace `path` with `data` as JSON, atomically and durably (mode 0600).
+def write_file(
+    path: Path, data: dict[str, Any], key: bytes | None = None, name: str | None = None
+) -> None:
+    """Replace `path` with `data` as JSON, atomically and durably (mode 0600); with a
+    `key`, sealed (encrypted at rest, `sealing`) and bound to the file's name (`name`,
+    else its own), before any byte of it reaches the disk, the temporary file too.
 
     A disk that is full or read-only is a StoreError naming the file: the old file
     stays as it was, and nothing half-written is left behind.
     """
     text = orjson.dumps(data)
+    if key is not None:
+        text = sealing.seal(key, text, name or path.name)
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
@@ -88,14 +97,55 @@ def fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
-def read_file(path: Path) -> dict[str, Any] | None:
-    """The parsed data file, None if it does not exist; StoreError if it is unusable."""
+def read_file(
+    path: Path, key: bytes | None = None, name: str | None = None
+) -> dict[str, Any] | None:
+    """The parsed data file, None if it does not exist; StoreError if it is unusable,
+    KeyProblem if it is sealed and `key` is None or does not open it, or it is plain
+    and a `key` is given (a folder is all sealed or all plain: `opened`)."""
+    raw = read_raw(path)
+    return None if raw is None else parsed(path, opened(path, raw, key, name))
+
+
+def read_raw(path: Path) -> bytes | None:
+    """The file's bytes as they are on the disk, None if it does not exist."""
     try:
-        text = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as error:
         raise StoreError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def opened(path: Path, raw: bytes, key: bytes | None, name: str | None = None) -> bytes:
+    """The plain bytes of a data file read as `raw`, told sealed or plain by its own
+    first bytes; KeyProblem when that does not match `key` (see `read_file`)."""
+    kept = "; nothing was changed"
+    if not sealing.is_sealed(raw):
+        if key is None:
+            return raw
+        raise KeyProblem(
+            f"{path}: this data is not encrypted, but [encryption] in the config names a"
+            f" key; run '{invoked.command('encrypt')}' to encrypt it (or"
+            f" '{invoked.command('decrypt')}' to finish decrypting it, then remove"
+            f" [encryption]){kept}"
+        )
+    if key is None:
+        raise KeyProblem(
+            f"{path}: this data is encrypted, and the config names no key for it; set"
+            f" key_file (or credential) under [encryption] to the key it was encrypted with{kept}"
+        )
+    try:
+        return sealing.unseal(key, raw, name or path.name)
+    except sealing.SealError:
+        raise KeyProblem(
+            f"{path}: the key named under [encryption] does not open this file (another"
+            f" key, or the file was changed); name the key it was encrypted with{kept}"
+        ) from None
+
+
+def parsed(path: Path, text: bytes) -> dict[str, Any]:
+    """A data file's plain bytes parsed, its shape and schema checked (StoreError)."""
     try:
         data: dict[str, Any] = orjson.loads(text)
         problem = layout.shape_problem(data)
@@ -233,14 +283,16 @@ class AtomicStorage(Storage):
         on_write: Callable[[dict[str, Any]], None] | None = None,
         on_read: Callable[[dict[str, Any] | None], None] | None = None,
         counts: bool = False,
+        key: bytes | None = None,
     ) -> None:
         self.path = Path(path)
+        self.key = key
         self.on_write = on_write
         self.on_read = on_read
         self.counts = counts
 
     def read(self) -> dict[str, Any] | None:
-        data = read_file(self.path)
+        data = read_file(self.path, self.key)
         if self.on_read:
             self.on_read(data)
         return data
@@ -248,7 +300,7 @@ class AtomicStorage(Storage):
     def write(self, data: dict[str, Any]) -> None:
         if self.counts:
             counted(data, self.path)
-        write_file(self.path, data)
+        write_file(self.path, data, self.key)
         if self.counts:
             keep_count(self.path, data)  # after the file is safe: never ahead of it
         if self.on_write:
@@ -284,91 +336,3 @@ class OneWrite(Middleware):
             self.storage.write(self.data)
             self.changed = False
         self.storage.close()
-
-
-# the hot file's records, read (View) and changed in a transaction (Tx) ---------
-
-
-class View(Kinds):
-    """One parsed version of the hot file, for reading only (shared: do not modify)."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.data = data
-        self._index: dict[str, dict[str, Record]] = {}
-
-    def records(self, table: str) -> list[Record]:
-        return list(self.data.get(table, {}).values())
-
-    def open_deliveries(self) -> list[Record]:
-        """Deliveries with a send not yet finished (worked out once per version of the file)."""
-        if "open" not in self._index:
-            self._index["open"] = {
-                d["id"]: d
-                for d in self.records("deliveries")
-                if any(send["state"] in OPEN for send in d["channels"].values())
-            }
-        return list(self._index["open"].values())
-
-    def get(self, table: str, record_id: str) -> Record | None:
-        if table not in self._index:
-            self._index[table] = {r["id"]: r for r in self.records(table) if "id" in r}
-        return self._index[table].get(record_id)
-
-    @property
-    def meta(self) -> Record:
-        return meta_of(self.data)
-
-
-class Tx(Kinds):
-    """A locked read-modify-write of the hot file: records keyed by their `id`."""
-
-    def __init__(self, db: TinyDB) -> None:
-        self._db = db
-        self._doc_ids: dict[str, dict[str, int]] = {}
-
-    def _raw(self, table: str) -> dict[str, Record]:
-        # The table's stored documents by doc id, as the storage holds them (`OneWrite`,
-        # TinyDB's storage interface: the whole document), without TinyDB building a
-        # Document for each (the index below is rebuilt in every transaction).
-        raw: dict[str, Record] = (self._db.storage.read() or {}).get(table, {})
-        return raw
-
-    def _ids(self, table: str) -> dict[str, int]:
-        if table not in self._doc_ids:
-            self._doc_ids[table] = {d["id"]: int(k) for k, d in self._raw(table).items()}
-        return self._doc_ids[table]
-
-    def records(self, table: str) -> list[Record]:
-        return [dict(d) for d in self._raw(table).values()]
-
-    def get(self, table: str, record_id: str) -> Record | None:
-        doc_id = self._ids(table).get(record_id)
-        found = self._raw(table).get(str(doc_id)) if doc_id else None
-        return dict(found) if found is not None else None
-
-    def put(self, table: str, record: Mapping[str, Any]) -> None:
-        """Insert `record`, or replace the one with its `id`."""
-        ids = self._ids(table)
-        doc_id = ids.get(record["id"])
-        if doc_id is None:
-            ids[record["id"]] = self._db.table(table).insert(record)
-            return
-
-        def replace(doc: MutableMapping[str, Any]) -> None:
-            doc.clear()
-            doc.update(record)
-
-        self._db.table(table).update(replace, doc_ids=[doc_id])
-
-    def remove(self, table: str, record_ids: Iterable[str]) -> None:
-        ids = self._ids(table)
-        doc_ids = [ids.pop(i) for i in set(record_ids) if i in ids]
-        if doc_ids:
-            self._db.table(table).remove(doc_ids=doc_ids)
-
-    @property
-    def meta(self) -> Record:
-        return dict(self._db.table("meta").all()[0])
-
-    def set_meta(self, changes: Record) -> None:
-        self._db.table("meta").update(changes)

@@ -9,6 +9,7 @@ has always shown. Pure: imports nothing of halfway's but the language of the mom
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 
 from halfway.words.language import current
@@ -21,16 +22,24 @@ def locale() -> str:
     return LOCALES[current()]
 
 
+# British CLDR shortens September to "Sept"; halfway has always written "Sep".
+_SEPT = re.compile(r"\bSept\b")
+
+
+def _english(written: str) -> str:
+    return _SEPT.sub("Sep", written) if current() == "en" else written
+
+
 def _skeleton(skeleton: str, day: date) -> str:
     from babel.dates import format_skeleton
 
-    return format_skeleton(skeleton, day, locale=locale())
+    return _english(format_skeleton(skeleton, day, locale=locale()))
 
 
 def _pattern(pattern: str, day: date | datetime) -> str:
     from babel.dates import format_date
 
-    return format_date(day, pattern, locale=locale())
+    return _english(format_date(day, pattern, locale=locale()))
 
 
 def day_month(day: date) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from halfway.words.catalog import safety_line
+from halfway.words.language import N_
 
 #: The default `discreet_title`: a plain everyday word, the title of every discreet message.
 TITLE = "Reminder"
@@ -43,8 +44,8 @@ OPEN = "Open"
 LATER = "Later"
 
 # Calendar event titles when not discreet (when discreet: the `discreet_title`).
-CALENDAR_TALK = "Time set aside"
-CALENDAR_REVIEW = "A few minutes for yourself"
+CALENDAR_TALK = N_("Time set aside")
+CALENDAR_REVIEW = N_("A few minutes for yourself")
 
 # Every page's footer and its quick exit.
 NOT_ADVICE = (
