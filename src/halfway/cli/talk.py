@@ -61,7 +61,8 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     shown = [t for t in everything if args.all or t["state"] != rules.CANCELLED]
     hidden = hidden_line(len(everything) - len(shown))
     if not everything:
-        add = invoked.command('talk add "sat 19:00"')
+        when = _("sat 19:00")  # a WHEN, as the language says it
+        add = invoked.command(f'talk add "{when}"')
         print(_("no talks planned yet; plan one with '{add}'").format(add=add))
     elif not shown:
         print(_("no talks planned; {hidden}").format(hidden=hidden))
