@@ -124,7 +124,12 @@ def build_parser() -> Parser:
             demo=invoked.command("run --demo"), init=invoked.command("init")
         ),
     )
-    parser.add_argument("--version", action="version", version=f"halfway {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"halfway {__version__}",
+        help=_("show program's version number and exit"),
+    )
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=Parser
     )
