@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -240,3 +241,34 @@ def test_the_refusals_of_digest_reply_and_pause(
     assert ran.err.count("\n") == 1
     typed = ("2026-W60", "'nobody'", "'evening'", "evening", "[channels]", "[digest]", "d_nothing")
     assert english(ran, typed) == [], ran.err
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_store_and_backup_refusals(
+    speaking: Callable[..., tuple[Ran, set[str]]], lang: str, tmp_path: Path
+) -> None:
+    """A backup over a file, a restore of no file or into a full folder, a damaged data
+    file: each one line in the language, naming its file."""
+    ran, _missing = speaking(lang, "ask", "list")  # the data folder, made
+    speaking(lang, "ask", "add", "x")
+    taken = tmp_path / "taken.tar"
+    taken.write_text("")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "something").write_text("")
+    for args, code in (
+        (("backup", str(taken)), 2),
+        (("restore", str(tmp_path / "none.tar"), "--to", str(tmp_path / "new")), 2),
+        (("restore", str(taken), "--to", str(full)), 2),
+    ):
+        ran, missing = speaking(lang, *args)
+        assert ran.code == code, ran.err
+        assert missing == set(), args
+        assert english(ran, ("'something'", "something")) == [], ran.err
+    (tmp_path / "data" / "halfway.json").write_text("{not json")
+    ran, missing = speaking(lang, "ask", "list")
+    assert ran.code == 1
+    assert missing == set()
+    said = {"de": "die Datendatei ist beschädigt", "es": "el archivo de datos está dañado"}
+    assert said[lang] in ran.err
+    assert english(ran) == [], ran.err
