@@ -172,7 +172,7 @@ def test_a_refused_config_says_each_problem_in_the_language(
     assert english(ran, typed) == [], ran.err
     words = {
         "de": ("unbekannter Schlüssel", "Minute muss"),
-        "es": ("clave desconocida", "minuto debe"),
+        "es": ("clave desconocida", "minuto: debe"),
     }
     assert all(word in ran.err for word in words[lang]), ran.err
 
