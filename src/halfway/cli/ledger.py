@@ -133,7 +133,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if resting and not args.all:
         print(
             ngettext(
-                "{n} resting ('{list}' shows it)", "{n} resting ('{list}' shows them)", resting
+                "{n} resting ('{list}' shows them)", "{n} resting ('{list}' shows them)", resting
             ).format(n=resting, list=invoked.command("ask list --all"))
         )
     return 0
