@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -85,9 +86,10 @@ class HttpReceiver:
         return [json.loads(r["body"]) for r in self.requests if r["body"]]
 
 
-@pytest.fixture
-def http_receiver() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver()
+@contextmanager
+def receiving_http(status: int = 200) -> Iterator[HttpReceiver]:
+    """A real HTTP receiver on loopback for as long as the block runs."""
+    receiver = HttpReceiver(status=status)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -114,9 +116,17 @@ def http_receiver() -> Iterator[HttpReceiver]:
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield receiver
-    server.shutdown()
-    server.server_close()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[HttpReceiver]:
+    with receiving_http() as receiver:
+        yield receiver
 
 
 @dataclass
@@ -388,3 +398,13 @@ class Clock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Figures a passing test reports (`record_property("figure", …)`, e.g. the container
+    image's size), printed at the end of the run; under xdist too, where a worker's
+    output is never shown."""
+    for report in terminalreporter.stats.get("passed", []):
+        for name, value in getattr(report, "user_properties", []):
+            if name == "figure":
+                terminalreporter.write_line(f"{report.nodeid}: {value}")

@@ -23,7 +23,7 @@ from filelock import FileLock, Timeout
 
 from halfway.cli import main
 from halfway.core import tokens
-from halfway.store import backupfile, backups, links, sealing
+from halfway.store import atrest, backupfile, backups, links, sealing
 from halfway.store.database import Store
 
 from . import test_owners
@@ -56,9 +56,9 @@ def filled(sample, config_file):
     return written, written.data_dir
 
 
-def records(folder: Path) -> dict[str, dict[str, dict]]:
+def records(folder: Path, key: bytes | None = None) -> dict[str, dict[str, dict]]:
     """Every record of a data folder by table and id, as the store reads them."""
-    store = Store(folder, create=False)
+    store = Store(folder, create=False, key=key)
     tables = {**store.everything(), "nudges": store.view().records("nudges")}
     return {name: {r["id"]: r for r in rows} for name, rows in tables.items()}
 
@@ -316,6 +316,8 @@ def test_the_files_are_read_under_the_stores_lock(filled) -> None:
 def test_a_sealed_backup_hides_every_word_and_opens_with_its_key_only(filled, tmp_path) -> None:
     _written, folder = filled
     key = sealing.new_key()
+    plain = records(folder)
+    atrest.switch(folder, key, seal=True)  # the folder's own key seals its backup
     target = tmp_path / "sealed.tar"
     made = backups.backup(folder, target, key, force=False, now=datetime.now(UTC))
     sealed = target.read_bytes()
@@ -340,8 +342,8 @@ def test_a_sealed_backup_hides_every_word_and_opens_with_its_key_only(filled, tm
     assert not (tmp_path / "r").exists()
     assert backupfile.open_backup(target, key).records() == made.records()
     backups.restore(target, key, tmp_path / "r")
-    assert records(tmp_path / "r") == records(folder)
-    notes = [e for e in records(tmp_path / "r")["entries"].values() if e["text"] == NOTE]
+    assert records(tmp_path / "r", key) == records(folder, key) == plain
+    notes = [e for e in records(tmp_path / "r", key)["entries"].values() if e["text"] == NOTE]
     assert len(notes) == 1
 
 
@@ -350,7 +352,9 @@ def test_a_sealed_backup_without_the_key_is_said_on_the_command_line(
 ) -> None:
     written, folder = filled
     target = tmp_path / "sealed.tar"
-    backups.backup(folder, target, sealing.new_key(), force=False, now=datetime.now(UTC))
+    key = sealing.new_key()
+    atrest.switch(folder, key, seal=True)
+    backups.backup(folder, target, key, force=False, now=datetime.now(UTC))
     ran = halfway("backup", "--check", str(target), "--config", str(written.path))
     assert ran.code == 2
     assert len(ran.err.strip().splitlines()) == 1

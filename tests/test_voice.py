@@ -7,7 +7,9 @@ words.toml kind by kind; every message a nudge sends (push, ntfy, e-mail, discre
 not) through `halfway send` to real servers on loopback; the reply page of every kind
 through the real aiohttp app (open, answered, closed, refused); the digest as text, file,
 page, e-mail and push, made from `halfway demo-data` over a few seeds and lengths; the
-CLI's words on that sample data; and every string literal in halfway's code.
+CLI's words on that sample data; and every string literal in halfway's code. The words,
+messages and sent nudges are read in German and Spanish too, and one seed's digest;
+every German and Spanish word in the catalogs is held to the rules as well.
 """
 
 from __future__ import annotations
@@ -15,14 +17,40 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.messages.pofile import read_po
 
 from halfway.core import kinds
+from halfway.words import language
 
 from . import voice_sample  # noqa: F401 - registers the sample data's sources
 from .voice import Text, code_problems, problems, report, tallies
-from .voice_sources import RENDERED, SOURCES, TEMPLATES
+from .voice_sources import RENDERED, SOURCES, SRC, TEMPLATES, source
 
-EXTRA_LINES = (kinds.REMINDER_LINE, kinds.PAUSE_OFFER)  # a push's standard lines
+
+def _every_language(*lines: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for lang in language.LANGUAGES:
+        with language.speaking(lang):
+            found += [language._(line) for line in lines]
+    return tuple(found)
+
+
+EXTRA_LINES = _every_language(kinds.REMINDER_LINE, kinds.PAUSE_OFFER)  # a push's standard lines
+
+
+def catalog_texts(lang: str) -> list[Text]:
+    """Every word written for `lang` in its catalog, whatever reads it."""
+    with (SRC / "locale" / lang / "LC_MESSAGES" / "halfway.po").open("rb") as file:
+        catalog = read_po(file, locale=lang)
+    found = []
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        found += [Text(f"catalog {lang}: {message.id!r}", text) for text in strings if text]
+    return found or [Text(f"catalog {lang}", "")]
+
+
+for _lang in language.LANGUAGES[1:]:
+    source(f"catalog:{_lang}")(lambda lang=_lang: catalog_texts(lang))
 SHOWN = 40  # a failure lists this many problems, then how many more
 
 
@@ -30,7 +58,10 @@ SHOWN = 40  # a failure lists this many problems, then how many more
 def test_every_word_keeps_halfway_s_voice(name: str) -> None:
     items = SOURCES[name]()
     assert items, f"{name}: found no words at all (the source is broken)"
-    found = code_problems(items) if name.startswith("code:") else report(items, EXTRA_LINES)
+    # the code's literals and the catalogs' words are held to the rules about the partner
+    # (a usage line may say what it needs, a log line that a check-in was missed)
+    by_rule = name.startswith(("code:", "catalog:"))
+    found = code_problems(items) if by_rule else report(items, EXTRA_LINES)
     shown = found[:SHOWN] + ([f"… and {len(found) - SHOWN} more"] if len(found) > SHOWN else [])
     assert not found, f"{len(found)} problem(s) in {name}:\n" + "\n".join(shown)
 
@@ -83,6 +114,34 @@ def test_every_template_is_read_by_a_source() -> None:
         ("t" * 49, "title", "a title"),
         ("t" * 61, "heading", "a heading"),
         ("w" * 241 + "\nReply: http://x/r/1", "push", "a push body"),
+        # German
+        ("Dein Gegenüber ist ein Narzisst.", "text", "blames"),
+        ("Das ist doch toxisch.", "text", "blames"),
+        ("Er hört nie zu.", "text", "blames"),
+        ("Es ist seine Schuld.", "text", "blames"),
+        ("Sie ist so egoistisch.", "text", "blames"),
+        ("Du solltest ihn verlassen.", "text", "pushes"),
+        ("Trenn dich endlich.", "text", "pushes"),
+        ("Du musst heute mit ihr reden.", "text", "demands"),
+        ("Du hast zwei Antworten vergessen.", "text", "guilt"),
+        ("Zwei Check-ins verpasst", "digest", "guilt"),
+        ("Bilanz: 56 % von ihrer Seite", "digest", "keeps score"),
+        ("Punkte diese Woche: du 3, sie 2", "digest", "keeps score"),
+        ("Du hast dich dreimal gemeldet, dein Gegenüber zweimal.", "push", "keeps score"),
+        ("g" * 49, "title", "a title"),
+        # Spanish
+        ("Tu pareja es narcisista.", "text", "blames"),
+        ("Es una relación tóxica.", "text", "blames"),
+        ("Nunca te escucha.", "text", "blames"),
+        ("Es su culpa.", "text", "blames"),
+        ("Qué egoísta.", "text", "blames"),
+        ("Deberías dejarlo.", "text", "pushes"),
+        ("Tienes que hablar hoy.", "text", "demands"),
+        ("Olvidaste responder ayer.", "text", "guilt"),
+        ("No anotaste nada esta semana.", "text", "guilt"),
+        ("2 omitidos esta semana", "digest", "guilt"),
+        ("Marcador: tú 3, tu pareja 2", "digest", "keeps score"),
+        ("Tú lo intentaste tres veces, tu pareja dos veces.", "push", "keeps score"),
     ],
 )
 def test_the_checks_find_what_they_are_for(text: str, role: str, rule: str) -> None:
@@ -104,6 +163,17 @@ def test_the_checks_find_what_they_are_for(text: str, role: str, rule: str) -> N
         "Skipping is always fine. None today is an honest answer.",
         "halfway is a companion, not professional advice; it never tells you to stay or to leave.",
         "Your week, gently · 23 – 29 Nov 2026",
+        "Wenn du Angst hast oder dich nicht sicher fühlst, ruf bitte den Notruf oder ein "
+        "Hilfetelefon gegen häusliche Gewalt an.",
+        "Es ist nicht deine Schuld. Du musst heute nichts entscheiden.",
+        "In 3 der letzten 8 Wochen hast du Bewegung notiert.",
+        "Sa., 5. Dez.: eine kleine Geste von deinem Gegenüber",
+        "Si sientes miedo o no te sientes a salvo, llama a emergencias o a una línea de "
+        "ayuda contra la violencia doméstica.",
+        "No es culpa tuya. No tienes que decidir nada hoy.",
+        "Has anotado movimiento en 3 de las últimas 8 semanas.",
+        "sáb, 5 dic: un pequeño gesto de tu pareja",
+        "Esta semana no anotaste movimiento.",
     ],
 )
 def test_the_checks_let_kind_words_through(text: str) -> None:

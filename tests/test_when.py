@@ -487,6 +487,13 @@ def test_a_time_that_has_passed_is_refused(text: str, now: datetime) -> None:
     assert "that time has already passed" in refusal(text, now)
 
 
+def test_a_weekday_before_a_date_is_checked_against_it() -> None:
+    assert read("sat 2026-12-05 19:00") == local("2026-12-05 19:00")
+    assert read("Sat 5.12. 19:00") == local("2026-12-05 19:00")
+    assert refusal("fri 2026-12-05 19:00") == "'fri 2026-12-05 19:00': 5 Dec 2026 is a Saturday"
+    assert "has no time" in refusal("sat 2026-12-05")
+
+
 def test_the_passed_time_is_shown_in_local_words() -> None:
     assert refusal("today 08:00") == (
         "'today 08:00' is Wed 02 Dec 2026 08:00, and that time has already passed"

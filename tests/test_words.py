@@ -1,9 +1,15 @@
-"""halfway's words are checked: the voice, the lengths, the codes, the placeholders, the overrides."""
+"""halfway's words are checked: the voice, the lengths, the codes, the placeholders, the overrides.
+
+The voice, the lengths, the variants, the codes and the placeholders are checked in every
+language halfway speaks (the `lang` fixture): a German or Spanish text is held to the
+same rules (tests/voice.py has each language's words) and the same lock screen.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +17,7 @@ import pytest
 from halfway.config import values
 from halfway.core import kinds
 from halfway.core.kinds import PRACTICES, render
-from halfway.words import catalog
+from halfway.words import catalog, language
 
 from . import voice
 from .voice import MAX_BODY, MAX_TITLE, Text
@@ -50,6 +56,21 @@ FIELDS = {
     "helped": "a walk first",
 }
 LONG_FIELD = "x" * 40  # a long boundary, like "no phone calls about work after ten at night"
+# How each language quotes a field's words, and names help in the counsel and safety words.
+QUOTES = {"en": ("“", "”"), "de": ("„", "“"), "es": ("«", "»")}
+SAFETY_WORDS = {
+    "en": ("unsafe", "emergency services", "helpline"),
+    "de": ("Angst", "nicht sicher", "Notruf", "Hilfetelefon"),
+    "es": ("miedo", "a salvo", "emergencias", "línea de ayuda"),
+}
+COUNSEL_WORDS = {"en": ("counsellor", "therapist"), "de": ("Beratung",), "es": ("terapia",)}
+
+
+@pytest.fixture(params=language.LANGUAGES)
+def lang(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each language halfway speaks, spoken for the test."""
+    with language.speaking(request.param):
+        yield request.param
 
 
 def blamed(text: str) -> list[str]:
@@ -75,7 +96,7 @@ def every_text() -> list[tuple[str, str]]:
                 found.append(
                     (f"{kind}.variants[{i}] rendered", render(kind, variant, None, fields)[1])
                 )
-    for name, spec in catalog.shipped().placeholders.items():
+    for name, spec in catalog.spoken().placeholders.items():
         found += [(f"placeholders.{name}", spec.filled), (f"placeholders.{name}", spec.empty)]
     return found
 
@@ -85,7 +106,7 @@ def test_every_kind_has_words_and_every_configurable_kind_is_among_them() -> Non
     assert set(values.KINDS) <= set(kinds.kinds())
 
 
-def test_no_text_blames_or_diagnoses_the_partner_or_pushes_the_user() -> None:
+def test_no_text_blames_or_diagnoses_the_partner_or_pushes_the_user(lang: str) -> None:
     found = [f"{where}: {hits}" for where, text in every_text() if (hits := blamed(text))]
     assert not found, "\n".join(found)
 
@@ -96,9 +117,16 @@ def test_the_check_sees_blame_in_any_case_and_form() -> None:
     assert blamed("You must talk tonight")
     assert blamed("It’s your fault")
     assert not blamed("A gentle reminder of your boundary. Skipping is fine too.")
+    assert blamed("Sie hört NIE zu; vielleicht ist er ein Narzisst")
+    assert blamed("Du musst heute mit ihm reden")
+    assert blamed("Es ist deine Schuld")
+    assert not blamed("Es ist nicht deine Schuld. Du musst heute nichts entscheiden.")
+    assert blamed("Tu pareja NUNCA te escucha; es una relación tóxica")
+    assert blamed("Tienes que hablar esta noche")
+    assert not blamed("No es culpa tuya. No tienes que decidir nada hoy.")
 
 
-def test_titles_fit_a_lock_screen_and_bodies_a_notification() -> None:
+def test_titles_fit_a_lock_screen_and_bodies_a_notification(lang: str) -> None:
     for kind, practice in PRACTICES.items():
         assert len(practice.title) <= MAX_TITLE, kind
         assert "\n" not in practice.title, kind
@@ -108,13 +136,13 @@ def test_titles_fit_a_lock_screen_and_bodies_a_notification() -> None:
                 assert len(body) <= MAX_BODY, (kind, len(body), body)
 
 
-def test_every_kind_has_three_to_five_variants_none_repeated() -> None:
+def test_every_kind_has_three_to_five_variants_none_repeated(lang: str) -> None:
     for kind, practice in PRACTICES.items():
         assert 3 <= len(practice.variants) <= 5, kind
         assert len(set(practice.variants)) == len(practice.variants), kind
 
 
-def test_every_choice_is_a_stable_snake_case_code_with_a_label() -> None:
+def test_every_choice_is_a_stable_snake_case_code_with_a_label(lang: str) -> None:
     for kind, practice in PRACTICES.items():
         codes = tuple(code for code, _ in practice.choices)
         assert codes == CODES[kind], kind
@@ -144,7 +172,7 @@ def test_the_movement_kinds_have_their_reply_shapes() -> None:
 
 
 @pytest.mark.parametrize("kind", list(CODES))
-def test_every_variant_renders_with_and_without_its_fields(kind: str) -> None:
+def test_every_variant_renders_with_and_without_its_fields(kind: str, lang: str) -> None:
     practice = PRACTICES[kind]
     for variant in practice.variants:
         bare = render(kind, variant)[1]
@@ -156,7 +184,7 @@ def test_every_variant_renders_with_and_without_its_fields(kind: str) -> None:
         for name in catalog.PLACEHOLDER.findall(variant):
             assert FIELDS[name] in full, variant
             assert FIELDS[name] not in bare, variant
-            assert catalog.shipped().placeholders[name].empty in bare
+            assert catalog.spoken().placeholders[name].empty in bare
 
 
 def test_a_variant_that_names_a_field_is_picked_only_when_the_field_is_given() -> None:
@@ -201,7 +229,7 @@ def test_the_note_field_has_its_kind_s_own_words_on_the_page() -> None:
     assert kinds.Shape(note=True).note_label == catalog.NOTE_LABEL
 
 
-def test_the_variant_is_stable_per_delivery_and_they_all_come_round() -> None:
+def test_the_variant_is_stable_per_delivery_and_they_all_come_round(lang: str) -> None:
     assert render("gesture_log", seed="d_0001") == render("gesture_log", seed="d_0001")
     assert render("gesture_log")[1] == PRACTICES["gesture_log"].text  # no seed: the first
     seen = Counter(render("gesture_log", seed=f"d_{n:04}")[1] for n in range(200))
@@ -228,22 +256,26 @@ def test_fields_are_put_in_as_words_never_read_as_a_template() -> None:
         render("boundary", fields={"boundry": "x"})
 
 
-def test_a_field_is_one_line_and_cut_to_a_sensible_length() -> None:
+def test_a_field_is_one_line_and_cut_to_a_sensible_length(lang: str) -> None:
     body = render("boundary", "On {boundary}.", fields={"boundary": "two\nlines " + "y" * 200})[1]
-    inner = body.split("“")[1].split("”")[0]
+    opening, closing = QUOTES[lang]
+    inner = body.split(opening)[1].split(closing)[0]
     assert inner.startswith("two lines y")
     assert inner.endswith("…")
     assert len(inner) == catalog.MAX_FIELD
-    assert render("boundary", "On {boundary}.", fields={"boundary": "  "})[1] == "On your boundary."
+    empty = catalog.spoken().placeholders["boundary"].empty
+    assert render("boundary", "On {boundary}.", fields={"boundary": "  "})[1] == f"On {empty}."
+    if lang == "en":
+        assert empty == "your boundary"
 
 
-def test_the_counsel_words_name_help_and_always_close_with_the_safety_line() -> None:
+def test_the_counsel_words_name_help_and_always_close_with_the_safety_line(lang: str) -> None:
     line = kinds.safety_line()
-    for needed in ("unsafe", "emergency services", "helpline"):
+    for needed in SAFETY_WORDS[lang]:
         assert needed in line
     counsel = PRACTICES["care_counsel"]
     for variant in counsel.variants:
-        assert "counsellor" in variant or "therapist" in variant
+        assert [word for word in COUNSEL_WORDS[lang] if word in variant], variant
         assert render("care_counsel", variant)[1].endswith("\n\n" + line)
     assert render("care_counsel", "My own words")[1] == "My own words\n\n" + line
     assert not render("care", seed="d_1")[1].endswith(line)

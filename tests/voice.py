@@ -1,5 +1,11 @@
 """halfway's voice, as checks: what no text a person reads may say, and how long it may be.
 
+halfway speaks English, German and Spanish: every rule has its words in each language,
+written for how that language blames, pushes, demands or keeps score (not translated
+word for word), and every text is held to all three (a German word never shows in an
+English text, so nothing is found wrongly). The lengths are the same in every language:
+a lock screen is as wide in German.
+
 Used by tests/test_voice.py (every string a person can read, from every source) and
 tests/test_words.py. A check names the rule and the words that broke it, so a failure
 reads as a sentence, not as a regular expression.
@@ -12,6 +18,8 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+
+from . import voice_words as de_es
 
 # A notification's title shows on one line: in portrait at the default font size, Android's
 # collapsed notification and the iOS lock screen show about 40–50 characters before cutting
@@ -67,7 +75,8 @@ PUSH = _words(
     r"give up on (?:them|him|her|us)",
 )
 # Telling the person what they must do: a nudge invites (a command's usage line may
-# say what it needs, so "cli" texts are not held to this).
+# say what it needs, so "cli" texts are not held to this). "Du musst heute nichts
+# entscheiden", "no tienes que decidir hoy" are kind.
 DEMAND = _words(r"you (?:must|should|have to|need to|ought to)")
 # Guilt for what was not done: never said to the person.
 GUILT = _words(
@@ -88,17 +97,70 @@ SCORE = re.compile(
     r"|\b\d+ (?:of|out of) \d+ (?:check-ins?|nudges?|reminders?|messages?|questions?|asks?)\b",
     re.IGNORECASE,
 )
-THEIR_SIDE = _words(r"their side", r"their effort", r"their reaching out")
-YOUR_SIDE = _words(r"your side", r"your effort", r"your reaching out", r"my reaching out")
-ME = _words(r"you", r"your", r"yours", r"I", r"me", r"my", r"mine")
-THEM = _words(r"they", r"them", r"their", r"theirs", r"partner", r"partner's")
-COUNT = _words(r"\d+", r"once", r"twice", r"(?:two|three|four|five|six|seven|eight|nine|ten) times")
-MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+THEIR_SIDE = _words(
+    r"their side",
+    r"their effort",
+    r"their reaching out",
+    r"(?:seine|ihre|seiner|ihrer) seite",
+    r"(?:sein|ihr|seinem|ihrem) (?:einsatz|aufwand|bemühen)",
+    r"su (?:lado|parte|esfuerzo)",
+)
+YOUR_SIDE = _words(
+    r"your side",
+    r"your effort",
+    r"your reaching out",
+    r"my reaching out",
+    r"deine[rn]? seite",
+    r"dein(?:em)? (?:einsatz|aufwand|bemühen)",
+    r"mein(?:em)? (?:einsatz|aufwand|bemühen)",
+    r"(?:tu|mi) (?:lado|parte|esfuerzo)",
+)
+# Each side of a tally, in each language (German "ihr" and "sie" may be either: they
+# count as the partner's, the stricter reading).
+ME = _words(
+    r"you", r"your", r"yours", r"I", r"me", r"my", r"mine",
+    r"du", r"dein\w*", r"dich", r"dir", r"ich", r"mich", r"mir", r"mein\w*",
+    r"tú", r"tu", r"tus", r"te", r"ti", r"contigo", r"yo", r"mí", r"mi", r"mis", r"conmigo",
+)  # fmt: skip
+THEM = _words(
+    r"they", r"them", r"their", r"theirs", r"partner", r"partner's",
+    r"er", r"sie", r"ihn", r"ihm", r"ihr\w*", r"sein\w*", r"gegenüber", r"partner\w*",
+    r"él", r"ella", r"ellos", r"ellas", r"su", r"sus", r"le", r"les", r"pareja",
+)  # fmt: skip
+COUNT = _words(
+    r"\d+",
+    r"once",
+    r"twice",
+    r"(?:two|three|four|five|six|seven|eight|nine|ten) times",
+    r"(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn)mal",
+    r"una vez",
+    r"(?:dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez) veces",
+)
+MONTHS = (
+    "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+    "|Mär|Mai|Okt|Dez"  # German, where not the same as English
+    "|ene|feb|mar|abr|may|jun|jul|ago|sept?|oct|nov|dic"  # Spanish, in lower case
+)
 DATES = re.compile(
-    rf"\b\d{{1,2}} (?:{MONTHS})\w*|\b(?:{MONTHS})\w* \d{{1,2}}\b|\b\d{{4}}-W?\d{{2}}(?:-\d{{2}})?"
+    rf"\b\d{{1,2}}\.? (?:de )?(?:{MONTHS})\w*|\b(?:{MONTHS})\w* \d{{1,2}}\b|\b\d{{4}}-W?\d{{2}}(?:-\d{{2}})?"
     r"|\b\d{4}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\.\d{1,2}\.|\b\d{1,2} – \d{1,2}\b"
 )
 URL = re.compile(r"\S+://\S+")
+
+
+# Every rule that finds words, with its words in English, German and Spanish.
+# (tests/voice_words.py has the German and Spanish words).
+RULES = (
+    ("blames or diagnoses", (BLAME, _words(*de_es.BLAME_DE), _words(*de_es.BLAME_ES))),
+    ("pushes", (PUSH, _words(*de_es.PUSH_DE), _words(*de_es.PUSH_ES))),
+    ("demands", (DEMAND, _words(*de_es.DEMAND_DE), _words(*de_es.DEMAND_ES))),
+    ("guilt", (GUILT, _words(*de_es.GUILT_DE), _words(*de_es.GUILT_ES))),
+    ("keeps score", (SCORE, _words(*de_es.SCORE_DE), _words(*de_es.SCORE_ES))),
+    (
+        "guilt (belongs in status)",
+        (DIGEST_GUILT, _words(*de_es.DIGEST_GUILT_DE), _words(*de_es.DIGEST_GUILT_ES)),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -123,8 +185,12 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+|\n", text) if s.strip()]
 
 
-YOUR_PARTNER = _words(r"(?:your|my) partner")  # the partner's side, not the person's
-CLAUSE = re.compile(r"[,;:·()]|\s[–-]\s|\band\b|\bbut\b|\bwhile\b")
+YOUR_PARTNER = _words(  # the partner's side, not the person's
+    r"(?:your|my) partner",
+    r"(?:dein|deine|deinem|deinen|deiner|mein|meine|meinem|meinen|meiner) (?:gegenüber|partner\w*)",
+    r"(?:tu|mi) pareja",
+)
+CLAUSE = re.compile(r"[,;:·()¿¡]|\s[–-]\s|\b(?:and|but|while|und|aber|während|y|pero|mientras)\b")
 
 
 def tallies(text: str) -> list[str]:
@@ -164,14 +230,13 @@ def findings(item: Text, extra_lines: tuple[str, ...] = ()) -> list[tuple[str, s
         for match in pattern.finditer(text):
             found.append((f"{rule}: {match.group(0)!r}", _line_of(text, match.start())))
 
-    each("blames or diagnoses", BLAME)
-    each("pushes", PUSH)
-    if item.role != "cli":
-        each("demands", DEMAND)
-    each("guilt", GUILT)
-    each("keeps score", SCORE)
-    if item.role == "digest":
-        each("guilt (belongs in status)", DIGEST_GUILT)
+    for rule, patterns in RULES:
+        if item.role == "cli" and rule == "demands":
+            continue
+        if item.role != "digest" and rule == "guilt (belongs in status)":
+            continue
+        for pattern in patterns:
+            each(rule, pattern)
     found += [("keeps score (a tally of both of you)", s) for s in tallies(text)]
     for line in text.splitlines():
         theirs, yours = THEIR_SIDE.search(line), YOUR_SIDE.search(line)

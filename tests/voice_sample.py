@@ -3,6 +3,7 @@
 of an empty week before them) as `halfway digest` prints it, as its --out file, its
 private page, and what `halfway digest --send` puts in a push, ntfy and an e-mail; the
 calendar feed; the CLI's history and status; and the reply pages the hot file holds.
+One seed is read in German and in Spanish too (a config with `language = …`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from halfway.app.pages import NAV
 from halfway.cli import demodata
 from halfway.engine.daemon import Daemon
 from halfway.store.database import Store
+from halfway.words import language
 
 from .conftest import Clock, config_text
 from .voice import Text
@@ -50,32 +52,40 @@ def quiet(work: Callable[[], object]) -> None:
 
 # The sample data: (seed, weeks) of `halfway demo-data`, ended at a fixed instant.
 DEMOS = ((7, 12), (3, 8), (11, 20))
+IN_OTHER_LANGUAGES = (3, 8)  # the sample data read in German and in Spanish as well
 DEMO_END = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)  # a Monday morning, before the digest
 DIGEST_WEEKS = 4  # the digests of the last this many weeks, and of an empty week before
 
 # the digest, from sample data ---------------------------------------------------------
 
 
-def demo_config(folder: Path, channels: dict[str, str], discreet: bool) -> Path:
+def demo_config(
+    folder: Path, channels: dict[str, str], discreet: bool, lang: str = language.SOURCE
+) -> Path:
     path = folder / f"config-{'discreet' if discreet else 'open'}.toml"
-    body = f"discreet = {'true' if discreet else 'false'}\n"
+    body = f'language = "{lang}"\ndiscreet = {"true" if discreet else "false"}\n'
     body += '[[nudges]]\nid = "sunday-review"\nkind = "pattern_review"\ncron = "0 18 * * sun"\n'
     path.write_text(config_text(body, data_dir=folder / "data", channels=channels), "utf-8")
     return path
 
 
 @functools.cache
-def demo_world(seed: int, weeks: int) -> dict[str, list[Text]]:
+def demo_world(seed: int, weeks: int, lang: str = language.SOURCE) -> dict[str, list[Text]]:
     """`halfway demo-data` for `weeks` weeks with `seed`, then the digest of the last few
     weeks (and of an empty week before them) in every form, the CLI's history and the
-    reply pages of what the hot file still holds."""
+    reply pages of what the hot file still holds; in `lang` (the config says it)."""
+    with language.speaking(lang):
+        return _demo_world(seed, weeks, lang)
+
+
+def _demo_world(seed: int, weeks: int, lang: str) -> dict[str, list[Text]]:
     folder = scratch()
     receiver = Receiver()
     found: dict[str, list[Text]] = {
         name: [] for name in ("text", "page", "sent", "cli", "reply", "calendar")
     }
     try:
-        paths = {d: demo_config(folder, receiver.channels(), d) for d in (False, True)}
+        paths = {d: demo_config(folder, receiver.channels(), d, lang) for d in (False, True)}
         settings = load_settings_from(paths[False])
         with recording():
             quiet(lambda: demodata.fill(settings, weeks, seed, DEMO_END))
@@ -239,8 +249,10 @@ def reply_pages_demo(daemon: Daemon, clock: Clock) -> list[list[Text]]:
     return list(serve(daemon, steps))
 
 
-for _seed, _weeks in DEMOS:
-    _at = f"seed{_seed}-{_weeks}w"
+_RUNS = [(*demo, language.SOURCE) for demo in DEMOS]
+_RUNS += [(*IN_OTHER_LANGUAGES, lang) for lang in language.LANGUAGES[1:]]
+for _seed, _weeks, _lang in _RUNS:
+    _at = f"seed{_seed}-{_weeks}w" + ("" if _lang == language.SOURCE else f":{_lang}")
     for _form in ("text", "page", "sent", "cli", "reply", "calendar"):
         _name = {
             "text": "digest:text+file",
@@ -251,5 +263,7 @@ for _seed, _weeks in DEMOS:
             "calendar": "calendar:feed",
         }[_form]
         source(f"{_name}:{_at}")(
-            functools.partial(lambda s, w, f: demo_world(s, w)[f], _seed, _weeks, _form)
+            functools.partial(
+                lambda s, w, g, f: demo_world(s, w, g)[f], _seed, _weeks, _lang, _form
+            )
         )

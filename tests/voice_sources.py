@@ -4,6 +4,10 @@ the test id that names it. Sources run the real code: words.toml through the ren
 `halfway send` to a push service, ntfy and SMTP on loopback, the reply page through the
 real aiohttp app, the CLI in-process; tests/voice_sample.py adds the sample data's.
 A source runs once per process (they are cached), in a scratch folder of its own.
+
+Every language halfway speaks is read: the nudges' words, messages and the discreet
+lines in each, and `halfway send` with each language's config; an id ending in ":de"
+or ":es" names a source read in that language (English ids have no ending).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from halfway.config import values
 from halfway.core import kinds
 from halfway.engine.daemon import Daemon
 from halfway.store.database import Store
-from halfway.words import catalog
+from halfway.words import catalog, discretion, language
 
 from .conftest import Clock, SmtpReceiver, config_text, free_port
 from .voice import Text, literals, page_texts
@@ -190,9 +194,25 @@ def serve(daemon: Daemon, steps: Callable[[TestClient], Any]) -> Any:
 # words.toml --------------------------------------------------------------------------
 
 
+def in_language(read: Callable[[], list[Text]], lang: str) -> Callable[[], list[Text]]:
+    """`read`, with halfway speaking `lang` while it reads."""
+
+    def spoken() -> list[Text]:
+        with language.speaking(lang):
+            return read()
+
+    return spoken
+
+
+def each_language(name: str, read: Callable[[], list[Text]]) -> None:
+    """Register `read` under `name` in English, and as `name:de`, `name:es` in the others."""
+    for lang in language.LANGUAGES:
+        source(name if lang == language.SOURCE else f"{name}:{lang}")(in_language(read, lang))
+
+
 def kind_texts(kind: str) -> list[Text]:
     practice = kinds.PRACTICES[kind]
-    at = f"words.toml kinds.{kind}"
+    at = f"words.toml kinds.{kind} ({language.current()})"
     found = [
         Text(f"{at}.title", practice.title, "title"),
         Text(f"{at}.text_label", practice.text_label),
@@ -209,19 +229,35 @@ def kind_texts(kind: str) -> list[Text]:
 
 
 for _kind in catalog.kinds():
-    source(f"words.toml:kinds.{_kind}")(functools.partial(kind_texts, _kind))
+    each_language(f"words.toml:kinds.{_kind}", functools.partial(kind_texts, _kind))
 
 
-@source("words.toml:placeholders+safety")
 def placeholder_texts() -> list[Text]:
-    found = [Text("words.toml safety", kinds.safety_line())]
-    for name, spec in catalog.shipped().placeholders.items():
+    found = [
+        Text("words.toml safety", kinds.safety_line()),
+        Text("words.toml safety, with a helpline", kinds.safety_line("0800 111 0 111")),
+    ]
+    for name, spec in catalog.spoken().placeholders.items():
         found.append(Text(f"words.toml placeholders.{name}.filled", spec.filled))
         found.append(Text(f"words.toml placeholders.{name}.empty", spec.empty))
     return found
 
 
-@source("kinds:messages")
+def discreet_texts() -> list[Text]:
+    """Every discreet line a lock screen, a mail preview or a calendar can show."""
+    return [Text("discretion", line, "push") for line in discretion.lines()] + [
+        Text("discretion title", discretion.shown_title(discretion.TITLE), "title"),
+        *(Text("discretion button", language._(b), "title") for b in BUTTONS),
+    ]
+
+
+BUTTONS = (discretion.OPEN, discretion.LATER)
+
+
+each_language("words.toml:placeholders+safety", placeholder_texts)
+each_language("discretion:lines", discreet_texts)
+
+
 def message_texts() -> list[Text]:
     """Every message a nudge can leave as: discreet or not, a reminder, the pause offer."""
     found = [
@@ -240,6 +276,9 @@ def message_texts() -> list[Text]:
                     Text(f"{at} body", sent[1], "push"),
                 ]
     return found
+
+
+each_language("kinds:messages", message_texts)
 
 
 @source("demo.toml")
@@ -269,26 +308,34 @@ def example_config_texts() -> list[Text]:
 BOUNDARY = "no work calls after 22:00"
 
 
-def nudges_config(folder: Path, channels: dict[str, str], discreet: bool) -> Path:
-    body = f"discreet = {'true' if discreet else 'false'}\n"
+def nudges_config(
+    folder: Path, channels: dict[str, str], discreet: bool, lang: str = language.SOURCE
+) -> Path:
+    body = f'language = "{lang}"\ndiscreet = {"true" if discreet else "false"}\n'
     for kind in values.KINDS:
         body += f'[[nudges]]\nid = "{kind.replace("_", "-")}"\nkind = "{kind}"\n'
         body += 'cron = "0 9 * * *"\n'
     body += f'[[boundaries]]\nid = "calls"\ntext = "{BOUNDARY}"\n'
-    path = folder / f"config-{'discreet' if discreet else 'open'}.toml"
+    path = folder / f"config-{'discreet' if discreet else 'open'}-{lang}.toml"
     text = config_text(body, data_dir=folder / "data", channels=channels)
     path.write_text(text, encoding="utf-8")
     return path
 
 
 @functools.cache
-def nudges_world(discreet: bool) -> dict[str, Any]:
+def nudges_world(discreet: bool, lang: str = language.SOURCE) -> dict[str, Any]:
     """Every configurable kind sent once by `halfway send` to a push service, ntfy and
-    e-mail on loopback; the CLI's words, what arrived, and each kind's reply page."""
+    e-mail on loopback; the CLI's words, what arrived, and each kind's reply page; with
+    a config that says `language = LANG` (halfway speaks it for the while)."""
+    with language.speaking(lang):
+        return _nudges_world(discreet, lang)
+
+
+def _nudges_world(discreet: bool, lang: str) -> dict[str, Any]:
     folder = scratch()
     receiver = Receiver()
     try:
-        path = nudges_config(folder, receiver.channels(), discreet)
+        path = nudges_config(folder, receiver.channels(), discreet, lang)
         settings = load_settings_from(path)
         Store(settings.data_dir)  # the hot file
         clock = Clock(datetime.now(UTC).isoformat())
@@ -307,7 +354,7 @@ def nudges_world(discreet: bool) -> dict[str, Any]:
         cli_words.append(Text("halfway history", run("history", "--config", str(path))))
         status = run("status", "--config", str(path), ok=(0, 3))
         cli_words.append(Text("halfway status", status, "cli"))
-        sent = receiver.texts(f"sent ({'discreet' if discreet else 'open'})")
+        sent = receiver.texts(f"sent ({'discreet' if discreet else 'open'}, {lang})")
     finally:
         receiver.close()
     pages = reply_pages(daemon, clock)
@@ -370,6 +417,22 @@ for _kind in (*values.KINDS, "refused"):
 source("reply-page:all-kinds:discreet")(
     lambda: [t for found in nudges_world(True)["pages"].values() for t in found]
 )
+for _lang in language.LANGUAGES[1:]:  # the same, with a config in German or in Spanish
+    for _discreet in (False, True):
+        _mode = "discreet" if _discreet else "open"
+        source(f"sent:push+ntfy+e-mail:{_mode}:{_lang}")(
+            functools.partial(lambda d, g: nudges_world(d, g)["sent"], _discreet, _lang)
+        )
+        source(f"cli:check+upcoming+send+reply+history+status:{_mode}:{_lang}")(
+            functools.partial(lambda d, g: nudges_world(d, g)["cli"], _discreet, _lang)
+        )
+        source(f"reply-page:all-kinds:{_mode}:{_lang}")(
+            functools.partial(
+                lambda d, g: [t for f in nudges_world(d, g)["pages"].values() for t in f],
+                _discreet,
+                _lang,
+            )
+        )
 
 
 # every string in the code -------------------------------------------------------------

@@ -25,13 +25,14 @@ from halfway.ledger import asks
 from halfway.store.database import Record
 from halfway.talks import card, display, planning, rules
 from halfway.talks.when import WhenError, local_instant, talk_time
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 LATER = timedelta(minutes=30)
-CARD_DONE = {**DONE_WORDS, "kept": "Kept with this talk."}
-NO_TALK = "There is no such talk."
+CARD_DONE = {**DONE_WORDS, "kept": N_("Kept with this talk.")}
+NO_TALK = N_("There is no such talk.")
 
 
 def when_text(at: datetime) -> str:
@@ -76,10 +77,10 @@ class CardPages:
         later = at + LATER
         tomorrow = local_instant(at.date() + timedelta(days=1), at.time(), zone).at
         return [
-            (when_text(later), f"30 minutes later: {clock_text(later, zone)}"),
+            (when_text(later), _("30 minutes later: {at}").format(at=clock_text(later, zone))),
             (
                 when_text(tomorrow.astimezone(zone)),
-                f"Tomorrow, same time: {clock_text(tomorrow, zone)}",
+                _("Tomorrow, same time: {at}").format(at=clock_text(tomorrow, zone)),
             ),
         ]
 
@@ -111,16 +112,18 @@ class CardPages:
     ) -> web.Response:
         talk = card.find(self.door.store, talk_id)
         if talk is None:
-            return self.door.show(session, "app_card.html", "/talks", "Card", 404, missing=NO_TALK)
+            return self.door.show(
+                session, "app_card.html", "/talks", _("Card"), 404, missing=_(NO_TALK)
+            )
         shown = self.shown(talk)
         return self.door.show(
             session,
             "app_card.html",
             "/talks",
-            "Card",
+            _("Card"),
             status,
             talk=shown,
-            examples=display.WHEN_EXAMPLES,
+            examples=_(display.WHEN_EXAMPLES),
             **context,
         )
 
@@ -130,7 +133,7 @@ class CardPages:
             return forbidden()
         talk_id = request.match_info["talk_id"]
         done = CARD_DONE.get(request.query.get("done", ""))
-        return await self.door.run(lambda: self.body(session, talk_id, done=done))
+        return await self.door.run(lambda: self.body(session, talk_id, done=done and _(done)))
 
     # the forms -------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from halfway.app import engage as engage_page
-from halfway.app.pages import NAV, Door
+from halfway.app.pages import Door, nav
+from halfway.app.session import NOT_CHECKED, NOT_READ
 from halfway.core import cursors, schedule, tokens, weeks
 from halfway.core.instants import parse_instant
 from halfway.digest import figures, render, weekly
@@ -32,6 +33,7 @@ from halfway.store.database import StoreError
 from halfway.store.links import Links, digest_url
 from halfway.talks import display, planning, rules
 from halfway.words import discretion
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -40,11 +42,11 @@ EARLIER_WEEKS = 12  # the page links this many weeks before the one it shows
 HOME_COMING = 5  # the home page shows this many of the things that come next
 # The home page's quick actions: (address, words).
 QUICK = (
-    ("/talks", "Plan a talk"),
-    ("/log", "Log a moment"),
-    ("/calm", "A calm minute"),
-    ("/asks", "Your asks"),
-    ("/summary", "A summary to bring along"),
+    ("/talks", N_("Plan a talk")),
+    ("/log", N_("Log a moment")),
+    ("/calm", N_("A calm minute")),
+    ("/asks", N_("Your asks")),
+    ("/summary", N_("A summary to bring along")),
 )
 # What comes next (engine/upcoming, given by the daemon): (when, what), soonest first.
 Coming = Callable[[], list[tuple[datetime, str]]]
@@ -61,11 +63,11 @@ SPANS: dict[str, timedelta | None] = {
 }
 log = logging.getLogger("halfway")
 # A month of the record it reads is damaged or missing (the daemon's health names it).
-UNAVAILABLE = (
+UNAVAILABLE = N_(
     "This page cannot be shown just now: a saved file it reads needs attention."
     " The server's status says which."
 )
-NOT_CHECKED = "This form could not be checked. Nothing was changed; please open your link again."
+NOT_SPAN = N_("Choose a day, a week, or until you resume.")
 
 
 class DigestPages:
@@ -133,14 +135,14 @@ class DigestPages:
             talk = {
                 "id": talks[0]["id"],
                 "head": display.talk_head(talks[0], settings.tz),
-                "steps": [(display.STEP_NAMES.get(kind, kind), what) for kind, what in steps],
+                "steps": [(display.step_name(kind), what) for kind, what in steps],
             }
         offer = engage_page.offer(self.store, settings, now)  # once: app/engage
         return {
             "coming": coming,
             "talk": talk,
-            "quick": QUICK,
-            "nav": NAV,
+            "quick": [(href, _(words)) for href, words in QUICK],
+            "nav": nav(),
             "here": "/",
             "engage": offer,
         }
@@ -161,7 +163,7 @@ class DigestPages:
             if str(error) != self.told and str(error) not in (self.said() or ""):
                 self.told = str(error)
                 log.error("the digest page of %s cannot be shown: %s", shown, error)
-            return 503, render.missing_html(UNAVAILABLE, frame)
+            return 503, render.missing_html(_(UNAVAILABLE), frame)
         base = ""  # links stay on this host, whatever public_url says
         earlier = []
         for back in range(1, EARLIER_WEEKS + 1):
@@ -198,12 +200,12 @@ class DigestPages:
         try:
             form = await request.post()
         except Exception:  # a body that is not a form, cut short, too large
-            return web.Response(status=400, text="That form could not be read.", headers=HEADERS)
+            return web.Response(status=400, text=_(NOT_READ), headers=HEADERS)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         fetch_site = request.headers.get("Sec-Fetch-Site")
         guard = fields.get("guard")
         if not tokens.genuine_form(self.key, token, guard, fetch_site, tokens.PAUSE_FORM):
-            return web.Response(status=403, text=NOT_CHECKED, headers=HEADERS)
+            return web.Response(status=403, text=_(NOT_CHECKED), headers=HEADERS)
         return token, fields
 
     async def pause(self, request: web.Request) -> web.Response:
@@ -216,7 +218,7 @@ class DigestPages:
         token, fields = checked
         span = fields.get("span", "")
         if span not in SPANS:
-            return web.Response(status=422, text="Choose a day, a week, or until you resume.")
+            return web.Response(status=422, text=_(NOT_SPAN))
         now = self.clock()
         length = SPANS[span]
         until = now + length if length is not None else None

@@ -21,13 +21,14 @@ from halfway.core import weeks
 from halfway.digest import figures
 from halfway.store.database import Store
 from halfway.words import invoked
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from halfway.config.models import Settings
 
-NOT_TAKEN = "That answer could not be taken. Nothing was changed."
+NOT_TAKEN = N_("That answer could not be taken. Nothing was changed.")
 
 
 def offer(store: Store, settings: Settings, now: datetime) -> dict[str, str] | None:
@@ -65,7 +66,7 @@ class EngagePages:
 
             value, run = fields.get("answer", ""), fields.get("run", "").strip()
             if value not in engage.ANSWERS or not run:
-                return web.Response(status=422, text=NOT_TAKEN)
+                return web.Response(status=422, text=_(NOT_TAKEN))
             engage.answer(self.door.store, run, value, self.door.clock())
             return "/"
 

@@ -22,43 +22,45 @@ from halfway.core import kinds
 from halfway.core.instants import format_instant
 from halfway.ledger import asks, book, boundaries, listing
 from halfway.store.database import Record
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-# an ask's state, as the page says it
+# an ask's state, as the page says it (at the start of its line)
 STATE_WORDS = {
-    asks.DRAFT: "a draft, just for you",
-    asks.ASKED: "said, waiting for an answer",
-    asks.AGREED: "they agreed",
-    asks.DECLINED: "they said no",
-    asks.NO_ANSWER: "no answer",
-    asks.RESTING: "resting",
-    asks.FOLLOWED_UP: "followed up",
+    asks.DRAFT: N_("A draft, just for you"),
+    asks.ASKED: N_("Said, waiting for an answer"),
+    asks.AGREED: N_("They agreed"),
+    asks.DECLINED: N_("They said no"),
+    asks.NO_ANSWER: N_("No answer"),
+    asks.RESTING: N_("Resting"),
+    asks.FOLLOWED_UP: N_("Followed up"),
 }
 # the button that moves an ask to a state
 MOVE_WORDS = {
-    asks.ASKED: "I have said it",
-    asks.AGREED: "They agreed",
-    asks.DECLINED: "They said no",
-    asks.NO_ANSWER: "No answer",
-    asks.FOLLOWED_UP: "I followed it up",
-    asks.RESTING: "Rest it",
+    asks.ASKED: N_("I have said it"),
+    asks.AGREED: N_("They agreed"),
+    asks.DECLINED: N_("They said no"),
+    asks.NO_ANSWER: N_("No answer"),
+    asks.FOLLOWED_UP: N_("I followed it up"),
+    asks.RESTING: N_("Rest it"),
 }
+TAKE_UP = N_("Take it up again")  # the button of a resting ask that was said
 QUIET = (asks.RESTING,)  # the buttons drawn quietly: setting down is never the main thing
 ASK_DONE = {
-    "added": "Noted your ask.",
-    "draft": "Kept as a draft, just for you. Mark it here once you have said it.",
-    asks.ASKED: "Marked as said.",
-    asks.AGREED: "Noted: they agreed.",
-    asks.DECLINED: "Noted. It is kept as it was said.",
-    asks.NO_ANSWER: "Noted: no answer for now.",
-    asks.RESTING: "It rests now. You can take it up again whenever you like.",
-    asks.FOLLOWED_UP: "Followed up. It is closed now.",
+    "added": N_("Noted your ask."),
+    "draft": N_("Kept as a draft, just for you. Mark it here once you have said it."),
+    asks.ASKED: N_("Marked as said."),
+    asks.AGREED: N_("Noted: they agreed."),
+    asks.DECLINED: N_("Noted. It is kept as it was said."),
+    asks.NO_ANSWER: N_("Noted: no answer for now."),
+    asks.RESTING: N_("It rests now. You can take it up again whenever you like."),
+    asks.FOLLOWED_UP: N_("Followed up. It is closed now."),
 }
 BOUNDARY_DONE = {
-    "added": "Added. The boundary nudge will name it in its turn.",
-    "retired": "Set aside. How it held is kept with it.",
+    "added": N_("Added. The boundary nudge will name it in its turn."),
+    "retired": N_("Set aside. How it held is kept with it."),
 }
 
 
@@ -86,20 +88,19 @@ class LedgerPages:
         settings = self.door.settings()
         state = str(ask["state"])
         moves = [
-            (to, MOVE_WORDS.get(to, to), to in QUIET)
+            (to, _(MOVE_WORDS.get(to, to)), to in QUIET)
             for to in asks.allowed(state, ask)
             if to in MOVE_WORDS
         ]
         if state == asks.RESTING and asks.was_said(ask):
             moves = [
-                (to, "Take it up again" if to == asks.ASKED else words, quiet)
-                for to, words, quiet in moves
+                (to, _(TAKE_UP) if to == asks.ASKED else words, quiet) for to, words, quiet in moves
             ]
         return {
             "id": ask["id"],
             "text": ask["text"],
             "state": state,
-            "words": STATE_WORDS.get(state, state),
+            "words": _(STATE_WORDS.get(state, state)),
             "since": listing.stamp(format_instant(asks.changed_at(ask)), settings.tz),
             "moves": moves,
         }
@@ -116,7 +117,7 @@ class LedgerPages:
             session,
             "app_asks.html",
             "/asks",
-            "Asks",
+            _("Asks"),
             status,
             open=[self.ask_shown(a) for a in found.shown if asks.is_open(a)],
             closed=[self.ask_shown(a) for a in found.shown if not asks.is_open(a)],
@@ -133,7 +134,9 @@ class LedgerPages:
             return forbidden()
         done = ASK_DONE.get(request.query.get("done", ""))
         everything = request.query.get("all") == "1"
-        return await self.door.run(lambda: self.asks_body(session, everything, done=done))
+        return await self.door.run(
+            lambda: self.asks_body(session, everything, done=done and _(done))
+        )
 
     async def add_ask(self, request: web.Request) -> web.StreamResponse:
         """`halfway ask add TEXT [--draft]`."""
@@ -189,7 +192,7 @@ class LedgerPages:
             session,
             "app_boundaries.html",
             "/boundaries",
-            "Boundaries",
+            _("Boundaries"),
             status,
             active=[b for b in shown if b["active"]],
             retired=[b for b in shown if not b["active"]],
@@ -203,7 +206,9 @@ class LedgerPages:
             return forbidden()
         done = BOUNDARY_DONE.get(request.query.get("done", ""))
         everything = request.query.get("all") == "1"
-        return await self.door.run(lambda: self.boundaries_body(session, everything, done=done))
+        return await self.door.run(
+            lambda: self.boundaries_body(session, everything, done=done and _(done))
+        )
 
     async def add_boundary(self, request: web.Request) -> web.StreamResponse:
         """`halfway boundary add TEXT`."""

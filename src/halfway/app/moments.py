@@ -22,34 +22,37 @@ from halfway.app.session import Session
 from halfway.core.instants import parse_instant
 from halfway.ledger import book
 from halfway.store.database import Record
+from halfway.words import dates
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 # What each kind of entry is called on the page (as the reply page's log form says it).
 KIND_LABELS = {
-    "gesture": "A gesture or a kind moment",
-    "initiation": "Reaching out",
-    "boundary": "A boundary",
-    "note": "A note",
-    "hurt": "Something that hurt or worried me",
+    "gesture": N_("A gesture or a kind moment"),
+    "initiation": N_("Reaching out"),
+    "boundary": N_("A boundary"),
+    "note": N_("A note"),
+    "hurt": N_("Something that hurt or worried me"),
 }
 # Who, on the page ("" = not said: an initiation is then the person's own, as the CLI).
-BY_LABELS = (("", "Not said"), ("me", "Me"), ("partner", "My partner"))
+BY_LABELS = (("", N_("Not said")), ("me", N_("Me")), ("partner", N_("My partner")))
 # A refused field, named by its label on the page (`book.entry_problem` gives the field).
-FIELD_LABELS = {"kind": "What it was", "text": "What happened", "by": "Who"}
+FIELD_LABELS = {"kind": N_("What it was"), "text": N_("What happened"), "by": N_("Who")}
+MOMENT_LABELS = {"text": N_("The moment")}  # the calm minute's one field
 STORY_KIND = "gesture"  # the story check's moment: a moment noticed, as the evening's
 RECENT = 20  # today's entries shown, the latest first
 DONE_WORDS = {
-    "noted": "Noted in your log. Thank you for writing it down.",
-    "kept": "Kept in your log. Thank you for noticing it.",
+    "noted": N_("Noted in your log. Thank you for writing it down."),
+    "kept": N_("Kept in your log. Thank you for noticing it."),
 }
 
 
 def problem_words(error: book.LedgerError, labels: dict[str, str] = FIELD_LABELS) -> str:
     """The CLI's words for a refused entry, its field named as the page names it."""
     field, problem = book.entry_problem(error)
-    return f"{labels.get(field, field)}: {problem}"
+    return f"{_(labels.get(field, field))}: {problem}"
 
 
 class MomentPages:
@@ -78,17 +81,17 @@ class MomentPages:
             if at.date() == day:
                 found.append((at, entry))
         found.sort(key=lambda pair: pair[0], reverse=True)
-        return [{"time": at.strftime("%H:%M"), "text": str(e["text"])} for at, e in found][:RECENT]
+        return [{"time": dates.clock(at), "text": str(e["text"])} for at, e in found][:RECENT]
 
     def log_body(self, session: Session, status: int = 200, **context: object) -> web.Response:
         return self.door.show(
             session,
             "app_log.html",
             "/log",
-            "Log a moment",
+            _("Log a moment"),
             status,
-            kinds=KIND_LABELS,
-            whos=BY_LABELS,
+            kinds={kind: _(label) for kind, label in KIND_LABELS.items()},
+            whos=[(who, _(label)) for who, label in BY_LABELS],
             max_text=book.MAX_ENTRY,
             today=self.today(),
             **context,
@@ -99,7 +102,7 @@ class MomentPages:
             session,
             "app_calm.html",
             "/calm",
-            "A calm minute",
+            _("A calm minute"),
             status,
             max_text=book.MAX_ENTRY,
             **context,
@@ -110,14 +113,14 @@ class MomentPages:
         if session is None:
             return forbidden()
         done = DONE_WORDS.get(request.query.get("done", ""))
-        return await self.door.run(lambda: self.log_body(session, done=done))
+        return await self.door.run(lambda: self.log_body(session, done=done and _(done)))
 
     async def calm_page(self, request: web.Request) -> web.StreamResponse:
         session = self.door.sessions.of(request)
         if session is None:
             return forbidden()
         done = DONE_WORDS.get(request.query.get("done", ""))
-        return await self.door.run(lambda: self.calm_body(session, done=done))
+        return await self.door.run(lambda: self.calm_body(session, done=done and _(done)))
 
     # the forms -------------------------------------------------------------------------
 
@@ -144,7 +147,7 @@ class MomentPages:
             try:
                 book.add_entry(self.door.store, STORY_KIND, text, None, self.door.clock())
             except book.LedgerError as error:
-                problem = problem_words(error, {"text": "The moment"})
+                problem = problem_words(error, MOMENT_LABELS)
                 return self.calm_body(session, 422, problem=problem, text=text)
             return "/calm?done=kept"
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, TypeVar, TypeVarTuple
 from halfway.app.session import HEADERS, Session, Sessions
 from halfway.config.models import Settings
 from halfway.store.database import Store
-from halfway.words import discretion, templates
+from halfway.words import discretion, language, templates
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -26,13 +27,18 @@ Write = Callable[[Session, dict[str, str]], "web.Response | str"]
 
 # (address, name) of each page, in the order the way around shows them.
 NAV = (
-    ("/", "Home"),
-    ("/talks", "Talks"),
-    ("/asks", "Asks"),
-    ("/boundaries", "Boundaries"),
-    ("/log", "Log a moment"),
-    ("/calm", "Calm minute"),
+    ("/", N_("Home")),
+    ("/talks", N_("Talks")),
+    ("/asks", N_("Asks")),
+    ("/boundaries", N_("Boundaries")),
+    ("/log", N_("Log a moment")),
+    ("/calm", N_("Calm minute")),
 )
+
+
+def nav() -> list[tuple[str, str]]:
+    """NAV in the language of the moment."""
+    return [(href, _(name)) for href, name in NAV]
 
 
 @dataclass(frozen=True)
@@ -48,18 +54,18 @@ class Door:
     def html(
         self, session: Session, template: str, here: str, title: str, **context: object
     ) -> str:
-        """One page of the app: `template` (which extends `app.html`) with `context`."""
+        """One page of the app: `template` (which extends `app.html`) with `context`;
+        `title` is in the language of the moment already."""
         frame = discretion.frame(self.settings())
-        return str(
-            templates.template(template).render(
-                **context,
-                **frame.footer(),
-                page_title=frame.page_title(f"halfway · {title}"),
-                nav=NAV,
-                here=here,
-                csrf=self.sessions.guard(session),
-            )
-        )
+        shared = {  # a dict, not keywords: a context may name one of these too (`lang`)
+            **frame.footer(),
+            "page_title": frame.page_title(f"halfway · {title}"),
+            "nav": nav(),
+            "here": here,
+            "lang": language.current(),
+            "csrf": self.sessions.guard(session),
+        }
+        return str(templates.template(template).render({**context, **shared}))
 
     def answer(self, session: Session, text: str, status: int = 200) -> web.Response:
         """An HTML answer, the cookie set when this request opened the session."""

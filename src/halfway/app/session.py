@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from halfway.config.models import Settings
 from halfway.core import tokens
 from halfway.store.links import Links
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -31,7 +32,10 @@ if TYPE_CHECKING:
 COOKIE = "session"
 FORM_FIELD = "csrf"
 MAX_FORM = 64 * 1024  # a form of the app is far smaller; aiohttp refuses more (413)
-NOT_CHECKED = "This form could not be checked. Nothing was changed; please open your link again."
+NOT_CHECKED = N_(
+    "This form could not be checked. Nothing was changed; please open your link again."
+)
+NOT_READ = N_("That form could not be read.")
 # no-store, no-referrer and nosniff come with every answer (replies.web.harden)
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -123,13 +127,13 @@ class Sessions:
         try:
             posted = await request.post()
         except Exception:  # a body that is not a form, cut short, too large
-            return web.Response(status=400, text="That form could not be read.", headers=HEADERS)
+            return web.Response(status=400, text=_(NOT_READ), headers=HEADERS)
         fields = {k: v for k, v in posted.items() if isinstance(v, str)}
         fetch_site = request.headers.get("Sec-Fetch-Site")
         guard = fields.pop(FORM_FIELD, None)
         genuine = tokens.genuine_form(self.key, session.cookie, guard, fetch_site, tokens.APP_FORM)
         if not genuine or not self.from_here(request):
-            return web.Response(status=403, text=NOT_CHECKED, headers=HEADERS)
+            return web.Response(status=403, text=_(NOT_CHECKED), headers=HEADERS)
         return session, fields
 
 

@@ -14,12 +14,13 @@ from halfway.app.pages import Door, forbidden
 from halfway.app.session import HEADERS, Session
 from halfway.digest import summary, summaryrender
 from halfway.words import discretion
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 DEFAULT_SPAN = timedelta(weeks=12)  # the form offers the last twelve weeks (about three months)
-NOT_DATES = "Please give both days as dates, like 2026-09-01."
+NOT_DATES = N_("Please give both days as dates, like 2026-09-01.")
 
 
 class SummaryPages:
@@ -37,7 +38,9 @@ class SummaryPages:
     def body(self, session: Session, status: int = 200, **context: object) -> web.Response:
         today = self.door.clock().astimezone(self.door.settings().tz).date()
         context = {"first": (today - DEFAULT_SPAN).isoformat(), "last": today.isoformat()} | context
-        return self.door.show(session, "app_summary.html", "/summary", "Summary", status, **context)
+        return self.door.show(
+            session, "app_summary.html", "/summary", _("Summary"), status, **context
+        )
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         session = self.door.sessions.of(request)
@@ -57,7 +60,9 @@ class SummaryPages:
             try:
                 first, last = (date.fromisoformat(typed[k].strip()) for k in ("first", "last"))
             except ValueError:
-                return self.body(session, 422, problem=NOT_DATES, notes=notes, hurt=hurt, **typed)
+                return self.body(
+                    session, 422, problem=_(NOT_DATES), notes=notes, hurt=hurt, **typed
+                )
             try:
                 summary.period(first, last, now.astimezone(settings.tz).date())
             except ValueError as error:  # the CLI's own words

@@ -19,17 +19,28 @@ from halfway.core.instants import parse_instant
 from halfway.store.database import Record
 from halfway.talks import display, planning, rules
 from halfway.talks.when import When, WhenError, talk_time
+from halfway.words.language import N_, _, pgettext
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 DONE_WORDS = {
-    "planned": "Planned. Its nudges come at the times shown.",
-    "moved": "Moved. Its nudges move with it.",
-    "cancelled": "Called off. Its nudges not yet sent will not be sent.",
-    "done": "Well done for showing up. The reflection still comes.",
+    "planned": N_("Planned. Its nudges come at the times shown."),
+    "moved": N_("Moved. Its nudges move with it."),
+    "cancelled": N_("Called off. Its nudges not yet sent will not be sent."),
+    "done": N_("Well done for showing up. The reflection still comes."),
 }
+
 DONE_AFTER = {"move": "moved", "cancel": "cancelled", "done": "done"}
+
+
+def state_words(state: str) -> str:
+    """A talk's state as the page names it (the stored code is its English word)."""
+    if state == rules.DONE:
+        return pgettext("talk", "done")
+    if state == rules.CANCELLED:
+        return pgettext("talk", "cancelled")
+    return state
 
 
 class TalkPages:
@@ -55,14 +66,15 @@ class TalkPages:
         settings = self.door.settings()
         spans = planning.paused_all(self.door.store.view().records("nudges"))
         steps = [
-            (display.STEP_NAMES.get(kind, kind), what)
+            (display.step_name(kind), what)
             for kind, what in display.chain_steps(talk, settings, now, spans)
         ]
         begun = parse_instant(talk["at"]) <= now
+        state = str(talk["state"])
         return {
             "id": talk["id"],
             "head": display.talk_head(talk, settings.tz),
-            "state": talk["state"],
+            "state": state_words(state),
             "steps": steps,
             "begun": begun,
         }
@@ -76,11 +88,11 @@ class TalkPages:
             session,
             "app_talks.html",
             "/talks",
-            "Talks",
+            _("Talks"),
             status,
             planned=planned,
             others=others,
-            examples=display.WHEN_EXAMPLES,
+            examples=_(display.WHEN_EXAMPLES),
             **context,
         )
 
@@ -89,7 +101,7 @@ class TalkPages:
         if session is None:
             return forbidden()
         done = DONE_WORDS.get(request.query.get("done", ""))
-        return await self.door.run(lambda: self.body(session, done=done))
+        return await self.door.run(lambda: self.body(session, done=done and _(done)))
 
     # the forms -------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from halfway.app.pages import Door, back, forbidden
 from halfway.app.session import Session
 from halfway.core import weeks
 from halfway.digest import year
+from halfway.words.language import _
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -35,16 +36,16 @@ class YearPages:
             number = year.year_of(asked, now, settings.tz)
         except ValueError as error:
             return self.door.show(
-                session, "app_year.html", "/", "A look back", 404, y=None, message=str(error)
+                session, "app_year.html", "/", _("A look back"), 404, y=None, message=str(error)
             )
         found = year.read(self.door.store, number, settings.tz, now)
         if found is None:
             message = year.too_little(number)
             return self.door.show(
-                session, "app_year.html", "/", "A look back", y=None, message=message
+                session, "app_year.html", "/", _("A look back"), y=None, message=message
             )
         return self.door.show(
-            session, "app_year.html", "/", f"{year.TITLE} · {number}", 200, **year.context(found)
+            session, "app_year.html", "/", f"{_(year.TITLE)} · {number}", 200, **year.context(found)
         )
 
     async def latest(self, request: web.Request) -> web.Response:

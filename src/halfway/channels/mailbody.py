@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 from halfway.words import templates
+from halfway.words.language import N_, _, current
 
-MAIL_BUTTON = "Open the reply page"
+MAIL_BUTTON = N_("Open the reply page")
 
 
 def mail_html(title: str, body: str, link: str | None) -> str:
@@ -28,6 +29,6 @@ def mail_html(title: str, body: str, link: str | None) -> str:
         if lines:
             paragraphs.append(lines)
     html = templates.template("mail.html").render(
-        title=title, paragraphs=paragraphs, link=link, button=MAIL_BUTTON
+        title=title, paragraphs=paragraphs, link=link, button=_(MAIL_BUTTON), lang=current()
     )
     return re.sub(r">\s+<", "><", html).strip()

@@ -3,8 +3,8 @@ consistent file of the data folder, taken while the daemon runs, and its way bac
 empty folder, each checked by checksum and record id. Thin over `store/backups` (taking
 and restoring) and `store/backupfile` (what the file holds).
 
-The key: until encryption at rest is in the config, no backup is sealed here (`KEY`);
-the store's functions take the key, so a sealed backup is one argument away.
+The key: with encryption at rest in the config (`[encryption]`), the backup is sealed
+whole with the folder's own key, and a sealed backup opens only with it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from halfway.words.language import N_, _
 
 BACKUP_HELP = N_("write one consistent backup file of the data folder (while halfway runs, too)")
 RESTORE_HELP = N_("restore a backup into an empty folder, checking every file and record")
-KEY: bytes | None = None  # the configured encryption key, once the config has one
 
 
 def backup_epilog() -> str:
@@ -65,25 +64,27 @@ def add_commands(command: AddCommand) -> None:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     from halfway.store import backupfile, backups
+    from halfway.store.atrest import store_key
 
     settings = load_settings(args)
+    key = store_key(settings)
     path = Path(args.file)
     try:
         if args.check:
             if args.force:
                 raise UsageError(_("--force: only for writing a backup, not with --check"))
-            found = backupfile.open_backup(path, KEY)
+            found = backupfile.open_backup(path, key)
             print(
                 _(
                     "{path}: a whole backup, taken {when}: {holds}; every checksum and id matches"
                 ).format(path=path, when=found.taken(), holds=found.holds())
             )
             return 0
-        found = backups.backup(settings.data_dir, path, KEY, args.force, utc_now())
+        found = backups.backup(settings.data_dir, path, key, args.force, utc_now())
     except backupfile.BadInput as error:
         raise UsageError(str(error)) from None
     print(_("backed up {holds} to {path}").format(holds=found.holds(), path=path))
-    if KEY is None:
+    if key is None:
         print(
             _(
                 "it is not encrypted, and it holds the reply key:"
@@ -95,11 +96,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from halfway.store import backupfile, backups
+    from halfway.store.atrest import store_key
 
     settings = load_settings(args)
     folder = Path(args.folder)
     try:
-        found = backups.restore(Path(args.file), KEY, folder)
+        found = backups.restore(Path(args.file), store_key(settings), folder)
     except backupfile.BadInput as error:
         raise UsageError(str(error)) from None
     print(

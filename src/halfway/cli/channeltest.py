@@ -20,7 +20,7 @@ TITLE = "halfway test message"
 def test_message(name: str, discreet: bool) -> str:
     """The words of a test message: unmistakably a test, and nothing personal."""
     return (
-        f"{discretion.TEST if discreet else TITLE} — if this reached you, your '{name}' channel works.\n"
+        f"{_(discretion.TEST) if discreet else TITLE} — if this reached you, your '{name}' channel works.\n"
         "Nothing was recorded and no answer is needed."
     )
 
@@ -40,7 +40,7 @@ def cmd_test_channel(args: argparse.Namespace) -> int:
     where = ", ".join(sending.mask(url) for url in urls)
     result = sending.send(
         {args.name: urls},
-        settings.discreet_title if settings.discreet else TITLE,
+        discretion.shown_title(settings.discreet_title) if settings.discreet else TITLE,
         test_message(args.name, settings.discreet),
         settings.send_timeout.total_seconds(),
         # the path every nudge takes (ntfy in its JSON form), with nothing to tap

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from halfway.cli.commands import utc_now
 from halfway.cli.invocation import load_settings
 from halfway.words import invoked
-from halfway.words.plural import plural
+from halfway.words.language import N_, _, ngettext
 
 if TYPE_CHECKING:
     from halfway.channels.sending import ChannelResult
@@ -46,29 +46,37 @@ DEMO_NUDGES = (
 )
 LOCAL_ONLY = "demo-data://nothing-leaves-this-machine"
 TABLES = ("deliveries", "replies", "entries", "talks", "asks")  # what counts as real data
+# each table as the summary names it
+TABLE_NAMES = {
+    "deliveries": N_("deliveries"),
+    "replies": N_("replies"),
+    "entries": N_("entries"),
+    "talks": N_("talks"),
+    "asks": N_("asks"),
+}
 
 
 def add_command(
     command: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
 ) -> None:
     """`halfway demo-data [--weeks N] [--seed N]` on the `halfway` parser."""
-    p = command("demo-data", cmd_demo_data, "fill an empty data folder with sample weeks")
-    p.description = (
+    p = command("demo-data", cmd_demo_data, _("fill an empty data folder with sample weeks"))
+    p.description = _(
         "Fill an empty data folder (the config's data_dir) with weeks of plausible sample "
         "history, made by halfway's own daemon and commands on a simulated clock, so "
-        f"'{invoked.command('digest')}' and '{invoked.command('history')}' have something"
-        " to show. Nothing is sent. "
+        "'{digest}' and '{history}' have something to show. Nothing is sent. "
         "A folder that already holds data is refused and left as it is."
-    )
-    p.add_argument(
-        "--weeks", type=weeks_arg, default=12, help=f"how many weeks (1-{MAX_WEEKS}, default 12)"
-    )
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the same seed, the same story")
+    ).format(digest=invoked.command("digest"), history=invoked.command("history"))
+    weeks = _("how many weeks (1-{most}, default 12)").format(most=MAX_WEEKS)
+    p.add_argument("--weeks", type=weeks_arg, default=12, help=weeks)
+    seed = _("the same seed, the same story")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=seed)
 
 
 def weeks_arg(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_WEEKS:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1 to {MAX_WEEKS}")
+        wrong = _("'{text}' is not a whole number from 1 to {most}")
+        raise argparse.ArgumentTypeError(wrong.format(text=text, most=MAX_WEEKS))
     return int(text)
 
 
@@ -112,7 +120,7 @@ def held_data(data_dir: Path, key: bytes | None = None) -> str:
         )
         for table in TABLES:
             counts[table] += len(data.get(table) or {})
-    return ", ".join(f"{table}: {n}" for table, n in counts.items() if n)
+    return ", ".join(f"{_(TABLE_NAMES[table])}: {n}" for table, n in counts.items() if n)
 
 
 def summary(
@@ -122,17 +130,22 @@ def summary(
     again: Callable[[str], str] = invoked.command,
 ) -> str:
     """What was made, and the next commands on this same folder (`again` writes each)."""
-    counts = " · ".join(f"{table} {n}" for table, n in made.items())
-    return (
-        f"halfway demo-data: made {plural(weeks, 'week')} of sample history in {data_dir}\n"
-        f"  {counts}\n"
-        "  Nothing was sent: every nudge was delivered on this machine only.\n"
-        "Next, on this folder:\n"
-        f"  {again('digest --out digest.html')}   # a week's digest\n"
-        f"  {again('history')}   # everything\n"
-        f"  {again('run')}   # carries on here; prints what it sends (--real-channels: sends)\n"
-        "For your real data, point data_dir at a new, empty folder."
-    )
+    counts = " · ".join(f"{_(TABLE_NAMES.get(table, table))} {n}" for table, n in made.items())
+    made_weeks = ngettext("{n} week", "{n} weeks", weeks).format(n=weeks)
+    lines = [
+        _("halfway demo-data: made {weeks} of sample history in {folder}").format(
+            weeks=made_weeks, folder=data_dir
+        ),
+        f"  {counts}",
+        "  " + _("Nothing was sent: every nudge was delivered on this machine only."),
+        _("Next, on this folder:"),
+        f"  {again('digest --out digest.html')}   # " + _("a week's digest"),
+        f"  {again('history')}   # " + _("everything"),
+        f"  {again('run')}   # "
+        + _("carries on here; prints what it sends (--real-channels: sends)"),
+        _("For your real data, point data_dir at a new, empty folder."),
+    ]
+    return "\n".join(lines)
 
 
 def start_of(now: datetime, weeks: int, settings: Settings) -> datetime:
@@ -179,11 +192,12 @@ def fill(user: Settings, weeks: int, seed: int, end: datetime) -> dict[str, int]
 
     found = held_data(user.data_dir, store_key(user))
     if found:
-        raise StoreError(
-            f"{user.data_dir}: already holds data ({found}); demo-data fills only an "
+        refused = _(
+            "{folder}: already holds data ({found}); demo-data fills only an "
             "empty folder and changed nothing. Name another data_dir, e.g. "
             "HALFWAY_DATA_DIR=/tmp/halfway-demo halfway demo-data"
         )
+        raise StoreError(refused.format(folder=user.data_dir, found=found))
     clock = SimClock(start_of(end, weeks, user))
     store = open_store(user, clock=clock)
     with store.transaction() as tx:  # run, send and digest --send there print, not send

@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from halfway.words import invoked
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
+
+# The words of demo.toml's nudges, for the catalogs: the demo says them in the language.
+DEMO_TEXTS = (
+    N_("Demo: a reminder of the boundary you set for yourself. How has it held up lately?"),
+)
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
@@ -62,24 +68,35 @@ def demo_settings(args: argparse.Namespace) -> Settings:
     data["data_dir"] = str(data_dir)
     data["channels"]["terminal"] = f"halfway://terminal?inbox={data_dir / 'demo-inbox.jsonl'}"
     args.source = "the demo config"
-    return loader.build(data, "demo config", sending.url_problem)
+    settings = loader.build(data, "demo config", sending.url_problem)
+    nudges = [n.model_copy(update={"text": _(n.text)}) if n.text else n for n in settings.nudges]
+    return settings.model_copy(update={"nudges": nudges})
 
 
 def demo_banner(settings: Settings) -> None:
     """What the demo shows, and where its data is: said once its port is taken."""
     data_dir = settings.data_dir
-    print(
+    banner = _(
         "halfway demo: three practice nudges will appear here every few seconds.\n"
         "At first the demo answers them for you, as if you had tapped the link; then it\n"
         "goes quiet, so you can see halfway ease off instead of nagging: let it run about\n"
         "a minute to see that. Each nudge, answer, reminder and skip in the log is\n"
         "followed by a line starting with ↳ that says what it means.\n"
         "Nothing leaves this machine and no account is needed.\n"
-        f"Data: {settings.db_path}  ·  inbox: {data_dir / 'demo-inbox.jsonl'}\n"
-        f"Health: http://{settings.server.listen}/healthz  ·  stop with Ctrl+C.\n"
-        f"To use your phone: '{invoked.command('init')}', put an apprise URL under [channels]\n"
-        '(e.g. phone = "ntfy://ntfy.sh/your-secret-topic"),'
-        f" then '{invoked.command('check')}'\n"
-        f"and '{invoked.command('run')}'. halfway is a companion, not professional advice.",
+        "Data: {data}  ·  inbox: {inbox}\n"
+        "Health: {health}  ·  stop with Ctrl+C.\n"
+        "To use your phone: '{init}', put an apprise URL under [channels]\n"
+        "(e.g. phone = \"ntfy://ntfy.sh/your-secret-topic\"), then '{check}'\n"
+        "and '{run}'. halfway is a companion, not professional advice."
+    )
+    print(
+        banner.format(
+            data=settings.db_path,
+            inbox=data_dir / "demo-inbox.jsonl",
+            health=f"http://{settings.server.listen}/healthz",
+            init=invoked.command("init"),
+            check=invoked.command("check"),
+            run=invoked.command("run"),
+        ),
         flush=True,
     )

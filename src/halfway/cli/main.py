@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +42,7 @@ from halfway.cli.history import cmd_accept_loss, cmd_export, cmd_history
 from halfway.cli.ledger import add_commands as add_ledger_commands
 from halfway.cli.ledger import cmd_log
 from halfway.cli.links import add_commands as add_link_commands
-from halfway.cli.speech import Parser, early
+from halfway.cli.speech import Parser, days_ahead, early, history_since, positive_int
 from halfway.cli.summary import add_command as add_summary_command
 from halfway.cli.talk import add_commands as add_talk_commands
 from halfway.cli.upcoming import cmd_status, cmd_upcoming
@@ -57,34 +56,6 @@ ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")  # as ledger
 
 
 # the parser ---------------------------------------------------------------
-
-
-def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(
-            _("'{text}' is not a whole number of 1 or more").format(text=text)
-        )
-    return int(text)
-
-
-def days_ahead(text: str) -> int:
-    """A number of days to look ahead: at most ten years, past which the dates overflow."""
-    if positive_int(text) > 3660:
-        raise argparse.ArgumentTypeError(
-            _("'{text}' is more than 3660 days (10 years)").format(text=text)
-        )
-    return int(text)
-
-
-def history_since(text: str) -> date:
-    """`history --since DATE`: a calendar date as `2026-11-01`, nothing else (the typed
-    times' other grammars: `commands.pause_until`, `talks.when.talk_time`)."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            _("'{text}' is not a date like 2026-11-01").format(text=text)
-        ) from None
 
 
 def build_parser() -> Parser:

@@ -1,5 +1,6 @@
 """The parser's words: the language a command speaks before its settings load, and
-`Parser`, which says an argument's mistake in one line in that language.
+`Parser`, which says an argument's mistake in one line in that language, and the
+argument types whose problems it says.
 
 The language: argparse builds its help and
 says a mistake before any config is read, so `main` picks it first, from (in order)
@@ -21,6 +22,7 @@ import os
 import re
 import tomllib
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -109,3 +111,34 @@ class Parser(argparse.ArgumentParser):
             prog=self.prog, message=argparse_message(message), command=invoked.command(words)
         )
         self.exit(2, line + "\n")
+
+
+# the argument types, whose problems the parser says ------------------------------
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a whole number of 1 or more").format(text=text)
+        )
+    return int(text)
+
+
+def days_ahead(text: str) -> int:
+    """A number of days to look ahead: at most ten years, past which the dates overflow."""
+    if positive_int(text) > 3660:
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is more than 3660 days (10 years)").format(text=text)
+        )
+    return int(text)
+
+
+def history_since(text: str) -> date:
+    """`history --since DATE`: a calendar date as `2026-11-01`, nothing else (the typed
+    times' other grammars: `commands.pause_until`, `talks.when.talk_time`)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a date like 2026-11-01").format(text=text)
+        ) from None

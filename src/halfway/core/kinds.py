@@ -21,6 +21,7 @@ from halfway.words.catalog import (
     PAUSE_WEEK,
     PLACEHOLDER,
     PRACTICES,
+    TEXT_LABEL,
     Practice,
     WordsError,
     fill,
@@ -29,6 +30,7 @@ from halfway.words.catalog import (
     safety_line,
     shipped,
 )
+from halfway.words.language import N_, _
 from halfway.words.overrides import check_overrides, merge, with_overrides
 
 __all__ = [
@@ -56,27 +58,27 @@ __all__ = [
     "with_overrides",
 ]
 
-MOVEMENT = (
-    ("agreed_time", "Agreed to a time"),
-    ("acknowledged", "Acknowledged my feelings"),
-    ("small_change", "Made a small change"),
-    ("none", "No movement"),
+MOVEMENT = (  # as words.toml words them (the labels are its msgids)
+    ("agreed_time", N_("Agreed to a time")),
+    ("acknowledged", N_("Acknowledged my feelings")),
+    ("small_change", N_("Made a small change")),
+    ("none", N_("No movement")),
 )
 MAX_TEXT = 2000
 # The partner's side of a reply: what the partner did or did not do, asked by the kinds
 # that ask about movement. `[partner] record = false` leaves these choices out of the
 # next nudges (see `shape`); everything else a nudge asks is the person's own.
 PARTNER_KINDS = frozenset({"pattern_review", "talk_reflection"})
-PARTNER_CHOICES = frozenset({code for code, _ in MOVEMENT} | {"avoided", "refused"})
-OWN_WORDS = "How you are doing, in your own words"
+PARTNER_CHOICES = frozenset({code for code, _label in MOVEMENT} | {"avoided", "refused"})
+OWN_WORDS = N_("How you are doing, in your own words")
 # What these kinds say instead while the partner's side is not recorded: nothing of the
 # partner's movement, only the person's own side (the scale and the note stay).
 OWN_SIDE = {
-    "pattern_review": (
+    "pattern_review": N_(
         "A calm look back at your week: how you are doing, and how much of your energy"
         " went into reaching out. No right answers."
     ),
-    "talk_reflection": (
+    "talk_reflection": N_(
         "You showed up for that talk. What helped, or what would you try next time?"
         " A few words for yourself are enough."
     ),
@@ -99,7 +101,7 @@ def render(
     the safety line ends with it (and the user's `helpline`)."""
     practice = (catalogue or PRACTICES)[kind]
     if not record_partner and kind in OWN_SIDE and not (text or "").strip():
-        text = OWN_SIDE[kind]  # `[partner] record = false`: nothing of the partner's side
+        text = _(OWN_SIDE[kind])  # `[partner] record = false`: nothing of the partner's side
     body = fill((text or "").strip() or pick(_fitting(practice.variants, fields), seed), fields)
     if practice.safety:
         body = f"{body}\n\n{safety_line(helpline)}"
@@ -124,34 +126,38 @@ class Shape:
     free_text: bool = False
     scale: str | None = None
     note: bool = False
-    text_label: str = "Your words"
+    # the words over the box and over the note field, in the language of the moment when
+    # the shape is made (a delivery stores its shape with them)
+    text_label: str = field(default_factory=lambda: _(TEXT_LABEL))
     takes_reply: bool = field(default=True)
-    note_label: str = NOTE_LABEL  # the words over the note field
+    note_label: str = field(default_factory=lambda: _(NOTE_LABEL))
 
     def problem(self, value: str, scale: str | None = None) -> str | None:
         """Why `value` (and `scale`) is not a reply this shape takes, or None if it is."""
         if not self.takes_reply:
-            return "this nudge does not take a reply"
+            return _("this nudge does not take a reply")
         value = value.strip()
         if not value:
-            return "the reply is empty"
+            return _("the reply is empty")
         if len(value) > MAX_TEXT:
-            return f"the reply is longer than {MAX_TEXT} characters"
+            return _("the reply is longer than {n} characters").format(n=MAX_TEXT)
         if scale not in (None, "") and (
             self.scale is None or scale not in "12345" or len(scale) != 1
         ):
-            return "the scale takes a number from 1 to 5"
-        codes = [code for code, _ in self.choices]
+            return _("the scale takes a number from 1 to 5")
+        codes = [code for code, _label in self.choices]
         if value == LATER or value in codes or self.free_text:
             return None
-        return f"'{value}' is not one of: {', '.join([*codes, LATER])}"
+        return _("'{value}' is not one of: {codes}").format(
+            value=value, codes=", ".join([*codes, LATER])
+        )
 
     def label(self, value: str) -> str:
         """The words a person reads for a stored value."""
         if value == LATER:
-            return "Later"
+            return _("Later")
         if value == PAUSE_WEEK:
-            return "Pause this for a week"
+            return _("Pause this for a week")
         return dict(self.choices).get(value, value)
 
 
@@ -179,7 +185,7 @@ def shape(
     own = tuple((code, code.replace("_", " ").capitalize()) for code in choices or [])
     if not record_partner and kind in PARTNER_KINDS:
         kept = tuple(c for c in own or practice.choices if c[0] not in PARTNER_CHOICES)
-        label = practice.note_label if practice.note_label != NOTE_LABEL else OWN_WORDS
+        label = practice.note_label if practice.note_label != _(NOTE_LABEL) else _(OWN_WORDS)
         return Shape(
             choices=kept,
             free_text=True,
@@ -198,8 +204,8 @@ def shape(
     )
 
 
-REMINDER_LINE = "A gentle second ask, only if you have a minute."
-PAUSE_OFFER = (
+REMINDER_LINE = N_("A gentle second ask, only if you have a minute.")
+PAUSE_OFFER = N_(
     "A few of these have gone by unanswered, and that's okay. Would a break help?"
     " You can pause this one for a week from the link."
 )
@@ -216,9 +222,12 @@ def message(
 ) -> tuple[str, str]:
     """The (title, body) that leaves the machine. Discreet: exactly `discreet_title`, and
     one neutral line with the link (see `halfway.discretion`); nothing on a lock screen
-    or in a mail preview says what the nudge is about."""
+    or in a mail preview says what the nudge is about. In the language of the moment
+    (`words` and `title` come rendered in it, see `render`); the default title too."""
     if discreet:
-        return discreet_title, discretion.nudge_body(link, reminder, offer_pause)
-    extra = [REMINDER_LINE] if reminder else []
-    lines = [*extra, words, *([PAUSE_OFFER] if offer_pause else [])]
-    return title, "\n\n".join(lines) + (f"\n\nReply: {link}" if link else "")
+        shown = discretion.shown_title(discreet_title)
+        return shown, discretion.nudge_body(link, reminder, offer_pause)
+    extra = [_(REMINDER_LINE)] if reminder else []
+    lines = [*extra, words, *([_(PAUSE_OFFER)] if offer_pause else [])]
+    reply = "\n\n" + _("Reply: {link}").format(link=link) if link else ""
+    return title, "\n\n".join(lines) + reply

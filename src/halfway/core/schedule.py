@@ -22,6 +22,7 @@ from halfway.config import cron
 from halfway.config.models import Nudge
 from halfway.config.practices import QuietHours
 from halfway.core.instants import instant_at_wall
+from halfway.words import dates
 
 # How many consecutive cron matches to examine inside one quiet window
 # before giving up on coalescing (a '* * * * *' nudge over 10 quiet hours is 600).
@@ -216,9 +217,12 @@ def shows_seconds(fires: list[Fire], nudges: list[Nudge]) -> bool:
 
 
 def clock_text(moment: datetime, zone: tzinfo, seconds: bool = False) -> str:
-    """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST' (or '18:00:15 CEST')."""
+    """A fire time as a person reads it: 'Sun 2026-03-29 18:00 CEST' (or '18:00:15 CEST'),
+    the weekday in the language of the moment ('So. 2026-03-29 18:00 CEST')."""
     local = moment.astimezone(zone)
-    return local.strftime(f"%a %Y-%m-%d %H:%M{':%S' if seconds else ''} %Z")
+    return f"{dates.weekday(local)} " + local.strftime(
+        f"%Y-%m-%d %H:%M{':%S' if seconds else ''} %Z"
+    )
 
 
 # catch-up ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from halfway.core.instants import format_instant
 from halfway.core.rawjson import Record
 from halfway.core.reasons import ASK_WAITING, BACKOFF, CLOCK_JUMPED, DOWN, PAUSED, QUIET_HOURS
 from halfway.core.records import Delivery
+from halfway.words.language import N_
 
 
 def why(reason: str, unanswered: int = 0) -> str:
@@ -31,7 +32,8 @@ def why(reason: str, unanswered: int = 0) -> str:
         BACKOFF: f"eased off after {unanswered} unanswered",
         DOWN: "halfway was not running then",
         QUIET_HOURS: "halfway was not running then, and its catch-up window ended in quiet hours",
-        ASK_WAITING: "one ask at a time: the last one you said is still waiting for its answer",
+        # also a talk step's stored reason, read with `_` where the talks are shown
+        ASK_WAITING: N_("one ask at a time: the last one you said is still waiting for its answer"),
         CLOCK_JUMPED: "the clock jumped",
     }
     return words.get(reason, reason)

@@ -19,6 +19,7 @@ from halfway.core.rawjson import Record
 from halfway.core.records import Delivery
 from halfway.replies import service
 from halfway.store.database import Store
+from halfway.words.language import N_, _
 
 log = logging.getLogger("halfway")
 
@@ -26,15 +27,15 @@ log = logging.getLogger("halfway")
 # What the demo answers, by kind, for the first fires of each nudge in one run.
 ANSWERS: dict[str, tuple[str, ...]] = {
     "gesture_log": (
-        "made me tea without asking",
-        "a long hug at the door",
-        "we laughed at the same silly video",
-        "none",
+        N_("made me tea without asking"),
+        N_("a long hug at the door"),
+        N_("we laughed at the same silly video"),
+        "none",  # a value, not words
     ),
     "boundary": ("held", "strained"),
     "self_regulation": ("ready", "ready"),
 }
-NOTE = "answered by the demo, as if you had tapped the link"
+NOTE = N_("answered by the demo, as if you had tapped the link")
 
 
 def is_run_fire(delivery: Record) -> bool:
@@ -70,7 +71,8 @@ class Demo:
             if index >= len(script) or delivery["id"] in answered:
                 continue
             if delivery["state"] in REACHED:
-                found.append((delivery, script[index], index == len(script) - 1))
+                value = script[index] if script[index] == "none" else _(script[index])
+                found.append((delivery, value, index == len(script) - 1))
         return found
 
     def explain(self, record: Delivery | Record) -> str:
@@ -83,18 +85,17 @@ class Demo:
         done = 0
         for delivery, value, last in self.to_answer(view.records("deliveries"), answered):
             try:
-                service.accept(store, dict(delivery), value, "web", now, note=NOTE)
+                service.accept(store, dict(delivery), value, "web", now, note=_(NOTE))
             except service.ReplyError:
                 continue  # closed, or a value this nudge does not take: leave it be
             done += 1
-            log.info('demo: answered %s for you: "%s"', delivery["nudge_id"], value)
-            log.info(
-                "  ↳ %s",
-                f"that was the demo's last answer to {delivery['nudge_id']}: from now on it "
-                "stays quiet, to show how halfway eases off"
-                if last
-                else "as if you had tapped its link; any answer stops its reminders",
+            log.info(_('demo: answered %s for you: "%s"'), delivery["nudge_id"], value)
+            last_one = _(
+                "that was the demo's last answer to {nudge}: from now on it stays quiet,"
+                " to show how halfway eases off"
             )
+            then = _("as if you had tapped its link; any answer stops its reminders")
+            log.info("  ↳ %s", last_one.format(nudge=delivery["nudge_id"]) if last else then)
         return done
 
 
@@ -102,19 +103,19 @@ def explain(record: Delivery | Record) -> str:
     """One short line on what a fire, reminder or gap record means."""
     state, reason = record["state"], record.get("reason")
     if state == SKIPPED and reason == reasons.BACKOFF:
-        return "instead of nagging, halfway now skips every other one until you answer"
+        return _("instead of nagging, halfway now skips every other one until you answer")
     if state == SKIPPED and reason == reasons.ASK_WAITING:
-        return "one ask at a time: no new one while the last ask said waits for its answer"
+        return _("one ask at a time: no new one while the last ask said waits for its answer")
     if state == SKIPPED:
-        return "a paused nudge's fires are skipped, not saved up for later"
+        return _("a paused nudge's fires are skipped, not saved up for later")
     if state == MISSED:
-        return "nothing is lost: fires from while halfway was stopped are counted here"
+        return _("nothing is lost: fires from while halfway was stopped are counted here")
     if reason == reasons.SNOOZE:
-        return "you said 'later', so it asks again now"
+        return _("you said 'later', so it asks again now")
     if record.get("reminder_of"):
-        return "no answer yet, so halfway asks once more"
+        return _("no answer yet, so halfway asks once more")
     if record.get("offer_pause"):
-        return "the last few went unanswered, so this one also offers a week's pause"
+        return _("the last few went unanswered, so this one also offers a week's pause")
     if record.get("late"):
-        return "halfway was not running at its time; it goes now, within its catch-up window"
-    return "due now: written down first, then sent (your phone would show the box below)"
+        return _("halfway was not running at its time; it goes now, within its catch-up window")
+    return _("due now: written down first, then sent (your phone would show the box below)")

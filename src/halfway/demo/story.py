@@ -24,6 +24,7 @@ from halfway.core.instants import parse_instant
 from halfway.ledger import asks, book
 from halfway.replies import service
 from halfway.talks import planning, rules
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
@@ -31,52 +32,65 @@ if TYPE_CHECKING:
     from halfway.store.database import Record
 
 GESTURES = (
-    "made tea without asking",
-    "asked about my day",
-    "sent a photo from their walk",
-    "sat with me while I cooked",
-    "remembered my appointment and asked how it went",
-    "put a blanket over me on the sofa",
-    "laughed at my joke at dinner",
-    "brought home my favourite bread",
-    "texted to say the train was late",
-    "said thank you for dinner",
+    N_("made tea without asking"),
+    N_("asked about my day"),
+    N_("sent a photo from their walk"),
+    N_("sat with me while I cooked"),
+    N_("remembered my appointment and asked how it went"),
+    N_("put a blanket over me on the sofa"),
+    N_("laughed at my joke at dinner"),
+    N_("brought home my favourite bread"),
+    N_("texted to say the train was late"),
+    N_("said thank you for dinner"),
 )
 MINE = (
-    "asked for twenty minutes after dinner",
-    "suggested a walk on Sunday",
-    "sent a message at lunch",
-    "asked how their week was going",
-    "proposed an evening without phones",
+    N_("asked for twenty minutes after dinner"),
+    N_("suggested a walk on Sunday"),
+    N_("sent a message at lunch"),
+    N_("asked how their week was going"),
+    N_("proposed an evening without phones"),
 )
 THEIRS = (
-    "suggested a film together",
-    "texted from work just to say hi",
-    "planned dinner out on Friday",
-    "asked if I wanted to go for a walk",
+    N_("suggested a film together"),
+    N_("texted from work just to say hi"),
+    N_("planned dinner out on Friday"),
+    N_("asked if I wanted to go for a walk"),
 )
 ASKS = (
-    "Twenty minutes on Saturday about what makes us feel close",
-    "A walk together on Sunday morning, phones at home",
-    "One evening this week without screens",
-    "Ten minutes after dinner to plan the weekend together",
-    "A time this week to talk about the holidays",
+    N_("Twenty minutes on Saturday about what makes us feel close"),
+    N_("A walk together on Sunday morning, phones at home"),
+    N_("One evening this week without screens"),
+    N_("Ten minutes after dinner to plan the weekend together"),
+    N_("A time this week to talk about the holidays"),
 )
 BOUNDARIES = (
-    "I ask once, calmly, and then let it rest",
-    "Thursday evenings are for my friends",
-    "I go to bed at eleven instead of waiting up",
+    N_("I ask once, calmly, and then let it rest"),
+    N_("Thursday evenings are for my friends"),
+    N_("I go to bed at eleven instead of waiting up"),
 )
 HURT = (  # what hurt or worried the person: shown in the digest, never counted as effort
-    "a sharp word when I brought up the weekend",
-    "went quiet for the whole evening",
-    "made plans for both of us without asking",
+    N_("a sharp word when I brought up the weekend"),
+    N_("went quiet for the whole evening"),
+    N_("made plans for both of us without asking"),
 )
-STRAINED = ("I nearly asked a third time", "hard evening, but I kept to it", "wavered a bit")
-CROSSED = ("I waited up again", "I pushed for a talk when I was tired")
-NOTES = ("felt calmer this week", "tired, but steady", "a lot on at work for both of us")
-TOPICS = ("weekend time", "the holidays", "how we spend our evenings", "feeling close again")
-DRAFT = "I feel close to you when we take time for us; I would love twenty minutes on Saturday."
+STRAINED = (
+    N_("I nearly asked a third time"),
+    N_("hard evening, but I kept to it"),
+    N_("wavered a bit"),
+)
+CROSSED = (N_("I waited up again"), N_("I pushed for a talk when I was tired"))
+NOTES = (
+    N_("felt calmer this week"),
+    N_("tired, but steady"),
+    N_("a lot on at work for both of us"),
+)
+TOPICS = (
+    N_("weekend time"),
+    N_("the holidays"),
+    N_("how we spend our evenings"),
+    N_("feeling close again"),
+)
+DRAFT = N_("I feel close to you when we take time for us; I would love twenty minutes on Saturday.")
 MOVEMENT = ("agreed_time", "acknowledged", "small_change")
 CHOICES = frozenset(
     {*MOVEMENT, "none", "avoided", "refused", "held", "strained", "crossed", "ready"}
@@ -163,17 +177,17 @@ class Story:
             (r.randint(2, 3) if week.moved else r.randint(3, 5), MINE, "me"),
             (r.randint(1, 3) if week.moved else r.randint(0, 1), THEIRS, "partner"),
         ):
-            for _ in range(n):
-                self.log_at(week, "initiation", r.choice(texts), by)
-        for _ in range(r.randint(0, 2)):
-            self.log_at(week, "gesture", r.choice(GESTURES), "partner")
+            for _time in range(n):
+                self.log_at(week, "initiation", _(r.choice(texts)), by)
+        for _time in range(r.randint(0, 2)):
+            self.log_at(week, "gesture", _(r.choice(GESTURES)), "partner")
         if r.random() < 0.3:
-            self.log_at(week, "note", r.choice(NOTES), None)
+            self.log_at(week, "note", _(r.choice(NOTES)), None)
         if not week.moved and self.later.random() < 0.3:  # something that hurt
             self.hurt_at(week)
         if r.random() < 0.3:  # an ask made face to face, noted with `halfway ask add`
             when = self.local(day + timedelta(days=r.randrange(7)), r.randint(9 * 60, 21 * 60))
-            text = r.choice(ASKS)
+            text = _(r.choice(ASKS))
             self.at(when, lambda: self.add_ask(text))
         if week.down:  # Wednesday morning to Thursday evening
             self.down.append(
@@ -195,7 +209,7 @@ class Story:
         """Something that hurt, one evening of `week` (drawn from the later generator)."""
         later = self.later
         evening = week.monday + timedelta(days=later.randrange(7))
-        when, text = self.local(evening, later.randint(17 * 60, 22 * 60)), later.choice(HURT)
+        when, text = self.local(evening, later.randint(17 * 60, 22 * 60)), _(later.choice(HURT))
         self.at(when, lambda: self.log("hurt", text, "partner"))
 
     def log(self, kind: str, text: str, by: str | None) -> None:
@@ -205,7 +219,7 @@ class Story:
     def plan_talk(self, monday: date, move: bool, by: str | None = None) -> None:
         """Planned on Tuesday for Saturday 19:00, with its chain; done after it. `by`
         partner: it was their idea."""
-        topic = self.rng.choice(TOPICS)
+        topic = _(self.rng.choice(TOPICS))
         talk_at = self.local(monday + timedelta(days=5), 19 * 60)  # Saturday evening
 
         def add() -> None:
@@ -234,7 +248,7 @@ class Story:
 
     def add_boundaries(self) -> None:
         for text in BOUNDARIES:
-            book.add_boundary(self.store, text, self.clock())
+            book.add_boundary(self.store, _(text), self.clock())
 
     def add_ask(self, text: str) -> None:
         ask = book.add_ask(self.store, text, self.clock())
@@ -315,27 +329,27 @@ class Story:
             if (week.quiet and self.clock().weekday() < 5) or r.random() < 0.15:
                 return None
             return (
-                r.choice(GESTURES) if r.random() < (0.85 if moved else 0.45) else "none",
+                _(r.choice(GESTURES)) if r.random() < (0.85 if moved else 0.45) else "none",
                 None,
                 None,
             )
         if kind == "boundary":
             value = r.choices(("held", "strained", "crossed"), (7, 2, 1) if moved else (5, 3, 2))[0]
             note = {"strained": r.choice(STRAINED), "crossed": r.choice(CROSSED)}.get(value)
-            return value, note, None
+            return value, _(note) if note else None, None
         if kind == "pattern_review":
             if r.random() < 0.12:
                 return None
             value = r.choice(MOVEMENT) if moved else "none"
             scale = r.randint(2, 3) if moved else r.randint(3, 5)
-            return value, r.choice(NOTES) if r.random() < 0.5 else None, str(scale)
+            return value, _(r.choice(NOTES)) if r.random() < 0.5 else None, str(scale)
         if kind == "talk_reflection":
             value = r.choice(MOVEMENT) if moved else r.choice(("avoided", "none", "refused"))
-            return value, r.choice(NOTES), None
+            return value, _(r.choice(NOTES)), None
         if kind == "clarity_ask":
-            return (r.choice(ASKS), None, None) if r.random() < 0.7 else None
+            return (_(r.choice(ASKS)), None, None) if r.random() < 0.7 else None
         if kind == "reframe":
-            return (DRAFT, None, None) if r.random() < 0.7 else None
+            return (_(DRAFT), None, None) if r.random() < 0.7 else None
         if kind == "self_regulation":
             return r.choice(("ready", "ready", "need_more_time")), None, None
         return None  # the care nudges are read, not answered, here

@@ -197,7 +197,12 @@ class DigestNudges:
         if not settings.discreet:
             title, body = render.push(found, link)
             return title, body, html, text
-        return settings.discreet_title, discretion.digest_body(link), html, text
+        return (
+            discretion.shown_title(settings.discreet_title),
+            discretion.digest_body(link),
+            html,
+            text,
+        )
 
     def send_now(self, week: str) -> Delivery:
         """`halfway digest --send`: record this week's digest for now (the outbox sends it)."""

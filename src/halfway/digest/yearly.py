@@ -120,7 +120,8 @@ class YearNudges:
         token = self.links.token("digest") or links.ensure(self.store.data_dir)["digest"]
         link = year_url(self.settings.server.public_url, token, year)
         if self.settings.discreet:
-            title, body = self.settings.discreet_title, discretion.nudge_body(link)
+            title = discretion.shown_title(self.settings.discreet_title)
+            body = discretion.nudge_body(link)
         else:
             title, body = f"{_(TITLE)} · {year}", f"{_(BODY).format(year=year)}\n\n{link}"
         return new_delivery(

@@ -22,6 +22,7 @@ from halfway.core.instants import format_instant, parse_instant
 from halfway.engine.outbox import Send
 from halfway.store.database import Store
 from halfway.words import discretion
+from halfway.words.language import _
 
 log = logging.getLogger("halfway")
 
@@ -122,7 +123,9 @@ def alert_words(name: str, since: str, discreet: bool, discreet_title: str) -> t
     """The (title, body) telling that channel `name` has failed since `since`; discreet,
     under the user's own title and without the app's name."""
     if discreet:
-        return discreet_title, discretion.CHANNEL_DOWN.format(name=name, since=since)
+        return discretion.shown_title(discreet_title), _(discretion.CHANNEL_DOWN).format(
+            name=name, since=since
+        )
     return "halfway · a channel needs a look", (
         f"halfway has not been able to reach your '{name}' channel since {since}. "
         "Your nudges for it are waiting and will go out once it works again."

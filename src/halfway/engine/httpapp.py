@@ -31,6 +31,7 @@ from halfway.store.database import Record, StoreError
 from halfway.talks import display
 from halfway.talks.rules import TALK_REFLECTION
 from halfway.words import discretion
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     import asyncio
@@ -46,7 +47,9 @@ if TYPE_CHECKING:
 
 Fields = dict[str, str | int | bool | None]  # the /healthz answer's JSON, or a part of it
 COMING = weeks.NEXT_SEVEN_DAYS  # the app's home shows what comes in the next 7 days
-DEFERRED = "after quiet hours"
+DEFERRED = N_("after quiet hours")
+# The weekly checks on the app's home (upcoming.weekly_checks names them in lower case).
+CHECKS = {"weekly digest": N_("Weekly digest"), "care check": N_("Care check")}
 
 
 class Daemon(Protocol):
@@ -122,13 +125,16 @@ def coming_words(ahead: upcoming.Ahead) -> str:
     """What comes, as the app's home says it: a nudge by its practice's title, a talk's
     step by its name in the talk's chain (`upcoming` and `status` show the ids)."""
     if ahead.of_talk and ahead.kind is not None:
-        after = "after" if ahead.kind == TALK_REFLECTION else "before"
-        text = f"{display.STEP_NAMES.get(ahead.kind, ahead.kind)}, {after} your talk"
+        name = display.step_name(ahead.kind)
+        if ahead.kind == TALK_REFLECTION:
+            text = _("{step}, after your talk").format(step=name)
+        else:
+            text = _("{step}, before your talk").format(step=name)
     elif ahead.kind is not None and ahead.kind in kinds.PRACTICES:
         text = kinds.PRACTICES[ahead.kind].title
-    else:
-        text = ahead.text.capitalize()  # the weekly digest, the care check
-    return upcoming.annotated(text, DEFERRED) if ahead.deferred else text
+    else:  # the weekly digest, the care check
+        text = _(CHECKS[ahead.text]) if ahead.text in CHECKS else ahead.text.capitalize()
+    return upcoming.annotated(text, _(DEFERRED)) if ahead.deferred else text
 
 
 async def health(daemon: Daemon) -> web.Response:

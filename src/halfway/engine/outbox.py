@@ -31,6 +31,7 @@ from halfway.replies import service
 from halfway.store import faults
 from halfway.store.database import Record, Store
 from halfway.words import discretion
+from halfway.words.language import _
 from halfway.words.plural import plural, were
 
 log = logging.getLogger("halfway")
@@ -331,16 +332,15 @@ def push_of(delivery: Record) -> sending.Push | None:
     if not link:
         return None
     shape = service.shape_of(delivery)
-    later = ((discretion.LATER, reminders.LATER),) if shape.takes_reply else ()
+    later = ((_(discretion.LATER), reminders.LATER),) if shape.takes_reply else ()
+    opens = _(discretion.OPEN)
     if delivery.get("discreet", True):
-        return sending.Push(click=link, action_url=link, buttons=later, open_label=discretion.OPEN)
+        return sending.Push(click=link, action_url=link, buttons=later, open_label=opens)
     choices = tuple((label, code) for code, label in shape.choices) if shape.takes_reply else ()
-    pause = (("Pause for a week", reminders.PAUSE_WEEK),) if delivery.get("offer_pause") else ()
+    pause = ((_("Pause for a week"), reminders.PAUSE_WEEK),) if delivery.get("offer_pause") else ()
     if len(choices) + len(pause) <= sending.NTFY_ACTIONS:
         return sending.Push(click=link, action_url=link, buttons=choices + pause)
-    return sending.Push(
-        click=link, action_url=link, buttons=pause or later, open_label=discretion.OPEN
-    )
+    return sending.Push(click=link, action_url=link, buttons=pause or later, open_label=opens)
 
 
 def describe_retry(change: Record) -> str:

@@ -60,11 +60,12 @@ def events(settings: Settings, view: View, now: datetime) -> list[Event]:
     """The feed's events, soonest first."""
     zone = settings.tz
     found: list[Event] = []
+    talk_title = _(discretion.CALENDAR_TALK)
     for talk in view.talks():
         if talk.get("state") != PLANNED or not talk.get("at"):
             continue
         start = parse_instant(talk["at"]).astimezone(zone)
-        title = settings.discreet_title if settings.discreet else _(discretion.CALENDAR_TALK)
+        title = discretion.shown_title(settings.discreet_title) if settings.discreet else talk_title
         moves = sum(1 for h in talk.get("history", []) if h.get("state") == MOVED)
         found.append(
             {
@@ -79,7 +80,11 @@ def events(settings: Settings, view: View, now: datetime) -> list[Event]:
     rows = view.records("nudges")
     pauses = cursors.all_pauses(rows, [n.id for n in reviews])
     since = {n.id: cursors.since(view.get("nudges", n.id), n, zone, now) for n in reviews}
-    review_title = settings.discreet_title if settings.discreet else _(discretion.CALENDAR_REVIEW)
+    review_title = (
+        discretion.shown_title(settings.discreet_title)
+        if settings.discreet
+        else _(discretion.CALENDAR_REVIEW)
+    )
     for nudge in reviews:
         fires = schedule.upcoming(
             [nudge],
@@ -113,7 +118,9 @@ def feed(settings: Settings, view: View, now: datetime) -> bytes:
     cal = icalendar.Calendar()
     cal.add("prodid", "-//halfway//calendar feed//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", settings.discreet_title)  # a shared calendar's list shows it
+    cal.add(
+        "x-wr-calname", discretion.shown_title(settings.discreet_title)
+    )  # a shared calendar's list shows it
     for found in events(settings, view, now):
         event = icalendar.Event()
         event.add("uid", found["uid"])

@@ -47,6 +47,7 @@ from halfway.core.instants import format_instant, parse_instant
 from halfway.core.rawjson import Record
 from halfway.core.records import Ask, AskStep, Delivery
 from halfway.words import invoked
+from halfway.words.language import _
 
 DRAFT = "draft"
 ASKED = "asked"
@@ -97,9 +98,13 @@ def text_of(text: str) -> str:
     MAX_TEXT."""
     words = plaintext.clean(text or "").strip()
     if not words:
-        raise AskError("an ask needs a few words")
+        raise AskError(_("an ask needs a few words"))
     if len(words) > MAX_TEXT:
-        raise AskError(f"an ask is at most {MAX_TEXT} characters; this one has {len(words)}")
+        raise AskError(
+            _("an ask is at most {max} characters; this one has {count}").format(
+                max=MAX_TEXT, count=len(words)
+            )
+        )
     return words
 
 
@@ -108,7 +113,7 @@ def named(state: str) -> str:
     naming the states an ask can be moved to when it is none of them."""
     state = LEGACY.get(state, state)  # `made`, as older versions said
     if state not in STATES:
-        raise AskError(f"'{state}' is not a state of an ask (states: {', '.join(STATES[1:])})")
+        raise AskError(not_a_state(state, STATES[1:]))
     return state
 
 
@@ -203,6 +208,13 @@ def all_current(records: Iterable[A], now: datetime, rest_after: timedelta) -> l
     return [current(a, now, rest_after) for a in records]
 
 
+def not_a_state(state: str, states: tuple[str, ...]) -> str:
+    """The words for a state an ask does not have (the states are the CLI's codes)."""
+    return _("'{state}' is not a state of an ask (states: {states})").format(
+        state=state, states=", ".join(states)
+    )
+
+
 # moving on ------------------------------------------------------------------------
 
 
@@ -217,20 +229,29 @@ def moved(ask: A, state: str, now: datetime, delivery_id: str | None = None) -> 
     """The ask moved on to `state`; AskError names the states it may move to."""
     ask = read(ask)
     if state not in STATES:
-        raise AskError(f"'{state}' is not a state of an ask (states: {', '.join(STATES)})")
+        raise AskError(not_a_state(state, STATES))
     current_state = ask["state"]
     options = allowed(current_state, ask)
     if state not in options:
         if state == current_state:
-            raise AskError(f"ask {ask['id']} is already {state}")
+            raise AskError(_("ask {id} is already {state}").format(id=ask["id"], state=state))
         if state in (DECLINED, NO_ANSWER) and not was_said(ask):
+            command = f"{invoked.command('ask update')} {ask['id']} asked"
             raise AskError(
-                f"ask {ask['id']} has not been said yet, so it has no answer; "
-                f"when you have said it: '{invoked.command('ask update')} {ask['id']} asked'"
+                _(
+                    "ask {id} has not been said yet, so it has no answer;"
+                    " when you have said it: '{command}'"
+                ).format(id=ask["id"], command=command)
             )
         if not options:
-            raise AskError(f"ask {ask['id']} is {current_state}, so it is closed")
-        raise AskError(f"ask {ask['id']} is {current_state}; it can move to: {', '.join(options)}")
+            raise AskError(
+                _("ask {id} is {state}, so it is closed").format(id=ask["id"], state=current_state)
+            )
+        raise AskError(
+            _("ask {id} is {state}; it can move to: {states}").format(
+                id=ask["id"], state=current_state, states=", ".join(options)
+            )
+        )
     entry: AskStep = {"state": state, "at": format_instant(now)}
     if delivery_id:
         entry["delivery_id"] = delivery_id

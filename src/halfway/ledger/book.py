@@ -23,6 +23,7 @@ from halfway.core.records import Ask, Boundary, Delivery, NamedBoundary
 from halfway.ledger import asks, boundaries
 from halfway.store.database import Record, Store, Tx, View, new_id
 from halfway.words import invoked
+from halfway.words.language import _
 
 # `hurt`: something that hurt or worried me. Recorded and shown (history, digest), never
 # counted as anyone's effort; nor are boundaries and notes (see `core/weeks`).
@@ -104,7 +105,10 @@ def update_ask(store: Store, ask_id: str, state: str, now: datetime) -> Record:
     with store.transaction() as tx:
         ask = tx.get("asks", ask_id) or store.archived("asks", ask_id)  # a settled one
         if ask is None:
-            raise LedgerError(f"no ask '{ask_id}' (see '{invoked.command('ask list --all')}')")
+            listed = invoked.command("ask list --all")
+            raise LedgerError(
+                _("no ask '{id}' (see '{command}')").format(id=ask_id, command=listed)
+            )
         changed = asks.moved(ask, state, now)
         tx.put("asks", changed)
     return changed
@@ -158,7 +162,9 @@ def retire_boundary(store: Store, boundary_id: str, now: datetime) -> Boundary:
         boundary = tx.boundary(boundary_id)
         if boundary is None:
             listed = invoked.command("boundary list")
-            raise LedgerError(f"no boundary '{boundary_id}' (see '{listed}')")
+            raise LedgerError(
+                _("no boundary '{id}' (see '{command}')").format(id=boundary_id, command=listed)
+            )
         changed = boundaries.retired(boundary, now)
         tx.put("boundaries", changed)
     return changed
@@ -168,22 +174,27 @@ def retire_boundary(store: Store, boundary_id: str, now: datetime) -> Boundary:
 
 
 def entry(kind: str, text: str, by: str | None, now: datetime) -> Record:
-    """A log entry, checked; LedgerError naming the field that is wrong.
+    """A log entry, checked; LedgerError naming the field that is wrong (its code, then
+    the problem in the language of the moment: `entry_problem` splits them).
 
     `by` is kept when given; an initiation without one is the user's own."""
     if kind not in ENTRY_KINDS:
-        raise LedgerError(f"kind: '{kind}' is not one of {', '.join(ENTRY_KINDS)}")
+        raise LedgerError(f"kind: {not_one_of(kind, ENTRY_KINDS)}")
     words = plaintext.clean(text or "").strip()  # newlines kept, nothing that acts
     if not words:
-        raise LedgerError("text: is empty; write a few words")
+        raise LedgerError("text: " + _("is empty; write a few words"))
     if len(words) > MAX_ENTRY:
-        raise LedgerError(f"text: is longer than {MAX_ENTRY} characters")
+        raise LedgerError("text: " + _("is longer than {max} characters").format(max=MAX_ENTRY))
     if by and by not in BY:
-        raise LedgerError(f"by: '{by}' is not one of {', '.join(BY)}")
+        raise LedgerError(f"by: {not_one_of(by, BY)}")
     record: Record = {"kind": kind, "text": words, "at": format_instant(now)}
     if kind == "initiation" or by:
         record["by"] = by or "me"
     return record
+
+
+def not_one_of(value: str, codes: Iterable[str]) -> str:
+    return _("'{value}' is not one of {codes}").format(value=value, codes=", ".join(codes))
 
 
 def add_entry(store: Store, kind: str, text: str, by: str | None, now: datetime) -> Record:

@@ -25,6 +25,7 @@ from halfway.core import plaintext
 from halfway.core.instants import format_instant, parse_instant
 from halfway.core.rawjson import Record
 from halfway.core.records import Boundary, BoundaryAnswer, NamedBoundary
+from halfway.words.language import _
 
 KIND = "boundary"  # the practice whose nudge names a boundary
 ANSWERS = ("held", "strained", "crossed")
@@ -43,10 +44,12 @@ class BoundaryError(ValueError):
 def text_of(text: str) -> str:
     words = " ".join(plaintext.clean(text or "").split())  # one line: it is put into a nudge
     if not words:
-        raise BoundaryError("a boundary needs a few words")
+        raise BoundaryError(_("a boundary needs a few words"))
     if len(words) > MAX_TEXT:
         raise BoundaryError(
-            f"a boundary is at most {MAX_TEXT} characters; this one has {len(words)}"
+            _("a boundary is at most {max} characters; this one has {count}").format(
+                max=MAX_TEXT, count=len(words)
+            )
         )
     return words
 
@@ -65,11 +68,13 @@ def new_boundary(boundary_id: str, text: str, now: datetime, source: str = CLI) 
 def retired(boundary: Boundary, now: datetime) -> Boundary:
     """The boundary set aside; its answers stay."""
     if not boundary.get("active"):
-        raise BoundaryError(f"boundary {boundary['id']} is already retired")
+        raise BoundaryError(_("boundary {id} is already retired").format(id=boundary["id"]))
     if boundary.get("source") == CONFIG:
         raise BoundaryError(
-            f"boundary {boundary['id']} comes from [[boundaries]] in your config; "
-            "remove it there and it is kept as retired"
+            _(
+                "boundary {id} comes from [[boundaries]] in your config;"
+                " remove it there and it is kept as retired"
+            ).format(id=boundary["id"])
         )
     return {**boundary, "active": False, "retired_at": format_instant(now)}
 

@@ -34,7 +34,7 @@ from halfway.core.rawjson import ReadOnly, Record
 from halfway.core.tokens import KEY_FILE
 from halfway.store import archives, layout, sealing
 from halfway.store.database import SCHEMA_VERSION, StoreError
-from halfway.store.datafile import SIDECAR, damaged, meta_of, newer
+from halfway.store.datafile import SIDECAR, damaged, meta_of, newer, opened
 from halfway.store.links import FILE as LINKS_FILE
 from halfway.words.language import _, ngettext
 
@@ -88,9 +88,14 @@ class Backup:
         return str(self.manifest["taken_at"])[:16].replace("T", " ") + " UTC"
 
 
-def parse(name: str, raw: bytes) -> Record:
+def parse(name: str, raw: bytes, key: bytes | None = None) -> Record:
     """A data file's bytes as its tables (the one place a backup reads a data file's
-    records; sealed data files would be opened here). ValueError if it does not parse."""
+    records), a sealed one opened with `key` and the name sealed into it (the file's
+    own). ValueError if it does not parse or open."""
+    try:
+        raw = opened(Path(name), raw, key, Path(name).name)
+    except StoreError as error:
+        raise ValueError(str(error).removeprefix(f"{name}: ")) from None
     data = orjson.loads(raw)
     problem = layout.shape_problem(data)
     if problem:
@@ -107,7 +112,9 @@ def ids_of(data: ReadOnly) -> dict[str, list[str]]:
     }
 
 
-def whole_problem(files: Mapping[str, bytes], where: Callable[[str], str]) -> str | None:
+def whole_problem(
+    files: Mapping[str, bytes], where: Callable[[str], str], key: bytes | None = None
+) -> str | None:
     """Why these files are not a whole data folder, or None: a data file that does not
     parse, or an archive month the hot file lists that is missing or cut short (said as
     the store says it, the file named through `where`)."""
@@ -115,7 +122,7 @@ def whole_problem(files: Mapping[str, bytes], where: Callable[[str], str]) -> st
     for name, raw in files.items():
         if name in DATA_FILES or MONTH.fullmatch(name):
             try:
-                parsed[name] = parse(name, raw)
+                parsed[name] = parse(name, raw, key)
             except ValueError as error:
                 return damaged(where(name), error)
     hot = parsed.get(HOT)
@@ -137,14 +144,14 @@ def whole_problem(files: Mapping[str, bytes], where: Callable[[str], str]) -> st
     return None
 
 
-def manifest_of(files: Mapping[str, bytes], taken_at: datetime) -> Record:
+def manifest_of(files: Mapping[str, bytes], taken_at: datetime, key: bytes | None = None) -> Record:
     """What a backup of `files` holds: per file its sha256 and size, per data file the
     ids of its records by table."""
     entries: Record = {}
     for name, raw in files.items():
         entry: Record = {"sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw)}
         if name in DATA_FILES or MONTH.fullmatch(name):
-            entry["records"] = ids_of(parse(name, raw))
+            entry["records"] = ids_of(parse(name, raw, key))
         entries[name] = entry
     return {
         "format": FORMAT,
@@ -207,7 +214,7 @@ def open_backup(path: Path, key: bytes | None) -> Backup:
                 _("{path}: this backup does not open: {error}").format(path=path, error=error)
             ) from None
     manifest, files = unpack(path, raw)
-    verify(path, manifest, files)
+    verify(path, manifest, files, key)
     return Backup(manifest, files)
 
 
@@ -283,7 +290,9 @@ def _well_formed(manifest: ReadOnly) -> bool:
     return True
 
 
-def verify(path: Path, manifest: ReadOnly, files: Mapping[str, bytes]) -> None:
+def verify(
+    path: Path, manifest: ReadOnly, files: Mapping[str, bytes], key: bytes | None = None
+) -> None:
     """Damaged, naming the file or the record, unless `files` are what `manifest` says:
     the same files, each with its checksum and size, each data file with the ids it names
     (no more, no fewer), and the hot file's archive months all there."""
@@ -315,7 +324,7 @@ def verify(path: Path, manifest: ReadOnly, files: Mapping[str, bytes]) -> None:
             )
         if "records" in entry:
             try:
-                held = ids_of(parse(name, raw))
+                held = ids_of(parse(name, raw, key))
             except ValueError as error:
                 raise Damaged(
                     _("{path}: {name} is damaged ({error})").format(
@@ -323,7 +332,7 @@ def verify(path: Path, manifest: ReadOnly, files: Mapping[str, bytes]) -> None:
                     )
                 ) from None
             _same_ids(path, name, entry["records"], held)
-    problem = whole_problem(files, lambda name: f"{path}: {name}")
+    problem = whole_problem(files, lambda name: f"{path}: {name}", key)
     if problem:
         raise Damaged(problem)
 

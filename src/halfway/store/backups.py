@@ -54,8 +54,8 @@ def backup(data_dir: Path, path: Path, key: bytes | None, force: bool, now: date
     BadInput for a `path` it cannot go to, StoreError when the folder cannot be taken."""
     path = Path(path)
     where_to(path, data_dir, force)
-    files = read_folder(data_dir)
-    manifest = manifest_of(files, now)
+    files = read_folder(data_dir, key=key)
+    manifest = manifest_of(files, now, key)
     write_private(path, pack(manifest, files, key), force)
     return Backup(manifest, files)
 
@@ -76,7 +76,9 @@ def where_to(path: Path, data_dir: Path, force: bool) -> None:
         )
 
 
-def read_folder(data_dir: Path, while_locked: Callable[[], None] | None = None) -> dict[str, bytes]:
+def read_folder(
+    data_dir: Path, while_locked: Callable[[], None] | None = None, key: bytes | None = None
+) -> dict[str, bytes]:
     """The files a backup takes from `data_dir` (by name: `archive/2026-11.json`), read
     under the store's lock.
 
@@ -86,7 +88,7 @@ def read_folder(data_dir: Path, while_locked: Callable[[], None] | None = None) 
     tests' look at the lock).
     """
     data_dir = Path(data_dir)
-    store = Store(data_dir, create=False)  # refuses a damaged or replaced hot file
+    store = Store(data_dir, create=False, key=key)  # refuses a damaged or replaced hot file
     if not store.path.exists():
         raise StoreError(
             _("{data_dir}: no halfway data here yet; there is nothing to back up").format(
@@ -126,7 +128,7 @@ def read_folder(data_dir: Path, while_locked: Callable[[], None] | None = None) 
     finally:
         if lock is not None:
             lock.release()
-    problem = whole_problem(files, lambda name: str(data_dir / name))
+    problem = whole_problem(files, lambda name: str(data_dir / name), key)
     if problem:
         raise StoreError(_("{problem}; no backup was written").format(problem=problem))
     return files
@@ -218,7 +220,7 @@ def restore(path: Path, key: bytes | None, target: Path) -> Backup:
         _undo(target, written, made)
         raise
     runlock.release(lock, target)
-    problem = read_back(target, found)
+    problem = read_back(target, found, key)
     if problem:
         _undo(target, written, made)
         raise StoreError(_("{problem}; nothing was restored").format(problem=problem))
@@ -256,11 +258,11 @@ def empty_target(target: Path, *ours: str) -> None:
         )
 
 
-def read_back(target: Path, found: Backup) -> str | None:
+def read_back(target: Path, found: Backup, key: bytes | None = None) -> str | None:
     """Why the restored folder does not read back as the backup through the store (a
     record id it does not find), or None."""
     try:
-        store = Store(target, create=False)
+        store = Store(target, create=False, key=key)
         tables = store.everything()
         tables["nudges"] = store.view().records("nudges")
     except StoreError as error:

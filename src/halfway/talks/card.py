@@ -21,6 +21,7 @@ from halfway.store.database import Record, Store, Tx, View
 from halfway.talks import rules
 from halfway.talks.rules import TalkError
 from halfway.words import invoked
+from halfway.words.language import _
 
 MAX_INTENT = 300
 # How far back "what helped last time" is looked for, in archive months.
@@ -35,7 +36,10 @@ def stored_talk(store: Store, tx: Tx, talk_id: str) -> Record:
     # back from its archive and changed is hot again.
     talk = tx.get("talks", talk_id) or store.archived("talks", talk_id)
     if talk is None:
-        raise TalkError(f"there is no talk '{talk_id}' (see '{invoked.command('talk list')}')")
+        listed = invoked.command("talk list")
+        raise TalkError(
+            _("there is no talk '{id}' (see '{command}')").format(id=talk_id, command=listed)
+        )
     return talk
 
 
@@ -51,7 +55,9 @@ def intent_text(text: str) -> str:
     """The sentence of intent as kept: plain, trimmed; TalkError when too long."""
     words = plaintext.clean(text or "").strip()
     if len(words) > MAX_INTENT:
-        raise TalkError(f"the sentence of intent is longer than {MAX_INTENT} characters")
+        raise TalkError(
+            _("the sentence of intent is longer than {max} characters").format(max=MAX_INTENT)
+        )
     return words
 
 
@@ -62,7 +68,7 @@ def set_intent(store: Store, talk_id: str, text: str) -> Record:
     with store.transaction() as tx:
         talk = stored_talk(store, tx, talk_id)
         if talk["state"] == rules.CANCELLED:
-            raise TalkError(f"talk {talk_id} was called off")
+            raise TalkError(_("talk {id} was called off").format(id=talk_id))
         changed = {k: v for k, v in talk.items() if k != "intent"}
         if words:
             changed["intent"] = words

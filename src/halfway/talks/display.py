@@ -4,6 +4,7 @@ its head line, a line per step of its chain, and the other talks planned close t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 
@@ -13,6 +14,7 @@ from halfway.core.plaintext import one_line
 from halfway.core.schedule import clock_text
 from halfway.store.database import Record
 from halfway.talks import planning, rules
+from halfway.words.language import N_, _, ngettext, pgettext
 
 # Two talks this close may be one typed twice, or one typed in the wrong place.
 NEAR = timedelta(hours=1)
@@ -21,8 +23,8 @@ Spans = tuple[tuple[datetime, datetime | None], ...]
 
 def talk_head(talk: Record, zone: tzinfo) -> str:
     """When, about what, and whose idea: `Sat 5 Dec 19:00, about “money”`."""
-    topic = f", about “{talk['topic']}”" if talk.get("topic") else ""
-    theirs = ", their idea" if talk.get("by") == "partner" else ""
+    topic = _(", about “{topic}”").format(topic=talk["topic"]) if talk.get("topic") else ""
+    theirs = _(", their idea") if talk.get("by") == "partner" else ""
     return one_line(f"{clock_text(parse_instant(talk['at']), zone)}{topic}{theirs}")
 
 
@@ -41,16 +43,16 @@ def chain_steps(
         state, reason = entry["state"], entry.get("reason")
         if state == planning.STEP_PLANNED:
             sends, deferred = planning.sends_at(entry, settings, now)
-            later = " (after quiet hours)" if deferred else ""
-            shown = "sends now" if sends <= now else clock_text(sends, zone, seconds) + later
+            later = _(" (after quiet hours)") if deferred else ""
+            shown = _("sends now") if sends <= now else clock_text(sends, zone, seconds) + later
             if planning.held_at(due, sends, spans):
-                shown = f"{clock_text(sends, zone, seconds)} ({planning.PAUSED_AHEAD})"
+                shown = f"{clock_text(sends, zone, seconds)} ({_(planning.PAUSED_AHEAD)})"
         elif state == planning.STEP_LEFT_OUT:
-            shown = f"left out: {reason}"
+            shown = _("left out: {reason}").format(reason=reason_words(reason or ""))
         elif state == planning.STEP_SENT:
-            shown = f"sent {clock_text(due, zone, seconds)}"
+            shown = _("sent {at}").format(at=clock_text(due, zone, seconds))
         else:
-            shown = f"{state}" + (f": {reason}" if reason else "")
+            shown = step_state(state) + (f": {reason_words(reason)}" if reason else "")
         steps.append((entry["kind"], shown))
     return steps
 
@@ -70,17 +72,46 @@ def near_talks(talk: Record, others: Iterable[Record], within: timedelta = NEAR)
 
 def near_warning(other: Record, zone: tzinfo) -> str:
     """The words for another talk planned close to this one (both stay planned)."""
-    return (
-        f"talk {other['id']} is also planned within an hour of this one"
-        f" ({talk_head(other, zone)}); both stay planned"
-    )
+    return _(
+        "talk {id} is also planned within an hour of this one ({head}); both stay planned"
+    ).format(id=other["id"], head=talk_head(other, zone))
 
 
 # What the private app calls each step of a talk's chain (the CLI shows the kinds).
 STEP_NAMES = {
-    rules.CLARITY_ASK: "Your clear ask",
-    rules.REFRAME: "A kinder look at the story",
-    rules.SELF_REGULATION: "A calm minute",
-    rules.TALK_REFLECTION: "Looking back",
+    rules.CLARITY_ASK: N_("Your clear ask"),
+    rules.REFRAME: N_("A kinder look at the story"),
+    rules.SELF_REGULATION: N_("A calm minute"),
+    rules.TALK_REFLECTION: N_("Looking back"),
 }
-WHEN_EXAMPLES = "For example: sat 19:00, tomorrow 20:30, in 2 hours, next friday at 7pm."
+# Read in the language of the moment (`_`) where it is shown.
+WHEN_EXAMPLES = N_("For example: sat 19:00, tomorrow 20:30, in 2 hours, next friday at 7pm.")
+
+
+# The one stored reason with a number in it (talks/rules._decide).
+TOO_CLOSE = re.compile(
+    r"the talk is less than ([0-9]+) (hour|minute)s? away, too close for this one"
+)
+
+
+def reason_words(reason: str) -> str:
+    """A step's stored reason (English, as kept) in the language of the moment."""
+    close = TOO_CLOSE.fullmatch(reason)
+    if close is None:
+        return _(reason) if reason else ""
+    n = int(close[1])
+    if close[2] == "hour":
+        span = ngettext("{n} hour", "{n} hours", n).format(n=n)
+    else:
+        span = ngettext("{n} minute", "{n} minutes", n).format(n=n)
+    return _("the talk is less than {span} away, too close for this one").format(span=span)
+
+
+def step_state(state: str) -> str:
+    """A step's state other than planned, sent or left out, as lists show it."""
+    return pgettext("talk step", "cancelled") if state == planning.STEP_CANCELLED else state
+
+
+def step_name(kind: str) -> str:
+    """What the private app calls a step of `kind`, in the language of the moment."""
+    return _(STEP_NAMES[kind]) if kind in STEP_NAMES else kind

@@ -39,7 +39,7 @@ from halfway.talks import rules
 from halfway.talks.card import helped_for
 from halfway.talks.card import stored_talk as _talk
 from halfway.talks.rules import ChainStep, TalkError
-from halfway.words.language import _
+from halfway.words.language import N_, _
 
 __all__ = [
     "STEP_CANCELLED",
@@ -74,15 +74,17 @@ EVENING_LATEST = timedelta(hours=2)
 # A step handled this long after its time is marked late (as a fire is).
 ON_TIME = schedule.ON_TIME
 
-QUIET_TOO_LONG = "quiet hours last until after the talk begins"
-BEGUN = "the talk had already begun when it could go out"
-TOO_OLD = "its time passed long ago, while halfway was not running"
-TALK_CANCELLED = "the talk was cancelled"
-TALK_DONE = "the talk had already taken place"
+# A step's reason is kept in English (its msgid) and read in the language of the moment
+# where it is shown (talks/display).
+QUIET_TOO_LONG = N_("quiet hours last until after the talk begins")
+BEGUN = N_("the talk had already begun when it could go out")
+TOO_OLD = N_("its time passed long ago, while halfway was not running")
+TALK_CANCELLED = N_("the talk was cancelled")
+TALK_DONE = N_("the talk had already taken place")
 ASK_WAITING = unsent.why(reasons.ASK_WAITING)  # the same words as the skipped delivery
 EVERYTHING_PAUSED = "everything was paused then"  # the skipped delivery's words
-PAUSED_ALL = f"skipped: {EVERYTHING_PAUSED}"
-PAUSED_AHEAD = "skipped: everything is paused then"  # a planned step, as lists show it
+PAUSED_ALL = N_("skipped: everything was paused then")  # "skipped: " + EVERYTHING_PAUSED
+PAUSED_AHEAD = N_("skipped: everything is paused then")  # a planned step, as lists show it
 
 Spans = tuple[tuple[datetime, datetime | None], ...]  # pauses: (from, until or None)
 

@@ -23,6 +23,7 @@ from halfway.core.instants import format_instant, parse_instant
 from halfway.core.records import HistoryEntry, Talk
 from halfway.talks.when import local_instant
 from halfway.words import invoked
+from halfway.words.language import N_, _
 
 # A talk's states, and the history entry of a move.
 PLANNED = "planned"
@@ -52,7 +53,7 @@ class NotBegun(TalkError):
     """A talk marked done before its time without saying it was early; `at` is its time."""
 
     def __init__(self, talk_id: str, when: datetime) -> None:
-        super().__init__(f"talk {talk_id} has not begun yet")
+        super().__init__(_("talk {id} has not begun yet").format(id=talk_id))
         self.at = when
 
 
@@ -149,10 +150,11 @@ def _decide(step: ChainStep, due: datetime, talk: datetime, now: datetime) -> St
     if due > now:
         return Step(step.kind, due, SEND_LATER)
     if due > talk:
-        return Step(step.kind, due, LEFT_OUT, "its time has already passed")
+        return Step(step.kind, due, LEFT_OUT, N_("its time has already passed"))
     if now >= talk:
-        return Step(step.kind, due, LEFT_OUT, "the talk has already begun")
+        return Step(step.kind, due, LEFT_OUT, N_("the talk has already begun"))
     if talk - now < step.latest_before:
+        # kept in English; talks/display reads it in the language of the moment
         why = f"the talk is less than {_span(step.latest_before)} away, too close for this one"
         return Step(step.kind, due, LEFT_OUT, why)
     return Step(step.kind, due, SEND_NOW)
@@ -206,7 +208,7 @@ def moved(talk: Talk, new_at: datetime, now: datetime) -> Talk:
     _still_planned(talk, "moved")
     _ahead(new_at, now)
     if parse_instant(talk["at"]) == new_at.astimezone(UTC):
-        raise TalkError(f"talk {talk['id']} is already at that time")
+        raise TalkError(_("talk {id} is already at that time").format(id=talk["id"]))
     entry: HistoryEntry = {
         "state": MOVED,
         "at": format_instant(now),
@@ -238,17 +240,30 @@ def _to(talk: Talk, state: str, now: datetime) -> Talk:
 
 def _still_planned(talk: Talk, change: str) -> None:
     """Only a planned talk can change; anything else is refused with one calm line."""
-    state, name = talk["state"], f"talk {talk['id']}"
+    state, talk_id = talk["state"], talk["id"]
     if state == PLANNED:
         return
-    if (state, change) in ((CANCELLED, "cancelled"), (DONE, "marked done")):
-        raise TalkError(f"{name} is already {change}")
-    again = f"; plan a new one with '{invoked.command('talk add')}'" if change == "moved" else ""
-    if state == CANCELLED:
-        raise TalkError(f"{name} was cancelled, so it cannot be {change}{again}")
-    if state == DONE:
-        raise TalkError(f"{name} has already taken place, so it cannot be {change}{again}")
-    raise TalkError(f"{name} is in an unknown state ({state}), so it cannot be {change}")
+    words = REFUSED.get((state, change))
+    if words is None:
+        raise TalkError(
+            f"talk {talk_id} is in an unknown state ({state}), so it cannot be {change}"
+        )
+    raise TalkError(_(words).format(id=talk_id, command=invoked.command("talk add")))
+
+
+# What a talk no longer planned says to a change: (its state, the change) -> words.
+REFUSED = {
+    (CANCELLED, "cancelled"): N_("talk {id} is already cancelled"),
+    (DONE, "marked done"): N_("talk {id} is already marked done"),
+    (CANCELLED, "moved"): N_(
+        "talk {id} was cancelled, so it cannot be moved; plan a new one with '{command}'"
+    ),
+    (CANCELLED, "marked done"): N_("talk {id} was cancelled, so it cannot be marked done"),
+    (DONE, "moved"): N_(
+        "talk {id} has already taken place, so it cannot be moved; plan a new one with '{command}'"
+    ),
+    (DONE, "cancelled"): N_("talk {id} has already taken place, so it cannot be cancelled"),
+}
 
 
 def _ahead(when: datetime, now: datetime) -> None:
@@ -257,7 +272,7 @@ def _ahead(when: datetime, now: datetime) -> None:
     if when.astimezone(UTC) <= now.astimezone(
         UTC
     ):  # in UTC: one zone's wall clocks are blind to fold
-        raise TalkError("that time has already passed")
+        raise TalkError(_("that time has already passed"))
 
 
 def _topic(topic: str | None) -> str | None:
@@ -265,7 +280,11 @@ def _topic(topic: str | None) -> str | None:
         return None
     text = " ".join(plaintext.clean(topic).split())  # one line, nothing that acts
     if len(text) > MAX_TOPIC:
-        raise TalkError(f"a topic is at most {MAX_TOPIC} characters; this one has {len(text)}")
+        raise TalkError(
+            _("a topic is at most {max} characters; this one has {count}").format(
+                max=MAX_TOPIC, count=len(text)
+            )
+        )
     return text or None
 
 

@@ -1,8 +1,11 @@
 """Read the WHEN a person types for a talk: `sat 19:00`, `tomorrow 20:30`,
 `in 3 days 18:00`, `in 2 hours`, `next friday at 7pm`, `tonight 21:00`, `20:30`,
 `2026-12-05 19:00`, and a date in the configured order (`05.12.2026 19:00` for dmy,
-`12/5 19:00` for mdy, `2026/12/05 19:00` for ymd; the year may be left out), in the
-configured zone.
+`12/5 19:00` for mdy, `2026/12/05 19:00` for ymd; the year may be left out; a weekday
+before a date, `sat 2026-12-05 19:00`, is checked against it), in the
+configured zone and language: German and Spanish bring their own words
+(`morgen um 19 Uhr`, `el viernes que viene a las 7 de la tarde`: `talks/whenwords`),
+English is read in every language, and what it says back is in the language.
 
 Pure: the zone, `now` and the date order are passed in. A small grammar of whole
 words rather than a date-parsing library: it answers exactly for the forms the CLI
@@ -20,15 +23,20 @@ clocks do.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from halfway.core import instants
+from halfway.talks.whenwords import english, fold
+from halfway.words import dates
+from halfway.words.language import N_, _, current
 
 MAX_LENGTH = 64
 # A talk further ahead than this is taken for a typo (and stays clear of datetime's limits).
 MAX_AHEAD = timedelta(days=3653)
-HINT = "try 'sat 19:00', 'tomorrow 20:30', 'in 2 hours', 'next fri at 7pm' or '2026-12-05 19:00'"
+HINT = N_(
+    "try 'sat 19:00', 'tomorrow 20:30', 'in 2 hours', 'next fri at 7pm' or '2026-12-05 19:00'"
+)
 
 # How a date of numbers is read (`date_order` in the config): day, month or year first.
 DATE_ORDERS = ("dmy", "mdy", "ymd")
@@ -40,6 +48,7 @@ _ORDERED = re.compile(r"([0-9]{1,4})([./])([0-9]{1,2})(?:\2([0-9]{1,4}))?\2?")
 _CLOCK_24 = re.compile(r"([0-9]{1,2})[:.]([0-9]{2})")
 _CLOCK_12 = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(am|pm)")
 _COUNT = re.compile(r"[0-9]{1,3}")
+_TIME_LIKE = re.compile(r"[0-9]{1,2}\.[0-9]{1,2}")  # 19.5: a date in dmy, or a time mistyped
 
 _WEEKDAYS = {
     name: number
@@ -81,11 +90,15 @@ class _Reading:
     clock: time
     today: bool = False  # a clock alone, or 'tonight': today's, never moved on
     tonight: bool = False
+    weekday: int | None = None  # the weekday typed before a date ('sat 2026-12-05')
 
 
-def talk_time(text: str, now: datetime, zone: tzinfo, order: str = "dmy") -> When:
+def talk_time(
+    text: str, now: datetime, zone: tzinfo, order: str = "dmy", language: str | None = None
+) -> When:
     """The instant `text` (a talk's WHEN: `talk add`, `talk move`) names, in `zone`,
-    seen from `now` (aware); a date of numbers is read in `order` (one of DATE_ORDERS).
+    seen from `now` (aware); a date of numbers is read in `order` (one of DATE_ORDERS),
+    words in `language` and in English (default: the language halfway speaks).
 
     Raises WhenError for a form it cannot read, a day without a time, a date not on
     the calendar, or a time that has already passed.
@@ -95,56 +108,85 @@ def talk_time(text: str, now: datetime, zone: tzinfo, order: str = "dmy") -> Whe
     if order not in DATE_ORDERS:
         raise ValueError(f"order must be one of {', '.join(DATE_ORDERS)}")
     if len(text) > MAX_LENGTH:
-        raise WhenError(f"that is too long for a time (at most {MAX_LENGTH} characters); {HINT}")
+        too_long = _("that is too long for a time (at most {count} characters); {hint}")
+        raise WhenError(too_long.format(count=MAX_LENGTH, hint=_(HINT)))
     # One printable line, whatever was typed, so it can be shown back.
     shown = "".join(c if c.isprintable() else "?" for c in " ".join(text.split()))
     # Compare in UTC: two datetimes in one zone compare by their wall clocks, blind to fold.
     now = now.astimezone(UTC)
     today = now.astimezone(zone).date()
-    words = shown.lower().split()
+    language = language or current()
+    words = english(fold(shown), language, order)
     if (later := _later(words)) is not None:  # elapsed time from this minute
         return _checked(
             When((now.replace(second=0, microsecond=0) + later).astimezone(zone)), shown, now
         )
     reading = _read(words, today, order)
     if reading is None:
-        _no_time(shown, words, today, order)
-        raise WhenError(f"'{shown}' is not a time halfway can read; {HINT}")
+        _no_time(shown, words, today, order, language)
+        unread = _("'{shown}' is not a time halfway can read; {hint}")
+        raise WhenError(unread.format(shown=shown, hint=_(HINT)))
+    if isinstance(reading.day, date) and reading.weekday not in (None, reading.day.weekday()):
+        wrong = _("'{shown}': {day} is a {weekday}")
+        day, weekday = dates.day_month_year(reading.day), dates.weekday_long(reading.day)
+        raise WhenError(wrong.format(shown=shown, day=day, weekday=weekday))
     if reading.tonight and reading.clock.hour < 12:  # not guessed at: 9 in the evening?
         _morning(shown, reading.clock)
     try:
         when = _resolve(reading, today, now, zone)
     except OverflowError:  # the edge of the calendar, year 1 or 9999
-        raise WhenError(f"'{shown}' is too far from today; {HINT}") from None
-    tomorrow = f"; for tomorrow, write 'tomorrow {reading.clock:%H:%M}'" if reading.today else ""
+        far = _("'{shown}' is too far from today; {hint}")
+        raise WhenError(far.format(shown=shown, hint=_(HINT))) from None
+    tomorrow = _("; for tomorrow, write 'tomorrow {clock}'") if reading.today else ""
+    tomorrow = tomorrow.format(clock=dates.clock(reading.clock))
     return _checked(when, shown, now, tomorrow)
 
 
 def _checked(when: When, shown: str, now: datetime, tomorrow: str = "") -> When:
     """`when`, if it is ahead of `now` (UTC) and not too far."""
     if when.at.astimezone(UTC) <= now:
-        local = when.at.strftime("%a %d %b %Y %H:%M")
-        raise WhenError(f"'{shown}' is {local}, and that time has already passed{tomorrow}")
+        local = _("{day} {clock}").format(day=_date_text(when.at), clock=dates.clock(when.at))
+        passed = _("'{shown}' is {local}, and that time has already passed{tomorrow}")
+        raise WhenError(passed.format(shown=shown, local=local, tomorrow=tomorrow))
     if when.at.astimezone(UTC) - now > MAX_AHEAD:
-        raise WhenError(f"'{shown}' is more than ten years ahead; {HINT}")
+        ahead = _("'{shown}' is more than ten years ahead; {hint}")
+        raise WhenError(ahead.format(shown=shown, hint=_(HINT)))
     return when
 
 
 def _morning(shown: str, clock: time) -> None:
     """'tonight 9:00' is a morning time: say which evening (or night) time to write."""
     if clock.hour < 5:
-        better = f"for after midnight, write 'tomorrow {clock:%H:%M}'"
+        better = _("for after midnight, write 'tomorrow {clock}'").format(clock=f"{clock:%H:%M}")
     else:
-        better = f"for the evening, write 'tonight {clock.hour + 12}:{clock:%M}'"
-    raise WhenError(f"'{shown}' would be {clock:%H:%M} in the morning; {better}")
+        evening = f"{clock.hour + 12}:{clock:%M}"
+        better = _("for the evening, write 'tonight {clock}'").format(clock=evening)
+    morning = _("'{shown}' would be {clock} in the morning; {better}")
+    raise WhenError(morning.format(shown=shown, clock=f"{clock:%H:%M}", better=better))
 
 
-def _no_time(shown: str, words: list[str], today: date, order: str) -> None:
+def _no_time(shown: str, words: list[str], today: date, order: str, language: str) -> None:
     """A day without a time ('monday', 'tomorrow', 'next fri at') is not guessed at."""
     day = words[:-1] if words[-1:] == ["at"] else words
     if day and _day(day, time(0), today, order) is not None:
-        named = shown.rsplit(" ", 1)[0] if day is not words else shown
-        raise WhenError(f"'{shown}' has no time: add one, like '{named} 19:00'")
+        named = _without_at(shown, language) if day is not words else shown
+        example = _("'{shown}' has no time: add one, like '{example}'")
+        raise WhenError(example.format(shown=shown, example=f"{named} 19:00"))
+
+
+def _without_at(shown: str, language: str) -> str:
+    """`shown` without its last words for 'at' ('at', 'um', 'a las')."""
+    typed = shown.split(" ")
+    for size in (2, 1):
+        if len(typed) > size and english(fold(" ".join(typed[-size:])), language) == ["at"]:
+            return " ".join(typed[:-size])
+    return shown.rsplit(" ", 1)[0]
+
+
+def _date_text(at: datetime) -> str:
+    """'Wed 02 Dec 2026' as halfway has always written it in English; the language's own
+    form elsewhere ('Mi., 2. Dez. 2026')."""
+    return at.strftime("%a %d %b %Y") if current() == "en" else dates.weekday_day_year(at)
 
 
 def local_instant(day: date, clock: time, zone: tzinfo) -> When:
@@ -153,19 +195,14 @@ def local_instant(day: date, clock: time, zone: tzinfo) -> When:
     wall = datetime.combine(day, clock)
     real = instants.instant_at_wall(wall, zone).astimezone(zone)
     change = instants.wall_time_change(wall, zone)
-    name = str(zone)
-    shown = f"{clock:%H:%M} on {day:%a %d %b %Y}"
+    if change not in (instants.GAP, instants.REPEAT):
+        return When(real)
+    shown = _("{clock} on {day}").format(clock=dates.clock(clock), day=_date_text(wall))
     if change == instants.GAP:
-        return When(
-            real,
-            f"{shown} does not exist in {name} (the clocks go forward), so it is {real:%H:%M}",
-        )
-    if change == instants.REPEAT:
-        return When(
-            real,
-            f"{shown} happens twice in {name} (the clocks go back); this is the first, {real:%H:%M %Z}",
-        )
-    return When(real)
+        gap = _("{shown} does not exist in {zone} (the clocks go forward), so it is {clock}")
+        return When(real, gap.format(shown=shown, zone=zone, clock=dates.clock(real)))
+    twice = _("{shown} happens twice in {zone} (the clocks go back); this is the first, {clock}")
+    return When(real, twice.format(shown=shown, zone=zone, clock=f"{real:%H:%M %Z}"))
 
 
 def _resolve(reading: _Reading, today: date, now: datetime, zone: tzinfo) -> When:
@@ -221,6 +258,12 @@ def _day(words: list[str], clock: time, today: date, order: str) -> _Reading | N
         if unit is None or count < 1:
             return None
         return _Reading(None, count * unit, clock)
+    if len(words) == 2 and words[0] in _WEEKDAYS and not _TIME_LIKE.fullmatch(words[1]):
+        # 'Sa 5. Dezember', 'sat 2026-12-05'; not 'sat 19.5' (a time mistyped, unread)
+        dated = _day(words[1:], clock, today, order)
+        if dated is None or not isinstance(dated.day, date):
+            return None
+        return replace(dated, weekday=_WEEKDAYS[words[0]])  # checked against the date
     if len(words) != 1:
         return None
     if match := _DATE.fullmatch(words[0]):  # ISO, whatever the order

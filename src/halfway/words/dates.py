@@ -57,6 +57,11 @@ def weekday_day(day: date) -> str:
     return _skeleton("MMMEd", day)
 
 
+def weekday_day_year(day: date) -> str:
+    """'Wed, 2 Dec 2026', 'Mi., 2. Dez. 2026', 'mié, 2 dic 2026'"""
+    return _skeleton("yMMMEd", day)
+
+
 def day_full_month(day: date) -> str:
     """'5 December', '5. Dezember', '5 de diciembre'"""
     return _skeleton("MMMMd", day)

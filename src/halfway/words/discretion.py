@@ -20,28 +20,29 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from halfway.words.catalog import safety_line
-from halfway.words.language import N_
+from halfway.words.language import N_, _
 
-#: The default `discreet_title`: a plain everyday word, the title of every discreet message.
-TITLE = "Reminder"
+#: The default `discreet_title`: a plain everyday word, the title of every discreet message,
+#: shown in the person's language (`shown_title`); a title of their own is shown as written.
+TITLE = N_("Reminder")
 #: The default `quick_exit_url`: a weather page, dull to anyone looking over a shoulder.
 QUICK_EXIT_URL = "https://www.bbc.com/weather"
 
 # What a discreet push or e-mail says, besides its link.
-NUDGE = "A reminder you set for yourself. Open it when you have a minute."
-AGAIN = "Your own reminder again, in case the first one slipped by."
-EASE = "Your own reminder. If these come too often, you can pause them from the link."
-DIGEST = "Your weekly page is ready, from the reminder you set for yourself."
+NUDGE = N_("A reminder you set for yourself. Open it when you have a minute.")
+AGAIN = N_("Your own reminder again, in case the first one slipped by.")
+EASE = N_("Your own reminder. If these come too often, you can pause them from the link.")
+DIGEST = N_("Your weekly page is ready, from the reminder you set for yourself.")
 
-CHANNEL_DOWN = (  # the alert that a channel has failed since {since}
+CHANNEL_DOWN = N_(  # the alert that a channel has failed since {since}
     "Your reminders could not reach your '{name}' channel since {since}. "
     "They are waiting and will go out once it works again."
 )
-TEST = "A test of your reminders"  # `halfway test-channel`, before what it says
+TEST = N_("A test of your reminders")  # `halfway test-channel`, before what it says
 
 # The push buttons a discreet message may carry: open the page, and later.
-OPEN = "Open"
-LATER = "Later"
+OPEN = N_("Open")
+LATER = N_("Later")
 
 # Calendar event titles when not discreet (when discreet: the `discreet_title`).
 CALENDAR_TALK = N_("Time set aside")
@@ -56,8 +57,9 @@ QUICK_EXIT = "Leave quickly"
 
 
 def lines() -> tuple[str, ...]:
-    """Every discreet word a person can read (the voice test reads them)."""
-    return (
+    """Every discreet word a person can read, in the language of the moment (the voice
+    test reads them)."""
+    said = (
         TITLE,
         NUDGE,
         AGAIN,
@@ -72,17 +74,24 @@ def lines() -> tuple[str, ...]:
         NOT_ADVICE,
         QUICK_EXIT,
     )
+    return tuple(_(line) for line in said)
+
+
+def shown_title(own: str) -> str:
+    """The title a discreet message or page shows: the default (TITLE, which the person
+    left as it was) in their language, a `discreet_title` of their own as they wrote it."""
+    return _(TITLE) if own == TITLE else own
 
 
 def nudge_body(link: str | None, reminder: bool = False, offer_pause: bool = False) -> str:
     """A discreet nudge's body: one neutral line, and its link."""
-    line = EASE if offer_pause else AGAIN if reminder else NUDGE
+    line = _(EASE if offer_pause else AGAIN if reminder else NUDGE)
     return f"{line}\n{link}" if link else line
 
 
 def digest_body(link: str) -> str:
     """A discreet digest's body, in a push and in both parts of its e-mail."""
-    return f"{DIGEST}\n{link}"
+    return f"{_(DIGEST)}\n{link}"
 
 
 class _Care(Protocol):
@@ -112,7 +121,7 @@ class Frame:
 
     def page_title(self, own: str) -> str:
         """The page's `<title>`: the neutral title when discreet, else `own`."""
-        return self.title if self.discreet else own
+        return shown_title(self.title) if self.discreet else own
 
     def footer(self, page: bool = True) -> dict[str, str | None]:
         """What `templates/footer.html` shows; an e-mail (`page=False`) has no quick exit."""

@@ -10,7 +10,9 @@ which is compiled in memory on first use, with the same Babel.
 
 The language is one per process: the config's, set by the loader (`use`). A string
 at module level that must be read later in the language of the moment is marked with
-`N_` and looked up with `_` where it is used.
+`N_` and looked up with `_` where it is used. A short word English uses in two senses
+that other languages tell apart ("Open": a push button, or the asks not yet closed) is
+looked up with its context: `pgettext("asks", "Open")`.
 
 Pure but for that one setting and the catalogs it reads; imports nothing of halfway's.
 """
@@ -123,6 +125,19 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     found = translations(language).ngettext(singular, plural, count)
     if found in (singular, plural) and _missing is not None:
         _missing.add(singular)
+    return found
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` (English) in the language of the moment, as it reads in `context`: for a
+    short word whose English is the same in two places that other languages tell apart
+    ("Open": a button, or the asks not yet closed)."""
+    language = current()
+    if language == SOURCE:
+        return message
+    found = translations(language).pgettext(context, message)
+    if found is message and _missing is not None:
+        _missing.add(message)
     return found
 
 

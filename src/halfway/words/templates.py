@@ -42,9 +42,10 @@ def _environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     # `{% trans %}` and `_()` look up the language of the moment at each render (newstyle:
-    # `_("Hi %(name)s", name=x)` escapes x, never the words around it).
+    # `_("Hi %(name)s", name=x)` escapes x, never the words around it; `pgettext("asks",
+    # "Open")` for a word that reads two ways).
     environment.install_gettext_callables(  # type: ignore[attr-defined]
-        language.gettext_, language.ngettext, newstyle=True
+        language.gettext_, language.ngettext, newstyle=True, pgettext=language.pgettext
     )
     return environment
 
