@@ -28,7 +28,8 @@ _OPTIONAL = {
     "imap": N_(" (or leave the [imap] table out to take no replies by e-mail)"),
 }
 # pydantic's own words for the problems a config shows most, as pydantic says them in
-# English (its message, placeholders from the error's ctx): said in another language.
+# English (placeholders from the error's ctx), said in another language (English keeps
+# pydantic's own message).
 PYDANTIC = {
     "string_type": N_("Input should be a valid string"),
     "int_type": N_("Input should be a valid integer"),
@@ -40,7 +41,7 @@ PYDANTIC = {
     "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
     "list_type": N_("Input should be a valid list"),
     "dict_type": N_("Input should be a valid dictionary"),
-    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_type": N_("Input should be a valid dictionary"),
     "model_attributes_type": N_(
         "Input should be a valid dictionary or object to extract fields from"
     ),
@@ -50,12 +51,8 @@ PYDANTIC = {
     "less_than_equal": N_("Input should be less than or equal to {le}"),
     "string_too_short": N_("String should have at least {min_length} characters"),
     "string_too_long": N_("String should have at most {max_length} characters"),
-    "too_short": N_(
-        "{field_type} should have at least {min_length} items after validation, not {actual_length}"
-    ),
-    "too_long": N_(
-        "{field_type} should have at most {max_length} items after validation, not {actual_length}"
-    ),
+    "too_short": N_("should have at least {min_length} items, not {actual_length}"),
+    "too_long": N_("should have at most {max_length} items, not {actual_length}"),
 }
 
 
