@@ -272,3 +272,27 @@ def test_store_and_backup_refusals(
     said = {"de": "die Datendatei ist beschädigt", "es": "el archivo de datos está dañado"}
     assert said[lang] in ran.err
     assert english(ran) == [], ran.err
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_test_message_in_the_language(
+    halfway: Callable[..., Ran], config_file: Callable[..., ConfigFile], http_receiver, lang: str
+) -> None:
+    """`test-channel`: its line here, and the message it sends (discreet: nothing of
+    halfway in it; not discreet: halfway's own title), in the language."""
+    channels = {"push": http_receiver.json_url()}
+    for discreet in ("false", "true"):
+        body = f'language = "{lang}"\ndiscreet = {discreet}\n{NUDGE}'
+        written = config_file(body, channels=channels)
+        with language.watching() as missing:
+            ran = halfway("test-channel", "push", "--config", str(written.path))
+        assert ran.code == 0, ran.err
+        assert missing == set()
+        assert english(ran, ("push",)) == [], ran.out
+    plain, quiet = http_receiver.bodies()
+    title = {"de": "Testnachricht von halfway", "es": "mensaje de prueba de halfway"}[lang]
+    assert plain["title"] == title
+    assert plain["message"].startswith(f"{title} ")
+    assert "halfway" not in quiet["message"].lower()
+    for sent in (plain, quiet):
+        assert english_words(sent["title"] + " " + sent["message"], ("'push'",)) == [], sent

@@ -12,17 +12,18 @@ import argparse
 from halfway.cli.commands import UsageError
 from halfway.cli.invocation import load_settings
 from halfway.words import discretion
-from halfway.words.language import _
+from halfway.words.language import N_, _
 
-TITLE = "halfway test message"
+TITLE = N_("halfway test message")  # the title when not discreet (`_` where it is sent)
 
 
 def test_message(name: str, discreet: bool) -> str:
     """The words of a test message: unmistakably a test, and nothing personal."""
-    return (
-        f"{_(discretion.TEST) if discreet else TITLE} — if this reached you, your '{name}' channel works.\n"
+    head = _(discretion.TEST) if discreet else _(TITLE)
+    return _(
+        "{head} — if this reached you, your '{name}' channel works.\n"
         "Nothing was recorded and no answer is needed."
-    )
+    ).format(head=head, name=name)
 
 
 def cmd_test_channel(args: argparse.Namespace) -> int:
@@ -40,7 +41,7 @@ def cmd_test_channel(args: argparse.Namespace) -> int:
     where = ", ".join(sending.mask(url) for url in urls)
     result = sending.send(
         {args.name: urls},
-        discretion.shown_title(settings.discreet_title) if settings.discreet else TITLE,
+        discretion.shown_title(settings.discreet_title) if settings.discreet else _(TITLE),
         test_message(args.name, settings.discreet),
         settings.send_timeout.total_seconds(),
         # the path every nudge takes (ntfy in its JSON form), with nothing to tap
