@@ -249,7 +249,7 @@ def test_store_and_backup_refusals(
 ) -> None:
     """A backup over a file, a restore of no file or into a full folder, a damaged data
     file: each one line in the language, naming its file."""
-    ran, _missing = speaking(lang, "ask", "list")  # the data folder, made
+    speaking(lang, "ask", "list")
     speaking(lang, "ask", "add", "x")
     taken = tmp_path / "taken.tar"
     taken.write_text("")
