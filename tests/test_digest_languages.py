@@ -56,12 +56,11 @@ TYPED = (
     "made me tea",
     "Weekends are for rest",
 )
-# The frame around every page (footer, safety line, quick exit) is translated with the
-# footer's own words, not here: until then it may read English.
+# The safety line and the default discreet title are words.toml's and the nudges' (their
+# translations are written with the nudges'): until then they may read English. The
+# footer's own words (not advice, the quick exit) are the frame's, and translated.
 FRAME = (
-    discretion.NOT_ADVICE,
     catalog.safety_line(None),
-    discretion.QUICK_EXIT,
     discretion.TITLE,
 )
 

@@ -56,7 +56,10 @@ def test_from_the_first_nudge_to_the_reply_not_one_english_word(
     shown = visible(page)
     assert english_words(shown, allowed=(link.group(0),)) == [], shown
 
-    form = urllib.parse.urlencode({"value": "Tee am Schreibtisch"}).encode()
+    guard = re.search(r'name="guard" value="([^"]+)"', page)
+    assert guard, page  # the page's form carries its guard: a post without one is refused
+    fields = {"value": "Tee am Schreibtisch", "guard": guard.group(1)}
+    form = urllib.parse.urlencode(fields).encode()
     request = urllib.request.Request(link.group(0), data=form, method="POST")
     with urllib.request.urlopen(request, timeout=10) as answer:
         thanks = answer.read().decode()

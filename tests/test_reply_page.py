@@ -105,3 +105,29 @@ def test_the_page_fits_a_phone_without_sideways_scrolling(phone_page, sent_link,
     button = phone_page.get_by_role("button", name="No movement").bounding_box()
     assert button is not None
     assert button["height"] >= 44
+
+
+def test_the_page_speaks_german_when_the_config_does(
+    phone_page, config_file, http_receiver, start_daemon, halfway
+) -> None:
+    path = config_file(
+        f'language = "de"\n[[nudges]]\nid = "my-boundary"\nkind = "boundary"\nat = "{soon()}"\n',
+        server=True,
+        send_timeout="5s",
+        channels={"push": http_receiver.json_url()},
+    ).path
+    daemon = start_daemon("--config", str(path))
+    try:
+        wait_for(lambda: len(http_receiver.posts()) == 1)
+        [link] = re.findall(r"http://\S+/r/\S+", http_receiver.bodies()[0]["message"])
+        phone_page.goto(link)
+        assert phone_page.locator("html").get_attribute("lang") == "de"
+        expect(phone_page.locator("#quick-exit")).to_have_text("Schnell verlassen")
+        expect(phone_page.get_by_text("Eine Geste oder einen Moment eintragen")).to_be_visible()
+        screenshot(phone_page, "reply-page-german")
+        phone_page.get_by_role("button", name="Später", exact=True).tap()
+        phone_page.wait_for_url(re.compile(r"\?saved=1$"))
+        expect(phone_page.get_by_role("status")).to_contain_text("Danke. Notiert: Später.")
+        assert [r["value"] for r in replies(halfway, path)] == ["later"]
+    finally:
+        daemon.stop()

@@ -66,7 +66,7 @@ def test_a_review_is_grounded_in_the_latest_ask_and_the_seven_days_of_gestures_b
     assert found["latest"] == {
         "text": "A walk together on Sunday",
         "state": "no answer",
-        "since": "Thu 03 Dec",
+        "since": "Thu 3 Dec",
     }
     assert found["resting"] == 2  # counted, never listed
     assert [g["text"] for g in found["gestures"]] == [

@@ -28,6 +28,7 @@ from halfway.app.session import NOT_CHECKED, NOT_READ
 from halfway.core import cursors, schedule, tokens, weeks
 from halfway.core.instants import parse_instant
 from halfway.digest import figures, render, weekly
+from halfway.replies import pagewords
 from halfway.store import pauses
 from halfway.store.database import StoreError
 from halfway.store.links import Links, digest_url
@@ -112,7 +113,7 @@ class DigestPages:
         until = None if not current or None in ends else max(parse_instant(u) for u in ends)
         return {
             "paused": bool(current),
-            "until": schedule.clock_text(until, settings.tz) if until else None,
+            "until": pagewords.moment(until, settings.tz) if until else None,
             "done": done if done in ("paused", "resumed") else None,
             "pause_action": digest_url("", token).replace("/?", "/pause?", 1),
             "resume_action": digest_url("", token).replace("/?", "/resume?", 1),

@@ -20,6 +20,7 @@ from halfway.config.models import Settings
 from halfway.core import cursors, deliveries, kinds, reasons, reminders, schedule, unsent
 from halfway.core.deliveries import PENDING, SKIPPED
 from halfway.core.records import Delivery
+from halfway.replies import pagewords
 from halfway.store.database import Record, View, new_id
 
 Due = tuple[Record, str, datetime]  # a delivery to ask about again, why, and when it was due
@@ -94,9 +95,9 @@ def asks_again(settings: Settings, view: View, delivery: Record) -> datetime | N
 
 def comes_back(settings: Settings, view: View, delivery: Record, reply: Record) -> str | None:
     """After a "later" `reply`: when the check-in comes back, as a person reads it in the
-    configured zone ('Wed 2026-12-02 21:15 CET'); None for another answer, or no re-ask."""
+    configured zone and language ('Wed 2026-12-02 21:15 CET'); None for another answer, or no re-ask."""
     when = asks_again(settings, view, delivery) if reply["value"] == reminders.LATER else None
-    return schedule.clock_text(when, settings.tz) if when else None
+    return pagewords.moment(when, settings.tz) if when else None
 
 
 def held(delivery: Record, rows: dict[str, Record], when: datetime, now: datetime) -> bool:

@@ -14,6 +14,8 @@ from halfway.core import weeks
 from halfway.core.instants import parse_instant
 from halfway.ledger import asks
 from halfway.store.database import Record, View
+from halfway.words import dates
+from halfway.words.language import N_, _
 
 KIND = "pattern_review"
 # Not a week (what a week is: core/weeks, Monday to Sunday): the seven days up to the
@@ -22,10 +24,20 @@ KIND = "pattern_review"
 LOOK_BACK = weeks.LAST_SEVEN_DAYS
 MAX_SHOWN = 20  # a page, not an archive: the most recent this many gestures
 NOT_GESTURES = frozenset({"none", "later", "pause_week"})  # gesture_log answers that say none
+# An open ask's state as the page says it: "(no answer, since Thu 3 Dec)".
+STATES = {
+    asks.DRAFT: N_("draft"),
+    asks.ASKED: N_("asked"),
+    asks.AGREED: N_("agreed"),
+    asks.DECLINED: N_("declined"),
+    asks.NO_ANSWER: N_("no answer"),
+    asks.RESTING: N_("resting"),
+    asks.FOLLOWED_UP: N_("followed up"),
+}
 
 
 def _when(instant: datetime, zone: tzinfo) -> str:
-    return instant.astimezone(zone).strftime("%a %d %b")
+    return dates.weekday_day(instant.astimezone(zone))
 
 
 def gestures(view: View, start: datetime, end: datetime, zone: tzinfo) -> list[dict[str, str]]:
@@ -44,6 +56,11 @@ def gestures(view: View, start: datetime, end: datetime, zone: tzinfo) -> list[d
     return [{"when": _when(when, zone), "text": text} for when, text in inside[-MAX_SHOWN:]]
 
 
+def state(name: str) -> str:
+    """An ask's state in words, in the language of the moment."""
+    return _(STATES[name]) if name in STATES else name.replace("_", " ")
+
+
 def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, object] | None:
     """For a pattern review delivery: the latest open ask, how many asks rest, and the
     week's gestures (None for any other delivery)."""
@@ -54,7 +71,7 @@ def grounding(view: View, delivery: Record, zone: tzinfo) -> dict[str, object] |
     return {
         "latest": {
             "text": last["text"],
-            "state": str(last["state"]).replace("_", " "),
+            "state": state(str(last["state"])),
             "since": _when(parse_instant(last["at"]), zone),
         }
         if last

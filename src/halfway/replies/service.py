@@ -13,6 +13,7 @@ from halfway.core.instants import format_instant
 from halfway.ledger import book
 from halfway.store.database import Record, Store, Tx, new_id
 from halfway.talks import card
+from halfway.words.language import N_, _
 
 log = logging.getLogger("halfway")
 
@@ -24,12 +25,20 @@ FIRST, CHANGED, SAME = "first", "changed", "same"
 
 
 class ReplyError(Exception):
-    """A reply that cannot be taken: `status` is the HTTP status that says why."""
+    """A reply that cannot be taken: `status` is the HTTP status that says why; `message`
+    says it in English (logs, JSON), `words()` in the language of the moment (a page).
+    `message` is a msgid with `{name}` places for `values`; with `own` it is not one."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, status: int, message: str, own: bool = False, **values: object) -> None:
+        said = message if own else message.format(**values)
+        super().__init__(said)
         self.status = status
-        self.message = message
+        self.message = said
+        self.template = None if own else message
+        self.values = values
+
+    def words(self) -> str:
+        return _(self.template).format(**self.values) if self.template else self.message
 
 
 def shape_of(delivery: Record) -> kinds.Shape:
@@ -46,7 +55,7 @@ def delivery_for(store: Store, key: bytes, token: str) -> Record:
     410 for a genuine one whose delivery has left the hot file (its window closed)."""
     delivery_id = tokens.check(key, token)
     if delivery_id is None:
-        raise ReplyError(403, "This link is not one halfway made, or it has been mistyped.")
+        raise ReplyError(403, FORGED)
     delivery = store.view().get("deliveries", delivery_id)
     if delivery is None:
         # Only deliveries whose reply window has closed leave the hot file.
@@ -54,7 +63,9 @@ def delivery_for(store: Store, key: bytes, token: str) -> Record:
     return dict(delivery)
 
 
-CLOSED = "This check-in has closed. Nothing more is needed from you."
+CLOSED = N_("This check-in has closed. Nothing more is needed from you.")
+FORGED = N_("This link is not one halfway made, or it has been mistyped.")
+LONG_NOTE = N_("The note is longer than {n} characters.")
 
 
 def accept(
@@ -80,10 +91,11 @@ def accept(
     pause = value == reminders.PAUSE_WEEK and bool(delivery.get("offer_pause"))
     problem = None if pause else shape_of(delivery).problem(value, scale)
     if problem:
-        raise ReplyError(422, problem[0].upper() + problem[1:] + ".")
+        # kinds words its problems in the language of the moment: said as they come
+        raise ReplyError(422, problem[0].upper() + problem[1:] + ".", own=True)
     note = plaintext.clean(note or "").strip() or None
     if note and len(note) > MAX_NOTE:
-        raise ReplyError(422, f"The note is longer than {MAX_NOTE} characters.")
+        raise ReplyError(422, LONG_NOTE, n=MAX_NOTE)
     version: Record = {
         "value": value,
         "note": note,
@@ -173,7 +185,7 @@ def reply_to(store: Store, delivery_id: str) -> Record | None:
 
 # a reply's fields, as sent -------------------------------------------------------------
 
-UNREADABLE = "That reply could not be read."
+UNREADABLE = N_("That reply could not be read.")
 
 
 def json_fields(body: bytes) -> dict[str, str]:
@@ -183,13 +195,13 @@ def json_fields(body: bytes) -> dict[str, str]:
     except RecursionError:
         raise ReplyError(422, UNREADABLE) from None
     if not isinstance(data, dict):
-        raise ReplyError(422, "Send a JSON object with a 'value'.")
+        raise ReplyError(422, N_("Send a JSON object with a 'value'."))
     fields: dict[str, str] = {}
     for name, value in data.items():
         if value is None:
             continue
         if isinstance(value, dict | list):
-            raise ReplyError(422, f"'{name[:40]}' must be a text or a number.")
+            raise ReplyError(422, N_("'{name}' must be a text or a number."), name=name[:40])
         fields[name] = str(value).lower() if isinstance(value, bool) else str(value)
     return clean(fields)
 

@@ -25,12 +25,14 @@ from aiohttp import web, web_response
 from aiohttp.http_exceptions import HttpProcessingError
 
 from halfway.channels import logs
-from halfway.core import deliveries, kinds, limits, schedule, tokens
+from halfway.core import deliveries, kinds, limits, tokens
 from halfway.core.instants import parse_instant
 from halfway.ledger import book
-from halfway.replies import expect, review, service
+from halfway.replies import expect, pagewords, review, service
+from halfway.replies.pagewords import label
 from halfway.store.database import Record, Store, StoreError
 from halfway.words import discretion, templates
+from halfway.words.language import _
 
 MAX_BODY = 16 * 1024
 SERVER = "halfway"  # the Server header: no versions
@@ -38,10 +40,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
-FORGED = "This link is not one halfway made, or it has been mistyped."
-TROUBLE = "Something went wrong on halfway's side. Nothing was changed; please try again later."
-NOT_SAVED = "Your answer could not be saved just now. Please try again in a little while."
-TOO_MANY = "That is a lot of answers in a short time. Please wait a minute, then try again."
 
 log = logging.getLogger("halfway.http")
 T = TypeVar("T")
@@ -60,7 +58,7 @@ class PageContext(TypedDict, total=False):
     again: str | None  # after "later": when it asks again, as words
     guard: str
     open: bool
-    closes: str
+    closes: str | None  # when it closes, as words (None: no end)
     review: Mapping[str, object] | None  # a weekly review's grounding (replies.review)
     drafts: list[Record]  # the draft asks the page can mark as said
     said: bool
@@ -111,7 +109,7 @@ class ReplyPages:
         """The delivery a genuine token names; a token of the wrong shape (non-ASCII,
         too long) is refused like a forged one, before any work."""
         if not tokens.well_formed(token):
-            raise service.ReplyError(403, FORGED)
+            raise service.ReplyError(403, service.FORGED)
         delivery: Record = await self._run(service.delivery_for, self.store, self.key, token)
         return delivery
 
@@ -119,7 +117,7 @@ class ReplyPages:
         """ReplyError 429 when this link writes faster than a person would (asked once
         a request is read and checked: what is refused unwritten costs nothing)."""
         if not self.writes.take(delivery["id"]):
-            raise service.ReplyError(429, TOO_MANY)
+            raise service.ReplyError(429, pagewords.TOO_MANY)
 
     def _html(self, status: int, **context: Unpack[PageContext]) -> web.Response:
         text = page(self.frame(), **context)
@@ -134,7 +132,7 @@ class ReplyPages:
         if wants_json(request):
             response = web.json_response({"error": error.message}, status=error.status)
         else:
-            response = self._html(error.status, error=error.message)
+            response = self._html(error.status, error=error.words())
         if error.status == 400:  # a body that could not be decoded: close the connection
             response.force_close()
         if error.status == 429:  # the link's next write, at the earliest
@@ -150,14 +148,14 @@ class ReplyPages:
             "delivery": delivery,
             "shape": shape,
             "reply": reply,
-            "reply_label": shape.label(str(reply["value"])) if reply else None,
+            "reply_label": label(shape, str(reply["value"])) if reply else None,
             "reply_is_text": reply is not None and reply["value"] not in codes,
             "saved": saved,
             "guard": tokens.form_guard(self.key, token),
             "open": not deliveries.expired(delivery, self.clock()),
-            "closes": schedule.clock_text(parse_instant(delivery["expires_at"]), self.zone())
+            "closes": pagewords.moment(parse_instant(delivery["expires_at"]), self.zone())
             if delivery.get("expires_at")
-            else "it closes",
+            else None,
         }
 
     def _beside(self, delivery: Record) -> tuple[Mapping[str, object] | None, list[Record]]:
@@ -180,7 +178,7 @@ class ReplyPages:
             return self._error(request, service.ReplyError(410, service.CLOSED))
         saved = again = None
         if request.query.get("saved") and reply:
-            saved = service.shape_of(delivery).label(reply["value"])
+            saved = label(service.shape_of(delivery), reply["value"])
             again = await self._run(self.comes_back, delivery, reply)
         logged = bool(request.query.get("logged"))
         context = self._context(token, delivery, reply, saved)
@@ -213,13 +211,12 @@ class ReplyPages:
         if self.on_reply:
             await self._run(self.on_reply, delivery, reply, took)
         if wants_json(request):
-            label = service.shape_of(delivery).label(reply["value"])
             return web.json_response(
                 {
                     "status": "recorded",
                     "delivery_id": delivery["id"],
                     "value": reply["value"],
-                    "label": label,
+                    "label": label(service.shape_of(delivery), reply["value"]),
                     "first": took == service.FIRST,
                     "repeat": took == service.SAME,  # the same answer again: recorded once
                     "asks_again": await self._run(self.comes_back, delivery, reply),
@@ -274,18 +271,18 @@ class ReplyPages:
         try:
             noted: Record = await self._run(write, delivery, fields)
         except book.LedgerError as error:
-            raise service.ReplyError(422, f"That could not be noted ({error}).") from None
+            raise service.ReplyError(422, pagewords.NOT_NOTED, why=error) from None
         return noted
 
     async def _fields(self, request: web.Request, token: str) -> dict[str, str]:
         if request.content_length is not None and request.content_length > MAX_BODY:
-            raise service.ReplyError(413, "That reply is too long to take.")
+            raise service.ReplyError(413, pagewords.TOO_LONG)
         try:
             if request.content_type == "application/json":
                 return service.json_fields(await request.read())
             form = await request.post()
         except web.HTTPRequestEntityTooLarge:
-            raise service.ReplyError(413, "That reply is too long to take.") from None
+            raise service.ReplyError(413, pagewords.TOO_LONG) from None
         except (web.RequestPayloadError, HttpProcessingError, ConnectionError):
             # `Content-Encoding: gzip` on a body that is not gzip, a body cut short
             raise service.ReplyError(400, service.UNREADABLE) from None
@@ -295,9 +292,7 @@ class ReplyPages:
         if not tokens.genuine_form(
             self.key, token, form.get("guard"), request.headers.get("Sec-Fetch-Site")
         ):
-            raise service.ReplyError(
-                403, "This form could not be checked. Please open the link again."
-            )
+            raise service.ReplyError(403, pagewords.UNCHECKED)
         fields = {k: str(v) for k, v in form.items() if isinstance(v, str)}
         fields.pop("via", None)  # a form is always the web page
         return service.clean(fields)
@@ -343,18 +338,18 @@ async def calm_errors(
         raise  # an answer of its own; a sender gone away (aiohttp drops the request)
     except (StoreError, OSError) as error:
         log.warning("could not answer %s %s: %s", request.method, route(request), where(error))
-        return answer(request, 503, NOT_SAVED)
+        return answer(request, 503, pagewords.NOT_SAVED)
     except Exception as error:
         log.error(
             "unexpected error answering %s %s: %s", request.method, route(request), where(error)
         )
-        return answer(request, 500, TROUBLE)
+        return answer(request, 500, pagewords.TROUBLE)
 
 
 def answer(request: web.Request, status: int, message: str) -> web.Response:
     if wants_json(request):
         return web.json_response({"error": message}, status=status)
-    text = page(discretion.Frame(), error=message)  # discreet: the settings are out of reach
+    text = page(discretion.Frame(), error=_(message))  # discreet: the settings are out of reach
     return web.Response(text=text, status=status, content_type="text/html")
 
 

@@ -11,7 +11,7 @@ own reminder, never as a message from someone else (which could start jealousy).
 Every page (the reply page, the private digest pages) carries the same `Frame`: a
 neutral `<title>` when discreet, the footer (`templates/footer.html`: not professional
 advice, the safety line with the `[care] helpline`), and a quick-exit link to
-`quick_exit_url`. Pure: imports only `words/catalog`.
+`quick_exit_url`. Pure: imports only `words/catalog` and `words/language`.
 """
 
 from __future__ import annotations
@@ -49,11 +49,11 @@ CALENDAR_TALK = N_("Time set aside")
 CALENDAR_REVIEW = N_("A few minutes for yourself")
 
 # Every page's footer and its quick exit.
-NOT_ADVICE = (
+NOT_ADVICE = N_(
     "These reminders are a companion, not professional advice: not therapy, counselling "
     "or a crisis service, and not here to tell you to stay or to leave."
 )
-QUICK_EXIT = "Leave quickly"
+QUICK_EXIT = N_("Leave quickly")
 
 
 def lines() -> tuple[str, ...]:
@@ -126,10 +126,10 @@ class Frame:
     def footer(self, page: bool = True) -> dict[str, str | None]:
         """What `templates/footer.html` shows; an e-mail (`page=False`) has no quick exit."""
         return {
-            "not_advice": NOT_ADVICE,
+            "not_advice": _(NOT_ADVICE),
             "safety": safety_line(self.helpline),
             "quick_exit_url": self.quick_exit_url if page else None,
-            "quick_exit": QUICK_EXIT,
+            "quick_exit": _(QUICK_EXIT),
         }
 
 

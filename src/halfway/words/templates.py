@@ -47,7 +47,19 @@ def _environment() -> Environment:
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         language.gettext_, language.ngettext, newstyle=True, pgettext=language.pgettext
     )
+    # `<html lang="{{ lang }}">`: every page and mail names the language it is read in (a
+    # render may pass its own `lang`; without one, the language of the moment).
+    environment.globals["lang"] = _Current()
     return environment
+
+
+class _Current:
+    """The language of the moment, read each time a template writes it."""
+
+    def __str__(self) -> str:
+        from halfway.words import language
+
+        return language.current()
 
 
 @cache
