@@ -12,21 +12,21 @@ from pathlib import Path
 from halfway.cli.commands import UsageError
 from halfway.cli.invocation import load_settings
 from halfway.words import invoked
-from halfway.words.plural import plural
+from halfway.words.language import N_, _, ngettext
 
-ENCRYPT_HELP = (
+ENCRYPT_HELP = N_(
     "encrypt the data folder with the key named under [encryption] (made, mode 0600,"
     " if the key file does not exist yet)"
 )
-DECRYPT_HELP = "turn an encrypted data folder back into plain JSON (then remove [encryption])"
+DECRYPT_HELP = N_("turn an encrypted data folder back into plain JSON (then remove [encryption])")
 
 
 def add_commands(
     command: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
 ) -> None:
     """`encrypt` and `decrypt` on the main parser."""
-    command("encrypt", cmd_encrypt, ENCRYPT_HELP)
-    command("decrypt", cmd_decrypt, DECRYPT_HELP)
+    command("encrypt", cmd_encrypt, _(ENCRYPT_HELP))
+    command("decrypt", cmd_decrypt, _(DECRYPT_HELP))
 
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
@@ -37,24 +37,30 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
         return 1
     key, made = atrest.ensure_key(settings)
     if made:
-        print(f"made a new key in {made} (readable by you only)")
+        print(_("made a new key in {path} (readable by you only)").format(path=made))
     done = switched(settings.data_dir, key, True)
     if done is None:
         return 1
     folder = settings.data_dir
     if done:
-        print(
-            f"encrypted {plural(len(done), 'data file')} in {folder}: without the key, none opens"
+        said = ngettext(
+            "encrypted {n} data file in {folder}: without the key, none opens",
+            "encrypted {n} data files in {folder}: without the key, none opens",
+            len(done),
         )
+        print(said.format(n=len(done), folder=folder))
     elif settings.db_path.exists():
-        print(f"the data in {folder} is encrypted already; nothing changed")
+        print(_("the data in {folder} is encrypted already; nothing changed").format(folder=folder))
     else:
-        print(f"no data in {folder} yet; it is encrypted from its first write")
-    if made:
         print(
-            f"Back up {made} apart from the data: without it, the data cannot be read by"
+            _("no data in {folder} yet; it is encrypted from its first write").format(folder=folder)
+        )
+    if made:
+        said = _(
+            "Back up {path} apart from the data: without it, the data cannot be read by"
             " anyone, you included; a backup that holds both protects nothing."
         )
+        print(said.format(path=made))
     return 0
 
 
@@ -68,21 +74,29 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     key = atrest.store_key(settings)
     if key is None:
         raise UsageError(
-            "[encryption]: no key is named; decrypt needs the key the data was encrypted"
-            " with (key_file or credential)"
+            _(
+                "[encryption]: no key is named; decrypt needs the key the data was encrypted"
+                " with (key_file or credential)"
+            )
         )
     done = switched(settings.data_dir, key, False)
     if done is None:
         return 1
     folder = settings.data_dir
     if done:
-        print(f"decrypted {plural(len(done), 'data file')} in {folder}: it is plain JSON again")
+        said = ngettext(
+            "decrypted {n} data file in {folder}: it is plain JSON again",
+            "decrypted {n} data files in {folder}: it is plain JSON again",
+            len(done),
+        )
+        print(said.format(n=len(done), folder=folder))
     else:
-        print(f"the data in {folder} is plain already; nothing changed")
-    print(
-        f"now remove [encryption] from {args.source}: while it names a key, halfway refuses"
+        print(_("the data in {folder} is plain already; nothing changed").format(folder=folder))
+    said = _(
+        "now remove [encryption] from {source}: while it names a key, halfway refuses"
         " plain data. Keep the key as long as a backup made before needs it."
     )
+    print(said.format(source=args.source))
     return 0
 
 
@@ -94,12 +108,19 @@ def daemon_runs(folder: Path, what: str) -> bool:
     pid = runlock.running(folder)
     if pid is None:
         return False
-    print(
-        f"halfway: {folder}: a halfway daemon is running on this data (pid {pid}); stop it"
-        f" first (e.g. 'systemctl stop halfway'), then run '{invoked.command()} "
-        f"{'encrypt' if what == 'encrypted' else 'decrypt'}' again. Nothing was {what}",
-        file=sys.stderr,
+    again = invoked.command("encrypt" if what == "encrypted" else "decrypt")
+    said = (
+        _(
+            "{folder}: a halfway daemon is running on this data (pid {pid}); stop it first"
+            " (e.g. 'systemctl stop halfway'), then run '{again}' again. Nothing was encrypted"
+        )
+        if what == "encrypted"
+        else _(
+            "{folder}: a halfway daemon is running on this data (pid {pid}); stop it first"
+            " (e.g. 'systemctl stop halfway'), then run '{again}' again. Nothing was decrypted"
+        )
     )
+    print("halfway: " + said.format(folder=folder, pid=pid, again=again), file=sys.stderr)
     return True
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from halfway.cli.commands import UsageError, send_recorded, utc_now
 from halfway.cli.invocation import load_settings
 from halfway.words import invoked
+from halfway.words.language import N_, _
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from halfway.config.models import Settings
     from halfway.store.database import Store
 
-DESCRIPTION = (
+DESCRIPTION = N_(
     "Your weekly digest: what you did, what moved, the small gestures you noticed, and "
     "the trend over 8 weeks. Without options it prints last week's digest here."
 )
@@ -27,14 +28,14 @@ DESCRIPTION = (
 
 def epilog() -> str:
     digest = invoked.command("digest")
-    return (
-        f"Examples: '{digest}', '{digest} --week 2026-W48 --out week48.html', "
-        f"'{digest} --send', '{digest} --link'. A week that cannot be, or has not "
+    return _(
+        "Examples: '{digest}', '{digest} --week 2026-W48 --out week48.html', "
+        "'{digest} --send', '{digest} --link'. A week that cannot be, or has not "
         "begun, exits 2. "
-        f"'{digest} --year 2026' looks back over a year, gently (with --out, as HTML); "
+        "'{digest} --year 2026' looks back over a year, gently (with --out, as HTML); "
         "a year with fewer than 8 weeks written down has no look back: it says so and "
         "exits 0."
-    )
+    ).format(digest=digest)
 
 
 class AddCommand(Protocol):
@@ -50,28 +51,30 @@ class AddCommand(Protocol):
 
 
 def add_command(command: AddCommand) -> None:
-    p = command("digest", cmd_digest, "show, save or send a week's digest", checks_channels=True)
-    p.description, p.epilog = DESCRIPTION, epilog()
+    p = command("digest", cmd_digest, _("show, save or send a week's digest"), checks_channels=True)
+    p.description, p.epilog = _(DESCRIPTION), epilog()
     p.add_argument(
-        "--week", metavar="WEEK", help="an ISO week like 2026-W48 (default: the last whole week)"
+        "--week", metavar="WEEK", help=_("an ISO week like 2026-W48 (default: the last whole week)")
     )
-    p.add_argument("--year", metavar="YYYY", help="a year in review instead of a week, like 2026")
     p.add_argument(
-        "--out", metavar="FILE", help="write the digest as HTML to FILE (readable by you only)"
+        "--year", metavar="YYYY", help=_("a year in review instead of a week, like 2026")
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help=_("write the digest as HTML to FILE (readable by you only)")
     )
     p.add_argument(
         "--force",
         action="store_true",
-        help="with --out: replace FILE if it exists; with --send: send a week already sent",
+        help=_("with --out: replace FILE if it exists; with --send: send a week already sent"),
     )
     p.add_argument(
-        "--send", action="store_true", help="send it now to the [digest] channels (the outbox)"
+        "--send", action="store_true", help=_("send it now to the [digest] channels (the outbox)")
     )
-    p.add_argument("--link", action="store_true", help="print the address of its private page")
+    p.add_argument("--link", action="store_true", help=_("print the address of its private page"))
     p.add_argument(
         "--real-channels",
         action="store_true",
-        help="with --send on sample data (demo-data): send to the config's channels",
+        help=_("with --send on sample data (demo-data): send to the config's channels"),
     )
 
 
@@ -113,8 +116,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
         if sent and not args.force:
             when = schedule.clock_text(parse_instant(sent[-1]["scheduled_for"]), settings.tz)
             raise UsageError(
-                f"--send: the digest of {week} went out already ({when}); "
-                "add --force to send it again"
+                _(
+                    "--send: the digest of {week} went out already ({when}); "
+                    "add --force to send it again"
+                ).format(week=week, when=when)
             )
         return send(settings, store, week)
     found = weekly.build(store, settings, week, now)
@@ -123,7 +128,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
         html = render.mail_html(found, None, discretion.frame(settings)).encode()
         write_private(Path(args.out), html, args.force, option="--out")
-        print(f"wrote {args.out} (readable by you only)")
+        print(_("wrote {path} (readable by you only)").format(path=args.out))
         return 0
     print(render.text(found, frame=discretion.frame(settings)), end="")
     return 0
@@ -136,7 +141,9 @@ def year_review(args: argparse.Namespace, settings: Settings, now: datetime) -> 
     from halfway.words import discretion
 
     if args.week or args.send or args.link:
-        raise UsageError("--year: a year is only shown or saved; leave out --week, --send, --link")
+        raise UsageError(
+            _("--year: a year is only shown or saved; leave out --week, --send, --link")
+        )
     try:
         number = year.year_of(args.year, now, settings.tz)
     except ValueError as error:
@@ -152,7 +159,7 @@ def year_review(args: argparse.Namespace, settings: Settings, now: datetime) -> 
         write_private(
             Path(args.out), year.file_html(found, frame).encode(), args.force, option="--out"
         )
-        print(f"wrote {args.out} (readable by you only)")
+        print(_("wrote {path} (readable by you only)").format(path=args.out))
         return 0
     print(year.text(found, frame), end="")
     return 0
@@ -165,5 +172,5 @@ def send(settings: Settings, store: Store, week: str) -> int:
     links.required(store.data_dir)  # the page's link goes with it: made by the daemon
     nudges = DigestNudges(settings, store, utc_now)
     if not nudges.channels():
-        raise UsageError("--send: no channel to send to; add one under [channels]")
+        raise UsageError(_("--send: no channel to send to; add one under [channels]"))
     return send_recorded(settings, store, nudges.send_now(week))

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from halfway.store import runlock
+from halfway.words.language import _
 
 ARCHIVE = "archive"
 # Top-level names halfway writes: halfway.json, halfway.json.lock, halfway.v1.json,
@@ -78,13 +79,17 @@ def running_daemon(folder: Path) -> str | None:
             return _refusal(str(error))
         runlock.release(lock, folder)
         return None
-    return _refusal(f"{folder}: a halfway daemon is running on this data (pid {pid})")
+    return _refusal(
+        _("{folder}: a halfway daemon is running on this data (pid {pid})").format(
+            folder=folder, pid=pid
+        )
+    )
 
 
 def _refusal(reason: str) -> str:
-    return (
-        f"{reason}; stop it first (e.g. 'systemctl stop halfway'), then erase. Nothing was erased"
-    )
+    return _(
+        "{reason}; stop it first (e.g. 'systemctl stop halfway'), then erase. Nothing was erased"
+    ).format(reason=reason)
 
 
 def erase(folder: Path) -> tuple[list[Path], list[Path]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
-from halfway.words.plural import plural
+from halfway.words.language import _, ngettext
 
 if TYPE_CHECKING:
     from halfway.core.rawjson import Record
@@ -67,9 +67,9 @@ def cmd_history(args: argparse.Namespace) -> int:
         if rows:
             text = "\n".join(history.history_lines(rows))
         elif args.since:
-            text = f"nothing recorded since {args.since}"
+            text = _("nothing recorded since {date}").format(date=args.since)
         else:
-            text = "nothing recorded yet"
+            text = _("nothing recorded yet")
     sys.stdout.write(text + "\n")
     return 0
 
@@ -108,12 +108,22 @@ def cmd_accept_loss(args: argparse.Namespace) -> int:
     with store.transaction() as tx:
         listed = archives.known(tx.meta) or {}
         if args.month not in listed:
-            raise UsageError(f"YYYY-MM: {args.month} is not an archive month of {store.data_dir}")
+            raise UsageError(
+                _("YYYY-MM: {month} is not an archive month of {folder}").format(
+                    month=args.month, folder=store.data_dir
+                )
+            )
         held = archives.count(
             read_file(path, store.key) or {}
         )  # a damaged file: said, nothing changed
         if held >= listed[args.month]:
-            print(f"{path}: nothing is missing from it ({plural(held, 'record')}); nothing changed")
+            print(
+                ngettext(
+                    "{path}: nothing is missing from it ({n} record); nothing changed",
+                    "{path}: nothing is missing from it ({n} records); nothing changed",
+                    held,
+                ).format(path=path, n=held)
+            )
             return 0
         months = {**listed, args.month: held}
         if not path.exists():
@@ -121,8 +131,11 @@ def cmd_accept_loss(args: argparse.Namespace) -> int:
         tx.set_meta({archives.META: months})
     lost = listed[args.month] - held
     print(
-        f"{path}: {plural(lost, 'record')} accepted as lost; history, export and the digests"
-        " read the rest"
+        ngettext(
+            "{path}: {n} record accepted as lost; history, export and the digests read the rest",
+            "{path}: {n} records accepted as lost; history, export and the digests read the rest",
+            lost,
+        ).format(path=path, n=lost)
     )
     return 0
 
@@ -141,7 +154,7 @@ def write_private(path: Path, data: bytes, force: bool, option: str = "--output"
     from halfway.store.database import StoreError
 
     if path.exists() and not force:
-        raise UsageError(f"{option}: {path} already exists; add --force to replace it")
+        raise UsageError(already(option, path))
     folder = path.parent
     temp: str | None = None
     try:
@@ -157,9 +170,13 @@ def write_private(path: Path, data: bytes, force: bool, option: str = "--output"
             os.unlink(temp)
         temp = None
     except FileExistsError:
-        raise UsageError(f"{option}: {path} already exists; add --force to replace it") from None
+        raise UsageError(already(option, path)) from None
     except OSError as error:
-        raise StoreError(f"{option}: {path} was not written: {why(folder, error)}") from None
+        raise StoreError(
+            _("{option}: {path} was not written: {why}").format(
+                option=option, path=path, why=why(folder, error)
+            )
+        ) from None
     finally:
         if temp is not None:
             Path(temp).unlink(missing_ok=True)
@@ -169,10 +186,18 @@ def why(folder: Path, error: OSError) -> str:
     """Why `folder` could not take a file, in words that name its disk."""
     where = folder.resolve()
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk holding {where} is full; free some space and try again"
+        return _("the disk holding {folder} is full; free some space and try again").format(
+            folder=where
+        )
     if error.errno == errno.EROFS:
-        return f"the disk holding {where} is read-only"
-    return f"{error.strerror or error} (in {where})"
+        return _("the disk holding {folder} is read-only").format(folder=where)
+    return _("{reason} (in {folder})").format(reason=error.strerror or error, folder=where)
+
+
+def already(option: str, path: Path) -> str:
+    return _("{option}: {path} already exists; add --force to replace it").format(
+        option=option, path=path
+    )
 
 
 def snapshot(store: Store, since_month: str | None = None) -> Record:

@@ -14,6 +14,7 @@ from halfway.cli.invocation import load_settings
 from halfway.core.plaintext import one_line
 from halfway.ledger import asks
 from halfway.words import invoked
+from halfway.words.language import _, ngettext
 
 
 def add_commands(
@@ -21,8 +22,8 @@ def add_commands(
     common: argparse.ArgumentParser,
 ) -> None:
     """The `ask` and `boundary` commands and their actions, on the `halfway` parser."""
-    p = command("ask", cmd_ask, "keep a ledger of your clear asks and how they were answered")
-    p.description = (
+    p = command("ask", cmd_ask, _("keep a ledger of your clear asks and how they were answered"))
+    p.description = _(
         "One clear, specific ask at a time, and what came of it: a draft until you have "
         "said it, then asked, then agreed, declined or no_answer, then followed_up. An "
         "ask with no change for [asks] rest_after rests on its own; you can rest one at "
@@ -30,38 +31,56 @@ def add_commands(
         "moves the asks you said on."
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", parents=[common], help="record an ask you have said")
-    a.add_argument(
-        "text", metavar="TEXT", help='what you asked for, e.g. "20 minutes on Saturday about us"'
+    a = actions.add_parser(
+        "add", parents=[common], add_help=False, help=_("record an ask you have said")
     )
-    a.add_argument("--draft", action="store_true", help="not said yet: keep it as a draft")
-    a = actions.add_parser("list", parents=[common], help="the open asks (--all: every ask)")
+    a.add_argument(
+        "text", metavar="TEXT", help=_('what you asked for, e.g. "20 minutes on Saturday about us"')
+    )
+    a.add_argument("--draft", action="store_true", help=_("not said yet: keep it as a draft"))
+    a = actions.add_parser(
+        "list", parents=[common], add_help=False, help=_("the open asks (--all: every ask)")
+    )
     a.add_argument(
         "--all",
         action="store_true",
-        help="also the resting and followed-up asks (archived ones too)",
+        help=_("also the resting and followed-up asks (archived ones too)"),
     )
-    a = actions.add_parser("update", parents=[common], help="move an ask on to a new state")
-    a.add_argument("ask_id", metavar="ID", help=f"from '{invoked.command('ask list')}'")
+    a = actions.add_parser(
+        "update", parents=[common], add_help=False, help=_("move an ask on to a new state")
+    )
+    a.add_argument(
+        "ask_id", metavar="ID", help=_("from '{list}'").format(list=invoked.command("ask list"))
+    )
     a.add_argument("state", metavar="STATE", help=", ".join(asks.STATES[1:]))
 
-    p = command("boundary", cmd_boundary, "keep your list of boundaries, for your own well-being")
-    p.description = (
+    p = command(
+        "boundary", cmd_boundary, _("keep your list of boundaries, for your own well-being")
+    )
+    p.description = _(
         "The boundaries you keep for your own well-being. The boundary nudge names one at "
         "a time, in turn, and keeps each answer (held, strained, crossed) with it. "
         "Boundaries can also be listed in the config as [[boundaries]] with an id and text."
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", parents=[common], help="add a boundary, in your own words")
+    a = actions.add_parser(
+        "add", parents=[common], add_help=False, help=_("add a boundary, in your own words")
+    )
     a.add_argument(
-        "text", metavar="TEXT", help='the boundary, in your words, e.g. "I take my evening walk"'
+        "text", metavar="TEXT", help=_('the boundary, in your words, e.g. "I take my evening walk"')
     )
     a = actions.add_parser(
-        "list", parents=[common], help="your boundaries and their latest answers"
+        "list", parents=[common], add_help=False, help=_("your boundaries and their latest answers")
     )
-    a.add_argument("--all", action="store_true", help="also those retired long ago (archived)")
-    a = actions.add_parser("retire", parents=[common], help="set a boundary aside; answers stay")
-    a.add_argument("boundary_id", metavar="ID", help=f"from '{invoked.command('boundary list')}'")
+    a.add_argument("--all", action="store_true", help=_("also those retired long ago (archived)"))
+    a = actions.add_parser(
+        "retire", parents=[common], add_help=False, help=_("set a boundary aside; answers stay")
+    )
+    a.add_argument(
+        "boundary_id",
+        metavar="ID",
+        help=_("from '{list}'").format(list=invoked.command("boundary list")),
+    )
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -79,9 +98,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
         ask = book.add_ask(store, args.text, now, draft=args.draft)
         update = invoked.command(f"ask update {ask['id']}")
         if args.draft:
-            print(f"kept as a draft, just for you ({ask['id']}); once said: '{update} asked'")
+            print(
+                _("kept as a draft, just for you ({id}); once said: '{update}'").format(
+                    id=ask["id"], update=f"{update} asked"
+                )
+            )
         else:
-            print(f"noted your ask ({ask['id']}); '{update} agreed' and so on")
+            print(
+                _("noted your ask ({id}); '{update}' and so on").format(
+                    id=ask["id"], update=f"{update} agreed"
+                )
+            )
         return 0
     if args.action == "update":
         try:
@@ -94,7 +121,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             raise UsageError(f"ID: {error}") from None
         except asks.AskError as error:
             raise UsageError(f"STATE: {error}") from None
-        print(f"ask {ask['id']} is now {ask['state']}")
+        print(_("ask {id} is now {state}").format(id=ask["id"], state=ask["state"]))
         return 0
     shown, resting, read = listing.asks_shown(store, now, settings.asks.rest_after, args.all)
     for ask in shown:
@@ -102,9 +129,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
         at = listing.stamp(ask["at"], settings.tz)
         print(f"{ask['id']}  {at}  {ask['state']:<11}  {text}")
     if not shown:
-        print("no asks yet" if args.all or not read else "no open asks")
+        print(_("no asks yet") if args.all or not read else _("no open asks"))
     if resting and not args.all:
-        print(f"{resting} resting ('{invoked.command('ask list --all')}' shows them)")
+        print(
+            ngettext(
+                "{n} resting ('{list}' shows them)", "{n} resting ('{list}' shows them)", resting
+            ).format(n=resting, list=invoked.command("ask list --all"))
+        )
     return 0
 
 
@@ -119,11 +150,15 @@ def cmd_boundary(args: argparse.Namespace) -> int:
         store, now = open_store(settings, create=args.action != "list"), utc_now()
         if args.action == "add":
             added = book.add_boundary(store, args.text, now)
-            print(f"added boundary {added['id']}: {one_line(added['text'])}")
+            print(
+                _("added boundary {id}: {text}").format(
+                    id=added["id"], text=one_line(added["text"])
+                )
+            )
             return 0
         if args.action == "retire":
             retired = book.retire_boundary(store, args.boundary_id, now)
-            print(f"retired boundary {retired['id']}; its answers are kept")
+            print(_("retired boundary {id}; its answers are kept").format(id=retired["id"]))
             return 0
     except boundaries.BoundaryError as error:
         raise UsageError(f"{'TEXT' if args.action == 'add' else 'ID'}: {error}") from None
@@ -133,11 +168,19 @@ def cmd_boundary(args: argparse.Namespace) -> int:
     for boundary in shown:
         latest = listing.latest_answer(boundary)
         at = listing.stamp(latest["at"], settings.tz) if latest else ""
-        last = f" · last: {latest['value']} ({at})" if latest else ""
-        state = "" if boundary.get("active") else " (retired)"
+        last = (
+            " · " + _("last: {answer} ({at})").format(answer=latest["value"], at=at)
+            if latest
+            else ""
+        )
+        state = "" if boundary.get("active") else _(" (retired)")
         print(f"{boundary['id']}{state}: {one_line(boundary['text'])}{last}")
     if not shown:
-        print(f"no boundaries yet; add one with '{invoked.command('boundary add TEXT')}'")
+        print(
+            _("no boundaries yet; add one with '{add}'").format(
+                add=invoked.command("boundary add TEXT")
+            )
+        )
     return 0
 
 
@@ -154,5 +197,5 @@ def cmd_log(args: argparse.Namespace) -> int:
         raise UsageError(f"{field.upper()}: {problem}") from None
     # the same write as the app's log page and calm minute (the reply page: add_link_entry)
     saved = book.add_entry(open_store(settings), args.kind, args.text, args.by, now)
-    print(f"noted ({saved['id']})")
+    print(_("noted ({id})").format(id=saved["id"]))
     return 0

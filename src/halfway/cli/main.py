@@ -19,18 +19,16 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 from halfway import __version__
 from halfway.cli.atrest import add_commands as add_atrest_commands
 from halfway.cli.backup import add_commands as add_backup_commands
 from halfway.cli.channeltest import cmd_test_channel
+from halfway.cli.checking import cmd_check, cmd_init
 from halfway.cli.commands import (
     UsageError,
-    cmd_check,
-    cmd_init,
     cmd_pause,
     cmd_reload,
     cmd_reply,
@@ -44,10 +42,12 @@ from halfway.cli.history import cmd_accept_loss, cmd_export, cmd_history
 from halfway.cli.ledger import add_commands as add_ledger_commands
 from halfway.cli.ledger import cmd_log
 from halfway.cli.links import add_commands as add_link_commands
+from halfway.cli.speech import Parser, days_ahead, early, history_since, positive_int
 from halfway.cli.summary import add_command as add_summary_command
 from halfway.cli.talk import add_commands as add_talk_commands
 from halfway.cli.upcoming import cmd_status, cmd_upcoming
-from halfway.words import invoked
+from halfway.words import invoked, language
+from halfway.words.language import _
 
 if TYPE_CHECKING:
     from halfway.store.owners import WrongOwner
@@ -55,64 +55,52 @@ if TYPE_CHECKING:
 ENTRY_KINDS = ("gesture", "initiation", "boundary", "note", "hurt")  # as ledger.ENTRY_KINDS
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line naming the argument, and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        words = self.prog.removeprefix("halfway").strip()  # the command, as it was started
-        self.exit(2, f"{self.prog}: {message} (see '{invoked.command(words)} --help')\n")
-
-
 # the parser ---------------------------------------------------------------
-
-
-def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
-    return int(text)
-
-
-def days_ahead(text: str) -> int:
-    """A number of days to look ahead: at most ten years, past which the dates overflow."""
-    if positive_int(text) > 3660:
-        raise argparse.ArgumentTypeError(f"'{text}' is more than 3660 days (10 years)")
-    return int(text)
-
-
-def history_since(text: str) -> date:
-    """`history --since DATE`: a calendar date as `2026-11-01`, nothing else (the typed
-    times' other grammars: `commands.pause_until`, `talks.when.talk_time`)."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-01") from None
 
 
 def build_parser() -> Parser:
     common = Parser(add_help=False)
+    common.add_argument(  # argparse's own -h, in the language (every parser takes it from here)
+        "-h",
+        "--help",
+        action="help",
+        default=argparse.SUPPRESS,
+        help=_("show this help message and exit"),
+    )
     common.add_argument(
         "--config",
         metavar="PATH",
         default=argparse.SUPPRESS,
-        help="config file (default: $HALFWAY_CONFIG, else $XDG_CONFIG_HOME/halfway/config.toml"
-        " (~/.config/halfway/config.toml when unset), else /etc/halfway/config.toml)",
+        help=_(
+            "config file (default: $HALFWAY_CONFIG, else $XDG_CONFIG_HOME/halfway/config.toml"
+            " (~/.config/halfway/config.toml when unset), else /etc/halfway/config.toml)"
+        ),
     )
     common.add_argument(
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="show full tracebacks and debug logs",
+        help=_("show full tracebacks and debug logs"),
     )
     parser = Parser(
         prog="halfway",
         parents=[common],
-        description="halfway: gentle, timed nudges for the person doing their half of a "
-        "relationship, with every answer kept on your own machine. "
-        "A companion, not professional advice.",
-        epilog=f"Try it with no account: '{invoked.command('run --demo')}'."
-        f" Start for real: '{invoked.command('init')}'.",
+        add_help=False,
+        description=_(
+            "halfway: gentle, timed nudges for the person doing their half of a "
+            "relationship, with every answer kept on your own machine. "
+            "A companion, not professional advice."
+        ),
+        epilog=_("Try it with no account: '{demo}'. Start for real: '{init}'.").format(
+            demo=invoked.command("run --demo"), init=invoked.command("init")
+        ),
     )
-    parser.add_argument("--version", action="version", version=f"halfway {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"halfway {__version__}",
+        help=_("show program's version number and exit"),
+    )
     sub = parser.add_subparsers(
         dest="command", metavar="COMMAND", required=True, parser_class=Parser
     )
@@ -123,138 +111,157 @@ def build_parser() -> Parser:
         text: str,
         checks_channels: bool = False,
     ) -> Parser:
-        p: Parser = sub.add_parser(name, parents=[common], help=text, description=text)
+        p: Parser = sub.add_parser(
+            name, parents=[common], add_help=False, help=text, description=text
+        )
         # Only what sends or validates channels loads apprise to check their URLs.
         p.set_defaults(func=func, checks_channels=checks_channels)
         return p
 
-    command("init", cmd_init, "write a commented starter config (never overwrites)")
+    command("init", cmd_init, _("write a commented starter config (never overwrites)"))
     command(
         "check",
         cmd_check,
-        "validate the config; show channels (masked) and the next fires",
+        _("validate the config; show channels (masked) and the next fires"),
         checks_channels=True,
     )
     run = command(
         "run",
         cmd_run,
-        "run the daemon in the foreground (what systemd starts)",
+        _("run the daemon in the foreground (what systemd starts)"),
         checks_channels=True,
     )
     run.add_argument(
         "--demo",
         action="store_true",
-        help="use the built-in demo config: nudges to this terminal, no account",
+        help=_("use the built-in demo config: nudges to this terminal, no account"),
     )
-    run.add_argument("--data-dir", metavar="DIR", help="with --demo: where the demo keeps its data")
+    run.add_argument(
+        "--data-dir", metavar="DIR", help=_("with --demo: where the demo keeps its data")
+    )
     run.add_argument(
         "--real-channels",
         action="store_true",
-        help="on sample data (made by demo-data): send to the config's channels, not here",
+        help=_("on sample data (made by demo-data): send to the config's channels, not here"),
     )
     run.add_argument(
         "--start-over",
         action="store_true",
-        help="begin a new, empty data file where the old one was lost (it never happens"
-        " by itself); the reply key and the archives are kept",
+        help=_(
+            "begin a new, empty data file where the old one was lost (it never happens"
+            " by itself); the reply key and the archives are kept"
+        ),
     )
     run.add_argument(
         "--accept-copy",
         action="store_true",
-        help="carry on from a data file that is an older copy of itself (a backup put back"
-        " on purpose); what was written after that copy is not in it",
+        help=_(
+            "carry on from a data file that is an older copy of itself (a backup put back"
+            " on purpose); what was written after that copy is not in it"
+        ),
     )
     run.add_argument(
         "--new-key",
         action="store_true",
-        help="make a new reply key where it was lost, or accept a replaced one (links"
-        " already sent stop working)",
+        help=_(
+            "make a new reply key where it was lost, or accept a replaced one (links"
+            " already sent stop working)"
+        ),
     )
-    p = command("upcoming", cmd_upcoming, "list the fires planned in the next days")
-    p.add_argument("--days", type=days_ahead, default=7, help="how many days ahead (default 7)")
+    p = command("upcoming", cmd_upcoming, _("list the fires planned in the next days"))
+    p.add_argument("--days", type=days_ahead, default=7, help=_("how many days ahead (default 7)"))
     p.add_argument(
-        "--limit", type=positive_int, default=20, help="show at most N fires (default 20)"
+        "--limit", type=positive_int, default=20, help=_("show at most N fires (default 20)")
     )
     p = command(
         "send",
         cmd_send,
-        "send one nudge now (recorded like any fire; to test a channel without recording,"
-        " use test-channel)",
+        _(
+            "send one nudge now (recorded like any fire; to test a channel without recording,"
+            " use test-channel)"
+        ),
         checks_channels=True,
     )
-    p.add_argument("nudge_id", metavar="NUDGE_ID", help="a nudge's id from the config")
+    p.add_argument("nudge_id", metavar="NUDGE_ID", help=_("a nudge's id from the config"))
     p.add_argument(
         "--real-channels",
         action="store_true",
-        help="on sample data (made by demo-data): send to the config's channels, not here",
+        help=_("on sample data (made by demo-data): send to the config's channels, not here"),
     )
     p = command(
         "test-channel",
         cmd_test_channel,
-        "send a test message through one channel; records nothing",
+        _("send a test message through one channel; records nothing"),
         checks_channels=True,
     )
-    p.description = (
+    p.description = _(
         "Send one clearly marked test message ('A test of your reminders — …' under your "
         "discreet_title; 'halfway test message — …' when not discreet) through the "
         "channel NAME and say whether it went out, with the channel's reason if not. "
         "Nothing is recorded, and the data folder is not touched."
     )
-    p.epilog = "Exit 0 when it went out, 1 when it did not, 2 for an unknown NAME."
-    p.add_argument("name", metavar="NAME", help="a channel's name from [channels] in the config")
+    p.epilog = _("Exit 0 when it went out, 1 when it did not, 2 for an unknown NAME.")
+    p.add_argument("name", metavar="NAME", help=_("a channel's name from [channels] in the config"))
     for name, func, text in (
         (
             "pause",
             cmd_pause,
-            "pause nudges (their fires and reminders), or --all: everything halfway sends;"
-            " what comes due meanwhile is skipped, never sent later",
+            _(
+                "pause nudges (their fires and reminders), or --all: everything halfway sends;"
+                " what comes due meanwhile is skipped, never sent later"
+            ),
         ),
-        ("resume", cmd_resume, "resume paused nudges (--all: every pause)"),
+        ("resume", cmd_resume, _("resume paused nudges (--all: every pause)")),
     ):
         p = command(name, func, text)
-        p.add_argument("nudge_ids", metavar="NUDGE_ID", nargs="*", help="nudges to change")
+        p.add_argument("nudge_ids", metavar="NUDGE_ID", nargs="*", help=_("nudges to change"))
         p.add_argument(
             "--all",
             action="store_true",
-            help="every nudge" if name == "pause" else "every pause, by name or of all",
+            help=_("every nudge") if name == "pause" else _("every pause, by name or of all"),
         )
         if name == "pause":
             p.add_argument(
                 "--until",
                 metavar="WHEN",
-                help="end the pause at WHEN: 2026-12-01, 2026-12-01T09:00 or 3d",
+                help=_("end the pause at WHEN: 2026-12-01, 2026-12-01T09:00 or 3d"),
             )
-    p = command("reply", cmd_reply, "answer a nudge from the command line")
+    p = command("reply", cmd_reply, _("answer a nudge from the command line"))
     p.add_argument(
         "delivery_id",
         metavar="DELIVERY_ID",
-        help=f"from '{invoked.command('history')}', or the reply link from the message"
-        " (whole or its d_….… end)",
+        help=_(
+            "from '{history}', or the reply link from the message (whole or its d_….… end)"
+        ).format(history=invoked.command("history")),
     )
-    p.add_argument("value", metavar="VALUE", help="a choice's code (e.g. held) or your words")
-    p.add_argument("--note", metavar="TEXT", help="a note beside the answer")
+    p.add_argument("value", metavar="VALUE", help=_("a choice's code (e.g. held) or your words"))
+    p.add_argument("--note", metavar="TEXT", help=_("a note beside the answer"))
     command(  # it refuses what the daemon would refuse, channel URLs included
         "reload",
         cmd_reload,
-        "make the running daemon re-read its config (SIGHUP)",
+        _("make the running daemon re-read its config (SIGHUP)"),
         checks_channels=True,
     )
-    p = command("status", cmd_status, "is the daemon up; what was sent, waits, failed, was missed")
-    p.epilog = (
+    p = command(
+        "status", cmd_status, _("is the daemon up; what was sent, waits, failed, was missed")
+    )
+    p.epilog = _(
         "Exit 0 when all is well, 1 when the daemon runs but its work fails, 3 when no daemon"
         " runs on this data, 2 when the config does not load (whether a daemon runs is still"
         " said first, then the config's problem)."
     )
-    p = command("log", cmd_log, "write down a gesture, initiation, boundary, note or hurt")
+    p = command("log", cmd_log, _("write down a gesture, initiation, boundary, note or hurt"))
     p.add_argument(
         "kind",
         metavar="KIND",
         choices=ENTRY_KINDS,
-        help=", ".join(ENTRY_KINDS) + " (hurt: something that hurt or worried you)",
+        help=_("{kinds} (hurt: something that hurt or worried you)").format(
+            kinds=", ".join(ENTRY_KINDS)
+        ),
     )
-    p.add_argument("text", metavar="TEXT", help='what happened, e.g. "made me tea"')
+    p.add_argument("text", metavar="TEXT", help=_('what happened, e.g. "made me tea"'))
     p.add_argument(
-        "--by", choices=("me", "partner"), help="who it was (for initiations: default me)"
+        "--by", choices=("me", "partner"), help=_("who it was (for initiations: default me)")
     )
     add_talk_commands(command, common)
     add_ledger_commands(command, common)  # ask, boundary
@@ -263,28 +270,32 @@ def build_parser() -> Parser:
     add_demo_data_command(command)
     add_link_commands(command, common)  # links, links revoke, calendar-url, erase
     add_atrest_commands(command)  # encrypt, decrypt
-    p = command("history", cmd_history, "show what was sent and written, oldest first")
+    p = command("history", cmd_history, _("show what was sent and written, oldest first"))
     p.add_argument(
-        "--since", type=history_since, metavar="DATE", help="only from this date (YYYY-MM-DD)"
+        "--since", type=history_since, metavar="DATE", help=_("only from this date (YYYY-MM-DD)")
     )
-    p.add_argument("--json", action="store_true", help="print JSON instead of lines")
-    p = command("export", cmd_export, "print all your data as JSON or CSV")
+    p.add_argument("--json", action="store_true", help=_("print JSON instead of lines"))
+    p = command("export", cmd_export, _("print all your data as JSON or CSV"))
     p.add_argument(
-        "--format", choices=("json", "csv"), default="json", help="json (default) or csv"
+        "--format", choices=("json", "csv"), default="json", help=_("json (default) or csv")
     )
     p.add_argument(
         "--output",
         metavar="FILE",
-        help="write to FILE (readable by you only) instead of standard output",
+        help=_("write to FILE (readable by you only) instead of standard output"),
     )
-    p.add_argument("--force", action="store_true", help="with --output: replace FILE if it exists")
+    p.add_argument(
+        "--force", action="store_true", help=_("with --output: replace FILE if it exists")
+    )
     p = command(
         "accept-loss",
         cmd_accept_loss,
-        "accept that an archive month was deleted or cut short, after no backup had it:"
-        " history, export and the digests then read what is left of it",
+        _(
+            "accept that an archive month was deleted or cut short, after no backup had it:"
+            " history, export and the digests then read what is left of it"
+        ),
     )
-    p.add_argument("month", metavar="YYYY-MM", help="the month its file is named after")
+    p.add_argument("month", metavar="YYYY-MM", help=_("the month its file is named after"))
     add_backup_commands(command)  # backup, restore
     return parser
 
@@ -292,6 +303,8 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code (0 ok, 1 failure, 2 bad input; status: 3 no
     daemon)."""
+    # The language before argparse builds its help; the loader keeps or corrects it.
+    language.use(early(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -336,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(
             f"halfway {args.command}: {type(error).__name__}: {error} "
-            "(run with --debug for details)",
+            + _("(run with --debug for details)"),
             file=sys.stderr,
         )
         return 1
@@ -354,7 +367,8 @@ def run_as(error: WrongOwner, args: argparse.Namespace, argv: Sequence[str] | No
     if "--config" not in words and source and Path(source).is_file():
         words = ["--config", str(Path(source).resolve()), *words]
     prog = invoked.command(absolute=True)  # sudo's PATH may not find it by name
-    return f"; run it as that user: sudo -u {error.run_as} {prog} {shlex.join(words)}"
+    line = f"sudo -u {error.run_as} {prog} {shlex.join(words)}"
+    return _("; run it as that user: {command}").format(command=line)
 
 
 def run_main() -> None:

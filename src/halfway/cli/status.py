@@ -29,7 +29,7 @@ from halfway.core.deliveries import (
 from halfway.core.instants import parse_instant
 from halfway.core.rawjson import Record
 from halfway.engine.upcoming import annotated
-from halfway.words.plural import plural
+from halfway.words.language import N_, _, ngettext
 
 # A talk's planned step: when it goes out, what it is, whether quiet hours moved it.
 Step = tuple[datetime, str, bool]
@@ -47,20 +47,20 @@ def pause_lines(
         nudge_id = row["id"]
         for pause in cursors.in_force(row, now):
             until = pause["until"]
-            name = "every nudge" if nudge_id == "*" else nudge_id
+            name = _("every nudge") if nudge_id == "*" else nudge_id
             end = (
                 schedule.clock_text(parse_instant(until), settings.tz, seconds)
                 if until
-                else "you resume"
+                else _("you resume")
             )
-            lines.append(f"paused: {name} until {end}")
+            lines.append(_("paused: {name} until {end}").format(name=name, end=end))
     return lines
 
 
 # What a pause holds back, said after its line (see engine/reminding, talks/planning,
 # care/nudging, digest/weekly).
-HOLDS_ONE = "its fires and reminders are skipped meanwhile"
-HOLDS_ALL = (
+HOLDS_ONE = N_("its fires and reminders are skipped meanwhile")
+HOLDS_ALL = N_(
     "nothing is sent meanwhile: fires, reminders, talk steps, care notes and the digest"
     " are skipped, not saved up"
 )
@@ -73,7 +73,7 @@ def held_lines(
     held = []
     for row in sorted(rows, key=lambda r: str(r["id"])):
         holds = HOLDS_ALL if row["id"] == cursors.ALL else HOLDS_ONE
-        held += [f"{line} ({holds})" for line in pause_lines(settings, [row], now, seconds)]
+        held += [f"{line} ({_(holds)})" for line in pause_lines(settings, [row], now, seconds)]
     return held
 
 
@@ -102,22 +102,18 @@ def render(
     seconds = any(schedule.needs_seconds(n) for n in settings.nudges if n.id in listed)
 
     def when(text: str | None) -> str:
-        return schedule.clock_text(parse_instant(text), zone, seconds) if text else "never"
+        return schedule.clock_text(parse_instant(text), zone, seconds) if text else _("never")
 
     out: list[str] = []
+    address = f"http://{settings.server.listen}/healthz"
     if health is None:
-        out.append(f"halfway is NOT running (no answer at http://{settings.server.listen}/healthz)")
+        out.append(_("halfway is NOT running (no answer at {address})").format(address=address))
     elif health.get("status") == "other":
-        out.append(
-            f"halfway is NOT running on {settings.data_dir} (another halfway answers at"
-            f" http://{settings.server.listen}/healthz: is server.listen the same in both?)"
-        )
+        out.append(not_here(settings.data_dir, address))
     else:
-        out.append(
-            f"halfway is running (pid {health.get('pid', '?')}, version {health.get('version')})"
-        )
+        out.append(running_line(health.get("pid", "?"), health))
         if health.get("status") != "ok":
-            out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
+            out.append(but_line(health))
     out += fire_lines(ahead, zone, seconds)
     paused = held_lines(settings, hot["nudges"], now, seconds)
     if paused:
@@ -132,32 +128,46 @@ def render(
     ]
     out.append("")
     out.append(
-        f"outbox: {plural(len(waiting), 'send')} waiting" if waiting else "outbox: empty, all sent"
+        ngettext("outbox: {n} send waiting", "outbox: {n} sends waiting", len(waiting)).format(
+            n=len(waiting)
+        )
+        if waiting
+        else _("outbox: empty, all sent")
     )
     for delivery, name, result in waiting:
         line = f"  {delivery['nudge_id']} -> {name}: {result['state']}"
         if result["state"] == FAILED:
-            line += (
-                f" {result['attempts']}x, next try {when(result.get('next_attempt'))}"
-                f" ({result.get('error')})"
+            line += " " + _("{n}x, next try {when} ({error})").format(
+                n=result["attempts"],
+                when=when(result.get("next_attempt")),
+                error=result.get("error"),
             )
         out.append(line)
     for delivery in deliveries:
         for name, result in delivery["channels"].items():
             if result["state"] == GAVE_UP and parse_instant(delivery["due_at"]) >= week_ago:
                 out.append(
-                    f"  gave up: {delivery['nudge_id']} -> {name}, due {when(delivery['due_at'])}"
-                    f" ({result.get('error')})"
+                    "  "
+                    + _("gave up: {what}, due {when} ({error})").format(
+                        what=f"{delivery['nudge_id']} -> {name}",
+                        when=when(delivery["due_at"]),
+                        error=result.get("error"),
+                    )
                 )
 
     health_of = {row["id"]: row for row in hot["channels"]}
     out.append("")
-    out.append("last successful send per channel:")
+    out.append(_("last successful send per channel:"))
     for name in settings.channels:
         row = health_of.get(name, {})
         out.append(f"  {name}: {when(row.get('last_sent_at'))}")
         if row.get("failing_since"):
-            out.append(f"    failing since {when(row['failing_since'])}: {row.get('error')}")
+            out.append(
+                "    "
+                + _("failing since {when}: {error}").format(
+                    when=when(row["failing_since"]), error=row.get("error")
+                )
+            )
 
     counts = Counter(d["state"] for d in week)
     summary = ", ".join(
@@ -166,7 +176,7 @@ def render(
         if counts[s]
     )
     out.append("")
-    out.append(f"last 7 days: {summary or 'nothing yet'}")
+    out.append(_("last 7 days: {summary}").format(summary=summary or _("nothing yet")))
     out += ["  " + gap_line(delivery, zone, seconds) for delivery in gaps]
     return "\n".join(out)
 
@@ -184,31 +194,64 @@ def unread_lines(
     address = f"http://{listen}/healthz"
     ours = health is not None and health.get("pid", held) == held
     if held is not None and health is not None and ours:
-        out = [f"halfway is running (pid {held}, version {health.get('version')})"]
+        out = [running_line(held, health)]
         if health.get("status") != "ok":
-            out.append(f"  but {health.get('status')}: {health.get('problem', 'catching up')}")
+            out.append(but_line(health))
     elif held is not None:
-        answer = "no answer at" if health is None else "another halfway answers at"
-        out = [f"halfway is running on {data_dir} (pid {held}), but {answer} {address}"]
+        said = (
+            _("halfway is running on {folder} (pid {pid}), but no answer at {address}")
+            if health is None
+            else _(
+                "halfway is running on {folder} (pid {pid}), but another halfway answers at {address}"
+            )
+        )
+        out = [said.format(folder=data_dir, pid=held, address=address)]
     elif health is not None:
-        out = [
-            f"halfway is NOT running on {data_dir} (another halfway answers at {address}:"
-            " is server.listen the same in both?)"
-        ]
+        out = [not_here(data_dir, address)]
     else:
-        out = [f"halfway is NOT running on {data_dir} (no answer at {address})"]
-    if "data_dir" in unread:
-        out.append(f"  data_dir could not be read from the config: {data_dir} is the default")
-    if "server.listen" in unread:
-        out.append(f"  server.listen could not be read from the config: {listen} is the default")
+        out = [
+            _("halfway is NOT running on {folder} (no answer at {address})").format(
+                folder=data_dir, address=address
+            )
+        ]
+    for key, value in (("data_dir", data_dir), ("server.listen", listen)):
+        if key in unread:
+            out.append(
+                "  "
+                + _("{key} could not be read from the config: {value} is the default").format(
+                    key=key, value=value
+                )
+            )
     if held is None:
-        out.append("the config has a problem, said below: halfway cannot start until it is fixed")
+        out.append(
+            _("the config has a problem, said below: halfway cannot start until it is fixed")
+        )
     else:
         out.append(
-            "the config has a problem, said below: the daemon keeps the config it read at its"
-            " start or last reload, and the rest of the status waits until the file is fixed"
+            _(
+                "the config has a problem, said below: the daemon keeps the config it read at its"
+                " start or last reload, and the rest of the status waits until the file is fixed"
+            )
         )
     return out
+
+
+def running_line(pid: object, health: Mapping[str, object]) -> str:
+    return _("halfway is running (pid {pid}, version {version})").format(
+        pid=pid, version=health.get("version")
+    )
+
+
+def but_line(health: Mapping[str, object]) -> str:
+    problem = health.get("problem", _("catching up"))
+    return "  " + _("but {state}: {problem}").format(state=health.get("status"), problem=problem)
+
+
+def not_here(data_dir: Path, address: str) -> str:
+    return _(
+        "halfway is NOT running on {folder} (another halfway answers at {address}:"
+        " is server.listen the same in both?)"
+    ).format(folder=data_dir, address=address)
 
 
 def next_fires(
@@ -232,10 +275,10 @@ def next_fires(
 
 def fire_lines(ahead: Sequence[Step], zone: tzinfo, seconds: bool) -> list[str]:
     """The next fires under their heading (the pauses are said apart, see `held_lines`)."""
-    out = ["", "next fires:" if ahead else "next fires: none in the next 7 days"]
+    out = ["", _("next fires:") if ahead else _("next fires: none in the next 7 days")]
     return out + [
         f"  {schedule.clock_text(due, zone, seconds)}  "
-        + (annotated(text, "after quiet hours") if deferred else text)
+        + (annotated(text, _("after quiet hours")) if deferred else text)
         for due, text, deferred in ahead
     ]
 
@@ -246,11 +289,20 @@ def check_lines(checks: Sequence[Check], zone: tzinfo, seconds: bool = False) ->
     out = []
     for name, due, paused in checks:
         if due is None:
-            why = "no channel to send it to" if name == "weekly digest" else "every trigger is off"
-            out.append(f"{name}: off ({why})")
+            why = (
+                _("no channel to send it to")
+                if name == "weekly digest"
+                else _("every trigger is off")
+            )
+            out.append(_("{name}: off ({why})").format(name=_(name), why=why))
             continue
-        skipped = " (skipped: halfway is paused then)" if paused else ""
-        out.append(f"{name}: next {schedule.clock_text(due, zone, seconds)}{skipped}")
+        skipped = _(" (skipped: halfway is paused then)") if paused else ""
+        out.append(
+            _("{name}: next {when}").format(
+                name=_(name), when=schedule.clock_text(due, zone, seconds)
+            )
+            + skipped
+        )
     return out
 
 
@@ -261,7 +313,13 @@ def gap_line(delivery: Record, zone: tzinfo, seconds: bool) -> str:
         return schedule.clock_text(parse_instant(text), zone, seconds)
 
     count = delivery.get("count", 1)
-    span = f" ({count} fires, to {when(delivery['last_scheduled'])})" if count > 1 else ""
+    span = (
+        ngettext(" ({n} fire, to {when})", " ({n} fires, to {when})", count).format(
+            n=count, when=when(delivery["last_scheduled"])
+        )
+        if count > 1
+        else ""
+    )
     why = delivery.get("why") or delivery.get("reason")
     return (
         f"{delivery['state']}: {delivery['nudge_id']} {when(delivery['scheduled_for'])}{span}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from halfway.cli.commands import UsageError, utc_now
 from halfway.cli.invocation import load_settings
 from halfway.words import invoked
-from halfway.words.plural import plural
+from halfway.words.language import N_, _, ngettext
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
@@ -35,10 +35,14 @@ def cmd_talk_add(args: argparse.Namespace) -> int:
         talk = planning.add(store, settings, when.at, args.topic, now, by=args.by)
     except planning.TalkError as error:
         raise UsageError(str(error)) from None
-    print(f"planned talk {talk['id']}: {display.talk_head(talk, settings.tz)}")
+    print(
+        _("planned talk {id}: {head}").format(
+            id=talk["id"], head=display.talk_head(talk, settings.tz)
+        )
+    )
     print_chain(talk, settings, now)
     if when.note:
-        print(f"note: {when.note}")
+        print(_("note: {note}").format(note=when.note))
     print_asleep(talk, settings)
     warn_near(talk, settings)
     return 0
@@ -57,14 +61,15 @@ def cmd_talk_list(args: argparse.Namespace) -> int:
     shown = [t for t in everything if args.all or t["state"] != rules.CANCELLED]
     hidden = hidden_line(len(everything) - len(shown))
     if not everything:
-        add = invoked.command('talk add "sat 19:00"')
-        print(f"no talks planned yet; plan one with '{add}'")
+        when = _("sat 19:00")  # a WHEN, as the language says it
+        add = invoked.command(f'talk add "{when}"')
+        print(_("no talks planned yet; plan one with '{add}'").format(add=add))
     elif not shown:
-        print(f"no talks planned; {hidden}")
+        print(_("no talks planned; {hidden}").format(hidden=hidden))
     now = utc_now()
     for talk in shown:
         moves = sum(1 for h in talk["history"] if h["state"] == rules.MOVED)
-        moved = f" (moved {moves}×)" if moves else ""
+        moved = _(" (moved {n}×)").format(n=moves) if moves else ""
         print(f"{talk['id']}  {talk['state']}{moved}  {display.talk_head(talk, settings.tz)}")
         print_chain(talk, settings, now)
     if shown and hidden:
@@ -76,9 +81,11 @@ def hidden_line(count: int) -> str:
     """'1 cancelled talk is hidden …', or '' when none is."""
     if count == 0:
         return ""
-    if count == 1:
-        return "1 cancelled talk is hidden; 'halfway talk list --all' shows it"
-    return f"{count} cancelled talks are hidden; 'halfway talk list --all' shows them"
+    return ngettext(
+        "{n} cancelled talk is hidden; 'halfway talk list --all' shows it",
+        "{n} cancelled talks are hidden; 'halfway talk list --all' shows them",
+        count,
+    ).format(n=count)
 
 
 def cmd_talk_move(args: argparse.Namespace) -> int:
@@ -92,10 +99,14 @@ def cmd_talk_move(args: argparse.Namespace) -> int:
         talk = planning.move(open_store(settings), settings, args.id, when.at, now)
     except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
-    print(f"moved talk {talk['id']} to {display.talk_head(talk, settings.tz)}")
+    print(
+        _("moved talk {id} to {head}").format(
+            id=talk["id"], head=display.talk_head(talk, settings.tz)
+        )
+    )
     print_chain(talk, settings, now)
     if when.note:
-        print(f"note: {when.note}")
+        print(_("note: {note}").format(note=when.note))
     warn_near(talk, settings)
     return 0
 
@@ -110,7 +121,13 @@ def cmd_talk_cancel(args: argparse.Namespace) -> int:
     except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
     stopped = sum(1 for e in talk["chain"] if e.get("reason") == planning.TALK_CANCELLED)
-    print(f"cancelled talk {talk['id']}; {plural(stopped, 'nudge')} of its chain will not be sent")
+    print(
+        ngettext(
+            "cancelled talk {id}; {n} nudge of its chain will not be sent",
+            "cancelled talk {id}; {n} nudges of its chain will not be sent",
+            stopped,
+        ).format(id=talk["id"], n=stopped)
+    )
     return 0
 
 
@@ -125,7 +142,9 @@ def cmd_talk_done(args: argparse.Namespace) -> int:
         talk = planning.done(open_store(settings), args.id, utc_now(), early=args.early)
     except rules.NotBegun as error:
         raise UsageError(
-            f"{error} ({clock_text(error.at, settings.tz)}); if it took place sooner, add --early"
+            _("{problem} ({when}); if it took place sooner, add --early").format(
+                problem=error, when=clock_text(error.at, settings.tz)
+            )
         ) from None
     except planning.TalkError as error:
         raise UsageError(f"ID: {error}") from None
@@ -138,11 +157,13 @@ def cmd_talk_done(args: argparse.Namespace) -> int:
         None,
     )
     later = (
-        f"; the reflection comes {clock_text(parse_instant(reflection['due_at']), settings.tz)}"
+        _("; the reflection comes {when}").format(
+            when=clock_text(parse_instant(reflection["due_at"]), settings.tz)
+        )
         if reflection
         else ""
     )
-    print(f"well done for showing up: talk {talk['id']} is marked done{later}")
+    print(_("well done for showing up: talk {id} is marked done").format(id=talk["id"]) + later)
     return 0
 
 
@@ -166,7 +187,10 @@ def warn_near(talk: Record, settings: Settings) -> None:
 
     others = open_store(settings, create=False).view().records("talks")
     for other in display.near_talks(talk, others):
-        print(f"warning: {display.near_warning(other, settings.tz)}", file=sys.stderr)
+        print(
+            _("warning: {problem}").format(problem=display.near_warning(other, settings.tz)),
+            file=sys.stderr,
+        )
 
 
 def print_asleep(talk: Record, settings: Settings) -> None:
@@ -181,7 +205,7 @@ def print_asleep(talk: Record, settings: Settings) -> None:
             return
     except OSError:  # the lock cannot be read: say nothing rather than something wrong
         return
-    print("note: halfway is not running right now; these nudges go out once it runs")
+    print(_("note: halfway is not running right now; these nudges go out once it runs"))
 
 
 def print_chain(talk: Record, settings: Settings, now: datetime) -> None:
@@ -208,7 +232,7 @@ def chain_lines(
     ]
 
 
-WHEN_HELP = (
+WHEN_HELP = N_(
     "when: 'sat 19:00', 'next fri at 7pm', 'tomorrow 20:30', 'tonight 21:00', '20:30' (today),"
     " 'in 2 hours', 'in 3 days 18:00', '2026-12-05 19:00' or a date in your date_order"
     " ('05.12. 19:00', '12/5 19:00'); always with a time"
@@ -227,8 +251,10 @@ def add_commands(
     talk = command(
         "talk",
         cmd_talk_list,
-        "plan a talk: a clarity ask and a reframe the evening before, a minute to "
-        "calm yourself before it, a reflection after",
+        _(
+            "plan a talk: a clarity ask and a reframe the evening before, a minute to "
+            "calm yourself before it, a reflection after"
+        ),
     )
     actions = talk.add_subparsers(
         dest="action", metavar="ACTION", required=True, parser_class=type(common)
@@ -236,35 +262,34 @@ def add_commands(
 
     def action(name: str, func: Command, text: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = actions.add_parser(
-            name, parents=[common], help=text, description=text
+            name, parents=[common], add_help=False, help=text, description=text
         )
         p.set_defaults(func=func)
         return p
 
-    p = action("add", cmd_talk_add, "plan a talk at WHEN and the nudges around it")
-    p.add_argument("when", metavar="WHEN", help=WHEN_HELP + ", in your configured time zone")
-    p.add_argument("--topic", metavar="TEXT", help="what the talk is about (a few words)")
+    p = action("add", cmd_talk_add, _("plan a talk at WHEN and the nudges around it"))
+    p.add_argument("when", metavar="WHEN", help=_(WHEN_HELP) + _(", in your configured time zone"))
+    p.add_argument("--topic", metavar="TEXT", help=_("what the talk is about (a few words)"))
     p.add_argument(
         "--by",
         choices=("me", "partner"),
-        help="whose idea the talk was (partner: they began it, and that is movement)",
+        help=_("whose idea the talk was (partner: they began it, and that is movement)"),
     )
-    p = action("list", cmd_talk_list, "list the talks: planned ones first, with their nudges")
+    p = action("list", cmd_talk_list, _("list the talks: planned ones first, with their nudges"))
     p.add_argument(
-        "--all", action="store_true", help="also the cancelled talks, and those of long ago"
+        "--all", action="store_true", help=_("also the cancelled talks, and those of long ago")
     )
-    p = action("move", cmd_talk_move, "move a planned talk; its nudges move with it")
-    p.add_argument("id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'")
-    p.add_argument("when", metavar="WHEN", help=WHEN_HELP)
+    p = action("move", cmd_talk_move, _("move a planned talk; its nudges move with it"))
+    talk_id = _("the talk's id, from '{list}'").format(list=invoked.command("talk list"))
+    p.add_argument("id", metavar="ID", help=talk_id)
+    p.add_argument("when", metavar="WHEN", help=_(WHEN_HELP))
     for name, func, text in (
-        ("cancel", cmd_talk_cancel, "call a talk off; its nudges not yet sent are cancelled"),
-        ("done", cmd_talk_done, "mark a talk as taken place; the reflection still comes"),
+        ("cancel", cmd_talk_cancel, _("call a talk off; its nudges not yet sent are cancelled")),
+        ("done", cmd_talk_done, _("mark a talk as taken place; the reflection still comes")),
     ):
         p = action(name, func, text)
-        p.add_argument(
-            "id", metavar="ID", help=f"the talk's id, from '{invoked.command('talk list')}'"
-        )
+        p.add_argument("id", metavar="ID", help=talk_id)
         if name == "done":
             p.add_argument(
-                "--early", action="store_true", help="it took place before its planned time"
+                "--early", action="store_true", help=_("it took place before its planned time")
             )

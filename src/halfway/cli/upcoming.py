@@ -10,9 +10,10 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from halfway.cli.commands import cursor_times, utc_now
+from halfway.cli.checking import cursor_times
+from halfway.cli.commands import utc_now
 from halfway.cli.invocation import load_settings
-from halfway.words.plural import plural
+from halfway.words.language import _, ngettext
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,12 +37,18 @@ def cmd_upcoming(args: argparse.Namespace) -> int:
     # it needs them: never 19:00 beside 19:00:00.
     seconds = any(row.exact for row in shown)
     for row in shown:
-        text = upcoming.annotated(row.text, "after quiet hours") if row.deferred else row.text
+        text = upcoming.annotated(row.text, _("after quiet hours")) if row.deferred else row.text
         print(f"{schedule.clock_text(max(row.due, now), settings.tz, seconds)}  {text}")
     if len(planned) > len(shown):
-        print(f"… and more; use --limit to see more than {args.limit}")
+        print(_("… and more; use --limit to see more than {n}").format(n=args.limit))
     if not planned:
-        print(f"nothing planned in the next {plural(args.days, 'day')}")
+        print(
+            ngettext(
+                "nothing planned in the next {n} day",
+                "nothing planned in the next {n} days",
+                args.days,
+            ).format(n=args.days)
+        )
     rows = store.view().records("nudges") if store is not None else []
     for line in status.held_lines(settings, rows, now, seconds):
         print(line)
@@ -66,13 +73,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     held = runlock.running(settings.data_dir) if runlock.present(settings.data_dir) else None
     other = health is not None and (held is None or health.get("pid", held) != held)
     if other:  # something answers on the port, but no daemon runs on this data
-        health = {"status": "other", "problem": "another halfway answers on this port"}
+        health = {"status": "other", "problem": _("another halfway answers on this port")}
     try:
         store = open_store(settings, create=False)
         view = store.view()
     except StoreError as error:  # still say what the daemon says, then what is wrong
         print(status.render(settings, {key: [] for key in TABLES_SHOWN}, health, now, {}))
-        print(f"\nthe data: {error}")
+        print("\n" + _("the data: {problem}").format(problem=error))
         return 3 if health is None or other else 1
     hot = {name: view.records(name) for name in TABLES_SHOWN}
     since = cursor_times(settings, now)
@@ -82,7 +89,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(status.render(settings, hot, health, now, since, *ahead))
     lost = store.archive_problem()  # a month deleted: said even while no daemon runs
     if lost and lost not in str((health or {}).get("problem")):
-        print(f"\nthe data: {lost}")
+        print("\n" + _("the data: {problem}").format(problem=lost))
     if health is None or other:
         return 3
     return 1 if lost or health.get("status") == "failing" else 0
@@ -99,7 +106,12 @@ def status_unread(args: argparse.Namespace) -> None:
     try:
         held = runlock.running(where.data_dir)
     except OSError as error:  # e.g. another user's lock: the config's problem still comes
-        print(f"whether halfway runs on {where.data_dir} cannot be told ({error})", flush=True)
+        print(
+            _("whether halfway runs on {folder} cannot be told ({reason})").format(
+                folder=where.data_dir, reason=error
+            ),
+            flush=True,
+        )
         return
     health = fetch_health(where.listen)
     lines = status.unread_lines(where.data_dir, where.listen, held, health, where.unread)

@@ -25,12 +25,14 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from halfway.words.language import N_, _
+
 FIELDS = (
-    ("minute", "minute", 0, 59),
-    ("hour", "hour", 0, 23),
-    ("day", "day of month", 1, 31),
-    ("month", "month", 1, 12),
-    ("day_of_week", "weekday", 0, 7),
+    ("minute", N_("minute"), 0, 59),
+    ("hour", N_("hour"), 0, 23),
+    ("day", N_("day of month"), 1, 31),
+    ("month", N_("month"), 1, 12),
+    ("day_of_week", N_("weekday"), 0, 7),
 )
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
@@ -45,7 +47,7 @@ def _weekday_number(token: str) -> int:
         return WEEKDAYS.index(token)
     if token.isdigit() and 0 <= int(token) <= 7:
         return int(token) % 7
-    raise CronError(f"weekday must be 0-7 or sun-sat, not '{token}'")
+    raise CronError(_("weekday must be 0-7 or sun-sat, not '{token}'").format(token=token))
 
 
 def _weekdays(field: str) -> str:
@@ -54,11 +56,13 @@ def _weekdays(field: str) -> str:
         return "*"
     days: set[int] = set()
     for part in field.split(","):
-        span, _, step_text = part.partition("/")
+        span, _slash, step_text = part.partition("/")
         step = 1
         if step_text:
             if not step_text.isdigit() or int(step_text) == 0:
-                raise CronError(f"weekday step must be a positive number, not '{step_text}'")
+                raise CronError(
+                    _("weekday step must be a positive number, not '{step}'").format(step=step_text)
+                )
             step = int(step_text)
         if span == "*":
             first, last = 0, 6
@@ -68,7 +72,7 @@ def _weekdays(field: str) -> str:
             if high.strip() == "7":
                 last = 7
             if last < first:
-                raise CronError(f"weekday range '{span}' runs backwards")
+                raise CronError(_("weekday range '{span}' runs backwards").format(span=span))
         else:
             first = last = _weekday_number(span)
             if step_text:
@@ -92,7 +96,9 @@ def parse(expression: str) -> BaseTrigger:
     """
     fields = expression.split()
     if len(fields) != len(FIELDS):
-        raise CronError(f"needs 5 fields (minute hour day month weekday), found {len(fields)}")
+        raise CronError(
+            _("needs 5 fields (minute hour day month weekday), found {n}").format(n=len(fields))
+        )
     values: dict[str, str] = {}
     for (key, label, low, high), value in zip(FIELDS, fields, strict=True):
         if key == "day_of_week":
@@ -122,9 +128,11 @@ def _restricted(field: str) -> bool:
 def _reason(label: str, low: int, high: int, key: str, detail: str) -> str:
     if "name" in detail.lower() or "unrecognized" in detail.lower():
         if key == "month":
-            return f"{label} must be {low}-{high} or jan-dec"
-        return f"{label} has a value cron does not know"
-    return f"{label} must be {low}-{high}"
+            return _("{field} must be {low}-{high} or jan-dec").format(
+                field=_(label), low=low, high=high
+            )
+        return _("{field} has a value cron does not know").format(field=_(label))
+    return _("{field} must be {low}-{high}").format(field=_(label), low=low, high=high)
 
 
 def next_wall_time(trigger: BaseTrigger, after: datetime) -> datetime | None:

@@ -15,14 +15,44 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_settings import EnvSettingsSource
 
+from halfway.words import language
+from halfway.words.language import N_, _
+
 PREFIX = "HALFWAY_"
 #: HALFWAY_* variables that are read by halfway but are not settings.
 NOT_SETTINGS = frozenset({"HALFWAY_CONFIG", "HALFWAY_TEST_KILL", "HALFWAY_TEST_SWITCHES"})
-UNKNOWN_KEY = "unknown key (check the spelling)"
+UNKNOWN_KEY = N_("unknown key (check the spelling)")
 # What leaving out a whole optional table means, said beside a key it is missing.
 _OPTIONAL = {
-    "quiet_hours": " (or leave the [quiet_hours] table out to have no quiet hours)",
-    "imap": " (or leave the [imap] table out to take no replies by e-mail)",
+    "quiet_hours": N_(" (or leave the [quiet_hours] table out to have no quiet hours)"),
+    "imap": N_(" (or leave the [imap] table out to take no replies by e-mail)"),
+}
+# pydantic's own words for the problems a config shows most, as pydantic says them in
+# English (placeholders from the error's ctx), said in another language (English keeps
+# pydantic's own message).
+PYDANTIC = {
+    "string_type": N_("Input should be a valid string"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary"),
+    "model_attributes_type": N_(
+        "Input should be a valid dictionary or object to extract fields from"
+    ),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "too_short": N_("should have at least {min_length} items, not {actual_length}"),
+    "too_long": N_("should have at most {max_length} items, not {actual_length}"),
 }
 
 
@@ -47,7 +77,7 @@ class Environment(EnvSettingsSource):
         try:
             return super().prepare_field_value(field_name, field, value, value_is_complex)
         except ValueError as error:
-            return NotJson(f"is not valid JSON ({error})")
+            return NotJson(_("is not valid JSON ({reason})").format(reason=error))
 
 
 def explain(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
@@ -59,12 +89,17 @@ def explain(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
         if isinstance(item.get("input"), NotJson):
             message = item["input"].reason
         elif kind == "extra_forbidden":
-            message = UNKNOWN_KEY
+            message = _(UNKNOWN_KEY)
         elif kind == "missing":
-            message = "is required" + _OPTIONAL.get(str(item["loc"][0]) if item["loc"] else "", "")
+            table = _OPTIONAL.get(str(item["loc"][0]) if item["loc"] else "")
+            message = _("is required") + (_(table) if table else "")
         elif kind == "literal_error":
             allowed = re.findall(r"'([^']*)'", str(item.get("ctx", {}).get("expected", "")))
-            message = f"'{item['input']}' is not one of: {', '.join(allowed)}"
+            message = _("'{value}' is not one of: {allowed}").format(
+                value=item["input"], allowed=", ".join(allowed)
+            )
+        elif kind in PYDANTIC and language.current() != language.SOURCE:
+            message = _(PYDANTIC[kind]).format_map(_Context(item.get("ctx") or {}))
         else:
             message = str(item["msg"]).removeprefix("Value error, ")
         for part in message.split("\n"):
@@ -72,6 +107,13 @@ def explain(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
             nested = re.match(r"(channels\.|nudges\[|digest\.)", part)
             lines.append(part if nested else f"{where}: {part}" if where else part)
     return list(dict.fromkeys(lines))  # a problem found twice is said once
+
+
+class _Context(dict[str, object]):
+    """An error's ctx, for `str.format_map`: a placeholder it lacks stays as it is."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
@@ -107,8 +149,8 @@ def blame(line: str, source: str, environ: Mapping[str, str]) -> str:
     if variable is None:
         return f"{source}: {line}"
     name, exact = variable
-    if message == UNKNOWN_KEY:
-        return f"{name}: unknown key {key}"
+    if message == _(UNKNOWN_KEY):
+        return f"{name}: " + _("unknown key {key}").format(key=key)
     return f"{name}: {message}" if exact else f"{name}: {key}: {message}"
 
 

@@ -53,11 +53,13 @@ from halfway.config.values import (
     TitleText,
     WebAddress,
     as_list,
+    at_most,
     instant_problem,
+    not_web,
 )
 from halfway.words import discretion
 from halfway.words.catalog import MAX_VARIANT
-from halfway.words.language import Language, local_language
+from halfway.words.language import Language, _, local_language
 from halfway.words.overrides import check_overrides
 
 # The check a caller lends to validation for channel URLs: URL -> problem or None.
@@ -76,14 +78,16 @@ class Server(Strict):
     def _listen(cls, value: str) -> str:
         host, sep, port = value.rpartition(":")
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"'{value}' is not host:port (e.g. '127.0.0.1:8470')")
+            raise ValueError(
+                _("'{value}' is not host:port (e.g. '127.0.0.1:8470')").format(value=value)
+            )
         return value
 
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str) -> str:
         if value and not re.match(r"https?://[^/\s]+", value):
-            raise ValueError(f"'{value}' is not an http:// or https:// address")
+            raise ValueError(not_web(value))
         return value.rstrip("/")
 
     @model_validator(mode="after")
@@ -126,7 +130,7 @@ class Nudge(Strict):
     def _choices(cls, value: list[str] | None) -> list[str] | None:
         for code in value or []:
             if not NAME.fullmatch(code.replace("_", "-")):
-                raise ValueError(f"'{code}' may only use a-z, 0-9, '_' and '-'")
+                raise ValueError(_("'{code}' may only use a-z, 0-9, '_' and '-'").format(code=code))
         return value
 
     @field_validator("text")
@@ -134,9 +138,7 @@ class Nudge(Strict):
     def _text(cls, value: str | None) -> str | None:
         # the same bound as a kind's own words ([words]): the text is stored with every fire
         if value is not None and len(value.strip()) > MAX_VARIANT:
-            raise ValueError(
-                f"must be at most {MAX_VARIANT} characters (it has {len(value.strip())})"
-            )
+            raise ValueError(at_most(MAX_VARIANT, len(value.strip())))
         return value
 
     @field_validator("at", mode="before")
@@ -146,9 +148,8 @@ class Nudge(Strict):
             try:
                 return datetime.fromisoformat(value)
             except ValueError:
-                raise ValueError(
-                    f"'{value}' is not an ISO date-time (e.g. '2026-12-01T09:00')"
-                ) from None
+                said = _("'{value}' is not an ISO date-time (e.g. '2026-12-01T09:00')")
+                raise ValueError(said.format(value=value)) from None
         return value
 
     @field_validator("at")
@@ -172,8 +173,8 @@ def _timing_problem(item: dict[str, Any]) -> str | None:
     given = [name for name in ("cron", "every", "at") if item.get(name) is not None]
     if len(given) == 1:
         return None
-    found = f"found {' and '.join(given)}" if given else "found none"
-    return f"needs exactly one of cron, every or at ({found})"
+    found = _("found {keys}").format(keys=_(" and ").join(given)) if given else _("found none")
+    return _("needs exactly one of cron, every or at ({found})").format(found=found)
 
 
 class Settings(BaseSettings):
@@ -224,7 +225,8 @@ class Settings(BaseSettings):
     def _boundaries(cls, value: list[Boundary]) -> list[Boundary]:
         doubled = sorted({b.id for b in value if [c.id for c in value].count(b.id) > 1})
         if doubled:
-            raise ValueError(f"the id '{doubled[0]}' is used by more than one boundary")
+            said = _("the id '{id}' is used by more than one boundary")
+            raise ValueError(said.format(id=doubled[0]))
         return value
 
     @classmethod
@@ -263,7 +265,7 @@ class Settings(BaseSettings):
     @classmethod
     def _heartbeat(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"https?://[^/\s]+", value):
-            raise ValueError("is not an http:// or https:// address")
+            raise ValueError(_("is not an http:// or https:// address"))
         return value
 
     @field_validator("timezone")
@@ -272,7 +274,8 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not an IANA time zone (e.g. 'Europe/Berlin')") from None
+            said = _("'{value}' is not an IANA time zone (e.g. 'Europe/Berlin')")
+            raise ValueError(said.format(value=value)) from None
         return value
 
     @field_validator("channels")
@@ -282,9 +285,10 @@ class Settings(BaseSettings):
         check = _url_check.get()
         for name, urls in value.items():
             if not CHANNEL_NAME.fullmatch(name):
-                problems.append(f"channels.{name}: a channel name may only use a-z, 0-9, _ and -")
+                said = _("a channel name may only use a-z, 0-9, _ and -")
+                problems.append(f"channels.{name}: {said}")
             if not urls:
-                problems.append(f"channels.{name}: has no URL")
+                problems.append(f"channels.{name}: " + _("has no URL"))
             for url in urls:
                 problem = check(url) if check else None
                 if problem:
@@ -308,9 +312,8 @@ class Settings(BaseSettings):
         for index, item in enumerate(_raw_nudges(value)):
             if isinstance(item.get("id"), str):
                 if item["id"] in seen:
-                    problems.append(
-                        f"nudges[{index}].id: '{item['id']}' is used by an earlier nudge"
-                    )
+                    said = _("'{id}' is used by an earlier nudge").format(id=item["id"])
+                    problems.append(f"nudges[{index}].id: {said}")
                 seen.add(item["id"])
             timing = _timing_problem(item)
             if timing and f"nudges[{index}]: {timing}" not in problems:
@@ -378,7 +381,8 @@ def _channel_references(data: dict[str, Any]) -> list[str]:
         names = as_list(names or [])
         for name in names if isinstance(names, list) else []:
             if isinstance(name, str) and name not in known:
-                problems.append(f"{where}: no channel named '{name}' in [channels]")
+                said = _("no channel named '{name}' in [channels]").format(name=name)
+                problems.append(f"{where}: {said}")
     return problems
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from halfway.config.values import Clock, CronText, DayDuration, Duration, LineText, NameId, NameList
+from halfway.words.language import _
 
 
 class Strict(BaseModel):
@@ -30,15 +31,17 @@ class QuietHours(Strict):
     def _given(cls, data: Any) -> Any:
         if isinstance(data, dict) and not data:  # e.g. start and end commented out
             raise ValueError(
-                "has neither start nor end: give both, or leave the [quiet_hours] table out"
-                " to have no quiet hours"
+                _(
+                    "has neither start nor end: give both, or leave the [quiet_hours] table out"
+                    " to have no quiet hours"
+                )
             )
         return data
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
         if self.start == self.end:
-            raise ValueError("start and end are the same time; leave [quiet_hours] out instead")
+            raise ValueError(_("start and end are the same time; leave [quiet_hours] out instead"))
         return self
 
 
@@ -130,7 +133,7 @@ class Boundary(Strict):
     @classmethod
     def _text(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("is empty; write the boundary in a few words")
+            raise ValueError(_("is empty; write the boundary in a few words"))
         return " ".join(value.split())
 
 
@@ -170,7 +173,8 @@ class Care(Strict):
     @classmethod
     def _at_text(cls, value: str | None) -> str | None:
         if value is not None and _weekly_cron(value) is None:
-            raise ValueError(f"'{value}' is not a weekday and a time (e.g. 'Mon 09:00')")
+            said = _("'{value}' is not a weekday and a time (e.g. 'Mon 09:00')")
+            raise ValueError(said.format(value=value))
         return value
 
     @model_validator(mode="after")
@@ -178,7 +182,7 @@ class Care(Strict):
         if self.at is None:
             return self
         if "cron" in self.model_fields_set:
-            raise ValueError("give cron or at, not both")
+            raise ValueError(_("give cron or at, not both"))
         object.__setattr__(self, "cron", _weekly_cron(self.at))
         return self
 

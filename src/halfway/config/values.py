@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BeforeValidator
 
 from halfway.config import cron
+from halfway.words.language import N_, _
 
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -25,7 +26,7 @@ CHANNEL_NAME = re.compile(r"[a-z0-9_-]+")
 #: The longest a duration may be anywhere (a config key has its own, shorter, bound):
 #: past it, time arithmetic overflows (`timedelta` ends at 999,999,999 days).
 LONGEST = timedelta(days=3660)
-LONGEST_SAID = "3660d (10 years)"
+LONGEST_SAID = N_("3660d (10 years)")
 #: The instants a config may name: outside them a date and a duration overflow.
 FIRST_YEAR, LAST_YEAR = 1970, 9000
 
@@ -36,14 +37,20 @@ def parse_duration(text: str, longest: timedelta = LONGEST, said: str = LONGEST_
     cleaned = text.strip().replace(" ", "")
     if not cleaned or _DURATION.sub("", cleaned):
         raise ValueError(
-            f"'{text}' is not a duration (use a number and a unit s, m, h, d or w, e.g. '6h')"
+            _(
+                "'{text}' is not a duration (use a number and a unit s, m, h, d or w, e.g. '6h')"
+            ).format(text=text)
         )
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _DURATION.findall(cleaned))
     if seconds <= 0:
-        raise ValueError(f"'{text}' must be longer than zero")
+        raise ValueError(_("'{text}' must be longer than zero").format(text=text))
     if seconds > longest.total_seconds():
-        raise ValueError(f"'{text}' is longer than {said}, the most it may be")
+        raise ValueError(too_long(text, said))
     return timedelta(seconds=seconds)
+
+
+def too_long(text: str, said: str) -> str:
+    return _("'{text}' is longer than {most}, the most it may be").format(text=text, most=_(said))
 
 
 def duration_text(span: timedelta) -> str:
@@ -62,12 +69,12 @@ def _duration_upto(longest: timedelta, said: str) -> Callable[[Any], timedelta]:
     def check(value: Any) -> timedelta:
         if isinstance(value, timedelta):
             if value > longest:
-                raise ValueError(
-                    f"'{duration_text(value)}' is longer than {said}, the most it may be"
-                )
+                raise ValueError(too_long(duration_text(value), said))
             return value
         if not isinstance(value, str):
-            raise ValueError(f"'{value}' is not a duration (write it as text, e.g. '6h')")
+            raise ValueError(
+                _("'{value}' is not a duration (write it as text, e.g. '6h')").format(value=value)
+            )
         return parse_duration(value, longest, said)
 
     return check
@@ -77,7 +84,9 @@ def instant_problem(moment: datetime) -> str | None:
     """Why a date-time cannot be a config's instant (outside FIRST_YEAR..LAST_YEAR), or None."""
     if FIRST_YEAR <= moment.year <= LAST_YEAR:
         return None
-    return f"'{moment.isoformat()}' is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+    return _("'{moment}' is outside the years {first} to {last}").format(
+        moment=moment.isoformat(), first=FIRST_YEAR, last=LAST_YEAR
+    )
 
 
 def _clock(value: Any) -> time:
@@ -85,7 +94,9 @@ def _clock(value: Any) -> time:
         return value
     match = _CLOCK.fullmatch(str(value).strip())
     if not match:
-        raise ValueError(f"'{value}' is not a time of day (use HH:MM, e.g. '22:00')")
+        raise ValueError(
+            _("'{value}' is not a time of day (use HH:MM, e.g. '22:00')").format(value=value)
+        )
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -98,18 +109,22 @@ def _cron(value: str) -> str:
     try:
         cron.parse(value)
     except cron.CronError as error:
-        raise ValueError(f"'{value}' is not a valid cron expression ({error})") from None
+        raise ValueError(
+            _("'{value}' is not a valid cron expression ({problem})").format(
+                value=value, problem=error
+            )
+        ) from None
     return value
 
 
 #: A duration of at most a year: every schedule's, reply's and retry's span.
 Duration = Annotated[
-    timedelta, BeforeValidator(_duration_upto(timedelta(days=366), "366d (a year)"))
+    timedelta, BeforeValidator(_duration_upto(timedelta(days=366), N_("366d (a year)")))
 ]
 #: A duration of at most a day: how often halfway looks or pings.
-DayDuration = Annotated[timedelta, BeforeValidator(_duration_upto(timedelta(days=1), "1d"))]
+DayDuration = Annotated[timedelta, BeforeValidator(_duration_upto(timedelta(days=1), N_("1d")))]
 #: A duration of at most an hour: how long one send may take.
-HourDuration = Annotated[timedelta, BeforeValidator(_duration_upto(timedelta(hours=1), "1h"))]
+HourDuration = Annotated[timedelta, BeforeValidator(_duration_upto(timedelta(hours=1), N_("1h")))]
 CronText = Annotated[str, AfterValidator(_cron)]
 Clock = Annotated[time, BeforeValidator(_clock)]
 NameList = Annotated[list[str], BeforeValidator(as_list)]
@@ -119,12 +134,18 @@ DateOrder = Literal["dmy", "mdy", "ymd"]
 
 def _name(value: str) -> str:
     if not NAME.fullmatch(value):
-        raise ValueError(f"'{value}' may only use a-z, 0-9 and '-'")
+        raise ValueError(_("'{value}' may only use a-z, 0-9 and '-'").format(value=value))
     return value
 
 
 #: A nudge's or a boundary's id: [a-z0-9-].
 NameId = Annotated[str, AfterValidator(_name)]
+
+
+def at_most(limit: int, length: int) -> str:
+    return _("must be at most {limit} characters (it has {length})").format(
+        limit=limit, length=length
+    )
 
 
 def _one_line(limit: int) -> Callable[[str], str]:
@@ -133,11 +154,11 @@ def _one_line(limit: int) -> Callable[[str], str]:
     def check(value: str) -> str:
         text = value.strip()
         if not text:
-            raise ValueError("must be a text that is not empty")
+            raise ValueError(_("must be a text that is not empty"))
         if "\n" in text or "\r" in text:
-            raise ValueError("must be one line")
+            raise ValueError(_("must be one line"))
         if len(text) > limit:
-            raise ValueError(f"must be at most {limit} characters (it has {len(text)})")
+            raise ValueError(at_most(limit, len(text)))
         return text
 
     return check
@@ -151,9 +172,13 @@ LineText = Annotated[str, AfterValidator(_one_line(200))]
 _WEB = re.compile(r"https?://[^/\s?#]+\S*")
 
 
+def not_web(value: str) -> str:
+    return _("'{value}' is not an http:// or https:// address").format(value=value)
+
+
 def _web_address(value: str) -> str:
     if not _WEB.fullmatch(value.strip()):
-        raise ValueError(f"'{value}' is not an http:// or https:// address")
+        raise ValueError(not_web(value))
     return value.strip()
 
 

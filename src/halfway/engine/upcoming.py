@@ -17,6 +17,7 @@ from halfway.digest.weekly import DIGEST_ID, DigestNudges
 from halfway.engine.planner import Planner
 from halfway.store.database import Store, View
 from halfway.talks import planning
+from halfway.words.language import N_, _
 
 
 class Ahead(NamedTuple):
@@ -95,11 +96,11 @@ def talk_steps(settings: Settings, store: Store, now: datetime) -> list[Ahead]:
     view = store.view()
     spans = planning.paused_all(view.records("nudges"))
     steps = []
-    for _, talk, entry in planning.upcoming(view, datetime.max.replace(tzinfo=UTC)):
+    for _due, talk, entry in planning.upcoming(view, datetime.max.replace(tzinfo=UTC)):
         sends, deferred = planning.sends_at(entry, settings, now)
         text = planning.step_text(talk, entry)
         if planning.held_at(parse_instant(entry["due_at"]), sends, spans):
-            text, deferred = annotated(text, planning.PAUSED_AHEAD), False
+            text, deferred = annotated(text, _(planning.PAUSED_AHEAD)), False
         steps.append(Ahead(sends, text, deferred, kind=entry["kind"], of_talk=True))
     return sorted(steps, key=lambda step: step.due)
 
@@ -115,8 +116,8 @@ def weekly_checks(
 
     planner = Planner(settings, store, clock, b"")  # no key: nothing is made or sent here
     wakes = (
-        ("weekly digest", DIGEST_ID, DigestNudges(settings, store, clock).next_wake()),
-        ("care check", CARE_ID, CareNudges(settings, store, clock, planner).next_wake()),
+        (N_("weekly digest"), DIGEST_ID, DigestNudges(settings, store, clock).next_wake()),
+        (N_("care check"), CARE_ID, CareNudges(settings, store, clock, planner).next_wake()),
     )
     by_id = {row["id"]: row for row in store.view().records("nudges")}
     return [

@@ -28,7 +28,7 @@ from halfway.core.rawjson import Record
 from halfway.store import layout
 from halfway.store.datafile import StoreError, read_file
 from halfway.words import invoked
-from halfway.words.plural import plural, were
+from halfway.words.language import _, ngettext
 
 META = "archives"
 
@@ -131,10 +131,15 @@ def shrunk(path: Path, month: str, held: int, expected: Mapping[str, int] | None
     """Why a month's archive holding `held` records is not what was written, or None."""
     if expected is None or month not in expected or held >= expected[month]:
         return None
-    return (
-        f"{path}: this archive month holds {plural(held, 'record')}, {expected[month]}"
-        f" {were(expected[month])} written to it; it was cut short or replaced. {remedy(month)}"
+    records = ngettext("{n} record", "{n} records", held).format(n=held)
+    said = ngettext(
+        "{path}: this archive month holds {held}, {n} was written to it; it was cut short or"
+        " replaced. {remedy}",
+        "{path}: this archive month holds {held}, {n} were written to it; it was cut short or"
+        " replaced. {remedy}",
+        expected[month],
     )
+    return said.format(path=path, held=records, n=expected[month], remedy=remedy(month))
 
 
 def missing(folder: Path, expected: Mapping[str, int] | None) -> str | None:
@@ -148,21 +153,22 @@ def missing(folder: Path, expected: Mapping[str, int] | None) -> str | None:
         present = set()
     for month in sorted(expected):
         if f"{month}.json" not in present:
-            return (
-                f"{folder / f'{month}.json'}: this archive month is missing"
-                f" ({plural(expected[month], 'record')} {were(expected[month])} written to it)."
-                f" {remedy(month)}"
+            said = ngettext(
+                "{path}: this archive month is missing ({n} record was written to it). {remedy}",
+                "{path}: this archive month is missing ({n} records were written to it). {remedy}",
+                expected[month],
             )
+            path = folder / f"{month}.json"
+            return said.format(path=path, n=expected[month], remedy=remedy(month))
     return None
 
 
 def remedy(month: str) -> str:
     """What to do about a month missing or cut short (said with it, once)."""
-    return (
+    return _(
         "History, export and the digests that read it refuse rather than show less;"
-        " restore it from a backup, or, if none has it, accept the loss with"
-        f" '{invoked.command('accept-loss')} {month}'"
-    )
+        " restore it from a backup, or, if none has it, accept the loss with '{accept}'"
+    ).format(accept=invoked.command(f"accept-loss {month}"))
 
 
 def with_counts(expected: Mapping[str, int], written: Mapping[str, int]) -> dict[str, int] | None:

@@ -34,6 +34,7 @@ from halfway.store import layout, owners, runlock, sealing
 from halfway.store.database import Store
 from halfway.store.datafile import KeyProblem, StoreError, opened, parsed, read_raw, write_file
 from halfway.words import invoked
+from halfway.words.language import _
 
 if TYPE_CHECKING:
     from halfway.config.models import Settings
@@ -182,16 +183,19 @@ def switch(
     hot = data_dir / HOT
     if not hot.exists():
         if (data_dir / "archive").is_dir() or runlock.present(data_dir):
-            raise StoreError(
-                f"{hot}: the data file is missing from a folder that held one; restore it"
+            said = _(
+                "{path}: the data file is missing from a folder that held one; restore it"
                 " from a backup first. Nothing was changed"
             )
+            raise StoreError(said.format(path=hot))
         return []
     opens(data_dir, key)  # a key that does not fit: said before any lock file is made
     try:
         daemon = runlock.hold(data_dir)
     except runlock.AlreadyRunning as error:
-        raise Running(f"{error}; stop it first. Nothing was changed") from None
+        raise Running(
+            _("{problem}; stop it first. Nothing was changed").format(problem=error)
+        ) from None
     try:
         with FileLock(str(hot) + ".lock", mode=0o600, preserve_lock_file=True):
             return _switch(data_dir, key, seal, say)

@@ -34,9 +34,9 @@ from halfway.core.rawjson import ReadOnly, Record
 from halfway.core.tokens import KEY_FILE
 from halfway.store import archives, layout, sealing
 from halfway.store.database import SCHEMA_VERSION, StoreError
-from halfway.store.datafile import SIDECAR, meta_of, opened
+from halfway.store.datafile import SIDECAR, damaged, meta_of, newer, opened
 from halfway.store.links import FILE as LINKS_FILE
-from halfway.words.plural import plural
+from halfway.words.language import _, ngettext
 
 FORMAT = "halfway backup"
 VERSION = 1
@@ -79,7 +79,9 @@ class Backup:
 
     def holds(self) -> str:
         """'812 records in 6 files'."""
-        return f"{plural(self.records(), 'record')} in {plural(len(self.files), 'file')}"
+        records = ngettext("{n} record", "{n} records", self.records()).format(n=self.records())
+        files = ngettext("{n} file", "{n} files", len(self.files)).format(n=len(self.files))
+        return _("{records} in {files}").format(records=records, files=files)
 
     def taken(self) -> str:
         """When it was taken: '2026-12-02 15:20 UTC'."""
@@ -122,17 +124,18 @@ def whole_problem(
             try:
                 parsed[name] = parse(name, raw, key)
             except ValueError as error:
-                return f"{where(name)}: the data file is damaged ({error})"
+                return damaged(where(name), error)
     hot = parsed.get(HOT)
     if hot is None:
-        return f"{where(HOT)}: the data file is missing"
+        return _("{path}: the data file is missing").format(path=where(HOT))
     version = meta_of(hot).get("schema_version", 1)
     if isinstance(version, int) and version > SCHEMA_VERSION:
-        return f"{where(HOT)}: written by a newer halfway (schema {version}); upgrade halfway"
+        return newer(where(HOT), version)
     for month, written in sorted((archives.known(meta_of(hot)) or {}).items()):
         name = f"archive/{month}.json"
         if name not in parsed:
-            return f"{where(name)}: this archive month is missing ({archives.remedy(month)})"
+            said = _("{path}: this archive month is missing ({remedy})")
+            return said.format(path=where(name), remedy=archives.remedy(month))
         problem = archives.shrunk(
             Path(where(name)), month, archives.count(parsed[name]), {month: written}
         )
@@ -189,21 +192,27 @@ def open_backup(path: Path, key: bytes | None) -> Backup:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise BadInput(f"{path}: no such file") from None
+        raise BadInput(_("{path}: no such file").format(path=path)) from None
     except IsADirectoryError:
-        raise BadInput(f"{path}: is a folder, not a backup file") from None
+        raise BadInput(_("{path}: is a folder, not a backup file").format(path=path)) from None
     except OSError as error:
-        raise BadInput(f"{path}: cannot be read ({error.strerror})") from None
+        raise BadInput(
+            _("{path}: cannot be read ({reason})").format(path=path, reason=error.strerror)
+        ) from None
     if sealing.is_sealed(raw):
         if key is None:
             raise BadInput(
-                f"{path}: this backup is encrypted: it opens only with the key it was made"
-                " with ([encryption] key_file in the config)"
+                _(
+                    "{path}: this backup is encrypted: it opens only with the key it was made"
+                    " with ([encryption] key_file in the config)"
+                ).format(path=path)
             )
         try:
             raw = sealing.unseal(key, raw, SEALED_AS)
         except sealing.SealError as error:
-            raise Damaged(f"{path}: this backup does not open: {error}") from None
+            raise Damaged(
+                _("{path}: this backup does not open: {error}").format(path=path, error=error)
+            ) from None
     manifest, files = unpack(path, raw)
     verify(path, manifest, files, key)
     return Backup(manifest, files)
@@ -213,7 +222,7 @@ def unpack(path: Path, raw: bytes) -> tuple[Record, dict[str, bytes]]:
     """The manifest and the data files of a backup's tar. Only regular files of the
     names a backup holds are taken (nothing is extracted by the tar's own paths)."""
     if raw[257:262] != b"ustar":
-        raise BadInput(f"{path}: is not a halfway backup")
+        raise BadInput(_("{path}: is not a halfway backup").format(path=path))
     found: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(raw), mode="r:") as tar:
@@ -226,22 +235,36 @@ def unpack(path: Path, raw: bytes) -> tuple[Record, dict[str, bytes]]:
                 )
                 handle = tar.extractfile(member) if member.isfile() else None
                 if not usable or handle is None or name in found:
-                    raise Damaged(f"{path}: holds {name!r}, which no halfway backup holds")
+                    raise Damaged(
+                        _("{path}: holds {name!r}, which no halfway backup holds").format(
+                            path=path, name=name
+                        )
+                    )
                 found[name] = handle.read()
     except (tarfile.TarError, EOFError) as error:
-        raise Damaged(f"{path}: the backup is damaged ({error})") from None
+        raise Damaged(
+            _("{path}: the backup is damaged ({error})").format(path=path, error=error)
+        ) from None
     if MANIFEST not in found:
-        raise BadInput(f"{path}: is not a halfway backup (it has no {MANIFEST})")
+        raise BadInput(
+            _("{path}: is not a halfway backup (it has no {manifest})").format(
+                path=path, manifest=MANIFEST
+            )
+        )
     try:
         manifest = orjson.loads(found.pop(MANIFEST))
     except ValueError:
-        raise Damaged(f"{path}: its {MANIFEST} is damaged") from None
+        raise Damaged(
+            _("{path}: its {manifest} is damaged").format(path=path, manifest=MANIFEST)
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BadInput(f"{path}: is not a halfway backup")
+        raise BadInput(_("{path}: is not a halfway backup").format(path=path))
     if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:
-        raise BadInput(f"{path}: made by a newer halfway; upgrade halfway to open it")
+        raise BadInput(
+            _("{path}: made by a newer halfway; upgrade halfway to open it").format(path=path)
+        )
     if not _well_formed(manifest):
-        raise Damaged(f"{path}: its {MANIFEST} is damaged")
+        raise Damaged(_("{path}: its {manifest} is damaged").format(path=path, manifest=MANIFEST))
     return manifest, {name.removeprefix(DATA): raw for name, raw in found.items()}
 
 
@@ -276,22 +299,38 @@ def verify(
     listed: ReadOnly = manifest["files"]
     missing, unnamed = sorted(set(listed) - set(files)), sorted(set(files) - set(listed))
     if missing:
-        raise Damaged(f"{path}: {missing[0]} is named in the backup's manifest but is not in it")
+        raise Damaged(
+            _("{path}: {file} is named in the backup's manifest but is not in it").format(
+                path=path, file=missing[0]
+            )
+        )
     if unnamed:
-        raise Damaged(f"{path}: holds {unnamed[0]}, which its manifest does not name")
+        raise Damaged(
+            _("{path}: holds {file}, which its manifest does not name").format(
+                path=path, file=unnamed[0]
+            )
+        )
     for name in sorted(files, key=order):
         raw, entry = files[name], listed[name]
         if hashlib.sha256(raw).hexdigest() != entry["sha256"] or len(raw) != entry["bytes"]:
             raise Damaged(
-                f"{path}: {name} does not match its checksum; the backup was changed or damaged"
+                _(
+                    "{path}: {name} does not match its checksum; the backup was changed or damaged"
+                ).format(path=path, name=name)
             )
         if "records" not in entry and (name in DATA_FILES or MONTH.fullmatch(name)):
-            raise Damaged(f"{path}: its manifest names no records for {name}")
+            raise Damaged(
+                _("{path}: its manifest names no records for {name}").format(path=path, name=name)
+            )
         if "records" in entry:
             try:
                 held = ids_of(parse(name, raw, key))
             except ValueError as error:
-                raise Damaged(f"{path}: {name} is damaged ({error})") from None
+                raise Damaged(
+                    _("{path}: {name} is damaged ({error})").format(
+                        path=path, name=name, error=error
+                    )
+                ) from None
             _same_ids(path, name, entry["records"], held)
     problem = whole_problem(files, lambda name: f"{path}: {name}", key)
     if problem:
@@ -305,12 +344,18 @@ def _same_ids(
         want, have = set(named.get(table, [])), set(held.get(table, []))
         if want - have:
             lost = min(want - have)
-            raise Damaged(f"{path}: record {lost} of '{table}' is missing from {name}")
+            raise Damaged(
+                _("{path}: record {lost} of '{table}' is missing from {name}").format(
+                    path=path, lost=lost, table=table, name=name
+                )
+            )
         if have - want:
             extra = min(have - want)
             raise Damaged(
-                f"{path}: {name} holds record {extra} of '{table}', which its manifest"
-                " does not name"
+                _(
+                    "{path}: {name} holds record {extra} of '{table}', which its manifest"
+                    " does not name"
+                ).format(path=path, name=name, extra=extra, table=table)
             )
 
 

@@ -39,6 +39,7 @@ from halfway.store.backupfile import (
 )
 from halfway.store.database import Store, StoreError
 from halfway.store.datafile import fsync_dir
+from halfway.words.language import _
 
 LOCK_WAIT = 60.0  # seconds a backup waits for a write under way (one takes milliseconds)
 ARCHIVE = "archive"
@@ -62,13 +63,17 @@ def backup(data_dir: Path, path: Path, key: bytes | None, force: bool, now: date
 def where_to(path: Path, data_dir: Path, force: bool) -> None:
     """BadInput if a backup cannot go to `path`."""
     if path.is_dir():
-        raise BadInput(f"{path}: is a folder; give a file name for the backup")
+        raise BadInput(_("{path}: is a folder; give a file name for the backup").format(path=path))
     if path.exists() and not force:
-        raise BadInput(f"{path}: already exists; add --force to replace it")
+        raise BadInput(_("{path}: already exists; add --force to replace it").format(path=path))
     if not path.parent.is_dir():
-        raise BadInput(f"{path}: the folder {path.parent} does not exist")
+        raise BadInput(
+            _("{path}: the folder {parent} does not exist").format(path=path, parent=path.parent)
+        )
     if path.resolve().is_relative_to(Path(data_dir).resolve()):
-        raise BadInput(f"{path}: is inside the data folder; a backup there is lost with it")
+        raise BadInput(
+            _("{path}: is inside the data folder; a backup there is lost with it").format(path=path)
+        )
 
 
 def read_folder(
@@ -85,7 +90,11 @@ def read_folder(
     data_dir = Path(data_dir)
     store = Store(data_dir, create=False, key=key)  # refuses a damaged or replaced hot file
     if not store.path.exists():
-        raise StoreError(f"{data_dir}: no halfway data here yet; there is nothing to back up")
+        raise StoreError(
+            _("{data_dir}: no halfway data here yet; there is nothing to back up").format(
+                data_dir=data_dir
+            )
+        )
     lock_path = Path(f"{store.path}.lock")
     # Root reading the service's folder takes the lock only where it is: a lock file
     # made by root would shut the service out (see `owners`).
@@ -99,8 +108,10 @@ def read_folder(
             lock.acquire(timeout=LOCK_WAIT)
     except Timeout:
         raise StoreError(
-            f"{lock_path}: the data stayed locked for {LOCK_WAIT:.0f} s (another halfway"
-            " command writing?); no backup was written, try again"
+            _(
+                "{lock_path}: the data stayed locked for {wait:.0f} s (another halfway"
+                " command writing?); no backup was written, try again"
+            ).format(lock_path=lock_path, wait=LOCK_WAIT)
         ) from None
     try:
         files: dict[str, bytes] = {}
@@ -119,7 +130,7 @@ def read_folder(
             lock.release()
     problem = whole_problem(files, lambda name: str(data_dir / name), key)
     if problem:
-        raise StoreError(f"{problem}; no backup was written")
+        raise StoreError(_("{problem}; no backup was written").format(problem=problem))
     return files
 
 
@@ -129,7 +140,9 @@ def _read(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise StoreError(f"{path}: cannot be read ({error.strerror})") from None
+        raise StoreError(
+            _("{path}: cannot be read ({reason})").format(path=path, reason=error.strerror)
+        ) from None
 
 
 def write_private(path: Path, data: bytes, force: bool) -> None:
@@ -153,10 +166,14 @@ def write_private(path: Path, data: bytes, force: bool) -> None:
         temp = None
         fsync_dir(path.parent)
     except FileExistsError:
-        raise BadInput(f"{path}: already exists; add --force to replace it") from None
+        raise BadInput(
+            _("{path}: already exists; add --force to replace it").format(path=path)
+        ) from None
     except OSError as error:
         raise StoreError(
-            f"{path}: cannot be written ({error.strerror}); nothing was written"
+            _("{path}: cannot be written ({reason}); nothing was written").format(
+                path=path, reason=error.strerror
+            )
         ) from None
     finally:
         if temp is not None:
@@ -181,13 +198,15 @@ def restore(path: Path, key: bytes | None, target: Path) -> Backup:
         target.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise StoreError(
-            f"{target}: cannot be made ({error.strerror}); nothing was restored"
+            _("{target}: cannot be made ({reason}); nothing was restored").format(
+                target=target, reason=error.strerror
+            )
         ) from None
     try:
         lock = runlock.hold(target)  # no daemon starts on it half-way
     except runlock.AlreadyRunning as error:
         _undo(target, [], made)
-        raise StoreError(f"{error}; nothing was restored") from None
+        raise StoreError(_("{error}; nothing was restored").format(error=error)) from None
     written: list[Path] = []
     try:
         empty_target(target, runlock.LOCK_NAME, runlock.PID_NAME)  # nothing came meanwhile
@@ -204,7 +223,7 @@ def restore(path: Path, key: bytes | None, target: Path) -> Backup:
     problem = read_back(target, found, key)
     if problem:
         _undo(target, written, made)
-        raise StoreError(f"{problem}; nothing was restored")
+        raise StoreError(_("{problem}; nothing was restored").format(problem=problem))
     return found
 
 
@@ -212,22 +231,30 @@ def empty_target(target: Path, *ours: str) -> None:
     """BadInput unless `target` is a folder that holds nothing (but `ours`) or is not
     there yet; StoreError when a daemon runs on it; WrongOwner when it is another's."""
     if target.exists() and not target.is_dir():
-        raise BadInput(f"--to {target}: is a file; restore goes into an empty or new folder")
+        raise BadInput(
+            _("--to {target}: is a file; restore goes into an empty or new folder").format(
+                target=target
+            )
+        )
     if not target.exists():
         return
     owners.check(target, writing=True)
     pid = runlock.running(target) if not ours else None
     if pid is not None:
         raise StoreError(
-            f"{target}: a halfway daemon is running on this data (pid {pid}); restore goes"
-            " into an empty or new folder only. Nothing was restored"
+            _(
+                "{target}: a halfway daemon is running on this data (pid {pid}); restore goes"
+                " into an empty or new folder only. Nothing was restored"
+            ).format(target=target, pid=pid)
         )
     held = sorted(p.name for p in target.iterdir() if p.name not in ours)
     if held:
+        files = ", ".join(held[:3]) + (", …" if len(held) > 3 else "")
         raise BadInput(
-            f"--to {target}: holds files already ({', '.join(held[:3])}"
-            f"{', …' if len(held) > 3 else ''}); restore goes into an empty or new folder"
-            " only, so nothing is overwritten"
+            _(
+                "--to {target}: holds files already ({files}); restore goes into an empty or"
+                " new folder only, so nothing is overwritten"
+            ).format(target=target, files=files)
         )
 
 
@@ -247,7 +274,8 @@ def read_back(target: Path, found: Backup, key: bytes | None = None) -> str | No
                 continue
             for record_id in ids:
                 if (table, record_id) not in have:
-                    return f"{target}: record {record_id} of '{table}' did not read back"
+                    said = _("{path}: record {id} of '{table}' did not read back")
+                    return said.format(path=target, id=record_id, table=table)
     return None
 
 

@@ -33,7 +33,7 @@ from tinydb import TinyDB
 
 from halfway.core.instants import format_instant
 from halfway.core.rawjson import Record
-from halfway.store import archives, layout, owners
+from halfway.store import archives, layout, owners, refusals
 from halfway.store.datafile import (
     AtomicStorage,
     OneWrite,
@@ -50,8 +50,6 @@ from halfway.store.datafile import (
     write_file,
 )
 from halfway.store.views import Tx, View
-from halfway.words import invoked
-from halfway.words.plural import plural, were
 
 __all__ = [
     "AtomicStorage",
@@ -121,30 +119,20 @@ class Store:
             return
         if self.readonly:
             if any((self.data_dir / n).exists() for n in HELD_SIGNS):
-                raise StoreError(
-                    f"{self.path}: the data file is missing from a folder that held one;"
-                    " restore it from a backup, or start afresh with"
-                    f" '{invoked.command('run --start-over')}'"
-                )
+                raise StoreError(refusals.missing_file(self.path, starting=False))
             return
         try:
             self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             if self.data_dir.stat().st_uid == os.geteuid():
                 self.data_dir.chmod(0o700)
         except OSError as error:
-            raise StoreError(
-                f"{self.data_dir}: cannot use the data folder ({error.strerror})"
-            ) from None
+            raise StoreError(refusals.unusable_folder(self.data_dir, str(error.strerror))) from None
         held = self.months() or any((self.data_dir / n).exists() for n in HELD_SIGNS)
         self._lock = FileLock(str(self.path) + ".lock", mode=0o600, preserve_lock_file=True)
         with self._lock:
             if not self.path.exists():
                 if held and not start_over:
-                    raise StoreError(
-                        f"{self.path}: the data file is missing from a folder that held one;"
-                        " halfway will not start over by itself. Restore it from a backup,"
-                        f" or start afresh with '{invoked.command('run --start-over')}'"
-                    )
+                    raise StoreError(refusals.missing_file(self.path, starting=True))
                 write_file(self.path, {"meta": {"1": self.new_meta()}}, key)
         self.view()  # refuse a damaged file now, not at the first write
         with self._lock:
@@ -283,7 +271,7 @@ class Store:
     def transaction(self) -> Iterator[Tx]:
         """A locked read-modify-write of the hot file: all of it reaches the disk, or none."""
         if self.readonly:
-            raise StoreError(f"{self.data_dir}: no halfway data here yet (opened for reading)")
+            raise StoreError(refusals.nothing_yet(self.data_dir))
         try:
             self._lock.acquire()
         except OSError as error:  # the lock file cannot be opened: a read-only disk
@@ -387,11 +375,7 @@ class Store:
                 read_file(self.backup, self.key, self.path.name) or {}, self.everything()
             )
             if missing:
-                raise StoreError(
-                    f"{self.backup}: {plural(len(missing), 'record')} {were(len(missing))} not"
-                    " found after the upgrade"
-                    f" (e.g. {sorted(missing)[0]}); the old file is kept"
-                )
+                raise StoreError(refusals.lost_in_upgrade(self.backup, set(missing)))
             self.backup.unlink()
             fsync_dir(self.data_dir)
         self._cache = None

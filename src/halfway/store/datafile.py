@@ -20,6 +20,7 @@ from tinydb.storages import Storage
 from halfway.core.rawjson import Record
 from halfway.store import faults, layout, sealing
 from halfway.words import invoked
+from halfway.words.language import _
 
 SCHEMA_VERSION = layout.SCHEMA_VERSION
 
@@ -72,7 +73,8 @@ def write_file(
 
 
 def unwritable(path: Path, error: OSError) -> StoreError:
-    return StoreError(f"{path}: cannot be written ({error.strerror or error}); nothing was changed")
+    said = _("{path}: cannot be written ({reason}); nothing was changed")
+    return StoreError(said.format(path=path, reason=error.strerror or error))
 
 
 def space_problem(folder: Path, need: int) -> str | None:
@@ -81,11 +83,15 @@ def space_problem(folder: Path, need: int) -> str | None:
     try:
         info = os.statvfs(folder)
     except OSError as error:
-        return f"{folder}: cannot be checked ({error.strerror})"
+        return _("{folder}: cannot be checked ({reason})").format(
+            folder=folder, reason=error.strerror
+        )
     if info.f_flag & os.ST_RDONLY:
-        return f"{folder}: the disk is read-only; halfway cannot save anything"
+        return _("{folder}: the disk is read-only; halfway cannot save anything").format(
+            folder=folder
+        )
     if info.f_bavail * info.f_frsize < need:
-        return f"{folder}: the disk is full; halfway cannot save anything"
+        return _("{folder}: the disk is full; halfway cannot save anything").format(folder=folder)
     return None
 
 
@@ -114,34 +120,39 @@ def read_raw(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise StoreError(f"{path}: cannot be read ({error.strerror})") from None
+        said = _("{path}: cannot be read ({reason})")
+        raise StoreError(said.format(path=path, reason=error.strerror)) from None
 
 
 def opened(path: Path, raw: bytes, key: bytes | None, name: str | None = None) -> bytes:
     """The plain bytes of a data file read as `raw`, told sealed or plain by its own
     first bytes; KeyProblem when that does not match `key` (see `read_file`)."""
-    kept = "; nothing was changed"
     if not sealing.is_sealed(raw):
         if key is None:
             return raw
-        raise KeyProblem(
-            f"{path}: this data is not encrypted, but [encryption] in the config names a"
-            f" key; run '{invoked.command('encrypt')}' to encrypt it (or"
-            f" '{invoked.command('decrypt')}' to finish decrypting it, then remove"
-            f" [encryption]){kept}"
+        said = _(
+            "{path}: this data is not encrypted, but [encryption] in the config names a"
+            " key; run '{encrypt}' to encrypt it (or '{decrypt}' to finish decrypting it,"
+            " then remove [encryption]); nothing was changed"
         )
+        encrypt, decrypt = invoked.command("encrypt"), invoked.command("decrypt")
+        raise KeyProblem(said.format(path=path, encrypt=encrypt, decrypt=decrypt))
     if key is None:
-        raise KeyProblem(
-            f"{path}: this data is encrypted, and the config names no key for it; set"
-            f" key_file (or credential) under [encryption] to the key it was encrypted with{kept}"
+        said = _(
+            "{path}: this data is encrypted, and the config names no key for it; set"
+            " key_file (or credential) under [encryption] to the key it was encrypted with;"
+            " nothing was changed"
         )
+        raise KeyProblem(said.format(path=path))
     try:
         return sealing.unseal(key, raw, name or path.name)
     except sealing.SealError:
-        raise KeyProblem(
-            f"{path}: the key named under [encryption] does not open this file (another"
-            f" key, or the file was changed); name the key it was encrypted with{kept}"
-        ) from None
+        said = _(
+            "{path}: the key named under [encryption] does not open this file (another"
+            " key, or the file was changed); name the key it was encrypted with;"
+            " nothing was changed"
+        )
+        raise KeyProblem(said.format(path=path)) from None
 
 
 def parsed(path: Path, text: bytes) -> dict[str, Any]:
@@ -152,14 +163,24 @@ def parsed(path: Path, text: bytes) -> dict[str, Any]:
         if problem:
             raise ValueError(problem)
     except ValueError as error:
-        raise StoreError(
-            f"{path}: the data file is damaged ({error}); halfway will not overwrite it —"
+        said = _(
+            "{path}: the data file is damaged ({problem}); halfway will not overwrite it —"
             " restore it from a backup or move it aside"
-        ) from None
+        )
+        raise StoreError(said.format(path=path, problem=error)) from None
     version = int(meta_of(data).get("schema_version", 1))
     if version > SCHEMA_VERSION:
-        raise StoreError(f"{path}: written by a newer halfway (schema {version}); upgrade halfway")
+        raise StoreError(newer(path, version))
     return data
+
+
+def newer(path: Path | str, version: object) -> str:
+    said = _("{path}: written by a newer halfway (schema {version}); upgrade halfway")
+    return said.format(path=path, version=version)
+
+
+def damaged(path: Path | str, error: object) -> str:
+    return _("{path}: the data file is damaged ({problem})").format(path=path, problem=error)
 
 
 def meta_of(data: dict[str, Any]) -> Record:
@@ -245,31 +266,38 @@ def identity_problem(path: Path, data: dict[str, Any] | None, seen: Seen | None)
         return (
             None
             if kept
-            else (
-                f"{path}: the data file is gone; halfway will not start over by itself. Restore"
+            else _(
+                "{path}: the data file is gone; halfway will not start over by itself. Restore"
                 " it from a backup (then all carries on), or stop halfway and start it with"
                 " --start-over"
-            )
+            ).format(path=path)
         )
     if meta_of(data).get("file_id") != file_id:
         return (
             None
             if kept
-            else (
-                f"{path}: another data file took the place of the one halfway opened; halfway"
+            else _(
+                "{path}: another data file took the place of the one halfway opened; halfway"
                 " will not write into it. Put the right file back, or restart halfway to use"
                 " the new one"
-            )
+            ).format(path=path)
         )
     if write_count(data) < count:
-        went = "is an older copy of itself" if kept else "went back to an older copy"
-        last = "halfway's last write was write" if kept else "after write"
-        stop = "" if kept else " stop halfway, then"
-        return (
-            f"{path}: the data file {went} (its write {write_count(data)}; {last} {count});"
-            " halfway will not write into it. Put the newest copy back, or carry on from"
-            f" this one:{stop} '{invoked.command('run --accept-copy')}'"
+        said = (
+            _(
+                "{path}: the data file is an older copy of itself (its write {n};"
+                " halfway's last write was write {count}); halfway will not write into it."
+                " Put the newest copy back, or carry on from this one: '{accept}'"
+            )
+            if kept
+            else _(
+                "{path}: the data file went back to an older copy (its write {n}; after write"
+                " {count}); halfway will not write into it. Put the newest copy back, or carry"
+                " on from this one: stop halfway, then '{accept}'"
+            )
         )
+        accept = invoked.command("run --accept-copy")
+        return said.format(path=path, n=write_count(data), count=count, accept=accept)
     return None
 
 

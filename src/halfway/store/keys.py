@@ -9,6 +9,7 @@ from halfway.core import tokens
 from halfway.store import links
 from halfway.store.database import Store, StoreError
 from halfway.words import invoked
+from halfway.words.language import _
 
 
 def start_keys(store: Store, new_key: bool = False) -> tuple[bytes, links.Links]:
@@ -36,9 +37,8 @@ def reply_key(store: Store, new_key: bool = False) -> bytes:
     view = store.view()
     known = view.meta.get("key_id")
     first = known is None and not any(d.get("link") for d in view.records("deliveries"))
-    remedy = (
-        f"or accept a new one with '{invoked.command('run --new-key')}'"
-        " (links already sent stop working)"
+    remedy = _("or accept a new one with '{command}' (links already sent stop working)").format(
+        command=invoked.command("run --new-key")
     )
     try:
         key = tokens.load_key(store.data_dir, create=first or new_key)
@@ -46,10 +46,10 @@ def reply_key(store: Store, new_key: bool = False) -> bytes:
         raise StoreError(f"{error}, {remedy}") from None
     found = tokens.fingerprint(key)
     if known is not None and found != known and not new_key:
-        raise StoreError(
-            f"{store.data_dir / tokens.KEY_FILE}: not the reply key this data was made with;"
-            f" put the right one back, {remedy}"
+        said = _(
+            "{path}: not the reply key this data was made with; put the right one back, {remedy}"
         )
+        raise StoreError(said.format(path=store.data_dir / tokens.KEY_FILE, remedy=remedy))
     if found != known:
         with store.transaction() as tx:
             tx.set_meta({"key_id": found, "links": "own"})

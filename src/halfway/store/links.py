@@ -30,11 +30,13 @@ import orjson
 from halfway.store import owners
 from halfway.store.database import StoreError
 from halfway.words import invoked
+from halfway.words.language import N_, _
 
 FILE = "links.json"
 KINDS = ("digest", "calendar")
 NAMES = {"digest": "digest", "private": "digest", "calendar": "calendar"}  # what revoke takes
-LABELS = {"digest": "private app (your digests, talks, asks)", "calendar": "calendar feed"}
+# what a person reads of each link (`_()` where it is shown)
+LABELS = {"digest": N_("private app (your digests, talks, asks)"), "calendar": N_("calendar feed")}
 _LEGACY = {"digest": b"halfway digest pages", "calendar": b"halfway calendar feed"}
 
 
@@ -64,7 +66,8 @@ def read(data_dir: Path) -> dict[str, str] | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise StoreError(f"{path}: cannot be read ({error.strerror})") from None
+        said = _("{path}: cannot be read ({reason})")
+        raise StoreError(said.format(path=path, reason=error.strerror)) from None
     try:
         data = orjson.loads(text)
         found = {kind: data[kind] for kind in KINDS if isinstance(data, dict) and kind in data}
@@ -73,10 +76,11 @@ def read(data_dir: Path) -> dict[str, str] | None:
     if not all(isinstance(t, str) and len(t) >= 16 for t in found.values()):
         found = {}
     if not found:
-        raise StoreError(
-            f"{path}: the link tokens are damaged, so no private link opens;"
-            f" '{invoked.command('links revoke digest')}' makes new ones for both"
+        said = _(
+            "{path}: the link tokens are damaged, so no private link opens;"
+            " '{revoke}' makes new ones for both"
         )
+        raise StoreError(said.format(path=path, revoke=invoked.command("links revoke digest")))
     return found
 
 
@@ -84,10 +88,8 @@ def required(data_dir: Path) -> dict[str, str]:
     """The tokens, or a StoreError (exit 1) that says the daemon makes them."""
     found = read(data_dir)
     if found is None:
-        raise StoreError(
-            f"{path_of(data_dir)}: no private links yet; halfway makes them when it first"
-            f" starts ('{invoked.command('run')}')"
-        )
+        said = _("{path}: no private links yet; halfway makes them when it first starts ('{run}')")
+        raise StoreError(said.format(path=path_of(data_dir), run=invoked.command("run")))
     return found
 
 

@@ -19,6 +19,7 @@ import pwd
 from pathlib import Path
 
 from halfway.store.datafile import StoreError
+from halfway.words.language import _
 
 
 class WrongOwner(StoreError):
@@ -57,25 +58,32 @@ def check(data_dir: Path, writing: bool) -> bool:
     stranger = first_stranger(data_dir, me)
     if stranger is not None:
         path, uid = stranger
+        said = _(
+            "{path}: belongs to {owner}, not to {me}, who owns the data folder and runs this"
+            " (was a command run as another user?); halfway changed nothing. As root, give"
+            " the folder back whole: {command}"
+        )
+        command = f"chown -R {name_of(me)}: {data_dir}"
         raise WrongOwner(
-            f"{path}: belongs to {name_of(uid)}, not to {name_of(me)}, who owns the data"
-            f" folder and runs this (was a command run as another user?); halfway changed"
-            f" nothing. As root, give the folder back whole: chown -R {name_of(me)}: {data_dir}"
+            said.format(path=path, owner=name_of(uid), me=name_of(me), command=command)
         )
     return False
 
 
 def other_owner(data_dir: Path, owner: int, me: int) -> WrongOwner:
     if owner == 0:  # made by a command run as root, e.g. the Quick start
-        return WrongOwner(
-            f"{data_dir}: belongs to root, not to {name_of(me)}, who runs this; halfway"
-            f" changed nothing. To keep {name_of(me)}'s data there, as root:"
-            f" chown -R {name_of(me)}: {data_dir}"
+        said = _(
+            "{folder}: belongs to root, not to {me}, who runs this; halfway changed nothing."
+            " To keep {me}'s data there, as root: {command}"
         )
+        command = f"chown -R {name_of(me)}: {data_dir}"
+        return WrongOwner(said.format(folder=data_dir, me=name_of(me), command=command))
+    said = _(
+        "{folder}: belongs to the user {owner}; a file written as {me} would shut {owner}"
+        " out of its own data, so halfway changed nothing"
+    )
     return WrongOwner(
-        f"{data_dir}: belongs to the user {name_of(owner)}; a file written as {name_of(me)}"
-        f" would shut {name_of(owner)} out of its own data, so halfway changed nothing",
-        run_as=name_of(owner),
+        said.format(folder=data_dir, owner=name_of(owner), me=name_of(me)), run_as=name_of(owner)
     )
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from halfway.words.language import _
+
 LOCK_NAME = "halfway.daemon.lock"
 PID_NAME = "halfway.pid"
 
@@ -32,10 +34,12 @@ def hold(data_dir: Path) -> FileLock:
         lock.acquire(timeout=0)
     except Timeout:
         pid = running(data_dir)
-        raise AlreadyRunning(
-            f"{data_dir}: another halfway daemon is already running on this data"
-            + (f" (pid {pid})" if pid else "")
-        ) from None
+        said = (
+            _("{folder}: another halfway daemon is already running on this data (pid {pid})")
+            if pid
+            else _("{folder}: another halfway daemon is already running on this data")
+        )
+        raise AlreadyRunning(said.format(folder=data_dir, pid=pid)) from None
     try:
         write_pid(Path(data_dir) / PID_NAME)
     except BaseException:

@@ -20,6 +20,8 @@ import os
 import secrets
 from pathlib import Path
 
+from halfway.words.language import _
+
 MAGIC = b"halfway-sealed:1\n"
 NONCE = 12
 KEY_BYTES = 32
@@ -49,12 +51,12 @@ def unseal(key: bytes, data: bytes, name: str) -> bytes:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not is_sealed(data):
-        raise SealError("not sealed")
+        raise SealError(_("not sealed"))
     body = data[len(MAGIC) :]
     try:
         return AESGCM(key).decrypt(body[:NONCE], body[NONCE:], name.encode())
     except (InvalidTag, ValueError):
-        raise SealError("the key does not open it, or it was changed") from None
+        raise SealError(_("the key does not open it, or it was changed")) from None
 
 
 def new_key() -> bytes:
@@ -68,17 +70,20 @@ def read_key(path: Path) -> bytes:
         text = path.read_text(encoding="ascii").strip()
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise SealError(f"{path}: the key file does not exist") from None
+        raise SealError(_("{path}: the key file does not exist").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise SealError(f"{path}: the key file cannot be read ({error})") from None
+        said = _("{path}: the key file cannot be read ({reason})")
+        raise SealError(said.format(path=path, reason=error)) from None
     if mode & 0o077:
-        raise SealError(f"{path}: the key file can be read by other users; chmod 600 it")
+        said = _("{path}: the key file can be read by other users; chmod 600 it")
+        raise SealError(said.format(path=path))
     try:
         key = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != KEY_BYTES:
-        raise SealError(f"{path}: not a halfway key (one line of base64, {KEY_BYTES} bytes)")
+        said = _("{path}: not a halfway key (one line of base64, {n} bytes)")
+        raise SealError(said.format(path=path, n=KEY_BYTES))
     return key
 
 

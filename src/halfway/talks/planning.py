@@ -39,7 +39,7 @@ from halfway.talks import rules
 from halfway.talks.card import helped_for
 from halfway.talks.card import stored_talk as _talk
 from halfway.talks.rules import ChainStep, TalkError
-from halfway.words.language import N_
+from halfway.words.language import N_, _
 
 __all__ = [
     "STEP_CANCELLED",
@@ -245,8 +245,8 @@ def upcoming(view: View, until: datetime) -> list[tuple[datetime, Record, Record
 
 def step_text(talk: Record, entry: Record) -> str:
     """A planned step as `upcoming` names it: its talk, its kind, the talk's topic."""
-    about = f" about “{talk['topic']}”" if talk.get("topic") else ""
-    return f"talk {talk['id']} ({entry['kind']}){about}"
+    about = _(" about “{topic}”").format(topic=talk["topic"]) if talk.get("topic") else ""
+    return _("talk {id} ({kind})").format(id=talk["id"], kind=entry["kind"]) + about
 
 
 def next_due(view: View, settings: Settings, now: datetime) -> datetime | None:
