@@ -301,7 +301,8 @@ def test_pause_survives_a_restart_and_resume_starts_sending_again(
     def skipped() -> int:
         return len([d for d in export(halfway, path)["deliveries"] if d["state"] == "skipped"])
 
-    wait_for(lambda: skipped() >= 2)
+    # 60 s: the container test's build can hold both cores while this daemon starts
+    wait_for(lambda: skipped() >= 2, timeout=60)
     assert daemon.stop() == 0
     daemon = start_daemon("--config", str(path))  # still paused after a restart
     started = wait_for(lambda: daemon.health(listen))
