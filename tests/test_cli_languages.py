@@ -3,7 +3,7 @@
 loads), a bad argument, a config it refuses, `status` with no daemon, the ledger, the
 talks, the links and the digest's refusals: no msgid looked up without its translation,
 and not one English word but the commands, options, ids, paths and values the person
-types (and argparse's own 'usage:' and group titles, which Python's gettext domain holds).
+types; argparse's own 'usage:' and section headings in the language too (cli/speech).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ NUDGE = '[[nudges]]\nid = "evening"\nkind = "gesture_log"\ncron = "0 20 * * *"\n
 COMMANDS = (
     "ask", "boundary", "talk", "reply", "log", "links", "note", "next", "open",
 )  # fmt: skip
-# argparse's own words (Python's gettext domain, see cli/speech): English everywhere.
+# argparse's own words, which must never show in German or Spanish (cli/speech's Formatter).
 ARGPARSE_OWN = ("usage:", "positional arguments:", "options:")
 
 
@@ -34,7 +34,7 @@ def typed_away(text: str, typed: tuple[str, ...] = ()) -> str:
     """`text` without what the person types: options (--all), metavars (TEXT, WHEN),
     choice sets ({me,partner}), quoted commands ('halfway ask list'), the command names
     a help lists, and `typed` (values, ids, paths the test itself wrote)."""
-    for words in (*typed, *ARGPARSE_OWN):
+    for words in typed:
         text = text.replace(words, " ")
     text = re.sub(r"'halfway[^']*'", " ", text)  # a command to type, in quotes
     text = re.sub(r"/[^\s;:'()]+", " ", text)  # a path
@@ -296,3 +296,19 @@ def test_a_test_message_in_the_language(
     assert "halfway" not in quiet["message"].lower()
     for sent in (plain, quiet):
         assert english_words(sent["title"] + " " + sent["message"], ("'push'",)) == [], sent
+
+
+@pytest.mark.parametrize(
+    ("lang", "usage", "headings"),
+    [
+        ("de", "Aufruf: ", ("Argumente:", "Optionen:")),
+        ("es", "uso: ", ("argumentos:", "opciones:")),
+    ],
+)
+def test_argparse_s_own_words_are_said_in_the_language(lang, usage, headings, monkeypatch, halfway):
+    monkeypatch.setenv("HALFWAY_LANGUAGE", lang)
+    ran = halfway("ask", "--help")
+    assert ran.code == 0
+    assert ran.out.startswith(usage + "halfway ask ")
+    assert all(heading in ran.out.splitlines() for heading in headings)
+    assert not any(own in ran.out for own in ARGPARSE_OWN)

@@ -9,10 +9,12 @@ as the loader finds it: `--config` in argv, $HALFWAY_CONFIG, the default paths; 
 failure to read it ignored, the loader reports that itself), else the locale. Once the
 settings load, the loader's `language.use` keeps or corrects it.
 
-argparse's own few words ("usage:", "positional arguments", "options") come from
-Python's gettext domain, which halfway does not reach into (argparse offers no public
-door for them), so they stay English; its mistakes, which `Parser.error` says, are
-translated here from the English templates argparse fills in.
+argparse's own few words come from Python's gettext domain, which halfway does not
+reach into. Its help's "usage:" and section headings ("positional arguments",
+"options") are said by `Formatter`, the help formatter every `Parser` uses, through
+the formatter's own methods (the prefix `add_usage` takes, the heading
+`start_section` is given); its mistakes, which `Parser.error` says, are translated
+here from the English templates argparse fills in.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import argparse
 import os
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NoReturn
@@ -101,9 +103,44 @@ def argparse_message(message: str) -> str:
     return message
 
 
+# argparse's headings of a help's sections, as it words them (3.10+: "options").
+HEADINGS = {
+    "positional arguments": N_("positional arguments"),
+    "options": N_("options"),
+    "optional arguments": N_("options"),
+}
+
+
+class Formatter(argparse.HelpFormatter):
+    """argparse's help, with its own words ("usage:", the sections' headings) in the
+    language of the moment."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+    def start_section(self, heading: str | None) -> None:
+        known = HEADINGS.get(heading or "")
+        super().start_section(_(known) if known else heading)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line naming the argument, and exit 2. A parser
-    given the common parent takes its -h from it (`build_parser`, in the language)."""
+    """argparse, but a mistake is one line naming the argument, and exit 2, and its help
+    in the language (`Formatter`). A parser given the common parent takes its -h from
+    it (`build_parser`, in the language)."""
+
+    def format_help(self) -> str:
+        self.formatter_class = Formatter
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        self.formatter_class = Formatter
+        return super().format_usage()
 
     def error(self, message: str) -> NoReturn:
         words = self.prog.removeprefix("halfway").strip()  # the command, as it was started
