@@ -4,6 +4,7 @@ locale, the catalogs complete for every language, dates written as each one writ
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from datetime import date, datetime
@@ -138,3 +139,27 @@ def test_own_words_can_be_given_for_one_language(config_file, halfway):
     ran = halfway("check", "--config", str(bad.path))
     assert ran.code == 2
     assert "words.de.gesture_log.titel: unknown key" in ran.err
+
+
+@pytest.mark.parametrize("lang", ["de", "es"])
+def test_a_bad_channel_and_bad_own_words_are_said_in_the_language(lang, config_file, halfway):
+    """`check` on a config whose channel apprise refuses and whose [words] are wrong:
+    each problem on its line, naming its key, in the person's language."""
+    from .languages import english_words
+
+    body = (
+        f'language = "{lang}"\n'
+        '[channels]\nphone = ["https://example.org/hook"]\n'
+        '[words.gesture_log]\ntitel = "x"\nscale = "?"\n'
+        "[words.boundary]\nvariants = []\n"
+    )
+    with language.watching() as missing:
+        ran = halfway("check", "--config", str(config_file(body).path))
+    assert ran.code == 2
+    assert "channels.phone" in ran.err
+    assert "words.gesture_log.titel" in ran.err
+    assert "words.boundary.variants" in ran.err
+    assert not missing
+    typed = ("https://example.org/hook", "ntfys://host/topic", "jsons://host/path")
+    keys = re.sub(r"\b[\w.\[\]]+: ", " ", ran.err)  # the keys named, as typed
+    assert english_words(keys, allowed=typed) == [], ran.err

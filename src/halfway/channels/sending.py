@@ -28,6 +28,7 @@ from halfway.channels import failure as sendfailure
 from halfway.channels import mailbody, ntfy
 from halfway.channels.ntfy import NTFY_ACTIONS as NTFY_ACTIONS  # as sending.X to its callers
 from halfway.channels.ntfy import Push as Push
+from halfway.words.language import _
 
 if TYPE_CHECKING:
     from apprise import Apprise, AppriseResult
@@ -61,23 +62,23 @@ def url_problem(url: str) -> str | None:
         return None
     scheme = url.partition("://")[0] if "://" in url else ""
     if not scheme:
-        return "is not a URL (expected something like 'ntfy://ntfy.sh/my-topic')"
+        return _("is not a URL (expected something like 'ntfy://ntfy.sh/my-topic')")
     if scheme.lower() in ("http", "https"):
         s = "s" if scheme.lower() == "https" else ""  # the same over TLS
-        return (
-            f"'{scheme}://' is a web address, not a channel: for an ntfy server write"
-            f" ntfy{s}://host/topic, for a web hook that takes JSON json{s}://host/path"
-        )
+        return _(
+            "'{scheme}://' is a web address, not a channel: for an ntfy server write"
+            " ntfy{s}://host/topic, for a web hook that takes JSON json{s}://host/path"
+        ).format(scheme=scheme, s=s)
     if not _known(scheme):
-        return f"'{scheme}://' is not a service apprise knows"
+        return _("'{scheme}://' is not a service apprise knows").format(scheme=scheme)
     # An e-mail URL refused for want of a sender only (an SMTP server named by its address)
     sender = ("&" if "?" in url else "?") + "from=halfway@example.org"
     if scheme.lower() in ("mailto", "mailtos") and "from=" not in url and instantiate(url + sender):
-        return (
-            f"is not a valid '{scheme}://' URL: it has no sender address apprise can use;"
+        return _(
+            "is not a valid '{scheme}://' URL: it has no sender address apprise can use;"
             " add from= (e.g. ?to=me@home.lan&from=halfway@home.lan)"
-        )
-    return f"is not a valid '{scheme}://' URL for apprise (check its parts)"
+        ).format(scheme=scheme)
+    return _("is not a valid '{scheme}://' URL for apprise (check its parts)").format(scheme=scheme)
 
 
 def _known(scheme: str) -> bool:

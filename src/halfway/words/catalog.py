@@ -23,7 +23,7 @@ from functools import cache
 from importlib import resources
 from typing import cast
 
-from halfway.words.language import N_, current, translations
+from halfway.words.language import N_, _, current, translations
 
 LATER = "later"  # any reply can be "later": ask again after the nudge's snooze time
 PAUSE_WEEK = "pause_week"  # any reply can pause its nudge for a week
@@ -92,9 +92,9 @@ class WordsFile:
 
 def text_problem(value: object, limit: int) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        return "must be a text that is not empty"
+        return _("must be a text that is not empty")
     if len(value.strip()) > limit:
-        return f"must be at most {limit} characters"
+        return _("must be at most {limit} characters").format(limit=limit)
     return None
 
 
@@ -102,7 +102,7 @@ def variants_problems(
     value: object, where: str, known: frozenset[str], kind: str, limit: int
 ) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        return [f"{where}: must be a list of 1 or more texts"]
+        return [_("{where}: must be a list of 1 or more texts").format(where=where)]
     problems = []
     for i, text in enumerate(value):
         problem = text_problem(text, limit)
@@ -112,19 +112,23 @@ def variants_problems(
             if name not in known:
                 its = ", ".join(f"{{{k}}}" for k in sorted(known)) or "none"
                 problems.append(
-                    f"{where}[{i}]: unknown placeholder {{{name}}} ({kind} knows: {its})"
+                    _("{where}: unknown placeholder {name} ({kind} knows: {its})").format(
+                        where=f"{where}[{i}]", name=f"{{{name}}}", kind=kind, its=its
+                    )
                 )
     return problems
 
 
 def labels_problems(value: object, where: str, codes: list[str], kind: str) -> list[str]:
     if not isinstance(value, Mapping) or not value:
-        return [f'{where}: must be a table of code = "label"']
+        return [_('{where}: must be a table of code = "label"').format(where=where)]
     problems = []
     for code, label in value.items():
         if code not in codes:
             problems.append(
-                f"{where}.{code}: not a choice of {kind} (its codes: {', '.join(codes)})"
+                _("{where}: not a choice of {kind} (its codes: {codes})").format(
+                    where=f"{where}.{code}", kind=kind, codes=", ".join(codes)
+                )
             )
         elif problem := text_problem(label, MAX_LABEL):
             problems.append(f"{where}.{code}: {problem}")

@@ -22,7 +22,7 @@ from halfway.words.catalog import (
     text_problem,
     variants_problems,
 )
-from halfway.words.language import LANGUAGES, current
+from halfway.words.language import LANGUAGES, _, current
 
 OVERRIDABLE = ("title", "variants", "choices", "text_label", "note_label", "scale")
 FIXED = ("free_text", "note", "safety")
@@ -37,9 +37,13 @@ def override_problems(kind: str, override: object, where: str | None = None) -> 
     where = where or f"words.{kind}"
     base = PRACTICES.get(kind)
     if base is None:
-        return [f"{where}: unknown kind (one of: {', '.join(kinds())})"]
+        return [
+            _("{where}: unknown kind (one of: {kinds})").format(
+                where=where, kinds=", ".join(kinds())
+            )
+        ]
     if not isinstance(override, Mapping):
-        return [f"{where}: must be a table"]
+        return [_("{where}: must be a table").format(where=where)]
     codes = [code for code, _ in base.choices]
     problems: list[str] = []
     for key, value in override.items():
@@ -51,24 +55,32 @@ def override_problems(kind: str, override: object, where: str | None = None) -> 
             problems += variants_problems(value, at, base.fields, kind, MAX_VARIANT)
         elif key == "choices":
             if not codes:
-                problems.append(f"{at}: {kind} has no choices to relabel")
+                problems.append(
+                    _("{at}: {kind} has no choices to relabel").format(at=at, kind=kind)
+                )
             else:
                 problems += labels_problems(value, at, codes, kind)
         elif key == "scale" and base.scale is None:
-            problems.append(f"{at}: {kind} asks no scale question")
+            problems.append(_("{at}: {kind} asks no scale question").format(at=at, kind=kind))
         elif key == "text_label" and not base.free_text:
-            problems.append(f"{at}: {kind} takes no words of your own")
+            problems.append(_("{at}: {kind} takes no words of your own").format(at=at, kind=kind))
         elif key == "note_label" and not base.note:
-            problems.append(f"{at}: {kind} has no note field")
+            problems.append(_("{at}: {kind} has no note field").format(at=at, kind=kind))
         elif key in ("scale", "text_label", "note_label"):
             problem = text_problem(value, MAX_TITLE if key == "scale" else MAX_LABEL)
             problems += [f"{at}: {problem}"] if problem else []
         elif key == "safety":
-            problems.append(f"{at}: the safety line always stays")
+            problems.append(_("{at}: the safety line always stays").format(at=at))
         elif key in FIXED:
-            problems.append(f"{at}: the reply shape is fixed (a nudge's choices and reply set it)")
+            problems.append(
+                _("{at}: the reply shape is fixed (a nudge's choices and reply set it)").format(
+                    at=at
+                )
+            )
         else:
-            problems.append(f"{at}: unknown key (one of: {', '.join(OVERRIDABLE)})")
+            problems.append(
+                _("{at}: unknown key (one of: {keys})").format(at=at, keys=", ".join(OVERRIDABLE))
+            )
     return problems
 
 
@@ -76,7 +88,7 @@ def check_overrides(tables: object, where: str = "words") -> list[str]:
     """Every problem of a config's [words] table (kind -> override, or language -> kind
     -> override: `[words.de.gesture_log]`), one line each."""
     if not isinstance(tables, Mapping):
-        return [f"{where}: must be a table of kinds"]
+        return [_("{where}: must be a table of kinds").format(where=where)]
     problems = []
     for key, override in tables.items():
         if key in LANGUAGES:
