@@ -140,7 +140,7 @@ def cmd_reply(args: argparse.Namespace) -> int:
     try:
         reply, took = service.accept(store, delivery, args.value, "cli", utc_now(), note=args.note)
     except service.ReplyError as error:
-        raise UsageError(f"VALUE: {error.message}") from None
+        raise UsageError(f"VALUE: {error.words()}") from None
     label = one_line(service.shape_of(delivery).label(reply["value"]))
     if took == service.SAME:
         print(_("already noted: {label}").format(label=label))

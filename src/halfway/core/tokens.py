@@ -21,6 +21,7 @@ import secrets
 from pathlib import Path
 
 from halfway.words import invoked
+from halfway.words.language import _
 
 KEY_FILE = "secret.key"
 # What `delivery_named` reads at most: a reply link as pasted (a public URL, its path, the
@@ -50,9 +51,11 @@ def load_key(data_dir: Path, create: bool = False) -> bytes:
     except FileNotFoundError:
         if not create:
             raise KeyMissing(
-                f"{path}: the reply key is missing. The daemon makes it when it first"
-                f" starts ('{invoked.command('run')}'); if it has run here before, restore secret.key"
-                " from a backup"
+                _(
+                    "{path}: the reply key is missing. The daemon makes it when it first"
+                    " starts ('{run}'); if it has run here before, restore secret.key"
+                    " from a backup"
+                ).format(path=path, run=invoked.command("run"))
             ) from None
         return _make(path)
     if len(key) < 32:
