@@ -14,6 +14,8 @@ halfway listens on 0.0.0.0 at a free port.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import platform
@@ -29,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from halfway.words.discretion import NOT_ADVICE
 
 from .conftest import ROOT, free_port, receiving_http, wait_for
 
@@ -155,6 +159,8 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     context = work / "context"
     context.mkdir()
     shutil.copy(ROOT / "Containerfile", context / "Containerfile")
+    (context / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "slim_venv.py", context / "scripts" / "slim_venv.py")
     make_wheels(context / "wheels")
     tag = f"localhost/halfway-test:{uuid.uuid4().hex[:12]}"
     engine(
@@ -246,6 +252,8 @@ def test_the_image_runs_halfway_as_a_nas_user_would(
         "figure",
         f"container image {size:.0f} MB: the base {base:.0f} MB, halfway's layers {size - base:.0f} MB",
     )
+    # scripts/slim_venv.py at work (139 MB before it, 73 MB with it: docs/benchmarks.md)
+    assert size - base < 100, f"halfway's layers are {size - base:.0f} MB"
 
     # Only the installed package: no compiler, no pip, no source tree; and the dates
     # in every language halfway speaks (the image keeps only their locale data).
@@ -260,6 +268,15 @@ def test_the_image_runs_halfway_as_a_nas_user_would(
         )
     )  # fmt: skip
     assert inside.stdout.split() == ["5", "Dec", "5.", "Dez.", "5", "dic"], inside
+    # cryptography's library, stripped of its symbols, still seals and opens
+    sealed = containers.once(
+        command=(
+            "python3", "-c",
+            "from halfway.store import sealing; key = sealing.new_key();"
+            " print(sealing.unseal(key, sealing.seal(key, b'kept', 'a'), 'a').decode())",
+        )
+    )  # fmt: skip
+    assert sealed.stdout.split() == ["kept"], sealed
 
     # No config mounted: the demo, on /data
     demo_port = free_port()
@@ -318,6 +335,21 @@ def test_the_image_runs_halfway_as_a_nas_user_would(
     export = containers.once(*mounts, command=("halfway", "export", "--format", "json"))
     kept = {delivery["id"] for delivery in json.loads(export.stdout)["deliveries"]}
     assert set(sent) <= kept, (sent, kept)
+
+    # The summary as a PDF, in an image without Pillow and with fontTools in pure Python
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    made = containers.once(
+        *mounts,
+        command=(
+            "sh", "-c",
+            f"halfway summary --from {today} --to {today} --out /tmp/s.pdf >&2 && base64 /tmp/s.pdf",
+        ),
+    )  # fmt: skip
+    assert "Pillow" not in made.stderr, made.stderr
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(base64.b64decode(made.stdout))).pages
+    assert NOT_ADVICE in " ".join(" ".join(page.extract_text() for page in pages).split())
 
 
 def test_compose_keeps_the_data_in_one_volume_and_the_port_on_loopback() -> None:

@@ -13,6 +13,7 @@ any other letter it cannot hold as '?'.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from halfway.digest.summary import Summary
@@ -60,7 +61,11 @@ def _colour(hex_text: str) -> tuple[int, int, int]:
 def pdf(s: Summary, frame: discretion.Frame | None = None, fonts: Path | None = None) -> bytes:
     """The summary as PDF bytes; `fonts` a folder holding DejaVuSans(-Bold).ttf (default:
     the system's, if any)."""
-    from fpdf import FPDF
+    with warnings.catch_warnings():
+        # fpdf2 warns on import when Pillow is missing (the container leaves it out): it
+        # needs Pillow only to draw images, and the summary has none.
+        warnings.filterwarnings("ignore", message="Pillow could not be imported")
+        from fpdf import FPDF
 
     frame = frame or discretion.Frame()
     folder = fonts or _font_folder()
