@@ -33,10 +33,10 @@ def settings_of(tmp_path: Path, discreet: bool) -> loader.Settings:
     return loader.build(data, "test config")
 
 
-def plan_talks(store: Store) -> None:
+def plan_talks(store: Store, at: datetime = TALK_AT) -> None:
     talk = {
         "id": "t_1a2b3c",
-        "at": format_instant(TALK_AT),
+        "at": format_instant(at),
         "topic": "weekend time",
         "state": "planned",
         "history": [{"state": "planned", "at": format_instant(NOW)}],
@@ -162,7 +162,10 @@ def test_the_daemon_serves_the_feed_at_the_url_calendar_url_prints(
 ) -> None:
     written = config_file(f"discreet = false\n{REVIEW}", server=True)
     assert written.data_dir is not None
-    plan_talks(Store(written.data_dir))
+    # the real daemon's feed is of today onwards: a talk three evenings from now
+    soon = datetime.now(BERLIN).replace(hour=19, minute=0, second=0, microsecond=0)
+    soon += timedelta(days=3)
+    plan_talks(Store(written.data_dir), soon)
     daemon = start_daemon("--config", str(written.path))
     wait_for(lambda: daemon.health(str(written.listen)))
     ran = halfway("calendar-url", "--config", str(written.path))
@@ -175,7 +178,7 @@ def test_the_daemon_serves_the_feed_at_the_url_calendar_url_prints(
     assert headers["Content-Type"].startswith("text/calendar")
     assert headers["Cache-Control"] == "no-store"
     [talk] = [e for e in events(body) if str(e["summary"]) == discretion.CALENDAR_TALK]
-    assert talk.decoded("dtstart") == TALK_AT
+    assert talk.decoded("dtstart") == soon
     base = f"http://{written.listen}/calendar/"
     token = url.removeprefix(base).removesuffix(".ics")
     # One character changed: never the one already there, or it is the token.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from freezegun import freeze_time
 
 NUDGE = '[[nudges]]\nid = "late"\nkind = "custom"\ncron = "0 23 * * *"\n'
 PHONE = {"phone": "json://127.0.0.1:9/hook"}
@@ -23,13 +24,11 @@ def refused(halfway, config_file, body: str, channels=PHONE) -> str:
     return lines[0].removeprefix(f"{config.path}: ")
 
 
-def test_check_says_which_fires_quiet_hours_moved(halfway, config_file, monkeypatch) -> None:
-    from halfway.cli import commands
-
-    monkeypatch.setattr(commands, "utc_now", lambda: datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
+def test_check_says_which_fires_quiet_hours_moved(halfway, config_file) -> None:
     body = '[quiet_hours]\nstart = "22:00"\nend = "07:30"\n' + NUDGE
     body += '[[nudges]]\nid = "noon"\nkind = "custom"\ncron = "0 14 * * *"\n'
-    ran = halfway("check", "--config", str(config_file(body, channels=PHONE).path))
+    with freeze_time(datetime(2026, 12, 2, 12, 0, tzinfo=UTC)):
+        ran = halfway("check", "--config", str(config_file(body, channels=PHONE).path))
     assert ran.code == 0, ran.err
     late = next(line for line in ran.out.splitlines() if "late (custom)" in line)
     assert late == (

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from freezegun import freeze_time
 
 from halfway.config.values import KINDS
 from halfway.core import kinds, tokens
@@ -96,7 +97,8 @@ def test_the_cli_refuses_what_a_kind_does_not_take_and_writes_nothing(
         assert ran.code == 2, kind
         assert len(ran.err.strip().splitlines()) == 1
     assert daemon.store.path.read_bytes() == before
-    ran = halfway("reply", by_kind["boundary"]["id"], "held", "--config", str(path))
+    with freeze_time("2026-11-25T20:05:00+01:00"):  # the CLI answers on the day it fired
+        ran = halfway("reply", by_kind["boundary"]["id"], "held", "--config", str(path))
     assert ran.code == 0, ran.err
     exported = json.loads(halfway("export", "--config", str(path)).out)
     assert [r["value"] for r in exported["replies"]] == ["held"]

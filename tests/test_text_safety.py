@@ -10,6 +10,8 @@ import io
 import json
 from datetime import date
 
+from freezegun import freeze_time
+
 from halfway.core import plaintext
 from halfway.records import export
 from halfway.store.database import Store
@@ -124,9 +126,9 @@ def test_a_reply_from_the_page_and_from_the_cli_is_stored_plain(
     path = tmp_path / "cli.toml"
     path.write_text(f'timezone = "Europe/Berlin"\ndata_dir = "{daemon.store.data_dir}"\n{body}')
     daemon.store = None  # the CLI writes the file next
-    ran = halfway(
-        "reply", delivery["id"], "again\x1b[2J", "--note", "\x1b]0;x\x07n", "--config", str(path)
-    )
+    answer = ("again\x1b[2J", "--note", "\x1b]0;x\x07n")
+    with freeze_time(clock()):  # the CLI answers on the day it fired, not today
+        ran = halfway("reply", delivery["id"], *answer, "--config", str(path))
     assert ran.code == 0, ran.err
     assert is_safe_for_a_terminal(ran.out)
     [reply] = json.loads(halfway("export", "--config", str(path)).out)["replies"]
